@@ -1,0 +1,59 @@
+// The parameters and limits a sweep or a search may vary, by the name a suite uses
+// ("limits.old_space", "params.entry_size"), with the way each value is written and the
+// proto field it lands in. The loader parses sweep values through this table and the
+// coordinator's planner applies them through it: one table, one spelling.
+#ifndef HEAPSTORM_SCENARIOS_PARAMETERS_H_
+#define HEAPSTORM_SCENARIOS_PARAMETERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/suite.pb.h"
+
+namespace heapstorm {
+
+// How a value is written in YAML and stored in the proto.
+enum class ValueKind {
+  kCount,     // a whole number, stored as is
+  kBytes,     // a size ("512Mi"), stored in bytes
+  kKiB,       // a size, stored in KiB; must be a whole number of KiB
+  kMiB,       // a size, stored in MiB; must be a whole number of MiB
+  kMillis,    // a duration ("30s"), stored in milliseconds
+};
+
+struct ParameterSpec {
+  const char* name;        // "limits.old_space"
+  ValueKind kind;
+  const char* proto_path;  // "limits.max_old_space_mib", relative to Scenario
+  // The kind whose params hold it; SCENARIO_KIND_UNSPECIFIED for limits (any kind).
+  v1::ScenarioKind scenario_kind;
+};
+
+// Every parameter that may be swept or searched.
+const std::vector<ParameterSpec>& SweepableParameters();
+
+// nullptr when `name` is not sweepable.
+const ParameterSpec* FindParameter(absl::string_view name);
+
+// Parses a value as written in YAML ("64Mi", "30s", "100"). InvalidArgument with a
+// message (no location) when it is not of the parameter's kind.
+absl::StatusOr<uint64_t> ParseParameterValue(const ParameterSpec& spec, absl::string_view text,
+                                             bool quoted);
+
+// Writes `value` (in the stored unit) into `scenario`. InvalidArgument when the
+// scenario's kind has no such parameter.
+absl::Status ApplyParameter(const ParameterSpec& spec, uint64_t value, v1::Scenario* scenario);
+
+// Reads the parameter's current value (in the stored unit) from `scenario`.
+absl::StatusOr<uint64_t> ReadParameter(const ParameterSpec& spec, const v1::Scenario& scenario);
+
+// The value as a person writes it: "64Mi", "30s", "100".
+std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_SCENARIOS_PARAMETERS_H_

@@ -1,0 +1,1045 @@
+#include "scenarios/suite_loader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "scenarios/diagnostics.h"
+#include "scenarios/parameters.h"
+#include "scenarios/sha256.h"
+#include "scenarios/units.h"
+#include "scenarios/yaml_tree.h"
+
+namespace heapstorm {
+namespace {
+
+constexpr uint64_t kKiB = 1024;
+constexpr uint64_t kMiB = 1024 * 1024;
+constexpr uint64_t kGiB = 1024 * kMiB;
+constexpr size_t kMaxScenarios = 10000;
+constexpr size_t kMaxSweepValues = 1000;
+
+// --- "did you mean" ------------------------------------------------------------------
+
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      size_t cost = absl::ascii_tolower(a[i - 1]) == absl::ascii_tolower(b[j - 1]) ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Suggest(absl::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+// --- the loading context ----------------------------------------------------------------
+
+struct Context {
+  Diagnostics* diagnostics;
+  std::string base_dir;
+  SuiteLoadOptions options;
+
+  void Error(const YamlNode& at, const std::string& path, std::string message) {
+    diagnostics->Add(at.line, at.column, path, std::move(message));
+  }
+};
+
+std::string Join(const std::string& path, absl::string_view key) {
+  return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
+}
+
+std::string Quote(const YamlNode& node) {
+  if (node.IsScalar()) {
+    std::string shown = node.value.size() > 60 ? node.value.substr(0, 57) + "..." : node.value;
+    return absl::StrCat("'", shown, "'");
+  }
+  return node.TypeName();
+}
+
+// "from 1 to 1000", or "of at least 1" when the maximum is only a sanity bound.
+std::string RangeText(uint64_t min, uint64_t max) {
+  if (max >= (1ULL << 32)) return absl::StrCat("of at least ", min);
+  return absl::StrCat("from ", min, " to ", max);
+}
+
+// Reads the keys of one mapping. Each getter marks its key as known; Finish() reports
+// every key that no getter asked for.
+class MapReader {
+ public:
+  MapReader(Context* ctx, const YamlNode& node, std::string path)
+      : ctx_(ctx), node_(node), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  const YamlNode& node() const { return node_; }
+
+  const YamlNode* Find(absl::string_view key) {
+    known_.emplace_back(key);
+    for (const auto& [k, v] : node_.entries) {
+      if (k.value == key) return &v;
+    }
+    return nullptr;
+  }
+
+  // Reports unknown keys. `explain` may return a better message for a key (e.g. a
+  // parameter of another kind); "" falls back to "did you mean".
+  void Finish(const std::function<std::string(const std::string&)>& explain = nullptr) {
+    for (const auto& [k, v] : node_.entries) {
+      if (std::find(known_.begin(), known_.end(), k.value) != known_.end()) continue;
+      std::string message = explain ? explain(k.value) : "";
+      if (message.empty()) {
+        message = absl::StrCat("unknown key '", k.value, "'");
+        std::string suggestion = Suggest(k.value, known_);
+        if (!suggestion.empty()) {
+          absl::StrAppend(&message, "; did you mean '", suggestion, "'?");
+        } else {
+          std::vector<std::string> sorted = known_;
+          std::sort(sorted.begin(), sorted.end());
+          sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+          absl::StrAppend(&message, " (expected one of: ", absl::StrJoin(sorted, ", "), ")");
+        }
+      }
+      ctx_->Error(k, Join(path_, k.value), message);
+    }
+  }
+
+  bool String(absl::string_view key, std::string* out) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    if (!v->IsScalar()) {
+      ctx_->Error(*v, Join(path_, key), absl::StrCat("expected text, got ", v->TypeName()));
+      return false;
+    }
+    *out = v->value;
+    return true;
+  }
+
+  // A whole number in [min, max]. Returns true when present and valid.
+  bool Count(absl::string_view key, uint64_t min, uint64_t max, uint64_t* out) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    uint64_t value = 0;
+    std::string text = v->IsScalar() ? v->value : "";
+    if (!v->IsScalar() || v->quoted || !absl::SimpleAtoi(text, &value) ||
+        (!text.empty() && text[0] == '-')) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("expected a whole number ", RangeText(min, max), ", got ",
+                               Quote(*v)));
+      return false;
+    }
+    if (value < min || value > max) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("must be a whole number ", RangeText(min, max), ", got ", value));
+      return false;
+    }
+    *out = value;
+    return true;
+  }
+
+  bool Count32(absl::string_view key, uint64_t min, uint64_t max, uint32_t* out) {
+    uint64_t value = 0;
+    if (!Count(key, min, max, &value)) return false;
+    *out = static_cast<uint32_t>(value);
+    return true;
+  }
+
+  // A size in bytes in [min, max] that is a multiple of `granule`; written "512Mi".
+  bool Size(absl::string_view key, uint64_t min, uint64_t max, uint64_t granule, uint64_t* out) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    if (!v->IsScalar()) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("expected a size such as 256Mi, got ", v->TypeName()));
+      return false;
+    }
+    absl::StatusOr<uint64_t> bytes = ParseSize(v->value);
+    if (!bytes.ok()) {
+      ctx_->Error(*v, Join(path_, key), std::string(bytes.status().message()));
+      return false;
+    }
+    if (*bytes < min || *bytes > max) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("must be from ", FormatSize(min), " to ", FormatSize(max),
+                               ", got ", v->value));
+      return false;
+    }
+    if (*bytes % granule != 0) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("must be a whole number of ", FormatSize(granule).substr(1),
+                               "B, got ", v->value));
+      return false;
+    }
+    *out = *bytes;
+    return true;
+  }
+
+  bool Duration(absl::string_view key, absl::Duration min, absl::Duration max, uint64_t* out_ms) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    if (!v->IsScalar()) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("expected a duration such as 30s, got ", v->TypeName()));
+      return false;
+    }
+    absl::StatusOr<absl::Duration> d = ParseDuration(v->value);
+    if (!d.ok()) {
+      ctx_->Error(*v, Join(path_, key), std::string(d.status().message()));
+      return false;
+    }
+    if (*d < min || *d > max) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("must be from ", FormatShortDuration(min), " to ", FormatShortDuration(max),
+                               ", got ", v->value));
+      return false;
+    }
+    *out_ms = static_cast<uint64_t>(absl::ToInt64Milliseconds(*d));
+    return true;
+  }
+
+  bool Bool(absl::string_view key, bool* out) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    if (v->IsScalar() && !v->quoted && (v->value == "true" || v->value == "false")) {
+      *out = v->value == "true";
+      return true;
+    }
+    ctx_->Error(*v, Join(path_, key), absl::StrCat("expected true or false, got ", Quote(*v)));
+    return false;
+  }
+
+  // A number in (min, max], written as a decimal or a percentage ("5%").
+  bool Fraction(absl::string_view key, double min, double max, double* out) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return false;
+    double value = 0;
+    bool ok = v->IsScalar() && !v->quoted;
+    if (ok) {
+      absl::string_view text = v->value;
+      bool percent = absl::ConsumeSuffix(&text, "%");
+      ok = absl::SimpleAtod(text, &value) && std::isfinite(value);
+      if (percent) value /= 100.0;
+    }
+    if (!ok) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("expected a number such as 0.05 or 5%, got ", Quote(*v)));
+      return false;
+    }
+    if (!(value > min && value <= max)) {
+      ctx_->Error(*v, Join(path_, key),
+                  absl::StrCat("must be above ", min, " and at most ", max, ", got ", v->value));
+      return false;
+    }
+    *out = value;
+    return true;
+  }
+
+  // One of `names`; returns its index + 1 (0 when absent or invalid).
+  int Choice(absl::string_view key, const std::vector<std::string>& names) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return 0;
+    if (v->IsScalar()) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (v->value == names[i]) return static_cast<int>(i) + 1;
+      }
+    }
+    std::string message =
+        absl::StrCat("expected one of ", absl::StrJoin(names, ", "), ", got ", Quote(*v));
+    if (v->IsScalar()) {
+      std::string suggestion = Suggest(v->value, names);
+      if (!suggestion.empty()) absl::StrAppend(&message, "; did you mean '", suggestion, "'?");
+    }
+    ctx_->Error(*v, Join(path_, key), message);
+    return 0;
+  }
+
+  // A nested mapping; nullptr when absent. Reports a non-mapping.
+  const YamlNode* Map(absl::string_view key) {
+    const YamlNode* v = Find(key);
+    if (v == nullptr || v->IsNull()) return nullptr;
+    if (!v->IsMap()) {
+      ctx_->Error(*v, Join(path_, key), absl::StrCat("expected a mapping, got ", v->TypeName()));
+      return nullptr;
+    }
+    return v;
+  }
+
+ private:
+  Context* ctx_;
+  const YamlNode& node_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+// --- limits ---------------------------------------------------------------------------------
+
+// Reads a `limits` block over `limits` (values not given stay as they are).
+void ReadLimits(Context* ctx, const YamlNode& node, const std::string& path, v1::Limits* limits) {
+  MapReader r(ctx, node, path);
+  uint64_t bytes = 0;
+  if (r.Size("old_space", 16 * kMiB, 64 * kGiB, kMiB, &bytes)) {
+    limits->set_max_old_space_mib(static_cast<uint32_t>(bytes / kMiB));
+  }
+  if (r.Size("semi_space", 1 * kMiB, 256 * kMiB, kMiB, &bytes)) {
+    limits->set_max_semi_space_mib(static_cast<uint32_t>(bytes / kMiB));
+  }
+  if (r.Size("stack", 64 * kKiB, 1 * kGiB, kKiB, &bytes)) {
+    limits->set_stack_kib(static_cast<uint32_t>(bytes / kKiB));
+  }
+  if (r.Size("native_stack", 256 * kKiB, 1 * kGiB, kKiB, &bytes)) {
+    limits->set_native_stack_kib(static_cast<uint32_t>(bytes / kKiB));
+  }
+  if (r.Size("native", 64 * kMiB, 1024 * kGiB, 1, &bytes)) limits->set_native_bytes(bytes);
+  if (r.Size("data", 256 * kMiB, 1024 * kGiB, 1, &bytes)) limits->set_data_bytes(bytes);
+  uint32_t count = 0;
+  if (r.Count32("descriptors", 64, 1 << 20, &count)) limits->set_max_descriptors(count);
+  uint64_t ms = 0;
+  if (r.Duration("timeout", absl::Milliseconds(100), absl::Hours(24), &ms)) {
+    limits->set_timeout_ms(ms);
+  }
+  r.Finish([](const std::string& key) -> std::string {
+    if (key == "max_old_space_size" || key == "max_old_space") {
+      return "unknown key '" + key + "'; the old space limit is 'old_space' (e.g. old_space: 256Mi)";
+    }
+    if (key == "address_space" || key == "as") {
+      return "unknown key '" + key +
+             "'; heapstorm does not limit address space (RLIMIT_AS breaks node at random): "
+             "use 'native' for a memory limit";
+    }
+    return "";
+  });
+}
+
+// Fills unset limits with the defaults, then checks that they can work together.
+void FinishLimits(Context* ctx, const YamlNode& at, const std::string& path, v1::Limits* limits) {
+  if (limits->max_old_space_mib() == 0) limits->set_max_old_space_mib(kDefaultOldSpaceMiB);
+  if (limits->max_semi_space_mib() == 0) limits->set_max_semi_space_mib(kDefaultSemiSpaceMiB);
+  if (limits->stack_kib() == 0) limits->set_stack_kib(kDefaultStackKiB);
+  if (limits->native_stack_kib() == 0) limits->set_native_stack_kib(kDefaultNativeStackKiB);
+  if (limits->max_descriptors() == 0) limits->set_max_descriptors(kDefaultMaxDescriptors);
+  if (limits->timeout_ms() == 0) limits->set_timeout_ms(kDefaultTimeoutMs);
+  if (limits->stack_kib() + kStackMarginKiB > limits->native_stack_kib()) {
+    ctx->Error(at, Join(path, "stack"),
+               absl::StrCat("must stay ", kStackMarginKiB, "Ki below native_stack (",
+                            FormatSize(limits->native_stack_kib() * 1024.0), "), got ",
+                            FormatSize(limits->stack_kib() * 1024.0),
+                            ": at or above the real stack node dies of SIGSEGV with no message"));
+  }
+}
+
+// --- kind parameters ---------------------------------------------------------------------
+
+struct KindInfo {
+  const char* name;
+  v1::ScenarioKind kind;
+  std::vector<std::string> params;
+};
+
+const std::vector<KindInfo>& Kinds() {
+  static const std::vector<KindInfo>* kinds = new std::vector<KindInfo>{
+      {"cached_data",
+       v1::SCENARIO_KIND_CACHED_DATA,
+       {"entries", "entry_size", "shape", "key_size", "eviction", "max_entries", "ttl"}},
+      {"open_connections",
+       v1::SCENARIO_KIND_OPEN_CONNECTIONS,
+       {"connections", "state_size", "buffer_size", "ramp_per_second", "message_size",
+        "message_interval"}},
+      {"large_buffers",
+       v1::SCENARIO_KIND_LARGE_BUFFERS,
+       {"count", "size", "retain", "pooled", "touch"}},
+      {"deep_recursion", v1::SCENARIO_KIND_DEEP_RECURSION, {"depth", "locals", "mode"}},
+      {"script", v1::SCENARIO_KIND_SCRIPT, {"module", "iterations"}},
+  };
+  return *kinds;
+}
+
+std::vector<std::string> KindNames() {
+  std::vector<std::string> names;
+  for (const KindInfo& k : Kinds()) names.push_back(k.name);
+  return names;
+}
+
+// "'depth' is a parameter of deep_recursion, not of cached_data".
+std::string ExplainForeignParam(const std::string& key, v1::ScenarioKind kind) {
+  for (const KindInfo& k : Kinds()) {
+    if (k.kind == kind) continue;
+    if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
+      return absl::StrCat("'", key, "' is a parameter of ", k.name, ", not of ", KindName(kind));
+    }
+  }
+  return "";
+}
+
+void Require(Context* ctx, const YamlNode& at, const std::string& path, const char* key,
+             bool present) {
+  if (!present && at.IsMap()) {
+    bool written = false;
+    for (const auto& [k, v] : at.entries) written |= (k.value == key);
+    if (!written) ctx->Error(at, Join(path, key), "is required");
+  }
+}
+
+void ReadCachedData(Context* ctx, MapReader& r, v1::CachedDataParams* p) {
+  uint64_t value = 0;
+  Require(ctx, r.node(), r.path(), "entries", r.Count("entries", 1, 1ULL << 40, &value));
+  p->set_entries(value);
+  p->set_entry_bytes(1024);
+  if (r.Size("entry_size", 0, 1 * kGiB, 1, &value)) p->set_entry_bytes(value);
+  p->set_key_bytes(16);
+  if (r.Size("key_size", 1, 64 * kKiB, 1, &value)) p->set_key_bytes(static_cast<uint32_t>(value));
+  p->set_shape(v1::ENTRY_SHAPE_OBJECT);
+  switch (r.Choice("shape", {"string", "object", "buffer"})) {
+    case 1:
+      p->set_shape(v1::ENTRY_SHAPE_STRING);
+      break;
+    case 3:
+      p->set_shape(v1::ENTRY_SHAPE_BUFFER);
+      break;
+    default:
+      break;
+  }
+  p->set_eviction(v1::EVICTION_NONE);
+  const YamlNode* eviction_node = r.Find("eviction");
+  switch (r.Choice("eviction", {"none", "lru", "ttl"})) {
+    case 2:
+      p->set_eviction(v1::EVICTION_LRU);
+      break;
+    case 3:
+      p->set_eviction(v1::EVICTION_TTL);
+      break;
+    default:
+      break;
+  }
+  bool has_max = r.Count("max_entries", 1, 1ULL << 40, &value);
+  if (has_max) p->set_max_entries(value);
+  bool has_ttl = r.Duration("ttl", absl::Milliseconds(1), absl::Hours(24), &value);
+  if (has_ttl) p->set_ttl_ms(value);
+  if (p->eviction() == v1::EVICTION_LRU && !has_max) {
+    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "max_entries"),
+               "is required with eviction: lru");
+  }
+  if (p->eviction() == v1::EVICTION_TTL && !has_ttl) {
+    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "ttl"),
+               "is required with eviction: ttl");
+  }
+}
+
+void ReadOpenConnections(Context* ctx, MapReader& r, v1::OpenConnectionsParams* p) {
+  uint64_t value = 0;
+  Require(ctx, r.node(), r.path(), "connections",
+          r.Count("connections", 1, 1000000, &value));
+  p->set_connections(value);
+  if (r.Size("state_size", 0, 64 * kMiB, 1, &value)) p->set_state_bytes(value);
+  if (r.Size("buffer_size", 0, 64 * kMiB, 1, &value)) p->set_buffer_bytes(value);
+  uint32_t count = 0;
+  if (r.Count32("ramp_per_second", 0, 1000000, &count)) p->set_ramp_per_second(count);
+  if (r.Size("message_size", 0, 1 * kMiB, 1, &value)) {
+    p->set_message_bytes(static_cast<uint32_t>(value));
+  }
+  if (r.Duration("message_interval", absl::Milliseconds(1), absl::Hours(1), &value)) {
+    p->set_message_interval_ms(static_cast<uint32_t>(value));
+  }
+  if (p->message_bytes() > 0 && p->message_interval_ms() == 0) p->set_message_interval_ms(1000);
+}
+
+void ReadLargeBuffers(Context* ctx, MapReader& r, v1::LargeBuffersParams* p) {
+  uint64_t value = 0;
+  Require(ctx, r.node(), r.path(), "count", r.Count("count", 1, 1ULL << 32, &value));
+  p->set_count(value);
+  Require(ctx, r.node(), r.path(), "size", r.Size("size", 1, 4 * kGiB, 1, &value));
+  p->set_buffer_bytes(value);
+  bool flag = true;
+  p->set_retain(true);
+  if (r.Bool("retain", &flag)) p->set_retain(flag);
+  flag = false;
+  if (r.Bool("pooled", &flag)) p->set_pooled(flag);
+  p->set_touch(true);
+  flag = true;
+  if (r.Bool("touch", &flag)) p->set_touch(flag);
+}
+
+void ReadDeepRecursion(Context* ctx, MapReader& r, v1::DeepRecursionParams* p) {
+  uint64_t value = 0;
+  if (r.Count("depth", 0, 1ULL << 32, &value)) p->set_depth(value);
+  uint32_t count = 0;
+  if (r.Count32("locals", 0, 256, &count)) p->set_locals(count);
+  p->set_mode(v1::RECURSION_MODE_SYNC);
+  if (r.Choice("mode", {"sync", "async"}) == 2) p->set_mode(v1::RECURSION_MODE_ASYNC);
+}
+
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  if (base_dir.empty()) return path;
+  return absl::StrCat(base_dir, "/", path);
+}
+
+void ReadScript(Context* ctx, MapReader& r, v1::ScriptParams* p) {
+  std::string module;
+  const YamlNode* module_node = r.Find("module");
+  bool has_module = r.String("module", &module);
+  Require(ctx, r.node(), r.path(), "module", has_module);
+  uint64_t value = 0;
+  Require(ctx, r.node(), r.path(), "iterations",
+          r.Count("iterations", 1, 1ULL << 40, &value));
+  p->set_iterations(value);
+  if (!has_module) return;
+  p->set_module(module);
+  std::string path = Join(r.path(), "module");
+  if (module.empty()) {
+    ctx->Error(*module_node, path, "must name a JavaScript module file");
+    return;
+  }
+  if (!absl::EndsWith(module, ".js") && !absl::EndsWith(module, ".cjs") &&
+      !absl::EndsWith(module, ".mjs")) {
+    ctx->Error(*module_node, path,
+               absl::StrCat("must be a .js, .cjs or .mjs file, got '", module, "'"));
+    return;
+  }
+  std::string resolved = ResolvePath(ctx->base_dir, module);
+  p->set_module_path(resolved);
+  if (!ctx->options.check_files) return;
+  struct stat st;
+  if (stat(resolved.c_str(), &st) != 0) {
+    ctx->Error(*module_node, path,
+               absl::StrCat("cannot read '", resolved, "': ", std::strerror(errno)));
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ctx->Error(*module_node, path, absl::StrCat("'", resolved, "' is not a regular file"));
+    return;
+  }
+  if (static_cast<uint64_t>(st.st_size) > ctx->options.max_module_bytes) {
+    ctx->Error(*module_node, path,
+               absl::StrCat("'", resolved, "' is ", FormatSize(st.st_size),
+                            ", more than the ", FormatSize(ctx->options.max_module_bytes),
+                            " a module may have"));
+  }
+}
+
+// --- expectations, leak checks, variations ----------------------------------------------
+
+const std::vector<std::string>& OutcomeNames() {
+  static const std::vector<std::string>* names = new std::vector<std::string>{
+      "completed", "stack_overflow", "heap_exhausted", "native_oom",
+      "fd_exhausted", "timeout", "crashed", "script_error"};
+  return *names;
+}
+
+void ReadExpect(Context* ctx, const YamlNode& node, const std::string& path,
+                v1::Expectation* e) {
+  MapReader r(ctx, node, path);
+  int outcome = r.Choice("outcome", OutcomeNames());
+  if (outcome > 0) e->set_outcome(static_cast<v1::Outcome>(outcome));
+  uint64_t value = 0;
+  if (r.Size("max_heap_used", 1, 1024 * kGiB, 1, &value)) e->set_max_heap_used_bytes(value);
+  if (r.Size("max_rss", 1, 1024 * kGiB, 1, &value)) e->set_max_rss_bytes(value);
+  if (r.Size("max_external", 1, 1024 * kGiB, 1, &value)) e->set_max_external_bytes(value);
+  if (r.Size("max_heap_per_unit", 1, 1 * kGiB, 1, &value)) e->set_max_heap_bytes_per_unit(value);
+  if (r.Count("min_units", 1, 1ULL << 40, &value)) e->set_min_units(value);
+  bool leak = false;
+  if (r.Bool("leak", &leak)) e->set_leak(leak);
+  r.Finish();
+}
+
+void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
+                   v1::LeakCheck* l) {
+  MapReader r(ctx, node, path);
+  uint64_t value = 0;
+  l->set_iterations(2000);
+  if (r.Count("iterations", 20, 1ULL << 32, &value)) l->set_iterations(value);
+  l->set_warmup_checkpoints(10);
+  uint32_t count = 0;
+  if (r.Count32("warmup", 0, 10000, &count)) l->set_warmup_checkpoints(count);
+  if (r.Count("checkpoint_every", 1, 1ULL << 32, &value)) l->set_checkpoint_every(value);
+  if (l->checkpoint_every() == 0) l->set_checkpoint_every(std::max<uint64_t>(1, l->iterations() / 100));
+  if (r.Size("min_bytes_per_iteration", 1, 1 * kGiB, 1, &value)) {
+    l->set_min_bytes_per_iteration(static_cast<double>(value));
+  }
+  double p = 0.01;
+  l->set_p_value(p);
+  if (r.Fraction("p_value", 0.0, 0.5, &p)) l->set_p_value(p);
+  bool snapshots = true;
+  l->set_snapshots(true);
+  if (r.Bool("snapshots", &snapshots)) l->set_snapshots(snapshots);
+  r.Finish();
+  uint64_t checkpoints = l->iterations() / l->checkpoint_every();
+  if (checkpoints < l->warmup_checkpoints() + 20) {
+    ctx->Error(node, path,
+               absl::StrCat("iterations / checkpoint_every gives ", checkpoints,
+                            " checkpoints; a verdict needs warmup (", l->warmup_checkpoints(),
+                            ") + 20 at least"));
+  }
+}
+
+const ParameterSpec* ReadParameterName(Context* ctx, MapReader& r, v1::ScenarioKind kind) {
+  const YamlNode* node = r.Find("parameter");
+  std::string name;
+  if (!r.String("parameter", &name)) {
+    Require(ctx, r.node(), r.path(), "parameter", false);
+    return nullptr;
+  }
+  const ParameterSpec* spec = FindParameter(name);
+  std::string path = Join(r.path(), "parameter");
+  if (spec == nullptr) {
+    std::vector<std::string> names;
+    for (const ParameterSpec& s : SweepableParameters()) {
+      if (s.scenario_kind == v1::SCENARIO_KIND_UNSPECIFIED || s.scenario_kind == kind) {
+        names.push_back(s.name);
+      }
+    }
+    std::string message = absl::StrCat("'", name, "' cannot be varied");
+    std::string suggestion = Suggest(name, names);
+    if (!suggestion.empty()) {
+      absl::StrAppend(&message, "; did you mean '", suggestion, "'?");
+    } else {
+      absl::StrAppend(&message, " (expected one of: ", absl::StrJoin(names, ", "), ")");
+    }
+    ctx->Error(*node, path, message);
+    return nullptr;
+  }
+  if (spec->scenario_kind != v1::SCENARIO_KIND_UNSPECIFIED && spec->scenario_kind != kind) {
+    ctx->Error(*node, path,
+               absl::StrCat("'", name, "' is a parameter of ", KindName(spec->scenario_kind),
+                            ", not of ", KindName(kind)));
+    return nullptr;
+  }
+  return spec;
+}
+
+bool ReadParameterScalar(Context* ctx, const ParameterSpec& spec, const YamlNode& node,
+                         const std::string& path, uint64_t* out) {
+  if (!node.IsScalar()) {
+    ctx->Error(node, path, absl::StrCat("expected a value of ", spec.name, ", got ",
+                                        node.TypeName()));
+    return false;
+  }
+  absl::StatusOr<uint64_t> value = ParseParameterValue(spec, node.value, node.quoted);
+  if (!value.ok()) {
+    ctx->Error(node, path, std::string(value.status().message()));
+    return false;
+  }
+  *out = *value;
+  return true;
+}
+
+void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
+               v1::ScenarioKind kind, v1::Sweep* sweep) {
+  MapReader r(ctx, node, path);
+  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+  const YamlNode* values = r.Find("values");
+  r.Finish();
+  if (values == nullptr) {
+    ctx->Error(node, Join(path, "values"), "is required");
+    return;
+  }
+  if (!values->IsSequence() || values->items.empty()) {
+    ctx->Error(*values, Join(path, "values"),
+               absl::StrCat("expected a non-empty list, got ", values->TypeName()));
+    return;
+  }
+  if (values->items.size() > kMaxSweepValues) {
+    ctx->Error(*values, Join(path, "values"),
+               absl::StrCat("at most ", kMaxSweepValues, " values, got ", values->items.size()));
+    return;
+  }
+  if (spec == nullptr) return;
+  sweep->set_parameter(spec->name);
+  std::vector<uint64_t> seen;
+  for (size_t i = 0; i < values->items.size(); ++i) {
+    const YamlNode& item = values->items[i];
+    std::string item_path = absl::StrCat(path, ".values[", i, "]");
+    uint64_t value = 0;
+    if (!ReadParameterScalar(ctx, *spec, item, item_path, &value)) continue;
+    if (std::find(seen.begin(), seen.end(), value) != seen.end()) {
+      ctx->Error(item, item_path, absl::StrCat("value ", item.value, " is listed twice"));
+      continue;
+    }
+    seen.push_back(value);
+    sweep->add_values(value);
+    sweep->add_labels(FormatParameterValue(*spec, value));
+  }
+}
+
+void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
+                v1::ScenarioKind kind, v1::Search* search) {
+  MapReader r(ctx, node, path);
+  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+  const YamlNode* low = r.Find("low");
+  const YamlNode* high = r.Find("high");
+  const YamlNode* precision = r.Find("precision");
+  int goal = r.Choice("goal", {"smallest_completing", "largest_completing"});
+  r.Finish();
+  search->set_goal(goal == 2 ? v1::SEARCH_GOAL_LARGEST_COMPLETING
+                             : v1::SEARCH_GOAL_SMALLEST_COMPLETING);
+  if (low == nullptr) ctx->Error(node, Join(path, "low"), "is required");
+  if (high == nullptr) ctx->Error(node, Join(path, "high"), "is required");
+  if (spec == nullptr || low == nullptr || high == nullptr) return;
+  search->set_parameter(spec->name);
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  bool ok = ReadParameterScalar(ctx, *spec, *low, Join(path, "low"), &lo);
+  ok &= ReadParameterScalar(ctx, *spec, *high, Join(path, "high"), &hi);
+  if (!ok) return;
+  if (hi <= lo) {
+    ctx->Error(*high, Join(path, "high"),
+               absl::StrCat("must be above low (", low->value, "), got ", high->value));
+    return;
+  }
+  search->set_low(lo);
+  search->set_high(hi);
+  uint64_t step = std::max<uint64_t>(1, (hi - lo) / 64);
+  if (precision != nullptr &&
+      ReadParameterScalar(ctx, *spec, *precision, Join(path, "precision"), &step)) {
+    if (step == 0 || step >= hi - lo) {
+      ctx->Error(*precision, Join(path, "precision"),
+                 absl::StrCat("must be above 0 and below high - low, got ", precision->value));
+    }
+  }
+  search->set_precision(std::max<uint64_t>(step, 1));
+}
+
+// --- scenarios and the suite -------------------------------------------------------------
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 100) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+struct Defaults {
+  v1::Limits limits;
+  uint32_t repeats = 1;
+  uint32_t sample_hz = kDefaultSampleHz;
+};
+
+void ReadDefaults(Context* ctx, const YamlNode& node, Defaults* d) {
+  MapReader r(ctx, node, "defaults");
+  if (const YamlNode* limits = r.Map("limits")) ReadLimits(ctx, *limits, "defaults.limits", &d->limits);
+  r.Count32("repeats", 1, 1000, &d->repeats);
+  r.Count32("sample_hz", 1, 1000, &d->sample_hz);
+  r.Finish([](const std::string& key) -> std::string {
+    if (key == "old_space" || key == "semi_space" || key == "stack" || key == "native" ||
+        key == "descriptors" || key == "timeout") {
+      return absl::StrCat("unknown key '", key, "'; limits go under defaults.limits");
+    }
+    return "";
+  });
+}
+
+void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
+                  const Defaults& defaults, v1::Scenario* s) {
+  s->mutable_location()->set_line(node.line);
+  s->mutable_location()->set_column(node.column);
+  if (!node.IsMap()) {
+    ctx->Error(node, path, absl::StrCat("expected a mapping, got ", node.TypeName()));
+    return;
+  }
+  MapReader r(ctx, node, path);
+  std::string name;
+  const YamlNode* name_node = r.Find("name");
+  if (r.String("name", &name)) {
+    if (!ValidName(name)) {
+      ctx->Error(*name_node, Join(path, "name"),
+                 absl::StrCat("must be 1 to 100 of A-Z a-z 0-9 _ - . , got ", Quote(*name_node)));
+    }
+    s->set_name(name);
+  } else {
+    Require(ctx, node, path, "name", false);
+  }
+  std::string description;
+  if (r.String("description", &description)) s->set_description(description);
+
+  int kind_index = r.Choice("kind", KindNames());
+  if (kind_index == 0) Require(ctx, node, path, "kind", false);
+  const KindInfo* kind = kind_index > 0 ? &Kinds()[kind_index - 1] : nullptr;
+  if (kind != nullptr) s->set_kind(kind->kind);
+
+  const YamlNode* params = r.Map("params");
+  if (kind != nullptr) {
+    YamlNode empty;
+    empty.type = YamlNode::Type::kMap;
+    empty.line = node.line;
+    empty.column = node.column;
+    const YamlNode& params_node = params != nullptr ? *params : empty;
+    std::string params_path = Join(path, "params");
+    MapReader pr(ctx, params_node, params_path);
+    switch (kind->kind) {
+      case v1::SCENARIO_KIND_CACHED_DATA:
+        ReadCachedData(ctx, pr, s->mutable_cached_data());
+        break;
+      case v1::SCENARIO_KIND_OPEN_CONNECTIONS:
+        ReadOpenConnections(ctx, pr, s->mutable_open_connections());
+        break;
+      case v1::SCENARIO_KIND_LARGE_BUFFERS:
+        ReadLargeBuffers(ctx, pr, s->mutable_large_buffers());
+        break;
+      case v1::SCENARIO_KIND_DEEP_RECURSION:
+        ReadDeepRecursion(ctx, pr, s->mutable_deep_recursion());
+        break;
+      case v1::SCENARIO_KIND_SCRIPT:
+        ReadScript(ctx, pr, s->mutable_script());
+        break;
+      default:
+        break;
+    }
+    v1::ScenarioKind k = kind->kind;
+    pr.Finish([k](const std::string& key) { return ExplainForeignParam(key, k); });
+  }
+
+  *s->mutable_limits() = defaults.limits;
+  const YamlNode* limits = r.Map("limits");
+  if (limits != nullptr) ReadLimits(ctx, *limits, Join(path, "limits"), s->mutable_limits());
+  FinishLimits(ctx, limits != nullptr ? *limits : node, Join(path, "limits"), s->mutable_limits());
+
+  s->set_repeats(defaults.repeats);
+  uint32_t repeats = 0;
+  if (r.Count32("repeats", 1, 1000, &repeats)) s->set_repeats(repeats);
+  s->set_sample_hz(defaults.sample_hz);
+  uint32_t hz = 0;
+  if (r.Count32("sample_hz", 1, 1000, &hz)) s->set_sample_hz(hz);
+  uint64_t value = 0;
+  if (r.Count("target_units", 1, 1ULL << 40, &value)) s->set_target_units(value);
+
+  s->mutable_expect()->set_outcome(v1::OUTCOME_COMPLETED);
+  if (const YamlNode* expect = r.Map("expect")) {
+    ReadExpect(ctx, *expect, Join(path, "expect"), s->mutable_expect());
+  }
+  if (const YamlNode* leak = r.Map("leak_check")) {
+    ReadLeakCheck(ctx, *leak, Join(path, "leak_check"), s->mutable_leak_check());
+  }
+  const YamlNode* sweep = r.Map("sweep");
+  const YamlNode* search = r.Map("search");
+  if (sweep != nullptr && search != nullptr) {
+    ctx->Error(*search, Join(path, "search"), "a scenario has a sweep or a search, not both");
+  } else if (sweep != nullptr) {
+    ReadSweep(ctx, *sweep, Join(path, "sweep"), s->kind(), s->mutable_sweep());
+  } else if (search != nullptr) {
+    ReadSearch(ctx, *search, Join(path, "search"), s->kind(), s->mutable_search());
+  }
+
+  uint64_t every = 0;
+  bool has_every = r.Count("checkpoint_every", 1, 1ULL << 40, &every);
+  r.Finish([](const std::string& key) -> std::string {
+    for (const KindInfo& k : Kinds()) {
+      if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
+        return absl::StrCat("unknown key '", key, "'; parameters of a kind go under 'params'");
+      }
+    }
+    if (key == "old_space" || key == "semi_space" || key == "stack" || key == "native" ||
+        key == "descriptors" || key == "timeout") {
+      return absl::StrCat("unknown key '", key, "'; limits go under 'limits'");
+    }
+    return "";
+  });
+  uint64_t target = TargetUnits(*s);
+  s->set_checkpoint_every(has_every ? every : std::max<uint64_t>(1, target == 0 ? 100 : target / 100));
+
+  // Combinations that cannot mean what they say.
+  if (s->kind() == v1::SCENARIO_KIND_DEEP_RECURSION && s->deep_recursion().depth() == 0 &&
+      s->expect().outcome() == v1::OUTCOME_COMPLETED && !s->has_sweep() && !s->has_search()) {
+    ctx->Error(params != nullptr ? *params : node, Join(path, "params.depth"),
+               "without a depth the recursion goes on until something breaks, so it cannot "
+               "complete: set params.depth, or expect.outcome (e.g. stack_overflow)");
+  }
+  if (s->has_leak_check() && s->kind() != v1::SCENARIO_KIND_SCRIPT &&
+      s->kind() != v1::SCENARIO_KIND_CACHED_DATA) {
+    ctx->Error(*r.Find("leak_check"), Join(path, "leak_check"),
+               absl::StrCat("leak checks run the script and cached_data kinds, not ",
+                            KindName(s->kind())));
+  }
+}
+
+}  // namespace
+
+std::string KindName(v1::ScenarioKind kind) {
+  for (const KindInfo& k : Kinds()) {
+    if (k.kind == kind) return k.name;
+  }
+  return "unspecified";
+}
+
+std::string OutcomeName(v1::Outcome outcome) {
+  int index = static_cast<int>(outcome);
+  if (index >= 1 && index <= static_cast<int>(OutcomeNames().size())) {
+    return OutcomeNames()[index - 1];
+  }
+  return "unspecified";
+}
+
+uint64_t TargetUnits(const v1::Scenario& s) {
+  switch (s.params_case()) {
+    case v1::Scenario::kCachedData:
+      return s.cached_data().entries();
+    case v1::Scenario::kOpenConnections:
+      return s.open_connections().connections();
+    case v1::Scenario::kLargeBuffers:
+      return s.large_buffers().count();
+    case v1::Scenario::kDeepRecursion:
+      return s.deep_recursion().depth();
+    case v1::Scenario::kScript:
+      return s.has_leak_check() ? s.leak_check().iterations() : s.script().iterations();
+    case v1::Scenario::PARAMS_NOT_SET:
+      break;
+  }
+  return 0;
+}
+
+uint64_t PlannedRuns(const v1::Scenario& s) {
+  uint64_t points = 1;
+  if (s.has_sweep()) points = std::max(1, s.sweep().values_size());
+  if (s.has_search()) {
+    double range = static_cast<double>(s.search().high() - s.search().low());
+    double precision = static_cast<double>(std::max<uint64_t>(1, s.search().precision()));
+    points = static_cast<uint64_t>(std::ceil(std::log2(std::max(1.0, range / precision)))) + 2;
+  }
+  return points * std::max<uint32_t>(1, s.repeats());
+}
+
+absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::string& display_path,
+                                        const std::string& base_dir,
+                                        const SuiteLoadOptions& options) {
+  Diagnostics diagnostics(display_path);
+  Context ctx{&diagnostics, base_dir, options};
+  v1::Suite suite;
+  suite.set_path(display_path);
+  suite.set_sha256(Sha256Hex(text));
+
+  if (text.size() > options.max_file_bytes) {
+    diagnostics.Add(1, 1, "",
+                    absl::StrCat("the file is ", FormatSize(text.size()), ", more than the ",
+                                 FormatSize(options.max_file_bytes), " a suite may have"));
+    return diagnostics.ToStatus();
+  }
+  YamlNode root;
+  if (!ParseYaml(text, &root, &diagnostics)) return diagnostics.ToStatus();
+  if (root.IsNull()) {
+    diagnostics.Add(1, 1, "", "the file is empty: a suite needs at least 'scenarios'");
+    return diagnostics.ToStatus();
+  }
+  if (!root.IsMap()) {
+    diagnostics.Add(root.line, root.column, "",
+                    absl::StrCat("a suite is a mapping with 'scenarios', got ", root.TypeName()));
+    return diagnostics.ToStatus();
+  }
+
+  MapReader r(&ctx, root, "");
+  std::string name;
+  const YamlNode* name_node = r.Find("name");
+  if (r.String("name", &name)) {
+    if (!ValidName(name)) {
+      ctx.Error(*name_node, "name",
+                absl::StrCat("must be 1 to 100 of A-Z a-z 0-9 _ - . , got ", Quote(*name_node)));
+    }
+    suite.set_name(name);
+  } else {
+    std::string base = display_path.substr(display_path.find_last_of('/') + 1);
+    suite.set_name(base.substr(0, base.find('.')));
+  }
+  std::string description;
+  if (r.String("description", &description)) suite.set_description(description);
+
+  Defaults defaults;
+  if (const YamlNode* d = r.Map("defaults")) ReadDefaults(&ctx, *d, &defaults);
+
+  v1::Tolerance* tolerance = suite.mutable_tolerance();
+  tolerance->set_relative(0.05);
+  tolerance->set_p_value(0.05);
+  if (const YamlNode* t = r.Map("tolerance")) {
+    MapReader tr(&ctx, *t, "tolerance");
+    double value = 0;
+    if (tr.Fraction("relative", 0.0, 10.0, &value)) tolerance->set_relative(value);
+    if (tr.Fraction("p_value", 0.0, 0.5, &value)) tolerance->set_p_value(value);
+    tr.Finish();
+  }
+
+  const YamlNode* scenarios = r.Find("scenarios");
+  r.Finish();
+  if (scenarios == nullptr || scenarios->IsNull()) {
+    ctx.Error(root, "scenarios", "is required: a list of scenarios");
+  } else if (!scenarios->IsSequence()) {
+    ctx.Error(*scenarios, "scenarios",
+              absl::StrCat("expected a list of scenarios, got ", scenarios->TypeName()));
+  } else if (scenarios->items.empty()) {
+    ctx.Error(*scenarios, "scenarios", "the list is empty: a suite needs at least one scenario");
+  } else if (scenarios->items.size() > kMaxScenarios) {
+    ctx.Error(*scenarios, "scenarios",
+              absl::StrCat("at most ", kMaxScenarios, " scenarios, got ", scenarios->items.size()));
+  } else {
+    std::vector<std::pair<std::string, int>> names;
+    for (size_t i = 0; i < scenarios->items.size(); ++i) {
+      const YamlNode& item = scenarios->items[i];
+      std::string path = absl::StrCat("scenarios[", i, "]");
+      v1::Scenario* s = suite.add_scenarios();
+      s->mutable_location()->set_file(display_path);
+      ReadScenario(&ctx, item, path, defaults, s);
+      if (s->name().empty()) continue;
+      for (const auto& [other, line] : names) {
+        if (other == s->name()) {
+          ctx.Error(item, Join(path, "name"),
+                    absl::StrCat("scenario name '", s->name(), "' is already used at line ", line));
+        }
+      }
+      names.emplace_back(s->name(), item.line);
+    }
+  }
+  if (!diagnostics.empty()) return diagnostics.ToStatus();
+  return suite;
+}
+
+absl::StatusOr<v1::Suite> LoadSuiteFile(const std::string& path, const SuiteLoadOptions& options) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read the suite: ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
+  }
+  if (static_cast<uint64_t>(st.st_size) > options.max_file_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":1:1: the file is ", FormatSize(st.st_size), ", more than the ",
+                     FormatSize(options.max_file_bytes), " a suite may have"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read the suite: ", std::strerror(errno)));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string dir = ".";
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
+  return LoadSuiteText(buffer.str(), path, dir, options);
+}
+
+}  // namespace heapstorm

@@ -1,0 +1,166 @@
+#include "scenarios/units.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace heapstorm {
+namespace {
+
+constexpr double kMaxBytes = 9007199254740992.0;  // 2^53: exact in a double
+
+struct Unit {
+  const char* name;
+  double factor;
+};
+
+constexpr Unit kSizeUnits[] = {
+    {"B", 1.0},
+    {"Ki", 1024.0},
+    {"KiB", 1024.0},
+    {"Mi", 1048576.0},
+    {"MiB", 1048576.0},
+    {"Gi", 1073741824.0},
+    {"GiB", 1073741824.0},
+    {"Ti", 1099511627776.0},
+    {"TiB", 1099511627776.0},
+    {"KB", 1e3},
+    {"MB", 1e6},
+    {"GB", 1e9},
+    {"TB", 1e12},
+};
+
+constexpr Unit kDurationUnits[] = {
+    {"ms", 1e-3},
+    {"s", 1.0},
+    {"m", 60.0},
+    {"h", 3600.0},
+};
+
+// Splits "1.5Gi" into 1.5 and "Gi". False when there is no number.
+bool SplitNumberAndUnit(absl::string_view text, double* number, absl::string_view* unit) {
+  size_t i = 0;
+  while (i < text.size() && (absl::ascii_isdigit(text[i]) || text[i] == '.')) ++i;
+  if (i == 0) return false;
+  absl::string_view digits = text.substr(0, i);
+  if (digits.front() == '.' || digits.back() == '.') return false;
+  if (!absl::SimpleAtod(digits, number)) return false;
+  *unit = absl::StripLeadingAsciiWhitespace(text.substr(i));
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (!text.empty() && text[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("a size cannot be negative, got '", text, "'"));
+  }
+  double number = 0;
+  absl::string_view unit;
+  if (!SplitNumberAndUnit(text, &number, &unit)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a size such as 512Mi or 2Gi, got '", text, "'"));
+  }
+  if (unit.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a size needs a unit (B, Ki, Mi, Gi, Ti, KB, MB, GB, TB), got '", text, "'"));
+  }
+  for (const Unit& u : kSizeUnits) {
+    if (unit != u.name) continue;
+    double bytes = number * u.factor;
+    if (bytes > kMaxBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("size '", text, "' is too large"));
+    }
+    if (bytes != std::floor(bytes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("size '", text, "' is not a whole number of bytes"));
+    }
+    return static_cast<uint64_t>(bytes);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown size unit '", unit, "' in '", text,
+      "' (expected B, Ki, Mi, Gi, Ti, KiB, MiB, GiB, TiB, KB, MB, GB or TB)"));
+}
+
+absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (!text.empty() && text[0] == '-') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a duration cannot be negative, got '", text, "'"));
+  }
+  double number = 0;
+  absl::string_view unit;
+  if (!SplitNumberAndUnit(text, &number, &unit)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a duration such as 500ms, 30s or 5m, got '", text, "'"));
+  }
+  if (unit.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a duration needs a unit (ms, s, m, h), got '", text, "'"));
+  }
+  for (const Unit& u : kDurationUnits) {
+    if (unit != u.name) continue;
+    double seconds = number * u.factor;
+    if (seconds > 30.0 * 86400.0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duration '", text, "' is longer than 30 days"));
+    }
+    return absl::Milliseconds(std::llround(seconds * 1000.0));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown duration unit '", unit, "' in '", text,
+                                                 "' (expected ms, s, m or h)"));
+}
+
+std::string FormatSize(double bytes) {
+  static constexpr struct {
+    const char* name;
+    double factor;
+  } kUnits[] = {{"Ti", 1099511627776.0}, {"Gi", 1073741824.0}, {"Mi", 1048576.0},
+                {"Ki", 1024.0},          {"B", 1.0}};
+  const char* sign = bytes < 0 ? "-" : "";
+  double magnitude = std::fabs(bytes);
+  // The largest unit in which the value is exact to two decimals and short: "1.5Gi",
+  // "8190Ki".
+  for (const auto& u : kUnits) {
+    if (magnitude < u.factor && u.factor > 1.0) continue;
+    double value = magnitude / u.factor;
+    if (value >= 10000.0) continue;
+    double hundredths = std::round(value * 100.0);
+    if (std::fabs(hundredths - value * 100.0) < 1e-9 * std::max(1.0, value * 100.0)) {
+      std::string text = absl::StrFormat("%.2f", hundredths / 100.0);
+      while (text.back() == '0') text.pop_back();
+      if (text.back() == '.') text.pop_back();
+      return absl::StrCat(sign, text, u.name);
+    }
+  }
+  // Otherwise three significant figures in the largest unit that fits.
+  for (const auto& u : kUnits) {
+    if (magnitude < u.factor && u.factor > 1.0) continue;
+    return absl::StrCat(sign, absl::StrFormat("%.3g", magnitude / u.factor), u.name);
+  }
+  return absl::StrCat(sign, absl::StrFormat("%.3g", magnitude), "B");
+}
+
+std::string FormatShortDuration(absl::Duration d) {
+  if (d < absl::Seconds(1)) {
+    return absl::StrCat(absl::StrFormat("%.0f", absl::ToDoubleMilliseconds(d)), "ms");
+  }
+  if (d < absl::Minutes(1)) {
+    return absl::StrCat(absl::StrFormat("%.3g", absl::ToDoubleSeconds(d)), "s");
+  }
+  if (d % absl::Hours(1) == absl::ZeroDuration()) return absl::StrCat(absl::ToInt64Hours(d), "h");
+  if (d % absl::Minutes(1) == absl::ZeroDuration()) {
+    return absl::StrCat(absl::ToInt64Minutes(d), "m");
+  }
+  int64_t minutes = absl::ToInt64Minutes(d);
+  double seconds = absl::ToDoubleSeconds(d - absl::Minutes(minutes));
+  return absl::StrCat(minutes, "m", absl::StrFormat("%.0f", seconds), "s");
+}
+
+}  // namespace heapstorm
