@@ -4,7 +4,9 @@
 #include <string>
 
 #include "cli/exit_codes.h"
+#include "cli/run_command.h"
 #include "cli/validate_command.h"
+#include "worker/engine/process_launcher.h"
 
 namespace heapstorm {
 namespace {
@@ -17,6 +19,7 @@ constexpr char kUsage[] =
     "fails CI when memory regresses or leaks.\n"
     "\n"
     "commands:\n"
+    "  run SUITE.yaml           run a suite on this machine and report\n"
     "  validate SUITE.yaml...   check suites without running them\n"
     "\n"
     "Run 'heapstorm COMMAND --help' for a command's flags.\n"
@@ -33,6 +36,7 @@ int Main(int argc, char** argv) {
     std::cout << kUsage;
     return kExitOk;
   }
+  if (command == "run") return RunCommand(argc, argv);
   if (command == "validate") return ValidateCommand(argc, argv);
   std::cerr << "heapstorm: unknown command '" << command << "'\n\n" << kUsage;
   return kExitBadInput;
@@ -41,4 +45,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace heapstorm
 
-int main(int argc, char** argv) { return heapstorm::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // The launcher step (`heapstorm __launch ...`) runs before anything else starts a thread.
+  heapstorm::MaybeRunLauncherStep(argc, argv);
+  return heapstorm::Main(argc, argv);
+}

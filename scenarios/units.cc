@@ -1,6 +1,7 @@
 #include "scenarios/units.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <cstdlib>
 
@@ -125,26 +126,29 @@ std::string FormatSize(double bytes) {
                 {"Ki", 1024.0},          {"B", 1.0}};
   const char* sign = bytes < 0 ? "-" : "";
   double magnitude = std::fabs(bytes);
-  // The largest unit in which the value is exact to two decimals and short: "1.5Gi",
-  // "8190Ki".
-  for (const auto& u : kUnits) {
-    if (magnitude < u.factor && u.factor > 1.0) continue;
-    double value = magnitude / u.factor;
-    if (value >= 10000.0) continue;
-    double hundredths = std::round(value * 100.0);
-    if (std::fabs(hundredths - value * 100.0) < 1e-9 * std::max(1.0, value * 100.0)) {
-      std::string text = absl::StrFormat("%.2f", hundredths / 100.0);
-      while (text.back() == '0') text.pop_back();
-      if (text.back() == '.') text.pop_back();
-      return absl::StrCat(sign, text, u.name);
-    }
+  auto exact = [](double value, double scale) {
+    double scaled = value * scale;
+    return std::fabs(std::round(scaled) - scaled) < 1e-9 * std::max(1.0, scaled);
+  };
+  auto trimmed = [](double value) {
+    std::string text = absl::StrFormat("%.2f", value);
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+    return text;
+  };
+  // The largest unit the value reaches: exact to two decimals ("1.5Gi", "256Mi") ...
+  size_t top = 0;
+  while (top + 1 < std::size(kUnits) && magnitude < kUnits[top].factor) ++top;
+  double value = magnitude / kUnits[top].factor;
+  if (exact(value, 100.0)) return absl::StrCat(sign, trimmed(value), kUnits[top].name);
+  // ... else a whole number of a smaller unit, if short ("8190Ki") ...
+  for (size_t u = top + 1; u < std::size(kUnits); ++u) {
+    double v = magnitude / kUnits[u].factor;
+    if (v < 10000.0 && exact(v, 1.0)) return absl::StrCat(sign, trimmed(v), kUnits[u].name);
   }
-  // Otherwise three significant figures in the largest unit that fits.
-  for (const auto& u : kUnits) {
-    if (magnitude < u.factor && u.factor > 1.0) continue;
-    return absl::StrCat(sign, absl::StrFormat("%.3g", magnitude / u.factor), u.name);
-  }
-  return absl::StrCat(sign, absl::StrFormat("%.3g", magnitude), "B");
+  // ... else three significant figures ("7.15Mi").
+  return absl::StrCat(sign, absl::StrFormat(value < 1000.0 ? "%.3g" : "%.0f", value),
+                      kUnits[top].name);
 }
 
 std::string FormatShortDuration(absl::Duration d) {

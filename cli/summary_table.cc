@@ -1,0 +1,80 @@
+#include "cli/summary_table.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "scenarios/suite_loader.h"
+#include "scenarios/units.h"
+
+namespace heapstorm {
+namespace {
+
+double Median(const v1::ScenarioReport& s, const std::string& metric) {
+  for (const v1::Aggregate& a : s.aggregates()) {
+    if (a.metric() == metric) return a.median();
+  }
+  return 0;
+}
+
+std::string Outcomes(const v1::ScenarioReport& s) {
+  std::map<std::string, int> counts;
+  std::vector<std::string> order;
+  for (int o : s.outcomes()) {
+    std::string name = OutcomeName(static_cast<v1::Outcome>(o));
+    if (counts[name]++ == 0) order.push_back(name);
+  }
+  std::vector<std::string> parts;
+  for (const std::string& name : order) {
+    parts.push_back(counts[name] > 1 ? absl::StrCat(name, "×", counts[name]) : name);
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+}  // namespace
+
+std::string SummaryTable(const v1::Report& report) {
+  std::vector<std::vector<std::string>> rows = {
+      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "result"}};
+  for (const v1::ScenarioReport& s : report.scenarios()) {
+    std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
+    rows.push_back({name, Outcomes(s), absl::StrCat(static_cast<uint64_t>(Median(s, "units_reached"))),
+                    FormatSize(Median(s, "peak_heap_used_bytes")),
+                    FormatSize(Median(s, "peak_external_bytes")),
+                    FormatSize(Median(s, "peak_rss_bytes")),
+                    FormatSize(std::max(0.0, Median(s, "heap_bytes_per_unit"))),
+                    s.passed() ? "PASS" : "FAIL"});
+  }
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out = "\n";
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      bool right = i >= 2 && i <= 6;
+      std::string pad(width[i] - row[i].size(), ' ');
+      absl::StrAppend(&out, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "\n");
+    }
+  }
+  std::string failures;
+  for (const v1::ScenarioReport& s : report.scenarios()) {
+    for (const v1::ExpectationCheck& c : s.checks()) {
+      if (c.passed()) continue;
+      absl::StrAppend(&failures, "  ", s.scenario(), s.variation().empty() ? "" : absl::StrCat(" [", s.variation(), "]"),
+                      ": ", c.name(), ": ", c.message(), "\n");
+    }
+  }
+  for (const v1::Missing& m : report.missing()) {
+    absl::StrAppend(&failures, "  ", m.scenario(), " r", m.repeat(), ": missing: ", m.reason(), "\n");
+  }
+  if (!failures.empty()) absl::StrAppend(&out, "\nfailed:\n", failures);
+  absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", report.scenarios_size(),
+                  " configuration", report.scenarios_size() == 1 ? "" : "s", ", ", report.runs_size(),
+                  " run", report.runs_size() == 1 ? "" : "s", "\n");
+  return out;
+}
+
+}  // namespace heapstorm

@@ -1,0 +1,177 @@
+#include "reports/report_builder.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/suite_loader.h"
+#include "scenarios/units.h"
+
+namespace heapstorm {
+namespace {
+
+struct Metric {
+  const char* name;
+  std::function<double(const v1::RunResult&)> get;
+};
+
+const std::vector<Metric>& Metrics() {
+  static const auto* metrics = new std::vector<Metric>{
+      {"peak_heap_used_bytes", [](const v1::RunResult& r) { return double(r.peak_heap_used_bytes()); }},
+      {"peak_heap_total_bytes", [](const v1::RunResult& r) { return double(r.peak_heap_total_bytes()); }},
+      {"peak_external_bytes", [](const v1::RunResult& r) { return double(r.peak_external_bytes()); }},
+      {"peak_array_buffers_bytes",
+       [](const v1::RunResult& r) { return double(r.peak_array_buffers_bytes()); }},
+      {"peak_rss_bytes", [](const v1::RunResult& r) { return double(r.peak_rss_bytes()); }},
+      {"peak_descriptors", [](const v1::RunResult& r) { return double(r.peak_descriptors()); }},
+      {"units_reached", [](const v1::RunResult& r) { return double(r.units_reached()); }},
+      {"heap_bytes_per_unit", [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }},
+      {"external_bytes_per_unit", [](const v1::RunResult& r) { return r.external_per_unit().slope(); }},
+      {"gc_pause_ms", [](const v1::RunResult& r) { return r.gc().pause_ms_total(); }},
+      {"wall_ms", [](const v1::RunResult& r) { return r.wall_ms(); }},
+  };
+  return *metrics;
+}
+
+v1::Aggregate Aggregate(const char* name, std::vector<double> values) {
+  v1::Aggregate a;
+  a.set_metric(name);
+  a.set_n(static_cast<uint32_t>(values.size()));
+  if (values.empty()) return a;
+  for (double v : values) a.add_values(v);
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  a.set_median(n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
+  a.set_min(values.front());
+  a.set_max(values.back());
+  return a;
+}
+
+v1::ExpectationCheck Check(std::string name, bool passed, std::string message) {
+  v1::ExpectationCheck c;
+  c.set_name(std::move(name));
+  c.set_passed(passed);
+  c.set_message(std::move(message));
+  return c;
+}
+
+std::string Run(const v1::RunResult& r) {
+  return absl::StrCat("repeat ", r.repeat());
+}
+
+}  // namespace
+
+std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario,
+                                                    const std::vector<const v1::RunResult*>& runs) {
+  std::vector<v1::ExpectationCheck> checks;
+  const v1::Expectation& e = scenario.expect();
+  v1::Outcome want = e.outcome() == v1::OUTCOME_UNSPECIFIED ? v1::OUTCOME_COMPLETED : e.outcome();
+  for (const v1::RunResult* r : runs) {
+    bool ok = r->outcome() == want;
+    checks.push_back(Check(
+        "outcome", ok,
+        ok ? absl::StrCat(Run(*r), ": ", OutcomeName(r->outcome()), " as expected (",
+                          r->evidence().summary(), ")")
+           : absl::StrCat(Run(*r), ": expected ", OutcomeName(want), ", got ",
+                          OutcomeName(r->outcome()), ": ", r->evidence().summary())));
+  }
+  auto limit = [&](const char* name, uint64_t bound, std::function<double(const v1::RunResult&)> get,
+                   bool bytes) {
+    if (bound == 0) return;
+    for (const v1::RunResult* r : runs) {
+      double value = get(*r);
+      bool ok = value <= static_cast<double>(bound);
+      std::string shown = bytes ? FormatSize(value) : absl::StrCat(value);
+      std::string bound_shown = bytes ? FormatSize(static_cast<double>(bound)) : absl::StrCat(bound);
+      checks.push_back(Check(name, ok,
+                             absl::StrCat(Run(*r), ": ", name, " ", shown, ok ? " ≤ " : " > ",
+                                          bound_shown)));
+    }
+  };
+  limit("max_heap_used", e.max_heap_used_bytes(),
+        [](const v1::RunResult& r) { return double(r.peak_heap_used_bytes()); }, true);
+  limit("max_rss", e.max_rss_bytes(), [](const v1::RunResult& r) { return double(r.peak_rss_bytes()); },
+        true);
+  limit("max_external", e.max_external_bytes(),
+        [](const v1::RunResult& r) { return double(r.peak_external_bytes()); }, true);
+  limit("max_heap_per_unit", e.max_heap_bytes_per_unit(),
+        [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }, true);
+  if (e.min_units() > 0) {
+    for (const v1::RunResult* r : runs) {
+      bool ok = r->units_reached() >= e.min_units();
+      checks.push_back(Check("min_units", ok,
+                             absl::StrCat(Run(*r), ": reached ", r->units_reached(), " units",
+                                          ok ? " ≥ " : " < ", e.min_units())));
+    }
+  }
+  return checks;
+}
+
+v1::Report BuildReport(const ReportInputs& in) {
+  v1::Report report;
+  report.set_schema_version(kReportSchemaVersion);
+  report.set_suite_name(in.suite->name());
+  report.set_suite_path(in.suite->path());
+  report.set_suite_sha256(in.suite->sha256());
+  *report.mutable_environment() = in.environment;
+  report.set_started_unix_ms(in.started_unix_ms);
+  report.set_wall_ms(in.wall_ms);
+  for (const v1::Missing& m : in.missing) *report.add_missing() = m;
+
+  // Runs in a stable order: suite order of scenarios, then variation, then repeat.
+  std::map<std::string, int> order;
+  for (int i = 0; i < in.suite->scenarios_size(); ++i) order[in.suite->scenarios(i).name()] = i;
+  std::vector<v1::RunResult> runs = in.runs;
+  std::stable_sort(runs.begin(), runs.end(), [&](const v1::RunResult& a, const v1::RunResult& b) {
+    int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
+    int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;
+    if (oa != ob) return oa < ob;
+    if (a.variation() != b.variation()) return a.variation() < b.variation();
+    return a.repeat() < b.repeat();
+  });
+  for (const v1::RunResult& r : runs) *report.add_runs() = r;
+
+  bool passed = in.missing.empty() && !in.aborted;
+  for (const v1::Scenario& scenario : in.suite->scenarios()) {
+    // Configurations of this scenario in run order.
+    std::vector<std::string> variations;
+    for (const v1::RunResult& r : report.runs()) {
+      if (r.scenario() != scenario.name()) continue;
+      if (std::find(variations.begin(), variations.end(), r.variation()) == variations.end()) {
+        variations.push_back(r.variation());
+      }
+    }
+    for (const std::string& variation : variations) {
+      std::vector<const v1::RunResult*> group;
+      for (const v1::RunResult& r : report.runs()) {
+        if (r.scenario() == scenario.name() && r.variation() == variation) group.push_back(&r);
+      }
+      v1::ScenarioReport* s = report.add_scenarios();
+      s->set_scenario(scenario.name());
+      s->set_variation(variation);
+      s->set_kind(scenario.kind());
+      s->set_description(scenario.description());
+      for (const v1::RunResult* r : group) s->add_outcomes(r->outcome());
+      for (const Metric& m : Metrics()) {
+        std::vector<double> values;
+        for (const v1::RunResult* r : group) values.push_back(m.get(*r));
+        *s->add_aggregates() = Aggregate(m.name, values);
+      }
+      bool ok = true;
+      for (v1::ExpectationCheck& c : CheckExpectations(scenario, group)) {
+        ok = ok && c.passed();
+        *s->add_checks() = std::move(c);
+      }
+      s->set_passed(ok);
+      passed = passed && ok;
+    }
+  }
+  report.set_status(in.aborted            ? v1::RUN_STATUS_ABORTED
+                    : in.missing.empty() ? v1::RUN_STATUS_COMPLETE
+                                         : v1::RUN_STATUS_PARTIAL);
+  report.set_passed(passed);
+  return report;
+}
+
+}  // namespace heapstorm

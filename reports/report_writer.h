@@ -1,0 +1,30 @@
+// Writes reports to files atomically: the bytes go to a temporary file beside the target,
+// which is renamed over it only when complete, so a reader never sees half a report.
+#ifndef HEAPSTORM_REPORTS_REPORT_WRITER_H_
+#define HEAPSTORM_REPORTS_REPORT_WRITER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/report.pb.h"
+
+namespace heapstorm {
+
+// Writes `data` to `path` atomically. Internal with the reason on failure.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+
+// report.json: the proto3 JSON mapping of the report, field names as in the .proto.
+absl::StatusOr<std::string> ReportToJson(const v1::Report& report);
+
+// Reads a report.json back. InvalidArgument when it is not a report, or is of another
+// schema version.
+absl::StatusOr<v1::Report> ReadReportJson(const std::string& path);
+
+// Creates `dir` and its parents. Internal on failure.
+absl::Status MakeDirs(const std::string& dir);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_REPORTS_REPORT_WRITER_H_

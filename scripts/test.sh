@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of heapstorm: installs what is missing, then `bazel test //...`.
+# Ends with one line "N passed, N failed" counting the test targets Bazel ran.
+# Extra arguments go to `bazel test` (e.g. a narrower pattern than //...).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit $?
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(//...); fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bazel test --test_summary=short "${targets[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Bazel's summary: one line per test target, "//pkg:target  (cached) PASSED in 0.1s".
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build broke before any test ran: count that as a failure, never as green.
+  failed=1
+fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"

@@ -1,0 +1,487 @@
+// heapstorm driver: runs one scenario inside the measured node process.
+//
+// Started by the engine as `node [limits] driver.js CONFIG.json`, where CONFIG.json is the
+// scenario (proto3 JSON with proto field names). It ramps the scenario's load one unit at
+// a time and writes telemetry as JSON lines (proto/telemetry.proto DriverEvent) to fd 3,
+// never to stdout/stderr, which belong to the scenario's own code.
+//
+// Checkpoints are taken inline every `checkpoint_every` units: a synchronous allocation
+// loop starves timers, so nothing here relies on them to measure. Between checkpoints the
+// ramp yields once to the event loop so GC observer entries arrive.
+//
+// When the scenario ends in a way the driver can see (target reached, a caught stack
+// overflow, a failed Buffer allocation, EMFILE, an exception in user code) it sends a
+// "done" event and exits 0. Everything else (V8's heap OOM abort, an OOM kill, a crash) is
+// classified by the engine from the outside.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const v8 = require('v8');
+const net = require('net');
+const { PerformanceObserver, constants: perfConstants } = require('perf_hooks');
+const { pathToFileURL } = require('url');
+
+const TELEMETRY_FD = 3;
+const startNs = process.hrtime.bigint();
+
+function elapsedMs() {
+  return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
+function send(event) {
+  const line = JSON.stringify(event) + '\n';
+  try {
+    fs.writeSync(TELEMETRY_FD, line);
+  } catch (e) {
+    // The engine is gone: nobody is listening, so there is nothing left to do.
+    process.exit(70);
+  }
+}
+
+// proto3 JSON writes 64-bit integers as strings.
+function num(value, fallback) {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+// --- GC accounting ------------------------------------------------------------------
+
+const gc = {
+  scavenges: 0,
+  mark_compacts: 0,
+  incremental: 0,
+  weak_callbacks: 0,
+  pause_ms_total: 0,
+  pause_ms_max: 0,
+  scavenge_ms: 0,
+  mark_compact_ms: 0,
+};
+
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = entry.detail ? entry.detail.kind : entry.kind;
+    const d = entry.duration;
+    gc.pause_ms_total += d;
+    if (d > gc.pause_ms_max) gc.pause_ms_max = d;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.scavenges += 1;
+      gc.scavenge_ms += d;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.mark_compacts += 1;
+      gc.mark_compact_ms += d;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) {
+      gc.incremental += 1;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_WEAKCB) {
+      gc.weak_callbacks += 1;
+    }
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
+// --- checkpoints --------------------------------------------------------------------
+
+function activeHandles() {
+  try {
+    return process.getActiveResourcesInfo().length;
+  } catch (e) {
+    return 0;
+  }
+}
+
+function checkpoint(units, afterGc) {
+  const h = v8.getHeapStatistics();
+  let rss = 0;
+  let external = h.external_memory || 0;
+  let arrayBuffers = 0;
+  try {
+    // Throws at EMFILE (it opens /proc/self/stat): keep going without RSS then.
+    const m = process.memoryUsage();
+    rss = m.rss;
+    external = m.external;
+    arrayBuffers = m.arrayBuffers;
+  } catch (e) {
+    // v8 heap statistics above still hold.
+  }
+  const spaces = v8.getHeapSpaceStatistics().map((s) => ({
+    name: s.space_name,
+    size_bytes: s.space_size,
+    used_bytes: s.space_used_size,
+    available_bytes: s.space_available_size,
+    physical_bytes: s.physical_space_size,
+  }));
+  send({
+    type: 'checkpoint',
+    checkpoint: {
+      units,
+      t_ms: elapsedMs(),
+      heap_used_bytes: h.used_heap_size,
+      heap_total_bytes: h.total_heap_size,
+      heap_limit_bytes: h.heap_size_limit,
+      external_bytes: external,
+      array_buffers_bytes: arrayBuffers,
+      rss_bytes: rss,
+      spaces,
+      gc: Object.assign({}, gc),
+      active_handles: activeHandles(),
+      after_gc: Boolean(afterGc),
+    },
+  });
+}
+
+// Two full GCs: the second collects what the first one's finalizers released.
+function fullGc() {
+  if (typeof global.gc === 'function') {
+    global.gc();
+    global.gc();
+  }
+}
+
+function yieldToLoop() {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// --- ending ---------------------------------------------------------------------------
+
+let finished = false;
+
+// What broke, judged from an exception the driver caught.
+function statusOfError(e) {
+  const message = e && e.message ? String(e.message) : String(e);
+  const code = e && e.code;
+  if (e instanceof RangeError && message.includes('Maximum call stack size exceeded')) {
+    return 'stack_overflow';
+  }
+  if (code === 'ERR_MEMORY_ALLOCATION_FAILED' || message.includes('Array buffer allocation failed')) {
+    return 'native_oom';
+  }
+  if (code === 'EMFILE' || code === 'ENFILE' || message.includes('EMFILE')) return 'fd_exhausted';
+  return 'script_error';
+}
+
+function finish(status, fields) {
+  if (finished) return;
+  finished = true;
+  send(Object.assign({ type: 'done', status }, fields || {}));
+  process.exit(0);
+}
+
+function finishWithError(e, units, extra) {
+  const status = statusOfError(e);
+  let stack = '';
+  try {
+    stack = e && e.stack ? String(e.stack) : '';
+  } catch (ignored) {
+    stack = '';
+  }
+  finish(status, Object.assign({
+    units,
+    error_name: e && e.name ? String(e.name) : typeof e,
+    error_message: e && e.message !== undefined ? String(e.message) : String(e),
+    error_stack: stack.slice(0, 16384),
+  }, extra || {}));
+}
+
+let unitsReached = 0;
+
+process.on('uncaughtException', (e) => finishWithError(e, unitsReached));
+process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
+
+// --- the ramp ---------------------------------------------------------------------------
+
+// Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
+// step may return a promise (user scripts): it is awaited only then.
+async function ramp(target, every, step, options) {
+  const forceGc = options && options.forceGc;
+  checkpoint(0, false);
+  for (let i = 0; i < target; i++) {
+    const r = step(i);
+    if (r && typeof r.then === 'function') await r;
+    unitsReached = i + 1;
+    if (unitsReached % every === 0 || unitsReached === target) {
+      if (forceGc) fullGc();
+      checkpoint(unitsReached, forceGc);
+      await yieldToLoop();
+    }
+  }
+}
+
+// --- kinds ------------------------------------------------------------------------------
+
+function makeKey(i, keyBytes) {
+  const s = String(i);
+  return s.length >= keyBytes ? s : s + 'k'.repeat(keyBytes - s.length);
+}
+
+async function runCachedData(s, every) {
+  const p = s.cached_data;
+  const entries = num(p.entries, 0);
+  const entryBytes = num(p.entry_bytes, 1024);
+  const keyBytes = num(p.key_bytes, 16);
+  const maxEntries = num(p.max_entries, 0);
+  const ttlMs = num(p.ttl_ms, 0);
+  const shape = p.shape || 'ENTRY_SHAPE_OBJECT';
+  const eviction = p.eviction || 'EVICTION_NONE';
+  const cache = new Map();
+  // Each entry gets its own flat string: a copy out of a template Buffer, stamped with the
+  // entry's number. (Concatenations and slices of one shared string would be cons or
+  // sliced strings that share the bytes, and measure nothing.)
+  const textBytes = shape === 'ENTRY_SHAPE_OBJECT' ? Math.max(1, entryBytes - 48) : Math.max(1, entryBytes);
+  const template = Buffer.alloc(textBytes, 'x');
+  function makeText(i) {
+    template.write(String(i), 0, 'latin1');
+    return template.toString('latin1');
+  }
+
+  function makeValue(i) {
+    if (shape === 'ENTRY_SHAPE_STRING') return makeText(i);
+    if (shape === 'ENTRY_SHAPE_BUFFER') {
+      const b = Buffer.allocUnsafeSlow(entryBytes);
+      b.fill(i & 0xff);
+      return b;
+    }
+    return { id: i, created: Date.now(), payload: makeText(i) };
+  }
+
+  await ramp(entries, every, (i) => {
+    const key = makeKey(i, keyBytes);
+    if (eviction === 'EVICTION_TTL') {
+      cache.set(key, { at: Date.now(), value: makeValue(i) });
+      const cutoff = Date.now() - ttlMs;
+      for (const [k, v] of cache) {
+        if (v.at >= cutoff) break;
+        cache.delete(k);
+      }
+      return;
+    }
+    cache.set(key, makeValue(i));
+    if (eviction === 'EVICTION_LRU' && cache.size > maxEntries) {
+      cache.delete(cache.keys().next().value);
+    }
+  });
+  finish('completed', { units: entries });
+}
+
+async function runLargeBuffers(s, every) {
+  const p = s.large_buffers;
+  const count = num(p.count, 0);
+  const size = num(p.buffer_bytes, 0);
+  // Every field is present: the engine prints zero values too.
+  const retain = Boolean(p.retain);
+  const pooled = Boolean(p.pooled);
+  const touch = Boolean(p.touch);
+  const kept = [];
+  try {
+    await ramp(count, every, (i) => {
+      const b = pooled ? Buffer.allocUnsafe(size) : Buffer.alloc(size);
+      if (touch) b.fill((i & 0x7f) + 1);
+      if (retain) kept.push(b);
+    });
+  } catch (e) {
+    checkpoint(unitsReached, false);
+    finishWithError(e, unitsReached);
+    return;
+  }
+  finish('completed', { units: count });
+}
+
+function makeRecursor(locals) {
+  // r(d): one frame per call with `locals` live local variables; the sum keeps every
+  // local alive across the recursive call, so frames really hold them.
+  const names = [];
+  for (let k = 0; k < locals; k++) names.push('a' + k);
+  const decl = names.length ? 'let ' + names.map((n, k) => n + ' = d + ' + k).join(', ') + ';' : '';
+  const sum = names.length ? ' + ' + names.join(' + ') : '';
+  const body =
+    'return function r(d) {' +
+    '  ' + decl +
+    '  if (d > state.max) state.max = d;' +
+    '  if (d % every === 0) cp(d);' +
+    '  if (target > 0 && d >= target) return d' + sum + ';' +
+    '  return r(d + 1)' + sum + ';' +
+    '};';
+  return new Function('state', 'every', 'target', 'cp', body);
+}
+
+function makeAsyncRecursor(locals) {
+  const names = [];
+  for (let k = 0; k < locals; k++) names.push('a' + k);
+  const decl = names.length ? 'let ' + names.map((n, k) => n + ' = d + ' + k).join(', ') + ';' : '';
+  const sum = names.length ? ' + ' + names.join(' + ') : '';
+  const body =
+    'return async function r(d) {' +
+    '  ' + decl +
+    '  if (d > state.max) state.max = d;' +
+    '  if (d % every === 0) cp(d);' +
+    '  if (target > 0 && d >= target) return d' + sum + ';' +
+    '  await null;' +
+    '  return (await r(d + 1))' + sum + ';' +
+    '};';
+  return new Function('state', 'every', 'target', 'cp', body);
+}
+
+async function runDeepRecursion(s, every) {
+  const p = s.deep_recursion;
+  const target = num(p.depth, 0);
+  const locals = num(p.locals, 0);
+  const state = { max: 0 };
+  const cp = (d) => {
+    unitsReached = d;
+    try {
+      checkpoint(d, false);
+    } catch (e) {
+      // Too close to the stack limit to measure: the next frame will overflow anyway.
+    }
+  };
+  checkpoint(0, false);
+  try {
+    if (p.mode === 'RECURSION_MODE_ASYNC') {
+      await makeAsyncRecursor(locals)(state, every, target, cp)(1);
+    } else {
+      makeRecursor(locals)(state, every, target, cp)(1);
+    }
+  } catch (e) {
+    unitsReached = state.max;
+    checkpoint(state.max, false);
+    finishWithError(e, state.max, { depth: state.max });
+    return;
+  }
+  unitsReached = state.max;
+  checkpoint(state.max, false);
+  finish('completed', { units: state.max, depth: state.max });
+}
+
+async function loadModule(file) {
+  if (file.endsWith('.mjs')) return import(pathToFileURL(file).href);
+  try {
+    return require(file);
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+    throw e;
+  }
+}
+
+async function runScript(s, every) {
+  const p = s.script;
+  const leak = s.leak_check;
+  const iterations = leak ? num(leak.iterations, 2000) : num(p.iterations, 0);
+  const cadence = leak ? num(leak.checkpoint_every, every) : every;
+  let mod;
+  try {
+    mod = await loadModule(path.resolve(p.module_path));
+  } catch (e) {
+    finishWithError(e, 0, { detail: 'the module could not be loaded' });
+    return;
+  }
+  const api = mod && mod.default && typeof mod.iteration !== 'function' ? mod.default : mod;
+  if (!api || typeof api.iteration !== 'function') {
+    finish('script_error', {
+      units: 0,
+      error_name: 'TypeError',
+      error_message: 'the module does not export a function iteration(i)',
+      detail: 'the module must export iteration(i), and may export setup() and teardown()',
+    });
+    return;
+  }
+  try {
+    if (typeof api.setup === 'function') await api.setup();
+    await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
+    if (typeof api.teardown === 'function') await api.teardown();
+  } catch (e) {
+    try {
+      checkpoint(unitsReached, false);
+    } catch (ignored) {
+      // measuring must not hide the user's error
+    }
+    finishWithError(e, unitsReached);
+    return;
+  }
+  finish('completed', { units: iterations });
+}
+
+function emfileNow() {
+  try {
+    fs.closeSync(fs.openSync('/dev/null', 'r'));
+    return false;
+  } catch (e) {
+    return e.code === 'EMFILE' || e.code === 'ENFILE';
+  }
+}
+
+function runOpenConnections(s, every) {
+  const p = s.open_connections;
+  const target = num(p.connections, 0);
+  const stateBytes = num(p.state_bytes, 0);
+  const bufferBytes = num(p.buffer_bytes, 0);
+  const held = [];
+  let bytesIn = 0;
+  const server = net.createServer({ pauseOnConnect: false }, (socket) => {
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      bytesIn += d.length;
+    });
+    held.push({
+      socket,
+      state: stateBytes > 0 ? held.length + ':' + 's'.repeat(Math.max(0, stateBytes - 8)) : null,
+      buffer: bufferBytes > 0 ? Buffer.alloc(bufferBytes, 1) : null,
+    });
+    unitsReached = held.length;
+    if (held.length % every === 0 || held.length === target) checkpoint(held.length, false);
+    if (held.length >= target) finish('completed', { units: held.length });
+  });
+  server.on('error', (e) => finishWithError(e, held.length));
+  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+    checkpoint(0, false);
+    send({ type: 'listening', port: server.address().port });
+  });
+
+  // The engine writes "clients_done" on stdin once every client has connected or failed.
+  let input = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    input += chunk;
+    if (!input.includes('clients_done')) return;
+    // Give the last accepts a moment, then decide why the target was not reached.
+    setTimeout(() => {
+      if (held.length >= target) return;
+      checkpoint(held.length, false);
+      if (emfileNow()) {
+        finish('fd_exhausted', {
+          units: held.length,
+          detail: `the server held ${held.length} of ${target} connections; opening a file fails with EMFILE`,
+        });
+      } else {
+        finish('incomplete', {
+          units: held.length,
+          detail: `only ${held.length} of ${target} connections reached the server (bytes in: ${bytesIn})`,
+        });
+      }
+    }, 300);
+  });
+}
+
+// --- main -----------------------------------------------------------------------------
+
+async function main() {
+  const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const h = v8.getHeapStatistics();
+  send({ type: 'hello', node_version: process.version, heap_size_limit: h.heap_size_limit, pid: process.pid });
+  const every = Math.max(1, num(config.checkpoint_every, 1));
+  switch (config.kind) {
+    case 'SCENARIO_KIND_CACHED_DATA':
+      return runCachedData(config, every);
+    case 'SCENARIO_KIND_LARGE_BUFFERS':
+      return runLargeBuffers(config, every);
+    case 'SCENARIO_KIND_DEEP_RECURSION':
+      return runDeepRecursion(config, every);
+    case 'SCENARIO_KIND_SCRIPT':
+      return runScript(config, every);
+    case 'SCENARIO_KIND_OPEN_CONNECTIONS':
+      return runOpenConnections(config, every);
+    default:
+      finish('incomplete', { detail: `the driver does not know the kind ${config.kind}` });
+  }
+}
+
+main().catch((e) => finishWithError(e, unitsReached));

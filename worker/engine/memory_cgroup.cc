@@ -1,0 +1,174 @@
+#include "worker/engine/memory_cgroup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace heapstorm {
+namespace {
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *out = buffer.str();
+  return true;
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& value) {
+  std::ofstream out(path);
+  if (!out) return absl::FailedPreconditionError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  out << value;
+  out.flush();
+  if (!out) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot write ", value, " to ", path, ": ",
+                                                      std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t ReadNumber(const std::string& path) {
+  std::string text;
+  uint64_t value = 0;
+  if (!ReadFile(path, &text)) return 0;
+  text = std::string(absl::StripAsciiWhitespace(text));
+  if (text == "max") return UINT64_MAX;
+  return absl::SimpleAtoi(text, &value) ? value : 0;
+}
+
+// "key value" lines (memory.oom_control, memory.events): the value of `key`.
+uint64_t ReadKeyed(const std::string& path, absl::string_view key) {
+  std::string text;
+  if (!ReadFile(path, &text)) return 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, ' ');
+    uint64_t value = 0;
+    if (kv.first == key && absl::SimpleAtoi(kv.second, &value)) return value;
+  }
+  return 0;
+}
+
+// The path after "memory:" (v1) or "0::" (v2) in /proc/self/cgroup.
+std::string OwnCgroup(absl::string_view controller_prefix) {
+  std::string text;
+  if (!ReadFile("/proc/self/cgroup", &text)) return "";
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::vector<absl::string_view> parts = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    if (parts.size() != 3) continue;
+    if (controller_prefix == "v2" && parts[0] == "0" && parts[1].empty()) return std::string(parts[2]);
+    if (controller_prefix == "memory") {
+      for (absl::string_view c : absl::StrSplit(parts[1], ',')) {
+        if (c == "memory") return std::string(parts[2]);
+      }
+    }
+  }
+  return "";
+}
+
+absl::Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& name,
+                                                                  uint64_t limit_bytes,
+                                                                  const std::string& root_override) {
+  const std::string root = root_override.empty() ? "/sys/fs/cgroup" : root_override;
+  std::string why;
+
+  // cgroup v2: our own cgroup must offer the memory controller to its children.
+  std::string unified = root;
+  struct stat st;
+  if (stat((root + "/unified").c_str(), &st) == 0) unified = root + "/unified";
+  std::string own_v2 = OwnCgroup("v2");
+  std::string v2_parent = unified + (own_v2 == "/" ? "" : own_v2);
+  std::string controllers;
+  if (ReadFile(v2_parent + "/cgroup.subtree_control", &controllers) &&
+      controllers.find("memory") != std::string::npos) {
+    std::string path = absl::StrCat(v2_parent, "/", name);
+    absl::Status s = MakeDir(path);
+    if (s.ok()) s = WriteFile(path + "/memory.max", absl::StrCat(limit_bytes));
+    if (s.ok()) (void)WriteFile(path + "/memory.swap.max", "0");
+    if (s.ok()) {
+      return std::unique_ptr<MemoryCgroup>(new MemoryCgroup(path, v1::LIMIT_MECHANISM_CGROUP_V2));
+    }
+    rmdir(path.c_str());
+    why = absl::StrCat("cgroup v2: ", s.message(), "; ");
+  } else {
+    why = "cgroup v2: no memory controller delegated here; ";
+  }
+
+  // cgroup v1: a child of our own memory cgroup.
+  std::string own_v1 = OwnCgroup("memory");
+  std::string v1_root = root + "/memory";
+  if (own_v1.empty() || stat(v1_root.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(why, "cgroup v1: no memory hierarchy"));
+  }
+  std::string parent = v1_root + (own_v1 == "/" ? "" : own_v1);
+  std::string path = absl::StrCat(parent, "/", name);
+  absl::Status s = MakeDir(path);
+  if (s.ok()) s = WriteFile(path + "/memory.limit_in_bytes", absl::StrCat(limit_bytes));
+  if (s.ok()) {
+    // No swap on these machines, but be explicit where memsw is accounted.
+    (void)WriteFile(path + "/memory.swappiness", "0");
+    return std::unique_ptr<MemoryCgroup>(new MemoryCgroup(path, v1::LIMIT_MECHANISM_CGROUP_V1));
+  }
+  rmdir(path.c_str());
+  return absl::FailedPreconditionError(absl::StrCat(why, "cgroup v1: ", s.message()));
+}
+
+MemoryCgroup::~MemoryCgroup() {
+  // A cgroup can be removed only when empty; killed processes take a moment to leave.
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (rmdir(path_.c_str()) == 0 || errno == ENOENT) return;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+CgroupCounters MemoryCgroup::Read() const {
+  CgroupCounters c;
+  if (mechanism_ == v1::LIMIT_MECHANISM_CGROUP_V2) {
+    c.oom_kills = ReadKeyed(path_ + "/memory.events", "oom_kill");
+    c.failcnt = ReadKeyed(path_ + "/memory.events", "max");
+    c.max_usage_bytes = ReadNumber(path_ + "/memory.peak");
+    c.usage_bytes = ReadNumber(path_ + "/memory.current");
+  } else {
+    c.oom_kills = ReadKeyed(path_ + "/memory.oom_control", "oom_kill");
+    c.failcnt = ReadNumber(path_ + "/memory.failcnt");
+    c.max_usage_bytes = ReadNumber(path_ + "/memory.max_usage_in_bytes");
+    c.usage_bytes = ReadNumber(path_ + "/memory.usage_in_bytes");
+  }
+  return c;
+}
+
+uint64_t MemoryCgroup::Usage() const {
+  return ReadNumber(path_ + (mechanism_ == v1::LIMIT_MECHANISM_CGROUP_V2 ? "/memory.current"
+                                                                          : "/memory.usage_in_bytes"));
+}
+
+std::vector<int> MemoryCgroup::Pids() const {
+  std::vector<int> pids;
+  std::string text;
+  if (!ReadFile(path_ + "/cgroup.procs", &text)) return pids;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    int pid = 0;
+    if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
+}  // namespace heapstorm

@@ -1,0 +1,60 @@
+// Decides how a run ended, from raw observations only: a pure function, so every rule is
+// tested by a table (outcome_classifier_test.cc) without starting node.
+//
+// The rules follow NODE_FACTS.md: the wait4 status first (stderr may be truncated), the
+// cgroup's oom_kill delta to tell a kernel OOM kill from any other SIGKILL, stderr markers
+// for V8's many OOM messages, then what the driver reported. The first verdict wins. An
+// ending no rule recognises is `crashed` with every raw fact in its summary, never
+// `completed`.
+#ifndef HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_
+#define HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "proto/result.pb.h"
+#include "proto/suite.pb.h"
+
+namespace heapstorm {
+
+struct RunObservations {
+  // wait4
+  bool exited = false;   // true: exit_code is valid
+  int exit_code = 0;
+  int signal = 0;        // when !exited
+  // stderr as kept (head and tail of a long one)
+  std::string stderr_text;
+  // the driver's "done" event, if one arrived
+  bool driver_done = false;
+  std::string driver_status;   // "completed", "stack_overflow", ...
+  std::string driver_error;    // "RangeError: Maximum call stack size exceeded"
+  std::string driver_detail;
+  // the harness
+  v1::HarnessKill harness_kill = v1::HARNESS_KILL_NONE;
+  uint64_t timeout_ms = 0;
+  // native memory
+  v1::LimitMechanism mechanism = v1::LIMIT_MECHANISM_NONE;
+  uint64_t native_limit_bytes = 0;
+  uint64_t cgroup_oom_kills = 0;  // delta over the run
+  uint64_t cgroup_failcnt = 0;
+  uint64_t peak_rss_bytes = 0;
+  // descriptors
+  uint32_t peak_descriptors = 0;
+  uint32_t max_descriptors = 0;
+  uint64_t units_reached = 0;
+};
+
+struct Classification {
+  v1::Outcome outcome = v1::OUTCOME_CRASHED;
+  std::string summary;         // one sentence with the deciding facts
+  std::string matched_stderr;  // the stderr line that decided, if one did
+};
+
+Classification ClassifyOutcome(const RunObservations& o);
+
+// "SIGABRT", "SIGKILL", ..., or "signal 42".
+std::string SignalName(int signal);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_

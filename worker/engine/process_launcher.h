@@ -1,0 +1,117 @@
+// The only code that starts, signals and reaps processes (STYLE.md: one launcher file
+// behind an interface).
+//
+// A worker is multithreaded (gRPC), so it never forks freely. `PosixProcessLauncher` owns
+// one long-lived spawner thread that posix_spawn()s a small single-threaded launcher step
+// (`<self> __launch ...`, see RunLauncherStep). That step applies the rlimits, the
+// parent-death signal (it follows the spawning *thread*, hence the long-lived one),
+// no_new_privs, a process group of its own and the cgroup, closes every descriptor it
+// was not given, and then execs the target directly: no shell, so node's own exit status
+// (e.g. SIGABRT on heap OOM) is what wait4() sees.
+#ifndef HEAPSTORM_WORKER_ENGINE_PROCESS_LAUNCHER_H_
+#define HEAPSTORM_WORKER_ENGINE_PROCESS_LAUNCHER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace heapstorm {
+
+// What to start and under which limits.
+struct LaunchSpec {
+  std::string program;              // absolute path, exec'd directly
+  std::vector<std::string> args;    // argv[1..]; argv[0] is `program`
+  std::vector<std::string> env;     // the whole environment, "KEY=value"
+  std::string working_dir;          // "" keeps the worker's
+  uint64_t stack_bytes = 0;         // RLIMIT_STACK; 0 leaves it
+  uint64_t max_descriptors = 0;     // RLIMIT_NOFILE; 0 leaves it
+  uint64_t data_bytes = 0;          // RLIMIT_DATA; 0 leaves it. Never RLIMIT_AS.
+  std::string cgroup_procs;         // a cgroup.procs file to join before exec; "" none
+  // Descriptors for the child: stdin, stdout, stderr, then fd 3 onwards in order.
+  // Every other descriptor is closed in the child.
+  std::vector<int> fds;
+};
+
+// How a process ended (wait4).
+struct ExitInfo {
+  bool exited = false;  // true: exit_code; false: killed by signal
+  int exit_code = 0;
+  int signal = 0;
+  uint64_t max_rss_bytes = 0;  // ru_maxrss
+  double user_cpu_s = 0;
+  double system_cpu_s = 0;
+};
+
+class ProcessLauncher {
+ public:
+  virtual ~ProcessLauncher() = default;
+
+  // Starts the process and returns its pid once it has exec'd the program (or has failed
+  // to: then FailedPrecondition/NotFound with the launcher step's reason, and nothing is
+  // left running). The pid is also its process group id. Thread-safe.
+  virtual absl::StatusOr<pid_t> Launch(const LaunchSpec& spec) = 0;
+
+  // Sends `signal` to the whole process group of a launched process. Thread-safe.
+  virtual void KillGroup(pid_t pid, int signal) = 0;
+
+  // Reaps `pid` if it has ended: true with `info` filled, false while it runs. Also reaps
+  // any other ended member of its group (grandchildren reparented to this subreaper).
+  virtual bool TryReap(pid_t pid, ExitInfo* info) = 0;
+};
+
+// The real one. Makes the worker a child subreaper, so a run's grandchildren are ours to
+// reap and kill.
+class PosixProcessLauncher : public ProcessLauncher {
+ public:
+  // `self` is the executable that understands `__launch` (default /proc/self/exe).
+  explicit PosixProcessLauncher(std::string self = "/proc/self/exe");
+  ~PosixProcessLauncher() override;
+
+  absl::StatusOr<pid_t> Launch(const LaunchSpec& spec) override;
+  void KillGroup(pid_t pid, int signal) override;
+  bool TryReap(pid_t pid, ExitInfo* info) override;
+
+ private:
+  struct Request;
+  void SpawnerLoop();
+  void Spawn(Request* request);
+
+  std::string self_;
+  absl::Mutex mu_;
+  std::vector<Request*> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread spawner_;
+};
+
+// The launcher step, run as `<binary> __launch [options] -- PROGRAM ARGS...` in a fresh
+// single-threaded process. Never returns on success (it execs). Binaries that can be a
+// launcher call MaybeRunLauncherStep() first thing in main().
+int RunLauncherStep(int argc, char** argv);
+
+// If argv[1] is "__launch", runs the launcher step and exits; otherwise returns.
+void MaybeRunLauncherStep(int argc, char** argv);
+
+// A pipe with both ends close-on-exec, enlarged to `capacity` bytes where the kernel
+// allows (F_SETPIPE_SZ; node loses pipe output past 64 KiB on abort otherwise).
+struct Pipe {
+  int read_fd = -1;
+  int write_fd = -1;
+};
+absl::StatusOr<Pipe> MakePipe(int capacity = 1 << 20);
+
+// Closes a descriptor if it is open and sets it to -1.
+void CloseFd(int* fd);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_ENGINE_PROCESS_LAUNCHER_H_
