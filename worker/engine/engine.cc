@@ -397,6 +397,36 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   bool reaped = false;
   bool cancelled = false;
 
+  auto kill_run = [&](v1::HarnessKill why) {
+    if (harness_kill == v1::HARNESS_KILL_NONE) harness_kill = why;
+    launcher_->KillGroup(pid, SIGKILL);
+    if (cgroup) {
+      for (int p : cgroup->Pids()) launcher_->KillGroup(p, SIGKILL);
+    }
+  };
+
+  // Reads /proc (and the cgroup): peaks always, a kept sample at the scenario's rate, and
+  // the watchdog's verdict. Also called at every checkpoint, so short runs have peaks too.
+  auto sample_outside = [&](absl::Time now) {
+    ProcStatus status;
+    if (!ReadProcStatus(pid, &status)) return;
+    uint32_t fds = CountDescriptors(pid);
+    peak_rss = std::max({peak_rss, status.rss_bytes, status.hwm_bytes});
+    peak_fds = std::max(peak_fds, fds);
+    if (now >= next_kept) {
+      v1::OutsideSample s;
+      s.set_t_ms(absl::ToDoubleMilliseconds(now - start));
+      s.set_rss_bytes(status.rss_bytes);
+      s.set_hwm_bytes(status.hwm_bytes);
+      s.set_descriptors(fds);
+      s.set_threads(status.threads);
+      if (cgroup) s.set_cgroup_usage_bytes(cgroup->Usage());
+      samples.Add(s);
+      next_kept = now + keep_every;
+    }
+    if (watchdog && status.rss_bytes > limits.native_bytes()) kill_run(v1::HARNESS_KILL_WATCHDOG);
+  };
+
   auto handle_event = [&](const std::string& line) {
     v1::DriverEvent event;
     google::protobuf::util::JsonParseOptions parse_options;
@@ -424,6 +454,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
         p = std::max(p, s.used_bytes());
       }
       last_gc = c.gc();
+      if (!reaped) sample_outside(absl::Now());
       if (request.on_checkpoint) request.on_checkpoint(c);
     } else if (event.type() == "listening" && scenario.has_open_connections() && !clients) {
       clients = std::make_unique<ConnectionClients>(
@@ -460,39 +491,12 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
     }
   };
 
-  auto kill_run = [&](v1::HarnessKill why) {
-    if (harness_kill == v1::HARNESS_KILL_NONE) harness_kill = why;
-    launcher_->KillGroup(pid, SIGKILL);
-    if (cgroup) {
-      for (int p : cgroup->Pids()) launcher_->KillGroup(p, SIGKILL);
-    }
-  };
-
   absl::Time reaped_at;
   while (true) {
     absl::Time now = absl::Now();
     if (!reaped) {
       if (now >= next_sample) {
-        ProcStatus status;
-        if (ReadProcStatus(pid, &status)) {
-          uint32_t fds = CountDescriptors(pid);
-          peak_rss = std::max({peak_rss, status.rss_bytes, status.hwm_bytes});
-          peak_fds = std::max(peak_fds, fds);
-          if (now >= next_kept) {
-            v1::OutsideSample s;
-            s.set_t_ms(absl::ToDoubleMilliseconds(now - start));
-            s.set_rss_bytes(status.rss_bytes);
-            s.set_hwm_bytes(status.hwm_bytes);
-            s.set_descriptors(fds);
-            s.set_threads(status.threads);
-            if (cgroup) s.set_cgroup_usage_bytes(cgroup->Usage());
-            samples.Add(s);
-            next_kept = now + keep_every;
-          }
-          if (watchdog && status.rss_bytes > limits.native_bytes()) {
-            kill_run(v1::HARNESS_KILL_WATCHDOG);
-          }
-        }
+        sample_outside(now);
         next_sample = now + sample_every;
       }
       if (now >= deadline) kill_run(v1::HARNESS_KILL_TIMEOUT);

@@ -1,0 +1,212 @@
+// The `heapstorm` binary end to end: exit codes, messages, the example suites, and no
+// node process outliving a killed heapstorm.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+
+extern char** environ;
+
+namespace heapstorm {
+namespace {
+
+using testing_support::CommandResult;
+using testing_support::RunCommand;
+using testing_support::Runfile;
+using testing_support::TmpDir;
+
+std::string Heapstorm() { return Runfile("cli/heapstorm"); }
+
+std::string WriteSuite(const std::string& name, const std::string& yaml) {
+  std::string path = TmpDir() + "/" + name;
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+TEST(CliTest, HelpAndUsage) {
+  CommandResult help = RunCommand({Heapstorm(), "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(help.out, "validate SUITE.yaml")) << help.out;
+  EXPECT_TRUE(absl::StrContains(help.out, "run SUITE.yaml")) << help.out;
+  CommandResult run_help = RunCommand({Heapstorm(), "run", "--help"});
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(run_help.out, "--workers N")) << run_help.out;
+  CommandResult unknown = RunCommand({Heapstorm(), "frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(unknown.err, "unknown command 'frobnicate'"));
+  CommandResult bad_flag = RunCommand({Heapstorm(), "run", "--wrokers", "2", "x.yaml"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_flag.err, "unknown flag '--wrokers'")) << bad_flag.err;
+}
+
+TEST(CliTest, ValidateTheExamples) {
+  std::vector<std::string> argv = {Heapstorm(), "validate"};
+  for (const char* name : {"cached_data", "open_connections", "large_buffers", "deep_recursion",
+                           "script", "showcase"}) {
+    argv.push_back(Runfile(std::string("scenarios/examples/") + name + ".yaml"));
+  }
+  CommandResult r = RunCommand(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 6) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "OK ")) << r.out;
+}
+
+TEST(CliTest, ValidateReportsEveryProblemWithItsPlace) {
+  std::string path = WriteSuite("bad.yaml", R"(scenarios:
+  - name: a
+    kind: cached_data
+    params: {entries: 10, entyr_size: 1Ki}
+    limits: {old_space: 4Mi}
+)");
+  CommandResult r = RunCommand({Heapstorm(), "validate", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "bad.yaml:4:27: scenarios[0].params.entyr_size: unknown key"))
+      << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "bad.yaml:5:25: scenarios[0].limits.old_space: must be"))
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(CliTest, RunWithoutNodeIsExit3) {
+  std::string path = WriteSuite("ok.yaml", R"(scenarios:
+  - {name: a, kind: cached_data, params: {entries: 10}}
+)");
+  CommandResult r =
+      RunCommand({Heapstorm(), "run", "--node", "/nonexistent/node", "--out", TmpDir() + "/o3", path});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "/nonexistent/node")) << r.err;
+}
+
+TEST(CliTest, RunBadSuiteIsExit2AndWritesNothing) {
+  std::string path = WriteSuite("bad-run.yaml", "scenarios: [\n");
+  std::string out = TmpDir() + "/never";
+  CommandResult r = RunCommand({Heapstorm(), "run", "--out", out, path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(access(out.c_str(), F_OK), 0) << "nothing may be written for bad input";
+}
+
+TEST(CliTest, FailedExpectationIsExit1) {
+  std::string path = WriteSuite("fails.yaml", R"(scenarios:
+  - name: too-big
+    kind: cached_data
+    params: {entries: 20000, entry_size: 512B}
+    expect: {max_heap_used: 1Mi}
+)");
+  std::string out = TmpDir() + "/o-fail";
+  CommandResult r = RunCommand({Heapstorm(), "run", "--out", out, path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "max_heap_used")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "FAIL")) << r.out;
+  EXPECT_EQ(access((out + "/report.json").c_str(), F_OK), 0);
+}
+
+// Each example suite's expectations state what its comments promise; a run passes only
+// when every scenario ended that way.
+class ExampleSuiteTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ExampleSuiteTest, ShowsThePromisedOutcome) {
+  std::string suite = Runfile(std::string("scenarios/examples/") + GetParam() + ".yaml");
+  std::string out = TmpDir() + "/example-" + GetParam();
+  CommandResult r = RunCommand({Heapstorm(), "run", "--no-cgroups", "--out", out, suite});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "PASSED")) << r.out;
+  std::ifstream report(out + "/report.json");
+  EXPECT_TRUE(report.good());
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ExampleSuiteTest,
+                         ::testing::Values("cached_data", "open_connections", "large_buffers",
+                                           "deep_recursion", "script"));
+
+TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
+  std::string path = WriteSuite("spin.yaml", R"(scenarios:
+  - name: spin
+    kind: script
+    params: {module: )" + Runfile("tests/fixtures/spins.js") + R"(, iterations: 1}
+    limits: {timeout: 60s}
+)");
+  std::string out = TmpDir() + "/o-kill";
+  std::string bin = Heapstorm();
+  std::vector<char*> argv = {bin.data(), const_cast<char*>("run"), const_cast<char*>("--out"),
+                             out.data(), path.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t heapstorm = 0;
+  ASSERT_EQ(posix_spawn(&heapstorm, bin.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  // Wait (bounded) for its node child to appear.
+  pid_t node = 0;
+  for (int i = 0; i < 1000 && node == 0; ++i) {
+    for (pid_t child : testing_support::DescendantsOf(heapstorm)) {
+      std::ifstream comm("/proc/" + std::to_string(child) + "/comm");
+      std::string name;
+      comm >> name;
+      if (name == "node") node = child;
+    }
+    if (node == 0) poll(nullptr, 0, 10);
+  }
+  ASSERT_NE(node, 0) << "heapstorm never started node";
+  ASSERT_EQ(kill(heapstorm, SIGKILL), 0);
+  int status = 0;
+  waitpid(heapstorm, &status, 0);
+  EXPECT_TRUE(testing_support::WaitForExit(node, 10.0))
+      << "node " << node << " outlived its killed heapstorm";
+}
+
+TEST(CliTest, SigtermWritesAPartialReport) {
+  std::string path = WriteSuite("spin2.yaml", R"(scenarios:
+  - name: spin
+    kind: script
+    params: {module: )" + Runfile("tests/fixtures/spins.js") + R"(, iterations: 1}
+    limits: {timeout: 60s}
+)");
+  std::string out = TmpDir() + "/o-term";
+  std::string bin = Heapstorm();
+  std::vector<char*> argv = {bin.data(), const_cast<char*>("run"), const_cast<char*>("--out"),
+                             out.data(), path.data(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t heapstorm = 0;
+  ASSERT_EQ(posix_spawn(&heapstorm, bin.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  pid_t node = 0;
+  for (int i = 0; i < 1000 && node == 0; ++i) {
+    for (pid_t child : testing_support::DescendantsOf(heapstorm)) {
+      std::ifstream comm("/proc/" + std::to_string(child) + "/comm");
+      std::string name;
+      comm >> name;
+      if (name == "node") node = child;
+    }
+    if (node == 0) poll(nullptr, 0, 10);
+  }
+  ASSERT_NE(node, 0);
+  ASSERT_EQ(kill(heapstorm, SIGTERM), 0);
+  ASSERT_TRUE(testing_support::WaitForExit(heapstorm, 10.0)) << "heapstorm ignored SIGTERM";
+  int status = 0;
+  waitpid(heapstorm, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_FALSE(testing_support::Alive(node));
+  std::ifstream report(out + "/report.json");
+  std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(absl::StrContains(text, "RUN_STATUS_")) << text.substr(0, 300);
+  EXPECT_TRUE(absl::StrContains(text, "cancelled")) << text.substr(0, 2000);
+}
+
+}  // namespace
+}  // namespace heapstorm

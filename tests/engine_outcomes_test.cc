@@ -1,0 +1,331 @@
+// The engine against real node under real limits: every outcome class is produced for
+// real and classified with its evidence, and no run leaves a process behind.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+#include "worker/engine/engine.h"
+#include "worker/engine/memory_cgroup.h"
+
+namespace heapstorm {
+namespace {
+
+using testing_support::ChildrenOf;
+using testing_support::ScenarioFromYaml;
+
+class EngineOutcomesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EngineOptions options;
+    options.scratch_dir = testing_support::TmpDir();
+    options.use_cgroups = UseCgroups();
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  void TearDown() override {
+    // Every run reaps its whole process group: nothing of ours may still be running.
+    std::vector<pid_t> left = ChildrenOf(getpid());
+    EXPECT_TRUE(left.empty()) << left.size() << " child processes left behind, first pid "
+                              << (left.empty() ? 0 : left[0]);
+  }
+
+  virtual bool UseCgroups() const { return false; }
+
+  v1::RunResult Run(const std::string& yaml) {
+    RunRequest request;
+    request.scenario = ScenarioFromYaml(yaml);
+    absl::StatusOr<v1::RunResult> result = engine_->Run(request);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : v1::RunResult();
+  }
+
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineOutcomesTest, Completed) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: small-cache
+    kind: cached_data
+    params: {entries: 2000, entry_size: 256B}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.units_reached(), 2000u);
+  EXPECT_EQ(r.evidence().driver_status(), "completed");
+  EXPECT_TRUE(r.evidence().exited());
+  EXPECT_EQ(r.evidence().exit_code(), 0);
+  EXPECT_GE(r.checkpoints_size(), 100);
+  EXPECT_EQ(r.checkpoints(r.checkpoints_size() - 1).units(), 2000u);
+  EXPECT_GT(r.peak_heap_used_bytes(), 1u << 20);
+  EXPECT_GT(r.peak_rss_bytes(), 20u << 20);
+  EXPECT_FALSE(r.peak_spaces().empty());
+  EXPECT_GT(r.heap_per_unit().slope(), 256.0);
+  EXPECT_EQ(r.node_version().substr(0, 1), "v");
+  EXPECT_EQ(r.limit_mechanism(), v1::LIMIT_MECHANISM_NONE);
+}
+
+TEST_F(EngineOutcomesTest, HeapExhaustedUnderA32MiOldSpace) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 1000000, entry_size: 512B}
+    limits: {old_space: 32Mi}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << r.evidence().summary();
+  EXPECT_FALSE(r.evidence().exited());
+  EXPECT_EQ(r.evidence().signal_name(), "SIGABRT");
+  EXPECT_NE(r.evidence().matched_stderr().find("JavaScript heap out of memory"), std::string::npos)
+      << r.evidence().matched_stderr();
+  EXPECT_GT(r.units_reached(), 10000u);
+  EXPECT_LT(r.units_reached(), 1000000u);
+  // Death comes with used heap near the old-space limit (NODE_FACTS.md §1).
+  EXPECT_GT(r.peak_heap_used_bytes(), 20u << 20);
+}
+
+TEST_F(EngineOutcomesTest, StackOverflowReportsTheDepth) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: deep
+    kind: deep_recursion
+    params: {locals: 4}
+    expect: {outcome: stack_overflow}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_STACK_OVERFLOW) << r.evidence().summary();
+  // About 8.4k frames of 4 locals at node's default stack (NODE_FACTS.md §2).
+  EXPECT_GT(r.stack_depth(), 4000u);
+  EXPECT_LT(r.stack_depth(), 20000u);
+  EXPECT_NE(r.evidence().driver_error().find("Maximum call stack size exceeded"), std::string::npos);
+}
+
+TEST_F(EngineOutcomesTest, BiggerStackGoesDeeper) {
+  v1::RunResult small = Run(R"(scenarios:
+  - {name: d, kind: deep_recursion, params: {locals: 0}, limits: {stack: 500Ki}, expect: {outcome: stack_overflow}}
+)");
+  v1::RunResult large = Run(R"(scenarios:
+  - {name: d, kind: deep_recursion, params: {locals: 0}, limits: {stack: 2000Ki}, expect: {outcome: stack_overflow}}
+)");
+  ASSERT_EQ(small.outcome(), v1::OUTCOME_STACK_OVERFLOW);
+  ASSERT_EQ(large.outcome(), v1::OUTCOME_STACK_OVERFLOW);
+  double ratio = static_cast<double>(large.stack_depth()) / small.stack_depth();
+  EXPECT_NEAR(ratio, 4.0, 0.6) << small.stack_depth() << " vs " << large.stack_depth();
+}
+
+TEST_F(EngineOutcomesTest, NativeOomByTheWatchdog) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: buffers
+    kind: large_buffers
+    params: {count: 1000, size: 1Mi}
+    limits: {old_space: 64Mi, native: 160Mi}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << r.evidence().summary();
+  EXPECT_EQ(r.limit_mechanism(), v1::LIMIT_MECHANISM_WATCHDOG);
+  EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_WATCHDOG);
+  EXPECT_NE(r.limit_note().find("watchdog"), std::string::npos) << r.limit_note();
+  EXPECT_GT(r.units_reached(), 60u);
+  EXPECT_LT(r.units_reached(), 200u);
+}
+
+TEST_F(EngineOutcomesTest, FdExhaustedUnder256Descriptors) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: conns
+    kind: open_connections
+    params: {connections: 1000}
+    limits: {descriptors: 256}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_FD_EXHAUSTED) << r.evidence().summary();
+  EXPECT_GT(r.units_reached(), 150u);
+  EXPECT_LT(r.units_reached(), 256u);
+  EXPECT_GE(r.peak_descriptors(), 200u);
+  EXPECT_LE(r.peak_descriptors(), 256u);
+}
+
+TEST_F(EngineOutcomesTest, ConnectionsCompleteUnderTheLimit) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: conns
+    kind: open_connections
+    params: {connections: 300, state_size: 1Ki, message_size: 16B, message_interval: 50ms}
+    limits: {descriptors: 1024}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.units_reached(), 300u);
+  EXPECT_GE(r.peak_descriptors(), 300u);
+  // An accepted socket with 1 KiB of state costs well over 1 KiB of heap.
+  EXPECT_GT(r.heap_per_unit().slope(), 1024.0);
+}
+
+TEST_F(EngineOutcomesTest, Timeout) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: spin
+    kind: script
+    params: {module: tests/fixtures/spins.js, iterations: 10}
+    limits: {timeout: 1s}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_TIMEOUT) << r.evidence().summary();
+  EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_TIMEOUT);
+  EXPECT_GE(r.wall_ms(), 1000.0);
+}
+
+TEST_F(EngineOutcomesTest, CrashedOnAbort) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: abort
+    kind: script
+    params: {module: tests/fixtures/aborts.js, iterations: 10}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
+  EXPECT_EQ(r.evidence().signal_name(), "SIGABRT");
+}
+
+TEST_F(EngineOutcomesTest, CrashedOnSegfault) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: segv
+    kind: script
+    params: {module: tests/fixtures/segfaults.js, iterations: 10}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
+  EXPECT_EQ(r.evidence().signal_name(), "SIGSEGV");
+}
+
+TEST_F(EngineOutcomesTest, ExitInTheMiddleIsNotCompleted) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: early
+    kind: script
+    params: {module: tests/fixtures/exits_early.js, iterations: 10}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
+  EXPECT_NE(r.evidence().summary().find("process.exit"), std::string::npos);
+}
+
+TEST_F(EngineOutcomesTest, ScriptErrorCarriesTheStack) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: throws
+    kind: script
+    params: {module: tests/fixtures/throws.js, iterations: 10}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
+  EXPECT_NE(r.evidence().driver_error().find("fixture failure at iteration 4"), std::string::npos)
+      << r.evidence().driver_error();
+  EXPECT_NE(r.evidence().driver_error().find("throws.js"), std::string::npos)
+      << "the stack names the module: " << r.evidence().driver_error();
+  EXPECT_EQ(r.units_reached(), 4u);
+}
+
+TEST_F(EngineOutcomesTest, NoisyAsyncEsModuleKeepsTelemetryClean) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: noisy
+    kind: script
+    params: {module: tests/fixtures/async_noisy.mjs, iterations: 1000}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.units_reached(), 1000u);
+  EXPECT_GE(r.checkpoints_size(), 100);
+}
+
+TEST_F(EngineOutcomesTest, BuffersCostTheirSizeInExternalMemory) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: buffers
+    kind: large_buffers
+    params: {count: 100, size: 1Mi}
+    limits: {old_space: 64Mi}
+)");
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  const double mib = 1048576.0;
+  EXPECT_NEAR(r.external_per_unit().slope(), mib, 0.02 * mib);
+  EXPECT_GT(r.external_per_unit().r_squared(), 0.99);
+}
+
+TEST_F(EngineOutcomesTest, CachedDataCostIsStableAcrossRepeats) {
+  std::vector<double> slopes;
+  for (int i = 0; i < 3; ++i) {
+    v1::RunResult r = Run(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 20000, entry_size: 512B}
+)");
+    ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+    slopes.push_back(r.heap_per_unit().slope());
+  }
+  double lo = *std::min_element(slopes.begin(), slopes.end());
+  double hi = *std::max_element(slopes.begin(), slopes.end());
+  EXPECT_GT(lo, 512.0);
+  EXPECT_LT((hi - lo) / lo, 0.05) << slopes[0] << " " << slopes[1] << " " << slopes[2];
+}
+
+TEST_F(EngineOutcomesTest, ImpossibleInputsAreErrorsNotResults) {
+  RunRequest request;
+  request.scenario = ScenarioFromYaml(R"(scenarios:
+  - {name: s, kind: script, params: {module: tests/fixtures/throws.js, iterations: 1}}
+)");
+  request.scenario.mutable_script()->set_module_path("/nonexistent/module.js");
+  EXPECT_EQ(engine_->Run(request).status().code(), absl::StatusCode::kNotFound);
+
+  request.scenario = ScenarioFromYaml(R"(scenarios:
+  - {name: s, kind: cached_data, params: {entries: 1}}
+)");
+  request.scenario.mutable_limits()->set_stack_kib(8190);
+  EXPECT_EQ(engine_->Run(request).status().code(), absl::StatusCode::kInvalidArgument);
+
+  EngineOptions options;
+  options.node_path = "/nonexistent/node";
+  EXPECT_EQ(Engine::Create(options).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(EngineOutcomesTest, CancelKillsTheRun) {
+  std::atomic<bool> cancel{false};
+  RunRequest request;
+  request.scenario = ScenarioFromYaml(R"(scenarios:
+  - {name: s, kind: script, params: {module: tests/fixtures/spins.js, iterations: 1}, limits: {timeout: 60s}}
+)");
+  request.cancel = &cancel;
+  // Cancel as soon as the driver's first checkpoint arrives.
+  request.on_checkpoint = [&cancel](const v1::Checkpoint&) { cancel = true; };
+  absl::StatusOr<v1::RunResult> r = engine_->Run(request);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled) << r.status();
+}
+
+// The same runs with a memory cgroup: needs a writable /sys/fs/cgroup (tag no-sandbox).
+class EngineCgroupTest : public EngineOutcomesTest {
+ protected:
+  bool UseCgroups() const override { return true; }
+};
+
+TEST_F(EngineCgroupTest, NativeOomByTheCgroupOomKiller) {
+  auto probe = MemoryCgroup::Create("heapstorm-probe-" + std::to_string(getpid()), 64 << 20);
+  if (!probe.ok()) GTEST_SKIP() << "no memory cgroup can be made here: " << probe.status();
+  probe->reset();
+  v1::RunResult r = Run(R"(scenarios:
+  - name: buffers
+    kind: large_buffers
+    params: {count: 1000, size: 1Mi}
+    limits: {old_space: 64Mi, native: 160Mi}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << r.evidence().summary();
+  EXPECT_TRUE(r.limit_mechanism() == v1::LIMIT_MECHANISM_CGROUP_V1 ||
+              r.limit_mechanism() == v1::LIMIT_MECHANISM_CGROUP_V2);
+  EXPECT_GE(r.evidence().cgroup_oom_kills(), 1u);
+  EXPECT_EQ(r.evidence().signal_name(), "SIGKILL");
+  EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_NONE);
+  EXPECT_GT(r.units_reached(), 60u);
+  EXPECT_LT(r.units_reached(), 170u);
+}
+
+TEST_F(EngineCgroupTest, HeapLimitBelowTheCgroupIsStillV8s) {
+  auto probe = MemoryCgroup::Create("heapstorm-probe-" + std::to_string(getpid()), 64 << 20);
+  if (!probe.ok()) GTEST_SKIP() << "no memory cgroup can be made here: " << probe.status();
+  probe->reset();
+  v1::RunResult r = Run(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 1000000, entry_size: 512B}
+    limits: {old_space: 64Mi, native: 256Mi}
+)");
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << r.evidence().summary();
+  EXPECT_EQ(r.evidence().cgroup_oom_kills(), 0u);
+}
+
+}  // namespace
+}  // namespace heapstorm

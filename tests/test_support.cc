@@ -1,0 +1,151 @@
+#include "tests/test_support.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "scenarios/suite_loader.h"
+
+extern char** environ;
+
+namespace heapstorm {
+namespace testing_support {
+
+std::string TmpDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+std::string Runfile(const std::string& workspace_path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) return workspace_path;
+  return std::string(srcdir) + "/" + workspace + "/" + workspace_path;
+}
+
+v1::Suite SuiteFromYaml(const std::string& yaml) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(yaml, "test.yaml", Runfile(""));
+  EXPECT_TRUE(suite.ok()) << suite.status();
+  return suite.ok() ? *suite : v1::Suite();
+}
+
+v1::Scenario ScenarioFromYaml(const std::string& yaml) {
+  v1::Suite suite = SuiteFromYaml(yaml);
+  return suite.scenarios_size() > 0 ? suite.scenarios(0) : v1::Scenario();
+}
+
+namespace {
+
+// Fields of /proc/PID/stat after the command: state is [0], ppid is [1].
+bool StatFields(pid_t pid, std::vector<std::string>* fields) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return false;
+  *fields = absl::StrSplit(text.substr(close + 2), ' ');
+  return fields->size() > 2;
+}
+
+}  // namespace
+
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> out;
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    std::vector<std::string> fields;
+    int ppid = 0;
+    if (StatFields(pid, &fields) && absl::SimpleAtoi(fields[1], &ppid) && ppid == parent &&
+        fields[0] != "Z") {
+      out.push_back(pid);
+    }
+  }
+  closedir(d);
+  return out;
+}
+
+std::vector<pid_t> DescendantsOf(pid_t pid) {
+  std::vector<pid_t> out;
+  for (pid_t child : ChildrenOf(pid)) {
+    out.push_back(child);
+    for (pid_t grandchild : DescendantsOf(child)) out.push_back(grandchild);
+  }
+  return out;
+}
+
+bool Alive(pid_t pid) {
+  std::vector<std::string> fields;
+  return StatFields(pid, &fields) && fields[0] != "Z" && fields[0] != "X";
+}
+
+bool WaitForExit(pid_t pid, double seconds) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return !Alive(pid);
+  pollfd p{fd, POLLIN, 0};
+  int n = poll(&p, 1, static_cast<int>(seconds * 1000));
+  close(fd);
+  return n > 0 || !Alive(pid);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& extra_env) {
+  CommandResult result;
+  std::string out_path = TmpDir() + "/cmd.out." + std::to_string(getpid());
+  std::string err_path = TmpDir() + "/cmd.err." + std::to_string(getpid());
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_argv;
+  for (std::string& a : args) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (const std::string& e : extra_env) env.push_back(e);
+  std::vector<char*> c_env;
+  for (std::string& e : env) c_env.push_back(e.data());
+  c_env.push_back(nullptr);
+  pid_t pid;
+  if (posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data()) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return result;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  };
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  unlink(out_path.c_str());
+  unlink(err_path.c_str());
+  return result;
+}
+
+}  // namespace testing_support
+}  // namespace heapstorm

@@ -1,0 +1,51 @@
+// Helpers for the integration tests: where the test's files are, suites from text, and
+// the check that a test left no process behind.
+#ifndef HEAPSTORM_TESTS_TEST_SUPPORT_H_
+#define HEAPSTORM_TESTS_TEST_SUPPORT_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "proto/suite.pb.h"
+
+namespace heapstorm {
+namespace testing_support {
+
+// $TEST_TMPDIR (or /tmp outside Bazel).
+std::string TmpDir();
+
+// A file of the workspace in the test's runfiles ("tests/fixtures/throws.js").
+std::string Runfile(const std::string& workspace_path);
+
+// Loads a suite from YAML text (module paths resolve against the runfiles' root) and
+// returns its first scenario. Fails the test on a load error.
+v1::Scenario ScenarioFromYaml(const std::string& yaml);
+v1::Suite SuiteFromYaml(const std::string& yaml);
+
+// Processes whose parent is `pid` (from /proc/*/stat).
+std::vector<pid_t> ChildrenOf(pid_t pid);
+
+// Every descendant of `pid`, depth first.
+std::vector<pid_t> DescendantsOf(pid_t pid);
+
+// True if `pid` is alive and not a zombie.
+bool Alive(pid_t pid);
+
+// Waits until `pid` has exited, by polling its pidfd (no sleeping): false after `seconds`.
+bool WaitForExit(pid_t pid, double seconds);
+
+// Runs a command (argv) and returns its exit code, collecting stdout and stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& extra_env = {});
+
+}  // namespace testing_support
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_TESTS_TEST_SUPPORT_H_
