@@ -101,6 +101,8 @@ int RunCommand(int argc, char** argv) {
     return kExitBadInput;
   }
   SetLogLevel(verbose ? LogLevel::kDebug : LogLevel::kWarning);
+  // From here on Ctrl-C and SIGTERM stop the runs and still write a (partial) report.
+  InstallSignalHandlers();
 
   absl::StatusOr<v1::Suite> suite = LoadSuiteFile(parser.positional()[0]);
   if (!suite.ok()) {
@@ -128,7 +130,6 @@ int RunCommand(int argc, char** argv) {
     return kExitHarness;
   }
 
-  InstallSignalHandlers();
   const int slots = static_cast<int>(
       workers > 0 ? workers : std::max(1u, std::thread::hardware_concurrency()));
   const bool tty = isatty(STDERR_FILENO);

@@ -128,6 +128,16 @@ INSTANTIATE_TEST_SUITE_P(Examples, ExampleSuiteTest,
                          ::testing::Values("cached_data", "open_connections", "large_buffers",
                                            "deep_recursion", "script"));
 
+// The node process running the driver under `heapstorm` (not its `node --version` probe).
+pid_t DriverNodeOf(pid_t heapstorm) {
+  for (pid_t child : testing_support::DescendantsOf(heapstorm)) {
+    std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (absl::StrContains(text, "driver.js")) return child;
+  }
+  return 0;
+}
+
 TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
   std::string path = WriteSuite("spin.yaml", R"(scenarios:
   - name: spin
@@ -150,12 +160,7 @@ TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
   // Wait (bounded) for its node child to appear.
   pid_t node = 0;
   for (int i = 0; i < 1000 && node == 0; ++i) {
-    for (pid_t child : testing_support::DescendantsOf(heapstorm)) {
-      std::ifstream comm("/proc/" + std::to_string(child) + "/comm");
-      std::string name;
-      comm >> name;
-      if (name == "node") node = child;
-    }
+    node = DriverNodeOf(heapstorm);
     if (node == 0) poll(nullptr, 0, 10);
   }
   ASSERT_NE(node, 0) << "heapstorm never started node";
@@ -186,12 +191,7 @@ TEST(CliTest, SigtermWritesAPartialReport) {
   posix_spawn_file_actions_destroy(&actions);
   pid_t node = 0;
   for (int i = 0; i < 1000 && node == 0; ++i) {
-    for (pid_t child : testing_support::DescendantsOf(heapstorm)) {
-      std::ifstream comm("/proc/" + std::to_string(child) + "/comm");
-      std::string name;
-      comm >> name;
-      if (name == "node") node = child;
-    }
+    node = DriverNodeOf(heapstorm);
     if (node == 0) poll(nullptr, 0, 10);
   }
   ASSERT_NE(node, 0);
