@@ -1,0 +1,45 @@
+// The run's journal: every recorded result, appended and flushed to disk (fdatasync)
+// before it is acknowledged, so a coordinator restarted with --resume on the same folder
+// loses nothing it acknowledged and redoes nothing it recorded.
+//
+// Format: records of [u32 little-endian length][serialized v1::RunResult]. A record cut
+// short by a crash is at the end only; Load() drops it with a warning.
+#ifndef HEAPSTORM_COORDINATOR_JOURNAL_H_
+#define HEAPSTORM_COORDINATOR_JOURNAL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/result.pb.h"
+
+namespace heapstorm {
+
+class Journal {
+ public:
+  // The journal file inside a run folder.
+  static std::string PathIn(const std::string& run_dir);
+
+  // Opens (creating if needed) the journal of `run_dir` for appending. Internal on failure.
+  static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& run_dir);
+
+  // Every complete record of `run_dir`'s journal; empty when there is none.
+  static absl::StatusOr<std::vector<v1::RunResult>> Load(const std::string& run_dir);
+
+  ~Journal();
+
+  // Appends one result and waits until it is on disk. Thread-safe.
+  absl::Status Append(const v1::RunResult& result);
+
+ private:
+  explicit Journal(int fd) : fd_(fd) {}
+  absl::Mutex mu_;
+  int fd_;
+};
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_COORDINATOR_JOURNAL_H_

@@ -1,0 +1,135 @@
+// The coordinator's state: which assignments wait, which are leased to which worker until
+// when, which results are recorded. It knows no gRPC and reads time only from a Clock,
+// so leases and lost workers are tested without waiting (scheduler_test.cc).
+//
+// Rules (DESIGN.md §5):
+// - Work goes to free slots, the least loaded worker first.
+// - A lease lasts `lease` past the worker's last sign of life (hello, heartbeat, progress,
+//   result). A worker that stays silent longer, or whose stream ends, loses every lease;
+//   that work is queued again with its attempt count raised. After `max_attempts` the
+//   assignment is given up as missing ("worker_lost after N attempts").
+// - A result is recorded once per assignment id, and only from the worker that holds the
+//   lease: a late result from a worker that lost it is ignored. A node process that dies
+//   (heap OOM, crash) is a result; a worker that vanishes is lost work.
+// - Every recorded result goes to the journal (when there is one) before Record() returns,
+//   so the caller acknowledges only what is on disk.
+#ifndef HEAPSTORM_COORDINATOR_SCHEDULER_H_
+#define HEAPSTORM_COORDINATOR_SCHEDULER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "proto/coordinator.pb.h"
+#include "proto/report.pb.h"
+#include "proto/result.pb.h"
+
+namespace heapstorm {
+
+class Journal;
+
+struct SchedulerOptions {
+  // How long a worker may stay silent before its leases go back to the queue.
+  absl::Duration lease = absl::Seconds(15);
+  // Leases of one assignment at most; then it is missing. At least 1.
+  int max_attempts = 3;
+};
+
+class Scheduler {
+ public:
+  // `journal` may be null (no persistence). Assignments whose id is in `already_done`
+  // (recovered from a journal) are not planned again. `clock` must outlive this.
+  Scheduler(std::vector<v1::Assignment> plan, SchedulerOptions options, Clock* clock,
+            Journal* journal = nullptr, std::vector<v1::RunResult> already_done = {});
+
+  // A worker joined with `slots` runs at once. AlreadyExists if the id is taken by a
+  // live worker.
+  absl::Status AddWorker(const std::string& worker_id, int slots);
+
+  // The worker is gone (stream ended): its leases are requeued with attempt + 1.
+  void RemoveWorker(const std::string& worker_id, const std::string& reason);
+
+  // Any message from the worker: its leases are extended.
+  void Touch(const std::string& worker_id);
+
+  // Assignments to send to this worker now, filling its free slots; marked leased.
+  std::vector<v1::Assignment> Take(const std::string& worker_id);
+
+  enum class RecordOutcome { kRecorded, kDuplicate, kNotLeaseHolder, kUnknown, kJournalFailed };
+  // Records a result from `worker_id`. Writes the journal first; kJournalFailed means
+  // it is not recorded (and must not be acknowledged).
+  RecordOutcome Record(const std::string& worker_id, const v1::RunResult& result);
+
+  // The worker gives an assignment back unfinished (draining): queued again, same attempt.
+  void Release(const std::string& worker_id, const std::string& assignment_id);
+
+  // Expires the leases of workers silent for longer than the lease. Returns those
+  // workers (their leases are requeued; they must reconnect to get work again).
+  std::vector<std::string> ExpireSilentWorkers();
+
+  // Adds work (adaptive searches). Ids already known are ignored.
+  void Add(std::vector<v1::Assignment> assignments);
+
+  // Stops handing out work; everything not recorded becomes missing with `reason`.
+  void Cancel(const std::string& reason);
+
+  // True when every assignment is recorded or given up, or after Cancel().
+  bool Done() const;
+
+  struct Counts {
+    size_t total = 0;
+    size_t recorded = 0;
+    size_t leased = 0;
+    size_t queued = 0;
+    size_t missing = 0;
+    size_t retried = 0;  // assignments that needed more than one attempt
+  };
+  Counts counts() const;
+
+  std::vector<v1::RunResult> Results() const;
+  std::vector<v1::Missing> Missing() const;
+  // What each worker is running now (for progress views).
+  std::map<std::string, std::vector<std::string>> Running() const;
+
+ private:
+  struct Worker {
+    int slots = 1;
+    absl::Time last_seen;
+    std::set<std::string> leases;
+    bool live = true;
+  };
+  struct Entry {
+    v1::Assignment assignment;
+    std::string holder;  // "" when not leased
+    bool recorded = false;
+    bool missing = false;
+    std::string missing_reason;
+  };
+
+  void RequeueLocked(const std::string& worker_id, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const SchedulerOptions options_;
+  Clock* const clock_;
+  Journal* const journal_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> order_ ABSL_GUARDED_BY(mu_);  // ids in plan order
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::RunResult> results_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_COORDINATOR_SCHEDULER_H_
