@@ -1,0 +1,365 @@
+#include "coordinator/coordinator_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/version.h"
+
+namespace heapstorm {
+
+// What the dispatcher knows of one stream. The reactor belongs to gRPC and goes away in
+// OnDone(); the session outlives it and turns sends into no-ops from then on.
+class CoordinatorServer::Session {
+ public:
+  using Reactor = grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>;
+
+  explicit Session(std::string peer) : peer_(std::move(peer)) {}
+
+  const std::string& peer() const { return peer_; }
+  std::string worker_id() const {
+    absl::MutexLock lock(&mu_);
+    return worker_id_;
+  }
+  void set_worker_id(std::string id) {
+    absl::MutexLock lock(&mu_);
+    worker_id_ = std::move(id);
+  }
+
+  // Queues a message; written in order, one at a time.
+  void Send(v1::CoordinatorMessage message) {
+    absl::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || finishing_) return;
+    outbox_.push_back(std::move(message));
+    if (!writing_) {
+      writing_ = true;
+      reactor_->StartWrite(&outbox_.front());
+    }
+  }
+
+  // Ends the stream once everything queued is written.
+  void Finish(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || finishing_) return;
+    finishing_ = true;
+    final_status_ = std::move(status);
+    if (!writing_) reactor_->Finish(final_status_);
+  }
+
+  // From the reactor.
+  void Attach(Reactor* reactor) {
+    absl::MutexLock lock(&mu_);
+    reactor_ = reactor;
+  }
+  void WriteDone(bool ok) {
+    absl::MutexLock lock(&mu_);
+    if (!outbox_.empty()) outbox_.pop_front();
+    if (reactor_ == nullptr) return;
+    if (!ok) {
+      outbox_.clear();
+      writing_ = false;
+      if (!finishing_) {
+        finishing_ = true;
+        reactor_->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      }
+      return;
+    }
+    if (!outbox_.empty()) {
+      reactor_->StartWrite(&outbox_.front());
+      return;
+    }
+    writing_ = false;
+    if (finishing_) reactor_->Finish(final_status_);
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    reactor_ = nullptr;
+    outbox_.clear();
+  }
+
+ private:
+  const std::string peer_;
+  mutable absl::Mutex mu_;
+  std::string worker_id_ ABSL_GUARDED_BY(mu_);
+  Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::deque<v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+class SessionReactor
+    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage> {
+ public:
+  SessionReactor(std::shared_ptr<CoordinatorServer::Session> session,
+                 std::function<void(std::shared_ptr<CoordinatorServer::Session>,
+                                    std::unique_ptr<v1::WorkerMessage>)>
+                     deliver)
+      : session_(std::move(session)), deliver_(std::move(deliver)) {
+    session_->Attach(this);
+    in_ = std::make_unique<v1::WorkerMessage>();
+    StartRead(in_.get());
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      deliver_(session_, nullptr);  // the stream ended
+      session_->Finish(grpc::Status::OK);
+      return;
+    }
+    deliver_(session_, std::move(in_));
+    in_ = std::make_unique<v1::WorkerMessage>();
+    StartRead(in_.get());
+  }
+
+  void OnWriteDone(bool ok) override { session_->WriteDone(ok); }
+
+  void OnDone() override {
+    session_->Detach();
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<CoordinatorServer::Session> session_;
+  std::function<void(std::shared_ptr<CoordinatorServer::Session>, std::unique_ptr<v1::WorkerMessage>)>
+      deliver_;
+  std::unique_ptr<v1::WorkerMessage> in_;
+};
+
+}  // namespace
+
+class CoordinatorServer::Service final : public v1::Coordinator::CallbackService {
+ public:
+  explicit Service(CoordinatorServer* owner) : owner_(owner) {}
+
+  grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* Session(
+      grpc::CallbackServerContext* context) override {
+    auto session = std::make_shared<CoordinatorServer::Session>(context->peer());
+    return new SessionReactor(
+        session, [this](std::shared_ptr<CoordinatorServer::Session> s,
+                        std::unique_ptr<v1::WorkerMessage> m) { owner_->Enqueue(std::move(s), std::move(m)); });
+  }
+
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const v1::HealthCheckRequest*,
+                                  v1::HealthCheckResponse* response) override {
+    {
+      absl::MutexLock lock(&owner_->mu_);
+      response->set_status(owner_->serving_ && !owner_->stopping_
+                               ? v1::HealthCheckResponse::SERVING
+                               : v1::HealthCheckResponse::NOT_SERVING);
+    }
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  CoordinatorServer* owner_;
+};
+
+CoordinatorServer::CoordinatorServer(Scheduler* scheduler, CoordinatorServerOptions options)
+    : scheduler_(scheduler), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
+    Scheduler* scheduler, CoordinatorServerOptions options) {
+  auto credentials = ServerCredentialsFor(options.tls);
+  if (!credentials.ok()) return credentials.status();
+  std::unique_ptr<CoordinatorServer> server(new CoordinatorServer(scheduler, std::move(options)));
+  server->service_ = std::make_unique<Service>(server.get());
+  grpc::ServerBuilder builder;
+  ConfigureServer(&builder);
+  builder.AddListeningPort(server->options_.listen, *credentials, &server->port_);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", server->options_.listen));
+  }
+  server->dispatcher_ = std::thread([s = server.get()] { s->DispatchLoop(); });
+  return server;
+}
+
+CoordinatorServer::~CoordinatorServer() { Stop("the coordinator is shutting down", absl::Seconds(1)); }
+
+void CoordinatorServer::Enqueue(std::shared_ptr<Session> session,
+                                std::unique_ptr<v1::WorkerMessage> message) {
+  absl::MutexLock lock(&inbox_mu_);
+  inbox_.emplace_back(std::move(session), std::move(message));
+}
+
+void CoordinatorServer::SetServing(bool serving) {
+  absl::MutexLock lock(&mu_);
+  serving_ = serving;
+}
+
+void CoordinatorServer::WaitUntilDone() {
+  absl::MutexLock lock(&mu_);
+  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_; };
+  mu_.Await(absl::Condition(&finished));
+}
+
+void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason) {
+  for (auto& [id, session] : sessions_) {
+    v1::CoordinatorMessage message;
+    message.mutable_shutdown()->set_reason(reason);
+    session->Send(std::move(message));
+    session->Finish(grpc::Status::OK);
+  }
+  sessions_.clear();
+}
+
+void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && server_ == nullptr) return;
+    bool first = !stopping_;
+    stopping_ = true;
+    if (first && !scheduler_->Done()) {
+      // Tell every worker to kill what it runs for us.
+      for (const auto& [worker, ids] : scheduler_->Running()) {
+        auto it = sessions_.find(worker);
+        if (it == sessions_.end()) continue;
+        for (const std::string& id : ids) {
+          v1::CoordinatorMessage cancel;
+          cancel.mutable_cancel()->set_assignment_id(id);
+          cancel.mutable_cancel()->set_reason(reason);
+          it->second->Send(std::move(cancel));
+        }
+      }
+      scheduler_->Cancel(absl::StrCat("cancelled: ", reason));
+    }
+    ShutdownSessionsLocked(reason);
+  }
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    wake_ = true;
+  }
+  if (dispatcher_.joinable()) dispatcher_.join();
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
+    server_.reset();
+  }
+}
+
+void CoordinatorServer::PumpAll() {
+  for (auto& [id, session] : sessions_) {
+    for (v1::Assignment& a : scheduler_->Take(id)) {
+      v1::CoordinatorMessage message;
+      *message.mutable_assignment() = std::move(a);
+      session->Send(std::move(message));
+    }
+  }
+}
+
+void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
+                               const v1::WorkerMessage& message) {
+  std::string worker = session->worker_id();
+  if (message.has_hello()) {
+    const v1::Hello& hello = message.hello();
+    std::string refusal;
+    if (!options_.token.empty() && hello.token() != options_.token) {
+      refusal = "wrong or missing token";
+    } else if (hello.worker_id().empty()) {
+      refusal = "the hello names no worker";
+    } else if (auto s = scheduler_->AddWorker(hello.worker_id(), static_cast<int>(hello.slots()));
+               !s.ok()) {
+      refusal = std::string(s.message());
+    }
+    if (!refusal.empty()) {
+      HS_LOG(WARNING) << "refused worker '" << hello.worker_id() << "' from " << session->peer()
+                      << ": " << refusal;
+      if (options_.on_worker_event) options_.on_worker_event(hello.worker_id(), "refused: " + refusal);
+      session->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                   absl::StrCat("refused by the coordinator: ", refusal)));
+      return;
+    }
+    session->set_worker_id(hello.worker_id());
+    sessions_[hello.worker_id()] = session;
+    HS_LOG(INFO) << "worker '" << hello.worker_id() << "' joined from " << session->peer() << " with "
+                 << hello.slots() << " slots, node " << hello.node_version();
+    if (options_.on_worker_event) {
+      options_.on_worker_event(hello.worker_id(), absl::StrCat("joined with ", hello.slots(), " slots"));
+    }
+    v1::CoordinatorMessage welcome;
+    welcome.mutable_welcome()->set_heartbeat_interval_ms(
+        static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+    session->Send(std::move(welcome));
+    return;
+  }
+  if (worker.empty()) {
+    session->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "say hello first"));
+    return;
+  }
+  scheduler_->Touch(worker);
+  if (message.has_result()) {
+    Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
+    if (outcome == Scheduler::RecordOutcome::kRecorded ||
+        outcome == Scheduler::RecordOutcome::kDuplicate) {
+      v1::CoordinatorMessage ack;
+      ack.mutable_ack()->set_assignment_id(message.result().assignment_id());
+      session->Send(std::move(ack));
+    }
+    if (outcome == Scheduler::RecordOutcome::kRecorded && options_.on_result) {
+      v1::RunResult recorded = message.result().result();
+      recorded.set_worker(worker);
+      options_.on_result(recorded);
+    }
+    if (outcome == Scheduler::RecordOutcome::kNotLeaseHolder) {
+      HS_LOG(INFO) << "ignored a late result of " << message.result().assignment_id() << " from "
+                   << worker << ": its lease had moved";
+    }
+  } else if (message.has_release()) {
+    scheduler_->Release(worker, message.release().assignment_id());
+  }
+}
+
+void CoordinatorServer::DispatchLoop() {
+  absl::Time next_expiry = absl::Now() + options_.expiry_check;
+  while (true) {
+    std::deque<std::pair<std::shared_ptr<Session>, std::unique_ptr<v1::WorkerMessage>>> batch;
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
+        return !inbox_.empty() || wake_;
+      };
+      inbox_mu_.AwaitWithDeadline(absl::Condition(&ready), next_expiry);
+      batch.swap(inbox_);
+    }
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    for (auto& [session, message] : batch) {
+      if (message == nullptr) {
+        std::string worker = session->worker_id();
+        auto it = sessions_.find(worker);
+        if (!worker.empty() && it != sessions_.end() && it->second == session) {
+          sessions_.erase(it);
+          scheduler_->RemoveWorker(worker, "its stream ended");
+          HS_LOG(WARNING) << "worker '" << worker << "' left";
+          if (options_.on_worker_event) options_.on_worker_event(worker, "lost: its stream ended");
+        }
+        continue;
+      }
+      Handle(session, *message);
+    }
+    if (absl::Now() >= next_expiry) {
+      for (const std::string& worker : scheduler_->ExpireSilentWorkers()) {
+        HS_LOG(WARNING) << "worker '" << worker << "' went silent: its work goes to others";
+        if (options_.on_worker_event) options_.on_worker_event(worker, "lost: silent past its lease");
+        auto it = sessions_.find(worker);
+        if (it != sessions_.end()) {
+          it->second->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                          "lease expired: the worker was silent too long"));
+          sessions_.erase(it);
+        }
+      }
+      next_expiry = absl::Now() + options_.expiry_check;
+    }
+    PumpAll();
+    if (!done_ && scheduler_->Done()) {
+      done_ = true;
+      ShutdownSessionsLocked("the run is complete");
+    }
+  }
+}
+
+}  // namespace heapstorm

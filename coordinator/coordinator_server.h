@@ -1,0 +1,100 @@
+// The gRPC face of the coordinator: the `Coordinator` service (one bidirectional session
+// stream per worker, plus a health check) over a Scheduler that knows no gRPC.
+//
+// Handlers are thin: a stream's reactor only queues what it reads; one dispatcher thread
+// applies messages to the scheduler in arrival order (a result is journaled there, before
+// its Ack is sent), hands out work to free slots, and expires silent workers. Nothing slow
+// runs on a gRPC thread.
+#ifndef HEAPSTORM_COORDINATOR_COORDINATOR_SERVER_H_
+#define HEAPSTORM_COORDINATOR_COORDINATOR_SERVER_H_
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "coordinator/rpc_config.h"
+#include "coordinator/scheduler.h"
+#include "proto/coordinator.grpc.pb.h"
+
+namespace heapstorm {
+
+struct CoordinatorServerOptions {
+  // HOST:PORT to listen on; port 0 picks a free one (see port()).
+  std::string listen = "127.0.0.1:0";
+  TlsFiles tls;
+  // A shared secret workers must present in their hello; "" requires none.
+  std::string token;
+  // How often workers send heartbeats (told to them in the welcome).
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+  // How often silent workers are looked for.
+  absl::Duration expiry_check = absl::Milliseconds(500);
+  // Called on the dispatcher thread for every recorded result, and for worker events
+  // ("joined", "lost: ...", "refused: ..."). May be empty.
+  std::function<void(const v1::RunResult&)> on_result;
+  std::function<void(const std::string& worker, const std::string& event)> on_worker_event;
+};
+
+class CoordinatorServer {
+ public:
+  // Starts serving. Unavailable when the address cannot be bound; InvalidArgument for
+  // unreadable TLS files. `scheduler` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(Scheduler* scheduler,
+                                                                  CoordinatorServerOptions options);
+  ~CoordinatorServer();
+
+  // The port actually bound.
+  int port() const { return port_; }
+
+  // Blocks until the scheduler is done (every run recorded or given up) or Stop().
+  void WaitUntilDone();
+
+  // Cancels outstanding work (sends Cancel to workers), tells workers to shut down, and
+  // stops serving within `deadline`.
+  void Stop(const std::string& reason, absl::Duration deadline = absl::Seconds(3));
+
+  // Health: NOT_SERVING while draining.
+  void SetServing(bool serving);
+
+  class Session;
+  class Service;
+
+ private:
+  CoordinatorServer(Scheduler* scheduler, CoordinatorServerOptions options);
+  void DispatchLoop();
+  void Handle(const std::shared_ptr<Session>& session, const v1::WorkerMessage& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PumpAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(std::shared_ptr<Session> session, std::unique_ptr<v1::WorkerMessage> message);
+  void ShutdownSessionsLocked(const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Scheduler* const scheduler_;
+  const CoordinatorServerOptions options_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+
+  // Messages read from streams; a null message means the stream ended. gRPC threads
+  // only ever take inbox_mu_, briefly.
+  absl::Mutex inbox_mu_;
+  std::deque<std::pair<std::shared_ptr<Session>, std::unique_ptr<v1::WorkerMessage>>> inbox_
+      ABSL_GUARDED_BY(inbox_mu_);
+  bool wake_ ABSL_GUARDED_BY(inbox_mu_) = false;
+
+  // The dispatcher's state.
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool serving_ ABSL_GUARDED_BY(mu_) = true;
+  std::thread dispatcher_;
+};
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_COORDINATOR_COORDINATOR_SERVER_H_

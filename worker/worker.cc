@@ -1,0 +1,267 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/version.h"
+
+namespace heapstorm {
+
+Worker::Worker(WorkerOptions options, Engine* engine)
+    : options_(std::move(options)), engine_(engine) {
+  if (options_.worker_id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    options_.worker_id = absl::StrCat(host, "-", getpid());
+  }
+  options_.slots = std::max(1, options_.slots);
+}
+
+Worker::~Worker() {
+  stop_ = true;
+  CancelAllRuns(/*release=*/false);
+}
+
+void Worker::Stop() {
+  stop_ = true;
+  CancelAllRuns(/*release=*/true);
+  absl::MutexLock lock(&mu_);
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+bool Worker::Write(const v1::WorkerMessage& message) {
+  grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream;
+  {
+    absl::MutexLock lock(&mu_);
+    stream = stream_;
+  }
+  if (stream == nullptr) return false;
+  absl::MutexLock lock(&write_mu_);
+  return stream->Write(message);
+}
+
+void Worker::RunAssignment(v1::Assignment assignment, Slot* slot) {
+  RunRequest request;
+  request.scenario = assignment.scenario();
+  request.repeat = assignment.repeat();
+  request.variation = assignment.variation();
+  request.assignment_id = assignment.id();
+  request.attempt = assignment.attempt();
+  request.cancel = &slot->cancel;
+  absl::Time last_progress;
+  request.on_checkpoint = [&](const v1::Checkpoint& c) {
+    absl::Time now = absl::Now();
+    if (now - last_progress < absl::Milliseconds(500)) return;
+    last_progress = now;
+    v1::WorkerMessage progress;
+    progress.mutable_progress()->set_assignment_id(assignment.id());
+    progress.mutable_progress()->set_units(c.units());
+    progress.mutable_progress()->set_heap_used_bytes(c.heap_used_bytes());
+    Write(progress);
+  };
+  absl::StatusOr<v1::RunResult> result = engine_->Run(request);
+  if (!result.ok()) {
+    if (!absl::IsCancelled(result.status())) {
+      // The harness failed here (not the scenario): give the work back for another worker.
+      HS_LOG(ERROR) << assignment.id() << ": " << result.status().message();
+      v1::WorkerMessage release;
+      release.mutable_release()->set_assignment_id(assignment.id());
+      release.mutable_release()->set_reason(std::string(result.status().message()));
+      Write(release);
+    }
+    slot->finished = true;
+    return;
+  }
+  result->set_worker(options_.worker_id);
+  v1::WorkerMessage message;
+  message.mutable_result()->set_assignment_id(assignment.id());
+  *message.mutable_result()->mutable_result() = *result;
+  {
+    absl::MutexLock lock(&mu_);
+    unacked_[assignment.id()] = *result;
+  }
+  Write(message);
+  slot->finished = true;
+}
+
+void Worker::ReapFinishedSlots() {
+  std::vector<std::unique_ptr<Slot>> done;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = slots_.begin(); it != slots_.end();) {
+      if (it->second->finished) {
+        done.push_back(std::move(it->second));
+        it = slots_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& slot : done) slot->thread.join();
+}
+
+void Worker::CancelAllRuns(bool release) {
+  std::map<std::string, std::unique_ptr<Slot>> slots;
+  {
+    absl::MutexLock lock(&mu_);
+    slots.swap(slots_);
+  }
+  for (auto& [id, slot] : slots) slot->cancel = true;
+  for (auto& [id, slot] : slots) {
+    slot->thread.join();
+    if (release) {
+      v1::WorkerMessage message;
+      message.mutable_release()->set_assignment_id(id);
+      message.mutable_release()->set_reason("the worker is stopping");
+      Write(message);
+    }
+  }
+}
+
+absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) {
+  auto credentials = ChannelCredentialsFor(options_.tls);
+  if (!credentials.ok()) {
+    *refused = true;
+    return credentials.status();
+  }
+  auto channel = grpc::CreateCustomChannel(options_.coordinator, *credentials, ChannelArgs());
+  auto stub = v1::Coordinator::NewStub(channel);
+  grpc::ClientContext context;
+  // The session lives as long as the run; the stream itself has no deadline, keepalive
+  // pings watch the connection. Connecting waits for the coordinator to be up.
+  context.set_wait_for_ready(false);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>> stream =
+      stub->Session(&context);
+  {
+    absl::MutexLock lock(&mu_);
+    context_ = &context;
+    stream_ = stream.get();
+  }
+  v1::WorkerMessage hello;
+  hello.mutable_hello()->set_worker_id(options_.worker_id);
+  hello.mutable_hello()->set_slots(static_cast<uint32_t>(options_.slots));
+  hello.mutable_hello()->set_node_version(engine_->node_version());
+  hello.mutable_hello()->set_token(options_.token);
+  hello.mutable_hello()->set_heapstorm_version(kHeapstormVersion);
+  hello.mutable_hello()->set_cpus(std::thread::hardware_concurrency());
+  bool connected = Write(hello);
+
+  std::atomic<bool> session_over{false};
+  absl::Duration heartbeat = absl::Seconds(2);
+  absl::Mutex hb_mu;
+  std::thread heartbeats([&] {
+    absl::MutexLock lock(&hb_mu);
+    while (!session_over) {
+      auto over = [&session_over]() { return session_over.load(); };
+      hb_mu.AwaitWithTimeout(absl::Condition(&over), heartbeat);
+      if (session_over) break;
+      v1::WorkerMessage beat;
+      {
+        absl::MutexLock slots_lock(&mu_);
+        for (const auto& [id, slot] : slots_) {
+          if (!slot->finished) beat.mutable_heartbeat()->add_running(id);
+        }
+        if (!beat.has_heartbeat()) beat.mutable_heartbeat();
+      }
+      Write(beat);
+    }
+  });
+
+  bool welcomed = false;
+  v1::CoordinatorMessage message;
+  while (connected && stream->Read(&message)) {
+    ReapFinishedSlots();
+    if (message.has_welcome()) {
+      welcomed = true;
+      absl::MutexLock lock(&hb_mu);
+      heartbeat = absl::Milliseconds(std::max<uint64_t>(100, message.welcome().heartbeat_interval_ms()));
+    } else if (message.has_assignment()) {
+      if (stop_) {
+        v1::WorkerMessage release;
+        release.mutable_release()->set_assignment_id(message.assignment().id());
+        release.mutable_release()->set_reason("the worker is stopping");
+        Write(release);
+        continue;
+      }
+      auto slot = std::make_unique<Slot>();
+      Slot* raw = slot.get();
+      std::string id = message.assignment().id();
+      absl::MutexLock lock(&mu_);
+      slots_[id] = std::move(slot);
+      raw->thread = std::thread([this, a = message.assignment(), raw]() mutable {
+        RunAssignment(std::move(a), raw);
+      });
+    } else if (message.has_cancel()) {
+      absl::MutexLock lock(&mu_);
+      auto it = slots_.find(message.cancel().assignment_id());
+      if (it != slots_.end()) it->second->cancel = true;
+    } else if (message.has_ack()) {
+      absl::MutexLock lock(&mu_);
+      unacked_.erase(message.ack().assignment_id());
+    } else if (message.has_shutdown()) {
+      HS_LOG(INFO) << "the coordinator ends the session: " << message.shutdown().reason();
+      *shutdown = true;
+    }
+  }
+  {
+    absl::MutexLock lock(&hb_mu);
+    session_over = true;
+  }
+  heartbeats.join();
+  // Whatever still runs has lost its lease with the stream.
+  CancelAllRuns(/*release=*/false);
+  {
+    absl::MutexLock lock(&mu_);
+    stream_ = nullptr;
+    context_ = nullptr;
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    *refused = true;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    unacked_.clear();  // their leases went with the stream
+  }
+  *was_welcomed = welcomed;
+  if (!welcomed && status.ok()) status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no welcome");
+  return ToAbsl(status);
+}
+
+absl::Status Worker::Run() {
+  absl::Time last_connected = absl::Now();
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!stop_) {
+    bool shutdown = false;
+    bool refused = false;
+    bool welcomed = false;
+    absl::Status status = Session(&shutdown, &refused, &welcomed);
+    if (shutdown || stop_) return absl::OkStatus();
+    if (refused) {
+      HS_LOG(ERROR) << "worker '" << options_.worker_id << "': " << status.message();
+      return status;
+    }
+    // A session that got going resets the clock; a failed connect does not.
+    if (welcomed) {
+      last_connected = absl::Now();
+      backoff = absl::Milliseconds(100);
+    }
+    if (absl::Now() - last_connected > options_.reconnect_for) {
+      return absl::UnavailableError(absl::StrCat("cannot reach the coordinator at ", options_.coordinator,
+                                                 " for ", absl::FormatDuration(options_.reconnect_for),
+                                                 ": ", status.message()));
+    }
+    HS_LOG(WARNING) << "worker '" << options_.worker_id << "': session ended (" << status.message()
+                    << "); reconnecting";
+    absl::SleepFor(backoff);  // backoff between connection attempts, not a test wait
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace heapstorm

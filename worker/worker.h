@@ -1,0 +1,85 @@
+// A worker: a gRPC client of the coordinator with a number of slots, each running one
+// assignment at a time through the engine.
+//
+// It connects (pull model: it may sit behind NAT or in a pod), says hello, sends a
+// heartbeat every interval the coordinator asks for, runs what it is given, and sends each
+// result until it is acknowledged. A Cancel kills that run's node. When the stream breaks
+// it kills its runs (their leases are gone with the stream) and reconnects with backoff,
+// until `reconnect_for` has passed without a connection. A Shutdown from the coordinator,
+// or Stop(), ends it; Stop() gives back (releases) what is running.
+#ifndef HEAPSTORM_WORKER_WORKER_H_
+#define HEAPSTORM_WORKER_WORKER_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "coordinator/rpc_config.h"
+#include "proto/coordinator.grpc.pb.h"
+#include "worker/engine/engine.h"
+
+namespace heapstorm {
+
+struct WorkerOptions {
+  std::string coordinator;  // HOST:PORT
+  int slots = 1;
+  std::string worker_id;    // "" = hostname-pid
+  std::string token;
+  TlsFiles tls;
+  // Keep trying to (re)connect for this long before giving up.
+  absl::Duration reconnect_for = absl::Seconds(30);
+};
+
+class Worker {
+ public:
+  // `engine` must outlive the worker.
+  Worker(WorkerOptions options, Engine* engine);
+  ~Worker();
+
+  // Connects and works until the coordinator says the run is over (OK), Stop() is called
+  // (OK), the coordinator refuses this worker (Unauthenticated / FailedPrecondition), or
+  // no connection could be made for `reconnect_for` (Unavailable).
+  absl::Status Run();
+
+  // Stops taking work, gives back what runs (killing its node), and makes Run() return.
+  // Thread-safe; async-signal-safe it is not (call it from a normal thread).
+  void Stop();
+
+  const std::string& id() const { return options_.worker_id; }
+
+ private:
+  struct Slot {
+    std::thread thread;
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> finished{false};
+  };
+
+  // One connection's life. Returns how it ended; sets *refused for a final refusal.
+  absl::Status Session(bool* shutdown, bool* refused, bool* welcomed);
+  void RunAssignment(v1::Assignment assignment, Slot* slot);
+  bool Write(const v1::WorkerMessage& message);
+  void CancelAllRuns(bool release);
+  void ReapFinishedSlots();
+
+  WorkerOptions options_;
+  Engine* const engine_;
+  std::atomic<bool> stop_{false};
+
+  absl::Mutex mu_;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream_ ABSL_GUARDED_BY(mu_) =
+      nullptr;
+  std::map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  // Results sent but not yet acknowledged.
+  std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex write_mu_;
+};
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_WORKER_H_
