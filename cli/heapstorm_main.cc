@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/cluster_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/run_command.h"
 #include "cli/validate_command.h"
@@ -20,6 +21,8 @@ constexpr char kUsage[] =
     "\n"
     "commands:\n"
     "  run SUITE.yaml           run a suite on this machine and report\n"
+    "  coordinator SUITE.yaml   serve a suite to workers on a cluster (--listen HOST:PORT)\n"
+    "  worker                   run scenarios for a coordinator (--coordinator HOST:PORT)\n"
     "  validate SUITE.yaml...   check suites without running them\n"
     "\n"
     "Run 'heapstorm COMMAND --help' for a command's flags.\n"
@@ -37,6 +40,8 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "run") return RunCommand(argc, argv);
+  if (command == "coordinator") return CoordinatorCommand(argc, argv);
+  if (command == "worker") return WorkerCommand(argc, argv);
   if (command == "validate") return ValidateCommand(argc, argv);
   std::cerr << "heapstorm: unknown command '" << command << "'\n\n" << kUsage;
   return kExitBadInput;

@@ -40,6 +40,12 @@ class LogMessage {
   std::ostringstream stream_;
 };
 
+// Turns the streamed expression into void so that HS_LOG is a single expression (safe
+// inside an unbraced if/else).
+struct Voidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace logging_internal
 }  // namespace heapstorm
 
@@ -48,11 +54,12 @@ class LogMessage {
 #define HS_LOG_LEVEL_WARNING ::heapstorm::LogLevel::kWarning
 #define HS_LOG_LEVEL_ERROR ::heapstorm::LogLevel::kError
 
-#define HS_LOG(level)                                                   \
-  if (HS_LOG_LEVEL_##level < ::heapstorm::GetLogLevel()) {              \
-  } else                                                                \
-    ::heapstorm::logging_internal::LogMessage(HS_LOG_LEVEL_##level,     \
-                                              __FILE__, __LINE__)       \
-        .stream()
+#define HS_LOG(level)                                                                \
+  !(HS_LOG_LEVEL_##level >= ::heapstorm::GetLogLevel())                              \
+      ? (void)0                                                                      \
+      : ::heapstorm::logging_internal::Voidify() &                                   \
+            ::heapstorm::logging_internal::LogMessage(HS_LOG_LEVEL_##level, __FILE__, \
+                                                      __LINE__)                      \
+                .stream()
 
 #endif  // HEAPSTORM_COMMON_LOGGING_H_

@@ -63,6 +63,15 @@ absl::Status WriteWholeFile(const std::string& path, absl::string_view data) {
   return absl::OkStatus();
 }
 
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *out = buffer.str();
+  return true;
+}
+
 void RemoveTree(const std::string& dir) {
   // Run folders hold a handful of flat files (driver, config, module, snapshots).
   std::string command;
@@ -256,7 +265,15 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   if (scenario.has_script()) {
     v1::ScriptParams* script = scenario.mutable_script();
-    if (!script->module_source().empty()) {
+    // A shipped module runs from its own path when this machine has the same file there
+    // (so its relative requires work), else from a copy in the run folder.
+    std::string on_disk;
+    bool same_file = !script->module_path().empty() &&
+                     ReadWholeFile(script->module_path(), &on_disk) &&
+                     on_disk == script->module_source();
+    if (!script->module_source().empty() && same_file) {
+      script->clear_module_source();
+    } else if (!script->module_source().empty()) {
       std::string base = script->module();
       base = base.substr(base.find_last_of('/') + 1);
       if (base.empty()) base = "module.js";

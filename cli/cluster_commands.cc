@@ -1,0 +1,210 @@
+#include "cli/cluster_commands.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cli/args.h"
+#include "cli/exit_codes.h"
+#include "cli/signals.h"
+#include "cli/suite_run.h"
+#include "common/logging.h"
+#include "scenarios/units.h"
+#include "worker/worker.h"
+
+namespace heapstorm {
+namespace {
+
+void TlsFlags(ArgParser* parser, TlsFiles* tls) {
+  parser->String("--tls-cert", "PEM", "this side's certificate (mutual TLS)", &tls->cert);
+  parser->String("--tls-key", "PEM", "this side's private key", &tls->key);
+  parser->String("--tls-ca", "PEM", "the CA that signed the other side's certificates", &tls->ca);
+}
+
+// The token from --token, else from --token-file, else from $HEAPSTORM_TOKEN.
+absl::StatusOr<std::string> Token(const std::string& flag, const std::string& file) {
+  if (!flag.empty()) return flag;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read ", file));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return std::string(absl::StripAsciiWhitespace(buffer.str()));
+  }
+  const char* env = std::getenv("HEAPSTORM_TOKEN");
+  return std::string(env != nullptr ? env : "");
+}
+
+int Usage(const ArgParser& parser, const std::string& name, const absl::Status& status) {
+  std::cerr << "heapstorm " << name << ": " << status.message() << "\n";
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int CoordinatorCommand(int argc, char** argv) {
+  ArgParser parser("heapstorm coordinator", "SUITE.yaml",
+                   "Serves a suite to workers that connect to it (cluster mode), journals\n"
+                   "every result as it arrives, and writes the reports when every run is in.\n"
+                   "Workers: heapstorm worker --coordinator HOST:PORT.");
+  std::string listen;
+  std::string out_dir;
+  std::string resume;
+  std::string token;
+  std::string token_file;
+  std::string start_timeout = "5m";
+  std::string lease = "15s";
+  int64_t expect_workers = 0;
+  int64_t max_attempts = 3;
+  bool verbose = false;
+  TlsFiles tls;
+  parser.String("--listen", "HOST:PORT", "where workers connect (required; port 0 picks one)", &listen);
+  parser.String("--out", "DIR", "the run folder (default: heapstorm-out/SUITE-...)", &out_dir);
+  parser.String("--resume", "DIR", "continue the run in DIR after a coordinator crash", &resume);
+  parser.Int("--expect-workers", "N", "wait for N workers before giving up at --start-timeout",
+             &expect_workers);
+  parser.String("--start-timeout", "DURATION", "how long to wait for --expect-workers (default 5m)",
+                &start_timeout);
+  parser.String("--lease", "DURATION", "a silent worker loses its work after this (default 15s)", &lease);
+  parser.Int("--max-attempts", "N", "leases of one run before it is given up (default 3)", &max_attempts);
+  parser.String("--token", "SECRET", "workers must present this (or --token-file, $HEAPSTORM_TOKEN)",
+                &token);
+  parser.String("--token-file", "FILE", "read the token from FILE", &token_file);
+  TlsFlags(&parser, &tls);
+  parser.Bool("--verbose", "log what the coordinator does", &verbose);
+  parser.Epilog(
+      "Without --tls-* the coordinator speaks plain gRPC: only listen on a trusted network.\n"
+      "exit codes: 0 every expectation held, 1 one failed, 2 bad input, 3 could not finish.");
+  absl::Status status = parser.Parse(argc, argv);
+  if (!status.ok()) return Usage(parser, "coordinator", status);
+  if (parser.help_requested()) {
+    std::cout << parser.Help();
+    return kExitOk;
+  }
+  if (listen.empty()) return Usage(parser, "coordinator", absl::InvalidArgumentError("--listen is required"));
+  if (parser.positional().size() > 1 || (parser.positional().empty() && resume.empty())) {
+    return Usage(parser, "coordinator", absl::InvalidArgumentError("name one suite file (or --resume DIR)"));
+  }
+  absl::StatusOr<absl::Duration> timeout = ParseDuration(start_timeout);
+  if (!timeout.ok()) return Usage(parser, "coordinator", absl::InvalidArgumentError(absl::StrCat("--start-timeout: ", timeout.status().message())));
+  absl::StatusOr<absl::Duration> lease_duration = ParseDuration(lease);
+  if (!lease_duration.ok() || *lease_duration < absl::Seconds(1)) {
+    return Usage(parser, "coordinator", absl::InvalidArgumentError("--lease: expected a duration of at least 1s"));
+  }
+  if (max_attempts < 1 || max_attempts > 100) {
+    return Usage(parser, "coordinator", absl::InvalidArgumentError("--max-attempts must be from 1 to 100"));
+  }
+  absl::StatusOr<std::string> secret = Token(token, token_file);
+  if (!secret.ok()) return Usage(parser, "coordinator", secret.status());
+  SetLogLevel(verbose ? LogLevel::kDebug : LogLevel::kInfo);
+  InstallStopSignals();
+
+  SuiteRunOptions options;
+  options.suite_path = parser.positional().empty() ? "" : parser.positional()[0];
+  options.out_dir = resume.empty() ? out_dir : resume;
+  options.resume = !resume.empty();
+  options.listen = listen;
+  options.tls = tls;
+  options.token = *secret;
+  options.expect_workers = static_cast<int>(expect_workers);
+  options.start_timeout = *timeout;
+  options.lease = *lease_duration;
+  options.max_attempts = static_cast<int>(max_attempts);
+  options.interrupted = StopRequested();
+  options.announce = true;
+  return RunSuite(options);
+}
+
+int WorkerCommand(int argc, char** argv) {
+  ArgParser parser("heapstorm worker", "",
+                   "Connects to a coordinator and runs the scenarios it hands out, each in a\n"
+                   "real node process under its limits. Stops when the coordinator says the\n"
+                   "run is over; on SIGTERM it gives back its work and exits.");
+  std::string coordinator;
+  std::string id;
+  std::string node;
+  std::string token;
+  std::string token_file;
+  std::string reconnect = "30s";
+  int64_t slots = 0;
+  bool no_cgroups = false;
+  bool verbose = false;
+  TlsFiles tls;
+  parser.String("--coordinator", "HOST:PORT", "the coordinator (required)", &coordinator);
+  parser.Int("--slots", "N", "runs at once (default: one per core)", &slots);
+  parser.String("--id", "NAME", "this worker's name (default: HOSTNAME-PID)", &id);
+  parser.String("--node", "PATH", "the node executable (default: node on PATH)", &node);
+  parser.String("--token", "SECRET", "the coordinator's token (or --token-file, $HEAPSTORM_TOKEN)", &token);
+  parser.String("--token-file", "FILE", "read the token from FILE", &token_file);
+  parser.String("--reconnect-for", "DURATION", "keep trying to reach the coordinator this long (default 30s)",
+                &reconnect);
+  TlsFlags(&parser, &tls);
+  parser.Bool("--no-cgroups", "keep native limits with the RSS watchdog", &no_cgroups);
+  parser.Bool("--verbose", "log what the worker does", &verbose);
+  parser.Epilog("exit codes: 0 the run is over, 2 bad usage or refused, 3 no node or no coordinator.");
+  absl::Status status = parser.Parse(argc, argv);
+  if (!status.ok()) return Usage(parser, "worker", status);
+  if (parser.help_requested()) {
+    std::cout << parser.Help();
+    return kExitOk;
+  }
+  if (coordinator.empty()) return Usage(parser, "worker", absl::InvalidArgumentError("--coordinator is required"));
+  if (!parser.positional().empty()) {
+    return Usage(parser, "worker", absl::InvalidArgumentError("takes no arguments, only flags"));
+  }
+  if (slots < 0 || slots > 256) return Usage(parser, "worker", absl::InvalidArgumentError("--slots must be from 1 to 256"));
+  absl::StatusOr<absl::Duration> reconnect_for = ParseDuration(reconnect);
+  if (!reconnect_for.ok()) return Usage(parser, "worker", reconnect_for.status());
+  absl::StatusOr<std::string> secret = Token(token, token_file);
+  if (!secret.ok()) return Usage(parser, "worker", secret.status());
+  SetLogLevel(verbose ? LogLevel::kDebug : LogLevel::kInfo);
+  InstallStopSignals();
+
+  EngineOptions engine_options;
+  engine_options.node_path = node;
+  engine_options.use_cgroups = !no_cgroups;
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(engine_options);
+  if (!engine.ok()) {
+    std::cerr << "heapstorm worker: " << engine.status().message() << "\n";
+    return kExitHarness;
+  }
+  WorkerOptions options;
+  options.coordinator = coordinator;
+  options.slots = static_cast<int>(slots > 0 ? slots : std::max(1u, std::thread::hardware_concurrency()));
+  options.worker_id = id;
+  options.token = *secret;
+  options.tls = tls;
+  options.reconnect_for = *reconnect_for;
+  Worker worker(options, engine->get());
+  std::cerr << "heapstorm worker '" << worker.id() << "': " << options.slots << " slots, node "
+            << (*engine)->node_version() << ", coordinator " << coordinator << "\n";
+  // A watcher turns SIGTERM/SIGINT into a clean stop (give back work, exit).
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished) {
+      if (StopRequested()->load()) {
+        HS_LOG(INFO) << "stopping: giving back running work";
+        worker.Stop();
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(20));  // signal-flag polling period
+    }
+  });
+  absl::Status result = worker.Run();
+  finished = true;
+  watcher.join();
+  if (!result.ok()) {
+    std::cerr << "heapstorm worker: " << result.message() << "\n";
+    return absl::IsUnauthenticated(result) || absl::IsInvalidArgument(result) ||
+                   absl::IsFailedPrecondition(result)
+               ? kExitBadInput
+               : kExitHarness;
+  }
+  return kExitOk;
+}
+
+}  // namespace heapstorm

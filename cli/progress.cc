@@ -1,0 +1,93 @@
+#include "cli/progress.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "scenarios/suite_loader.h"
+#include "scenarios/units.h"
+
+namespace heapstorm {
+namespace {
+
+bool IsLive(FILE* out) {
+  const char* ci = std::getenv("CI");
+  return isatty(fileno(out)) && (ci == nullptr || *ci == '\0');
+}
+
+}  // namespace
+
+Progress::Progress(FILE* out)
+    : out_(out), live_(IsLive(out)), start_(absl::Now()), last_plain_status_(absl::Now()) {}
+
+void Progress::Line(const std::string& text) {
+  if (live_) {
+    std::fprintf(out_, "\r\033[K%s\n%s", text.c_str(), status_.c_str());
+  } else {
+    std::string stamp = absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone());
+    std::fprintf(out_, "%s %s\n", stamp.c_str(), text.c_str());
+  }
+  std::fflush(out_);
+}
+
+void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
+  absl::MutexLock lock(&mu_);
+  std::string name = r.scenario();
+  if (!r.variation().empty()) absl::StrAppend(&name, " [", r.variation(), "]");
+  std::string attempt = r.attempt() > 1 ? absl::StrCat(" (attempt ", r.attempt(), ")") : "";
+  Line(absl::StrFormat("[%*d/%d] %s r%d: %s at %d units in %s on %s%s",
+                       static_cast<int>(absl::StrCat(total).size()), done, total, name, r.repeat(),
+                       OutcomeName(r.outcome()), r.units_reached(),
+                       FormatShortDuration(absl::Milliseconds(r.wall_ms())), r.worker(), attempt));
+}
+
+void Progress::WorkerEvent(const std::string& worker, const std::string& event) {
+  absl::MutexLock lock(&mu_);
+  if (event.rfind("lost", 0) == 0 || event.rfind("refused", 0) == 0) ++failures_;
+  Line(absl::StrCat("worker ", worker, ": ", event));
+}
+
+void Progress::Tick(const Scheduler::Counts& c,
+                    const std::map<std::string, std::vector<std::string>>& running) {
+  absl::MutexLock lock(&mu_);
+  absl::Duration elapsed = absl::Now() - start_;
+  std::string eta = "?";
+  size_t finished = c.recorded + c.missing;
+  if (finished > 0 && c.total > finished) {
+    eta = FormatShortDuration(elapsed * (static_cast<double>(c.total - finished) / finished));
+  }
+  std::vector<std::string> busy;
+  for (const auto& [worker, ids] : running) {
+    if (!ids.empty()) busy.push_back(absl::StrCat(worker, ": ", absl::StrJoin(ids, ", ")));
+  }
+  std::string text = absl::StrCat("[", finished, "/", c.total, "] ", running.size(), " worker",
+                                  running.size() == 1 ? "" : "s", ", ", c.leased, " running, ",
+                                  c.queued, " queued, ", c.missing, " missing, ", c.retried,
+                                  " retried, ETA ", eta);
+  if (live_) {
+    std::string line = text;
+    if (!busy.empty()) absl::StrAppend(&line, " | ", busy.front());
+    if (line.size() > 160) line = line.substr(0, 157) + "...";
+    status_ = line;
+    std::fprintf(out_, "\r\033[K%s", status_.c_str());
+    std::fflush(out_);
+  } else if (absl::Now() - last_plain_status_ >= absl::Seconds(10)) {
+    last_plain_status_ = absl::Now();
+    Line(text);
+  }
+}
+
+void Progress::Finish() {
+  absl::MutexLock lock(&mu_);
+  if (live_) {
+    std::fprintf(out_, "\r\033[K");
+    std::fflush(out_);
+  }
+  status_.clear();
+}
+
+}  // namespace heapstorm
