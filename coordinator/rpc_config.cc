@@ -43,16 +43,20 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(co
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(const TlsFiles& tls) {
   if (!tls.enabled()) return grpc::InsecureChannelCredentials();
-  auto cert = ReadPem(tls.cert, "certificate (--tls-cert)");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPem(tls.key, "private key (--tls-key)");
-  if (!key.ok()) return key.status();
   auto ca = ReadPem(tls.ca, "CA certificate (--tls-ca)");
   if (!ca.ok()) return ca.status();
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = *ca;
-  options.pem_private_key = *key;
-  options.pem_cert_chain = *cert;
+  // A client certificate is what the coordinator checks; without one the TLS handshake
+  // is refused by a coordinator that requires it (and says so in both logs).
+  if (!tls.cert.empty() || !tls.key.empty()) {
+    auto cert = ReadPem(tls.cert, "certificate (--tls-cert)");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadPem(tls.key, "private key (--tls-key)");
+    if (!key.ok()) return key.status();
+    options.pem_private_key = *key;
+    options.pem_cert_chain = *cert;
+  }
   return grpc::SslCredentials(options);
 }
 

@@ -25,6 +25,7 @@ packages=(
   libssl-dev
   clang
   iproute2
+  openssl
   procps
   python3
 )

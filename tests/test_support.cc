@@ -147,5 +147,52 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdout_path,
+                   const std::string& stderr_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_argv;
+  for (std::string& a : args) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : 0;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+bool WaitForFileContains(const std::string& path, const std::string& text, double seconds) {
+  for (int i = 0; i < static_cast<int>(seconds * 50); ++i) {
+    if (ReadFile(path).find(text) != std::string::npos) return true;
+    poll(nullptr, 0, 20);
+  }
+  return ReadFile(path).find(text) != std::string::npos;
+}
+
+int WaitForExitCode(pid_t pid, double seconds) {
+  if (!WaitForExit(pid, seconds)) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void StopProcess(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGCONT);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
 }  // namespace testing_support
 }  // namespace heapstorm

@@ -45,6 +45,23 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {});
 
+// Starts `argv` in the background with stdout and stderr going to files. Returns the pid
+// (0 on failure). The caller reaps it (StopProcess or waitpid).
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdout_path,
+                   const std::string& stderr_path);
+
+// Waits (bounded, polling every 20 ms) until the file contains `text`. False on timeout.
+bool WaitForFileContains(const std::string& path, const std::string& text, double seconds);
+
+// Waits (bounded) until `pid` exits and returns its exit code (128+signal when killed),
+// or -1 on timeout.
+int WaitForExitCode(pid_t pid, double seconds);
+
+// SIGKILLs and reaps `pid` if it is still running.
+void StopProcess(pid_t pid);
+
+std::string ReadFile(const std::string& path);
+
 }  // namespace testing_support
 }  // namespace heapstorm
 

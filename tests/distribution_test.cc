@@ -1,0 +1,365 @@
+// Coordinator and workers as real processes over real gRPC on loopback (ports picked by
+// the OS): complete runs, lost and silent workers, a coordinator crash and --resume, a
+// scenario that kills its node, mutual TLS and tokens. No process may be left behind.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/journal.h"
+#include "gtest/gtest.h"
+#include "reports/report_writer.h"
+#include "tests/test_support.h"
+
+namespace heapstorm {
+namespace {
+
+using testing_support::ReadFile;
+using testing_support::Runfile;
+using testing_support::SpawnProcess;
+using testing_support::StopProcess;
+using testing_support::TmpDir;
+using testing_support::WaitForExitCode;
+using testing_support::WaitForFileContains;
+
+std::string Heapstorm() { return Runfile("cli/heapstorm"); }
+
+// Processes of one test, killed and reaped at the end whatever happened.
+class Cluster {
+ public:
+  explicit Cluster(std::string name) : dir_(TmpDir() + "/" + name) {
+    (void)system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "'").c_str());
+  }
+  ~Cluster() {
+    for (pid_t pid : pids_) StopProcess(pid);
+  }
+
+  const std::string& dir() const { return dir_; }
+
+  std::string WriteSuite(const std::string& yaml) {
+    std::string path = dir_ + "/suite.yaml";
+    std::ofstream(path) << yaml;
+    return path;
+  }
+
+  // Starts a coordinator and returns "127.0.0.1:PORT" once it listens ("" on failure).
+  std::string StartCoordinator(const std::vector<std::string>& extra, const std::string& tag = "c") {
+    std::vector<std::string> argv = {Heapstorm(), "coordinator", "--listen", "127.0.0.1:0",
+                                     "--out", dir_ + "/run"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    coordinator_out_ = dir_ + "/" + tag + ".out";
+    coordinator_err_ = dir_ + "/" + tag + ".err";
+    coordinator_ = SpawnProcess(argv, coordinator_out_, coordinator_err_);
+    pids_.push_back(coordinator_);
+    if (!WaitForFileContains(coordinator_out_, "listening on ", 20)) return "";
+    std::string out = ReadFile(coordinator_out_);
+    size_t at = out.find("listening on ") + 13;
+    return out.substr(at, out.find('\n', at) - at);
+  }
+
+  pid_t StartWorker(const std::string& address, const std::string& id,
+                    const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {Heapstorm(), "worker", "--coordinator", address, "--id", id,
+                                     "--slots", "2", "--no-cgroups", "--reconnect-for", "20s"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_t pid = SpawnProcess(argv, dir_ + "/" + id + ".out", dir_ + "/" + id + ".err");
+    pids_.push_back(pid);
+    return pid;
+  }
+
+  pid_t coordinator() const { return coordinator_; }
+  std::string coordinator_err() const { return ReadFile(coordinator_err_); }
+  const std::string& coordinator_err_path() const { return coordinator_err_; }
+
+  v1::Report Report() {
+    absl::StatusOr<v1::Report> report = ReadReportJson(dir_ + "/run/report.json");
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *report : v1::Report();
+  }
+
+ private:
+  std::string dir_;
+  std::vector<pid_t> pids_;
+  pid_t coordinator_ = 0;
+  std::string coordinator_out_;
+  std::string coordinator_err_;
+};
+
+// 30 runs of about half a second each.
+std::string ThirtyRuns() {
+  return R"(scenarios:
+  - name: naps
+    kind: script
+    params: {module: )" +
+         Runfile("tests/fixtures/naps.js") + R"(, iterations: 10}
+    repeats: 15
+  - name: cache
+    kind: cached_data
+    params: {entries: 3000}
+    repeats: 15
+)";
+}
+
+void ExpectEveryRunOnce(const v1::Report& report, size_t expected) {
+  std::set<std::string> ids;
+  for (const v1::RunResult& r : report.runs()) {
+    EXPECT_TRUE(ids.insert(r.assignment_id()).second) << "recorded twice: " << r.assignment_id();
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.assignment_id() << ": " << r.evidence().summary();
+  }
+  EXPECT_EQ(ids.size(), expected);
+  EXPECT_EQ(report.status(), v1::RUN_STATUS_COMPLETE);
+  EXPECT_EQ(report.missing_size(), 0);
+}
+
+std::set<std::string> WorkersOf(const v1::Report& report) {
+  std::set<std::string> workers;
+  for (const v1::RunResult& r : report.runs()) workers.insert(r.worker());
+  return workers;
+}
+
+TEST(DistributionTest, ThreeWorkersCompleteThirtyRuns) {
+  Cluster cluster("three");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({"--expect-workers", "3", suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t w1 = cluster.StartWorker(address, "w1");
+  pid_t w2 = cluster.StartWorker(address, "w2");
+  pid_t w3 = cluster.StartWorker(address, "w3");
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << cluster.coordinator_err();
+  // Workers leave when the coordinator says the run is over.
+  EXPECT_EQ(WaitForExitCode(w1, 20), 0);
+  EXPECT_EQ(WaitForExitCode(w2, 20), 0);
+  EXPECT_EQ(WaitForExitCode(w3, 20), 0);
+  v1::Report report = cluster.Report();
+  ExpectEveryRunOnce(report, 30);
+  EXPECT_EQ(WorkersOf(report).size(), 3u) << "work spreads over every worker";
+}
+
+TEST(DistributionTest, KilledWorkerWorkMovesToTheOthers) {
+  Cluster cluster("killed");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t victim = cluster.StartWorker(address, "victim");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "on victim", 60))
+      << cluster.coordinator_err();
+  cluster.StartWorker(address, "w2");
+  cluster.StartWorker(address, "w3");
+  // The victim has a result in, so it holds fresh leases on both slots now.
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  EXPECT_EQ(WaitForExitCode(victim, 10), 128 + SIGKILL);
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << cluster.coordinator_err();
+  v1::Report report = cluster.Report();
+  ExpectEveryRunOnce(report, 30);
+  int retried = 0;
+  for (const v1::RunResult& r : report.runs()) {
+    if (r.attempt() > 1) {
+      ++retried;
+      EXPECT_NE(r.worker(), "victim");
+    }
+  }
+  EXPECT_GE(retried, 1) << "the victim's leased runs were retried elsewhere";
+  EXPECT_TRUE(absl::StrContains(cluster.coordinator_err(), "victim: lost")) << cluster.coordinator_err();
+}
+
+TEST(DistributionTest, SilentWorkerLosesItsLeasesAndItsLateResultsAreIgnored) {
+  Cluster cluster("stopped");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({"--lease", "2s", suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t sleeper = cluster.StartWorker(address, "sleeper");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "on sleeper", 60))
+      << cluster.coordinator_err();
+  ASSERT_EQ(kill(sleeper, SIGSTOP), 0);
+  cluster.StartWorker(address, "w2");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "sleeper: lost: silent", 30))
+      << cluster.coordinator_err();
+  ASSERT_EQ(kill(sleeper, SIGCONT), 0);
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << cluster.coordinator_err();
+  v1::Report report = cluster.Report();
+  ExpectEveryRunOnce(report, 30);
+  // The sleeper's leases were handed out again (to w2, or to the sleeper after it came
+  // back and joined anew); what it had been running was recorded once.
+  bool moved = false;
+  for (const v1::RunResult& r : report.runs()) moved |= r.attempt() > 1;
+  EXPECT_TRUE(moved) << "the sleeper's leases were requeued";
+}
+
+TEST(DistributionTest, CoordinatorCrashThenResumeLosesNothing) {
+  Cluster cluster("resume");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t w1 = cluster.StartWorker(address, "w1");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "[ 5/30]", 60))
+      << cluster.coordinator_err();
+  ASSERT_EQ(kill(cluster.coordinator(), SIGKILL), 0);
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 10), 128 + SIGKILL);
+  absl::StatusOr<std::vector<v1::RunResult>> before = Journal::Load(cluster.dir() + "/run");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_GE(before->size(), 5u);
+  ASSERT_LT(before->size(), 30u);
+  // The same folder; workers reconnect to the new coordinator by themselves, so it must
+  // listen on the same address.
+  std::string again =
+      cluster.StartCoordinator({"--listen", address, "--resume", cluster.dir() + "/run"}, "c2");
+  ASSERT_EQ(again, address) << ReadFile(cluster.dir() + "/c2.err");
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << ReadFile(cluster.dir() + "/c2.err");
+  EXPECT_EQ(WaitForExitCode(w1, 20), 0);
+  absl::StatusOr<std::vector<v1::RunResult>> journal = Journal::Load(cluster.dir() + "/run");
+  ASSERT_TRUE(journal.ok());
+  std::map<std::string, int> count;
+  for (const v1::RunResult& r : *journal) ++count[r.assignment_id()];
+  EXPECT_EQ(count.size(), 30u);
+  for (const auto& [id, n] : count) EXPECT_EQ(n, 1) << id << " journaled " << n << " times";
+  ExpectEveryRunOnce(cluster.Report(), 30);
+}
+
+TEST(DistributionTest, NativeOomDoesNotTakeTheWorkerDown) {
+  Cluster cluster("oom");
+  std::string suite = cluster.WriteSuite(R"(scenarios:
+  - name: buffers
+    kind: large_buffers
+    params: {count: 1000, size: 1Mi}
+    limits: {old_space: 64Mi, native: 160Mi}
+    expect: {outcome: native_oom}
+  - name: after
+    kind: cached_data
+    params: {entries: 1000}
+)");
+  std::string address = cluster.StartCoordinator({suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t worker = cluster.StartWorker(address, "solo", {"--slots", "1"});
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 60), 0) << cluster.coordinator_err();
+  EXPECT_EQ(WaitForExitCode(worker, 20), 0);
+  v1::Report report = cluster.Report();
+  ASSERT_EQ(report.runs_size(), 2);
+  for (const v1::RunResult& r : report.runs()) {
+    EXPECT_EQ(r.worker(), "solo");
+    EXPECT_EQ(r.attempt(), 1u);
+  }
+}
+
+// --- mutual TLS and tokens ------------------------------------------------------------------
+
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = TmpDir() + "/pki";
+    std::string script = R"(set -e
+mkdir -p DIR && cd DIR
+ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" -keyout $1.key -out $1.pem 2>/dev/null; }
+leaf() {
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout $1.key -out $1.csr 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > $1.ext
+  openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2.key -CAcreateserial -days 2 -extfile $1.ext -out $1.pem 2>/dev/null
+}
+ca ca1; ca ca2
+leaf server ca1; leaf client ca1; leaf stranger ca2
+)";
+    size_t at;
+    while ((at = script.find("DIR")) != std::string::npos) script.replace(at, 3, dir_);
+    ok_ = system(script.c_str()) == 0;
+  }
+  void SetUp() override {
+    if (!ok_) GTEST_SKIP() << "openssl could not make test certificates";
+  }
+  std::vector<std::string> ServerTls() {
+    return {"--tls-cert", dir_ + "/server.pem", "--tls-key", dir_ + "/server.key", "--tls-ca",
+            dir_ + "/ca1.pem"};
+  }
+  std::vector<std::string> ClientTls(const std::string& who) {
+    return {"--tls-cert", dir_ + "/" + who + ".pem", "--tls-key", dir_ + "/" + who + ".key",
+            "--tls-ca", dir_ + "/ca1.pem"};
+  }
+  static std::string dir_;
+  static bool ok_;
+};
+std::string TlsTest::dir_;
+bool TlsTest::ok_ = false;
+
+std::string OneRun() {
+  return R"(scenarios:
+  - {name: tiny, kind: cached_data, params: {entries: 100}}
+)";
+}
+
+TEST_F(TlsTest, RightCertificateAndTokenAreAccepted) {
+  Cluster cluster("tls-ok");
+  std::vector<std::string> args = ServerTls();
+  args.insert(args.end(), {"--token", "s3cret", cluster.WriteSuite(OneRun())});
+  std::string address = cluster.StartCoordinator(args);
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  std::vector<std::string> worker_args = ClientTls("client");
+  worker_args.insert(worker_args.end(), {"--token", "s3cret"});
+  pid_t worker = cluster.StartWorker("localhost:" + address.substr(address.rfind(':') + 1), "good",
+                                     worker_args);
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 60), 0) << cluster.coordinator_err();
+  EXPECT_EQ(WaitForExitCode(worker, 20), 0);
+  EXPECT_EQ(cluster.Report().runs_size(), 1);
+}
+
+TEST_F(TlsTest, WrongTokenIsRefusedOnBothSides) {
+  Cluster cluster("tls-token");
+  std::vector<std::string> args = ServerTls();
+  args.insert(args.end(), {"--token", "s3cret", cluster.WriteSuite(OneRun())});
+  std::string address = cluster.StartCoordinator(args);
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  std::vector<std::string> worker_args = ClientTls("client");
+  worker_args.insert(worker_args.end(), {"--token", "guess"});
+  pid_t worker = cluster.StartWorker("localhost:" + address.substr(address.rfind(':') + 1), "intruder",
+                                     worker_args);
+  EXPECT_EQ(WaitForExitCode(worker, 30), 2);
+  EXPECT_TRUE(absl::StrContains(ReadFile(cluster.dir() + "/intruder.err"), "refused by the coordinator: wrong or missing token"))
+      << ReadFile(cluster.dir() + "/intruder.err");
+  EXPECT_TRUE(absl::StrContains(cluster.coordinator_err(), "refused worker 'intruder'"))
+      << cluster.coordinator_err();
+}
+
+TEST_F(TlsTest, CertificateFromAnotherCaIsRefused) {
+  Cluster cluster("tls-ca");
+  std::vector<std::string> args = ServerTls();
+  args.push_back(cluster.WriteSuite(OneRun()));
+  std::string address = cluster.StartCoordinator(args);
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  std::vector<std::string> worker_args = ClientTls("stranger");
+  worker_args.insert(worker_args.end(), {"--reconnect-for", "2s"});
+  pid_t worker = cluster.StartWorker("localhost:" + address.substr(address.rfind(':') + 1), "stranger",
+                                     worker_args);
+  EXPECT_EQ(WaitForExitCode(worker, 30), 3);
+  EXPECT_TRUE(absl::StrContains(ReadFile(cluster.dir() + "/stranger.err"), "cannot reach the coordinator"))
+      << ReadFile(cluster.dir() + "/stranger.err");
+}
+
+TEST_F(TlsTest, NoClientCertificateIsRefused) {
+  Cluster cluster("tls-none");
+  std::vector<std::string> args = ServerTls();
+  args.push_back(cluster.WriteSuite(OneRun()));
+  std::string address = cluster.StartCoordinator(args);
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t worker = cluster.StartWorker("localhost:" + address.substr(address.rfind(':') + 1), "anonymous",
+                                     {"--tls-ca", dir_ + "/ca1.pem", "--reconnect-for", "2s"});
+  EXPECT_EQ(WaitForExitCode(worker, 30), 3);
+  EXPECT_TRUE(absl::StrContains(ReadFile(cluster.dir() + "/anonymous.err"), "cannot reach the coordinator"));
+}
+
+TEST_F(TlsTest, PlainWorkerCannotTalkToATlsCoordinator) {
+  Cluster cluster("tls-plain");
+  std::vector<std::string> args = ServerTls();
+  args.push_back(cluster.WriteSuite(OneRun()));
+  std::string address = cluster.StartCoordinator(args);
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t worker = cluster.StartWorker(address, "plain", {"--reconnect-for", "2s"});
+  EXPECT_EQ(WaitForExitCode(worker, 30), 3);
+}
+
+}  // namespace
+}  // namespace heapstorm
