@@ -189,6 +189,10 @@ int WorkerCommand(int argc, char** argv) {
       if (StopRequested()->load()) {
         HS_LOG(INFO) << "stopping: giving back running work";
         worker.Stop();
+        // The coordinator has a few seconds to read the releases and end the session.
+        absl::Time give_up = absl::Now() + absl::Seconds(3);
+        while (!finished && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
+        if (!finished) worker.Abort();
         return;
       }
       absl::SleepFor(absl::Milliseconds(20));  // signal-flag polling period

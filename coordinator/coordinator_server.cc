@@ -310,6 +310,11 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
     }
   } else if (message.has_release()) {
     scheduler_->Release(worker, message.release().assignment_id());
+  } else if (message.has_drain()) {
+    HS_LOG(INFO) << "worker '" << worker << "' is stopping (" << message.drain().reason()
+                 << "): its work goes back to the queue";
+    scheduler_->Drain(worker);
+    if (options_.on_worker_event) options_.on_worker_event(worker, "draining: gave back its work");
   }
 }
 

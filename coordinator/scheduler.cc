@@ -81,7 +81,7 @@ std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Assignment> out;
   auto it = workers_.find(worker_id);
-  if (it == workers_.end() || !it->second.live || cancelled_) return out;
+  if (it == workers_.end() || !it->second.live || it->second.draining || cancelled_) return out;
   Worker& w = it->second;
   while (static_cast<int>(w.leases.size()) < w.slots && !queue_.empty()) {
     std::string id = queue_.front();
@@ -134,6 +134,20 @@ void Scheduler::Release(const std::string& worker_id, const std::string& assignm
   auto w = workers_.find(worker_id);
   if (w != workers_.end()) w->second.leases.erase(assignment_id);
   if (!cancelled_) queue_.push_front(assignment_id);
+}
+
+void Scheduler::Drain(const std::string& worker_id) {
+  absl::MutexLock lock(&mu_);
+  auto w = workers_.find(worker_id);
+  if (w == workers_.end()) return;
+  w->second.draining = true;
+  for (const std::string& id : w->second.leases) {
+    Entry& e = entries_[id];
+    if (e.recorded || e.missing || e.holder != worker_id) continue;
+    e.holder.clear();
+    if (!cancelled_) queue_.push_front(id);
+  }
+  w->second.leases.clear();
 }
 
 std::vector<std::string> Scheduler::ExpireSilentWorkers() {

@@ -71,6 +71,10 @@ class Scheduler {
   // The worker gives an assignment back unfinished (draining): queued again, same attempt.
   void Release(const std::string& worker_id, const std::string& assignment_id);
 
+  // The worker is stopping: every lease it holds goes back to the queue with the same
+  // attempt, and it gets no more work.
+  void Drain(const std::string& worker_id);
+
   // Expires the leases of workers silent for longer than the lease. Returns those
   // workers (their leases are requeued; they must reconnect to get work again).
   std::vector<std::string> ExpireSilentWorkers();
@@ -105,6 +109,7 @@ class Scheduler {
     absl::Time last_seen;
     std::set<std::string> leases;
     bool live = true;
+    bool draining = false;
   };
   struct Entry {
     v1::Assignment assignment;

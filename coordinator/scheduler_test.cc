@@ -109,6 +109,19 @@ TEST(SchedulerTest, ReleasedWorkKeepsItsAttempt) {
   EXPECT_EQ(again[0].attempt(), 1u);
 }
 
+TEST(SchedulerTest, DrainedWorkerGivesEverythingBackAndGetsNothingMore) {
+  FakeClock clock;
+  Scheduler s(PlanOf(3), {}, &clock);
+  ASSERT_TRUE(s.AddWorker("leaving", 2).ok());
+  ASSERT_TRUE(s.AddWorker("staying", 3).ok());
+  ASSERT_EQ(s.Take("leaving").size(), 2u);
+  s.Drain("leaving");
+  EXPECT_TRUE(s.Take("leaving").empty());
+  std::vector<v1::Assignment> moved = s.Take("staying");
+  ASSERT_EQ(moved.size(), 3u);
+  for (const v1::Assignment& a : moved) EXPECT_EQ(a.attempt(), 1u) << a.id();
+}
+
 TEST(SchedulerTest, JournalThenResumeSkipsRecordedWork) {
   std::string dir = std::getenv("TEST_TMPDIR");
   FakeClock clock;

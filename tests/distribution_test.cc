@@ -248,6 +248,47 @@ TEST(DistributionTest, NativeOomDoesNotTakeTheWorkerDown) {
   }
 }
 
+TEST(DistributionTest, WorkerSigtermGivesBackItsWork) {
+  Cluster cluster("drain");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t leaving = cluster.StartWorker(address, "leaving");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "on leaving", 60))
+      << cluster.coordinator_err();
+  std::vector<pid_t> nodes = testing_support::DescendantsOf(leaving);
+  ASSERT_EQ(kill(leaving, SIGTERM), 0);
+  EXPECT_EQ(WaitForExitCode(leaving, 10), 0) << ReadFile(cluster.dir() + "/leaving.err");
+  for (pid_t node : nodes) EXPECT_FALSE(testing_support::Alive(node)) << "node " << node << " survived";
+  cluster.StartWorker(address, "staying");
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << cluster.coordinator_err();
+  v1::Report report = cluster.Report();
+  ExpectEveryRunOnce(report, 30);
+  // Given back, not lost: released work keeps its attempt number.
+  for (const v1::RunResult& r : report.runs()) EXPECT_EQ(r.attempt(), 1u) << r.assignment_id();
+}
+
+TEST(DistributionTest, CoordinatorSigtermWritesAPartialReportAndStopsTheWorkers) {
+  Cluster cluster("coord-term");
+  std::string suite = cluster.WriteSuite(ThirtyRuns());
+  std::string address = cluster.StartCoordinator({suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  pid_t worker = cluster.StartWorker(address, "w1");
+  ASSERT_TRUE(WaitForFileContains(cluster.coordinator_err_path(), "[ 3/30]", 60))
+      << cluster.coordinator_err();
+  std::vector<pid_t> nodes = testing_support::DescendantsOf(worker);
+  ASSERT_EQ(kill(cluster.coordinator(), SIGTERM), 0);
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 10), 3) << cluster.coordinator_err();
+  EXPECT_EQ(WaitForExitCode(worker, 10), 0) << ReadFile(cluster.dir() + "/w1.err");
+  for (pid_t node : nodes) EXPECT_FALSE(testing_support::Alive(node)) << "node " << node << " survived";
+  v1::Report report = cluster.Report();
+  EXPECT_EQ(report.status(), v1::RUN_STATUS_PARTIAL);
+  EXPECT_GE(report.runs_size(), 3);
+  EXPECT_EQ(report.runs_size() + report.missing_size(), 30);
+  ASSERT_GT(report.missing_size(), 0);
+  EXPECT_TRUE(absl::StrContains(report.missing(0).reason(), "cancelled")) << report.missing(0).reason();
+}
+
 // --- mutual TLS and tokens ------------------------------------------------------------------
 
 class TlsTest : public ::testing::Test {

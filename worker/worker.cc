@@ -22,12 +22,30 @@ Worker::Worker(WorkerOptions options, Engine* engine)
 
 Worker::~Worker() {
   stop_ = true;
-  CancelAllRuns(/*release=*/false);
+  CancelAllRuns();
 }
 
 void Worker::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  // The coordinator gives back every lease of ours (same attempt) and sends no more work;
+  // then the runs are killed.
+  v1::WorkerMessage drain;
+  drain.mutable_drain()->set_reason("the worker was asked to stop");
+  Write(drain);
+  CancelAllRuns();
+  // Half-close: the drain above arrives before the end of the stream.
+  absl::MutexLock lock(&mu_);
+  if (stream_ != nullptr) {
+    absl::MutexLock write_lock(&write_mu_);
+    stream_->WritesDone();
+  }
+}
+
+void Worker::Abort() {
   stop_ = true;
-  CancelAllRuns(/*release=*/true);
   absl::MutexLock lock(&mu_);
   if (context_ != nullptr) context_->TryCancel();
 }
@@ -103,22 +121,14 @@ void Worker::ReapFinishedSlots() {
   for (auto& slot : done) slot->thread.join();
 }
 
-void Worker::CancelAllRuns(bool release) {
+void Worker::CancelAllRuns() {
   std::map<std::string, std::unique_ptr<Slot>> slots;
   {
     absl::MutexLock lock(&mu_);
     slots.swap(slots_);
   }
   for (auto& [id, slot] : slots) slot->cancel = true;
-  for (auto& [id, slot] : slots) {
-    slot->thread.join();
-    if (release) {
-      v1::WorkerMessage message;
-      message.mutable_release()->set_assignment_id(id);
-      message.mutable_release()->set_reason("the worker is stopping");
-      Write(message);
-    }
-  }
+  for (auto& [id, slot] : slots) slot->thread.join();
 }
 
 absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) {
@@ -179,18 +189,13 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
       absl::MutexLock lock(&hb_mu);
       heartbeat = absl::Milliseconds(std::max<uint64_t>(100, message.welcome().heartbeat_interval_ms()));
     } else if (message.has_assignment()) {
-      if (stop_) {
-        v1::WorkerMessage release;
-        release.mutable_release()->set_assignment_id(message.assignment().id());
-        release.mutable_release()->set_reason("the worker is stopping");
-        Write(release);
-        continue;
-      }
+      // Checked and inserted under mu_, so Stop() either sees the slot (and kills it) or
+      // this sees stop_ and does not start it (the Drain gives its lease back).
+      absl::MutexLock lock(&mu_);
+      if (stop_) continue;
       auto slot = std::make_unique<Slot>();
       Slot* raw = slot.get();
-      std::string id = message.assignment().id();
-      absl::MutexLock lock(&mu_);
-      slots_[id] = std::move(slot);
+      slots_[message.assignment().id()] = std::move(slot);
       raw->thread = std::thread([this, a = message.assignment(), raw]() mutable {
         RunAssignment(std::move(a), raw);
       });
@@ -212,13 +217,13 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   }
   heartbeats.join();
   // Whatever still runs has lost its lease with the stream.
-  CancelAllRuns(/*release=*/false);
+  CancelAllRuns();
   {
     absl::MutexLock lock(&mu_);
     stream_ = nullptr;
     context_ = nullptr;
   }
-  stream->WritesDone();
+  if (!stop_) stream->WritesDone();  // Stop() has half-closed already
   grpc::Status status = stream->Finish();
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
       status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {

@@ -6,7 +6,7 @@
 // result until it is acknowledged. A Cancel kills that run's node. When the stream breaks
 // it kills its runs (their leases are gone with the stream) and reconnects with backoff,
 // until `reconnect_for` has passed without a connection. A Shutdown from the coordinator,
-// or Stop(), ends it; Stop() gives back (releases) what is running.
+// or Stop(), ends it; Stop() gives back (drains) what is running.
 #ifndef HEAPSTORM_WORKER_WORKER_H_
 #define HEAPSTORM_WORKER_WORKER_H_
 
@@ -46,9 +46,14 @@ class Worker {
   // no connection could be made for `reconnect_for` (Unavailable).
   absl::Status Run();
 
-  // Stops taking work, gives back what runs (killing its node), and makes Run() return.
-  // Thread-safe; async-signal-safe it is not (call it from a normal thread).
+  // Stops taking work, gives back what runs (killing its node), and closes its side of
+  // the session, so Run() returns once the coordinator has read everything.
+  // Thread-safe; not async-signal-safe (call it from a normal thread).
   void Stop();
+
+  // Tears the session down at once, without waiting for the coordinator (after Stop()
+  // when the coordinator does not answer).
+  void Abort();
 
   const std::string& id() const { return options_.worker_id; }
 
@@ -63,7 +68,7 @@ class Worker {
   absl::Status Session(bool* shutdown, bool* refused, bool* welcomed);
   void RunAssignment(v1::Assignment assignment, Slot* slot);
   bool Write(const v1::WorkerMessage& message);
-  void CancelAllRuns(bool release);
+  void CancelAllRuns();
   void ReapFinishedSlots();
 
   WorkerOptions options_;
