@@ -1,0 +1,127 @@
+// The coordinator service over real gRPC on loopback, driven by a hand-written worker
+// stream: hello, welcome, assignments into free slots, acks, record-once, health.
+#include "coordinator/coordinator_server.h"
+
+#include "coordinator/planner.h"
+#include "gtest/gtest.h"
+
+namespace heapstorm {
+namespace {
+
+std::vector<v1::Assignment> PlanOf(int n) {
+  std::vector<v1::Assignment> plan;
+  for (int i = 0; i < n; ++i) {
+    v1::Assignment a;
+    a.set_id(AssignmentId("s", "", i));
+    a.set_attempt(1);
+    a.mutable_scenario()->set_name("s");
+    a.set_repeat(i);
+    plan.push_back(a);
+  }
+  return plan;
+}
+
+class CoordinatorServerTest : public ::testing::Test {
+ protected:
+  void Start(int runs, const std::string& token = "") {
+    scheduler_ = std::make_unique<Scheduler>(PlanOf(runs), SchedulerOptions{}, RealClock::Get());
+    CoordinatorServerOptions options;
+    options.token = token;
+    auto server = CoordinatorServer::Start(scheduler_.get(), options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                         grpc::InsecureChannelCredentials(), ChannelArgs());
+    stub_ = v1::Coordinator::NewStub(channel_);
+  }
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<CoordinatorServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Coordinator::Stub> stub_;
+};
+
+v1::WorkerMessage Hello(const std::string& id, int slots, const std::string& token = "") {
+  v1::WorkerMessage m;
+  m.mutable_hello()->set_worker_id(id);
+  m.mutable_hello()->set_slots(slots);
+  m.mutable_hello()->set_token(token);
+  return m;
+}
+
+v1::WorkerMessage ResultOf(const v1::Assignment& a) {
+  v1::WorkerMessage m;
+  m.mutable_result()->set_assignment_id(a.id());
+  m.mutable_result()->mutable_result()->set_assignment_id(a.id());
+  m.mutable_result()->mutable_result()->set_scenario("s");
+  m.mutable_result()->mutable_result()->set_outcome(v1::OUTCOME_COMPLETED);
+  return m;
+}
+
+TEST_F(CoordinatorServerTest, HandsOutWorkRecordsOnceAndEndsTheRun) {
+  Start(3);
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 2)));
+  v1::CoordinatorMessage m;
+  ASSERT_TRUE(stream->Read(&m));
+  ASSERT_TRUE(m.has_welcome());
+  EXPECT_GT(m.welcome().heartbeat_interval_ms(), 0u);
+  std::vector<v1::Assignment> got;
+  while (got.size() < 2 && stream->Read(&m)) {
+    ASSERT_TRUE(m.has_assignment());
+    got.push_back(m.assignment());
+  }
+  ASSERT_EQ(got.size(), 2u);
+  ASSERT_TRUE(stream->Write(ResultOf(got[0])));
+  ASSERT_TRUE(stream->Write(ResultOf(got[0])));  // a duplicate: acked, not recorded again
+  int acks = 0;
+  while (acks < 2 || got.size() < 3) {
+    ASSERT_TRUE(stream->Read(&m));
+    if (m.has_ack()) {
+      EXPECT_EQ(m.ack().assignment_id(), got[0].id());
+      ++acks;
+    } else if (m.has_assignment()) {
+      got.push_back(m.assignment());
+    }
+  }
+  ASSERT_TRUE(stream->Write(ResultOf(got[1])));
+  ASSERT_TRUE(stream->Write(ResultOf(got[2])));
+  bool shutdown = false;
+  while (stream->Read(&m)) shutdown |= m.has_shutdown();
+  EXPECT_TRUE(shutdown);
+  EXPECT_TRUE(stream->Finish().ok());
+  server_->WaitUntilDone();
+  EXPECT_EQ(scheduler_->Results().size(), 3u);
+}
+
+TEST_F(CoordinatorServerTest, WrongTokenIsUnauthenticated) {
+  Start(1, "secret");
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 1, "guess")));
+  v1::CoordinatorMessage m;
+  while (stream->Read(&m)) {
+    EXPECT_FALSE(m.has_assignment()) << "no work for a refused worker";
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(status.error_message().find("wrong or missing token"), std::string::npos);
+}
+
+TEST_F(CoordinatorServerTest, HealthCheckServesUntilStopped) {
+  Start(1);
+  auto check = [&]() {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kUnaryDeadline));
+    v1::HealthCheckResponse response;
+    grpc::Status status = stub_->Check(&context, v1::HealthCheckRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.status();
+  };
+  EXPECT_EQ(check(), v1::HealthCheckResponse::SERVING);
+  server_->SetServing(false);
+  EXPECT_EQ(check(), v1::HealthCheckResponse::NOT_SERVING);
+}
+
+}  // namespace
+}  // namespace heapstorm
