@@ -65,6 +65,9 @@ int CoordinatorCommand(int argc, char** argv) {
   parser.String("--listen", "HOST:PORT", "where workers connect (required; port 0 picks one)", &listen);
   parser.String("--out", "DIR", "the run folder (default: heapstorm-out/SUITE-...)", &out_dir);
   parser.String("--resume", "DIR", "continue the run in DIR after a coordinator crash", &resume);
+  std::string baseline;
+  parser.String("--baseline", "REPORT.json", "compare with an earlier report; regressions fail (exit 1)",
+                &baseline);
   parser.Int("--expect-workers", "N", "wait for N workers before giving up at --start-timeout",
              &expect_workers);
   parser.String("--start-timeout", "DURATION", "how long to wait for --expect-workers (default 5m)",
@@ -116,6 +119,7 @@ int CoordinatorCommand(int argc, char** argv) {
   options.max_attempts = static_cast<int>(max_attempts);
   options.interrupted = StopRequested();
   options.announce = true;
+  options.baseline = baseline;
   return RunSuite(options);
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/cluster_commands.h"
+#include "cli/compare_command.h"
 #include "cli/exit_codes.h"
 #include "cli/run_command.h"
 #include "cli/validate_command.h"
@@ -23,6 +24,7 @@ constexpr char kUsage[] =
     "  run SUITE.yaml           run a suite on this machine and report\n"
     "  coordinator SUITE.yaml   serve a suite to workers on a cluster (--listen HOST:PORT)\n"
     "  worker                   run scenarios for a coordinator (--coordinator HOST:PORT)\n"
+    "  compare BASE.json CUR.json  regressions between two reports\n"
     "  validate SUITE.yaml...   check suites without running them\n"
     "\n"
     "Run 'heapstorm COMMAND --help' for a command's flags.\n"
@@ -42,6 +44,7 @@ int Main(int argc, char** argv) {
   if (command == "run") return RunCommand(argc, argv);
   if (command == "coordinator") return CoordinatorCommand(argc, argv);
   if (command == "worker") return WorkerCommand(argc, argv);
+  if (command == "compare") return CompareCommand(argc, argv);
   if (command == "validate") return ValidateCommand(argc, argv);
   std::cerr << "heapstorm: unknown command '" << command << "'\n\n" << kUsage;
   return kExitBadInput;

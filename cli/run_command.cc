@@ -21,6 +21,7 @@ int RunCommand(int argc, char** argv) {
   std::string out_dir;
   std::string resume;
   std::string node;
+  std::string baseline;
   bool keep = false;
   bool no_cgroups = false;
   bool verbose = false;
@@ -31,14 +32,17 @@ int RunCommand(int argc, char** argv) {
                 &out_dir);
   parser.String("--resume", "DIR", "continue an interrupted run in DIR; its recorded runs are kept",
                 &resume);
+  parser.String("--baseline", "REPORT.json",
+                "compare with an earlier report; a regression fails the run (exit 1)", &baseline);
   parser.String("--node", "PATH", "the node executable (default: node on PATH)", &node);
   parser.Bool("--keep-run-dirs", "keep each run's scratch folder (driver, config, snapshots)", &keep);
   parser.Bool("--no-cgroups", "keep native limits with the RSS watchdog, not a memory cgroup",
               &no_cgroups);
   parser.Bool("--verbose", "log what the harness does", &verbose);
   parser.Epilog(
-      "exit codes: 0 every expectation held, 1 an expectation failed, 2 bad input or usage,\n"
-      "            3 heapstorm could not run (no node, interrupted).");
+      "exit codes: 0 every expectation held, 1 an expectation failed or a regression,\n"
+      "            2 bad input or usage, 3 heapstorm could not run (no node, interrupted).\n"
+      "The run folder gets report.json, report.html and junit.xml.");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) {
     std::cerr << "heapstorm run: " << status.message() << "\n";
@@ -68,6 +72,7 @@ int RunCommand(int argc, char** argv) {
   options.engine.node_path = node;
   options.engine.keep_run_dirs = keep;
   options.engine.use_cgroups = !no_cgroups;
+  options.baseline = baseline;
   options.interrupted = StopRequested();
   return RunSuite(options);
 }

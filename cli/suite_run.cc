@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "google/protobuf/util/json_util.h"
+#include "reports/compare.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
 #include "scenarios/suite_loader.h"
@@ -113,6 +115,15 @@ int RunSuite(const SuiteRunOptions& options) {
   if (!suite.ok()) {
     std::cerr << suite.status().message() << "\n";
     return ExitCodeFor(suite.status());
+  }
+  std::optional<v1::Report> baseline;
+  if (!options.baseline.empty()) {
+    absl::StatusOr<v1::Report> read = ReadReportJson(options.baseline);
+    if (!read.ok()) {
+      std::cerr << "heapstorm: --baseline: " << read.status().message() << "\n";
+      return kExitBadInput;
+    }
+    baseline = *std::move(read);
   }
   absl::StatusOr<std::vector<v1::Assignment>> plan = Plan(*suite);
   absl::Status shipped = plan.ok() ? ShipModules(&*plan) : plan.status();
@@ -272,15 +283,21 @@ int RunSuite(const SuiteRunOptions& options) {
   inputs.wall_ms = absl::ToDoubleMilliseconds(absl::Now() - started);
   inputs.aborted = (interrupted || start_timed_out) && inputs.runs.empty();
   v1::Report report = BuildReport(inputs);
+  if (baseline) {
+    Tolerances tolerances;
+    tolerances.relative = suite->tolerance().relative();
+    tolerances.p_value = suite->tolerance().p_value();
+    *report.mutable_comparison() = Compare(*baseline, report, tolerances, options.baseline);
+    if (report.comparison().regressions() > 0) report.set_passed(false);
+  }
   std::cout << SummaryTable(report);
-  absl::StatusOr<std::string> json = ReportToJson(report);
-  std::string json_path = out_dir + "/report.json";
-  absl::Status written = json.ok() ? WriteFileAtomically(json_path, *json) : json.status();
-  if (!written.ok()) {
-    std::cerr << "heapstorm: " << written.message() << "\n";
+  absl::StatusOr<ReportPaths> paths = WriteReportFiles(report, out_dir, options.report_paths);
+  if (!paths.ok()) {
+    std::cerr << "heapstorm: " << paths.status().message() << "\n";
     return kExitHarness;
   }
-  std::cout << "\nreport: " << json_path << "\n";
+  std::cout << "\nreport: " << paths->json << "\n        " << paths->html << "\n        "
+            << paths->junit << "\n";
   if (interrupted || start_timed_out) return kExitHarness;
   if (report.status() != v1::RUN_STATUS_COMPLETE && options.local_workers > 0 && report.runs().empty()) {
     return kExitHarness;

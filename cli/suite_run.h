@@ -13,6 +13,7 @@
 
 #include "absl/time/time.h"
 #include "coordinator/rpc_config.h"
+#include "reports/report_writer.h"
 #include "worker/engine/engine.h"
 
 namespace heapstorm {
@@ -34,6 +35,10 @@ struct SuiteRunOptions {
   const std::atomic<bool>* interrupted = nullptr;
   // Cluster mode: print "listening on HOST:PORT" (tests read the port from it).
   bool announce = false;
+  // A report to compare with; regressions fail the run (exit 1).
+  std::string baseline;
+  // Where the reports go, when not in the run folder (Bazel's test outputs).
+  ReportPaths report_paths;
 };
 
 // Runs the suite and returns the process exit code (0, 1, 2 or 3, DESIGN.md §7). Errors

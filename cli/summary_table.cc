@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "reports/compare.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 
@@ -67,10 +68,23 @@ std::string SummaryTable(const v1::Report& report) {
                       ": ", c.name(), ": ", c.message(), "\n");
     }
   }
+  if (report.has_comparison()) {
+    for (const v1::MetricComparison& m : report.comparison().metrics()) {
+      if (m.verdict() != v1::VERDICT_REGRESSED) continue;
+      absl::StrAppend(&failures, "  ", m.scenario(), m.variation().empty() ? "" : absl::StrCat(" [", m.variation(), "]"),
+                      ": regression: ", DescribeComparison(m), "\n");
+    }
+  }
   for (const v1::Missing& m : report.missing()) {
     absl::StrAppend(&failures, "  ", m.scenario(), " r", m.repeat(), ": missing: ", m.reason(), "\n");
   }
   if (!failures.empty()) absl::StrAppend(&out, "\nfailed:\n", failures);
+  if (report.has_comparison()) {
+    const v1::Comparison& c = report.comparison();
+    absl::StrAppend(&out, "\nagainst ", c.baseline_path(), ": ", c.regressions(), " regressed, ",
+                    c.improvements(), " improved\n");
+    for (const std::string& w : c.warnings()) absl::StrAppend(&out, "  note: ", w, "\n");
+  }
   absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", report.scenarios_size(),
                   " configuration", report.scenarios_size() == 1 ? "" : "s", ", ", report.runs_size(),
                   " run", report.runs_size() == 1 ? "" : "s", "\n");

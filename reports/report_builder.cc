@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/suite_loader.h"
@@ -10,6 +11,14 @@
 
 namespace heapstorm {
 namespace {
+
+// Heap used at the last checkpoint taken after forced full GCs (leak checks); 0 without.
+double RetainedHeap(const v1::RunResult& r) {
+  for (int i = r.checkpoints_size() - 1; i >= 0; --i) {
+    if (r.checkpoints(i).after_gc()) return static_cast<double>(r.checkpoints(i).heap_used_bytes());
+  }
+  return 0;
+}
 
 struct Metric {
   const char* name;
@@ -27,6 +36,7 @@ const std::vector<Metric>& Metrics() {
       {"peak_descriptors", [](const v1::RunResult& r) { return double(r.peak_descriptors()); }},
       {"units_reached", [](const v1::RunResult& r) { return double(r.units_reached()); }},
       {"heap_bytes_per_unit", [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }},
+      {"retained_heap_bytes", RetainedHeap},
       {"external_bytes_per_unit", [](const v1::RunResult& r) { return r.external_per_unit().slope(); }},
       {"gc_pause_ms", [](const v1::RunResult& r) { return r.gc().pause_ms_total(); }},
       {"wall_ms", [](const v1::RunResult& r) { return r.wall_ms(); }},
@@ -46,6 +56,33 @@ v1::Aggregate Aggregate(const char* name, std::vector<double> values) {
   a.set_min(values.front());
   a.set_max(values.back());
   return a;
+}
+
+// Keeps a report readable at a thousand runs: every run keeps its figures, at most
+// kReportCheckpoints checkpoints and samples; only the first repeat of a configuration
+// keeps per-space and GC detail in its series (the journal keeps everything).
+constexpr int kReportCheckpoints = 200;
+
+template <typename Field>
+void ThinField(Field* series, int limit) {
+  int n = series->size();
+  if (n <= limit) return;
+  Field kept;
+  for (int i = 0; i < limit; ++i) {
+    int index = static_cast<int>(static_cast<int64_t>(i) * (n - 1) / (limit - 1));
+    *kept.Add() = (*series)[index];
+  }
+  series->Swap(&kept);
+}
+
+void SlimForReport(v1::RunResult* r, bool keep_detail) {
+  ThinField(r->mutable_checkpoints(), kReportCheckpoints);
+  ThinField(r->mutable_samples(), kReportCheckpoints);
+  if (keep_detail) return;
+  for (v1::Checkpoint& c : *r->mutable_checkpoints()) {
+    c.clear_spaces();
+    c.clear_gc();
+  }
 }
 
 v1::ExpectationCheck Check(std::string name, bool passed, std::string message) {
@@ -115,6 +152,14 @@ v1::Report BuildReport(const ReportInputs& in) {
   report.set_suite_path(in.suite->path());
   report.set_suite_sha256(in.suite->sha256());
   *report.mutable_environment() = in.environment;
+  // The mechanism that kept native limits (the first run that had one).
+  for (const v1::RunResult& r : in.runs) {
+    if (r.limit_mechanism() != v1::LIMIT_MECHANISM_NONE &&
+        r.limit_mechanism() != v1::LIMIT_MECHANISM_UNSPECIFIED) {
+      report.mutable_environment()->set_limit_mechanism(r.limit_mechanism());
+      break;
+    }
+  }
   report.set_started_unix_ms(in.started_unix_ms);
   report.set_wall_ms(in.wall_ms);
   for (const v1::Missing& m : in.missing) *report.add_missing() = m;
@@ -130,7 +175,12 @@ v1::Report BuildReport(const ReportInputs& in) {
     if (a.variation() != b.variation()) return a.variation() < b.variation();
     return a.repeat() < b.repeat();
   });
-  for (const v1::RunResult& r : runs) *report.add_runs() = r;
+  std::set<std::pair<std::string, std::string>> detailed;
+  for (const v1::RunResult& r : runs) {
+    v1::RunResult* added = report.add_runs();
+    *added = r;
+    SlimForReport(added, detailed.insert({r.scenario(), r.variation()}).second);
+  }
 
   bool passed = in.missing.empty() && !in.aborted;
   for (const v1::Scenario& scenario : in.suite->scenarios()) {
@@ -156,6 +206,10 @@ v1::Report BuildReport(const ReportInputs& in) {
       for (const Metric& m : Metrics()) {
         std::vector<double> values;
         for (const v1::RunResult* r : group) values.push_back(m.get(*r));
+        if (std::string(m.name) == "retained_heap_bytes" &&
+            std::all_of(values.begin(), values.end(), [](double v) { return v == 0; })) {
+          continue;  // no leak check: nothing retained was measured
+        }
         *s->add_aggregates() = Aggregate(m.name, values);
       }
       bool ok = true;

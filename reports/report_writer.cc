@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "reports/html_report.h"
+#include "reports/junit_report.h"
 #include "reports/report_builder.h"
 
 namespace heapstorm {
@@ -46,9 +48,10 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
 absl::StatusOr<std::string> ReportToJson(const v1::Report& report) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  // Compact, and zero values left out as proto3 JSON does: a report of a thousand runs
+  // must stay small enough to open.
+  options.add_whitespace = false;
   options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
   auto status = google::protobuf::util::MessageToJsonString(report, &json, options);
   if (!status.ok()) return absl::InternalError(absl::StrCat("report to JSON: ", status.ToString()));
   return json;
@@ -87,6 +90,21 @@ absl::Status MakeDirs(const std::string& dir) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ReportPaths> WriteReportFiles(const v1::Report& report, const std::string& dir,
+                                             ReportPaths paths,
+                                             const std::vector<std::string>& skipped) {
+  if (paths.json.empty()) paths.json = dir + "/report.json";
+  if (paths.html.empty()) paths.html = dir + "/report.html";
+  if (paths.junit.empty()) paths.junit = dir + "/junit.xml";
+  absl::StatusOr<std::string> json = ReportToJson(report);
+  if (!json.ok()) return json.status();
+  absl::Status s = WriteFileAtomically(paths.json, *json);
+  if (s.ok()) s = WriteFileAtomically(paths.html, RenderHtml(report));
+  if (s.ok()) s = WriteFileAtomically(paths.junit, RenderJunit(report, skipped));
+  if (!s.ok()) return s;
+  return paths;
 }
 
 }  // namespace heapstorm

@@ -4,6 +4,7 @@
 #define HEAPSTORM_REPORTS_REPORT_WRITER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +25,20 @@ absl::StatusOr<v1::Report> ReadReportJson(const std::string& path);
 
 // Creates `dir` and its parents. Internal on failure.
 absl::Status MakeDirs(const std::string& dir);
+
+// Where the three reports go. Empty fields take DIR/report.json, DIR/report.html,
+// DIR/junit.xml.
+struct ReportPaths {
+  std::string json;
+  std::string html;
+  std::string junit;
+};
+
+// Writes report.json, report.html and junit.xml (each atomically) and returns where.
+// `skipped` names scenarios filtered out, for JUnit.
+absl::StatusOr<ReportPaths> WriteReportFiles(const v1::Report& report, const std::string& dir,
+                                             ReportPaths paths = {},
+                                             const std::vector<std::string>& skipped = {});
 
 }  // namespace heapstorm
 

@@ -350,8 +350,7 @@ void FinishLimits(Context* ctx, const YamlNode& at, const std::string& path, v1:
   if (limits->stack_kib() + kStackMarginKiB > limits->native_stack_kib()) {
     ctx->Error(at, Join(path, "stack"),
                absl::StrCat("must stay ", kStackMarginKiB, "Ki below native_stack (",
-                            FormatSize(limits->native_stack_kib() * 1024.0), "), got ",
-                            FormatSize(limits->stack_kib() * 1024.0),
+                            limits->native_stack_kib(), "Ki), got ", limits->stack_kib(), "Ki",
                             ": at or above the real stack node dies of SIGSEGV with no message"));
   }
 }

@@ -244,7 +244,7 @@ std::vector<BadCase> BadCases() {
       {"old space not whole MiB", Scenario(cd + "    limits: {old_space: 20000Ki}\n"), "5:25",
        "must be a whole number of MiB"},
       {"stack at the real stack", Scenario(cd + "    limits: {stack: 8190Ki}\n"), "5:13",
-       "limits.stack: must stay 64Ki below native_stack (8Mi), got 8190Ki"},
+       "limits.stack: must stay 64Ki below native_stack (8192Ki), got 8190Ki"},
       {"native below node's baseline", Scenario(cd + "    limits: {native: 32Mi}\n"), "5:22",
        "limits.native: must be from 64Mi"},
       {"too few descriptors", Scenario(cd + "    limits: {descriptors: 10}\n"), "5:27",

@@ -141,11 +141,6 @@ std::string FormatSize(double bytes) {
   while (top + 1 < std::size(kUnits) && magnitude < kUnits[top].factor) ++top;
   double value = magnitude / kUnits[top].factor;
   if (exact(value, 100.0)) return absl::StrCat(sign, trimmed(value), kUnits[top].name);
-  // ... else a whole number of a smaller unit, if short ("8190Ki") ...
-  for (size_t u = top + 1; u < std::size(kUnits); ++u) {
-    double v = magnitude / kUnits[u].factor;
-    if (v < 10000.0 && exact(v, 1.0)) return absl::StrCat(sign, trimmed(v), kUnits[u].name);
-  }
   // ... else three significant figures ("7.15Mi").
   return absl::StrCat(sign, absl::StrFormat(value < 1000.0 ? "%.3g" : "%.0f", value),
                       kUnits[top].name);

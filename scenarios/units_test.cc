@@ -50,7 +50,8 @@ TEST(ParseDurationTest, Rejects) {
 TEST(FormatSizeTest, ExactSpellings) {
   EXPECT_EQ(FormatSize(256.0 * 1024 * 1024), "256Mi");
   EXPECT_EQ(FormatSize(1.5 * 1024 * 1024 * 1024), "1.5Gi");
-  EXPECT_EQ(FormatSize(8190.0 * 1024), "8190Ki");
+  EXPECT_EQ(FormatSize(8190.0 * 1024), "8Mi");
+  EXPECT_EQ(FormatSize(5608.0 * 1024), "5.48Mi");
   EXPECT_EQ(FormatSize(100), "100B");
   EXPECT_EQ(FormatSize(-2048), "-2Ki");
   EXPECT_EQ(FormatSize(1000000), "977Ki");

@@ -1,0 +1,31 @@
+// Compares a report with a baseline report: for every configuration and metric, the
+// relative delta of the medians, a two-sided Mann–Whitney U test when both sides have at
+// least 5 repeats (with fewer, the delta alone decides and a note says so, as Google
+// Benchmark's compare.py warns), and a verdict against the suite's tolerance. Added and
+// removed configurations are listed; a different node version or limit mechanism is a
+// warning, never silently compared as if equal.
+#ifndef HEAPSTORM_REPORTS_COMPARE_H_
+#define HEAPSTORM_REPORTS_COMPARE_H_
+
+#include <string>
+
+#include "proto/report.pb.h"
+
+namespace heapstorm {
+
+inline constexpr int kMinRepeatsForTest = 5;
+
+struct Tolerances {
+  double relative = 0.05;  // more than 5% worse ...
+  double p_value = 0.05;   // ... and significant
+};
+
+v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
+                       const Tolerances& tolerances, const std::string& baseline_path);
+
+// "peak_heap_used_bytes: 12.3Mi → 14.1Mi (+14.6%, p=0.008): regressed".
+std::string DescribeComparison(const v1::MetricComparison& m);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_REPORTS_COMPARE_H_

@@ -1,0 +1,271 @@
+// The reports from a fixed set of results: golden JSON and HTML (deterministic: fixed
+// environment and times, stable order), escaping of hostile strings in HTML, XML and JSON,
+// JUnit structure, and the baseline comparison's verdicts.
+//
+// To accept an intended change of the golden files:
+//   HEAPSTORM_UPDATE_GOLDEN=$PWD/reports/testdata bazel test //reports:reports_test
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "reports/compare.h"
+#include "reports/html_report.h"
+#include "reports/junit_report.h"
+#include "reports/report_builder.h"
+#include "reports/report_writer.h"
+#include "scenarios/suite_loader.h"
+
+namespace heapstorm {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/", std::getenv("TEST_WORKSPACE"), "/", path);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+v1::Suite FixedSuite() {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(name: golden
+scenarios:
+  - name: cache
+    description: "A cache <b>without</b> eviction & a \"quote\""
+    kind: cached_data
+    params: {entries: 1000}
+    limits: {old_space: 32Mi}
+    repeats: 5
+    expect: {outcome: heap_exhausted}
+  - name: buffers
+    kind: large_buffers
+    params: {count: 100, size: 1Mi}
+    limits: {native: 160Mi}
+    expect: {outcome: completed, max_external: 50Mi}
+)",
+                                                  "golden.yaml", "/nonexistent");
+  EXPECT_TRUE(suite.ok()) << suite.status();
+  return *suite;
+}
+
+// A run whose heap grows `per_unit` bytes a unit from 4 MiB, over `units` units.
+v1::RunResult FixedRun(const std::string& scenario, uint32_t repeat, v1::Outcome outcome,
+                       uint64_t units, double per_unit, double external_per_unit) {
+  v1::RunResult r;
+  r.set_scenario(scenario);
+  r.set_repeat(repeat);
+  r.set_assignment_id(absl::StrCat(scenario, "/-/r", repeat));
+  r.set_attempt(1);
+  r.set_worker("local-1");
+  r.set_outcome(outcome);
+  r.set_units_reached(units);
+  r.set_target_units(units);
+  r.set_node_version("v20.20.2");
+  r.set_wall_ms(250.0 + 10 * repeat);
+  r.mutable_limits()->set_max_old_space_mib(32);
+  r.mutable_limits()->set_max_descriptors(1024);
+  r.mutable_limits()->set_timeout_ms(60000);
+  for (int i = 0; i <= 20; ++i) {
+    v1::Checkpoint* c = r.add_checkpoints();
+    uint64_t u = units * i / 20;
+    c->set_units(u);
+    c->set_t_ms(i * 10.0);
+    c->set_heap_used_bytes(static_cast<uint64_t>(4194304 + per_unit * u + repeat * 1024));
+    c->set_heap_total_bytes(c->heap_used_bytes() + 2097152);
+    c->set_external_bytes(static_cast<uint64_t>(1048576 + external_per_unit * u));
+    c->set_rss_bytes(c->heap_total_bytes() + c->external_bytes() + 30 * 1048576);
+    v1::HeapSpace* s = c->add_spaces();
+    s->set_name("old_space");
+    s->set_used_bytes(c->heap_used_bytes() * 3 / 4);
+    v1::OutsideSample* o = r.add_samples();
+    o->set_t_ms(i * 10.0);
+    o->set_rss_bytes(c->rss_bytes());
+    o->set_descriptors(20 + i);
+  }
+  r.set_peak_heap_used_bytes(r.checkpoints(20).heap_used_bytes());
+  r.set_peak_external_bytes(r.checkpoints(20).external_bytes());
+  r.set_peak_rss_bytes(r.checkpoints(20).rss_bytes());
+  r.mutable_heap_per_unit()->set_slope(per_unit);
+  r.mutable_heap_per_unit()->set_r_squared(1);
+  r.mutable_external_per_unit()->set_slope(external_per_unit);
+  r.mutable_evidence()->set_summary(outcome == v1::OUTCOME_HEAP_EXHAUSTED
+                                        ? "SIGABRT with V8's heap out-of-memory message"
+                                        : "reached its target and exited 0");
+  if (outcome == v1::OUTCOME_HEAP_EXHAUSTED) {
+    r.mutable_evidence()->set_signal_name("SIGABRT");
+    r.mutable_evidence()->set_matched_stderr(
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory <script>alert(1)</script>");
+  } else {
+    r.mutable_evidence()->set_exited(true);
+  }
+  return r;
+}
+
+v1::Report FixedReport(double cache_per_unit = 600) {
+  static v1::Suite suite = FixedSuite();
+  ReportInputs in;
+  in.suite = &suite;
+  for (uint32_t i = 0; i < 5; ++i) {
+    in.runs.push_back(FixedRun("cache", i, v1::OUTCOME_HEAP_EXHAUSTED, 42000 + i * 10, cache_per_unit + i, 0));
+  }
+  in.runs.push_back(FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 100, 0, 1048576));
+  in.environment.set_heapstorm_version("0.1.0");
+  in.environment.set_node_version("v20.20.2");
+  in.environment.set_hostname("golden-host");
+  in.environment.set_cpus(2);
+  in.environment.set_memory_bytes(24ULL << 30);
+  in.started_unix_ms = 1795300000000;
+  in.wall_ms = 1234.5;
+  return BuildReport(in);
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  if (const char* update = std::getenv("HEAPSTORM_UPDATE_GOLDEN")) {
+    std::ofstream(absl::StrCat(update, "/", name), std::ios::binary) << actual;
+    return;
+  }
+  std::string expected = Slurp(Runfile("reports/testdata/" + name));
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << name;
+  EXPECT_TRUE(expected == actual) << name << " differs from the golden file; if the change is "
+                                  << "intended, regenerate it (see the top of reports_test.cc)";
+}
+
+TEST(ReportsTest, GoldenJson) {
+  absl::StatusOr<std::string> json = ReportToJson(FixedReport());
+  ASSERT_TRUE(json.ok());
+  ExpectGolden("golden_report.json", *json);
+}
+
+TEST(ReportsTest, GoldenHtml) { ExpectGolden("golden_report.html", RenderHtml(FixedReport())); }
+
+TEST(ReportsTest, AggregatesAndChecks) {
+  v1::Report report = FixedReport();
+  ASSERT_EQ(report.scenarios_size(), 2);
+  const v1::ScenarioReport& cache = report.scenarios(0);
+  EXPECT_EQ(cache.scenario(), "cache");
+  EXPECT_TRUE(cache.passed());
+  EXPECT_EQ(cache.outcomes_size(), 5);
+  bool found = false;
+  for (const v1::Aggregate& a : cache.aggregates()) {
+    if (a.metric() != "units_reached") continue;
+    found = true;
+    EXPECT_EQ(a.n(), 5u);
+    EXPECT_EQ(a.median(), 42020);
+    EXPECT_EQ(a.min(), 42000);
+    EXPECT_EQ(a.max(), 42040);
+  }
+  EXPECT_TRUE(found);
+  // buffers: external peaks at 101 MiB against a 50 MiB expectation.
+  const v1::ScenarioReport& buffers = report.scenarios(1);
+  EXPECT_FALSE(buffers.passed());
+  EXPECT_FALSE(report.passed());
+  EXPECT_EQ(report.status(), v1::RUN_STATUS_COMPLETE);
+}
+
+TEST(ReportsTest, HostileStringsAreEscapedEverywhere) {
+  v1::Report report = FixedReport();
+  report.set_suite_name("</title><script>alert('x')</script>");
+  report.mutable_scenarios(0)->set_scenario("</script><img src=x onerror=alert(1)>");
+  report.mutable_runs(0)->set_scenario("</script><img src=x onerror=alert(1)>");
+  report.mutable_runs(0)->mutable_evidence()->set_stderr_tail("]]></failure><evil attr=\"1\"/>\x01\x02");
+  std::string html = RenderHtml(report);
+  EXPECT_FALSE(absl::StrContains(html, "<img src=x")) << "HTML must escape scenario names";
+  EXPECT_FALSE(absl::StrContains(html, "<script>alert"));
+  EXPECT_TRUE(absl::StrContains(html, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
+  EXPECT_FALSE(absl::StrContains(html, "<script"));
+  EXPECT_FALSE(absl::StrContains(html, "http://")) << "no external URL";
+  EXPECT_FALSE(absl::StrContains(html, "https://")) << "no external URL";
+
+  report.mutable_scenarios(1)->mutable_checks(0)->set_message("a < b && \"c\" > 'd' ]]> \x07");
+  std::string xml = RenderJunit(report);
+  EXPECT_FALSE(absl::StrContains(xml, "<img"));
+  EXPECT_TRUE(absl::StrContains(xml, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
+  EXPECT_FALSE(absl::StrContains(xml, "\x07")) << "control characters are not XML";
+
+  absl::StatusOr<std::string> json = ReportToJson(report);
+  ASSERT_TRUE(json.ok());
+  v1::Report back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*json, &back).ok());
+  EXPECT_EQ(back.suite_name(), report.suite_name()) << "JSON round-trips hostile text exactly";
+  EXPECT_EQ(back.runs(0).evidence().stderr_tail(), report.runs(0).evidence().stderr_tail());
+}
+
+TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {
+  v1::Report report = FixedReport();
+  v1::Missing* m = report.add_missing();
+  m->set_scenario("lost");
+  m->set_reason("worker_lost after 3 attempts");
+  std::string xml = RenderJunit(report, {"filtered-out"});
+  EXPECT_TRUE(absl::StrContains(xml, "tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\"")) << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<testcase classname=\"golden\" name=\"cache\" time=\"1.350\"/>")) << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<failure message=\"max_external: repeat 0: max_external 101Mi &gt; 50Mi\""))
+      << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<error message=\"no result: worker_lost after 3 attempts\"")) << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<skipped message=\"filtered out\"/>")) << xml;
+}
+
+TEST(CompareTest, RegressionImprovementAndNoChange) {
+  v1::Report base = FixedReport(600);
+  Tolerances t;
+  // The same report: unchanged everywhere.
+  v1::Comparison same = Compare(base, base, t, "base.json");
+  EXPECT_EQ(same.regressions(), 0u);
+  EXPECT_EQ(same.improvements(), 0u);
+  EXPECT_TRUE(same.warnings().empty());
+  // 20% more heap per entry in every repeat: regressed, significant with 5 repeats each.
+  v1::Comparison worse = Compare(base, FixedReport(720), t, "base.json");
+  EXPECT_GE(worse.regressions(), 1u);
+  bool found = false;
+  for (const v1::MetricComparison& m : worse.metrics()) {
+    if (m.scenario() != "cache" || m.metric() != "heap_bytes_per_unit") continue;
+    found = true;
+    EXPECT_EQ(m.verdict(), v1::VERDICT_REGRESSED);
+    EXPECT_NEAR(m.relative_delta(), 0.2, 0.01);
+    EXPECT_NEAR(m.p_value(), 2.0 / 252.0, 1e-9);  // no overlap: the exact two-sided p for 5 vs 5
+    EXPECT_TRUE(m.note().empty());
+  }
+  EXPECT_TRUE(found);
+  // And the other way round: improved.
+  v1::Comparison better = Compare(FixedReport(720), base, t, "base.json");
+  EXPECT_GE(better.improvements(), 1u);
+  EXPECT_EQ(better.regressions(), 0u);
+}
+
+TEST(CompareTest, FewRepeatsAddedRemovedAndEnvironment) {
+  v1::Report base = FixedReport();
+  v1::Report current = FixedReport();
+  current.mutable_environment()->set_node_version("v22.1.0");
+  current.mutable_scenarios(1)->set_scenario("renamed");
+  v1::Comparison c = Compare(base, current, Tolerances(), "base.json");
+  ASSERT_EQ(c.warnings_size(), 1);
+  EXPECT_TRUE(absl::StrContains(c.warnings(0), "node version differs"));
+  bool added = false, removed = false;
+  for (const v1::MetricComparison& m : c.metrics()) {
+    added |= m.scenario() == "renamed" && m.verdict() == v1::VERDICT_ADDED;
+    removed |= m.scenario() == "buffers" && m.verdict() == v1::VERDICT_REMOVED;
+  }
+  EXPECT_TRUE(added);
+  EXPECT_TRUE(removed);
+  // buffers has one repeat a side: no test, the delta alone decides (with a note).
+  v1::Report one = FixedReport();
+  ASSERT_EQ(one.scenarios(1).aggregates(0).metric(), "peak_heap_used_bytes");
+  one.mutable_scenarios(1)->mutable_aggregates(0)->set_values(0, 1e9);
+  v1::Comparison single = Compare(FixedReport(), one, Tolerances(), "base.json");
+  bool regressed_by_delta = false;
+  for (const v1::MetricComparison& m : single.metrics()) {
+    if (m.scenario() == "buffers" && m.metric() == "peak_heap_used_bytes") {
+      regressed_by_delta = m.verdict() == v1::VERDICT_REGRESSED && m.p_value() < 0 &&
+                           absl::StrContains(m.note(), "fewer than 5 repeats");
+    }
+  }
+  EXPECT_TRUE(regressed_by_delta);
+}
+
+}  // namespace
+}  // namespace heapstorm
