@@ -26,6 +26,7 @@ packages=(
   clang
   iproute2
   openssl
+  chromium
   procps
   python3
 )
