@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/exit_codes.h"
 #include "reports/compare.h"
+#include "google/protobuf/util/json_util.h"
 #include "reports/report_writer.h"
 
 namespace heapstorm {
@@ -84,6 +85,56 @@ int CompareCommand(int argc, char** argv) {
     }
   }
   return c.regressions() > 0 ? kExitFailed : kExitOk;
+}
+
+int BaselineCommand(int argc, char** argv) {
+  ArgParser parser("heapstorm baseline update", "REPORT.json BASELINE.json",
+                   "Makes a run's report the new baseline: writes BASELINE.json (atomically)\n"
+                   "with the per-scenario figures a comparison needs and without the runs'\n"
+                   "series, pretty-printed so that a review shows what moved. Commit it.\n"
+                   "With Bazel: bazel run //PKG:TARGET.update_baseline does the run and this.");
+  absl::Status status = parser.Parse(argc, argv, 3);
+  if (!status.ok()) {
+    std::cerr << "heapstorm baseline: " << status.message() << "\n";
+    return kExitBadInput;
+  }
+  if (parser.help_requested() || argc < 3 || std::string(argv[2]) != "update") {
+    (parser.help_requested() ? std::cout : std::cerr) << parser.Help();
+    return parser.help_requested() ? kExitOk : kExitBadInput;
+  }
+  if (parser.positional().size() != 2) {
+    std::cerr << "heapstorm baseline update: name the report and the baseline file\n";
+    return kExitBadInput;
+  }
+  absl::StatusOr<v1::Report> report = ReadReportJson(parser.positional()[0]);
+  if (!report.ok()) {
+    std::cerr << "heapstorm baseline update: " << report.status().message() << "\n";
+    return kExitBadInput;
+  }
+  if (report->status() != v1::RUN_STATUS_COMPLETE) {
+    std::cerr << "heapstorm baseline update: " << parser.positional()[0]
+              << " is from an incomplete run; a baseline must have every scenario\n";
+    return kExitBadInput;
+  }
+  v1::Report baseline = *report;
+  baseline.clear_runs();
+  baseline.clear_comparison();
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(baseline, &json, options).ok()) {
+    std::cerr << "heapstorm baseline update: cannot write JSON\n";
+    return kExitHarness;
+  }
+  absl::Status written = WriteFileAtomically(parser.positional()[1], json);
+  if (!written.ok()) {
+    std::cerr << "heapstorm baseline update: " << written.message() << "\n";
+    return kExitHarness;
+  }
+  std::cout << "baseline " << parser.positional()[1] << ": " << baseline.scenarios_size()
+            << " configurations from " << parser.positional()[0] << "\n";
+  return kExitOk;
 }
 
 }  // namespace heapstorm

@@ -6,6 +6,9 @@ namespace heapstorm {
 
 int CompareCommand(int argc, char** argv);
 
+// `heapstorm baseline update REPORT.json BASELINE.json`: accepts a run as the new baseline.
+int BaselineCommand(int argc, char** argv);
+
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_CLI_COMPARE_COMMAND_H_

@@ -21,11 +21,12 @@ constexpr char kUsage[] =
     "fails CI when memory regresses or leaks.\n"
     "\n"
     "commands:\n"
-    "  run SUITE.yaml           run a suite on this machine and report\n"
-    "  coordinator SUITE.yaml   serve a suite to workers on a cluster (--listen HOST:PORT)\n"
-    "  worker                   run scenarios for a coordinator (--coordinator HOST:PORT)\n"
-    "  compare BASE.json CUR.json  regressions between two reports\n"
-    "  validate SUITE.yaml...   check suites without running them\n"
+    "  run SUITE.yaml                          run a suite on this machine and report\n"
+    "  coordinator SUITE.yaml                  serve a suite to workers (--listen HOST:PORT)\n"
+    "  worker                                  run scenarios for a coordinator\n"
+    "  compare BASE.json CURRENT.json          regressions between two reports\n"
+    "  baseline update REPORT.json BASE.json   accept a run as the new baseline\n"
+    "  validate SUITE.yaml...                  check suites without running them\n"
     "\n"
     "Run 'heapstorm COMMAND --help' for a command's flags.\n"
     "exit codes: 0 expectations held, 1 an expectation failed (or a leak or regression),\n"
@@ -45,6 +46,7 @@ int Main(int argc, char** argv) {
   if (command == "coordinator") return CoordinatorCommand(argc, argv);
   if (command == "worker") return WorkerCommand(argc, argv);
   if (command == "compare") return CompareCommand(argc, argv);
+  if (command == "baseline") return BaselineCommand(argc, argv);
   if (command == "validate") return ValidateCommand(argc, argv);
   std::cerr << "heapstorm: unknown command '" << command << "'\n\n" << kUsage;
   return kExitBadInput;

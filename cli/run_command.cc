@@ -1,5 +1,8 @@
 #include "cli/run_command.h"
 
+#include <cstdlib>
+#include "absl/strings/str_split.h"
+
 #include <iostream>
 #include <thread>
 
@@ -10,6 +13,30 @@
 #include "common/logging.h"
 
 namespace heapstorm {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// Bazel's test contract: where scratch, reports and JUnit go, which scenarios run, and the
+// premature-exit marker.
+void ApplyBazelTestEnvironment(SuiteRunOptions* options) {
+  std::string tmp = Env("TEST_TMPDIR");
+  std::string outputs = Env("TEST_UNDECLARED_OUTPUTS_DIR");
+  if (!tmp.empty()) options->engine.scratch_dir = tmp;
+  if (options->out_dir.empty()) {
+    options->out_dir = !outputs.empty() ? outputs : (tmp.empty() ? "heapstorm-out" : tmp + "/heapstorm-out");
+  }
+  std::string junit = Env("XML_OUTPUT_FILE");
+  if (!junit.empty()) options->report_paths.junit = junit;
+  std::string only = Env("TESTBRIDGE_TEST_ONLY");
+  for (absl::string_view f : absl::StrSplit(only, ',', absl::SkipEmpty())) options->filters.emplace_back(f);
+  options->premature_exit_file = Env("TEST_PREMATURE_EXIT_FILE");
+}
+
+}  // namespace
 
 int RunCommand(int argc, char** argv) {
   ArgParser parser("heapstorm run", "SUITE.yaml",
@@ -22,6 +49,8 @@ int RunCommand(int argc, char** argv) {
   std::string resume;
   std::string node;
   std::string baseline;
+  std::string filter;
+  bool bazel_test = false;
   bool keep = false;
   bool no_cgroups = false;
   bool verbose = false;
@@ -34,6 +63,12 @@ int RunCommand(int argc, char** argv) {
                 &resume);
   parser.String("--baseline", "REPORT.json",
                 "compare with an earlier report; a regression fails the run (exit 1)", &baseline);
+  parser.String("--filter", "GLOBS", "only scenarios whose name matches (comma-separated, * and ?)",
+                &filter);
+  parser.Bool("--bazel-test", "follow Bazel's test contract (see bazel/heapstorm.bzl): scratch in\n"
+              "                       $TEST_TMPDIR, reports in $TEST_UNDECLARED_OUTPUTS_DIR, JUnit in\n"
+              "                       $XML_OUTPUT_FILE, --test_filter, TEST_PREMATURE_EXIT_FILE",
+              &bazel_test);
   parser.String("--node", "PATH", "the node executable (default: node on PATH)", &node);
   parser.Bool("--keep-run-dirs", "keep each run's scratch folder (driver, config, snapshots)", &keep);
   parser.Bool("--no-cgroups", "keep native limits with the RSS watchdog, not a memory cgroup",
@@ -74,6 +109,8 @@ int RunCommand(int argc, char** argv) {
   options.engine.use_cgroups = !no_cgroups;
   options.baseline = baseline;
   options.interrupted = StopRequested();
+  for (absl::string_view f : absl::StrSplit(filter, ',', absl::SkipEmpty())) options.filters.emplace_back(f);
+  if (bazel_test) ApplyBazelTestEnvironment(&options);
   return RunSuite(options);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/suite_run.h"
 
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -116,6 +117,26 @@ int RunSuite(const SuiteRunOptions& options) {
     std::cerr << suite.status().message() << "\n";
     return ExitCodeFor(suite.status());
   }
+  // Filters (Bazel's --test_filter): the scenarios left out are reported as skipped.
+  std::vector<std::string> skipped;
+  if (!options.filters.empty()) {
+    v1::Suite kept = *suite;
+    kept.clear_scenarios();
+    for (const v1::Scenario& s : suite->scenarios()) {
+      bool match = false;
+      for (const std::string& f : options.filters) match |= fnmatch(f.c_str(), s.name().c_str(), 0) == 0;
+      if (match) {
+        *kept.add_scenarios() = s;
+      } else {
+        skipped.push_back(s.name());
+      }
+    }
+    if (kept.scenarios_size() == 0) {
+      std::cerr << "heapstorm: no scenario of " << suite_path << " matches the filter\n";
+      return kExitBadInput;
+    }
+    *suite = std::move(kept);
+  }
   std::optional<v1::Report> baseline;
   if (!options.baseline.empty()) {
     absl::StatusOr<v1::Report> read = ReadReportJson(options.baseline);
@@ -150,6 +171,9 @@ int RunSuite(const SuiteRunOptions& options) {
   if (absl::Status made = MakeDirs(out_dir); !made.ok()) {
     std::cerr << "heapstorm: " << made.message() << "\n";
     return kExitHarness;
+  }
+  if (!options.premature_exit_file.empty()) {
+    std::ofstream(options.premature_exit_file).flush();
   }
   const absl::Time started = absl::Now();
   if (!options.resume) {
@@ -291,13 +315,14 @@ int RunSuite(const SuiteRunOptions& options) {
     if (report.comparison().regressions() > 0) report.set_passed(false);
   }
   std::cout << SummaryTable(report);
-  absl::StatusOr<ReportPaths> paths = WriteReportFiles(report, out_dir, options.report_paths);
+  absl::StatusOr<ReportPaths> paths = WriteReportFiles(report, out_dir, options.report_paths, skipped);
   if (!paths.ok()) {
     std::cerr << "heapstorm: " << paths.status().message() << "\n";
     return kExitHarness;
   }
   std::cout << "\nreport: " << paths->json << "\n        " << paths->html << "\n        "
-            << paths->junit << "\n";
+            << paths->junit << std::endl;
+  if (!options.premature_exit_file.empty()) unlink(options.premature_exit_file.c_str());
   if (interrupted || start_timed_out) return kExitHarness;
   if (report.status() != v1::RUN_STATUS_COMPLETE && options.local_workers > 0 && report.runs().empty()) {
     return kExitHarness;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "coordinator/rpc_config.h"
@@ -39,6 +40,12 @@ struct SuiteRunOptions {
   std::string baseline;
   // Where the reports go, when not in the run folder (Bazel's test outputs).
   ReportPaths report_paths;
+  // Only scenarios whose name matches one of these globs ("cache*", "a,b"); the others are
+  // reported as skipped. Empty: all.
+  std::vector<std::string> filters;
+  // Created when the run starts and removed once the reports are flushed (Bazel's
+  // TEST_PREMATURE_EXIT_FILE). "" for none.
+  std::string premature_exit_file;
 };
 
 // Runs the suite and returns the process exit code (0, 1, 2 or 3, DESIGN.md §7). Errors

@@ -19,17 +19,18 @@ struct MetricRule {
   bool higher_is_worse;
   bool bytes;
   bool only_when_broken;  // units at the breaking point mean nothing for a completed run
+  bool timing;            // scheduler noise: a verdict only with the U test (≥ 5 repeats)
 };
 
 const std::vector<MetricRule>& Rules() {
   static const auto* rules = new std::vector<MetricRule>{
-      {"peak_heap_used_bytes", true, true, false},
-      {"retained_heap_bytes", true, true, false},
-      {"peak_external_bytes", true, true, false},
-      {"peak_rss_bytes", true, true, false},
-      {"heap_bytes_per_unit", true, true, false},
-      {"units_reached", false, false, true},
-      {"gc_pause_ms", true, false, false},
+      {"peak_heap_used_bytes", true, true, false, false},
+      {"retained_heap_bytes", true, true, false, false},
+      {"peak_external_bytes", true, true, false, false},
+      {"peak_rss_bytes", true, true, false, false},
+      {"heap_bytes_per_unit", true, true, false, false},
+      {"units_reached", false, false, true, false},
+      {"gc_pause_ms", true, false, false, true},
   };
   return *rules;
 }
@@ -64,7 +65,7 @@ std::string Value(double v, bool bytes) {
 
 std::string DescribeComparison(const v1::MetricComparison& m) {
   bool bytes = absl::EndsWith(m.metric(), "_bytes") || absl::EndsWith(m.metric(), "_per_unit");
-  std::string p = m.p_value() < 0 ? "no test" : absl::StrFormat("p=%.3g", m.p_value());
+  std::string p = m.p_value() < 0 ? "delta only" : absl::StrFormat("p=%.3g", m.p_value());
   const char* verdict = m.verdict() == v1::VERDICT_REGRESSED  ? "regressed"
                         : m.verdict() == v1::VERDICT_IMPROVED ? "improved"
                                                               : "unchanged";
@@ -133,6 +134,11 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
         MannWhitney test = MannWhitneyU(xs, ys);
         m->set_p_value(test.p_value);
         significant = test.p_value < tolerances.p_value;
+      } else if (rule.timing) {
+        m->set_p_value(-1);
+        m->set_note(absl::StrCat("a timing: compared only with ", kMinRepeatsForTest,
+                                 " or more repeats a side"));
+        significant = false;
       } else {
         m->set_p_value(-1);
         m->set_note(absl::StrCat("fewer than ", kMinRepeatsForTest,

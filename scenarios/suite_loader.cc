@@ -1,5 +1,7 @@
 #include "scenarios/suite_loader.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -1035,9 +1037,13 @@ absl::StatusOr<v1::Suite> LoadSuiteFile(const std::string& path, const SuiteLoad
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  // Script modules resolve against the suite's folder, made absolute so that they can
+  // be found from any working directory (node runs in its own scratch folder).
   std::string dir = ".";
   size_t slash = path.find_last_of('/');
   if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
+  char resolved[PATH_MAX];
+  if (realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
   return LoadSuiteText(buffer.str(), path, dir, options);
 }
 
