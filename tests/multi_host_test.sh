@@ -62,8 +62,8 @@ wait "$coordinator"; code=$?
 if [ "$code" -ne 0 ]; then echo "FAIL: coordinator exit $code"; cat "$tmp/c.err" "$tmp/w.err"; exit 1; fi
 wait "$worker"; wcode=$?
 if [ "$wcode" -ne 0 ]; then echo "FAIL: worker exit $wcode"; cat "$tmp/w.err"; exit 1; fi
-runs=$(grep -c '"assignment_id"' "$tmp/run/report.json")
-remote=$(grep -c '"worker": "remote"' "$tmp/run/report.json")
+runs=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["runs"]))' "$tmp/run/report.json")
+remote=$(python3 -c 'import json,sys; print(sum(r.get("worker") == "remote" for r in json.load(open(sys.argv[1]))["runs"]))' "$tmp/run/report.json")
 if [ "$runs" -ne 6 ] || [ "$remote" -ne 6 ]; then
   echo "FAIL: expected 6 runs by the remote worker, got $runs runs, $remote by it"
   exit 1
