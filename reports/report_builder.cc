@@ -134,6 +134,23 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
         [](const v1::RunResult& r) { return double(r.peak_external_bytes()); }, true);
   limit("max_heap_per_unit", e.max_heap_bytes_per_unit(),
         [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }, true);
+  if (scenario.has_leak_check()) {
+    for (const v1::RunResult* r : runs) {
+      if (!r->has_leak()) continue;
+      const v1::LeakResult& leak = r->leak();
+      bool leaked = leak.verdict() == v1::LEAK_VERDICT_LEAK;
+      bool ok = e.leak() ? leaked : !leaked;
+      std::string verdict = leaked ? "leak" : leak.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "inconclusive";
+      std::string culprit = leak.culprits_size() > 0
+                                ? absl::StrCat("; growing: ", leak.culprits(0).constructor(), " (",
+                                               leak.culprits(0).count(), " new objects, ",
+                                               FormatSize(static_cast<double>(leak.culprits(0).bytes())), ")")
+                                : "";
+      checks.push_back(Check("leak", ok,
+                             absl::StrCat(Run(*r), ": ", verdict, e.leak() ? " (a leak is expected)" : "",
+                                          ": ", leak.summary(), culprit)));
+    }
+  }
   if (e.min_units() > 0) {
     for (const v1::RunResult* r : runs) {
       bool ok = r->units_reached() >= e.min_units();

@@ -873,11 +873,14 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
                "without a depth the recursion goes on until something breaks, so it cannot "
                "complete: set params.depth, or expect.outcome (e.g. stack_overflow)");
   }
-  if (s->has_leak_check() && s->kind() != v1::SCENARIO_KIND_SCRIPT &&
-      s->kind() != v1::SCENARIO_KIND_CACHED_DATA) {
+  if (s->has_leak_check() && s->kind() != v1::SCENARIO_KIND_SCRIPT) {
     ctx->Error(*r.Find("leak_check"), Join(path, "leak_check"),
-               absl::StrCat("leak checks run the script and cached_data kinds, not ",
+               absl::StrCat("leak checks run script scenarios (your module's iteration), not ",
                             KindName(s->kind())));
+  }
+  if (s->expect().leak() && !s->has_leak_check()) {
+    ctx->Error(*r.Find("expect"), Join(path, "expect.leak"),
+               "expecting a leak needs a leak_check block to look for it");
   }
 }
 

@@ -293,7 +293,7 @@ std::vector<BadCase> BadCases() {
        "5:17", "gives 10 checkpoints; a verdict needs warmup (10) + 20"},
       {"leak check on wrong kind",
        Scenario("    kind: large_buffers\n    params: {count: 1, size: 1Ki}\n    leak_check: {}\n"), "5:17",
-       "leak checks run the script and cached_data kinds"},
+       "leak checks run script scenarios"},
       {"tolerance out of range", "tolerance: {relative: -5%}\n" + Scenario(cd), "1:23",
        "tolerance.relative: must be above 0"},
       {"limits at the top of defaults", "defaults: {old_space: 64Mi}\n" + Scenario(cd), "1:12",

@@ -90,6 +90,16 @@ function activeHandles() {
   }
 }
 
+// Open descriptors, counted only at after-GC checkpoints of leak checks (a directory scan
+// costs milliseconds at thousands of descriptors).
+function descriptorCount() {
+  try {
+    return fs.readdirSync('/proc/self/fd').length - 1;  // minus the scan's own
+  } catch (e) {
+    return 0;
+  }
+}
+
 function checkpoint(units, afterGc) {
   const h = v8.getHeapStatistics();
   let rss = 0;
@@ -126,6 +136,7 @@ function checkpoint(units, afterGc) {
       gc: Object.assign({}, gc),
       active_handles: activeHandles(),
       after_gc: Boolean(afterGc),
+      descriptors: afterGc ? descriptorCount() : 0,
     },
   });
 }
@@ -188,13 +199,46 @@ let unitsReached = 0;
 process.on('uncaughtException', (e) => finishWithError(e, unitsReached));
 process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 
+// --- commands from the engine (leak checks) ------------------------------------------------
+
+// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown)
+// or "snapshot PATH" (write a heap snapshot at the next checkpoint). Script kinds read them
+// on stdin; they are acted on between iterations, at checkpoints.
+const commands = { stop: false, snapshots: [] };
+
+function listenForCommands() {
+  let buffered = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line === 'stop') commands.stop = true;
+      else if (line.startsWith('snapshot ')) commands.snapshots.push(line.slice(9));
+    }
+  });
+  process.stdin.on('error', () => {});
+}
+
+function takePendingSnapshots() {
+  while (commands.snapshots.length > 0) {
+    const file = commands.snapshots.shift();
+    fullGc();
+    v8.writeHeapSnapshot(file);
+    send({ type: 'snapshot', path: file, units: unitsReached });
+  }
+}
+
 // --- the ramp ---------------------------------------------------------------------------
 
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
 // step may return a promise (user scripts): it is awaited only then.
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
-  checkpoint(0, false);
+  if (forceGc) fullGc();
+  checkpoint(0, forceGc);
   for (let i = 0; i < target; i++) {
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
@@ -203,8 +247,11 @@ async function ramp(target, every, step, options) {
       if (forceGc) fullGc();
       checkpoint(unitsReached, forceGc);
       await yieldToLoop();
+      takePendingSnapshots();
+      if (commands.stop) return unitsReached;
     }
   }
+  return target;
 }
 
 // --- kinds ------------------------------------------------------------------------------
@@ -384,9 +431,10 @@ async function runScript(s, every) {
     });
     return;
   }
+  let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
+    done = await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {
@@ -397,7 +445,10 @@ async function runScript(s, every) {
     finishWithError(e, unitsReached);
     return;
   }
-  finish('completed', { units: iterations });
+  finish('completed', {
+    units: done,
+    detail: done < iterations ? `the leak check had its verdict after ${done} of ${iterations} iterations` : '',
+  });
 }
 
 function emfileNow() {
@@ -476,6 +527,7 @@ async function main() {
     case 'SCENARIO_KIND_DEEP_RECURSION':
       return runDeepRecursion(config, every);
     case 'SCENARIO_KIND_SCRIPT':
+      listenForCommands();
       return runScript(config, every);
     case 'SCENARIO_KIND_OPEN_CONNECTIONS':
       return runOpenConnections(config, every);

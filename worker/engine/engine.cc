@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -32,6 +33,8 @@
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
 #include "worker/engine/connection_clients.h"
+#include "worker/engine/heap_snapshot.h"
+#include "worker/engine/leak_detector.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
 #include "worker/engine/proc_sampler.h"
@@ -180,6 +183,41 @@ std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
   }
   CloseFd(&out->read_fd);
   return std::string(absl::StripAsciiWhitespace(text));
+}
+
+// Iterations, their rate, and when the leaking series would reach their limits.
+void FinishLeakResult(const v1::Scenario& scenario, const std::vector<v1::Checkpoint>& checkpoints,
+                      uint64_t units, uint64_t peak_rss, v1::LeakResult* leak) {
+  leak->set_iterations(units);
+  double seconds = 0;
+  uint64_t heap_now = 0;
+  for (const v1::Checkpoint& c : checkpoints) {
+    seconds = std::max(seconds, c.t_ms() / 1000.0);
+    heap_now = c.heap_used_bytes();
+  }
+  double rate = seconds > 0 ? static_cast<double>(units) / seconds : 0;
+  leak->set_iterations_per_second(rate);
+  if (leak->verdict() != v1::LEAK_VERDICT_LEAK || rate <= 0) return;
+  for (const v1::LeakSeries& s : leak->series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK || s.slope_per_iteration() <= 0) continue;
+    double per_second = s.slope_per_iteration() * rate;
+    if (s.name() == "heap_used") {
+      double limit = scenario.limits().max_old_space_mib() * 1048576.0;
+      leak->set_seconds_to_old_space_limit(std::max(0.0, (limit - static_cast<double>(heap_now)) / per_second));
+    }
+    if ((s.name() == "external" || s.name() == "heap_used") && scenario.limits().native_bytes() > 0) {
+      double left = static_cast<double>(scenario.limits().native_bytes()) - static_cast<double>(peak_rss);
+      double t = std::max(0.0, left / per_second);
+      if (leak->seconds_to_native_limit() == 0 || t < leak->seconds_to_native_limit()) {
+        leak->set_seconds_to_native_limit(t);
+      }
+    }
+  }
+  if (leak->seconds_to_old_space_limit() > 0) {
+    absl::StrAppend(leak->mutable_summary(), "; at ", static_cast<int64_t>(rate),
+                    " iterations/s the old space (", scenario.limits().max_old_space_mib(),
+                    "Mi) is full in ", FormatShortDuration(absl::Seconds(leak->seconds_to_old_space_limit())));
+  }
 }
 
 }  // namespace
@@ -414,6 +452,54 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   bool reaped = false;
   bool cancelled = false;
 
+  // Leak checks: the verdict as checkpoints arrive; once decided, three heap snapshots
+  // (for a leak, when asked) and then "stop" to the driver.
+  std::unique_ptr<LeakDetector> detector;
+  if (scenario.has_leak_check() && scenario.has_script()) {
+    detector = std::make_unique<LeakDetector>(scenario.leak_check());
+  }
+  std::optional<v1::LeakResult> leak_verdict;
+  std::vector<std::string> snapshots;          // written so far
+  int snapshots_requested = 0;
+  int checkpoints_since_snapshot = 0;
+  bool stop_sent = false;
+  constexpr int kSnapshots = 3;
+  constexpr int kCheckpointsBetweenSnapshots = 5;
+  auto command = [&](const std::string& line) {
+    std::string text = line + "\n";
+    (void)!write(control.write_fd, text.data(), text.size());
+  };
+  auto request_snapshot = [&]() {
+    ++snapshots_requested;
+    checkpoints_since_snapshot = 0;
+    command(absl::StrCat("snapshot ", run_dir, "/leak-", snapshots_requested, ".heapsnapshot"));
+  };
+  auto leak_step = [&](const v1::Checkpoint& c) {
+    if (!detector || stop_sent || !c.after_gc()) return;
+    if (!leak_verdict) {
+      detector->Add(c);
+      if (!detector->Decided()) return;
+      leak_verdict = detector->Evaluate();
+      bool snapshot = leak_verdict->verdict() == v1::LEAK_VERDICT_LEAK && scenario.leak_check().snapshots();
+      if (!snapshot) {
+        command("stop");
+        stop_sent = true;
+        return;
+      }
+      request_snapshot();
+      return;
+    }
+    // Snapshot phase: the next one after a few checkpoints past the last one written.
+    if (static_cast<int>(snapshots.size()) < snapshots_requested) return;
+    if (++checkpoints_since_snapshot < kCheckpointsBetweenSnapshots) return;
+    if (snapshots_requested < kSnapshots) {
+      request_snapshot();
+    } else {
+      command("stop");
+      stop_sent = true;
+    }
+  };
+
   auto kill_run = [&](v1::HarnessKill why) {
     if (harness_kill == v1::HARNESS_KILL_NONE) harness_kill = why;
     launcher_->KillGroup(pid, SIGKILL);
@@ -472,11 +558,18 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
       }
       last_gc = c.gc();
       if (!reaped) sample_outside(absl::Now());
+      leak_step(c);
       if (request.on_checkpoint) request.on_checkpoint(c);
     } else if (event.type() == "listening" && scenario.has_open_connections() && !clients) {
       clients = std::make_unique<ConnectionClients>(
           static_cast<uint16_t>(event.port()), scenario.open_connections(),
           [&clients_settled] { clients_settled = true; });
+    } else if (event.type() == "snapshot") {
+      snapshots.push_back(event.path());
+      if (static_cast<int>(snapshots.size()) == kSnapshots && !stop_sent) {
+        command("stop");
+        stop_sent = true;
+      }
     } else if (event.type() == "done") {
       driver_done = true;
       done = event;
@@ -620,6 +713,21 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   set_fit(LeastSquares(fit_units, fit_heap), result.mutable_heap_per_unit());
   set_fit(LeastSquares(fit_units, fit_external), result.mutable_external_per_unit());
   set_fit(LeastSquares(fit_units, fit_rss), result.mutable_rss_per_unit());
+
+  if (detector) {
+    v1::LeakResult leak = leak_verdict ? *leak_verdict : detector->Evaluate();
+    FinishLeakResult(scenario, checkpoints.Items(), units, peak_rss, &leak);
+    if (snapshots.size() == kSnapshots) {
+      absl::StatusOr<std::vector<v1::LeakCulprit>> culprits =
+          DiffSnapshots(snapshots[0], snapshots[1], snapshots[2]);
+      if (culprits.ok()) {
+        for (v1::LeakCulprit& c : *culprits) *leak.add_culprits() = std::move(c);
+      } else {
+        HS_LOG(WARNING) << "heap snapshot diff: " << culprits.status().message();
+      }
+    }
+    *result.mutable_leak() = std::move(leak);
+  }
 
   v1::Evidence* e = result.mutable_evidence();
   e->set_summary(verdict.summary);

@@ -65,6 +65,9 @@ Classification FromDriver(const RunObservations& o) {
   std::string error = o.driver_error.empty() ? "" : absl::StrCat(": ", o.driver_error);
   std::string detail = o.driver_detail.empty() ? "" : absl::StrCat(" (", o.driver_detail, ")");
   if (s == "completed") {
+    if (!o.driver_detail.empty()) {
+      return Make(v1::OUTCOME_COMPLETED, absl::StrCat("completed: ", o.driver_detail));
+    }
     return Make(v1::OUTCOME_COMPLETED,
                 absl::StrCat("reached its target of ", o.units_reached, " units and exited 0"));
   }

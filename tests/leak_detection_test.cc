@@ -1,0 +1,154 @@
+// Leak verdicts on a labelled set of small modules run in real node: leaks of different
+// shapes and rates (heap, a slow one of ~10 bytes per iteration, native Buffers,
+// descriptors, timer handles) must be found in the right series, with the culprit named;
+// non-leaks (bounded cache, garbage churn, sawtooth, warm-up then flat, WeakMap metadata,
+// open-and-close) run ten times each must never be called leaks.
+#include <atomic>
+#include <string>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+#include "worker/engine/engine.h"
+
+namespace heapstorm {
+namespace {
+
+using testing_support::Runfile;
+using testing_support::ScenarioFromYaml;
+
+class LeakDetectionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    EngineOptions options;
+    options.scratch_dir = testing_support::TmpDir();
+    auto engine = Engine::Create(options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = engine->release();
+  }
+  static void TearDownTestSuite() {
+    delete engine_;
+    engine_ = nullptr;
+  }
+
+  static v1::RunResult Run(const std::string& module, uint64_t iterations, uint64_t every) {
+    RunRequest request;
+    request.scenario = ScenarioFromYaml(absl::StrCat(R"(scenarios:
+  - name: leak
+    kind: script
+    params: {module: tests/fixtures/leaks/)",
+                                                     module, R"(, iterations: )", iterations,
+                                                     R"(}
+    leak_check: {iterations: )", iterations, R"(, checkpoint_every: )", every, R"(}
+)"));
+    absl::StatusOr<v1::RunResult> r = engine_->Run(request);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : v1::RunResult();
+  }
+
+  static const v1::LeakSeries* Series(const v1::RunResult& r, const std::string& name) {
+    for (const v1::LeakSeries& s : r.leak().series()) {
+      if (s.name() == name) return &s;
+    }
+    return nullptr;
+  }
+
+  static Engine* engine_;
+};
+Engine* LeakDetectionTest::engine_ = nullptr;
+
+struct LeakCase {
+  const char* module;
+  const char* series;     // the series that must leak
+  const char* culprit;    // a constructor the snapshot diff must name ("" for none)
+  uint64_t iterations;
+  uint64_t every;
+};
+
+TEST_F(LeakDetectionTest, FindsEveryLeakInItsSeries) {
+  std::vector<LeakCase> cases = {
+      {"objects.js", "heap_used", "Session", 4000, 20},
+      {"closures.js", "heap_used", "(closure)", 4000, 20},
+      {"slow.js", "heap_used", "", 20000, 100},
+      {"buffers.js", "external", "", 4000, 20},
+      {"descriptors.js", "descriptors", "", 4000, 20},
+      {"timers.js", "handles", "", 4000, 20},
+  };
+  for (const LeakCase& c : cases) {
+    v1::RunResult r = Run(c.module, c.iterations, c.every);
+    ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << c.module << ": " << r.evidence().summary();
+    EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << c.module << ": " << r.leak().summary();
+    const v1::LeakSeries* s = Series(r, c.series);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " " << c.series << ": " << r.leak().summary();
+    EXPECT_GT(s->slope_low(), 0) << c.module;
+    EXPECT_LT(s->p_value(), 0.01) << c.module;
+    EXPECT_GT(s->detection_limit(), 0) << c.module;
+    // It stops as soon as it knows (plus the snapshot phase), well inside the budget.
+    EXPECT_LT(r.leak().iterations(), c.iterations) << c.module;
+    if (*c.culprit != '\0') {
+      bool named = false;
+      for (const v1::LeakCulprit& culprit : r.leak().culprits()) {
+        named |= culprit.constructor().find(c.culprit) != std::string::npos && culprit.count() > 0;
+      }
+      EXPECT_TRUE(named) << c.module << ": the snapshot diff does not name " << c.culprit;
+    }
+  }
+}
+
+TEST_F(LeakDetectionTest, SlowLeakRateIsMeasured) {
+  v1::RunResult r = Run("slow.js", 20000, 100);
+  const v1::LeakSeries* heap = Series(r, "heap_used");
+  ASSERT_NE(heap, nullptr);
+  // One {i} object (16 B) plus its slot in a growing array every 4 iterations: 4-20 B.
+  EXPECT_GT(heap->slope_per_iteration(), 3.0);
+  EXPECT_LT(heap->slope_per_iteration(), 25.0);
+}
+
+TEST_F(LeakDetectionTest, ObjectLeakRateAndProjection) {
+  v1::RunResult r = Run("objects.js", 4000, 20);
+  const v1::LeakSeries* heap = Series(r, "heap_used");
+  ASSERT_NE(heap, nullptr);
+  // A Session, its ~110-character string (a new flat string and a cons string over it),
+  // and an array slot: about 150-400 B.
+  EXPECT_GT(heap->slope_per_iteration(), 120.0);
+  EXPECT_LT(heap->slope_per_iteration(), 450.0);
+  EXPECT_GT(r.leak().iterations_per_second(), 0);
+  EXPECT_GT(r.leak().seconds_to_old_space_limit(), 0);
+}
+
+TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
+  const std::vector<std::string> modules = {"bounded_cache.js", "churn.js",   "sawtooth.js",
+                                            "warmup.js",        "weakmap.js", "open_close.js"};
+  constexpr int kRepeats = 10;
+  std::mutex mu;
+  std::map<std::string, std::map<int, int>> verdicts;  // module → verdict → count
+  std::atomic<int> next{0};
+  auto work = [&]() {
+    while (true) {
+      int job = next++;
+      if (job >= static_cast<int>(modules.size()) * kRepeats) return;
+      const std::string& module = modules[job / kRepeats];
+      v1::RunResult r = Run(module, 3000, 20);
+      std::lock_guard<std::mutex> lock(mu);
+      ++verdicts[module][r.leak().verdict()];
+      EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
+      EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << r.leak().summary();
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  for (const auto& [module, counts] : verdicts) {
+    int total = 0;
+    for (const auto& [v, n] : counts) total += n;
+    EXPECT_EQ(total, kRepeats) << module;
+    EXPECT_EQ(counts.count(v1::LEAK_VERDICT_LEAK), 0u) << module;
+  }
+}
+
+}  // namespace
+}  // namespace heapstorm

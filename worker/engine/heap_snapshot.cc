@@ -1,0 +1,315 @@
+#include "worker/engine/heap_snapshot.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace heapstorm {
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+// A forward-only reader over a file, one byte at a time from a 1 MiB buffer.
+class Stream {
+ public:
+  explicit Stream(FILE* file) : file_(file), buffer_(new char[kChunk]) {}
+
+  // The next byte, or -1 at the end.
+  int Next() {
+    if (pos_ == len_ && !Fill()) return -1;
+    return static_cast<unsigned char>(buffer_[pos_++]);
+  }
+  int Peek() {
+    if (pos_ == len_ && !Fill()) return -1;
+    return static_cast<unsigned char>(buffer_[pos_]);
+  }
+
+  // Moves past the next occurrence of `token`. False at the end of the file.
+  bool SkipPast(const std::string& token) {
+    size_t matched = 0;
+    while (true) {
+      int c = Next();
+      if (c < 0) return false;
+      if (c == static_cast<unsigned char>(token[matched])) {
+        if (++matched == token.size()) return true;
+      } else {
+        // Tokens here have no repeated prefix that matters except a leading quote.
+        matched = c == static_cast<unsigned char>(token[0]) ? 1 : 0;
+      }
+    }
+  }
+
+  // Skips whitespace and commas; returns the next significant byte without consuming it.
+  int SkipSeparators() {
+    while (true) {
+      int c = Peek();
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',') {
+        ++pos_;
+        continue;
+      }
+      return c;
+    }
+  }
+
+  // The next unsigned integer of an array; false at its closing bracket.
+  bool NextNumber(uint64_t* out) {
+    int c = SkipSeparators();
+    if (c == ']' || c < 0) {
+      if (c == ']') ++pos_;
+      return false;
+    }
+    uint64_t value = 0;
+    while ((c = Peek()) >= '0' && c <= '9') {
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+      ++pos_;
+    }
+    *out = value;
+    return true;
+  }
+
+  // The next JSON string of an array (decoded to UTF-8); false at its closing bracket.
+  // When `keep` is false the characters are skipped, not stored.
+  bool NextString(std::string* out, bool keep) {
+    int c = SkipSeparators();
+    if (c == ']' || c < 0) {
+      if (c == ']') ++pos_;
+      return false;
+    }
+    if (c != '"') return false;
+    ++pos_;
+    out->clear();
+    while (true) {
+      c = Next();
+      if (c < 0 || c == '"') return true;
+      if (c != '\\') {
+        if (keep) out->push_back(static_cast<char>(c));
+        continue;
+      }
+      c = Next();
+      if (!keep) {
+        if (c == 'u') for (int i = 0; i < 4; ++i) Next();
+        continue;
+      }
+      switch (c) {
+        case 'n': out->push_back('\n'); break;
+        case 't': out->push_back('\t'); break;
+        case 'r': out->push_back('\r'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'u': {
+          unsigned code = 0;
+          for (int i = 0; i < 4; ++i) {
+            int h = Next();
+            code = code * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+          }
+          AppendUtf8(code, out);
+          break;
+        }
+        default: out->push_back(static_cast<char>(c)); break;
+      }
+    }
+  }
+
+  // Skips the rest of an array of numbers up to and past its closing bracket.
+  bool SkipNumberArray() {
+    while (true) {
+      if (pos_ == len_ && !Fill()) return false;
+      const char* end = static_cast<const char*>(std::memchr(buffer_.get() + pos_, ']', len_ - pos_));
+      if (end != nullptr) {
+        pos_ = static_cast<size_t>(end - buffer_.get()) + 1;
+        return true;
+      }
+      pos_ = len_;
+    }
+  }
+
+ private:
+  static void AppendUtf8(unsigned code, std::string* out) {
+    if (code < 0x80) {
+      out->push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (code >> 6)));
+      out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xE0 | (code >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+  }
+
+  bool Fill() {
+    len_ = std::fread(buffer_.get(), 1, kChunk, file_);
+    pos_ = 0;
+    return len_ > 0;
+  }
+
+  FILE* file_;
+  std::unique_ptr<char[]> buffer_;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+};
+
+// How a node is named in a culprit list: constructors for objects, a class of thing else.
+bool NeedsName(const std::string& type) {
+  return type == "object" || type == "closure" || type == "native" || type == "array";
+}
+
+std::string DisplayName(const std::string& type, const std::string& name) {
+  if (type == "object" || type == "native" || type == "array") return name.empty() ? "(anonymous)" : name;
+  if (type == "closure") return name.empty() ? "(closure)" : absl::StrCat("(closure) ", name);
+  if (type == "string" || type == "concatenated string" || type == "sliced string") return "(string)";
+  if (type == "number") return "(heap number)";
+  if (type == "code") return "(compiled code)";
+  if (type == "hidden" || type == "synthetic" || type == "object shape") return "(system)";
+  return absl::StrCat("(", type, ")");
+}
+
+struct RawKey {
+  uint32_t type;
+  int64_t name;  // -1 when the type needs no name
+  bool operator<(const RawKey& o) const { return type != o.type ? type < o.type : name < o.name; }
+};
+
+struct RawFresh {
+  uint64_t id;
+  RawKey key;
+  uint64_t size;
+};
+
+}  // namespace
+
+absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
+                                                 const std::vector<uint64_t>* new_since,
+                                                 std::vector<FreshNode>* fresh) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) {
+    return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
+  }
+  Stream in(file.get());
+  auto bad = [&path](const char* what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
+  };
+
+  // Meta: which field of a node is what, and the names of node types.
+  if (!in.SkipPast("\"node_fields\":[")) return bad("no node_fields");
+  std::vector<std::string> fields;
+  std::string s;
+  while (in.NextString(&s, true)) fields.push_back(s);
+  if (!in.SkipPast("\"node_types\":[[")) return bad("no node_types");
+  std::vector<std::string> types;
+  while (in.NextString(&s, true)) types.push_back(s);
+  auto index_of = [&fields](const char* name) {
+    auto it = std::find(fields.begin(), fields.end(), name);
+    return it == fields.end() ? -1 : static_cast<int>(it - fields.begin());
+  };
+  const int f_type = index_of("type"), f_name = index_of("name"), f_id = index_of("id"),
+            f_size = index_of("self_size");
+  const size_t stride = fields.size();
+  if (f_type < 0 || f_name < 0 || f_id < 0 || f_size < 0 || stride == 0) return bad("node fields");
+
+  // Nodes.
+  if (!in.SkipPast("\"nodes\":[")) return bad("no nodes");
+  SnapshotSummary summary;
+  std::map<RawKey, ConstructorStats> raw;
+  std::vector<RawFresh> raw_fresh;
+  std::vector<uint64_t> node(stride);
+  bool done = false;
+  while (!done) {
+    for (size_t i = 0; i < stride; ++i) {
+      if (!in.NextNumber(&node[i])) {
+        done = true;
+        break;
+      }
+    }
+    if (done) break;
+    uint32_t type = static_cast<uint32_t>(node[f_type]);
+    const std::string& type_name = type < types.size() ? types[type] : fields[0];
+    RawKey key{type, NeedsName(type_name) ? static_cast<int64_t>(node[f_name]) : -1};
+    ConstructorStats& stats = raw[key];
+    ++stats.count;
+    stats.bytes += node[f_size];
+    ++summary.nodes;
+    summary.bytes += node[f_size];
+    summary.ids.push_back(node[f_id]);
+    if (new_since != nullptr && fresh != nullptr &&
+        !std::binary_search(new_since->begin(), new_since->end(), node[f_id])) {
+      raw_fresh.push_back({node[f_id], key, node[f_size]});
+    }
+  }
+  // Edges are not needed.
+  if (!in.SkipPast("\"edges\":[")) return bad("no edges");
+  if (!in.SkipNumberArray()) return bad("edges cut short");
+
+  // Strings: only the names in use.
+  std::vector<int64_t> wanted;
+  for (const auto& [key, stats] : raw) {
+    if (key.name >= 0) wanted.push_back(key.name);
+  }
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  std::map<int64_t, std::string> names;
+  if (!in.SkipPast("\"strings\":[")) return bad("no strings");
+  for (int64_t index = 0;; ++index) {
+    bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
+    if (!in.NextString(&s, keep)) break;
+    if (keep) names[index] = s.size() > 80 ? s.substr(0, 77) + "..." : s;
+  }
+  auto resolve = [&](const RawKey& key) {
+    const std::string type = key.type < types.size() ? types[key.type] : "unknown";
+    std::string name = key.name >= 0 && names.count(key.name) ? names[key.name] : "";
+    return ConstructorKey(type, DisplayName(type, name));
+  };
+  for (const auto& [key, stats] : raw) {
+    ConstructorStats& merged = summary.by_constructor[resolve(key)];
+    merged.count += stats.count;
+    merged.bytes += stats.bytes;
+  }
+  if (fresh != nullptr) {
+    fresh->clear();
+    for (const RawFresh& f : raw_fresh) fresh->push_back({f.id, resolve(f.key), f.size});
+  }
+  std::sort(summary.ids.begin(), summary.ids.end());
+  return summary;
+}
+
+absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& first,
+                                                           const std::string& second,
+                                                           const std::string& third, size_t limit) {
+  absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first);
+  if (!s1.ok()) return s1.status();
+  std::vector<FreshNode> fresh;
+  absl::StatusOr<SnapshotSummary> s2 = ReadHeapSnapshot(second, &s1->ids, &fresh);
+  if (!s2.ok()) return s2.status();
+  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third);
+  if (!s3.ok()) return s3.status();
+  std::map<ConstructorKey, ConstructorStats> survivors;
+  for (const FreshNode& f : fresh) {
+    if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
+    ConstructorStats& stats = survivors[f.key];
+    ++stats.count;
+    stats.bytes += f.size;
+  }
+  std::vector<v1::LeakCulprit> out;
+  for (const auto& [key, stats] : survivors) {
+    v1::LeakCulprit c;
+    c.set_node_type(key.first);
+    c.set_constructor(key.second);
+    c.set_count(stats.count);
+    c.set_bytes(stats.bytes);
+    uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
+    uint64_t after = s3->by_constructor.count(key) ? s3->by_constructor.at(key).count : 0;
+    c.set_count_growth(after > before ? after - before : 0);
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end(), [](const v1::LeakCulprit& a, const v1::LeakCulprit& b) {
+    return a.bytes() != b.bytes() ? a.bytes() > b.bytes() : a.constructor() < b.constructor();
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace heapstorm

@@ -1,0 +1,56 @@
+// Reads V8 heap snapshots (.heapsnapshot, as written by v8.writeHeapSnapshot) as a stream:
+// the nodes are aggregated by constructor while the file is read in 1 MiB chunks, the edges
+// are skipped, and only the strings that name something are kept. Memory stays far below
+// the file's size: per node only its id (8 bytes, for the three-snapshot diff).
+//
+// DiffSnapshots() names what leaks by the three-snapshot technique: objects allocated
+// after the first snapshot (their ids are new in the second) that are still alive in the
+// third, grouped by constructor.
+#ifndef HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
+#define HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/result.pb.h"
+
+namespace heapstorm {
+
+struct ConstructorStats {
+  uint64_t count = 0;
+  uint64_t bytes = 0;  // shallow (self) size
+};
+
+// (node type, constructor name) → totals.
+using ConstructorKey = std::pair<std::string, std::string>;
+
+struct SnapshotSummary {
+  std::map<ConstructorKey, ConstructorStats> by_constructor;
+  std::vector<uint64_t> ids;  // every node id, sorted
+  uint64_t nodes = 0;
+  uint64_t bytes = 0;
+};
+
+// Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
+// `fresh` collect, per node id not in it, the node's constructor and size.
+struct FreshNode {
+  uint64_t id;
+  ConstructorKey key;
+  uint64_t size;
+};
+absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
+                                                 const std::vector<uint64_t>* new_since = nullptr,
+                                                 std::vector<FreshNode>* fresh = nullptr);
+
+// The three-snapshot diff: culprits by shallow bytes, largest first, at most `limit`.
+absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& first,
+                                                           const std::string& second,
+                                                           const std::string& third,
+                                                           size_t limit = 20);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
