@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "coordinator/adaptive.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/journal.h"
 #include "coordinator/planner.h"
@@ -200,7 +201,16 @@ int RunSuite(const SuiteRunOptions& options) {
   scheduler_options.lease = options.lease;
   scheduler_options.max_attempts = options.max_attempts;
   size_t recovered_count = recovered.size();
+  // Searches and confirming runs ask for more work as results come in; on --resume the
+  // journal's results replay into them first.
+  AdaptivePlanner adaptive(*suite);
+  std::vector<v1::Assignment> resumed_work;
+  for (const v1::RunResult& r : recovered) {
+    for (v1::Assignment& a : adaptive.OnResult(r)) resumed_work.push_back(std::move(a));
+  }
   Scheduler scheduler(*plan, scheduler_options, RealClock::Get(), journal->get(), std::move(recovered));
+  scheduler.Add(std::move(resumed_work));
+  scheduler.SetFollowUp([&adaptive](const v1::RunResult& r) { return adaptive.OnResult(r); });
   const size_t total = scheduler.counts().total;
 
   Progress progress(stderr);
@@ -212,7 +222,7 @@ int RunSuite(const SuiteRunOptions& options) {
   server_options.tls = options.tls;
   server_options.token = options.token;
   server_options.on_result = [&](const v1::RunResult& r) {
-    progress.Result(r, ++done, total);
+    progress.Result(r, ++done, scheduler.counts().total);
     absl::MutexLock lock(&version_mu);
     if (node_version.empty()) node_version = r.node_version();
   };
@@ -306,6 +316,7 @@ int RunSuite(const SuiteRunOptions& options) {
   inputs.started_unix_ms = static_cast<uint64_t>(absl::ToUnixMillis(started));
   inputs.wall_ms = absl::ToDoubleMilliseconds(absl::Now() - started);
   inputs.aborted = (interrupted || start_timed_out) && inputs.runs.empty();
+  inputs.searches = adaptive.Searches();
   v1::Report report = BuildReport(inputs);
   if (baseline) {
     Tolerances tolerances;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "reports/compare.h"
 #include "scenarios/suite_loader.h"
@@ -60,6 +61,20 @@ std::string SummaryTable(const v1::Report& report) {
       absl::StrAppend(&out, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "\n");
     }
   }
+  std::string capacity;
+  for (const v1::CapacityReport& c : report.capacity()) {
+    for (const v1::SearchResult& sr : c.searches()) {
+      absl::StrAppend(&capacity, "  ", c.scenario(), ": ", sr.message(), " (", sr.steps(), " runs)\n");
+    }
+    if (c.model().points() >= 2) {
+      absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ≈ ",
+                      absl::StrFormat("%.4g + %.4g per MiB of %s (R² %.3f)", c.model().intercept(),
+                                      c.model().slope() * 1048576.0, c.parameter(), c.model().r_squared()),
+                      "\n");
+    }
+    if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");
+  }
+  if (!capacity.empty()) absl::StrAppend(&out, "\ncapacity:\n", capacity);
   std::string failures;
   for (const v1::ScenarioReport& s : report.scenarios()) {
     for (const v1::ExpectationCheck& c : s.checks()) {

@@ -53,8 +53,10 @@ absl::StatusOr<std::vector<v1::Assignment>> Plan(const v1::Suite& suite) {
     } else {
       points.push_back(Point{scenario, ""});
     }
+    // A search's steps run once each; the search itself asks for the next ones.
+    uint32_t repeats = scenario.has_search() ? 1 : std::max<uint32_t>(1, scenario.repeats());
     for (const Point& p : points) {
-      for (uint32_t r = 0; r < std::max<uint32_t>(1, scenario.repeats()); ++r) {
+      for (uint32_t r = 0; r < repeats; ++r) {
         v1::Assignment a;
         a.set_id(AssignmentId(scenario.name(), p.label, r));
         a.set_attempt(1);

@@ -1,7 +1,7 @@
 // Turns a suite into assignments: scenario × sweep point × repeat, each with its limits
 // and parameters resolved, in a stable order (suite order, then point, then repeat).
-// Searches are adaptive: Plan() returns their first bracket points, and the search
-// itself asks for more as results arrive (capacity).
+// Searches are adaptive: Plan() returns their bracket (low and high, once each), and the
+// search (coordinator/search.h) asks for more as results arrive.
 #ifndef HEAPSTORM_COORDINATOR_PLANNER_H_
 #define HEAPSTORM_COORDINATOR_PLANNER_H_
 

@@ -122,6 +122,7 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
     w->second.leases.erase(result.assignment_id());
     w->second.last_seen = clock_->Now();
   }
+  if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
   results_.push_back(std::move(stored));
   return RecordOutcome::kRecorded;
 }
@@ -165,8 +166,17 @@ std::vector<std::string> Scheduler::ExpireSilentWorkers() {
   return expired;
 }
 
+void Scheduler::SetFollowUp(std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up) {
+  absl::MutexLock lock(&mu_);
+  follow_up_ = std::move(follow_up);
+}
+
 void Scheduler::Add(std::vector<v1::Assignment> assignments) {
   absl::MutexLock lock(&mu_);
+  AddLocked(std::move(assignments));
+}
+
+void Scheduler::AddLocked(std::vector<v1::Assignment> assignments) {
   for (v1::Assignment& a : assignments) {
     std::string id = a.id();
     if (entries_.count(id)) continue;

@@ -82,6 +82,11 @@ class Scheduler {
   // Adds work (adaptive searches). Ids already known are ignored.
   void Add(std::vector<v1::Assignment> assignments);
 
+  // Called inside Record() for every recorded result, under the scheduler's lock, so the
+  // work it returns is queued before the run can be seen as done. It must not call back
+  // into the scheduler. Set before any worker joins.
+  void SetFollowUp(std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up);
+
   // Stops handing out work; everything not recorded becomes missing with `reason`.
   void Cancel(const std::string& reason);
 
@@ -121,6 +126,7 @@ class Scheduler {
 
   void RequeueLocked(const std::string& worker_id, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddLocked(std::vector<v1::Assignment> assignments) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SchedulerOptions options_;
   Clock* const clock_;
@@ -133,6 +139,7 @@ class Scheduler {
   std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::RunResult> results_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace heapstorm

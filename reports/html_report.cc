@@ -89,6 +89,15 @@ std::string Summary(const v1::Report& report) {
   absl::StrAppend(&out, "<div>configurations</div><div>", report.scenarios_size(), " (", failed,
                   " failed), ", report.runs_size(), " runs, run ", status, "</div>");
   absl::StrAppend(&out, "<div>outcomes</div><div>", Chips(outcomes), "</div>");
+  int leaks = 0, checked = 0;
+  for (const v1::RunResult& r : report.runs()) {
+    if (!r.has_leak()) continue;
+    ++checked;
+    leaks += r.leak().verdict() == v1::LEAK_VERDICT_LEAK;
+  }
+  if (checked > 0) {
+    absl::StrAppend(&out, "<div>leak checks</div><div>", leaks, " of ", checked, " found a leak</div>");
+  }
   if (report.has_comparison()) {
     absl::StrAppend(&out, "<div>against the baseline</div><div>", report.comparison().regressions(),
                     " regressed, ", report.comparison().improvements(), " improved</div>");
@@ -264,6 +273,93 @@ std::string Evidence(const v1::RunResult& r) {
   return out;
 }
 
+std::string Leak(const v1::RunResult& r) {
+  if (!r.has_leak()) return "";
+  const v1::LeakResult& l = r.leak();
+  const char* verdict = l.verdict() == v1::LEAK_VERDICT_LEAK       ? "leak"
+                        : l.verdict() == v1::LEAK_VERDICT_NO_LEAK  ? "no leak"
+                                                                   : "inconclusive";
+  const char* badge = l.verdict() == v1::LEAK_VERDICT_LEAK ? "fail" : l.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "pass" : "warn";
+  std::string out = absl::StrCat("<h3>Leak check <span class=\"badge ", badge, "\">", verdict,
+                                 "</span></h3><p>", E(l.summary()), " <span class=\"sub\">(",
+                                 l.iterations(), " iterations",
+                                 l.iterations_per_second() > 0 ? absl::StrFormat(", %.0f/s", l.iterations_per_second()) : "",
+                                 ")</span></p>");
+  absl::StrAppend(&out, "<table><tr><th>series (after forced GC)</th><th class=\"n\">per iteration</th>"
+                        "<th class=\"n\">interval</th><th class=\"n\">p</th><th class=\"n\">detection limit</th>"
+                        "<th>verdict</th></tr>");
+  for (const v1::LeakSeries& s : l.series()) {
+    bool bytes = s.unit() == "bytes";
+    auto v = [bytes](double x) { return bytes ? FormatSize(x) : absl::StrFormat("%.3g", x); };
+    const char* sv = s.verdict() == v1::LEAK_VERDICT_LEAK ? "leak" : s.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "undecided";
+    absl::StrAppend(&out, "<tr class=\"", s.verdict() == v1::LEAK_VERDICT_LEAK ? "regressed" : "", "\"><td>",
+                    E(s.name()), "</td><td class=\"n\">", v(s.slope_per_iteration()), "</td><td class=\"n\">",
+                    v(s.slope_low()), " … ", v(s.slope_high()), "</td><td class=\"n\">",
+                    absl::StrFormat("%.2g", s.p_value()), "</td><td class=\"n\">", v(s.detection_limit()),
+                    "</td><td>", sv, s.note().empty() ? "" : " <span class=\"sub\">(" + E(s.note()) + ")</span>",
+                    "</td></tr>");
+  }
+  absl::StrAppend(&out, "</table>");
+  if (l.culprits_size() > 0) {
+    absl::StrAppend(&out, "<p>What accumulates (objects allocated after the first heap snapshot and still "
+                          "alive at the third):</p><table><tr><th>constructor</th><th>type</th>"
+                          "<th class=\"n\">new objects</th><th class=\"n\">bytes</th><th class=\"n\">count growth</th></tr>");
+    for (const v1::LeakCulprit& c : l.culprits()) {
+      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
+                      c.count(), "</td><td class=\"n\">", FormatSize(static_cast<double>(c.bytes())),
+                      "</td><td class=\"n\">", c.count_growth(), "</td></tr>");
+    }
+    absl::StrAppend(&out, "</table>");
+  }
+  return out;
+}
+
+std::string Capacity(const v1::Report& report) {
+  if (report.capacity_size() == 0) return "";
+  std::string out = "<h2>Capacity</h2>";
+  for (const v1::CapacityReport& c : report.capacity()) {
+    absl::StrAppend(&out, "<div class=\"card\"><b>", E(c.scenario()), "</b>");
+    if (!c.recommendation().empty()) absl::StrAppend(&out, "<p>", E(c.recommendation()), "</p>");
+    for (const v1::SearchResult& sr : c.searches()) {
+      absl::StrAppend(&out, "<p>Search: ", E(sr.message()), " <span class=\"sub\">(", sr.steps(), " runs)</span></p>");
+    }
+    if (c.points_size() > 0 && !c.parameter().empty()) {
+      bool bytes = c.parameter() != "limits.descriptors";
+      absl::StrAppend(&out, "<table><tr><th>", E(c.parameter()), "</th><th class=\"n\">units at break</th><th>outcome</th>"
+                            "<th class=\"n\">heap/unit</th><th class=\"n\">external/unit</th><th class=\"n\">RSS/unit</th></tr>");
+      ChartSpec chart;
+      chart.title = absl::StrCat("Units at the breaking point by ", c.parameter());
+      chart.x_label = bytes ? "limit (MiB)" : "limit";
+      chart.y_bytes = false;
+      ChartSeries measured{"measured", "#0969da", {}};
+      ChartSeries model{"model", "#bc4c00", {}, true};
+      for (const v1::CapacityPoint& p : c.points()) {
+        absl::StrAppend(&out, "<tr><td>", bytes ? FormatSize(p.limit()) : absl::StrFormat("%.0f", p.limit()),
+                        "</td><td class=\"n\">", p.units_at_break() ? absl::StrCat(p.units_at_break()) : "–",
+                        "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">", Bytes(p.heap_bytes_per_unit()),
+                        "</td><td class=\"n\">", Bytes(p.external_bytes_per_unit()), "</td><td class=\"n\">",
+                        Bytes(p.rss_bytes_per_unit()), "</td></tr>");
+        double x = bytes ? p.limit() / 1048576.0 : p.limit();
+        if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
+        if (c.model().points() >= 2) {
+          model.points.emplace_back(x, c.model().intercept() + c.model().slope() * p.limit());
+        }
+      }
+      absl::StrAppend(&out, "</table>");
+      if (c.model().points() >= 2) {
+        absl::StrAppend(&out, "<p class=\"sub\">model: units at break = ",
+                        absl::StrFormat("%.4g + %.4g × limit (R² %.3f)", c.model().intercept(), c.model().slope(),
+                                        c.model().r_squared()),
+                        "</p>");
+      }
+      chart.series = {measured, model};
+      absl::StrAppend(&out, "<div class=\"charts\">", RenderSvgChart(chart), "</div>");
+    }
+    absl::StrAppend(&out, "</div>");
+  }
+  return out;
+}
+
 std::string Configuration(const v1::Report& report, const v1::ScenarioReport& s) {
   std::string name = s.variation().empty() ? s.scenario() : s.scenario() + " [" + s.variation() + "]";
   std::map<std::string, int> outcomes;
@@ -291,7 +387,7 @@ std::string Configuration(const v1::Report& report, const v1::ScenarioReport& s)
   // The first repeat's series and evidence stand for the configuration.
   for (const v1::RunResult& r : report.runs()) {
     if (r.scenario() != s.scenario() || r.variation() != s.variation()) continue;
-    absl::StrAppend(&out, "<h3>repeat ", r.repeat(), "</h3>", Charts(r), Evidence(r));
+    absl::StrAppend(&out, "<h3>repeat ", r.repeat(), "</h3>", Leak(r), Charts(r), Evidence(r));
     break;
   }
   return out + "</details>";
@@ -312,7 +408,7 @@ std::string RenderHtml(const v1::Report& report) {
   absl::StrAppend(&out, "<h1>", E(report.suite_name()), " <span class=\"badge ", report.passed() ? "pass" : "fail",
                   "\">", report.passed() ? "PASSED" : "FAILED", "</span></h1><p class=\"sub\">started ", started,
                   ", took ", FormatShortDuration(absl::Milliseconds(report.wall_ms())), "</p>");
-  absl::StrAppend(&out, Summary(report), Regressions(report), "<h2>Scenarios</h2>");
+  absl::StrAppend(&out, Summary(report), Regressions(report), Capacity(report), "<h2>Scenarios</h2>");
   for (const v1::ScenarioReport& s : report.scenarios()) absl::StrAppend(&out, Configuration(report, s));
   absl::StrAppend(&out, "<p class=\"sub\">report.json holds every figure shown here, and more.</p></main></body></html>\n");
   return out;

@@ -23,6 +23,7 @@ struct ReportInputs {
   uint64_t started_unix_ms = 0;
   double wall_ms = 0;
   bool aborted = false;
+  std::vector<v1::SearchResult> searches;
 };
 
 // The checks of one configuration's expectations against its runs.

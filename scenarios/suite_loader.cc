@@ -831,6 +831,11 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   if (r.Count32("sample_hz", 1, 1000, &hz)) s->set_sample_hz(hz);
   uint64_t value = 0;
   if (r.Count("target_units", 1, 1ULL << 40, &value)) s->set_target_units(value);
+  bool confirm = false;
+  if (r.Bool("confirm", &confirm)) s->set_confirm(confirm);
+  s->set_confirm_margin(0.1);
+  double margin = 0;
+  if (r.Fraction("confirm_margin", 0.0, 0.9, &margin)) s->set_confirm_margin(margin);
 
   s->mutable_expect()->set_outcome(v1::OUTCOME_COMPLETED);
   if (const YamlNode* expect = r.Map("expect")) {
@@ -919,13 +924,37 @@ uint64_t TargetUnits(const v1::Scenario& s) {
   return 0;
 }
 
+void SetTargetUnits(v1::Scenario* s, uint64_t units) {
+  switch (s->params_case()) {
+    case v1::Scenario::kCachedData:
+      s->mutable_cached_data()->set_entries(units);
+      break;
+    case v1::Scenario::kOpenConnections:
+      s->mutable_open_connections()->set_connections(units);
+      break;
+    case v1::Scenario::kLargeBuffers:
+      s->mutable_large_buffers()->set_count(units);
+      break;
+    case v1::Scenario::kDeepRecursion:
+      s->mutable_deep_recursion()->set_depth(units);
+      break;
+    case v1::Scenario::kScript:
+      s->mutable_script()->set_iterations(units);
+      break;
+    case v1::Scenario::PARAMS_NOT_SET:
+      break;
+  }
+  s->set_checkpoint_every(std::max<uint64_t>(1, units / 100));
+}
+
 uint64_t PlannedRuns(const v1::Scenario& s) {
   uint64_t points = 1;
   if (s.has_sweep()) points = std::max(1, s.sweep().values_size());
   if (s.has_search()) {
     double range = static_cast<double>(s.search().high() - s.search().low());
     double precision = static_cast<double>(std::max<uint64_t>(1, s.search().precision()));
-    points = static_cast<uint64_t>(std::ceil(std::log2(std::max(1.0, range / precision)))) + 2;
+    // A search is one run per step, whatever its repeats.
+    return static_cast<uint64_t>(std::ceil(std::log2(std::max(1.0, range / precision)))) + 2;
   }
   return points * std::max<uint32_t>(1, s.repeats());
 }

@@ -53,6 +53,9 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
 // unbounded), iterations (for a leak check, its iterations).
 uint64_t TargetUnits(const v1::Scenario& scenario);
 
+// Sets the units the ramp aims for (entries, connections, count, depth, iterations).
+void SetTargetUnits(v1::Scenario* scenario, uint64_t units);
+
 // The number of runs a scenario plans: repeats × sweep points (a search: its upper
 // bound of steps).
 uint64_t PlannedRuns(const v1::Scenario& scenario);

@@ -110,7 +110,7 @@ scenarios:
   EXPECT_EQ(search.low(), 1024u);
   EXPECT_EQ(search.high(), 1u << 20);
   EXPECT_EQ(search.goal(), v1::SEARCH_GOAL_LARGEST_COMPLETING);
-  EXPECT_EQ(PlannedRuns(suite->scenarios(1)), 12u);  // ceil(log2(1023)) + 2
+  EXPECT_EQ(PlannedRuns(suite->scenarios(1)), 12u);  // ceil(log2(1023)) + 2, one run a step
 }
 
 TEST(SuiteLoaderTest, ScriptModuleResolvesAgainstTheSuiteFile) {

@@ -1,0 +1,188 @@
+#include "reports/capacity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/linear_fit.h"
+#include "reports/statistics.h"
+#include "scenarios/parameters.h"
+#include "scenarios/suite_loader.h"
+#include "scenarios/units.h"
+
+namespace heapstorm {
+namespace {
+
+constexpr double kMiB = 1048576.0;
+
+// The swept limit of a run in bytes (or a count), from the limits it ran with.
+double LimitValue(const std::string& parameter, const v1::Limits& l) {
+  if (parameter == "limits.old_space") return l.max_old_space_mib() * kMiB;
+  if (parameter == "limits.semi_space") return l.max_semi_space_mib() * kMiB;
+  if (parameter == "limits.native") return static_cast<double>(l.native_bytes());
+  if (parameter == "limits.stack") return l.stack_kib() * 1024.0;
+  if (parameter == "limits.descriptors") return l.max_descriptors();
+  return 0;
+}
+
+const char* LimitBroken(v1::Outcome o) {
+  switch (o) {
+    case v1::OUTCOME_HEAP_EXHAUSTED: return "old space";
+    case v1::OUTCOME_NATIVE_OOM: return "native memory";
+    case v1::OUTCOME_FD_EXHAUSTED: return "descriptors";
+    case v1::OUTCOME_STACK_OVERFLOW: return "stack";
+    default: return "";
+  }
+}
+
+// Memory of a section at `units`: observed at the first checkpoint that reached it, else
+// extrapolated from the run's fit.
+double AtUnits(const v1::RunResult& r, uint64_t units, bool heap) {
+  for (const v1::Checkpoint& c : r.checkpoints()) {
+    if (c.units() >= units) return heap ? c.heap_used_bytes() : c.rss_bytes();
+  }
+  const v1::LinearFit& f = heap ? r.heap_per_unit() : r.rss_per_unit();
+  return f.intercept() + f.slope() * static_cast<double>(units);
+}
+
+uint64_t CeilMiB(double bytes) { return static_cast<uint64_t>(std::ceil(std::max(0.0, bytes) / kMiB)); }
+
+}  // namespace
+
+double PredictUnitsAtBreak(const v1::CapacityReport& c, double limit) {
+  return c.model().intercept() + c.model().slope() * limit;
+}
+
+std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
+                                              const std::vector<v1::RunResult>& runs,
+                                              const std::vector<v1::SearchResult>& searches) {
+  std::vector<v1::CapacityReport> out;
+  for (const v1::Scenario& s : suite.scenarios()) {
+    std::map<std::string, std::vector<const v1::RunResult*>> by_variation;
+    const v1::RunResult* widest = nullptr;  // the run that got furthest
+    for (const v1::RunResult& r : runs) {
+      if (r.scenario() != s.name() || absl::StrContains(r.variation(), "confirm@")) continue;
+      by_variation[r.variation()].push_back(&r);
+      if (widest == nullptr || r.units_reached() > widest->units_reached()) widest = &r;
+    }
+    bool broke = false;
+    for (const auto& [v, list] : by_variation) {
+      for (const v1::RunResult* r : list) broke |= r->outcome() != v1::OUTCOME_COMPLETED;
+    }
+    std::vector<v1::SearchResult> own_searches;
+    for (const v1::SearchResult& sr : searches) {
+      if (sr.scenario() == s.name()) own_searches.push_back(sr);
+    }
+    if (!broke && s.target_units() == 0 && !s.has_sweep() && own_searches.empty()) continue;
+    if (by_variation.empty() && own_searches.empty()) continue;
+
+    v1::CapacityReport c;
+    c.set_scenario(s.name());
+    std::string parameter = s.has_sweep() ? s.sweep().parameter() : "";
+    bool limit_sweep = absl::StartsWith(parameter, "limits.");
+    c.set_parameter(parameter);
+    std::vector<double> xs, ys;
+    for (const auto& [variation, list] : by_variation) {
+      v1::CapacityPoint p;
+      p.set_variation(variation);
+      p.set_limit(limit_sweep ? LimitValue(parameter, list.front()->limits()) : 0);
+      std::vector<double> units, heap, ext, rss;
+      int broken = 0;
+      for (const v1::RunResult* r : list) {
+        units.push_back(static_cast<double>(r->units_reached()));
+        heap.push_back(r->heap_per_unit().slope());
+        ext.push_back(r->external_per_unit().slope());
+        rss.push_back(r->rss_per_unit().slope());
+        broken += r->outcome() != v1::OUTCOME_COMPLETED;
+      }
+      p.set_outcome(list.front()->outcome());
+      p.set_units_at_break(broken > 0 ? static_cast<uint64_t>(Median(units)) : 0);
+      p.set_heap_bytes_per_unit(Median(heap));
+      p.set_external_bytes_per_unit(Median(ext));
+      p.set_rss_bytes_per_unit(Median(rss));
+      if (limit_sweep && broken > 0) {
+        xs.push_back(p.limit());
+        ys.push_back(static_cast<double>(p.units_at_break()));
+      }
+      *c.add_points() = std::move(p);
+    }
+    std::sort(c.mutable_points()->begin(), c.mutable_points()->end(),
+              [](const v1::CapacityPoint& a, const v1::CapacityPoint& b) { return a.limit() < b.limit(); });
+    if (xs.size() >= 2) {
+      Fit f = LeastSquares(xs, ys);
+      c.mutable_model()->set_slope(f.slope);
+      c.mutable_model()->set_intercept(f.intercept);
+      c.mutable_model()->set_r_squared(f.r_squared);
+      c.mutable_model()->set_points(static_cast<uint32_t>(f.points));
+    }
+    for (v1::SearchResult& sr : own_searches) *c.add_searches() = std::move(sr);
+
+    // The recommendation for the target load.
+    c.set_target_units(s.target_units());
+    if (s.target_units() > 0 && widest != nullptr) {
+      uint64_t target = s.target_units();
+      double heap = AtUnits(*widest, target, true);
+      double rss = AtUnits(*widest, target, false);
+      c.set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
+      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * static_cast<uint64_t>(kMiB));
+      if (s.has_open_connections()) {
+        c.set_recommended_descriptors(static_cast<uint32_t>(
+            std::ceil((target + widest->peak_descriptors() - std::min<uint64_t>(widest->units_reached(),
+                                                                                 widest->peak_descriptors())) *
+                      kRecommendationHeadroom)));
+      }
+      // Which current limit binds first: the one that broke, else the model's nearest.
+      const v1::Limits& limits = widest->limits();
+      std::string binding = LimitBroken(widest->outcome());
+      double at = static_cast<double>(widest->units_reached());
+      if (binding.empty()) {
+        double best = INFINITY;
+        auto consider = [&](const char* name, double limit, const v1::LinearFit& fit) {
+          if (limit <= 0 || fit.slope() <= 0) return;
+          double units = (limit - fit.intercept()) / fit.slope();
+          if (units < best) {
+            best = units;
+            binding = name;
+          }
+        };
+        consider("old space", limits.max_old_space_mib() * kMiB, widest->heap_per_unit());
+        consider("native memory", static_cast<double>(limits.native_bytes()), widest->rss_per_unit());
+        at = best;
+      }
+      c.set_binding_limit(binding);
+      std::string unit_name = s.has_cached_data() ? "entries" : s.has_open_connections() ? "connections"
+                              : s.has_large_buffers() ? "buffers" : s.has_deep_recursion() ? "frames" : "iterations";
+      std::string sentence = absl::StrCat(
+          "For ", target, " ", unit_name, ": old space ≥ ", c.recommended_old_space_mib(), "Mi, native ≥ ",
+          FormatSize(static_cast<double>(c.recommended_native_bytes())),
+          c.recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c.recommended_descriptors()) : "",
+          " (the peak at that load + 15%)");
+      if (!binding.empty() && std::isfinite(at)) {
+        absl::StrAppend(&sentence, "; with the limits it ran under, the ", binding, " gives out first, at about ",
+                        static_cast<uint64_t>(at), " ", unit_name);
+      }
+      c.set_recommendation(sentence + ".");
+    } else if (broke && !s.has_search()) {
+      const v1::RunResult* furthest_broken = nullptr;
+      for (const auto& [v, list] : by_variation) {
+        for (const v1::RunResult* r : list) {
+          if (r->outcome() == v1::OUTCOME_COMPLETED || *LimitBroken(r->outcome()) == '\0') continue;
+          if (furthest_broken == nullptr || r->units_reached() > furthest_broken->units_reached()) furthest_broken = r;
+        }
+      }
+      if (furthest_broken != nullptr) {
+        c.set_binding_limit(LimitBroken(furthest_broken->outcome()));
+        c.set_recommendation(absl::StrCat("At most ", furthest_broken->units_reached(), " units before the ",
+                                          LimitBroken(furthest_broken->outcome()),
+                                          " gave out; set target_units for a recommendation."));
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace heapstorm
