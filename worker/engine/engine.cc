@@ -510,9 +510,10 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   // Reads /proc (and the cgroup): peaks always, a kept sample at the scenario's rate, and
   // the watchdog's verdict. Also called at every checkpoint, so short runs have peaks too.
-  auto sample_outside = [&](absl::Time now) {
+  // Returns the RSS read (0 when the process is gone).
+  auto sample_outside = [&](absl::Time now) -> uint64_t {
     ProcStatus status;
-    if (!ReadProcStatus(pid, &status)) return;
+    if (!ReadProcStatus(pid, &status)) return 0;
     uint32_t fds = CountDescriptors(pid);
     peak_rss = std::max({peak_rss, status.rss_bytes, status.hwm_bytes});
     peak_fds = std::max(peak_fds, fds);
@@ -528,6 +529,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
       next_kept = now + keep_every;
     }
     if (watchdog && status.rss_bytes > limits.native_bytes()) kill_run(v1::HARNESS_KILL_WATCHDOG);
+    return status.rss_bytes;
   };
 
   auto handle_event = [&](const std::string& line) {
@@ -539,7 +541,11 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
       return;
     }
     if (event.type() == "checkpoint") {
-      const v1::Checkpoint& c = event.checkpoint();
+      v1::Checkpoint& c = *event.mutable_checkpoint();
+      if (!reaped) {
+        c.set_outside_rss_bytes(sample_outside(absl::Now()));
+        if (cgroup) c.set_cgroup_usage_bytes(cgroup->Usage());
+      }
       units = std::max<uint64_t>(units, c.units());
       checkpoints.Add(c);
       fit_units.push_back(static_cast<double>(c.units()));
@@ -557,7 +563,6 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
         p = std::max(p, s.used_bytes());
       }
       last_gc = c.gc();
-      if (!reaped) sample_outside(absl::Now());
       leak_step(c);
       if (request.on_checkpoint) request.on_checkpoint(c);
     } else if (event.type() == "listening" && scenario.has_open_connections() && !clients) {

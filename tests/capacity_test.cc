@@ -1,0 +1,179 @@
+// Capacity figures against real node: breaking points under native limits match the
+// arithmetic, breaking points under old-space limits are linear and predict an unrun limit,
+// a search converges within its step bound, and a 12-point sweep spreads over 3 workers.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/linear_fit.h"
+#include "gtest/gtest.h"
+#include "reports/report_writer.h"
+#include "tests/test_support.h"
+#include "worker/engine/engine.h"
+#include "worker/engine/memory_cgroup.h"
+
+namespace heapstorm {
+namespace {
+
+using testing_support::ReadFile;
+using testing_support::Runfile;
+using testing_support::ScenarioFromYaml;
+using testing_support::TmpDir;
+
+std::unique_ptr<Engine> MakeEngine(bool cgroups) {
+  EngineOptions options;
+  options.scratch_dir = TmpDir();
+  options.use_cgroups = cgroups;
+  auto engine = Engine::Create(options);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+v1::RunResult RunScenario(Engine* engine, const std::string& yaml) {
+  RunRequest request;
+  request.scenario = ScenarioFromYaml(yaml);
+  absl::StatusOr<v1::RunResult> r = engine->Run(request);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : v1::RunResult();
+}
+
+TEST(CapacityTest, BuffersBreakWhereTheArithmeticSays) {
+  auto probe = MemoryCgroup::Create(absl::StrCat("heapstorm-probe-", getpid()), 64 << 20);
+  if (!probe.ok()) GTEST_SKIP() << "no memory cgroup can be made here: " << probe.status();
+  probe->reset();
+  std::unique_ptr<Engine> engine = MakeEngine(true);
+  ASSERT_NE(engine, nullptr);
+  for (int limit_mib : {192, 256, 384}) {
+    v1::RunResult r = RunScenario(engine.get(), absl::StrCat(R"(scenarios:
+  - name: buffers
+    kind: large_buffers
+    params: {count: 2000, size: 1Mi}
+    checkpoint_every: 1
+    limits: {old_space: 64Mi, native: )", limit_mib, R"(Mi}
+    expect: {outcome: native_oom}
+)"));
+    ASSERT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << limit_mib << ": " << r.evidence().summary();
+    ASSERT_GT(r.checkpoints_size(), 1);
+    // The base: what the cgroup charged node before the first buffer. (Its RSS is more:
+    // it includes the node binary's pages, which the page cache charged elsewhere.)
+    double base = static_cast<double>(r.checkpoints(0).cgroup_usage_bytes());
+    ASSERT_GT(base, 0);
+    double expected = (limit_mib * 1048576.0 - base) / 1048576.0;
+    EXPECT_NEAR(static_cast<double>(r.units_reached()), expected, 0.05 * expected)
+        << limit_mib << " MiB: base " << base / 1048576.0 << " MiB";
+  }
+}
+
+TEST(CapacityTest, OldSpaceBreakingPointsAreLinearAndPredict) {
+  std::unique_ptr<Engine> engine = MakeEngine(false);
+  ASSERT_NE(engine, nullptr);
+  auto units_at = [&](int old_space) {
+    v1::RunResult r = RunScenario(engine.get(), absl::StrCat(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 3000000, entry_size: 256B}
+    checkpoint_every: 1000
+    limits: {old_space: )", old_space, R"(Mi, timeout: 120s}
+    expect: {outcome: heap_exhausted}
+)"));
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << old_space << ": " << r.evidence().summary();
+    return static_cast<double>(r.units_reached());
+  };
+  std::vector<double> limits = {64, 128, 256};
+  std::vector<double> units;
+  for (double l : limits) units.push_back(units_at(static_cast<int>(l)));
+  Fit fit = LeastSquares(limits, units);
+  EXPECT_GT(fit.r_squared, 0.98) << units[0] << " " << units[1] << " " << units[2];
+  double predicted = fit.intercept + fit.slope * 192;
+  double real = units_at(192);
+  EXPECT_NEAR(predicted, real, 0.10 * real) << "model " << fit.intercept << " + " << fit.slope << " × MiB";
+}
+
+std::string Heapstorm() { return Runfile("cli/heapstorm"); }
+
+TEST(CapacityTest, SearchConvergesWithinItsStepBound) {
+  std::string dir = TmpDir() + "/search";
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  std::ofstream(dir + "/suite.yaml") << R"(scenarios:
+  - name: smallest
+    kind: cached_data
+    params: {entries: 50000, entry_size: 128B}
+    search: {parameter: limits.old_space, low: 16Mi, high: 128Mi, precision: 4Mi, goal: smallest_completing}
+)";
+  testing_support::CommandResult r =
+      testing_support::RunCommand({Heapstorm(), "run", "--no-cgroups", "--out", dir + "/run", dir + "/suite.yaml"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  absl::StatusOr<v1::Report> report = ReadReportJson(dir + "/run/report.json");
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->searches_size(), 1);
+  const v1::SearchResult& s = report->searches(0);
+  EXPECT_TRUE(s.found()) << s.message();
+  EXPECT_LE(s.high() - s.low(), 4u);
+  // ceil(log2(112 / 4)) + 2 = 7.
+  EXPECT_LE(s.steps(), 7u);
+  EXPECT_EQ(report->runs_size(), static_cast<int>(s.steps()));
+  // The answer completes and a value one precision step below does not.
+  for (const v1::RunResult& run : report->runs()) {
+    uint64_t mib = run.limits().max_old_space_mib();
+    if (mib >= s.value()) EXPECT_EQ(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
+    if (mib <= s.low()) EXPECT_NE(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
+  }
+}
+
+TEST(CapacityTest, TwelvePointSweepOverThreeWorkers) {
+  std::string dir = TmpDir() + "/sweep";
+  ASSERT_EQ(system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
+  std::ofstream(dir + "/suite.yaml") << R"(scenarios:
+  - name: sizes
+    kind: cached_data
+    params: {entries: 2000}
+    sweep:
+      parameter: params.entry_size
+      values: [64B, 128B, 256B, 512B, 1Ki, 2Ki, 3Ki, 4Ki, 5Ki, 6Ki, 7Ki, 8Ki]
+)";
+  std::string out = dir + "/c.out", err = dir + "/c.err";
+  pid_t coordinator = testing_support::SpawnProcess(
+      {Heapstorm(), "coordinator", "--listen", "127.0.0.1:0", "--out", dir + "/run", "--expect-workers", "3",
+       dir + "/suite.yaml"},
+      out, err);
+  ASSERT_TRUE(testing_support::WaitForFileContains(out, "listening on ", 20)) << ReadFile(err);
+  std::string text = ReadFile(out);
+  size_t at = text.find("listening on ") + 13;
+  std::string address = text.substr(at, text.find('\n', at) - at);
+  std::vector<pid_t> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(testing_support::SpawnProcess(
+        {Heapstorm(), "worker", "--coordinator", address, "--id", absl::StrCat("w", i), "--slots", "1",
+         "--no-cgroups"},
+        dir + "/w.out", dir + "/w" + std::to_string(i) + ".err"));
+  }
+  EXPECT_EQ(testing_support::WaitForExitCode(coordinator, 120), 0) << ReadFile(err);
+  for (pid_t w : workers) {
+    if (testing_support::WaitForExitCode(w, 20) < 0) testing_support::StopProcess(w);
+  }
+  absl::StatusOr<v1::Report> report = ReadReportJson(dir + "/run/report.json");
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::set<std::string> points, workers_used;
+  for (const v1::RunResult& r : report->runs()) {
+    EXPECT_TRUE(points.insert(r.variation()).second) << "twice: " << r.variation();
+    workers_used.insert(r.worker());
+  }
+  EXPECT_EQ(points.size(), 12u);
+  EXPECT_EQ(workers_used.size(), 3u);
+  // Bigger entries cost more heap each.
+  ASSERT_EQ(report->capacity_size(), 1);
+  const auto& p = report->capacity(0).points();
+  double small = 0, large = 0;
+  for (const v1::CapacityPoint& point : p) {
+    if (point.variation() == "params.entry_size=64B") small = point.heap_bytes_per_unit();
+    if (point.variation() == "params.entry_size=8Ki") large = point.heap_bytes_per_unit();
+  }
+  EXPECT_GT(large, small + 4096);
+}
+
+}  // namespace
+}  // namespace heapstorm
