@@ -295,9 +295,7 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
     Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
     if (outcome == Scheduler::RecordOutcome::kRecorded ||
         outcome == Scheduler::RecordOutcome::kDuplicate) {
-      v1::CoordinatorMessage ack;
-      ack.mutable_ack()->set_assignment_id(message.result().assignment_id());
-      session->Send(std::move(ack));
+      pending_acks_.emplace_back(session, message.result().assignment_id());
     }
     if (outcome == Scheduler::RecordOutcome::kRecorded && options_.on_result) {
       v1::RunResult recorded = message.result().result();
@@ -345,6 +343,20 @@ void CoordinatorServer::DispatchLoop() {
         continue;
       }
       Handle(session, *message);
+    }
+    // Group commit: the batch's results reach the disk with one sync, then are acked.
+    if (!pending_acks_.empty()) {
+      absl::Status synced = scheduler_->Flush();
+      if (!synced.ok()) {
+        HS_LOG(ERROR) << "journal: " << synced.message() << ": results are not acknowledged";
+      } else {
+        for (auto& [session, id] : pending_acks_) {
+          v1::CoordinatorMessage ack;
+          ack.mutable_ack()->set_assignment_id(id);
+          session->Send(std::move(ack));
+        }
+      }
+      pending_acks_.clear();
     }
     if (absl::Now() >= next_expiry) {
       for (const std::string& worker : scheduler_->ExpireSilentWorkers()) {

@@ -89,6 +89,8 @@ class CoordinatorServer {
   // The dispatcher's state.
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  // Acks of the current batch, sent once the batch's results are on disk.
+  std::vector<std::pair<std::shared_ptr<Session>, std::string>> pending_acks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;

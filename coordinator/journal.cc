@@ -28,6 +28,17 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& run_di
 Journal::~Journal() { close(fd_); }
 
 absl::Status Journal::Append(const v1::RunResult& result) {
+  absl::Status s = AppendUnsynced(result);
+  return s.ok() ? Sync() : s;
+}
+
+absl::Status Journal::Sync() {
+  absl::MutexLock lock(&mu_);
+  if (fdatasync(fd_) != 0) return absl::InternalError(absl::StrCat("journal sync: ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status Journal::AppendUnsynced(const v1::RunResult& result) {
   std::string bytes;
   if (!result.SerializeToString(&bytes)) return absl::InternalError("cannot serialize a result");
   uint32_t n = static_cast<uint32_t>(bytes.size());
@@ -45,7 +56,6 @@ absl::Status Journal::Append(const v1::RunResult& result) {
     }
     written += static_cast<size_t>(w);
   }
-  if (fdatasync(fd_) != 0) return absl::InternalError(absl::StrCat("journal sync: ", std::strerror(errno)));
   return absl::OkStatus();
 }
 

@@ -34,6 +34,11 @@ class Journal {
   // Appends one result and waits until it is on disk. Thread-safe.
   absl::Status Append(const v1::RunResult& result);
 
+  // Appends without waiting for the disk; Sync() makes everything appended so far durable
+  // (group commit: one fdatasync for a batch of results). Thread-safe.
+  absl::Status AppendUnsynced(const v1::RunResult& result);
+  absl::Status Sync();
+
  private:
   explicit Journal(int fd) : fd_(fd) {}
   absl::Mutex mu_;

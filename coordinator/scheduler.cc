@@ -109,7 +109,7 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   stored.set_attempt(e.assignment.attempt());
   stored.set_worker(worker_id);
   if (journal_ != nullptr) {
-    absl::Status s = journal_->Append(stored);
+    absl::Status s = journal_->AppendUnsynced(stored);
     if (!s.ok()) {
       HS_LOG(ERROR) << "journal: " << s.message();
       return RecordOutcome::kJournalFailed;
@@ -125,6 +125,11 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
   results_.push_back(std::move(stored));
   return RecordOutcome::kRecorded;
+}
+
+absl::Status Scheduler::Flush() {
+  if (journal_ == nullptr) return absl::OkStatus();
+  return journal_->Sync();
 }
 
 void Scheduler::Release(const std::string& worker_id, const std::string& assignment_id) {

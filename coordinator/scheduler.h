@@ -11,8 +11,9 @@
 // - A result is recorded once per assignment id, and only from the worker that holds the
 //   lease: a late result from a worker that lost it is ignored. A node process that dies
 //   (heap OOM, crash) is a result; a worker that vanishes is lost work.
-// - Every recorded result goes to the journal (when there is one) before Record() returns,
-//   so the caller acknowledges only what is on disk.
+// - Every recorded result goes to the journal (when there is one): Record() appends it,
+//   Flush() makes every appended result durable with one fdatasync (group commit). The
+//   caller acknowledges a result only after a Flush() that follows its Record().
 #ifndef HEAPSTORM_COORDINATOR_SCHEDULER_H_
 #define HEAPSTORM_COORDINATOR_SCHEDULER_H_
 
@@ -64,9 +65,12 @@ class Scheduler {
   std::vector<v1::Assignment> Take(const std::string& worker_id);
 
   enum class RecordOutcome { kRecorded, kDuplicate, kNotLeaseHolder, kUnknown, kJournalFailed };
-  // Records a result from `worker_id`. Writes the journal first; kJournalFailed means
+  // Records a result from `worker_id`, appending it to the journal; kJournalFailed means
   // it is not recorded (and must not be acknowledged).
   RecordOutcome Record(const std::string& worker_id, const v1::RunResult& result);
+
+  // Makes every journaled result durable. OK without a journal.
+  absl::Status Flush();
 
   // The worker gives an assignment back unfinished (draining): queued again, same attempt.
   void Release(const std::string& worker_id, const std::string& assignment_id);

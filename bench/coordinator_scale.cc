@@ -1,0 +1,191 @@
+// Coordinator scale: many simulated workers (no node: each answers its assignment at once)
+// against one coordinator process with its journal, over gRPC on loopback.
+//
+//   bazel run -c opt //bench:coordinator_scale -- --workers=1000 --assignments=20000 [--run-ms=200]
+//
+// --run-ms is how long each simulated run takes (0: answer at once, the worst case).
+//
+// Prints one JSON line: assignments/s, dispatch latency (from a worker's result to its
+// next assignment) p50/p99 in ms, and the coordinator process's peak RSS and CPU.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/coordinator_server.h"
+#include "coordinator/journal.h"
+#include "coordinator/planner.h"
+#include "coordinator/rpc_config.h"
+#include "coordinator/scheduler.h"
+
+extern char** environ;
+
+namespace heapstorm {
+namespace {
+
+int FlagInt(int argc, char** argv, const char* name, int fallback) {
+  std::string prefix = absl::StrCat("--", name, "=");
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    int v = 0;
+    if (a.rfind(prefix, 0) == 0 && absl::SimpleAtoi(a.substr(prefix.size()), &v)) return v;
+  }
+  return fallback;
+}
+
+std::string FlagString(int argc, char** argv, const char* name) {
+  std::string prefix = absl::StrCat("--", name, "=");
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
+  }
+  return "";
+}
+
+// The coordinator process: serves `assignments` tiny runs, prints its port, exits when done.
+int CoordinatorMain(int assignments, const std::string& dir) {
+  SetLogLevel(LogLevel::kError);
+  std::vector<v1::Assignment> plan;
+  for (int i = 0; i < assignments; ++i) {
+    v1::Assignment a;
+    a.set_id(absl::StrCat("tiny/-/r", i));
+    a.set_attempt(1);
+    a.mutable_scenario()->set_name("tiny");
+    a.set_repeat(static_cast<uint32_t>(i));
+    plan.push_back(std::move(a));
+  }
+  auto journal = Journal::Open(dir);
+  if (!journal.ok()) return 3;
+  SchedulerOptions options;
+  options.lease = absl::Seconds(60);
+  Scheduler scheduler(std::move(plan), options, RealClock::Get(), journal->get());
+  CoordinatorServerOptions server_options;
+  auto server = CoordinatorServer::Start(&scheduler, server_options);
+  if (!server.ok()) return 3;
+  std::printf("%d\n", (*server)->port());
+  std::fflush(stdout);
+  (*server)->WaitUntilDone();
+  (*server)->Stop("done");
+  return 0;
+}
+
+struct Stats {
+  absl::Mutex mu;
+  std::vector<double> latencies_ms;
+  std::atomic<int64_t> results{0};
+};
+
+void SimulatedWorker(int index, const std::string& address, int run_ms, Stats* stats) {
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), ChannelArgs());
+  auto stub = v1::Coordinator::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->Session(&context);
+  v1::WorkerMessage hello;
+  hello.mutable_hello()->set_worker_id(absl::StrCat("sim-", index));
+  hello.mutable_hello()->set_slots(1);
+  if (!stream->Write(hello)) return;
+  v1::CoordinatorMessage message;
+  absl::Time sent;
+  bool waiting = false;
+  std::vector<double> mine;
+  while (stream->Read(&message)) {
+    if (message.has_assignment()) {
+      if (waiting) mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
+      // The run itself (a real one starts node, ~130 ms at the least).
+      if (run_ms > 0) absl::SleepFor(absl::Milliseconds(run_ms));
+      v1::WorkerMessage result;
+      result.mutable_result()->set_assignment_id(message.assignment().id());
+      v1::RunResult* r = result.mutable_result()->mutable_result();
+      r->set_assignment_id(message.assignment().id());
+      r->set_scenario("tiny");
+      r->set_outcome(v1::OUTCOME_COMPLETED);
+      sent = absl::Now();
+      waiting = true;
+      if (!stream->Write(result)) break;
+      ++stats->results;
+    } else if (message.has_shutdown()) {
+      break;
+    }
+  }
+  stream->WritesDone();
+  (void)stream->Finish();
+  absl::MutexLock lock(&stats->mu);
+  stats->latencies_ms.insert(stats->latencies_ms.end(), mine.begin(), mine.end());
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1)))];
+}
+
+int Main(int argc, char** argv) {
+  int workers = FlagInt(argc, argv, "workers", 1000);
+  int assignments = FlagInt(argc, argv, "assignments", 20000);
+  int run_ms = FlagInt(argc, argv, "run-ms", 0);
+  std::string role = FlagString(argc, argv, "role");
+  std::string dir = FlagString(argc, argv, "dir");
+  if (role == "coordinator") return CoordinatorMain(assignments, dir);
+  if (dir.empty()) {
+    char pattern[] = "/tmp/heapstorm-scale-XXXXXX";
+    dir = mkdtemp(pattern);
+  }
+
+  // The coordinator in its own process, so its RSS and CPU are its own.
+  int out[2];
+  if (pipe(out) != 0) return 3;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  std::string a1 = "--role=coordinator", a2 = absl::StrCat("--assignments=", assignments), a3 = "--dir=" + dir;
+  std::vector<char*> args = {argv[0], a1.data(), a2.data(), a3.data(), nullptr};
+  pid_t coordinator = 0;
+  if (posix_spawn(&coordinator, "/proc/self/exe", &actions, nullptr, args.data(), environ) != 0) return 3;
+  close(out[1]);
+  char buffer[32] = {0};
+  ssize_t n = read(out[0], buffer, sizeof(buffer) - 1);
+  if (n <= 0) return 3;
+  std::string address = absl::StrCat("127.0.0.1:", std::atoi(buffer));
+
+  Stats stats;
+  absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (int i = 0; i < workers; ++i) threads.emplace_back(SimulatedWorker, i, address, run_ms, &stats);
+  for (std::thread& t : threads) t.join();
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  // The coordinator's own peak RSS and CPU, from wait4.
+  int status = 0;
+  struct rusage usage {};
+  wait4(coordinator, &status, 0, &usage);
+  double rss_mib = usage.ru_maxrss / 1024.0;
+  double cpu_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+                 usage.ru_stime.tv_usec / 1e6;
+  std::printf(
+      "{\"workers\": %d, \"run_ms\": %d, \"assignments\": %lld, \"seconds\": %.2f, \"assignments_per_s\": %.0f, "
+      "\"dispatch_p50_ms\": %.2f, \"dispatch_p99_ms\": %.2f, \"coordinator_peak_rss_mib\": %.1f, "
+      "\"coordinator_cpu_s\": %.2f}\n",
+      workers, run_ms, static_cast<long long>(stats.results.load()), seconds, stats.results.load() / seconds,
+      Percentile(stats.latencies_ms, 0.5), Percentile(stats.latencies_ms, 0.99), rss_mib, cpu_s);
+  return 0;
+}
+
+}  // namespace
+}  // namespace heapstorm
+
+int main(int argc, char** argv) { return heapstorm::Main(argc, argv); }
