@@ -235,6 +235,7 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
     wake_ = true;
   }
   if (dispatcher_.joinable()) dispatcher_.join();
+  (void)scheduler_->Flush();  // whatever the last batch journaled
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
     server_.reset();
@@ -344,6 +345,21 @@ void CoordinatorServer::DispatchLoop() {
       }
       Handle(session, *message);
     }
+    if (absl::Now() >= next_expiry) {
+      for (const std::string& worker : scheduler_->ExpireSilentWorkers()) {
+        HS_LOG(WARNING) << "worker '" << worker << "' went silent: its work goes to others";
+        if (options_.on_worker_event) options_.on_worker_event(worker, "lost: silent past its lease");
+        auto it = sessions_.find(worker);
+        if (it != sessions_.end()) {
+          it->second->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                          "lease expired: the worker was silent too long"));
+          sessions_.erase(it);
+        }
+      }
+      next_expiry = absl::Now() + options_.expiry_check;
+    }
+    // New work first: it does not wait for the disk, only acknowledgements do.
+    PumpAll();
     // Group commit: the batch's results reach the disk with one sync, then are acked.
     if (!pending_acks_.empty()) {
       absl::Status synced = scheduler_->Flush();
@@ -358,20 +374,6 @@ void CoordinatorServer::DispatchLoop() {
       }
       pending_acks_.clear();
     }
-    if (absl::Now() >= next_expiry) {
-      for (const std::string& worker : scheduler_->ExpireSilentWorkers()) {
-        HS_LOG(WARNING) << "worker '" << worker << "' went silent: its work goes to others";
-        if (options_.on_worker_event) options_.on_worker_event(worker, "lost: silent past its lease");
-        auto it = sessions_.find(worker);
-        if (it != sessions_.end()) {
-          it->second->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                          "lease expired: the worker was silent too long"));
-          sessions_.erase(it);
-        }
-      }
-      next_expiry = absl::Now() + options_.expiry_check;
-    }
-    PumpAll();
     if (!done_ && scheduler_->Done()) {
       done_ = true;
       ShutdownSessionsLocked("the run is complete");

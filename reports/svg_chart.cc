@@ -58,7 +58,7 @@ std::string Number(double v) {
   return absl::StrFormat("%.4g", v);
 }
 
-std::string Coord(double v) { return absl::StrFormat("%.1f", v); }
+std::string Coord(double v) { return absl::StrFormat("%.0f", v); }
 
 }  // namespace
 

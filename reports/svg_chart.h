@@ -10,7 +10,7 @@
 
 namespace heapstorm {
 
-inline constexpr size_t kMaxChartPoints = 120;
+inline constexpr size_t kMaxChartPoints = 80;
 
 struct ChartSeries {
   std::string name;
