@@ -243,11 +243,18 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
 }
 
 void CoordinatorServer::PumpAll() {
-  for (auto& [id, session] : sessions_) {
-    for (v1::Assignment& a : scheduler_->Take(id)) {
-      v1::CoordinatorMessage message;
-      *message.mutable_assignment() = std::move(a);
-      session->Send(std::move(message));
+  // Round robin, one assignment per worker per pass: when there is less work than free
+  // slots, it spreads over the workers instead of filling the first ones.
+  bool handed = true;
+  while (handed) {
+    handed = false;
+    for (auto& [id, session] : sessions_) {
+      for (v1::Assignment& a : scheduler_->Take(id, 1)) {
+        v1::CoordinatorMessage message;
+        *message.mutable_assignment() = std::move(a);
+        session->Send(std::move(message));
+        handed = true;
+      }
     }
   }
 }

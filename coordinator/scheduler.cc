@@ -77,13 +77,14 @@ void Scheduler::Touch(const std::string& worker_id) {
   if (it != workers_.end() && it->second.live) it->second.last_seen = clock_->Now();
 }
 
-std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id) {
+std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id, int max) {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Assignment> out;
   auto it = workers_.find(worker_id);
   if (it == workers_.end() || !it->second.live || it->second.draining || cancelled_) return out;
   Worker& w = it->second;
-  while (static_cast<int>(w.leases.size()) < w.slots && !queue_.empty()) {
+  while (static_cast<int>(w.leases.size()) < w.slots && !queue_.empty() &&
+         static_cast<int>(out.size()) < max) {
     std::string id = queue_.front();
     queue_.pop_front();
     Entry& e = entries_[id];

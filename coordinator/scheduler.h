@@ -61,8 +61,9 @@ class Scheduler {
   // Any message from the worker: its leases are extended.
   void Touch(const std::string& worker_id);
 
-  // Assignments to send to this worker now, filling its free slots; marked leased.
-  std::vector<v1::Assignment> Take(const std::string& worker_id);
+  // Assignments to send to this worker now, at most `max` and no more than its free
+  // slots; marked leased.
+  std::vector<v1::Assignment> Take(const std::string& worker_id, int max = 1 << 30);
 
   enum class RecordOutcome { kRecorded, kDuplicate, kNotLeaseHolder, kUnknown, kJournalFailed };
   // Records a result from `worker_id`, appending it to the journal; kJournalFailed means

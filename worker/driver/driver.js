@@ -100,6 +100,39 @@ function descriptorCount() {
   }
 }
 
+// Open descriptors by kind, from where each one points.
+function descriptorKinds() {
+  const kinds = {};
+  try {
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      let target = '';
+      try {
+        target = fs.readlinkSync('/proc/self/fd/' + fd);
+      } catch (e) {
+        continue;  // the directory scan's own descriptor, gone already
+      }
+      const kind = target.startsWith('socket:') ? 'socket'
+        : target.startsWith('pipe:') ? 'pipe'
+          : target.startsWith('anon_inode:') ? 'anon_inode'
+            : target.startsWith('/dev/') ? 'device' : 'file';
+      kinds[kind] = (kinds[kind] || 0) + 1;
+    }
+  } catch (e) {
+    // EMFILE: no descriptor left to look with.
+  }
+  return kinds;
+}
+
+function resourceKinds() {
+  const kinds = {};
+  try {
+    for (const r of process.getActiveResourcesInfo()) kinds[r] = (kinds[r] || 0) + 1;
+  } catch (e) {
+    // older node
+  }
+  return kinds;
+}
+
 function checkpoint(units, afterGc) {
   const h = v8.getHeapStatistics();
   let rss = 0;
@@ -137,6 +170,8 @@ function checkpoint(units, afterGc) {
       active_handles: activeHandles(),
       after_gc: Boolean(afterGc),
       descriptors: afterGc ? descriptorCount() : 0,
+      descriptor_kinds: afterGc ? descriptorKinds() : {},
+      resource_kinds: afterGc ? resourceKinds() : {},
     },
   });
 }

@@ -38,6 +38,12 @@ LeakDetector::LeakDetector(const v1::LeakCheck& check) : check_(check) {
 void LeakDetector::Add(const v1::Checkpoint& c) {
   if (!c.after_gc()) return;
   if (seen_++ < check_.warmup_checkpoints()) return;
+  if (x_.empty()) {
+    first_fds_.insert(c.descriptor_kinds().begin(), c.descriptor_kinds().end());
+    first_resources_.insert(c.resource_kinds().begin(), c.resource_kinds().end());
+  }
+  last_fds_ = std::map<std::string, uint32_t>(c.descriptor_kinds().begin(), c.descriptor_kinds().end());
+  last_resources_ = std::map<std::string, uint32_t>(c.resource_kinds().begin(), c.resource_kinds().end());
   x_.push_back(static_cast<double>(c.units()));
   series_[0].y.push_back(static_cast<double>(c.heap_used_bytes()));
   series_[1].y.push_back(static_cast<double>(c.external_bytes()));
@@ -142,6 +148,25 @@ v1::LeakResult LeakDetector::Evaluate() const {
     }
     if (e.verdict() != v1::LEAK_VERDICT_NO_LEAK) all_clear = false;
     *result.add_series() = std::move(e);
+  }
+  // A descriptor or handle leak: the kinds that grew.
+  auto growth = [&result](const std::map<std::string, uint32_t>& first,
+                          const std::map<std::string, uint32_t>& last, const char* type) {
+    for (const auto& [kind, count] : last) {
+      auto it = first.find(kind);
+      uint32_t before = it == first.end() ? 0 : it->second;
+      if (count <= before) continue;
+      v1::LeakCulprit* c = result.add_culprits();
+      c->set_constructor(kind);
+      c->set_node_type(type);
+      c->set_count(count - before);
+      c->set_count_growth(count - before);
+    }
+  };
+  for (const v1::LeakSeries& s : result.series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    if (s.name() == "descriptors") growth(first_fds_, last_fds_, "descriptor");
+    if (s.name() == "handles") growth(first_resources_, last_resources_, "handle");
   }
   result.set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
                      : all_clear ? v1::LEAK_VERDICT_NO_LEAK

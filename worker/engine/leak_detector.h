@@ -14,6 +14,7 @@
 #ifndef HEAPSTORM_WORKER_ENGINE_LEAK_DETECTOR_H_
 #define HEAPSTORM_WORKER_ENGINE_LEAK_DETECTOR_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ class LeakDetector {
   v1::LeakSeries EvaluateSeries(const Series& s) const;
 
   v1::LeakCheck check_;
+  // Descriptors and handles by kind at the first counted checkpoint and the latest.
+  std::map<std::string, uint32_t> first_fds_, last_fds_, first_resources_, last_resources_;
   size_t seen_ = 0;
   std::vector<double> x_;
   std::vector<Series> series_;
