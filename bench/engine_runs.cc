@@ -9,10 +9,8 @@
 #include "absl/time/clock.h"
 #include "scenarios/suite_loader.h"
 #include "worker/engine/engine.h"
-#include "worker/engine/process_launcher.h"
 
 int main(int argc, char** argv) {
-  heapstorm::MaybeRunLauncherStep(argc, argv);
   if (argc != 3) {
     std::fprintf(stderr, "usage: engine_runs SUITE.yaml N\n");
     return 2;

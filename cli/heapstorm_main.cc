@@ -8,7 +8,6 @@
 #include "cli/exit_codes.h"
 #include "cli/run_command.h"
 #include "cli/validate_command.h"
-#include "worker/engine/process_launcher.h"
 
 namespace heapstorm {
 namespace {
@@ -55,8 +54,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace heapstorm
 
-int main(int argc, char** argv) {
-  // The launcher step (`heapstorm __launch ...`) runs before anything else starts a thread.
-  heapstorm::MaybeRunLauncherStep(argc, argv);
-  return heapstorm::Main(argc, argv);
-}
+int main(int argc, char** argv) { return heapstorm::Main(argc, argv); }

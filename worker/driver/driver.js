@@ -18,9 +18,9 @@
 const fs = require('fs');
 const path = require('path');
 const v8 = require('v8');
-const net = require('net');
 const { PerformanceObserver, constants: perfConstants } = require('perf_hooks');
-const { pathToFileURL } = require('url');
+// net and url are loaded only by the kinds that use them: every module loaded is memory
+// the measured process would not otherwise hold.
 
 const TELEMETRY_FD = 3;
 const startNs = process.hrtime.bigint();
@@ -435,6 +435,7 @@ async function runDeepRecursion(s, every) {
 }
 
 async function loadModule(file) {
+  const { pathToFileURL } = require('url');
   if (file.endsWith('.mjs')) return import(pathToFileURL(file).href);
   try {
     return require(file);
@@ -496,6 +497,7 @@ function emfileNow() {
 }
 
 function runOpenConnections(s, every) {
+  const net = require('net');
   const p = s.open_connections;
   const target = num(p.connections, 0);
   const stateBytes = num(p.state_bytes, 0);

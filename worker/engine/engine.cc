@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -252,7 +253,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
     const char* tmp = std::getenv("TMPDIR");
     options.scratch_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
-  auto launcher = std::make_unique<PosixProcessLauncher>(options.launcher_self);
+  absl::StatusOr<std::string> launcher_path =
+      options.launcher_path.empty() ? LauncherExecutable() : absl::StatusOr<std::string>(options.launcher_path);
+  if (!launcher_path.ok()) return absl::FailedPreconditionError(launcher_path.status().message());
+  // Room for the clients of open_connections and for the launcher's descriptor shuffling.
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &files);
+  }
+  auto launcher = std::make_unique<PosixProcessLauncher>(*launcher_path);
   std::string version = NodeVersionOf(launcher.get(), node);
   int major = 0;
   if (version.size() < 2 || version[0] != 'v' ||

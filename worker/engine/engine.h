@@ -31,8 +31,8 @@ struct EngineOptions {
   bool use_cgroups = true;
   // Replaces /sys/fs/cgroup (tests).
   std::string cgroup_root;
-  // The executable that understands `__launch` (see process_launcher.h).
-  std::string launcher_self = "/proc/self/exe";
+  // The launcher step's executable; "" uses the one embedded in the binary.
+  std::string launcher_path;
   // Keep each run's scratch folder (driver, config, node's files) for inspection.
   bool keep_run_dirs = false;
   // Bounds on what one result carries; series beyond are thinned evenly.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -14,120 +15,44 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "worker/engine/launcher_blob.h"
 
 extern char** environ;
 
 namespace heapstorm {
-namespace {
 
-constexpr char kLaunchCommand[] = "__launch";
+// --- the embedded launcher ------------------------------------------------------------------
 
-// --- the launcher step: single-threaded, between posix_spawn and exec -------------------
-
-// Writes "step: what: strerror" to the error descriptor and exits 127.
-[[noreturn]] void Fail(int error_fd, const char* what, int err) {
-  char buffer[512];
-  int n = std::snprintf(buffer, sizeof(buffer), "%s: %s", what, std::strerror(err));
-  if (n > 0 && error_fd >= 0) {
-    ssize_t ignored = write(error_fd, buffer, static_cast<size_t>(n));
-    (void)ignored;
-  }
-  _exit(127);
-}
-
-// Sets the soft limit, and the hard one too when `hard` (node raises its soft descriptor
-// limit to the hard one at start-up, so RLIMIT_NOFILE must be capped at both).
-bool SetLimit(int resource, uint64_t value, bool hard = false) {
-  struct rlimit limit;
-  if (getrlimit(resource, &limit) != 0) return false;
-  limit.rlim_cur = value;
-  if (hard || (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < value)) limit.rlim_max = value;
-  return setrlimit(resource, &limit) == 0;
-}
-
-bool ParseFlag(const char* arg, const char* name, uint64_t* out) {
-  size_t n = std::strlen(name);
-  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
-  return absl::SimpleAtoi(arg + n + 1, out);
-}
-
-bool ParseString(const char* arg, const char* name, const char** out) {
-  size_t n = std::strlen(name);
-  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
-  *out = arg + n + 1;
-  return true;
-}
-
-}  // namespace
-
-int RunLauncherStep(int argc, char** argv) {
-  uint64_t parent = 0, stack = 0, nofile = 0, data = 0, nfds = 3, error_fd_value = 0;
-  const char* cgroup = "";
-  const char* cwd = "";
-  int i = 2;
-  for (; i < argc; ++i) {
-    const char* a = argv[i];
-    if (std::strcmp(a, "--") == 0) {
-      ++i;
-      break;
+absl::StatusOr<std::string> LauncherExecutable() {
+  static absl::StatusOr<std::string>* path = [] {
+    int fd = static_cast<int>(syscall(SYS_memfd_create, "heapstorm-launcher", MFD_CLOEXEC));
+    if (fd < 0) {
+      return new absl::StatusOr<std::string>(
+          absl::InternalError(absl::StrCat("memfd_create: ", std::strerror(errno))));
     }
-    if (ParseFlag(a, "--parent", &parent) || ParseFlag(a, "--stack", &stack) ||
-        ParseFlag(a, "--nofile", &nofile) || ParseFlag(a, "--data", &data) ||
-        ParseFlag(a, "--nfds", &nfds) || ParseFlag(a, "--error-fd", &error_fd_value) ||
-        ParseString(a, "--cgroup", &cgroup) || ParseString(a, "--cwd", &cwd)) {
-      continue;
+    size_t written = 0;
+    while (written < kLauncherBlobSize) {
+      ssize_t n = write(fd, kLauncherBlob + written, kLauncherBlobSize - written);
+      if (n <= 0 && errno != EINTR) {
+        close(fd);
+        return new absl::StatusOr<std::string>(
+            absl::InternalError(absl::StrCat("writing the launcher: ", std::strerror(errno))));
+      }
+      if (n > 0) written += static_cast<size_t>(n);
     }
-    std::fprintf(stderr, "heapstorm __launch: unknown option %s\n", a);
-    return 127;
-  }
-  int error_fd = static_cast<int>(error_fd_value);
-  if (i >= argc) Fail(error_fd, "no program to run", EINVAL);
-
-  // Die with the worker's spawner thread; if it is already gone, do not start at all.
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(error_fd, "prctl(PR_SET_PDEATHSIG)", errno);
-  if (parent != 0 && static_cast<uint64_t>(getppid()) != parent) {
-    Fail(error_fd, "the worker exited before the run started", ESRCH);
-  }
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(error_fd, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
-  if (setpgid(0, 0) != 0) Fail(error_fd, "setpgid", errno);
-  if (!SetLimit(RLIMIT_CORE, 0)) Fail(error_fd, "setrlimit(RLIMIT_CORE)", errno);
-  if (stack != 0 && !SetLimit(RLIMIT_STACK, stack)) Fail(error_fd, "setrlimit(RLIMIT_STACK)", errno);
-  if (nofile != 0 && !SetLimit(RLIMIT_NOFILE, nofile, /*hard=*/true)) {
-    Fail(error_fd, "setrlimit(RLIMIT_NOFILE)", errno);
-  }
-  if (data != 0 && !SetLimit(RLIMIT_DATA, data)) Fail(error_fd, "setrlimit(RLIMIT_DATA)", errno);
-  if (*cgroup != '\0') {
-    int fd = open(cgroup, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) Fail(error_fd, "open cgroup.procs", errno);
-    char pid[32];
-    int n = std::snprintf(pid, sizeof(pid), "%d\n", static_cast<int>(getpid()));
-    if (write(fd, pid, static_cast<size_t>(n)) != n) Fail(error_fd, "join the cgroup", errno);
-    close(fd);
-  }
-  if (*cwd != '\0' && chdir(cwd) != 0) Fail(error_fd, "chdir", errno);
-  // Everything above nfds and the error pipe goes; the error pipe closes at exec.
-  if (fcntl(error_fd, F_SETFD, FD_CLOEXEC) != 0) Fail(error_fd, "fcntl(error fd)", errno);
-  unsigned int first_closed = static_cast<unsigned int>(
-      std::max<uint64_t>(nfds, static_cast<uint64_t>(error_fd) + 1));
-  if (syscall(SYS_close_range, first_closed, ~0U, 0) != 0) {
-    for (int fd = static_cast<int>(first_closed); fd < 65536; ++fd) close(fd);
-  }
-  for (int fd = static_cast<int>(nfds); fd < error_fd; ++fd) close(fd);
-  // Default signal dispositions and an empty mask for the program.
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execve(argv[i], argv + i, environ);
-  Fail(error_fd, argv[i], errno);
-}
-
-void MaybeRunLauncherStep(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], kLaunchCommand) == 0) {
-    std::exit(RunLauncherStep(argc, argv));
-  }
+    // Out of the way of the descriptors a spawn rearranges (0..n and 1000+).
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+    if (high >= 0 && high < 1000) {
+      close(fd);
+      fd = high;
+    } else if (high >= 0) {
+      close(high);
+    }
+    return new absl::StatusOr<std::string>(absl::StrCat("/proc/self/fd/", fd));
+  }();
+  return *path;
 }
 
 // --- pipes -------------------------------------------------------------------------------
@@ -157,7 +82,7 @@ struct PosixProcessLauncher::Request {
   absl::Notification done;
 };
 
-PosixProcessLauncher::PosixProcessLauncher(std::string self) : self_(std::move(self)) {
+PosixProcessLauncher::PosixProcessLauncher(std::string launcher) : launcher_(std::move(launcher)) {
   // Grandchildren of a run (node's own children) come back to us when node dies, so they
   // can be reaped and never outlive the run.
   (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -212,7 +137,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
   const int nfds = static_cast<int>(std::max<size_t>(3, spec.fds.size()));
   const int error_fd = nfds;
 
-  std::vector<std::string> args = {self_, kLaunchCommand,
+  std::vector<std::string> args = {"heapstorm-launcher",
                                    absl::StrCat("--parent=", getpid()),
                                    absl::StrCat("--nfds=", nfds),
                                    absl::StrCat("--error-fd=", error_fd)};
@@ -262,7 +187,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, self_.c_str(), &actions, &attr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, launcher_.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   for (size_t i = spec.fds.size(); i < sources.size(); ++i) close(sources[i]);
@@ -270,7 +195,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
   if (rc != 0) {
     CloseFd(&error_pipe->read_fd);
     request->result = absl::InternalError(
-        absl::StrCat("posix_spawn ", self_, ": ", std::strerror(rc)));
+        absl::StrCat("posix_spawn ", launcher_, ": ", std::strerror(rc)));
     return;
   }
   // The error pipe closes at exec (EOF, nothing read) or carries the step's reason.

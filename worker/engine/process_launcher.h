@@ -3,11 +3,11 @@
 //
 // A worker is multithreaded (gRPC), so it never forks freely. `PosixProcessLauncher` owns
 // one long-lived spawner thread that posix_spawn()s a small single-threaded launcher step
-// (`<self> __launch ...`, see RunLauncherStep). That step applies the rlimits, the
-// parent-death signal (it follows the spawning *thread*, hence the long-lived one),
-// no_new_privs, a process group of its own and the cgroup, closes every descriptor it
-// was not given, and then execs the target directly: no shell, so node's own exit status
-// (e.g. SIGABRT on heap OOM) is what wait4() sees.
+// (launcher_main.cc: a static binary embedded in heapstorm, exec'd from memory). That step
+// applies the rlimits, the parent-death signal (it follows the spawning *thread*, hence the
+// long-lived one), no_new_privs, a process group of its own and the cgroup, closes every
+// descriptor it was not given, and then execs the target directly: no shell, so node's own
+// exit status (e.g. SIGABRT on heap OOM) is what wait4() sees.
 #ifndef HEAPSTORM_WORKER_ENGINE_PROCESS_LAUNCHER_H_
 #define HEAPSTORM_WORKER_ENGINE_PROCESS_LAUNCHER_H_
 
@@ -73,8 +73,8 @@ class ProcessLauncher {
 // reap and kill.
 class PosixProcessLauncher : public ProcessLauncher {
  public:
-  // `self` is the executable that understands `__launch` (default /proc/self/exe).
-  explicit PosixProcessLauncher(std::string self = "/proc/self/exe");
+  // `launcher` is the launcher step's executable (see LauncherExecutable()).
+  explicit PosixProcessLauncher(std::string launcher);
   ~PosixProcessLauncher() override;
 
   absl::StatusOr<pid_t> Launch(const LaunchSpec& spec) override;
@@ -86,20 +86,17 @@ class PosixProcessLauncher : public ProcessLauncher {
   void SpawnerLoop();
   void Spawn(Request* request);
 
-  std::string self_;
+  std::string launcher_;
   absl::Mutex mu_;
   std::vector<Request*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread spawner_;
 };
 
-// The launcher step, run as `<binary> __launch [options] -- PROGRAM ARGS...` in a fresh
-// single-threaded process. Never returns on success (it execs). Binaries that can be a
-// launcher call MaybeRunLauncherStep() first thing in main().
-int RunLauncherStep(int argc, char** argv);
-
-// If argv[1] is "__launch", runs the launcher step and exits; otherwise returns.
-void MaybeRunLauncherStep(int argc, char** argv);
+// The path of the embedded launcher step, made executable once per process: a memfd
+// (no filesystem, so a noexec /tmp does not matter) named as /proc/self/fd/N, N above the
+// descriptors a spawn rearranges. Internal when it cannot be made. Thread-safe.
+absl::StatusOr<std::string> LauncherExecutable();
 
 // A pipe with both ends close-on-exec, enlarged to `capacity` bytes where the kernel
 // allows (F_SETPIPE_SZ; node loses pipe output past 64 KiB on abort otherwise).

@@ -1,0 +1,134 @@
+// The launcher step: a tiny single-threaded program between the worker's posix_spawn and
+// node. It applies the rlimits, the parent-death signal (checking that the worker is still
+// there), no_new_privs, a process group of its own and the cgroup, keeps only the
+// descriptors it was given, and execs the program directly (no shell).
+//
+//   heapstorm-launcher --parent=PID --nfds=N --error-fd=FD [--stack=B] [--nofile=N]
+//       [--data=B] [--cgroup=PROCS_FILE] [--cwd=DIR] -- PROGRAM ARGS...
+//
+// If anything fails before the exec, it writes "what: strerror" to the error descriptor
+// (close-on-exec, so the worker reads EOF on success) and exits 127.
+//
+// It links statically against libc and nothing else: it is embedded in heapstorm
+// (launcher_blob) and exec'd from memory for every run, so it must start in well under a
+// millisecond. (heapstorm itself, with gRPC's 70-odd shared libraries, takes ~15 ms.)
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace {
+
+// Writes "step: what: strerror" to the error descriptor and exits 127.
+[[noreturn]] void Fail(int error_fd, const char* what, int err) {
+  char buffer[512];
+  int n = std::snprintf(buffer, sizeof(buffer), "%s: %s", what, std::strerror(err));
+  if (n > 0 && error_fd >= 0) {
+    ssize_t ignored = write(error_fd, buffer, static_cast<size_t>(n));
+    (void)ignored;
+  }
+  _exit(127);
+}
+
+// Sets the soft limit, and the hard one too when `hard` (node raises its soft descriptor
+// limit to the hard one at start-up, so RLIMIT_NOFILE must be capped at both).
+bool SetLimit(int resource, uint64_t value, bool hard = false) {
+  struct rlimit limit;
+  if (getrlimit(resource, &limit) != 0) return false;
+  limit.rlim_cur = value;
+  if (hard || (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < value)) limit.rlim_max = value;
+  return setrlimit(resource, &limit) == 0;
+}
+
+bool ParseFlag(const char* arg, const char* name, uint64_t* out) {
+  size_t n = std::strlen(name);
+  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(arg + n + 1, &end, 10);
+  if (errno != 0 || end == arg + n + 1 || *end != '\0') return false;
+  *out = v;
+  return true;
+}
+
+bool ParseString(const char* arg, const char* name, const char** out) {
+  size_t n = std::strlen(name);
+  if (std::strncmp(arg, name, n) != 0 || arg[n] != '=') return false;
+  *out = arg + n + 1;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t parent = 0, stack = 0, nofile = 0, data = 0, nfds = 3, error_fd_value = 0;
+  const char* cgroup = "";
+  const char* cwd = "";
+  int i = 1;
+  for (; i < argc; ++i) {
+    const char* a = argv[i];
+    if (std::strcmp(a, "--") == 0) {
+      ++i;
+      break;
+    }
+    if (ParseFlag(a, "--parent", &parent) || ParseFlag(a, "--stack", &stack) ||
+        ParseFlag(a, "--nofile", &nofile) || ParseFlag(a, "--data", &data) ||
+        ParseFlag(a, "--nfds", &nfds) || ParseFlag(a, "--error-fd", &error_fd_value) ||
+        ParseString(a, "--cgroup", &cgroup) || ParseString(a, "--cwd", &cwd)) {
+      continue;
+    }
+    std::fprintf(stderr, "heapstorm-launcher: unknown option %s\n", a);
+    return 127;
+  }
+  int error_fd = static_cast<int>(error_fd_value);
+  if (i >= argc) Fail(error_fd, "no program to run", EINVAL);
+
+  // Die with the worker's spawner thread; if it is already gone, do not start at all.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(error_fd, "prctl(PR_SET_PDEATHSIG)", errno);
+  if (parent != 0 && static_cast<uint64_t>(getppid()) != parent) {
+    Fail(error_fd, "the worker exited before the run started", ESRCH);
+  }
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(error_fd, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
+  if (setpgid(0, 0) != 0) Fail(error_fd, "setpgid", errno);
+  if (!SetLimit(RLIMIT_CORE, 0)) Fail(error_fd, "setrlimit(RLIMIT_CORE)", errno);
+  if (stack != 0 && !SetLimit(RLIMIT_STACK, stack)) Fail(error_fd, "setrlimit(RLIMIT_STACK)", errno);
+  if (nofile != 0 && !SetLimit(RLIMIT_NOFILE, nofile, /*hard=*/true)) {
+    Fail(error_fd, "setrlimit(RLIMIT_NOFILE)", errno);
+  }
+  if (data != 0 && !SetLimit(RLIMIT_DATA, data)) Fail(error_fd, "setrlimit(RLIMIT_DATA)", errno);
+  if (*cgroup != '\0') {
+    int fd = open(cgroup, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) Fail(error_fd, "open cgroup.procs", errno);
+    char pid[32];
+    int n = std::snprintf(pid, sizeof(pid), "%d\n", static_cast<int>(getpid()));
+    if (write(fd, pid, static_cast<size_t>(n)) != n) Fail(error_fd, "join the cgroup", errno);
+    close(fd);
+  }
+  if (*cwd != '\0' && chdir(cwd) != 0) Fail(error_fd, "chdir", errno);
+  // Everything above nfds and the error pipe goes; the error pipe closes at exec.
+  if (fcntl(error_fd, F_SETFD, FD_CLOEXEC) != 0) Fail(error_fd, "fcntl(error fd)", errno);
+  unsigned int first_closed = static_cast<unsigned int>(
+      std::max<uint64_t>(nfds, static_cast<uint64_t>(error_fd) + 1));
+  if (syscall(SYS_close_range, first_closed, ~0U, 0) != 0) {
+    for (int fd = static_cast<int>(first_closed); fd < 65536; ++fd) close(fd);
+  }
+  for (int fd = static_cast<int>(nfds); fd < error_fd; ++fd) close(fd);
+  // Default signal dispositions and an empty mask for the program.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(argv[i], argv + i, environ);
+  Fail(error_fd, argv[i], errno);
+}
+
