@@ -138,6 +138,19 @@ pid_t DriverNodeOf(pid_t heapstorm) {
   return 0;
 }
 
+// Starts `heapstorm run --out OUT SUITE` in the background and waits (bounded) for the node
+// running its driver. Returns {heapstorm pid, node pid}; node is 0 if it never started.
+std::pair<pid_t, pid_t> StartRunAndFindNode(const std::string& suite, const std::string& out_dir) {
+  std::string bin = Heapstorm();
+  pid_t heapstorm = testing_support::SpawnProcess({bin, "run", "--out", out_dir, suite}, "/dev/null", "/dev/null");
+  pid_t node = 0;
+  for (int i = 0; i < 1000 && heapstorm != 0 && node == 0; ++i) {
+    node = DriverNodeOf(heapstorm);
+    if (node == 0) poll(nullptr, 0, 10);
+  }
+  return {heapstorm, node};
+}
+
 TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
   std::string path = WriteSuite("spin.yaml", R"(scenarios:
   - name: spin
@@ -145,24 +158,7 @@ TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
     params: {module: )" + Runfile("tests/fixtures/spins.js") + R"(, iterations: 1}
     limits: {timeout: 60s}
 )");
-  std::string out = TmpDir() + "/o-kill";
-  std::string bin = Heapstorm();
-  std::vector<char*> argv = {bin.data(), const_cast<char*>("run"), const_cast<char*>("--out"),
-                             out.data(), path.data(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t heapstorm = 0;
-  ASSERT_EQ(posix_spawn(&heapstorm, bin.c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-
-  // Wait (bounded) for its node child to appear.
-  pid_t node = 0;
-  for (int i = 0; i < 1000 && node == 0; ++i) {
-    node = DriverNodeOf(heapstorm);
-    if (node == 0) poll(nullptr, 0, 10);
-  }
+  auto [heapstorm, node] = StartRunAndFindNode(path, TmpDir() + "/o-kill");
   ASSERT_NE(node, 0) << "heapstorm never started node";
   ASSERT_EQ(kill(heapstorm, SIGKILL), 0);
   int status = 0;
@@ -179,21 +175,7 @@ TEST(CliTest, SigtermWritesAPartialReport) {
     limits: {timeout: 60s}
 )");
   std::string out = TmpDir() + "/o-term";
-  std::string bin = Heapstorm();
-  std::vector<char*> argv = {bin.data(), const_cast<char*>("run"), const_cast<char*>("--out"),
-                             out.data(), path.data(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t heapstorm = 0;
-  ASSERT_EQ(posix_spawn(&heapstorm, bin.c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  pid_t node = 0;
-  for (int i = 0; i < 1000 && node == 0; ++i) {
-    node = DriverNodeOf(heapstorm);
-    if (node == 0) poll(nullptr, 0, 10);
-  }
+  auto [heapstorm, node] = StartRunAndFindNode(path, out);
   ASSERT_NE(node, 0);
   ASSERT_EQ(kill(heapstorm, SIGTERM), 0);
   ASSERT_TRUE(testing_support::WaitForExit(heapstorm, 10.0)) << "heapstorm ignored SIGTERM";

@@ -368,37 +368,22 @@ async function runLargeBuffers(s, every) {
   finish('completed', { units: count });
 }
 
-function makeRecursor(locals) {
-  // r(d): one frame per call with `locals` live local variables; the sum keeps every
-  // local alive across the recursive call, so frames really hold them.
+// r(d): one frame per call with `locals` live local variables; the sum keeps every local
+// alive across the recursive call, so frames really hold them. Sync frames sit on the
+// stack; async ones (each awaiting the next) sit on the heap.
+function makeRecursor(locals, isAsync) {
   const names = [];
   for (let k = 0; k < locals; k++) names.push('a' + k);
   const decl = names.length ? 'let ' + names.map((n, k) => n + ' = d + ' + k).join(', ') + ';' : '';
   const sum = names.length ? ' + ' + names.join(' + ') : '';
+  const recurse = isAsync ? '  await null;  return (await r(d + 1))' + sum + ';' : '  return r(d + 1)' + sum + ';';
   const body =
-    'return function r(d) {' +
+    'return ' + (isAsync ? 'async ' : '') + 'function r(d) {' +
     '  ' + decl +
     '  if (d > state.max) state.max = d;' +
     '  if (d % every === 0) cp(d);' +
     '  if (target > 0 && d >= target) return d' + sum + ';' +
-    '  return r(d + 1)' + sum + ';' +
-    '};';
-  return new Function('state', 'every', 'target', 'cp', body);
-}
-
-function makeAsyncRecursor(locals) {
-  const names = [];
-  for (let k = 0; k < locals; k++) names.push('a' + k);
-  const decl = names.length ? 'let ' + names.map((n, k) => n + ' = d + ' + k).join(', ') + ';' : '';
-  const sum = names.length ? ' + ' + names.join(' + ') : '';
-  const body =
-    'return async function r(d) {' +
-    '  ' + decl +
-    '  if (d > state.max) state.max = d;' +
-    '  if (d % every === 0) cp(d);' +
-    '  if (target > 0 && d >= target) return d' + sum + ';' +
-    '  await null;' +
-    '  return (await r(d + 1))' + sum + ';' +
+    recurse +
     '};';
   return new Function('state', 'every', 'target', 'cp', body);
 }
@@ -419,9 +404,9 @@ async function runDeepRecursion(s, every) {
   checkpoint(0, false);
   try {
     if (p.mode === 'RECURSION_MODE_ASYNC') {
-      await makeAsyncRecursor(locals)(state, every, target, cp)(1);
+      await makeRecursor(locals, true)(state, every, target, cp)(1);
     } else {
-      makeRecursor(locals)(state, every, target, cp)(1);
+      makeRecursor(locals, false)(state, every, target, cp)(1);
     }
   } catch (e) {
     unitsReached = state.max;
