@@ -60,13 +60,6 @@ std::string Mechanism(v1::LimitMechanism m) {
   }
 }
 
-const v1::Aggregate* Find(const v1::ScenarioReport& s, const std::string& metric) {
-  for (const v1::Aggregate& a : s.aggregates()) {
-    if (a.metric() == metric) return &a;
-  }
-  return nullptr;
-}
-
 std::string Chips(const std::map<std::string, int>& counts) {
   std::string out = "<div class=\"chips\">";
   for (const auto& [name, n] : counts) {
@@ -347,9 +340,10 @@ std::string Capacity(const v1::Report& report) {
       }
       absl::StrAppend(&out, "</table>");
       if (c.model().points() >= 2) {
+        double per = bytes ? c.model().slope() * 1048576.0 : c.model().slope();
         absl::StrAppend(&out, "<p class=\"sub\">model: units at break = ",
-                        absl::StrFormat("%.4g + %.4g × limit (R² %.3f)", c.model().intercept(), c.model().slope(),
-                                        c.model().r_squared()),
+                        absl::StrFormat("%.4g + %.4g per %s (R² %.3f)", c.model().intercept(), per,
+                                        bytes ? "MiB of the limit" : "unit of the limit", c.model().r_squared()),
                         "</p>");
       }
       chart.series = {measured, model};

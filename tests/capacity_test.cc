@@ -119,8 +119,12 @@ TEST(CapacityTest, SearchConvergesWithinItsStepBound) {
   // The answer completes and a value one precision step below does not.
   for (const v1::RunResult& run : report->runs()) {
     uint64_t mib = run.limits().max_old_space_mib();
-    if (mib >= s.value()) EXPECT_EQ(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
-    if (mib <= s.low()) EXPECT_NE(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
+    if (mib >= s.value()) {
+      EXPECT_EQ(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
+    }
+    if (mib <= s.low()) {
+      EXPECT_NE(run.outcome(), v1::OUTCOME_COMPLETED) << mib;
+    }
   }
 }
 
