@@ -38,6 +38,15 @@ class EngineOutcomesTest : public ::testing::Test {
 
   virtual bool UseCgroups() const { return false; }
 
+  // A script scenario running tests/fixtures/`fixture` for `iterations`, with `limits`
+  // (YAML flow mapping content, e.g. "timeout: 1s").
+  v1::RunResult RunScript(const std::string& fixture, int iterations, const std::string& limits = "") {
+    return Run("scenarios:\n  - name: " + fixture.substr(0, fixture.find('.')) +
+               "\n    kind: script\n    params: {module: tests/fixtures/" + fixture +
+               ", iterations: " + std::to_string(iterations) + "}\n" +
+               (limits.empty() ? "" : "    limits: {" + limits + "}\n"));
+  }
+
   v1::RunResult Run(const std::string& yaml) {
     RunRequest request;
     request.scenario = ScenarioFromYaml(yaml);
@@ -159,53 +168,32 @@ TEST_F(EngineOutcomesTest, ConnectionsCompleteUnderTheLimit) {
 }
 
 TEST_F(EngineOutcomesTest, Timeout) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: spin
-    kind: script
-    params: {module: tests/fixtures/spins.js, iterations: 10}
-    limits: {timeout: 1s}
-)");
+  v1::RunResult r = RunScript("spins.js", 10, "timeout: 1s");
   EXPECT_EQ(r.outcome(), v1::OUTCOME_TIMEOUT) << r.evidence().summary();
   EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_TIMEOUT);
   EXPECT_GE(r.wall_ms(), 1000.0);
 }
 
 TEST_F(EngineOutcomesTest, CrashedOnAbort) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: abort
-    kind: script
-    params: {module: tests/fixtures/aborts.js, iterations: 10}
-)");
+  v1::RunResult r = RunScript("aborts.js", 10);
   EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
   EXPECT_EQ(r.evidence().signal_name(), "SIGABRT");
 }
 
 TEST_F(EngineOutcomesTest, CrashedOnSegfault) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: segv
-    kind: script
-    params: {module: tests/fixtures/segfaults.js, iterations: 10}
-)");
+  v1::RunResult r = RunScript("segfaults.js", 10);
   EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
   EXPECT_EQ(r.evidence().signal_name(), "SIGSEGV");
 }
 
 TEST_F(EngineOutcomesTest, ExitInTheMiddleIsNotCompleted) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: early
-    kind: script
-    params: {module: tests/fixtures/exits_early.js, iterations: 10}
-)");
+  v1::RunResult r = RunScript("exits_early.js", 10);
   EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
   EXPECT_NE(r.evidence().summary().find("process.exit"), std::string::npos);
 }
 
 TEST_F(EngineOutcomesTest, ScriptErrorCarriesTheStack) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: throws
-    kind: script
-    params: {module: tests/fixtures/throws.js, iterations: 10}
-)");
+  v1::RunResult r = RunScript("throws.js", 10);
   EXPECT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
   EXPECT_NE(r.evidence().driver_error().find("fixture failure at iteration 4"), std::string::npos)
       << r.evidence().driver_error();
@@ -215,11 +203,7 @@ TEST_F(EngineOutcomesTest, ScriptErrorCarriesTheStack) {
 }
 
 TEST_F(EngineOutcomesTest, NoisyAsyncEsModuleKeepsTelemetryClean) {
-  v1::RunResult r = Run(R"(scenarios:
-  - name: noisy
-    kind: script
-    params: {module: tests/fixtures/async_noisy.mjs, iterations: 1000}
-)");
+  v1::RunResult r = RunScript("async_noisy.mjs", 1000);
   EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
   EXPECT_EQ(r.units_reached(), 1000u);
   EXPECT_GE(r.checkpoints_size(), 100);
