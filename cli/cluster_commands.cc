@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cli/args.h"
@@ -37,6 +38,17 @@ absl::StatusOr<std::string> Token(const std::string& flag, const std::string& fi
   }
   const char* env = std::getenv("HEAPSTORM_TOKEN");
   return std::string(env != nullptr ? env : "");
+}
+
+// "HOST:PORT" with a port from 0 to 65535 ("[::1]:7070" for IPv6).
+bool ValidAddress(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  int port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) return false;
+  std::string host = address.substr(0, colon);
+  if (host.front() == '[') return host.back() == ']';
+  return host.find(':') == std::string::npos;
 }
 
 int Usage(const ArgParser& parser, const std::string& name, const absl::Status& status) {
@@ -89,6 +101,10 @@ int CoordinatorCommand(int argc, char** argv) {
     return kExitOk;
   }
   if (listen.empty()) return Usage(parser, "coordinator", absl::InvalidArgumentError("--listen is required"));
+  if (!ValidAddress(listen)) {
+    return Usage(parser, "coordinator",
+                 absl::InvalidArgumentError(absl::StrCat("--listen: expected HOST:PORT, got '", listen, "'")));
+  }
   if (parser.positional().size() > 1 || (parser.positional().empty() && resume.empty())) {
     return Usage(parser, "coordinator", absl::InvalidArgumentError("name one suite file (or --resume DIR)"));
   }
@@ -157,6 +173,10 @@ int WorkerCommand(int argc, char** argv) {
     return kExitOk;
   }
   if (coordinator.empty()) return Usage(parser, "worker", absl::InvalidArgumentError("--coordinator is required"));
+  if (!ValidAddress(coordinator)) {
+    return Usage(parser, "worker", absl::InvalidArgumentError(
+                                       absl::StrCat("--coordinator: expected HOST:PORT, got '", coordinator, "'")));
+  }
   if (!parser.positional().empty()) {
     return Usage(parser, "worker", absl::InvalidArgumentError("takes no arguments, only flags"));
   }

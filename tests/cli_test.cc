@@ -47,6 +47,13 @@ TEST(CliTest, HelpAndUsage) {
   CommandResult bad_flag = RunCommand({Heapstorm(), "run", "--wrokers", "2", "x.yaml"});
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(bad_flag.err, "unknown flag '--wrokers'")) << bad_flag.err;
+  CommandResult bad_address = RunCommand({Heapstorm(), "worker", "--coordinator", "nohostport"});
+  EXPECT_EQ(bad_address.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_address.err, "--coordinator: expected HOST:PORT, got 'nohostport'"))
+      << bad_address.err;
+  CommandResult bad_listen = RunCommand({Heapstorm(), "coordinator", "--listen", "7070", "x.yaml"});
+  EXPECT_EQ(bad_listen.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(bad_listen.err, "--listen: expected HOST:PORT")) << bad_listen.err;
 }
 
 TEST(CliTest, ValidateTheExamples) {
