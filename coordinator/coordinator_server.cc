@@ -198,6 +198,12 @@ void CoordinatorServer::WaitUntilDone() {
   mu_.Await(absl::Condition(&finished));
 }
 
+bool CoordinatorServer::WaitUntilDoneFor(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_; };
+  return mu_.AwaitWithTimeout(absl::Condition(&finished), timeout);
+}
+
 void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason) {
   for (auto& [id, session] : sessions_) {
     v1::CoordinatorMessage message;

@@ -53,6 +53,8 @@ class CoordinatorServer {
 
   // Blocks until the scheduler is done (every run recorded or given up) or Stop().
   void WaitUntilDone();
+  // The same for at most `timeout`; true when done (or stopped).
+  bool WaitUntilDoneFor(absl::Duration timeout);
 
   // Cancels outstanding work (sends Cancel to workers), tells workers to shut down, and
   // stops serving within `deadline`.
