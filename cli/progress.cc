@@ -36,6 +36,7 @@ void Progress::Line(const std::string& text) {
 
 void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
   absl::MutexLock lock(&mu_);
+  if (r.outcome() == v1::OUTCOME_CRASHED || r.outcome() == v1::OUTCOME_SCRIPT_ERROR) ++failures_;
   std::string name = r.scenario();
   if (!r.variation().empty()) absl::StrAppend(&name, " [", r.variation(), "]");
   std::string attempt = r.attempt() > 1 ? absl::StrCat(" (attempt ", r.attempt(), ")") : "";
@@ -66,8 +67,8 @@ void Progress::Tick(const Scheduler::Counts& c,
   }
   std::string text = absl::StrCat("[", finished, "/", c.total, "] ", running.size(), " worker",
                                   running.size() == 1 ? "" : "s", ", ", c.leased, " running, ",
-                                  c.queued, " queued, ", c.missing, " missing, ", c.retried,
-                                  " retried, ETA ", eta);
+                                  c.queued, " queued, ", failures_, " failed, ", c.missing,
+                                  " missing, ", c.retried, " retried, ETA ", eta);
   if (live_) {
     std::string line = text;
     if (!busy.empty()) absl::StrAppend(&line, " | ", busy.front());

@@ -1,6 +1,7 @@
 // Progress of a run for people: on a terminal, one live status line (runs done/total,
-// what each worker runs, failures so far, ETA) under the finished runs; in CI or a pipe,
-// plain timestamped lines, with a status line every 10 seconds.
+// what a worker runs, failures so far — crashes, script errors, lost or refused workers —
+// and the ETA) under the finished runs; in CI or a pipe, plain timestamped lines, with a
+// status line every 10 seconds.
 #ifndef HEAPSTORM_CLI_PROGRESS_H_
 #define HEAPSTORM_CLI_PROGRESS_H_
 
