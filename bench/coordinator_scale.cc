@@ -141,7 +141,8 @@ int Main(int argc, char** argv) {
   std::string role = FlagString(argc, argv, "role");
   std::string dir = FlagString(argc, argv, "dir");
   if (role == "coordinator") return CoordinatorMain(assignments, dir);
-  if (dir.empty()) {
+  bool own_dir = dir.empty();
+  if (own_dir) {
     char pattern[] = "/tmp/heapstorm-scale-XXXXXX";
     dir = mkdtemp(pattern);
   }
@@ -176,6 +177,10 @@ int Main(int argc, char** argv) {
   double rss_mib = usage.ru_maxrss / 1024.0;
   double cpu_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
                  usage.ru_stime.tv_usec / 1e6;
+  if (own_dir) {
+    unlink((dir + "/journal.bin").c_str());
+    rmdir(dir.c_str());
+  }
   std::printf(
       "{\"workers\": %d, \"run_ms\": %d, \"assignments\": %lld, \"seconds\": %.2f, \"assignments_per_s\": %.0f, "
       "\"dispatch_p50_ms\": %.2f, \"dispatch_p99_ms\": %.2f, \"coordinator_peak_rss_mib\": %.1f, "
