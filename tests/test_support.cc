@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +27,16 @@ namespace testing_support {
 std::string TmpDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return dir != nullptr ? dir : "/tmp";
+}
+
+std::vector<std::string> ChildEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "TMPDIR=", 7) != 0) env.emplace_back(*e);
+  }
+  // Scratch (heapstorm's run folders) stays inside the test's own folder.
+  env.push_back("TMPDIR=" + TmpDir());
+  return env;
 }
 
 std::string Runfile(const std::string& workspace_path) {
@@ -118,8 +129,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   std::vector<char*> c_argv;
   for (std::string& a : args) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  std::vector<std::string> env = ChildEnvironment();
   for (const std::string& e : extra_env) env.push_back(e);
   std::vector<char*> c_env;
   for (std::string& e : env) c_env.push_back(e.data());
@@ -158,8 +168,12 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdo
   std::vector<char*> c_argv;
   for (std::string& a : args) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
+  std::vector<std::string> env = ChildEnvironment();
+  std::vector<char*> c_env;
+  for (std::string& e : env) c_env.push_back(e.data());
+  c_env.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), environ);
+  int rc = posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   return rc == 0 ? pid : 0;
 }

@@ -16,6 +16,9 @@ namespace testing_support {
 // $TEST_TMPDIR (or /tmp outside Bazel).
 std::string TmpDir();
 
+// This process's environment with TMPDIR set to TmpDir(), for the processes tests start.
+std::vector<std::string> ChildEnvironment();
+
 // A file of the workspace in the test's runfiles ("tests/fixtures/throws.js").
 std::string Runfile(const std::string& workspace_path);
 

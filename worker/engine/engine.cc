@@ -159,6 +159,24 @@ class Thinned {
   bool has_last_ = false;
 };
 
+// Run folders of heapstorm processes that died without cleaning up (SIGKILL): named
+// heapstorm-run-PID-XXXXXX, removed when that PID is gone.
+void RemoveStaleRunDirs(const std::string& scratch) {
+  DIR* d = opendir(scratch.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(d)) {
+    absl::string_view name = e->d_name;
+    if (!absl::ConsumePrefix(&name, "heapstorm-run-")) continue;
+    int pid = 0;
+    if (!absl::SimpleAtoi(name.substr(0, name.find('-')), &pid) || pid <= 0) continue;
+    if (access(absl::StrCat("/proc/", pid).c_str(), F_OK) == 0) continue;  // still running
+    stale.push_back(absl::StrCat(scratch, "/", e->d_name));
+  }
+  closedir(d);
+  for (const std::string& dir : stale) RemoveTree(dir);
+}
+
 std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
   absl::StatusOr<Pipe> out = MakePipe(0);
   if (!out.ok()) return "";
@@ -253,6 +271,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
     const char* tmp = std::getenv("TMPDIR");
     options.scratch_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
+  if (!options.keep_run_dirs) RemoveStaleRunDirs(options.scratch_dir);
   absl::StatusOr<std::string> launcher_path =
       options.launcher_path.empty() ? LauncherExecutable() : absl::StatusOr<std::string>(options.launcher_path);
   if (!launcher_path.ok()) return absl::FailedPreconditionError(launcher_path.status().message());
@@ -294,7 +313,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   }
 
   // The run's scratch folder: driver, config, shipped module; node's cwd.
-  std::string pattern = absl::StrCat(options_.scratch_dir, "/heapstorm-run-XXXXXX");
+  std::string pattern = absl::StrCat(options_.scratch_dir, "/heapstorm-run-", getpid(), "-XXXXXX");
   std::vector<char> dir_buffer(pattern.begin(), pattern.end());
   dir_buffer.push_back('\0');
   if (mkdtemp(dir_buffer.data()) == nullptr) {
