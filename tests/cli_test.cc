@@ -15,7 +15,6 @@
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
-
 namespace heapstorm {
 namespace {
 

@@ -258,6 +258,23 @@ TEST_F(EngineOutcomesTest, ImpossibleInputsAreErrorsNotResults) {
   EXPECT_EQ(Engine::Create(options).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(EngineOutcomesTest, RunFoldersOfADeadHeapstormAreRemoved) {
+  // A process that has come and gone: its pid names a folder nobody will clean.
+  testing_support::CommandResult gone = testing_support::RunCommand({"/bin/sh", "-c", "echo $$"});
+  int dead = std::atoi(gone.out.c_str());
+  ASSERT_GT(dead, 0);
+  std::string scratch = testing_support::TmpDir() + "/stale";
+  std::string stale = scratch + "/heapstorm-run-" + std::to_string(dead) + "-AbCdEf";
+  std::string mine = scratch + "/heapstorm-run-" + std::to_string(getpid()) + "-XyZ123";
+  ASSERT_EQ(system(("mkdir -p " + stale + " " + mine + " && touch " + stale + "/driver.js").c_str()), 0);
+  EngineOptions options;
+  options.scratch_dir = scratch;
+  ASSERT_TRUE(Engine::Create(options).ok());
+  EXPECT_FALSE(testing_support::Alive(dead));
+  EXPECT_NE(access(stale.c_str(), F_OK), 0) << "the dead process's run folder is still there";
+  EXPECT_EQ(access(mine.c_str(), F_OK), 0) << "a live process's run folder was removed";
+}
+
 TEST_F(EngineOutcomesTest, CancelKillsTheRun) {
   std::atomic<bool> cancel{false};
   RunRequest request;
