@@ -39,7 +39,7 @@ std::string Outcomes(const v1::ScenarioReport& s) {
 
 std::string SummaryTable(const v1::Report& report) {
   std::vector<std::vector<std::string>> rows = {
-      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "result"}};
+      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "ext/unit", "result"}};
   for (const v1::ScenarioReport& s : report.scenarios()) {
     std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
     rows.push_back({name, Outcomes(s), absl::StrCat(static_cast<uint64_t>(Median(s, "units_reached"))),
@@ -47,6 +47,7 @@ std::string SummaryTable(const v1::Report& report) {
                     FormatSize(Median(s, "peak_external_bytes")),
                     FormatSize(Median(s, "peak_rss_bytes")),
                     FormatSize(std::max(0.0, Median(s, "heap_bytes_per_unit"))),
+                    FormatSize(std::max(0.0, Median(s, "external_bytes_per_unit"))),
                     s.passed() ? "PASS" : "FAIL"});
   }
   std::vector<size_t> width(rows[0].size(), 0);
@@ -56,7 +57,7 @@ std::string SummaryTable(const v1::Report& report) {
   std::string out = "\n";
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) {
-      bool right = i >= 2 && i <= 6;
+      bool right = i >= 2 && i <= 7;
       std::string pad(width[i] - row[i].size(), ' ');
       absl::StrAppend(&out, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "\n");
     }

@@ -59,6 +59,7 @@ TEST(FormatSizeTest, ExactSpellings) {
   EXPECT_EQ(FormatSize(1234567.0), "1.18Mi");
   EXPECT_EQ(FormatSize(7323.75 * 1024), "7.15Mi");
   EXPECT_EQ(FormatSize(0), "0B");
+  EXPECT_EQ(FormatSize(1048575.9), "1Mi");
   EXPECT_EQ(FormatSize(1000.123 * 1048576), "1000Mi");
   EXPECT_EQ(FormatSize(0.5), "0.5B");
 }
