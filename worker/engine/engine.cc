@@ -2,20 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <map>
-#include <optional>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -29,25 +25,17 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
-#include "proto/telemetry.pb.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
-#include "worker/engine/connection_clients.h"
 #include "worker/engine/heap_snapshot.h"
-#include "worker/engine/leak_detector.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
-#include "worker/engine/proc_sampler.h"
+#include "worker/engine/run_monitor.h"
 
 namespace heapstorm {
 namespace {
 
-constexpr size_t kStderrHeadBytes = 16 * 1024;
-constexpr size_t kStderrTailBytes = 48 * 1024;
-constexpr size_t kMaxTelemetryLine = 4 << 20;
-// The watchdog samples at least this often, whatever the scenario's sample_hz.
-constexpr int kWatchdogHz = 200;
 
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -96,68 +84,6 @@ void RemoveTree(const std::string& dir) {
   }
   rmdir(dir.c_str());
 }
-
-// Keeps the first and last bytes of a stream: the FATAL line of an abort is at the end.
-class HeadTail {
- public:
-  void Append(absl::string_view data) {
-    total_ += data.size();
-    if (head_.size() < kStderrHeadBytes) {
-      size_t take = std::min(data.size(), kStderrHeadBytes - head_.size());
-      head_.append(data.data(), take);
-      data.remove_prefix(take);
-    }
-    tail_.append(data.data(), data.size());
-    if (tail_.size() > 2 * kStderrTailBytes) tail_.erase(0, tail_.size() - kStderrTailBytes);
-  }
-  std::string Text() const {
-    std::string t = tail_.size() > kStderrTailBytes ? tail_.substr(tail_.size() - kStderrTailBytes) : tail_;
-    if (total_ > head_.size() + t.size()) {
-      return absl::StrCat(head_, "\n[... ", total_ - head_.size() - t.size(), " bytes ...]\n", t);
-    }
-    return head_ + t;
-  }
-  uint64_t total() const { return total_; }
-
- private:
-  std::string head_;
-  std::string tail_;
-  uint64_t total_ = 0;
-};
-
-// Keeps at most `max` items by dropping every other one when full (stride doubles), so
-// a long run keeps an even spread from start to end. The newest item is kept aside.
-template <typename T>
-class Thinned {
- public:
-  explicit Thinned(int max) : max_(std::max(4, max)) {}
-  void Add(const T& item) {
-    ++seen_;
-    last_ = item;
-    has_last_ = true;
-    if ((seen_ - 1) % stride_ != 0) return;
-    items_.push_back(item);
-    if (static_cast<int>(items_.size()) >= max_) {
-      std::vector<T> kept;
-      for (size_t i = 0; i < items_.size(); i += 2) kept.push_back(items_[i]);
-      items_.swap(kept);
-      stride_ *= 2;
-    }
-  }
-  std::vector<T> Items() const {
-    std::vector<T> out = items_;
-    if (has_last_ && (seen_ - 1) % stride_ != 0) out.push_back(last_);
-    return out;
-  }
-
- private:
-  int max_;
-  uint64_t seen_ = 0;
-  uint64_t stride_ = 1;
-  std::vector<T> items_;
-  T last_;
-  bool has_last_ = false;
-};
 
 // Run folders of heapstorm processes that died without cleaning up (SIGKILL): named
 // heapstorm-run-PID-XXXXXX, removed when that PID is gone.
@@ -444,316 +370,90 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   CloseFd(&out.write_fd);
   CloseFd(&err.write_fd);
   CloseFd(&telemetry.write_fd);
-  for (int fd : {out.read_fd, err.read_fd, telemetry.read_fd}) {
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  }
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 
   // --- watch it ---------------------------------------------------------------------------
-  const absl::Time deadline = start + absl::Milliseconds(limits.timeout_ms());
-  const bool watchdog = mechanism == v1::LIMIT_MECHANISM_WATCHDOG;
-  const int sample_hz = std::max<int>(1, watchdog ? std::max<int>(kWatchdogHz, scenario.sample_hz())
-                                                 : scenario.sample_hz());
-  const absl::Duration sample_every = absl::Seconds(1) / sample_hz;
-  // Samples kept in the result follow the scenario's rate even when the watchdog looks faster.
-  const absl::Duration keep_every = absl::Seconds(1) / std::max<uint32_t>(1, scenario.sample_hz());
-  absl::Time next_sample = start;
-  absl::Time next_kept = start;
-
-  HeadTail stderr_text;
-  std::string telemetry_buffer;
-  Thinned<v1::Checkpoint> checkpoints(options_.max_checkpoints);
-  Thinned<v1::OutsideSample> samples(options_.max_samples);
-  v1::DriverEvent done;
-  bool driver_done = false;
-  uint64_t units = 0;
-  uint64_t peak_rss = 0;
-  uint32_t peak_fds = 0;
-  std::vector<double> fit_units, fit_heap, fit_external, fit_rss;
-  v1::RunResult peaks;  // peak fields only
-  std::map<std::string, uint64_t> peak_spaces;
-  v1::GcStats last_gc;
-  v1::HarnessKill harness_kill = v1::HARNESS_KILL_NONE;
-  std::unique_ptr<ConnectionClients> clients;
-  std::atomic<bool> clients_settled{false};
-  bool told_clients_done = false;
-  ExitInfo exit_info;
-  bool reaped = false;
-  bool cancelled = false;
-
-  // Leak checks: the verdict as checkpoints arrive; once decided, three heap snapshots
-  // (for a leak, when asked) and then "stop" to the driver.
-  std::unique_ptr<LeakDetector> detector;
-  if (scenario.has_leak_check() && scenario.has_script()) {
-    detector = std::make_unique<LeakDetector>(scenario.leak_check());
-  }
-  std::optional<v1::LeakResult> leak_verdict;
-  std::vector<std::string> snapshots;          // written so far
-  int snapshots_requested = 0;
-  int checkpoints_since_snapshot = 0;
-  bool stop_sent = false;
-  constexpr int kSnapshots = 3;
-  constexpr int kCheckpointsBetweenSnapshots = 5;
-  auto command = [&](const std::string& line) {
-    std::string text = line + "\n";
-    (void)!write(control.write_fd, text.data(), text.size());
-  };
-  auto request_snapshot = [&]() {
-    ++snapshots_requested;
-    checkpoints_since_snapshot = 0;
-    command(absl::StrCat("snapshot ", run_dir, "/leak-", snapshots_requested, ".heapsnapshot"));
-  };
-  auto leak_step = [&](const v1::Checkpoint& c) {
-    if (!detector || stop_sent || !c.after_gc()) return;
-    if (!leak_verdict) {
-      detector->Add(c);
-      if (!detector->Decided()) return;
-      leak_verdict = detector->Evaluate();
-      bool snapshot = leak_verdict->verdict() == v1::LEAK_VERDICT_LEAK && scenario.leak_check().snapshots();
-      if (!snapshot) {
-        command("stop");
-        stop_sent = true;
-        return;
-      }
-      request_snapshot();
-      return;
-    }
-    // Snapshot phase: the next one after a few checkpoints past the last one written.
-    if (static_cast<int>(snapshots.size()) < snapshots_requested) return;
-    if (++checkpoints_since_snapshot < kCheckpointsBetweenSnapshots) return;
-    if (snapshots_requested < kSnapshots) {
-      request_snapshot();
-    } else {
-      command("stop");
-      stop_sent = true;
-    }
-  };
-
-  auto kill_run = [&](v1::HarnessKill why) {
-    if (harness_kill == v1::HARNESS_KILL_NONE) harness_kill = why;
-    launcher_->KillGroup(pid, SIGKILL);
-    if (cgroup) {
-      for (int p : cgroup->Pids()) launcher_->KillGroup(p, SIGKILL);
-    }
-  };
-
-  // Reads /proc (and the cgroup): peaks always, a kept sample at the scenario's rate, and
-  // the watchdog's verdict. Also called at every checkpoint, so short runs have peaks too.
-  // Returns the RSS read (0 when the process is gone).
-  auto sample_outside = [&](absl::Time now) -> uint64_t {
-    ProcStatus status;
-    if (!ReadProcStatus(pid, &status)) return 0;
-    uint32_t fds = CountDescriptors(pid);
-    peak_rss = std::max({peak_rss, status.rss_bytes, status.hwm_bytes});
-    peak_fds = std::max(peak_fds, fds);
-    if (now >= next_kept) {
-      v1::OutsideSample s;
-      s.set_t_ms(absl::ToDoubleMilliseconds(now - start));
-      s.set_rss_bytes(status.rss_bytes);
-      s.set_hwm_bytes(status.hwm_bytes);
-      s.set_descriptors(fds);
-      s.set_threads(status.threads);
-      if (cgroup) s.set_cgroup_usage_bytes(cgroup->Usage());
-      samples.Add(s);
-      next_kept = now + keep_every;
-    }
-    if (watchdog && status.rss_bytes > limits.native_bytes()) kill_run(v1::HARNESS_KILL_WATCHDOG);
-    return status.rss_bytes;
-  };
-
-  auto handle_event = [&](const std::string& line) {
-    v1::DriverEvent event;
-    google::protobuf::util::JsonParseOptions parse_options;
-    parse_options.ignore_unknown_fields = true;
-    if (!google::protobuf::util::JsonStringToMessage(line, &event, parse_options).ok()) {
-      HS_LOG(WARNING) << "unreadable telemetry line from the driver: " << line.substr(0, 200);
-      return;
-    }
-    if (event.type() == "checkpoint") {
-      v1::Checkpoint& c = *event.mutable_checkpoint();
-      if (!reaped) {
-        c.set_outside_rss_bytes(sample_outside(absl::Now()));
-        if (cgroup) c.set_cgroup_usage_bytes(cgroup->Usage());
-      }
-      units = std::max<uint64_t>(units, c.units());
-      checkpoints.Add(c);
-      fit_units.push_back(static_cast<double>(c.units()));
-      fit_heap.push_back(static_cast<double>(c.heap_used_bytes()));
-      fit_external.push_back(static_cast<double>(c.external_bytes()));
-      fit_rss.push_back(static_cast<double>(c.rss_bytes()));
-      peaks.set_peak_heap_used_bytes(std::max(peaks.peak_heap_used_bytes(), c.heap_used_bytes()));
-      peaks.set_peak_heap_total_bytes(std::max(peaks.peak_heap_total_bytes(), c.heap_total_bytes()));
-      peaks.set_peak_external_bytes(std::max(peaks.peak_external_bytes(), c.external_bytes()));
-      peaks.set_peak_array_buffers_bytes(
-          std::max(peaks.peak_array_buffers_bytes(), c.array_buffers_bytes()));
-      peak_rss = std::max(peak_rss, c.rss_bytes());
-      for (const v1::HeapSpace& s : c.spaces()) {
-        uint64_t& p = peak_spaces[s.name()];
-        p = std::max(p, s.used_bytes());
-      }
-      last_gc = c.gc();
-      leak_step(c);
-      if (request.on_checkpoint) request.on_checkpoint(c);
-    } else if (event.type() == "listening" && scenario.has_open_connections() && !clients) {
-      clients = std::make_unique<ConnectionClients>(
-          static_cast<uint16_t>(event.port()), scenario.open_connections(),
-          [&clients_settled] { clients_settled = true; });
-    } else if (event.type() == "snapshot") {
-      snapshots.push_back(event.path());
-      if (static_cast<int>(snapshots.size()) == kSnapshots && !stop_sent) {
-        command("stop");
-        stop_sent = true;
-      }
-    } else if (event.type() == "done") {
-      driver_done = true;
-      done = event;
-      units = std::max<uint64_t>(units, event.units());
-    }
-  };
-
-  auto drain = [&](int* fd, bool is_telemetry, bool is_stderr) {
-    if (*fd < 0) return;
-    char buffer[65536];
-    while (true) {
-      ssize_t n = read(*fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        if (is_stderr) {
-          stderr_text.Append(absl::string_view(buffer, static_cast<size_t>(n)));
-        } else if (is_telemetry) {
-          telemetry_buffer.append(buffer, static_cast<size_t>(n));
-          size_t newline;
-          while ((newline = telemetry_buffer.find('\n')) != std::string::npos) {
-            handle_event(telemetry_buffer.substr(0, newline));
-            telemetry_buffer.erase(0, newline + 1);
-          }
-          if (telemetry_buffer.size() > kMaxTelemetryLine) telemetry_buffer.clear();
-        }
-        continue;
-      }
-      if (n == 0) CloseFd(fd);  // EOF
-      return;                   // EAGAIN or EOF
-    }
-  };
-
-  absl::Time reaped_at;
-  while (true) {
-    absl::Time now = absl::Now();
-    if (!reaped) {
-      if (now >= next_sample) {
-        sample_outside(now);
-        next_sample = now + sample_every;
-      }
-      if (now >= deadline) kill_run(v1::HARNESS_KILL_TIMEOUT);
-      if (request.cancel != nullptr && request.cancel->load()) {
-        cancelled = true;
-        kill_run(v1::HARNESS_KILL_CANCELLED);
-      }
-      if (clients_settled && !told_clients_done) {
-        told_clients_done = true;
-        static constexpr char kDone[] = "clients_done\n";
-        (void)!write(control.write_fd, kDone, sizeof(kDone) - 1);
-      }
-    }
-
-    std::vector<pollfd> fds;
-    for (int fd : {out.read_fd, err.read_fd, telemetry.read_fd}) {
-      if (fd >= 0) fds.push_back({fd, POLLIN, 0});
-    }
-    if (!reaped && pidfd >= 0) fds.push_back({pidfd, POLLIN, 0});
-    absl::Duration wait = reaped ? absl::Milliseconds(20)
-                                 : std::min(next_sample, deadline) - absl::Now();
-    if (!reaped && pidfd < 0) wait = std::min(wait, absl::Milliseconds(5));
-    int timeout_ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(wait)));
-    if (!reaped && wait > absl::ZeroDuration() && timeout_ms == 0) timeout_ms = 1;
-    if (fds.empty() && reaped) break;
-    int n = poll(fds.data(), fds.size(), timeout_ms);
-    if (n < 0 && errno != EINTR) break;
-    drain(&out.read_fd, false, false);
-    drain(&err.read_fd, false, true);
-    drain(&telemetry.read_fd, true, false);
-
-    if (!reaped && launcher_->TryReap(pid, &exit_info)) {
-      reaped = true;
-      reaped_at = absl::Now();
-      if (cgroup) {
-        for (int p : cgroup->Pids()) launcher_->KillGroup(p, SIGKILL);
-      }
-    }
-    if (reaped) {
-      // The pipes close when the last holder exits; do not wait long for stragglers.
-      bool open = out.read_fd >= 0 || err.read_fd >= 0 || telemetry.read_fd >= 0;
-      if (!open || absl::Now() - reaped_at > absl::Milliseconds(500)) break;
-    }
-  }
-  if (pidfd >= 0) close(pidfd);
-  clients.reset();
-  const absl::Time end = absl::Now();
-  if (cancelled) {
+  MonitorSetup setup;
+  setup.launcher = launcher_.get();
+  setup.pid = pid;
+  setup.cgroup = cgroup.get();
+  setup.mechanism = mechanism;
+  setup.scenario = &scenario;
+  setup.run_dir = run_dir;
+  setup.start = start;
+  setup.control_fd = control.write_fd;
+  setup.out_fd = &out.read_fd;
+  setup.err_fd = &err.read_fd;
+  setup.telemetry_fd = &telemetry.read_fd;
+  setup.max_checkpoints = options_.max_checkpoints;
+  setup.max_samples = options_.max_samples;
+  setup.on_checkpoint = request.on_checkpoint;
+  setup.cancel = request.cancel;
+  MonitoredRun seen = RunMonitor(std::move(setup)).Watch();
+  if (seen.cancelled) {
     return absl::CancelledError(absl::StrCat("run of '", scenario.name(), "' was cancelled"));
   }
 
   // --- what it did ------------------------------------------------------------------------
   CgroupCounters after;
   if (cgroup) after = cgroup->Read();
-  peak_rss = std::max(peak_rss, exit_info.max_rss_bytes);
 
   RunObservations o;
-  o.exited = exit_info.exited;
-  o.exit_code = exit_info.exit_code;
-  o.signal = exit_info.signal;
-  o.stderr_text = stderr_text.Text();
-  o.driver_done = driver_done;
-  o.driver_status = done.status();
-  if (!done.error_name().empty() || !done.error_message().empty()) {
-    o.driver_error = absl::StrCat(done.error_name(), ": ", done.error_message());
+  o.exited = seen.exit.exited;
+  o.exit_code = seen.exit.exit_code;
+  o.signal = seen.exit.signal;
+  o.stderr_text = seen.stderr_text;
+  o.driver_done = seen.driver_done;
+  o.driver_status = seen.done.status();
+  if (!seen.done.error_name().empty() || !seen.done.error_message().empty()) {
+    o.driver_error = absl::StrCat(seen.done.error_name(), ": ", seen.done.error_message());
   }
-  o.driver_detail = done.detail();
-  o.harness_kill = harness_kill;
+  o.driver_detail = seen.done.detail();
+  o.harness_kill = seen.harness_kill;
   o.timeout_ms = limits.timeout_ms();
   o.mechanism = mechanism;
   o.native_limit_bytes = limits.native_bytes();
   o.cgroup_oom_kills = after.oom_kills - std::min(after.oom_kills, before.oom_kills);
   o.cgroup_failcnt = after.failcnt - std::min(after.failcnt, before.failcnt);
-  o.peak_rss_bytes = peak_rss;
-  o.peak_descriptors = peak_fds;
+  o.peak_rss_bytes = seen.peak_rss;
+  o.peak_descriptors = seen.peak_fds;
   o.max_descriptors = limits.max_descriptors();
-  o.units_reached = units;
+  o.units_reached = seen.units;
   Classification verdict = ClassifyOutcome(o);
 
   result.set_outcome(verdict.outcome);
-  result.set_units_reached(units);
-  result.set_stack_depth(scenario.has_deep_recursion() ? std::max<uint64_t>(done.depth(), units) : 0);
-  result.set_peak_heap_used_bytes(peaks.peak_heap_used_bytes());
-  result.set_peak_heap_total_bytes(peaks.peak_heap_total_bytes());
-  result.set_peak_external_bytes(peaks.peak_external_bytes());
-  result.set_peak_array_buffers_bytes(peaks.peak_array_buffers_bytes());
-  result.set_peak_rss_bytes(peak_rss);
-  result.set_peak_descriptors(peak_fds);
-  for (const auto& [name, used] : peak_spaces) {
+  result.set_units_reached(seen.units);
+  result.set_stack_depth(scenario.has_deep_recursion() ? std::max<uint64_t>(seen.done.depth(), seen.units) : 0);
+  result.set_peak_heap_used_bytes(seen.peaks.peak_heap_used_bytes());
+  result.set_peak_heap_total_bytes(seen.peaks.peak_heap_total_bytes());
+  result.set_peak_external_bytes(seen.peaks.peak_external_bytes());
+  result.set_peak_array_buffers_bytes(seen.peaks.peak_array_buffers_bytes());
+  result.set_peak_rss_bytes(seen.peak_rss);
+  result.set_peak_descriptors(seen.peak_fds);
+  for (const auto& [name, used] : seen.peak_spaces) {
     v1::HeapSpace* s = result.add_peak_spaces();
     s->set_name(name);
     s->set_used_bytes(used);
   }
-  *result.mutable_gc() = last_gc;
-  result.set_wall_ms(absl::ToDoubleMilliseconds(end - start));
-  for (const v1::Checkpoint& c : checkpoints.Items()) *result.add_checkpoints() = c;
-  for (const v1::OutsideSample& s : samples.Items()) *result.add_samples() = s;
+  *result.mutable_gc() = seen.last_gc;
+  result.set_wall_ms(absl::ToDoubleMilliseconds(seen.end - start));
+  for (const v1::Checkpoint& c : seen.checkpoints) *result.add_checkpoints() = c;
+  for (const v1::OutsideSample& s : seen.samples) *result.add_samples() = s;
   auto set_fit = [](const Fit& f, v1::LinearFit* out) {
     out->set_slope(f.slope);
     out->set_intercept(f.intercept);
     out->set_r_squared(f.r_squared);
     out->set_points(static_cast<uint32_t>(f.points));
   };
-  set_fit(LeastSquares(fit_units, fit_heap), result.mutable_heap_per_unit());
-  set_fit(LeastSquares(fit_units, fit_external), result.mutable_external_per_unit());
-  set_fit(LeastSquares(fit_units, fit_rss), result.mutable_rss_per_unit());
+  set_fit(LeastSquares(seen.fit_units, seen.fit_heap), result.mutable_heap_per_unit());
+  set_fit(LeastSquares(seen.fit_units, seen.fit_external), result.mutable_external_per_unit());
+  set_fit(LeastSquares(seen.fit_units, seen.fit_rss), result.mutable_rss_per_unit());
 
-  if (detector) {
-    v1::LeakResult leak = leak_verdict ? *leak_verdict : detector->Evaluate();
-    FinishLeakResult(scenario, checkpoints.Items(), units, peak_rss, &leak);
-    if (snapshots.size() == kSnapshots) {
+  if (seen.leak) {
+    v1::LeakResult leak = *seen.leak;
+    FinishLeakResult(scenario, seen.checkpoints, seen.units, seen.peak_rss, &leak);
+    if (seen.snapshots.size() == RunMonitor::kSnapshots) {
       absl::StatusOr<std::vector<v1::LeakCulprit>> culprits =
-          DiffSnapshots(snapshots[0], snapshots[1], snapshots[2]);
+          DiffSnapshots(seen.snapshots[0], seen.snapshots[1], seen.snapshots[2]);
       if (culprits.ok()) {
         for (v1::LeakCulprit& c : *culprits) *leak.add_culprits() = std::move(c);
       } else {
@@ -765,25 +465,25 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   v1::Evidence* e = result.mutable_evidence();
   e->set_summary(verdict.summary);
-  e->set_exited(exit_info.exited);
-  e->set_exit_code(exit_info.exit_code);
-  e->set_signal(exit_info.signal);
-  if (!exit_info.exited) e->set_signal_name(SignalName(exit_info.signal));
+  e->set_exited(seen.exit.exited);
+  e->set_exit_code(seen.exit.exit_code);
+  e->set_signal(seen.exit.signal);
+  if (!seen.exit.exited) e->set_signal_name(SignalName(seen.exit.signal));
   e->set_matched_stderr(verdict.matched_stderr);
-  std::string tail = stderr_text.Text();
+  std::string tail = seen.stderr_text;
   if (tail.size() > 8192) tail = tail.substr(tail.size() - 8192);
   e->set_stderr_tail(tail);
-  e->set_harness_kill(harness_kill);
+  e->set_harness_kill(seen.harness_kill);
   e->set_cgroup_oom_kills(o.cgroup_oom_kills);
   e->set_cgroup_failcnt(o.cgroup_failcnt);
   e->set_cgroup_max_usage_bytes(after.max_usage_bytes);
-  e->set_driver_status(done.status());
+  e->set_driver_status(seen.done.status());
   std::string driver_error = o.driver_error;
-  if (!done.error_stack().empty()) driver_error = done.error_stack();
+  if (!seen.done.error_stack().empty()) driver_error = seen.done.error_stack();
   e->set_driver_error(driver_error);
-  e->set_units_reached(units);
-  e->set_peak_rss_bytes(peak_rss);
-  e->set_peak_descriptors(peak_fds);
+  e->set_units_reached(seen.units);
+  e->set_peak_rss_bytes(seen.peak_rss);
+  e->set_peak_descriptors(seen.peak_fds);
   e->set_max_descriptors(limits.max_descriptors());
   return result;
 }

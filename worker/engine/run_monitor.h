@@ -1,0 +1,131 @@
+// Watches one launched node process until it ends: drains its stdout, stderr and telemetry
+// pipes continuously (node loses pipe output on abort otherwise), samples /proc and the
+// cgroup from outside, keeps the native-limit watchdog and the time limit, serves the
+// open_connections clients and the leak check's commands, and reaps the process group.
+// What it saw is returned as a MonitoredRun for the engine to classify; it decides nothing.
+#ifndef HEAPSTORM_WORKER_ENGINE_RUN_MONITOR_H_
+#define HEAPSTORM_WORKER_ENGINE_RUN_MONITOR_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "proto/result.pb.h"
+#include "proto/suite.pb.h"
+#include "proto/telemetry.pb.h"
+#include "worker/engine/connection_clients.h"
+#include "worker/engine/leak_detector.h"
+#include "worker/engine/memory_cgroup.h"
+#include "worker/engine/process_launcher.h"
+
+namespace heapstorm {
+
+// What is being watched. Pointers are not owned and must outlive Watch().
+struct MonitorSetup {
+  ProcessLauncher* launcher = nullptr;
+  pid_t pid = 0;
+  MemoryCgroup* cgroup = nullptr;  // null without one
+  v1::LimitMechanism mechanism = v1::LIMIT_MECHANISM_NONE;
+  const v1::Scenario* scenario = nullptr;
+  std::string run_dir;
+  absl::Time start;
+  // The node side of stdin (commands), and the read ends of stdout, stderr and telemetry.
+  // The monitor closes a read end at EOF and sets it to -1.
+  int control_fd = -1;
+  int* out_fd = nullptr;
+  int* err_fd = nullptr;
+  int* telemetry_fd = nullptr;
+  // Bounds on the series kept.
+  int max_checkpoints = 1000;
+  int max_samples = 2000;
+  // Progress, called for every checkpoint; may be empty.
+  std::function<void(const v1::Checkpoint&)> on_checkpoint;
+  // When it becomes true the run is killed. May be null.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Everything the monitor saw.
+struct MonitoredRun {
+  ExitInfo exit;
+  absl::Time end;
+  bool cancelled = false;
+  v1::HarnessKill harness_kill = v1::HARNESS_KILL_NONE;
+  std::string stderr_text;  // head and tail of a long one
+  bool driver_done = false;
+  v1::DriverEvent done;     // the driver's "done" event
+  uint64_t units = 0;
+  uint64_t peak_rss = 0;
+  uint32_t peak_fds = 0;
+  v1::RunResult peaks;      // the peak_* fields only
+  std::map<std::string, uint64_t> peak_spaces;
+  v1::GcStats last_gc;
+  std::vector<v1::Checkpoint> checkpoints;    // thinned evenly to the bound
+  std::vector<v1::OutsideSample> samples;     // likewise
+  // Every checkpoint's units and memory, for the per-unit fits.
+  std::vector<double> fit_units, fit_heap, fit_external, fit_rss;
+  std::optional<v1::LeakResult> leak;         // with a leak check
+  std::vector<std::string> snapshots;         // heap snapshots written (leak culprits)
+};
+
+class RunMonitor {
+ public:
+  explicit RunMonitor(MonitorSetup setup);
+  ~RunMonitor();
+
+  RunMonitor(const RunMonitor&) = delete;
+  RunMonitor& operator=(const RunMonitor&) = delete;
+
+  // Watches until the process has been reaped and its pipes are drained (or 500 ms past
+  // its end), then returns what it saw. Call once.
+  MonitoredRun Watch();
+
+  // Heap snapshots a leak check takes once it has a leak verdict.
+  static constexpr int kSnapshots = 3;
+
+ private:
+  void Kill(v1::HarnessKill why);
+  uint64_t SampleOutside(absl::Time now);
+  void Drain(int* fd, bool is_telemetry);
+  void HandleEvent(const std::string& line);
+  void OnCheckpoint(v1::Checkpoint* c);
+  void LeakStep(const v1::Checkpoint& c);
+  void Command(const std::string& line);
+  void RequestSnapshot();
+
+  MonitorSetup setup_;
+  const v1::Limits& limits_;
+  const bool watchdog_;
+  const absl::Duration sample_every_;
+  const absl::Duration keep_every_;
+  const absl::Time deadline_;
+  absl::Time next_sample_;
+  absl::Time next_kept_;
+  int pidfd_ = -1;
+  bool reaped_ = false;
+
+  class Series;
+  std::unique_ptr<Series> series_;
+  std::string telemetry_buffer_;
+  MonitoredRun seen_;
+
+  std::unique_ptr<ConnectionClients> clients_;
+  std::atomic<bool> clients_settled_{false};
+  bool told_clients_done_ = false;
+
+  std::unique_ptr<LeakDetector> detector_;
+  int snapshots_requested_ = 0;
+  int checkpoints_since_snapshot_ = 0;
+  bool stop_sent_ = false;
+};
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_ENGINE_RUN_MONITOR_H_
