@@ -58,9 +58,10 @@ TEST(CapacityTest, BuffersBreakWhereTheArithmeticSays) {
 )"));
     ASSERT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << limit_mib << ": " << r.evidence().summary();
     ASSERT_GT(r.checkpoints_size(), 1);
-    // The base: what the cgroup charged node before the first buffer. (Its RSS is more:
-    // it includes the node binary's pages, which the page cache charged elsewhere.)
-    double base = static_cast<double>(r.checkpoints(0).cgroup_usage_bytes());
+    // The base: the anonymous memory the cgroup charged node before the first buffer. (Not
+    // its RSS, which counts the node binary's pages, charged elsewhere; nor the cgroup's
+    // whole usage, whose page cache reclaim gives back before it kills.)
+    double base = static_cast<double>(r.checkpoints(0).cgroup_anon_bytes());
     ASSERT_GT(base, 0);
     double expected = (limit_mib * 1048576.0 - base) / 1048576.0;
     EXPECT_NEAR(static_cast<double>(r.units_reached()), expected, 0.05 * expected)

@@ -160,6 +160,11 @@ uint64_t MemoryCgroup::Usage() const {
                                                                           : "/memory.usage_in_bytes"));
 }
 
+uint64_t MemoryCgroup::AnonUsage() const {
+  return ReadKeyed(path_ + "/memory.stat",
+                   mechanism_ == v1::LIMIT_MECHANISM_CGROUP_V2 ? "anon" : "total_rss");
+}
+
 std::vector<int> MemoryCgroup::Pids() const {
   std::vector<int> pids;
   std::string text;

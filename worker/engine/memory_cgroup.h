@@ -53,6 +53,9 @@ class MemoryCgroup {
   CgroupCounters Read() const;
   // Current usage only (cheap: one small file). Bytes; 0 when unreadable.
   uint64_t Usage() const;
+  // Anonymous memory charged to the cgroup (memory.stat: v1 total_rss, v2 anon): usage
+  // that reclaim cannot give back. Bytes; 0 when unreadable.
+  uint64_t AnonUsage() const;
 
   // The processes still inside.
   std::vector<int> Pids() const;

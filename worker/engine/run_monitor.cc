@@ -200,7 +200,10 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
 void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
   if (!reaped_) {
     c->set_outside_rss_bytes(SampleOutside(absl::Now()));
-    if (setup_.cgroup != nullptr) c->set_cgroup_usage_bytes(setup_.cgroup->Usage());
+    if (setup_.cgroup != nullptr) {
+      c->set_cgroup_usage_bytes(setup_.cgroup->Usage());
+      c->set_cgroup_anon_bytes(setup_.cgroup->AnonUsage());
+    }
   }
   seen_.units = std::max<uint64_t>(seen_.units, c->units());
   series_->checkpoints.Add(*c);
