@@ -1,8 +1,6 @@
 #include "cli/cluster_commands.h"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
 #include "cli/suite_run.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "scenarios/units.h"
 #include "worker/worker.h"
@@ -30,11 +29,9 @@ void TlsFlags(ArgParser* parser, TlsFiles* tls) {
 absl::StatusOr<std::string> Token(const std::string& flag, const std::string& file) {
   if (!flag.empty()) return flag;
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read ", file));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return std::string(absl::StripAsciiWhitespace(buffer.str()));
+    absl::StatusOr<std::string> read = ReadFile(file);
+    if (!read.ok()) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read ", file));
+    return std::string(absl::StripAsciiWhitespace(*read));
   }
   const char* env = std::getenv("HEAPSTORM_TOKEN");
   return std::string(env != nullptr ? env : "");

@@ -4,11 +4,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include "cli/progress.h"
 #include "cli/summary_table.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "coordinator/adaptive.h"
@@ -43,14 +42,12 @@ std::string Absolute(const std::string& path) {
 }
 
 absl::StatusOr<v1::RunManifest> ReadManifest(const std::string& dir) {
-  std::ifstream in(dir + "/run.json");
-  if (!in) {
+  absl::StatusOr<std::string> text = ReadFile(dir + "/run.json");
+  if (!text.ok()) {
     return absl::NotFoundError(absl::StrCat(dir, "/run.json: not a heapstorm run folder"));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
   v1::RunManifest manifest;
-  if (!google::protobuf::util::JsonStringToMessage(buffer.str(), &manifest).ok()) {
+  if (!google::protobuf::util::JsonStringToMessage(*text, &manifest).ok()) {
     return absl::InvalidArgumentError(absl::StrCat(dir, "/run.json: unreadable"));
   }
   return manifest;
@@ -75,13 +72,11 @@ absl::Status ShipModules(std::vector<v1::Assignment>* plan) {
   for (v1::Assignment& a : *plan) {
     if (!a.scenario().has_script()) continue;
     v1::ScriptParams* script = a.mutable_scenario()->mutable_script();
-    std::ifstream in(script->module_path(), std::ios::binary);
-    if (!in) {
+    absl::StatusOr<std::string> source = ReadFile(script->module_path());
+    if (!source.ok()) {
       return absl::NotFoundError(absl::StrCat("script module ", script->module_path(), " cannot be read"));
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    script->set_module_source(buffer.str());
+    script->set_module_source(*std::move(source));
   }
   return absl::OkStatus();
 }
@@ -174,7 +169,7 @@ int RunSuite(const SuiteRunOptions& options) {
     return kExitHarness;
   }
   if (!options.premature_exit_file.empty()) {
-    std::ofstream(options.premature_exit_file).flush();
+    (void)WriteFileAtomically(options.premature_exit_file, "");
   }
   const absl::Time started = absl::Now();
   if (!options.resume) {

@@ -6,10 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "common/logging.h"
 
 namespace heapstorm {
@@ -61,11 +60,9 @@ absl::Status Journal::AppendUnsynced(const v1::RunResult& result) {
 
 absl::StatusOr<std::vector<v1::RunResult>> Journal::Load(const std::string& run_dir) {
   std::vector<v1::RunResult> out;
-  std::ifstream in(PathIn(run_dir), std::ios::binary);
-  if (!in) return out;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string data = buffer.str();
+  absl::StatusOr<std::string> read = ReadFile(PathIn(run_dir));
+  if (!read.ok()) return out;  // no journal yet
+  const std::string& data = *read;
   size_t pos = 0;
   while (pos + 4 <= data.size()) {
     uint32_t n = 0;

@@ -1,9 +1,8 @@
 #include "coordinator/rpc_config.h"
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 
 namespace heapstorm {
 namespace {
@@ -13,11 +12,9 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
     return absl::InvalidArgumentError(
         absl::StrCat("mutual TLS needs --tls-cert, --tls-key and --tls-ca; ", what, " is missing"));
   }
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string pem = buffer.str();
+  absl::StatusOr<std::string> read = ReadFile(path);
+  if (!read.ok()) return absl::InvalidArgumentError(absl::StrCat("cannot read the ", what, " ", path));
+  const std::string& pem = *read;
   if (pem.find("-----BEGIN") == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not a PEM file (", what, ")"));
   }

@@ -1,49 +1,15 @@
 #include "reports/report_writer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "google/protobuf/util/json_util.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/report_builder.h"
 
 namespace heapstorm {
-
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
-  std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(errno)));
-  size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = write(fd, data.data() + written, data.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      unlink(temp.c_str());
-      return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(err)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(temp.c_str());
-    return absl::InternalError(absl::StrCat("cannot flush ", temp, ": ", std::strerror(errno)));
-  }
-  if (rename(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(temp.c_str());
-    return absl::InternalError(absl::StrCat("cannot rename ", temp, " to ", path, ": ", std::strerror(err)));
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::string> ReportToJson(const v1::Report& report) {
   std::string json;
@@ -58,14 +24,12 @@ absl::StatusOr<std::string> ReportToJson(const v1::Report& report) {
 }
 
 absl::StatusOr<v1::Report> ReadReportJson(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
   v1::Report report;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  auto status = google::protobuf::util::JsonStringToMessage(buffer.str(), &report, options);
+  auto status = google::protobuf::util::JsonStringToMessage(*text, &report, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a heapstorm report: ", status.message().as_string()));
@@ -76,20 +40,6 @@ absl::StatusOr<v1::Report> ReadReportJson(const std::string& path) {
         kReportSchemaVersion));
   }
   return report;
-}
-
-absl::Status MakeDirs(const std::string& dir) {
-  if (dir.empty()) return absl::OkStatus();
-  std::string partial;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      partial = dir.substr(0, i);
-      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        return absl::InternalError(absl::StrCat("cannot create ", partial, ": ", std::strerror(errno)));
-      }
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<ReportPaths> WriteReportFiles(const v1::Report& report, const std::string& dir,

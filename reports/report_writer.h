@@ -8,13 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include "common/files.h"
 #include "proto/report.pb.h"
 
 namespace heapstorm {
-
-// Writes `data` to `path` atomically. Internal with the reason on failure.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
 
 // report.json: the proto3 JSON mapping of the report, field names as in the .proto.
 absl::StatusOr<std::string> ReportToJson(const v1::Report& report);
@@ -22,9 +19,6 @@ absl::StatusOr<std::string> ReportToJson(const v1::Report& report);
 // Reads a report.json back. InvalidArgument when it is not a report, or is of another
 // schema version.
 absl::StatusOr<v1::Report> ReadReportJson(const std::string& path);
-
-// Creates `dir` and its parents. Internal on failure.
-absl::Status MakeDirs(const std::string& dir);
 
 // Where the three reports go. Empty fields take DIR/report.json, DIR/report.html,
 // DIR/junit.xml.

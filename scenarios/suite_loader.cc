@@ -8,15 +8,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "scenarios/diagnostics.h"
@@ -1063,12 +1062,8 @@ absl::StatusOr<v1::Suite> LoadSuiteFile(const std::string& path, const SuiteLoad
         absl::StrCat(path, ":1:1: the file is ", FormatSize(st.st_size), ", more than the ",
                      FormatSize(options.max_file_bytes), " a suite may have"));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot read the suite: ", std::strerror(errno)));
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat(path, ": cannot read the suite"));
   // Script modules resolve against the suite's folder, made absolute so that they can
   // be found from any working directory (node runs in its own scratch folder).
   std::string dir = ".";
@@ -1076,7 +1071,7 @@ absl::StatusOr<v1::Suite> LoadSuiteFile(const std::string& path, const SuiteLoad
   if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
   char resolved[PATH_MAX];
   if (realpath(dir.c_str(), resolved) != nullptr) dir = resolved;
-  return LoadSuiteText(buffer.str(), path, dir, options);
+  return LoadSuiteText(*text, path, dir, options);
 }
 
 }  // namespace heapstorm

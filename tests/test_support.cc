@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "common/files.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "scenarios/suite_loader.h"
@@ -61,11 +62,9 @@ namespace {
 
 // Fields of /proc/PID/stat after the command: state is [0], ppid is [1].
 bool StatFields(pid_t pid, std::vector<std::string>* fields) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
+  absl::StatusOr<std::string> read = heapstorm::ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!read.ok()) return false;
+  const std::string& text = *read;
   size_t close = text.rfind(')');
   if (close == std::string::npos) return false;
   *fields = absl::StrSplit(text.substr(close + 2), ' ');
@@ -144,14 +143,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   while (waitpid(pid, &status, 0) < 0) {
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  };
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
   unlink(out_path.c_str());
   unlink(err_path.c_str());
   return result;
@@ -179,10 +172,7 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdo
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return heapstorm::ReadFile(path).value_or("");
 }
 
 bool WaitForFileContains(const std::string& path, const std::string& text, double seconds) {

@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/files.h"
 #include "common/linear_fit.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -45,44 +44,6 @@ std::string FindOnPath(const std::string& name) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
-}
-
-absl::Status WriteWholeFile(const std::string& path, absl::string_view data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  return absl::OkStatus();
-}
-
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
-  return true;
-}
-
-void RemoveTree(const std::string& dir) {
-  // Run folders hold a handful of flat files (driver, config, module, snapshots).
-  std::string command;
-  if (dir.empty() || dir == "/") return;
-  if (auto* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      std::string path = dir + "/" + name;
-      struct stat st;
-      if (lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        RemoveTree(path);
-      } else {
-        unlink(path.c_str());
-      }
-    }
-    closedir(d);
-  }
-  rmdir(dir.c_str());
 }
 
 // Run folders of heapstorm processes that died without cleaning up (SIGKILL): named
@@ -260,10 +221,9 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
     v1::ScriptParams* script = scenario.mutable_script();
     // A shipped module runs from its own path when this machine has the same file there
     // (so its relative requires work), else from a copy in the run folder.
-    std::string on_disk;
-    bool same_file = !script->module_path().empty() &&
-                     ReadWholeFile(script->module_path(), &on_disk) &&
-                     on_disk == script->module_source();
+    absl::StatusOr<std::string> on_disk =
+        script->module_path().empty() ? absl::NotFoundError("") : ReadFile(script->module_path());
+    bool same_file = on_disk.ok() && *on_disk == script->module_source();
     if (!script->module_source().empty() && same_file) {
       script->clear_module_source();
     } else if (!script->module_source().empty()) {
@@ -271,7 +231,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
       base = base.substr(base.find_last_of('/') + 1);
       if (base.empty()) base = "module.js";
       std::string path = absl::StrCat(run_dir, "/", base);
-      HS_RETURN_IF_ERROR(WriteWholeFile(path, script->module_source()));
+      HS_RETURN_IF_ERROR(WriteFileAtomically(path, script->module_source()));
       script->set_module_path(path);
       script->clear_module_source();
     } else if (access(script->module_path().c_str(), R_OK) != 0) {
@@ -291,8 +251,8 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   }
   const std::string driver_path = run_dir + "/driver.js";
   const std::string config_path = run_dir + "/scenario.json";
-  HS_RETURN_IF_ERROR(WriteWholeFile(driver_path, kDriverSource));
-  HS_RETURN_IF_ERROR(WriteWholeFile(config_path, config));
+  HS_RETURN_IF_ERROR(WriteFileAtomically(driver_path, kDriverSource));
+  HS_RETURN_IF_ERROR(WriteFileAtomically(config_path, config));
 
   v1::RunResult result;
   result.set_scenario(scenario.name());

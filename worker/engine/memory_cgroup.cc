@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -18,16 +18,8 @@
 namespace heapstorm {
 namespace {
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
-  return true;
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& value) {
+// A write to a control file of the cgroup filesystem (one value, no temporary file).
+absl::Status WriteControl(const std::string& path, const std::string& value) {
   std::ofstream out(path);
   if (!out) return absl::FailedPreconditionError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   out << value;
@@ -40,19 +32,19 @@ absl::Status WriteFile(const std::string& path, const std::string& value) {
 }
 
 uint64_t ReadNumber(const std::string& path) {
-  std::string text;
+  absl::StatusOr<std::string> read = ReadFile(path);
+  if (!read.ok()) return 0;
+  absl::string_view text = absl::StripAsciiWhitespace(*read);
   uint64_t value = 0;
-  if (!ReadFile(path, &text)) return 0;
-  text = std::string(absl::StripAsciiWhitespace(text));
   if (text == "max") return UINT64_MAX;
   return absl::SimpleAtoi(text, &value) ? value : 0;
 }
 
 // "key value" lines (memory.oom_control, memory.events): the value of `key`.
 uint64_t ReadKeyed(const std::string& path, absl::string_view key) {
-  std::string text;
-  if (!ReadFile(path, &text)) return 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, ' ');
     uint64_t value = 0;
     if (kv.first == key && absl::SimpleAtoi(kv.second, &value)) return value;
@@ -62,9 +54,9 @@ uint64_t ReadKeyed(const std::string& path, absl::string_view key) {
 
 // The path after "memory:" (v1) or "0::" (v2) in /proc/self/cgroup.
 std::string OwnCgroup(absl::string_view controller_prefix) {
-  std::string text;
-  if (!ReadFile("/proc/self/cgroup", &text)) return "";
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+  absl::StatusOr<std::string> text = ReadFile("/proc/self/cgroup");
+  if (!text.ok()) return "";
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     std::vector<absl::string_view> parts = absl::StrSplit(line, absl::MaxSplits(':', 2));
     if (parts.size() != 3) continue;
     if (controller_prefix == "v2" && parts[0] == "0" && parts[1].empty()) return std::string(parts[2]);
@@ -96,13 +88,12 @@ absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::st
   if (stat((root + "/unified").c_str(), &st) == 0) unified = root + "/unified";
   std::string own_v2 = OwnCgroup("v2");
   std::string v2_parent = unified + (own_v2 == "/" ? "" : own_v2);
-  std::string controllers;
-  if (ReadFile(v2_parent + "/cgroup.subtree_control", &controllers) &&
-      controllers.find("memory") != std::string::npos) {
+  absl::StatusOr<std::string> controllers = ReadFile(v2_parent + "/cgroup.subtree_control");
+  if (controllers.ok() && controllers->find("memory") != std::string::npos) {
     std::string path = absl::StrCat(v2_parent, "/", name);
     absl::Status s = MakeDir(path);
-    if (s.ok()) s = WriteFile(path + "/memory.max", absl::StrCat(limit_bytes));
-    if (s.ok()) (void)WriteFile(path + "/memory.swap.max", "0");
+    if (s.ok()) s = WriteControl(path + "/memory.max", absl::StrCat(limit_bytes));
+    if (s.ok()) (void)WriteControl(path + "/memory.swap.max", "0");
     if (s.ok()) {
       return std::unique_ptr<MemoryCgroup>(new MemoryCgroup(path, v1::LIMIT_MECHANISM_CGROUP_V2));
     }
@@ -121,10 +112,10 @@ absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::st
   std::string parent = v1_root + (own_v1 == "/" ? "" : own_v1);
   std::string path = absl::StrCat(parent, "/", name);
   absl::Status s = MakeDir(path);
-  if (s.ok()) s = WriteFile(path + "/memory.limit_in_bytes", absl::StrCat(limit_bytes));
+  if (s.ok()) s = WriteControl(path + "/memory.limit_in_bytes", absl::StrCat(limit_bytes));
   if (s.ok()) {
     // No swap on these machines, but be explicit where memsw is accounted.
-    (void)WriteFile(path + "/memory.swappiness", "0");
+    (void)WriteControl(path + "/memory.swappiness", "0");
     return std::unique_ptr<MemoryCgroup>(new MemoryCgroup(path, v1::LIMIT_MECHANISM_CGROUP_V1));
   }
   rmdir(path.c_str());
@@ -167,9 +158,9 @@ uint64_t MemoryCgroup::AnonUsage() const {
 
 std::vector<int> MemoryCgroup::Pids() const {
   std::vector<int> pids;
-  std::string text;
-  if (!ReadFile(path_ + "/cgroup.procs", &text)) return pids;
-  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+  absl::StatusOr<std::string> text = ReadFile(path_ + "/cgroup.procs");
+  if (!text.ok()) return pids;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
     int pid = 0;
     if (absl::SimpleAtoi(line, &pid) && pid > 0) pids.push_back(pid);
   }

@@ -1,0 +1,29 @@
+// Files, the one way: read a whole file, write one atomically, make and remove folders.
+// errno is turned into a message once, here.
+#ifndef HEAPSTORM_COMMON_FILES_H_
+#define HEAPSTORM_COMMON_FILES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace heapstorm {
+
+// The whole file. NotFound (with the path and strerror) when it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes `data` to a temporary file beside `path`, syncs it and renames it over `path`,
+// so a reader never sees half a file. Internal with the reason on failure.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+
+// Creates `dir` and its parents. Internal on failure.
+absl::Status MakeDirs(const std::string& dir);
+
+// Removes `dir` and everything below it (no links followed). Best effort.
+void RemoveTree(const std::string& dir);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_COMMON_FILES_H_
