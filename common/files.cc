@@ -35,21 +35,33 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
-  std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(errno)));
+namespace {
+
+// Writes all of `data` to `fd`; errno is left set on failure.
+bool WriteAll(int fd, absl::string_view data) {
   size_t written = 0;
   while (written < data.size()) {
     ssize_t n = write(fd, data.data() + written, data.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      unlink(temp.c_str());
-      return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(err)));
+      return false;
     }
     written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
+  std::string temp = absl::StrCat(path, ".tmp.", getpid());
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(errno)));
+  if (!WriteAll(fd, data)) {
+    int err = errno;
+    close(fd);
+    unlink(temp.c_str());
+    return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(err)));
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     unlink(temp.c_str());
@@ -60,6 +72,19 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
     unlink(temp.c_str());
     return absl::InternalError(absl::StrCat("cannot rename ", temp, " to ", path, ": ", std::strerror(err)));
   }
+  return absl::OkStatus();
+}
+
+absl::Status WriteScratchFile(const std::string& path, absl::string_view data) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  bool ok = WriteAll(fd, data);
+  int err = errno;
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
   return absl::OkStatus();
 }
 

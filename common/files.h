@@ -1,4 +1,5 @@
-// Files, the one way: read a whole file, write one atomically, make and remove folders.
+// Files, the one way: read a whole file, write one atomically (or as scratch), make and
+// remove folders.
 // errno is turned into a message once, here.
 #ifndef HEAPSTORM_COMMON_FILES_H_
 #define HEAPSTORM_COMMON_FILES_H_
@@ -17,6 +18,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Writes `data` to a temporary file beside `path`, syncs it and renames it over `path`,
 // so a reader never sees half a file. Internal with the reason on failure.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+
+// Writes `data` to `path` with no sync and no rename: for scratch files in a private
+// folder that a child reads and nobody keeps (a crash loses nothing worth having).
+// Internal with the reason on failure.
+absl::Status WriteScratchFile(const std::string& path, absl::string_view data);
 
 // Creates `dir` and its parents. Internal on failure.
 absl::Status MakeDirs(const std::string& dir);

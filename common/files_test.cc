@@ -25,6 +25,18 @@ TEST(FilesTest, WriteThenReadAndRemove) {
   EXPECT_NE(access((Tmp() + "/a").c_str(), F_OK), 0);
 }
 
+TEST(FilesTest, ScratchFileReplacesWhatWasThere) {
+  std::string path = Tmp() + "/scratch.json";
+  ASSERT_TRUE(WriteScratchFile(path, "a longer first version").ok());
+  ASSERT_TRUE(WriteScratchFile(path, "short").ok());
+  absl::StatusOr<std::string> back = ReadFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "short");
+  absl::Status s = WriteScratchFile(Tmp() + "/no/such/dir/f", "x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(s.message().find("no/such/dir/f: No such file"), std::string::npos) << s;
+}
+
 TEST(FilesTest, MissingFileSaysWhich) {
   absl::StatusOr<std::string> r = ReadFile(Tmp() + "/nope");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);

@@ -231,7 +231,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
       base = base.substr(base.find_last_of('/') + 1);
       if (base.empty()) base = "module.js";
       std::string path = absl::StrCat(run_dir, "/", base);
-      HS_RETURN_IF_ERROR(WriteFileAtomically(path, script->module_source()));
+      HS_RETURN_IF_ERROR(WriteScratchFile(path, script->module_source()));
       script->set_module_path(path);
       script->clear_module_source();
     } else if (access(script->module_path().c_str(), R_OK) != 0) {
@@ -251,8 +251,8 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   }
   const std::string driver_path = run_dir + "/driver.js";
   const std::string config_path = run_dir + "/scenario.json";
-  HS_RETURN_IF_ERROR(WriteFileAtomically(driver_path, kDriverSource));
-  HS_RETURN_IF_ERROR(WriteFileAtomically(config_path, config));
+  HS_RETURN_IF_ERROR(WriteScratchFile(driver_path, kDriverSource));
+  HS_RETURN_IF_ERROR(WriteScratchFile(config_path, config));
 
   v1::RunResult result;
   result.set_scenario(scenario.name());
