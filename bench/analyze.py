@@ -158,15 +158,15 @@ rows.append(("telemetry: CPU of 20 Hz outside sampling over 1 Hz, as a share of 
 
 # Coordinator scale.
 scale = jsonl("scale.jsonl")
-for run_ms in (200, 0):
-    part = [s for s in scale if s.get("run_ms") == run_ms]
+for run_ms in (200, 100, 0):
+    part = [s for s in scale if s.get("run_ms") == run_ms and s.get("workers") == 1000]
     if not part:
         continue
     p99 = [s["dispatch_p99_ms"] for s in part]
     text, med = mmm(p99, "{:.1f}")
-    label = "answering at once (the worst case)" if run_ms == 0 else f"runs of {run_ms} ms"
+    label = "answering at once (a throughput test)" if run_ms == 0 else f"runs of {run_ms} ms"
     rows.append((f"coordinator: 1,000 simulated workers, {label}: p99 dispatch (ms)", text, "< 50 ms",
-                 verdict(med is not None and med < 50) if run_ms else "(stress)"))
+                 verdict(med is not None and med < 50) if run_ms else "(see below)"))
 
 # Micro-benchmarks.
 micro = json.load(open(os.path.join(out, "micro.json"))) if os.path.exists(os.path.join(out, "micro.json")) else {}
@@ -206,11 +206,17 @@ for r in rows:
     print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |")
 if scale:
     print("\n## Coordinator scale\n")
-    print("`bazel-bin/bench/coordinator_scale --workers=1000 --assignments=20000 --run-ms=N` "
-          "(coordinator in its own process, journal on, group commit):\n")
-    print("| run_ms | assignments/s | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|")
+    print("`bazel-bin/bench/coordinator_scale --workers=W --assignments=20000 --run-ms=N`: the coordinator in "
+          "its own process with its journal (group commit); W simulated workers in another, each with its own "
+          "connection and session stream (gRPC callback API), answering each assignment after N ms. Dispatch "
+          "latency is from a worker's result to its next assignment, seen by the worker.\n")
+    print("With N = 0 the loop is closed with no think time, so by Little's law every worker waits about W ÷ "
+          "throughput whatever the coordinator does (1,000 ÷ 11,000/s ≈ 90 ms), and the simulated workers take "
+          "half of this machine's two cores. It measures throughput; the latency goal is for runs of real length "
+          "(the shortest real run, `node` starting and exiting, takes ~40 ms; a scenario takes 100 ms and more).\n")
+    print("| workers | run_ms | assignments/s | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|---|") | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|")
     for s in scale:
-        print(f"| {s['run_ms']} | {s['assignments_per_s']:.0f} | {s['dispatch_p50_ms']:.1f} | {s['dispatch_p99_ms']:.1f} "
+        print(f"| {s['workers']} | {s['run_ms']} | {s['assignments_per_s']:.0f} | {s['dispatch_p50_ms']:.1f} | {s['dispatch_p99_ms']:.1f} "
               f"| {s['coordinator_peak_rss_mib']:.0f} | {s['coordinator_cpu_s']:.2f} |")
 if leak_rows:
     print("\n## Leak verdicts\n")

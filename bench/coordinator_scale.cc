@@ -17,14 +17,15 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "grpcpp/alarm.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "coordinator/coordinator_server.h"
@@ -86,47 +87,101 @@ int CoordinatorMain(int assignments, const std::string& dir) {
 
 struct Stats {
   absl::Mutex mu;
-  std::vector<double> latencies_ms;
+  std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
   std::atomic<int64_t> results{0};
+  int live ABSL_GUARDED_BY(mu) = 0;
 };
 
-void SimulatedWorker(int index, const std::string& address, int run_ms, Stats* stats) {
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), ChannelArgs());
-  auto stub = v1::Coordinator::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->Session(&context);
-  v1::WorkerMessage hello;
-  hello.mutable_hello()->set_worker_id(absl::StrCat("sim-", index));
-  hello.mutable_hello()->set_slots(1);
-  if (!stream->Write(hello)) return;
-  v1::CoordinatorMessage message;
-  absl::Time sent;
-  bool waiting = false;
-  std::vector<double> mine;
-  while (stream->Read(&message)) {
-    if (message.has_assignment()) {
-      if (waiting) mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
-      // The run itself (a real one starts node, ~130 ms at the least).
-      if (run_ms > 0) absl::SleepFor(absl::Milliseconds(run_ms));
-      v1::WorkerMessage result;
-      result.mutable_result()->set_assignment_id(message.assignment().id());
-      v1::RunResult* r = result.mutable_result()->mutable_result();
-      r->set_assignment_id(message.assignment().id());
-      r->set_scenario("tiny");
-      r->set_outcome(v1::OUTCOME_COMPLETED);
-      sent = absl::Now();
-      waiting = true;
-      if (!stream->Write(result)) break;
-      ++stats->results;
-    } else if (message.has_shutdown()) {
-      break;
-    }
+// One simulated worker: its own connection and session stream, driven by gRPC's callback
+// API so that a thousand of them fit in one process on gRPC's few threads (a thread each
+// would spend the machine on context switches and measure this process, not the
+// coordinator). It answers each assignment after `run_ms` (0: at once).
+class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage> {
+ public:
+  SimulatedWorker(int index, const std::string& address, int run_ms, Stats* stats)
+      : run_ms_(run_ms), stats_(stats) {
+    grpc::ChannelArguments args = ChannelArgs();
+    // A connection of its own, as a worker on its own machine has (channels with the same
+    // arguments would otherwise share one).
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    stub_ = v1::Coordinator::NewStub(channel_);
+    v1::WorkerMessage hello;
+    hello.mutable_hello()->set_worker_id(absl::StrCat("sim-", index));
+    hello.mutable_hello()->set_slots(1);
+    stub_->async()->Session(&context_, this);
+    Send(std::move(hello), false);
+    StartRead(&in_);
+    StartCall();
   }
-  stream->WritesDone();
-  (void)stream->Finish();
-  absl::MutexLock lock(&stats->mu);
-  stats->latencies_ms.insert(stats->latencies_ms.end(), mine.begin(), mine.end());
-}
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended; OnDone follows
+    if (in_.has_shutdown()) {
+      StartWritesDone();
+      return;
+    }
+    if (in_.has_assignment()) {
+      if (waiting_) mine_.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent_));
+      waiting_ = false;
+      std::string id = in_.assignment().id();
+      if (run_ms_ > 0) {
+        // The run itself (a real one starts node, ~130 ms at the least).
+        alarm_.Set(std::chrono::system_clock::now() + std::chrono::milliseconds(run_ms_),
+                   [this, id](bool) { Answer(id); });
+      } else {
+        Answer(id);
+      }
+    }
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    if (ok && outbox_.front().second) ++stats_->results;
+    outbox_.pop_front();
+    if (ok && !outbox_.empty()) StartWrite(&outbox_.front().first);
+  }
+
+  void OnDone(const grpc::Status&) override {
+    absl::MutexLock lock(&stats_->mu);
+    stats_->latencies_ms.insert(stats_->latencies_ms.end(), mine_.begin(), mine_.end());
+    --stats_->live;
+  }
+
+ private:
+  void Answer(const std::string& id) {
+    v1::WorkerMessage message;
+    message.mutable_result()->set_assignment_id(id);
+    v1::RunResult* r = message.mutable_result()->mutable_result();
+    r->set_assignment_id(id);
+    r->set_scenario("tiny");
+    r->set_outcome(v1::OUTCOME_COMPLETED);
+    sent_ = absl::Now();
+    waiting_ = true;
+    Send(std::move(message), true);
+  }
+
+  // gRPC allows one write in flight per stream: the rest wait their turn.
+  void Send(v1::WorkerMessage message, bool is_result) {
+    absl::MutexLock lock(&mu_);
+    outbox_.emplace_back(std::move(message), is_result);
+    if (outbox_.size() == 1) StartWrite(&outbox_.front().first);
+  }
+
+  const int run_ms_;
+  Stats* const stats_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Coordinator::Stub> stub_;
+  grpc::ClientContext context_;
+  grpc::Alarm alarm_;
+  v1::CoordinatorMessage in_;
+  absl::Mutex mu_;
+  std::deque<std::pair<v1::WorkerMessage, bool>> outbox_ ABSL_GUARDED_BY(mu_);  // (message, is a result)
+  bool waiting_ = false;
+  absl::Time sent_;
+  std::vector<double> mine_;
+};
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -165,10 +220,20 @@ int Main(int argc, char** argv) {
 
   Stats stats;
   absl::Time start = absl::Now();
-  std::vector<std::thread> threads;
-  threads.reserve(workers);
-  for (int i = 0; i < workers; ++i) threads.emplace_back(SimulatedWorker, i, address, run_ms, &stats);
-  for (std::thread& t : threads) t.join();
+  {
+    absl::MutexLock lock(&stats.mu);
+    stats.live = workers;
+  }
+  std::vector<std::unique_ptr<SimulatedWorker>> simulated;
+  simulated.reserve(workers);
+  for (int i = 0; i < workers; ++i) {
+    simulated.push_back(std::make_unique<SimulatedWorker>(i, address, run_ms, &stats));
+  }
+  {
+    absl::MutexLock lock(&stats.mu);
+    auto all_done = [&stats]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stats.mu) { return stats.live == 0; };
+    stats.mu.Await(absl::Condition(&all_done));
+  }
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   // The coordinator's own peak RSS and CPU, from wait4.
   int status = 0;
@@ -181,12 +246,17 @@ int Main(int argc, char** argv) {
     unlink((dir + "/journal.bin").c_str());
     rmdir(dir.c_str());
   }
+  std::vector<double> latencies;
+  {
+    absl::MutexLock lock(&stats.mu);
+    latencies = stats.latencies_ms;
+  }
   std::printf(
       "{\"workers\": %d, \"run_ms\": %d, \"assignments\": %lld, \"seconds\": %.2f, \"assignments_per_s\": %.0f, "
       "\"dispatch_p50_ms\": %.2f, \"dispatch_p99_ms\": %.2f, \"coordinator_peak_rss_mib\": %.1f, "
       "\"coordinator_cpu_s\": %.2f}\n",
       workers, run_ms, static_cast<long long>(stats.results.load()), seconds, stats.results.load() / seconds,
-      Percentile(stats.latencies_ms, 0.5), Percentile(stats.latencies_ms, 0.99), rss_mib, cpu_s);
+      Percentile(latencies, 0.5), Percentile(latencies, 0.99), rss_mib, cpu_s);
   return 0;
 }
 

@@ -35,10 +35,13 @@ v8.writeHeapSnapshot(process.argv[1]);
 
 # --- coordinator scale -----------------------------------------------------------------------
 echo "bench: coordinator scale" >&2
-for run_ms in 0 200; do
+for run_ms in 200 100 0; do
   for i in $(seq 1 3); do
     "$bin/bench/coordinator_scale" --workers=1000 --assignments=20000 --run-ms=$run_ms >>"$out/scale.jsonl"
   done
+done
+for workers in 250 500; do
+  "$bin/bench/coordinator_scale" --workers=$workers --assignments=20000 --run-ms=0 >>"$out/scale.jsonl"
 done
 
 # --- perturbation: heapstorm's peak heap/RSS vs the same loop in plain node ----------------------

@@ -41,7 +41,7 @@ class CoordinatorServer::Session {
     if (reactor_ == nullptr || finishing_) return;
     finishing_ = true;
     final_status_ = std::move(status);
-    if (!writing_) reactor_->Finish(final_status_);
+    if (!writing_) FinishLocked();
   }
 
   // From the reactor.
@@ -54,12 +54,16 @@ class CoordinatorServer::Session {
     if (!outbox_.empty()) outbox_.pop_front();
     if (reactor_ == nullptr) return;
     if (!ok) {
+      // The stream is broken (the worker went away, or the server is shutting down). The
+      // reactor must still be finished, whether or not a Finish was asked for before:
+      // without it the RPC never ends and the server's shutdown waits forever.
       outbox_.clear();
       writing_ = false;
       if (!finishing_) {
         finishing_ = true;
-        reactor_->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+        final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
       }
+      FinishLocked();
       return;
     }
     if (!outbox_.empty()) {
@@ -67,7 +71,7 @@ class CoordinatorServer::Session {
       return;
     }
     writing_ = false;
-    if (finishing_) reactor_->Finish(final_status_);
+    if (finishing_) FinishLocked();
   }
   void Detach() {
     absl::MutexLock lock(&mu_);
@@ -76,6 +80,13 @@ class CoordinatorServer::Session {
   }
 
  private:
+  // Finishes the reactor once, whichever path gets here first.
+  void FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    reactor_->Finish(final_status_);
+  }
+
   const std::string peer_;
   mutable absl::Mutex mu_;
   std::string worker_id_ ABSL_GUARDED_BY(mu_);
@@ -83,6 +94,7 @@ class CoordinatorServer::Session {
   std::deque<v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -249,19 +261,18 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
 }
 
 void CoordinatorServer::PumpAll() {
-  // Round robin, one assignment per worker per pass: when there is less work than free
-  // slots, it spreads over the workers instead of filling the first ones.
-  bool handed = true;
-  while (handed) {
-    handed = false;
-    for (auto& [id, session] : sessions_) {
-      for (v1::Assignment& a : scheduler_->Take(id, 1)) {
-        v1::CoordinatorMessage message;
-        *message.mutable_assignment() = std::move(a);
-        session->Send(std::move(message));
-        handed = true;
-      }
+  for (auto& [worker, assignment] : scheduler_->Distribute()) {
+    auto it = sessions_.find(worker);
+    if (it == sessions_.end()) {
+      // Cannot happen (a worker joins the scheduler and the sessions together); if it
+      // did, its work goes back rather than wait out a lease nobody can hold.
+      HS_LOG(ERROR) << "no session for worker '" << worker << "': its work is requeued";
+      scheduler_->RemoveWorker(worker, "it has no session");
+      continue;
     }
+    v1::CoordinatorMessage message;
+    *message.mutable_assignment() = std::move(assignment);
+    it->second->Send(std::move(message));
   }
 }
 

@@ -2,19 +2,25 @@
 // stream: hello, welcome, assignments into free slots, acks, record-once, health.
 #include "coordinator/coordinator_server.h"
 
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
 #include "coordinator/planner.h"
 #include "gtest/gtest.h"
 
 namespace heapstorm {
 namespace {
 
-std::vector<v1::Assignment> PlanOf(int n) {
+// `payload_bytes` of module source makes assignments big enough to stall on flow control.
+std::vector<v1::Assignment> PlanOf(int n, size_t payload_bytes = 0) {
   std::vector<v1::Assignment> plan;
   for (int i = 0; i < n; ++i) {
     v1::Assignment a;
     a.set_id(AssignmentId("s", "", i));
     a.set_attempt(1);
     a.mutable_scenario()->set_name("s");
+    if (payload_bytes > 0) a.mutable_scenario()->mutable_script()->set_module_source(std::string(payload_bytes, 'x'));
     a.set_repeat(i);
     plan.push_back(a);
   }
@@ -23,8 +29,8 @@ std::vector<v1::Assignment> PlanOf(int n) {
 
 class CoordinatorServerTest : public ::testing::Test {
  protected:
-  void Start(int runs, const std::string& token = "") {
-    scheduler_ = std::make_unique<Scheduler>(PlanOf(runs), SchedulerOptions{}, RealClock::Get());
+  void Start(int runs, const std::string& token = "", size_t payload_bytes = 0) {
+    scheduler_ = std::make_unique<Scheduler>(PlanOf(runs, payload_bytes), SchedulerOptions{}, RealClock::Get());
     CoordinatorServerOptions options;
     options.token = token;
     auto server = CoordinatorServer::Start(scheduler_.get(), options);
@@ -106,6 +112,37 @@ TEST_F(CoordinatorServerTest, WrongTokenIsUnauthenticated) {
   grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_NE(status.error_message().find("wrong or missing token"), std::string::npos);
+}
+
+// A worker that goes away while the coordinator is still writing to it (here: it never
+// reads, so big assignments wait on flow control) must not leave its stream unfinished:
+// the server's shutdown waits for every stream, and used to wait forever.
+TEST_F(CoordinatorServerTest, WorkerGoneInTheMiddleOfAWriteDoesNotHangTheShutdown) {
+  Start(8, "", 3 << 20);
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 8)));
+  // Wait until the coordinator has leased it work (and so is writing to it).
+  for (int i = 0; i < 500 && scheduler_->counts().leased == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_GT(scheduler_->counts().leased, 0u);
+  // First the worker's half of the stream ends (the coordinator asks to finish, but a
+  // write is still pending), then the connection breaks (that write fails).
+  stream->WritesDone();
+  for (int i = 0; i < 500 && scheduler_->counts().leased > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(scheduler_->counts().leased, 0u) << "the stream's end requeues the work";
+  context.TryCancel();
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server_->Stop("the test is over", absl::Seconds(1));
+    stopped = true;
+  });
+  for (int i = 0; i < 3000 && !stopped; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(stopped) << "the coordinator's shutdown is stuck on the departed worker's stream";
+  if (!stopped) {
+    stopper.detach();  // a hang: fail, do not block the test binary
+    std::_Exit(1);
+  }
+  stopper.join();
 }
 
 TEST_F(CoordinatorServerTest, HealthCheckServesUntilStopped) {

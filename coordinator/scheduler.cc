@@ -22,9 +22,34 @@ Scheduler::Scheduler(std::vector<v1::Assignment> plan, SchedulerOptions options,
     Entry e;
     e.assignment = std::move(a);
     e.recorded = done.count(id) > 0;
+    recorded_ += e.recorded;
+    retried_ += e.assignment.attempt() > 1;
     entries_.emplace(id, std::move(e));
     order_.push_back(id);
     if (!done.count(id)) queue_.push_back(id);
+  }
+}
+
+void Scheduler::SetHolderLocked(Entry& e, const std::string& holder) {
+  bool was = !e.holder.empty() && !e.recorded && !e.missing;
+  e.holder = holder;
+  bool is = !e.holder.empty() && !e.recorded && !e.missing;
+  leased_ = leased_ + is - was;
+}
+
+void Scheduler::MarkMissingLocked(Entry& e, std::string reason) {
+  if (e.recorded || e.missing) return;
+  if (!e.holder.empty()) --leased_;
+  e.missing = true;
+  e.missing_reason = std::move(reason);
+  ++missing_;
+}
+
+void Scheduler::UpdateHungerLocked(const std::string& worker_id, const Worker& w) {
+  if (w.live && !w.draining && static_cast<int>(w.leases.size()) < w.slots) {
+    hungry_.insert(worker_id);
+  } else {
+    hungry_.erase(worker_id);
   }
 }
 
@@ -37,6 +62,7 @@ absl::Status Scheduler::AddWorker(const std::string& worker_id, int slots) {
   Worker w;
   w.slots = std::max(1, slots);
   w.last_seen = clock_->Now();
+  UpdateHungerLocked(worker_id, w);
   workers_[worker_id] = std::move(w);
   return absl::OkStatus();
 }
@@ -47,28 +73,32 @@ void Scheduler::RequeueLocked(const std::string& worker_id, const std::string& r
   for (const std::string& id : it->second.leases) {
     Entry& e = entries_[id];
     if (e.recorded || e.missing || e.holder != worker_id) continue;
-    e.holder.clear();
+    SetHolderLocked(e, "");
     if (cancelled_) continue;
     if (static_cast<int>(e.assignment.attempt()) >= options_.max_attempts) {
-      e.missing = true;
-      e.missing_reason = absl::StrCat("worker_lost after ", e.assignment.attempt(),
-                                      " attempts (last: ", worker_id, ", ", reason, ")");
+      MarkMissingLocked(e, absl::StrCat("worker_lost after ", e.assignment.attempt(),
+                                        " attempts (last: ", worker_id, ", ", reason, ")"));
       HS_LOG(WARNING) << id << ": giving up: " << e.missing_reason;
       continue;
     }
+    retried_ += e.assignment.attempt() == 1;
     e.assignment.set_attempt(e.assignment.attempt() + 1);
     queue_.push_front(id);  // retried work goes first
     HS_LOG(INFO) << id << ": requeued for attempt " << e.assignment.attempt() << " (" << worker_id
                  << " " << reason << ")";
   }
   it->second.leases.clear();
+  UpdateHungerLocked(worker_id, it->second);
 }
 
 void Scheduler::RemoveWorker(const std::string& worker_id, const std::string& reason) {
   absl::MutexLock lock(&mu_);
   RequeueLocked(worker_id, reason);
   auto it = workers_.find(worker_id);
-  if (it != workers_.end()) it->second.live = false;
+  if (it != workers_.end()) {
+    it->second.live = false;
+    UpdateHungerLocked(worker_id, it->second);
+  }
 }
 
 void Scheduler::Touch(const std::string& worker_id) {
@@ -79,21 +109,46 @@ void Scheduler::Touch(const std::string& worker_id) {
 
 std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id, int max) {
   absl::MutexLock lock(&mu_);
-  std::vector<v1::Assignment> out;
   auto it = workers_.find(worker_id);
-  if (it == workers_.end() || !it->second.live || it->second.draining || cancelled_) return out;
-  Worker& w = it->second;
+  if (it == workers_.end()) return {};
+  return TakeLocked(worker_id, it->second, max);
+}
+
+std::vector<v1::Assignment> Scheduler::TakeLocked(const std::string& worker_id, Worker& w, int max) {
+  std::vector<v1::Assignment> out;
+  if (!w.live || w.draining || cancelled_) return out;
   while (static_cast<int>(w.leases.size()) < w.slots && !queue_.empty() &&
          static_cast<int>(out.size()) < max) {
     std::string id = queue_.front();
     queue_.pop_front();
     Entry& e = entries_[id];
     if (e.recorded || e.missing || !e.holder.empty()) continue;
-    e.holder = worker_id;
+    SetHolderLocked(e, worker_id);
     w.leases.insert(id);
     v1::Assignment a = e.assignment;
     a.set_lease_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.lease)));
     out.push_back(std::move(a));
+  }
+  UpdateHungerLocked(worker_id, w);
+  return out;
+}
+
+std::vector<std::pair<std::string, v1::Assignment>> Scheduler::Distribute() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, v1::Assignment>> out;
+  while (!queue_.empty() && !hungry_.empty() && !cancelled_) {
+    // One pass: one assignment to each hungry worker (TakeLocked updates hungry_, so
+    // walk a copy).
+    std::vector<std::string> pass(hungry_.begin(), hungry_.end());
+    bool handed = false;
+    for (const std::string& worker_id : pass) {
+      if (queue_.empty()) break;
+      for (v1::Assignment& a : TakeLocked(worker_id, workers_[worker_id], 1)) {
+        out.emplace_back(worker_id, std::move(a));
+        handed = true;
+      }
+    }
+    if (!handed) break;  // only stale ids were left in the queue
   }
   return out;
 }
@@ -116,12 +171,14 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
       return RecordOutcome::kJournalFailed;
     }
   }
+  SetHolderLocked(e, "");
   e.recorded = true;
-  e.holder.clear();
+  ++recorded_;
   auto w = workers_.find(worker_id);
   if (w != workers_.end()) {
     w->second.leases.erase(result.assignment_id());
     w->second.last_seen = clock_->Now();
+    UpdateHungerLocked(worker_id, w->second);
   }
   if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
   results_.push_back(std::move(stored));
@@ -137,9 +194,12 @@ void Scheduler::Release(const std::string& worker_id, const std::string& assignm
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(assignment_id);
   if (it == entries_.end() || it->second.holder != worker_id || it->second.recorded) return;
-  it->second.holder.clear();
+  SetHolderLocked(it->second, "");
   auto w = workers_.find(worker_id);
-  if (w != workers_.end()) w->second.leases.erase(assignment_id);
+  if (w != workers_.end()) {
+    w->second.leases.erase(assignment_id);
+    UpdateHungerLocked(worker_id, w->second);
+  }
   if (!cancelled_) queue_.push_front(assignment_id);
 }
 
@@ -151,10 +211,11 @@ void Scheduler::Drain(const std::string& worker_id) {
   for (const std::string& id : w->second.leases) {
     Entry& e = entries_[id];
     if (e.recorded || e.missing || e.holder != worker_id) continue;
-    e.holder.clear();
+    SetHolderLocked(e, "");
     if (!cancelled_) queue_.push_front(id);
   }
   w->second.leases.clear();
+  UpdateHungerLocked(worker_id, w->second);
 }
 
 std::vector<std::string> Scheduler::ExpireSilentWorkers() {
@@ -168,6 +229,7 @@ std::vector<std::string> Scheduler::ExpireSilentWorkers() {
   for (const std::string& id : expired) {
     RequeueLocked(id, absl::StrCat("silent for more than ", absl::FormatDuration(options_.lease)));
     workers_[id].live = false;
+    UpdateHungerLocked(id, workers_[id]);
   }
   return expired;
 }
@@ -188,6 +250,7 @@ void Scheduler::AddLocked(std::vector<v1::Assignment> assignments) {
     if (entries_.count(id)) continue;
     Entry e;
     e.assignment = std::move(a);
+    retried_ += e.assignment.attempt() > 1;
     entries_.emplace(id, std::move(e));
     order_.push_back(id);
     queue_.push_back(id);
@@ -198,32 +261,22 @@ void Scheduler::Cancel(const std::string& reason) {
   absl::MutexLock lock(&mu_);
   cancelled_ = true;
   queue_.clear();
-  for (auto& [id, e] : entries_) {
-    if (e.recorded || e.missing) continue;
-    e.missing = true;
-    e.missing_reason = reason;
-  }
+  for (auto& [id, e] : entries_) MarkMissingLocked(e, reason);
 }
 
 bool Scheduler::Done() const {
   absl::MutexLock lock(&mu_);
-  if (cancelled_) return true;
-  for (const auto& [id, e] : entries_) {
-    if (!e.recorded && !e.missing) return false;
-  }
-  return true;
+  return cancelled_ || recorded_ + missing_ == entries_.size();
 }
 
 Scheduler::Counts Scheduler::counts() const {
   absl::MutexLock lock(&mu_);
   Counts c;
   c.total = entries_.size();
-  for (const auto& [id, e] : entries_) {
-    if (e.recorded) ++c.recorded;
-    if (e.missing) ++c.missing;
-    if (!e.recorded && !e.missing && !e.holder.empty()) ++c.leased;
-    if (e.assignment.attempt() > 1) ++c.retried;
-  }
+  c.recorded = recorded_;
+  c.missing = missing_;
+  c.leased = leased_;
+  c.retried = retried_;
   c.queued = c.total - c.recorded - c.missing - c.leased;
   return c;
 }

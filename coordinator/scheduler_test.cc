@@ -1,6 +1,9 @@
 #include "coordinator/scheduler.h"
 
 #include <cstdlib>
+#include <map>
+#include <set>
+#include <random>
 
 #include "coordinator/journal.h"
 #include "gtest/gtest.h"
@@ -155,6 +158,97 @@ TEST(SchedulerTest, CancelMakesTheRestMissing) {
   EXPECT_TRUE(s.Done());
   EXPECT_EQ(s.Missing().size(), 2u);
   EXPECT_TRUE(s.Take("w").empty());
+}
+
+TEST(SchedulerTest, DistributeSpreadsRoundRobinAndFillsEverySlot) {
+  FakeClock clock;
+  Scheduler s(PlanOf(10), {}, &clock);
+  ASSERT_TRUE(s.AddWorker("w1", 2).ok());
+  ASSERT_TRUE(s.AddWorker("w2", 1).ok());
+  ASSERT_TRUE(s.AddWorker("w3", 3).ok());
+  ASSERT_TRUE(s.AddWorker("w4", 1).ok());
+  s.Drain("w4");  // a draining worker gets nothing
+  std::vector<std::pair<std::string, v1::Assignment>> handed = s.Distribute();
+  ASSERT_EQ(handed.size(), 6u) << "every free slot of the three live workers";
+  // The first pass gives one to each worker before anyone gets a second.
+  std::set<std::string> first_pass = {handed[0].first, handed[1].first, handed[2].first};
+  EXPECT_EQ(first_pass, (std::set<std::string>{"w1", "w2", "w3"}));
+  std::map<std::string, int> per_worker;
+  for (const auto& [worker, a] : handed) ++per_worker[worker];
+  EXPECT_EQ(per_worker["w1"], 2);
+  EXPECT_EQ(per_worker["w2"], 1);
+  EXPECT_EQ(per_worker["w3"], 3);
+  EXPECT_EQ(per_worker.count("w4"), 0u);
+  EXPECT_TRUE(s.Distribute().empty()) << "no slot is free";
+  // A result frees its slot: the next distribution goes to that worker alone.
+  for (const auto& [worker, a] : handed) {
+    if (worker == "w2") ASSERT_EQ(s.Record("w2", ResultFor(a)), Scheduler::RecordOutcome::kRecorded);
+  }
+  std::vector<std::pair<std::string, v1::Assignment>> next = s.Distribute();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].first, "w2");
+}
+
+TEST(SchedulerTest, DistributeWithLessWorkThanSlotsGivesOneEach) {
+  FakeClock clock;
+  Scheduler s(PlanOf(3), {}, &clock);
+  for (const char* w : {"a", "b", "c"}) ASSERT_TRUE(s.AddWorker(w, 4).ok());
+  std::vector<std::pair<std::string, v1::Assignment>> handed = s.Distribute();
+  ASSERT_EQ(handed.size(), 3u);
+  std::set<std::string> workers;
+  for (const auto& [worker, a] : handed) workers.insert(worker);
+  EXPECT_EQ(workers.size(), 3u);
+}
+
+// The counters kept as entries change agree with what the public views show, over a long
+// random mix of every event a coordinator sees.
+TEST(SchedulerTest, CountsStayTrueThroughRandomEvents) {
+  FakeClock clock;
+  SchedulerOptions options;
+  options.max_attempts = 3;
+  options.lease = absl::Seconds(10);
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    Scheduler s(PlanOf(40), options, &clock);
+    std::map<std::string, std::vector<v1::Assignment>> held;  // what each worker was handed
+    int next_worker = 0;
+    for (int step = 0; step < 400 && !s.Done(); ++step) {
+      int op = static_cast<int>(rng() % 10);
+      std::string some = held.empty() ? "" : std::next(held.begin(), rng() % held.size())->first;
+      if (op == 0 || held.empty()) {
+        std::string id = "w" + std::to_string(next_worker++);
+        ASSERT_TRUE(s.AddWorker(id, 1 + static_cast<int>(rng() % 3)).ok());
+        held[id];
+      } else if (op <= 3) {
+        for (auto& [worker, a] : s.Distribute()) held[worker].push_back(a);
+      } else if (op <= 6 && !held[some].empty()) {
+        v1::Assignment a = held[some].back();
+        held[some].pop_back();
+        (void)s.Record(some, ResultFor(a));
+      } else if (op == 7 && !held[some].empty()) {
+        s.Release(some, held[some].back().id());
+        held[some].pop_back();
+      } else if (op == 8) {
+        s.RemoveWorker(some, "its stream ended");
+        held.erase(some);
+      } else {
+        clock.Advance(absl::Seconds(6));
+        for (const std::string& w : s.ExpireSilentWorkers()) held.erase(w);
+      }
+      Scheduler::Counts c = s.counts();
+      size_t running = 0;
+      for (const auto& [w, ids] : s.Running()) running += ids.size();
+      ASSERT_EQ(c.leased, running) << "seed " << seed << " step " << step;
+      ASSERT_EQ(c.recorded, s.Results().size()) << "seed " << seed << " step " << step;
+      ASSERT_EQ(c.missing, s.Missing().size()) << "seed " << seed << " step " << step;
+      ASSERT_EQ(c.total, 40u);
+      ASSERT_EQ(c.recorded + c.missing + c.leased + c.queued, c.total);
+      ASSERT_EQ(s.Done(), c.recorded + c.missing == c.total) << "seed " << seed << " step " << step;
+    }
+    s.Cancel("cancelled: the test is over");
+    EXPECT_EQ(s.counts().leased, 0u);
+    EXPECT_EQ(s.counts().recorded + s.counts().missing, 40u);
+  }
 }
 
 }  // namespace
