@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "cli/run_command.h"
 #include "cli/validate_command.h"
+#include "common/version.h"
 
 namespace heapstorm {
 namespace {
@@ -26,6 +27,7 @@ constexpr char kUsage[] =
     "  compare BASE.json CURRENT.json          regressions between two reports\n"
     "  baseline update REPORT.json BASE.json   accept a run as the new baseline\n"
     "  validate SUITE.yaml...                  check suites without running them\n"
+    "  version                                 print heapstorm's version (also --version)\n"
     "\n"
     "Run 'heapstorm COMMAND --help' for a command's flags.\n"
     "exit codes: 0 expectations held, 1 an expectation failed (or a leak or regression),\n"
@@ -39,6 +41,10 @@ int Main(int argc, char** argv) {
   std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage;
+    return kExitOk;
+  }
+  if (command == "--version" || command == "version") {
+    std::cout << "heapstorm " << kHeapstormVersion << "\n";
     return kExitOk;
   }
   if (command == "run") return RunCommand(argc, argv);

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/version.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -36,6 +38,9 @@ TEST(CliTest, HelpAndUsage) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(help.out, "validate SUITE.yaml")) << help.out;
   EXPECT_TRUE(absl::StrContains(help.out, "run SUITE.yaml")) << help.out;
+  CommandResult version = RunCommand({Heapstorm(), "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, absl::StrCat("heapstorm ", kHeapstormVersion, "\n"));
   CommandResult run_help = RunCommand({Heapstorm(), "run", "--help"});
   EXPECT_EQ(run_help.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(run_help.out, "--workers N")) << run_help.out;
