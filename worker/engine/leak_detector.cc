@@ -1,6 +1,7 @@
 #include "worker/engine/leak_detector.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -88,16 +89,22 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   TheilSen late = late_enough ? TheilSenSlope(late_x, late_y, alpha) : fit;
 
   // A leak accumulates: what it holds is never given back. A series that falls back by
-  // more than half of what the trend says it gained (after a 3-point median, so one
-  // transient spike does not count) releases memory periodically: a sawtooth.
+  // more than half of what the trend says it gained releases memory periodically: a
+  // sawtooth. The level is a 5-point running median, so a drop counts only when it holds
+  // (what a sawtooth does until it refills), and transient spikes (up to two in any five
+  // checkpoints: a GC that ran late, a buffer in flight) are not mistaken for give-backs.
   double gained = fit.slope * (x_.back() - x_.front());
   double drawdown = 0;
   double running_max = -INFINITY;
-  for (size_t i = 1; i + 1 < s.y.size(); ++i) {
-    double a = s.y[i - 1], b = s.y[i], c = s.y[i + 1];
-    double median = std::max(std::min(a, b), std::min(std::max(a, b), c));
-    running_max = std::max(running_max, median);
-    drawdown = std::max(drawdown, running_max - median);
+  constexpr size_t kHalfWindow = 2;
+  for (size_t i = kHalfWindow; i + kHalfWindow < s.y.size(); ++i) {
+    std::array<double, 2 * kHalfWindow + 1> window;
+    std::copy(s.y.begin() + static_cast<std::ptrdiff_t>(i - kHalfWindow),
+              s.y.begin() + static_cast<std::ptrdiff_t>(i + kHalfWindow + 1), window.begin());
+    std::nth_element(window.begin(), window.begin() + kHalfWindow, window.end());
+    double level = window[kHalfWindow];
+    running_max = std::max(running_max, level);
+    drawdown = std::max(drawdown, running_max - level);
   }
   bool released = gained > 0 && drawdown > 0.5 * gained;
 

@@ -53,6 +53,16 @@ TEST(LeakDetectorTest, TransientSpikeDoesNotMakeALeak) {
   EXPECT_EQ(r.verdict(), v1::LEAK_VERDICT_NO_LEAK);
 }
 
+// Seen on node: a leak of ~8 B/iteration with transient +180 KiB spikes at two
+// checkpoints one apart; the heap returns to the trend after each. Not a sawtooth.
+TEST(LeakDetectorTest, LeakWithNearbyTransientSpikesIsStillALeak) {
+  v1::LeakResult r = Feed(60, [](double x) {
+    double spike = (x == 400 || x == 440 || x == 800) ? 185e3 : 0;
+    return 3e6 + 40 * x + spike;
+  });
+  EXPECT_EQ(r.verdict(), v1::LEAK_VERDICT_LEAK) << r.summary() << " " << r.series(0).note();
+}
+
 TEST(LeakDetectorTest, WarmupThenFlatIsNotALeak) {
   v1::LeakResult r = Feed(60, [](double x) { return 4e6 + 200 * std::min(x, 500.0); });
   EXPECT_NE(r.verdict(), v1::LEAK_VERDICT_LEAK);
