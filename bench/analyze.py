@@ -214,7 +214,7 @@ if scale:
           "throughput whatever the coordinator does (1,000 ÷ 11,000/s ≈ 90 ms), and the simulated workers take "
           "half of this machine's two cores. It measures throughput; the latency goal is for runs of real length "
           "(the shortest real run, `node` starting and exiting, takes ~40 ms; a scenario takes 100 ms and more).\n")
-    print("| workers | run_ms | assignments/s | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|---|") | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|")
+    print("| workers | run_ms | assignments/s | p50 ms | p99 ms | coordinator peak RSS MiB | coordinator CPU s |\n|---|---|---|---|---|---|---|")
     for s in scale:
         print(f"| {s['workers']} | {s['run_ms']} | {s['assignments_per_s']:.0f} | {s['dispatch_p50_ms']:.1f} | {s['dispatch_p99_ms']:.1f} "
               f"| {s['coordinator_peak_rss_mib']:.0f} | {s['coordinator_cpu_s']:.2f} |")

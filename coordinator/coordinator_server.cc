@@ -382,19 +382,23 @@ void CoordinatorServer::DispatchLoop() {
       }
       next_expiry = absl::Now() + options_.expiry_check;
     }
-    // New work first: it does not wait for the disk, only acknowledgements do.
+    // New work first: it does not wait for the disk (a sync can stall for tens of
+    // milliseconds), only acknowledgements do.
     PumpAll();
-    // Group commit: the batch's results reach the disk with one sync, then are acked.
+    // Group commit: the batch's results reach the disk with one sync, then each worker
+    // gets one message acknowledging all of its results in the batch.
     if (!pending_acks_.empty()) {
       absl::Status synced = scheduler_->Flush();
       if (!synced.ok()) {
         HS_LOG(ERROR) << "journal: " << synced.message() << ": results are not acknowledged";
       } else {
+        std::map<Session*, v1::CoordinatorMessage> acks;
+        std::map<Session*, std::shared_ptr<Session>> owners;
         for (auto& [session, id] : pending_acks_) {
-          v1::CoordinatorMessage ack;
-          ack.mutable_ack()->set_assignment_id(id);
-          session->Send(std::move(ack));
+          acks[session.get()].add_acked(std::move(id));
+          owners[session.get()] = session;
         }
+        for (auto& [raw, message] : acks) owners[raw]->Send(std::move(message));
       }
       pending_acks_.clear();
     }

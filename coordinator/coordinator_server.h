@@ -71,6 +71,7 @@ class CoordinatorServer {
   void DispatchLoop();
   void Handle(const std::shared_ptr<Session>& session, const v1::WorkerMessage& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands queued work to workers with free slots.
   void PumpAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(std::shared_ptr<Session> session, std::unique_ptr<v1::WorkerMessage> message);
   void ShutdownSessionsLocked(const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

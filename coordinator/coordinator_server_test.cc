@@ -83,12 +83,11 @@ TEST_F(CoordinatorServerTest, HandsOutWorkRecordsOnceAndEndsTheRun) {
   int acks = 0;
   while (acks < 2 || got.size() < 3) {
     ASSERT_TRUE(stream->Read(&m));
-    if (m.has_ack()) {
-      EXPECT_EQ(m.ack().assignment_id(), got[0].id());
+    for (const std::string& id : m.acked()) {
+      EXPECT_EQ(id, got[0].id());
       ++acks;
-    } else if (m.has_assignment()) {
-      got.push_back(m.assignment());
     }
+    if (m.has_assignment()) got.push_back(m.assignment());
   }
   ASSERT_TRUE(stream->Write(ResultOf(got[1])));
   ASSERT_TRUE(stream->Write(ResultOf(got[2])));

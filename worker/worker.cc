@@ -184,6 +184,10 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   v1::CoordinatorMessage message;
   while (connected && stream->Read(&message)) {
     ReapFinishedSlots();
+    if (message.acked_size() > 0) {
+      absl::MutexLock lock(&mu_);
+      for (const std::string& id : message.acked()) unacked_.erase(id);
+    }
     if (message.has_welcome()) {
       welcomed = true;
       absl::MutexLock lock(&hb_mu);
@@ -203,9 +207,6 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
       absl::MutexLock lock(&mu_);
       auto it = slots_.find(message.cancel().assignment_id());
       if (it != slots_.end()) it->second->cancel = true;
-    } else if (message.has_ack()) {
-      absl::MutexLock lock(&mu_);
-      unacked_.erase(message.ack().assignment_id());
     } else if (message.has_shutdown()) {
       HS_LOG(INFO) << "the coordinator ends the session: " << message.shutdown().reason();
       *shutdown = true;
