@@ -188,6 +188,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", server->options_.listen));
   }
   server->dispatcher_ = std::thread([s = server.get()] { s->DispatchLoop(); });
+  server->syncer_ = std::thread([s = server.get()] { s->SyncLoop(); });
   return server;
 }
 
@@ -253,6 +254,11 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
     wake_ = true;
   }
   if (dispatcher_.joinable()) dispatcher_.join();
+  {
+    absl::MutexLock lock(&sync_mu_);
+    sync_stop_ = true;
+  }
+  if (syncer_.joinable()) syncer_.join();
   (void)scheduler_->Flush();  // whatever the last batch journaled
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
@@ -385,27 +391,44 @@ void CoordinatorServer::DispatchLoop() {
     // New work first: it does not wait for the disk (a sync can stall for tens of
     // milliseconds), only acknowledgements do.
     PumpAll();
-    // Group commit: the batch's results reach the disk with one sync, then each worker
-    // gets one message acknowledging all of its results in the batch.
+    // Group commit: the syncer makes the batch's results durable with one sync, then
+    // acknowledges them.
     if (!pending_acks_.empty()) {
-      absl::Status synced = scheduler_->Flush();
-      if (!synced.ok()) {
-        HS_LOG(ERROR) << "journal: " << synced.message() << ": results are not acknowledged";
-      } else {
-        std::map<Session*, v1::CoordinatorMessage> acks;
-        std::map<Session*, std::shared_ptr<Session>> owners;
-        for (auto& [session, id] : pending_acks_) {
-          acks[session.get()].add_acked(std::move(id));
-          owners[session.get()] = session;
-        }
-        for (auto& [raw, message] : acks) owners[raw]->Send(std::move(message));
-      }
+      absl::MutexLock lock(&sync_mu_);
+      for (auto& ack : pending_acks_) to_sync_.push_back(std::move(ack));
       pending_acks_.clear();
     }
     if (!done_ && scheduler_->Done()) {
       done_ = true;
       ShutdownSessionsLocked("the run is complete");
     }
+  }
+}
+
+void CoordinatorServer::SyncLoop() {
+  while (true) {
+    std::vector<std::pair<std::shared_ptr<Session>, std::string>> batch;
+    {
+      absl::MutexLock lock(&sync_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_) { return !to_sync_.empty() || sync_stop_; };
+      sync_mu_.Await(absl::Condition(&ready));
+      if (to_sync_.empty()) return;  // stopping, nothing left
+      batch.swap(to_sync_);
+    }
+    // Everything in `batch` was appended before it was handed over, so this sync covers it.
+    absl::Status synced = scheduler_->Flush();
+    if (!synced.ok()) {
+      HS_LOG(ERROR) << "journal: " << synced.message() << ": results are not acknowledged";
+      continue;
+    }
+    // One message per worker acknowledges all of its results in the batch.
+    std::map<Session*, v1::CoordinatorMessage> acks;
+    std::map<Session*, std::shared_ptr<Session>> owners;
+    for (auto& [session, id] : batch) {
+      acks[session.get()].add_acked(std::move(id));
+      owners[session.get()] = session;
+    }
+    for (auto& [raw, message] : acks) owners[raw]->Send(std::move(message));
   }
 }
 

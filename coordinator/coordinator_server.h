@@ -69,6 +69,9 @@ class CoordinatorServer {
  private:
   CoordinatorServer(Scheduler* scheduler, CoordinatorServerOptions options);
   void DispatchLoop();
+  // Group commit off the dispatcher's thread: syncs the journal, then acknowledges what
+  // the sync covered. A slow sync delays acknowledgements, never new work.
+  void SyncLoop();
   void Handle(const std::shared_ptr<Session>& session, const v1::WorkerMessage& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued work to workers with free slots.
@@ -92,12 +95,18 @@ class CoordinatorServer {
   // The dispatcher's state.
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
-  // Acks of the current batch, sent once the batch's results are on disk.
+  // Acks of the current batch, handed to the syncer at the end of the batch.
   std::vector<std::pair<std::shared_ptr<Session>, std::string>> pending_acks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;
   std::thread dispatcher_;
+
+  // Results appended to the journal and waiting for a sync to be acknowledged.
+  absl::Mutex sync_mu_;
+  std::vector<std::pair<std::shared_ptr<Session>, std::string>> to_sync_ ABSL_GUARDED_BY(sync_mu_);
+  bool sync_stop_ ABSL_GUARDED_BY(sync_mu_) = false;
+  std::thread syncer_;
 };
 
 }  // namespace heapstorm

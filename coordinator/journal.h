@@ -41,8 +41,8 @@ class Journal {
 
  private:
   explicit Journal(int fd) : fd_(fd) {}
-  absl::Mutex mu_;
-  int fd_;
+  absl::Mutex mu_;  // one append at a time
+  const int fd_;
 };
 
 }  // namespace heapstorm
