@@ -137,10 +137,15 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    if (ok && outbox_.front().second) ++stats_->results;
-    outbox_.pop_front();
-    if (ok && !outbox_.empty()) StartWrite(&outbox_.front().first);
+    const v1::WorkerMessage* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ok && outbox_.front().second) ++stats_->results;
+      outbox_.pop_front();
+      if (ok && !outbox_.empty()) next = &outbox_.front().first;
+    }
+    // Not under mu_: gRPC may run a reaction inline.
+    if (next != nullptr) StartWrite(next);
   }
 
   void OnDone(const grpc::Status&) override {
@@ -164,9 +169,13 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
 
   // gRPC allows one write in flight per stream: the rest wait their turn.
   void Send(v1::WorkerMessage message, bool is_result) {
-    absl::MutexLock lock(&mu_);
-    outbox_.emplace_back(std::move(message), is_result);
-    if (outbox_.size() == 1) StartWrite(&outbox_.front().first);
+    const v1::WorkerMessage* first = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      outbox_.emplace_back(std::move(message), is_result);  // a deque: the front stays put
+      if (outbox_.size() == 1) first = &outbox_.front().first;
+    }
+    if (first != nullptr) StartWrite(first);
   }
 
   const int run_ms_;

@@ -37,11 +37,13 @@ v8.writeHeapSnapshot(process.argv[1]);
 echo "bench: coordinator scale" >&2
 for run_ms in 200 100 0; do
   for i in $(seq 1 3); do
-    "$bin/bench/coordinator_scale" --workers=1000 --assignments=20000 --run-ms=$run_ms >>"$out/scale.jsonl"
+    timeout 120 "$bin/bench/coordinator_scale" --workers=1000 --assignments=20000 --run-ms=$run_ms >>"$out/scale.jsonl" ||
+      echo "bench: coordinator_scale --run-ms=$run_ms did not finish in 120 s (left out)" >&2
   done
 done
 for workers in 250 500; do
-  "$bin/bench/coordinator_scale" --workers=$workers --assignments=20000 --run-ms=0 >>"$out/scale.jsonl"
+  timeout 120 "$bin/bench/coordinator_scale" --workers=$workers --assignments=20000 --run-ms=0 >>"$out/scale.jsonl" ||
+    echo "bench: coordinator_scale --workers=$workers did not finish in 120 s (left out)" >&2
 done
 
 # --- perturbation: heapstorm's peak heap/RSS vs the same loop in plain node ----------------------
