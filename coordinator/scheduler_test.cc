@@ -182,7 +182,9 @@ TEST(SchedulerTest, DistributeSpreadsRoundRobinAndFillsEverySlot) {
   EXPECT_TRUE(s.Distribute().empty()) << "no slot is free";
   // A result frees its slot: the next distribution goes to that worker alone.
   for (const auto& [worker, a] : handed) {
-    if (worker == "w2") ASSERT_EQ(s.Record("w2", ResultFor(a)), Scheduler::RecordOutcome::kRecorded);
+    if (worker == "w2") {
+      ASSERT_EQ(s.Record("w2", ResultFor(a)), Scheduler::RecordOutcome::kRecorded);
+    }
   }
   std::vector<std::pair<std::string, v1::Assignment>> next = s.Distribute();
   ASSERT_EQ(next.size(), 1u);
