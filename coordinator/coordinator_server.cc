@@ -422,13 +422,13 @@ void CoordinatorServer::SyncLoop() {
       continue;
     }
     // One message per worker acknowledges all of its results in the batch.
-    std::map<Session*, v1::CoordinatorMessage> acks;
-    std::map<Session*, std::shared_ptr<Session>> owners;
+    std::map<Session*, std::pair<std::shared_ptr<Session>, v1::CoordinatorMessage>> acks;
     for (auto& [session, id] : batch) {
-      acks[session.get()].add_acked(std::move(id));
-      owners[session.get()] = session;
+      auto& [owner, message] = acks[session.get()];
+      owner = session;
+      message.add_acked(std::move(id));
     }
-    for (auto& [raw, message] : acks) owners[raw]->Send(std::move(message));
+    for (auto& [raw, ack] : acks) ack.first->Send(std::move(ack.second));
   }
 }
 
