@@ -16,6 +16,11 @@ cache=${HEAPSTORM_TOOLS_CACHE:-${HOME:-/tmp}/.cache/heapstorm-tools}
 prefix="$cache/buildifier-$version"
 buildifier="$prefix/node_modules/.bin/buildifier"
 if [ ! -x "$buildifier" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "lint: npm is not on PATH (scripts/setup.sh installs Node.js)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
   mkdir -p "$prefix"
   if ! npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error \
       "@bazel/buildifier@$version" >&2; then
