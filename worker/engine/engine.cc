@@ -23,6 +23,7 @@
 #include "common/linear_fit.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -36,6 +37,9 @@
 namespace heapstorm {
 namespace {
 
+// The end of node's stderr kept in a result's evidence.
+constexpr size_t kStderrTailBytes = 8192;
+
 
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -45,24 +49,6 @@ std::string FindOnPath(const std::string& name) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
-}
-
-// Run folders of heapstorm processes that died without cleaning up (SIGKILL): named
-// heapstorm-run-PID-XXXXXX, removed when that PID is gone.
-void RemoveStaleRunDirs(const std::string& scratch) {
-  DIR* d = opendir(scratch.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> stale;
-  while (dirent* e = readdir(d)) {
-    absl::string_view name = e->d_name;
-    if (!absl::ConsumePrefix(&name, "heapstorm-run-")) continue;
-    int pid = 0;
-    if (!absl::SimpleAtoi(name.substr(0, name.find('-')), &pid) || pid <= 0) continue;
-    if (access(absl::StrCat("/proc/", pid).c_str(), F_OK) == 0) continue;  // still running
-    stale.push_back(absl::StrCat(scratch, "/", e->d_name));
-  }
-  closedir(d);
-  for (const std::string& dir : stale) RemoveTree(dir);
 }
 
 std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
@@ -159,7 +145,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
     const char* tmp = std::getenv("TMPDIR");
     options.scratch_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
-  if (!options.keep_run_dirs) RemoveStaleRunDirs(options.scratch_dir);
+  // Run folders of heapstorm processes that died without cleaning up (SIGKILL).
+  if (!options.keep_run_dirs) RemoveStaleScratchDirs(options.scratch_dir, "heapstorm-run-");
+  // And their cgroups.
   if (options.use_cgroups) {
     for (const std::string& path : MemoryCgroup::SweepStale(options.cgroup_root)) {
       HS_LOG(INFO) << "removed the cgroup of a heapstorm that is gone: " << path;
@@ -419,10 +407,6 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
     o.victim_bytes = seen.watchdog_victim.bytes();
     victim_source = "tree samples";
   }
-  // A task name is bytes from the measured process: printable ASCII only in a proto string.
-  for (char& ch : o.victim_command) {
-    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) ch = '?';
-  }
   Classification verdict = ClassifyOutcome(o);
 
   result.set_outcome(verdict.outcome);
@@ -479,9 +463,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   e->set_signal(seen.exit.signal);
   if (!seen.exit.exited) e->set_signal_name(SignalName(seen.exit.signal));
   e->set_matched_stderr(verdict.matched_stderr);
-  std::string tail = seen.stderr_text;
-  if (tail.size() > 8192) tail = tail.substr(tail.size() - 8192);
-  e->set_stderr_tail(tail);
+  e->set_stderr_tail(std::string(Utf8Tail(seen.stderr_text, kStderrTailBytes)));
   e->set_harness_kill(seen.harness_kill);
   e->set_cgroup_oom_kills(o.cgroup_oom_kills);
   e->set_cgroup_failcnt(o.cgroup_failcnt);
@@ -499,6 +481,9 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   e->set_oom_victim_bytes(o.victim_bytes);
   e->set_oom_victim_source(victim_source);
   e->set_peak_tree_bytes(seen.peak_tree_bytes);
+  // Everything above that came from node or the module (stderr, error messages, names
+  // from its heap) is untrusted bytes: proto3 strings must be UTF-8, or the result is lost.
+  MakeStringsValidUtf8(&result);
   return result;
 }
 
