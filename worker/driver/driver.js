@@ -569,6 +569,7 @@ function runOpenConnections(s, every) {
   const bufferBytes = num(p.buffer_bytes, 0);
   const held = [];
   let bytesIn = 0;
+  let afterAccept = () => {};  // once the clients are done: did that accept settle it?
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     socket.on('error', () => {});
     socket.on('data', (d) => {
@@ -582,6 +583,7 @@ function runOpenConnections(s, every) {
     unitDone(held.length);
     if (held.length % every === 0 || held.length === target) checkpoint(held.length, false);
     if (held.length >= target) finish('completed', { units: held.length });
+    else afterAccept();
   });
   server.on('error', (e) => finishWithError(e, held.length));
   server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
@@ -589,14 +591,24 @@ function runOpenConnections(s, every) {
     send({ type: 'listening', port: server.address().port });
   });
 
-  // The engine writes "clients_done" on stdin once every client has connected or failed.
+  // The engine writes "clients_done N" on stdin once every client has connected or failed,
+  // N of them connected. Those are in the listen backlog: wait until they are accepted (or
+  // descriptors run out, which stops accepting), not for a fixed time a loaded machine may
+  // not keep; then decide why the target was not reached.
   let input = '';
+  let settling = false;
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => {
     input += chunk;
-    if (!input.includes('clients_done')) return;
-    // Give the last accepts a moment, then decide why the target was not reached.
-    setTimeout(() => {
+    const done = /clients_done(?: (\d+))?\n/.exec(input);
+    if (!done || settling) return;
+    settling = true;
+    const connected = done[1] !== undefined ? Number(done[1]) : target;
+    let decided = false;
+    const decide = () => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(deadline);
       if (held.length >= target) return;
       checkpoint(held.length, false);
       if (emfileNow()) {
@@ -610,7 +622,12 @@ function runOpenConnections(s, every) {
           detail: `only ${held.length} of ${target} connections reached the server (bytes in: ${bytesIn})`,
         });
       }
-    }, 300);
+    };
+    const deadline = setTimeout(decide, 5000);
+    afterAccept = () => {
+      if (held.length >= connected || emfileNow()) decide();
+    };
+    afterAccept();
   });
 }
 

@@ -342,7 +342,7 @@ MonitoredRun RunMonitor::Watch() {
       }
       if (clients_settled_ && !told_clients_done_) {
         told_clients_done_ = true;
-        Command("clients_done");
+        Command(absl::StrCat("clients_done ", clients_->counts().connected));
       }
     }
 
