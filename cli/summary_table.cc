@@ -66,12 +66,10 @@ std::string SummaryTable(const v1::Report& report) {
   for (const v1::CapacityReport& c : report.capacity()) {
     for (const v1::SearchResult& sr : c.searches()) {
       absl::StrAppend(&capacity, "  ", c.scenario(), ": ", sr.message(), " (", sr.steps(), " runs)\n");
+      if (!sr.ramp_note().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", sr.ramp_note(), "\n");
     }
-    if (c.model().points() >= 2) {
-      absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ≈ ",
-                      absl::StrFormat("%.4g + %.4g per MiB of %s (R² %.3f)", c.model().intercept(),
-                                      c.model().slope() * 1048576.0, c.parameter(), c.model().r_squared()),
-                      "\n");
+    if (!c.model_summary().empty()) {
+      absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ", c.model_summary(), "\n");
     }
     if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");
   }

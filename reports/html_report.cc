@@ -315,6 +315,7 @@ std::string Capacity(const v1::Report& report) {
     if (!c.recommendation().empty()) absl::StrAppend(&out, "<p>", E(c.recommendation()), "</p>");
     for (const v1::SearchResult& sr : c.searches()) {
       absl::StrAppend(&out, "<p>Search: ", E(sr.message()), " <span class=\"sub\">(", sr.steps(), " runs)</span></p>");
+      if (!sr.ramp_note().empty()) absl::StrAppend(&out, "<p class=\"sub\">", E(sr.ramp_note()), "</p>");
     }
     if (c.points_size() > 0 && !c.parameter().empty()) {
       bool bytes = c.parameter() != "limits.descriptors";
@@ -328,10 +329,18 @@ std::string Capacity(const v1::Report& report) {
       ChartSeries model{"model", "#bc4c00", {}, true};
       for (const v1::CapacityPoint& p : c.points()) {
         absl::StrAppend(&out, "<tr><td>", bytes ? FormatSize(p.limit()) : absl::StrFormat("%.0f", p.limit()),
-                        "</td><td class=\"n\">", p.units_at_break() ? absl::StrCat(p.units_at_break()) : "–",
-                        "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">", Bytes(p.heap_bytes_per_unit()),
-                        "</td><td class=\"n\">", Bytes(p.external_bytes_per_unit()), "</td><td class=\"n\">",
-                        Bytes(p.rss_bytes_per_unit()), "</td></tr>");
+                        "</td><td class=\"n\">",
+                        p.units_at_break() ? FormatCount(static_cast<double>(p.units_at_break())) : "–",
+                        "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.heap_bytes_per_unit(), p.heap_bytes_per_unit_low(),
+                                                 p.heap_bytes_per_unit_high())),
+                        "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.external_bytes_per_unit(), p.external_bytes_per_unit_low(),
+                                                 p.external_bytes_per_unit_high())),
+                        "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.rss_bytes_per_unit(), p.rss_bytes_per_unit_low(),
+                                                 p.rss_bytes_per_unit_high())),
+                        "</td></tr>");
         double x = bytes ? p.limit() / 1048576.0 : p.limit();
         if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
         if (c.model().points() >= 2) {
@@ -339,12 +348,9 @@ std::string Capacity(const v1::Report& report) {
         }
       }
       absl::StrAppend(&out, "</table>");
-      if (c.model().points() >= 2) {
-        double per = bytes ? c.model().slope() * 1048576.0 : c.model().slope();
-        absl::StrAppend(&out, "<p class=\"sub\">model: units at break = ",
-                        absl::StrFormat("%.4g + %.4g per %s (R² %.3f)", c.model().intercept(), per,
-                                        bytes ? "MiB of the limit" : "unit of the limit", c.model().r_squared()),
-                        "</p>");
+      if (!c.model_summary().empty()) {
+        absl::StrAppend(&out, "<p class=\"sub\">model: units at break ", E(c.model_summary()),
+                        absl::StrFormat(" (R² %.3f)", c.model().r_squared()), "</p>");
       }
       chart.series = {measured, model};
       absl::StrAppend(&out, "<div class=\"charts\">", RenderSvgChart(chart), "</div>");

@@ -147,6 +147,25 @@ std::string FormatSize(double bytes) {
                       kUnits[top].name);
 }
 
+std::string FormatSizeWithInterval(double bytes, double low, double high) {
+  if (low > high) std::swap(low, high);
+  std::string interval = low == high ? "" : absl::StrCat(" (", FormatSize(low), "–", FormatSize(high), ")");
+  if (low <= 0 && high >= 0) return absl::StrCat("≈ 0", interval);
+  return absl::StrCat(FormatSize(bytes), interval);
+}
+
+std::string FormatCount(double value) {
+  if (!std::isfinite(value)) return value > 0 ? "∞" : "-∞";
+  if (std::fabs(value) < 10) return absl::StrFormat("%.3g", value);
+  std::string digits = absl::StrFormat("%.0f", std::fabs(value));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return (value < 0 ? "-" : "") + out;
+}
+
 std::string FormatShortDuration(absl::Duration d) {
   if (d < absl::Seconds(1)) {
     return absl::StrCat(absl::StrFormat("%.0f", absl::ToDoubleMilliseconds(d)), "ms");

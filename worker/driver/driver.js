@@ -209,6 +209,7 @@ function statusOfError(e) {
 function finish(status, fields) {
   if (finished) return;
   finished = true;
+  publishUnits(unitsReached);
   send(Object.assign({ type: 'done', status }, fields || {}));
   process.exit(0);
 }
@@ -230,6 +231,79 @@ function finishWithError(e, units, extra) {
 }
 
 let unitsReached = 0;
+
+// --- the unit counter -----------------------------------------------------------------------
+// The count of completed units goes to the engine as a short line "u N" on the telemetry
+// pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
+// (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
+// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
+// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
+// or RSS above 75% of the native limit) every unit is published: the last millisecond before
+// the break is where the count matters. (A shared page read by the worker would need native
+// code in node; a pwrite to a file costs the same system call as the pipe write.)
+const UNIT_PUBLISH_NS = 1000000;
+const UNIT_CHECK_NS = 100000;
+const unitCounter = {
+  batch: 1,            // units between two looks at the clock
+  next: 1,             // the count at which to look next
+  lastCheckNs: startNs,
+  lastPublishNs: startNs,
+  published: 0,
+  fine: false,         // near a limit: publish every unit
+  oldLimitBytes: 0,    // the old-space limit, from the config
+  nativeBytes: 0,      // the native limit, 0 without one
+};
+
+function publishUnits(n) {
+  if (n === unitCounter.published) return;
+  unitCounter.published = n;
+  try {
+    fs.writeSync(TELEMETRY_FD, 'u ' + n + '\n');
+  } catch (e) {
+    process.exit(70);  // the engine is gone
+  }
+}
+
+// Near a limit, where the count must be exact: checked once per publish.
+function nearLimit() {
+  const h = v8.getHeapStatistics();
+  if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
+  if (unitCounter.nativeBytes > 0) {
+    try {
+      if (process.memoryUsage.rss() > 0.75 * unitCounter.nativeBytes) return true;
+    } catch (e) {
+      return false;  // EMFILE
+    }
+  }
+  return false;
+}
+
+// Records that `n` units have completed. Called after every unit; cheap unless it is time
+// to look at the clock.
+function unitDone(n) {
+  unitsReached = n;
+  if (n < unitCounter.next) return;
+  if (unitCounter.fine) publishUnits(n);
+  const now = process.hrtime.bigint();
+  const sinceCheck = Number(now - unitCounter.lastCheckNs);
+  unitCounter.lastCheckNs = now;
+  // Look at the clock about every UNIT_CHECK_NS: the batch follows the pace of the units.
+  const scaled = Math.floor(unitCounter.batch * UNIT_CHECK_NS / Math.max(1, sinceCheck));
+  unitCounter.batch = Math.max(1, Math.min(unitCounter.batch * 2, scaled));
+  if (Number(now - unitCounter.lastPublishNs) >= UNIT_PUBLISH_NS) {
+    unitCounter.lastPublishNs = now;
+    publishUnits(n);
+    unitCounter.fine = nearLimit();  // looked at again every millisecond
+  }
+  unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
+}
+
+function configureUnitCounter(config) {
+  const limits = config.limits || {};
+  const oldMib = num(limits.max_old_space_mib, 0);
+  unitCounter.oldLimitBytes = oldMib * 1048576;
+  unitCounter.nativeBytes = num(limits.native_bytes, 0);
+}
 
 process.on('uncaughtException', (e) => finishWithError(e, unitsReached));
 process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
@@ -277,7 +351,7 @@ async function ramp(target, every, step, options) {
   for (let i = 0; i < target; i++) {
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
-    unitsReached = i + 1;
+    unitDone(i + 1);
     if (unitsReached % every === 0 || unitsReached === target) {
       if (forceGc) fullGc();
       checkpoint(unitsReached, forceGc);
@@ -380,19 +454,25 @@ function makeRecursor(locals, isAsync) {
   const body =
     'return ' + (isAsync ? 'async ' : '') + 'function r(d) {' +
     '  ' + decl +
-    '  if (d > state.max) state.max = d;' +
+    '  if (d > state.max) { state.max = d; if (d >= state.tick) tick(d); }' +
     '  if (d % every === 0) cp(d);' +
     '  if (target > 0 && d >= target) return d' + sum + ';' +
     recurse +
     '};';
-  return new Function('state', 'every', 'target', 'cp', body);
+  return new Function('state', 'every', 'target', 'cp', 'tick', body);
 }
 
 async function runDeepRecursion(s, every) {
   const p = s.deep_recursion;
   const target = num(p.depth, 0);
   const locals = num(p.locals, 0);
-  const state = { max: 0 };
+  const state = { max: 0, tick: 1 };
+  // The deepest frame so far is the unit count; published like any other (a SIGSEGV from a
+  // stack larger than the real one gives no chance to report it).
+  const tick = (d) => {
+    unitDone(d);
+    state.tick = unitCounter.next;
+  };
   const cp = (d) => {
     unitsReached = d;
     try {
@@ -404,9 +484,9 @@ async function runDeepRecursion(s, every) {
   checkpoint(0, false);
   try {
     if (p.mode === 'RECURSION_MODE_ASYNC') {
-      await makeRecursor(locals, true)(state, every, target, cp)(1);
+      await makeRecursor(locals, true)(state, every, target, cp, tick)(1);
     } else {
-      makeRecursor(locals, false)(state, every, target, cp)(1);
+      makeRecursor(locals, false)(state, every, target, cp, tick)(1);
     }
   } catch (e) {
     unitsReached = state.max;
@@ -489,6 +569,7 @@ function runOpenConnections(s, every) {
   const bufferBytes = num(p.buffer_bytes, 0);
   const held = [];
   let bytesIn = 0;
+  let afterAccept = () => {};  // once the clients are done: did that accept settle it?
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     socket.on('error', () => {});
     socket.on('data', (d) => {
@@ -499,9 +580,10 @@ function runOpenConnections(s, every) {
       state: stateBytes > 0 ? held.length + ':' + 's'.repeat(Math.max(0, stateBytes - 8)) : null,
       buffer: bufferBytes > 0 ? Buffer.alloc(bufferBytes, 1) : null,
     });
-    unitsReached = held.length;
+    unitDone(held.length);
     if (held.length % every === 0 || held.length === target) checkpoint(held.length, false);
     if (held.length >= target) finish('completed', { units: held.length });
+    else afterAccept();
   });
   server.on('error', (e) => finishWithError(e, held.length));
   server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
@@ -509,14 +591,24 @@ function runOpenConnections(s, every) {
     send({ type: 'listening', port: server.address().port });
   });
 
-  // The engine writes "clients_done" on stdin once every client has connected or failed.
+  // The engine writes "clients_done N" on stdin once every client has connected or failed,
+  // N of them connected. Those are in the listen backlog: wait until they are accepted (or
+  // descriptors run out, which stops accepting), not for a fixed time a loaded machine may
+  // not keep; then decide why the target was not reached.
   let input = '';
+  let settling = false;
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => {
     input += chunk;
-    if (!input.includes('clients_done')) return;
-    // Give the last accepts a moment, then decide why the target was not reached.
-    setTimeout(() => {
+    const done = /clients_done(?: (\d+))?\n/.exec(input);
+    if (!done || settling) return;
+    settling = true;
+    const connected = done[1] !== undefined ? Number(done[1]) : target;
+    let decided = false;
+    const decide = () => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(deadline);
       if (held.length >= target) return;
       checkpoint(held.length, false);
       if (emfileNow()) {
@@ -530,7 +622,12 @@ function runOpenConnections(s, every) {
           detail: `only ${held.length} of ${target} connections reached the server (bytes in: ${bytesIn})`,
         });
       }
-    }, 300);
+    };
+    const deadline = setTimeout(decide, 5000);
+    afterAccept = () => {
+      if (held.length >= connected || emfileNow()) decide();
+    };
+    afterAccept();
   });
 }
 
@@ -541,6 +638,7 @@ async function main() {
   const h = v8.getHeapStatistics();
   send({ type: 'hello', node_version: process.version, heap_size_limit: h.heap_size_limit, pid: process.pid });
   const every = Math.max(1, num(config.checkpoint_every, 1));
+  configureUnitCounter(config);
   switch (config.kind) {
     case 'SCENARIO_KIND_CACHED_DATA':
       return runCachedData(config, every);

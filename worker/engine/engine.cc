@@ -29,6 +29,7 @@
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
 #include "worker/engine/heap_snapshot.h"
+#include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
 #include "worker/engine/run_monitor.h"
@@ -146,6 +147,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
   }
   // Run folders of heapstorm processes that died without cleaning up (SIGKILL).
   if (!options.keep_run_dirs) RemoveStaleScratchDirs(options.scratch_dir, "heapstorm-run-");
+  // And their cgroups.
+  if (options.use_cgroups) {
+    for (const std::string& path : MemoryCgroup::SweepStale(options.cgroup_root)) {
+      HS_LOG(INFO) << "removed the cgroup of a heapstorm that is gone: " << path;
+    }
+  }
   absl::StatusOr<std::string> launcher_path =
       options.launcher_path.empty() ? LauncherExecutable() : absl::StatusOr<std::string>(options.launcher_path);
   if (!launcher_path.ok()) return absl::FailedPreconditionError(launcher_path.status().message());
@@ -310,6 +317,8 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   CgroupCounters before;
   if (cgroup) before = cgroup->Read();
+  // Who an OOM kill in the cgroup took: the kernel log names the victim.
+  std::unique_ptr<KernelLog> kernel_log = cgroup ? KernelLog::OpenAtEnd() : nullptr;
   const absl::Time start = absl::Now();
   absl::StatusOr<pid_t> launched = launcher_->Launch(spec);
   if (!launched.ok()) {
@@ -368,11 +377,44 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   o.peak_rss_bytes = seen.peak_rss;
   o.peak_descriptors = seen.peak_fds;
   o.max_descriptors = limits.max_descriptors();
-  o.units_reached = seen.units;
+  // Under the watchdog the break is where the tree crossed the limit, not where the kill
+  // (up to a sampling period later) found the driver.
+  uint64_t units = seen.units;
+  if (seen.harness_kill == v1::HARNESS_KILL_WATCHDOG && seen.units_at_watchdog_limit > 0) {
+    units = std::min(units, seen.units_at_watchdog_limit);
+  }
+  o.units_reached = units;
+  o.pid = pid;
+  o.peak_tree_bytes = seen.peak_tree_bytes;
+  std::string victim_source;
+  if (o.cgroup_oom_kills > 0) {
+    std::vector<OomKill> kills =
+        kernel_log ? FindOomKills(kernel_log->Read(), cgroup->path()) : std::vector<OomKill>();
+    if (!kills.empty()) {
+      o.victim_pid = kills.front().pid;
+      o.victim_command = kills.front().command;
+      o.victim_bytes = kills.front().anon_rss_bytes;
+      victim_source = "kernel log";
+    } else if (!seen.last_tree.empty()) {
+      // The OOM killer takes the biggest: the biggest of the last sample is the best guess.
+      const TreeProcess& biggest = *std::max_element(
+          seen.last_tree.begin(), seen.last_tree.end(),
+          [](const TreeProcess& a, const TreeProcess& b) { return a.rss_bytes < b.rss_bytes; });
+      o.victim_pid = biggest.pid;
+      o.victim_command = biggest.command;
+      o.victim_bytes = biggest.rss_bytes;
+      victim_source = "tree samples";
+    }
+  } else if (seen.harness_kill == v1::HARNESS_KILL_WATCHDOG && seen.watchdog_victim.pid != 0) {
+    o.victim_pid = seen.watchdog_victim.pid;
+    o.victim_command = seen.watchdog_victim.command;
+    o.victim_bytes = seen.watchdog_victim.bytes();
+    victim_source = "tree samples";
+  }
   Classification verdict = ClassifyOutcome(o);
 
   result.set_outcome(verdict.outcome);
-  result.set_units_reached(seen.units);
+  result.set_units_reached(units);
   result.set_stack_depth(scenario.has_deep_recursion() ? std::max<uint64_t>(seen.done.depth(), seen.units) : 0);
   result.set_peak_heap_used_bytes(seen.peaks.peak_heap_used_bytes());
   result.set_peak_heap_total_bytes(seen.peaks.peak_heap_total_bytes());
@@ -394,6 +436,10 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
     out->set_intercept(f.intercept);
     out->set_r_squared(f.r_squared);
     out->set_points(static_cast<uint32_t>(f.points));
+    out->set_slope_low(f.slope_low);
+    out->set_slope_high(f.slope_high);
+    out->set_intercept_low(f.intercept_low);
+    out->set_intercept_high(f.intercept_high);
   };
   set_fit(LeastSquares(seen.fit_units, seen.fit_heap), result.mutable_heap_per_unit());
   set_fit(LeastSquares(seen.fit_units, seen.fit_external), result.mutable_external_per_unit());
@@ -430,10 +476,15 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   std::string driver_error = o.driver_error;
   if (!seen.done.error_stack().empty()) driver_error = seen.done.error_stack();
   e->set_driver_error(driver_error);
-  e->set_units_reached(seen.units);
+  e->set_units_reached(units);
   e->set_peak_rss_bytes(seen.peak_rss);
   e->set_peak_descriptors(seen.peak_fds);
   e->set_max_descriptors(limits.max_descriptors());
+  e->set_oom_victim_pid(static_cast<uint32_t>(o.victim_pid));
+  e->set_oom_victim_command(o.victim_command);
+  e->set_oom_victim_bytes(o.victim_bytes);
+  e->set_oom_victim_source(victim_source);
+  e->set_peak_tree_bytes(seen.peak_tree_bytes);
   // Everything above that came from node or the module (stderr, error messages, names
   // from its heap) is untrusted bytes: proto3 strings must be UTF-8, or the result is lost.
   MakeStringsValidUtf8(&result);

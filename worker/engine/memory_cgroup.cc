@@ -1,5 +1,7 @@
 #include "worker/engine/memory_cgroup.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,7 +76,54 @@ absl::Status MakeDir(const std::string& path) {
   return absl::FailedPreconditionError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
 }
 
+// Where Create() makes cgroups: the v2 parent (when it delegates memory) and the v1 parent.
+std::vector<std::string> Parents(const std::string& root) {
+  std::vector<std::string> parents;
+  struct stat st;
+  std::string unified = root;
+  if (stat((root + "/unified").c_str(), &st) == 0) unified = root + "/unified";
+  std::string own_v2 = OwnCgroup("v2");
+  if (!own_v2.empty()) parents.push_back(unified + (own_v2 == "/" ? "" : own_v2));
+  std::string own_v1 = OwnCgroup("memory");
+  if (!own_v1.empty()) parents.push_back(root + "/memory" + (own_v1 == "/" ? "" : own_v1));
+  return parents;
+}
+
 }  // namespace
+
+std::vector<std::string> MemoryCgroup::SweepStale(const std::string& root_override) {
+  const std::string root = root_override.empty() ? "/sys/fs/cgroup" : root_override;
+  std::vector<std::string> removed;
+  for (const std::string& parent : Parents(root)) {
+    DIR* d = opendir(parent.c_str());
+    if (d == nullptr) continue;
+    std::vector<std::string> stale;
+    while (dirent* e = readdir(d)) {
+      absl::string_view name = e->d_name;
+      if (e->d_type != DT_DIR || !absl::ConsumePrefix(&name, "heapstorm-")) continue;
+      // heapstorm-PID-N, and the tests' heapstorm-probe-PID / heapstorm-truth-PID-N.
+      if (!absl::ConsumePrefix(&name, "probe-")) (void)absl::ConsumePrefix(&name, "truth-");
+      int pid = 0;
+      if (!absl::SimpleAtoi(name.substr(0, name.find('-')), &pid) || pid <= 0) continue;
+      if (kill(pid, 0) == 0 || errno == EPERM) continue;  // its heapstorm still runs
+      stale.push_back(absl::StrCat(parent, "/", e->d_name));
+    }
+    closedir(d);
+    for (const std::string& path : stale) {
+      {
+        MemoryCgroup cgroup(path, v1::LIMIT_MECHANISM_NONE);
+        for (int round = 0; round < 50; ++round) {
+          std::vector<int> pids = cgroup.Pids();
+          if (pids.empty()) break;
+          for (int pid : pids) kill(pid, SIGKILL);
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }  // ~MemoryCgroup removes it, waiting for the killed to leave
+      if (access(path.c_str(), F_OK) != 0) removed.push_back(path);
+    }
+  }
+  return removed;
+}
 
 absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& name,
                                                                   uint64_t limit_bytes,

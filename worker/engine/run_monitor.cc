@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -136,6 +137,42 @@ void RunMonitor::Kill(v1::HarnessKill why) {
   if (setup_.cgroup != nullptr) {
     for (int p : setup_.cgroup->Pids()) setup_.launcher->KillGroup(p, SIGKILL);
   }
+  // Descendants that left node's process group (setsid) are still in the sampled tree.
+  for (const TreeProcess& p : seen_.last_tree) {
+    if (p.pid != setup_.pid) setup_.launcher->KillGroup(p.pid, SIGKILL);
+  }
+}
+
+// The whole tree's memory against the native limit: with a cgroup its members (for the
+// evidence; the kernel keeps the limit), with the watchdog node and its descendants by PSS
+// (shared pages counted once), which the watchdog kills past the limit.
+void RunMonitor::SampleTreeAndWatch() {
+  if (limits_.native_bytes() == 0) return;
+  std::vector<TreeProcess> tree = setup_.cgroup != nullptr ? SamplePids(setup_.cgroup->Pids(), false)
+                                                           : SampleTree(setup_.pid, watchdog_);
+  if (tree.empty()) return;
+  uint64_t total = 0;
+  for (const TreeProcess& p : tree) total += p.bytes();
+  seen_.peak_tree_bytes = std::max(seen_.peak_tree_bytes, total);
+  seen_.last_tree = std::move(tree);
+  if (!watchdog_ || seen_.harness_kill != v1::HARNESS_KILL_NONE) return;
+  const uint64_t limit = limits_.native_bytes();
+  if (total <= limit) {
+    under_units_ = seen_.units;
+    under_bytes_ = total;
+    return;
+  }
+  seen_.watchdog_victim = *std::max_element(
+      seen_.last_tree.begin(), seen_.last_tree.end(),
+      [](const TreeProcess& a, const TreeProcess& b) { return a.bytes() < b.bytes(); });
+  // Memory grew from under_bytes_ to total while units went from under_units_ to now:
+  // the crossing, on that line, is the last unit that fitted.
+  if (under_bytes_ > 0 && seen_.units > under_units_) {
+    double fraction = static_cast<double>(limit - under_bytes_) / static_cast<double>(total - under_bytes_);
+    seen_.units_at_watchdog_limit =
+        under_units_ + static_cast<uint64_t>(fraction * static_cast<double>(seen_.units - under_units_));
+  }
+  Kill(v1::HARNESS_KILL_WATCHDOG);
 }
 
 // Reads /proc (and the cgroup): peaks always, a kept sample at the scenario's rate, and the
@@ -158,7 +195,7 @@ uint64_t RunMonitor::SampleOutside(absl::Time now) {
     series_->samples.Add(s);
     next_kept_ = now + keep_every_;
   }
-  if (watchdog_ && status.rss_bytes > limits_.native_bytes()) Kill(v1::HARNESS_KILL_WATCHDOG);
+  SampleTreeAndWatch();
   return status.rss_bytes;
 }
 
@@ -229,6 +266,14 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
 }
 
 void RunMonitor::HandleEvent(const std::string& line) {
+  // The unit counter, about every millisecond of progress: "u N" (not JSON, to keep it cheap).
+  if (line.size() > 2 && line[0] == 'u' && line[1] == ' ') {
+    uint64_t units = 0;
+    if (absl::SimpleAtoi(absl::string_view(line).substr(2), &units)) {
+      seen_.units = std::max(seen_.units, units);
+    }
+    return;
+  }
   v1::DriverEvent event;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -287,6 +332,7 @@ MonitoredRun RunMonitor::Watch() {
     absl::Time now = absl::Now();
     if (!reaped_) {
       if (now >= next_sample_) {
+        Drain(setup_.telemetry_fd, true);  // the unit count as of this sample
         SampleOutside(now);
         next_sample_ = now + sample_every_;
       }
@@ -297,7 +343,7 @@ MonitoredRun RunMonitor::Watch() {
       }
       if (clients_settled_ && !told_clients_done_) {
         told_clients_done_ = true;
-        Command("clients_done");
+        Command(absl::StrCat("clients_done ", clients_->counts().connected));
       }
     }
 
@@ -321,9 +367,14 @@ MonitoredRun RunMonitor::Watch() {
     if (!reaped_ && setup_.launcher->TryReap(setup_.pid, &seen_.exit)) {
       reaped_ = true;
       reaped_at = absl::Now();
-      if (setup_.cgroup != nullptr) {
-        for (int p : setup_.cgroup->Pids()) setup_.launcher->KillGroup(p, SIGKILL);
+      // What left node's process group: the cgroup's members, and (without a cgroup) the
+      // tree last sampled. Killed, then reaped when they were re-parented to us.
+      std::vector<int> strays = setup_.cgroup != nullptr ? setup_.cgroup->Pids() : std::vector<int>();
+      for (const TreeProcess& p : seen_.last_tree) {
+        if (p.pid != setup_.pid) strays.push_back(p.pid);
       }
+      for (int p : strays) setup_.launcher->KillGroup(p, SIGKILL);
+      for (int p : strays) setup_.launcher->ReapStray(p);
     }
     if (reaped_) {
       // The pipes close when the last holder exits; do not wait long for stragglers.

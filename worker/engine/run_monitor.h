@@ -24,6 +24,7 @@
 #include "worker/engine/connection_clients.h"
 #include "worker/engine/leak_detector.h"
 #include "worker/engine/memory_cgroup.h"
+#include "worker/engine/proc_sampler.h"
 #include "worker/engine/process_launcher.h"
 
 namespace heapstorm {
@@ -61,7 +62,7 @@ struct MonitoredRun {
   std::string stderr_text;  // head and tail of a long one
   bool driver_done = false;
   v1::DriverEvent done;     // the driver's "done" event
-  uint64_t units = 0;
+  uint64_t units = 0;       // completed units: the driver's unit counter, checkpoints, "done"
   uint64_t peak_rss = 0;
   uint32_t peak_fds = 0;
   v1::RunResult peaks;      // the peak_* fields only
@@ -71,6 +72,15 @@ struct MonitoredRun {
   std::vector<v1::OutsideSample> samples;     // likewise
   // Every checkpoint's units and memory, for the per-unit fits.
   std::vector<double> fit_units, fit_heap, fit_external, fit_rss;
+  // The run's process tree (node and its descendants; with a cgroup, its members) at the
+  // last sample that found it, and at its largest. Sampled only with a native limit.
+  std::vector<TreeProcess> last_tree;
+  uint64_t peak_tree_bytes = 0;
+  TreeProcess watchdog_victim;                // the largest process when the watchdog fired
+  // When the watchdog fired: the units at which the tree crossed the limit, interpolated
+  // between the last sample under it and the first over it (the driver goes on between
+  // two samples, so the units at the kill overshoot the break). 0 when unknown.
+  uint64_t units_at_watchdog_limit = 0;
   std::optional<v1::LeakResult> leak;         // with a leak check
   std::vector<std::string> snapshots;         // heap snapshots written (leak culprits)
 };
@@ -93,6 +103,7 @@ class RunMonitor {
  private:
   void Kill(v1::HarnessKill why);
   uint64_t SampleOutside(absl::Time now);
+  void SampleTreeAndWatch();
   void Drain(int* fd, bool is_telemetry);
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
@@ -119,6 +130,10 @@ class RunMonitor {
   std::unique_ptr<ConnectionClients> clients_;
   std::atomic<bool> clients_settled_{false};
   bool told_clients_done_ = false;
+
+  // The watchdog's last sample under the limit: units then, and the tree's bytes.
+  uint64_t under_units_ = 0;
+  uint64_t under_bytes_ = 0;
 
   std::unique_ptr<LeakDetector> detector_;
   int snapshots_requested_ = 0;
