@@ -14,9 +14,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "common/files.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/files.h"
 #include "gtest/gtest.h"
 #include "scenarios/suite_loader.h"
 #include "worker/engine/memory_cgroup.h"
@@ -207,7 +209,8 @@ std::string CgroupsUnavailable() {
 
 bool LaneHasNoCgroups() {
   const char* lane = std::getenv("HEAPSTORM_TEST_LANE");
-  return lane != nullptr && std::string(lane) == "no-cgroups";
+  // A comma-separated list of what the lane lacks: "no-cgroups", "no-netns".
+  return lane != nullptr && absl::StrContains(absl::StrCat(",", lane, ","), ",no-cgroups,");
 }
 
 }  // namespace testing_support

@@ -5,17 +5,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 
 namespace heapstorm {
 namespace {
@@ -89,7 +92,37 @@ std::vector<std::string> Parents(const std::string& root) {
   return parents;
 }
 
+// The parent PID of `pid`, from /proc/PID/status; 0 when it cannot be read.
+int ParentOf(int pid) {
+  absl::StatusOr<std::string> status = ReadFile(absl::StrCat("/proc/", pid, "/status"));
+  if (!status.ok()) return 0;
+  size_t at = status->find("\nPPid:");
+  if (at == std::string::npos) return 0;
+  int ppid = 0;
+  size_t end = status->find('\n', at + 1);
+  (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(status->substr(at + 6, end - at - 6)), &ppid);
+  return ppid;
+}
+
 }  // namespace
+
+bool MemoryCgroup::OnlyOrphansIn(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path + "/cgroup.procs");
+  if (!text.ok()) return false;
+  std::set<int> members;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(line, &pid)) return false;
+    if (pid <= 0) return false;  // a process outside our PID namespace: someone's live run
+    members.insert(pid);
+  }
+  for (int pid : members) {
+    int parent = ParentOf(pid);
+    if (parent == 0 || parent == 1 || parent == getpid() || members.count(parent)) continue;
+    if (kill(parent, 0) == 0 || errno == EPERM) return false;  // a live parent outside
+  }
+  return true;
+}
 
 std::vector<std::string> MemoryCgroup::SweepStale(const std::string& root_override) {
   const std::string root = root_override.empty() ? "/sys/fs/cgroup" : root_override;
@@ -110,12 +143,19 @@ std::vector<std::string> MemoryCgroup::SweepStale(const std::string& root_overri
     }
     closedir(d);
     for (const std::string& path : stale) {
+      // A PID in the name proves nothing from another PID namespace (a container, a
+      // sandbox): the cgroup may belong to a live heapstorm there. Its members tell: one we
+      // cannot see (read as 0), or one whose parent lives outside the cgroup, is a live
+      // run's; only orphans (reparented to init or a subreaper) are leftovers.
+      if (!OnlyOrphansIn(path)) continue;
       {
         MemoryCgroup cgroup(path, v1::LIMIT_MECHANISM_NONE);
         for (int round = 0; round < 50; ++round) {
           std::vector<int> pids = cgroup.Pids();
           if (pids.empty()) break;
-          for (int pid : pids) kill(pid, SIGKILL);
+          for (int pid : pids) {
+            if (pid > 0) kill(pid, SIGKILL);
+          }
           absl::SleepFor(absl::Milliseconds(10));
         }
       }  // ~MemoryCgroup removes it, waiting for the killed to leave

@@ -67,6 +67,10 @@ class MemoryCgroup {
   std::vector<int> Pids() const;
 
  private:
+  // True when every process in the cgroup at `path` is an orphan of a dead run (no member
+  // hidden in another PID namespace, no member whose parent lives outside the cgroup).
+  static bool OnlyOrphansIn(const std::string& path);
+
   MemoryCgroup(std::string path, v1::LimitMechanism mechanism)
       : path_(std::move(path)), mechanism_(mechanism) {}
 
