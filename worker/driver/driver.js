@@ -5,9 +5,10 @@
 // a time and writes telemetry as JSON lines (proto/telemetry.proto DriverEvent) to fd 3,
 // never to stdout/stderr, which belong to the scenario's own code.
 //
-// Checkpoints are taken inline every `checkpoint_every` units: a synchronous allocation
-// loop starves timers, so nothing here relies on them to measure. Between checkpoints the
-// ramp yields once to the event loop so GC observer entries arrive.
+// Checkpoints are taken inline every `checkpoint_every` units (leak checks: on a schedule
+// of their own, dense at first and thinning out, see leakSchedule): a synchronous
+// allocation loop starves timers, so nothing here relies on them to measure. Between
+// checkpoints the ramp yields once to the event loop so GC observer entries arrive.
 //
 // When the scenario ends in a way the driver can see (target reached, a caught stack
 // overflow, a failed Buffer allocation, EMFILE, an exception in user code) it sends a
@@ -236,10 +237,12 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 
 // --- commands from the engine (leak checks) ------------------------------------------------
 
-// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown)
-// or "snapshot PATH" (write a heap snapshot at the next checkpoint). Script kinds read them
-// on stdin; they are acted on between iterations, at checkpoints.
-const commands = { stop: false, snapshots: [] };
+// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown),
+// "snapshot PATH" (write a heap snapshot at the next checkpoint) or "snapshot_at N PATH"
+// (take a checkpoint when N iterations are done, then write the snapshot: the retention
+// windows of a leak check end at planned iterations, not wherever the command arrived).
+// Script kinds read them on stdin; they are acted on between iterations, at checkpoints.
+const commands = { stop: false, snapshots: [], snapshotsAt: [] };
 
 function listenForCommands() {
   let buffered = '';
@@ -252,12 +255,27 @@ function listenForCommands() {
       buffered = buffered.slice(newline + 1);
       if (line === 'stop') commands.stop = true;
       else if (line.startsWith('snapshot ')) commands.snapshots.push(line.slice(9));
+      else if (line.startsWith('snapshot_at ')) {
+        const rest = line.slice(12);
+        const space = rest.indexOf(' ');
+        const at = space > 0 ? Number(rest.slice(0, space)) : NaN;
+        if (Number.isFinite(at)) commands.snapshotsAt.push({ at, file: rest.slice(space + 1) });
+      }
     }
   });
   process.stdin.on('error', () => {});
 }
 
 function takePendingSnapshots() {
+  // Planned ones whose iteration has come (or passed, when the command came late).
+  for (let k = 0; k < commands.snapshotsAt.length;) {
+    if (commands.snapshotsAt[k].at <= unitsReached) {
+      commands.snapshots.push(commands.snapshotsAt[k].file);
+      commands.snapshotsAt.splice(k, 1);
+    } else {
+      k++;
+    }
+  }
   while (commands.snapshots.length > 0) {
     const file = commands.snapshots.shift();
     fullGc();
@@ -266,18 +284,80 @@ function takePendingSnapshots() {
   }
 }
 
+// The iteration of the next planned snapshot, Infinity when none.
+function nextPlannedSnapshot() {
+  let next = Infinity;
+  for (const s of commands.snapshotsAt) next = Math.min(next, s.at);
+  return next;
+}
+
+// --- the leak check's checkpoint schedule --------------------------------------------------
+
+// Leak checks take checkpoints on a schedule that does not depend on the budget, so a
+// larger `iterations` only adds points at the end and a process that dies early still
+// leaves a dense series: after 1, 2, 4, 8, 16, 24, 32, ... iterations (at most 8 apart)
+// until the spacing reaches kLeakSpacing of the iterations done, then geometrically
+// (4% apart: about 17 points per doubling, ~90 by 2,000 iterations, ~160 by 30,000).
+// `checkpoint_every`, when set, caps the spacing.
+//
+// Forced GCs cost time that grows with the heap. Once kLeakMinPoints checkpoints are in,
+// a due checkpoint is postponed (to the next one on the schedule) while the checkpoints'
+// own time is above kLeakGcShare of the time since the driver started, so the overhead
+// stays under ~10% of the run whatever the iteration costs. Planned snapshots and the last
+// iteration are never postponed.
+const kLeakSpacing = 0.04;
+const kLeakEarlySpacing = 8;
+const kLeakMinPoints = 40;
+const kLeakGcShare = 0.08;
+
+function leakSchedule(leak) {
+  const cap = num(leak.checkpoint_every, 0);
+  return {
+    points: 0,
+    costMs: 0,
+    next(units) {
+      let step = Math.max(Math.ceil(units * kLeakSpacing), Math.min(Math.max(units, 1), kLeakEarlySpacing));
+      if (cap > 0) step = Math.min(step, cap);
+      return units + Math.max(1, step);
+    },
+    // Whether a checkpoint due now is taken (false: postponed for the GC time budget).
+    affordable() {
+      return this.points < kLeakMinPoints || this.costMs <= kLeakGcShare * elapsedMs();
+    },
+  };
+}
+
 // --- the ramp ---------------------------------------------------------------------------
 
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
-// step may return a promise (user scripts): it is awaited only then.
+// step may return a promise (user scripts): it is awaited only then. With
+// options.schedule (leak checks: forced GCs, see leakSchedule) the checkpoints follow that
+// schedule and planned snapshots instead of `every`.
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
+  const schedule = options && options.schedule;
   if (forceGc) fullGc();
   checkpoint(0, forceGc);
+  let due = schedule ? schedule.next(0) : every;
   for (let i = 0; i < target; i++) {
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
     unitsReached = i + 1;
+    if (schedule) {
+      const planned = nextPlannedSnapshot() <= unitsReached;
+      if (unitsReached < due && !planned && unitsReached !== target) continue;
+      if (unitsReached >= due) due = schedule.next(unitsReached);
+      if (!planned && unitsReached !== target && !schedule.affordable()) continue;
+      const t0 = elapsedMs();
+      fullGc();
+      checkpoint(unitsReached, true);
+      schedule.points += 1;
+      schedule.costMs += elapsedMs() - t0;
+      await yieldToLoop();
+      takePendingSnapshots();
+      if (commands.stop) return unitsReached;
+      continue;
+    }
     if (unitsReached % every === 0 || unitsReached === target) {
       if (forceGc) fullGc();
       checkpoint(unitsReached, forceGc);
@@ -434,7 +514,6 @@ async function runScript(s, every) {
   const p = s.script;
   const leak = s.leak_check;
   const iterations = leak ? num(leak.iterations, 2000) : num(p.iterations, 0);
-  const cadence = leak ? num(leak.checkpoint_every, every) : every;
   let mod;
   try {
     mod = await loadModule(path.resolve(p.module_path));
@@ -455,7 +534,8 @@ async function runScript(s, every) {
   let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    done = await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
+    done = await ramp(iterations, every, (i) => api.iteration(i),
+      leak ? { forceGc: true, schedule: leakSchedule(leak) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {

@@ -276,9 +276,13 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   return summary;
 }
 
-absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& first,
-                                                           const std::string& second,
-                                                           const std::string& third, size_t limit) {
+bool IsV8Internal(const std::string& node_type) {
+  return node_type == "code" || node_type == "hidden" || node_type == "object shape" ||
+         node_type == "synthetic";
+}
+
+absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
+                                           const std::string& third, size_t limit) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;
@@ -293,11 +297,14 @@ absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& fi
     ++stats.count;
     stats.bytes += f.size;
   }
-  std::vector<v1::LeakCulprit> out;
+  SnapshotDiff diff;
+  std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {
     v1::LeakCulprit c;
     c.set_node_type(key.first);
     c.set_constructor(key.second);
+    c.set_v8_internal(IsV8Internal(key.first));
+    (c.v8_internal() ? diff.v8_internal_bytes : diff.program_bytes) += stats.bytes;
     c.set_count(stats.count);
     c.set_bytes(stats.bytes);
     uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
@@ -309,7 +316,7 @@ absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& fi
     return a.bytes() != b.bytes() ? a.bytes() > b.bytes() : a.constructor() < b.constructor();
   });
   if (out.size() > limit) out.resize(limit);
-  return out;
+  return diff;
 }
 
 }  // namespace heapstorm

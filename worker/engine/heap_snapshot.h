@@ -45,11 +45,22 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since = nullptr,
                                                  std::vector<FreshNode>* fresh = nullptr);
 
-// The three-snapshot diff: culprits by shallow bytes, largest first, at most `limit`.
-absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& first,
-                                                           const std::string& second,
-                                                           const std::string& third,
-                                                           size_t limit = 20);
+// True for V8's own objects by node type: code (bytecode, feedback, scope infos, compiled
+// code), hidden ((system)), object shapes (maps, descriptor arrays) and synthetic roots.
+// They grow as V8 compiles and optimizes; on their own they are never a program's leak.
+bool IsV8Internal(const std::string& node_type);
+
+// The three-snapshot diff: what was allocated between the first and the second snapshot
+// and is still alive at the third.
+struct SnapshotDiff {
+  // By constructor, largest shallow bytes first, at most `limit`; V8's own marked.
+  std::vector<v1::LeakCulprit> culprits;
+  // Totals over all of them (not only the listed ones), program and V8-internal.
+  uint64_t program_bytes = 0;
+  uint64_t v8_internal_bytes = 0;
+};
+absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
+                                           const std::string& third, size_t limit = 20);
 
 }  // namespace heapstorm
 

@@ -72,7 +72,7 @@ struct MonitoredRun {
   // Every checkpoint's units and memory, for the per-unit fits.
   std::vector<double> fit_units, fit_heap, fit_external, fit_rss;
   std::optional<v1::LeakResult> leak;         // with a leak check
-  std::vector<std::string> snapshots;         // heap snapshots written (leak culprits)
+  std::vector<std::string> snapshots;         // heap snapshots written (retention checks)
 };
 
 class RunMonitor {
@@ -87,8 +87,9 @@ class RunMonitor {
   // its end), then returns what it saw. Call once.
   MonitoredRun Watch();
 
-  // Heap snapshots a leak check takes once it has a leak verdict.
+  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make.
   static constexpr int kSnapshots = 3;
+  static constexpr int kMaxRetentionChecks = 3;
 
  private:
   void Kill(v1::HarnessKill why);
@@ -97,8 +98,11 @@ class RunMonitor {
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
+  void OnSnapshot(const std::string& path, uint64_t units);
+  void FinishRetention();
+  void LeakVerdict(v1::LeakResult result);
+  v1::LeakResult FinalLeakVerdict() const;
   void Command(const std::string& line);
-  void RequestSnapshot();
 
   MonitorSetup setup_;
   const v1::Limits& limits_;
@@ -120,9 +124,17 @@ class RunMonitor {
   std::atomic<bool> clients_settled_{false};
   bool told_clients_done_ = false;
 
+  // The leak check: watching the series, or proving a heap/native suspicion's retention
+  // with three snapshots (the series keep being watched meanwhile).
   std::unique_ptr<LeakDetector> detector_;
-  int snapshots_requested_ = 0;
-  int checkpoints_since_snapshot_ = 0;
+  bool retaining_ = false;
+  int retention_checks_ = 0;
+  v1::LeakResult suspicion_;          // the detector's result that started the check
+  v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
+  std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
+  std::vector<std::string> retention_files_;
+  std::optional<v1::LeakRetention> last_retention_;
+  double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
 };
 
