@@ -238,10 +238,12 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // --- commands from the engine (leak checks) ------------------------------------------------
 
 // The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown),
-// "snapshot PATH" (write a heap snapshot at the next checkpoint) or "snapshot_at N PATH"
-// (take a checkpoint when N iterations are done, then write the snapshot: the retention
-// windows of a leak check end at planned iterations, not wherever the command arrived).
-// Script kinds read them on stdin; they are acted on between iterations, at checkpoints.
+// "snapshot MODE PATH" (write a heap snapshot at the next checkpoint) or
+// "snapshot_at N MODE PATH" (take a checkpoint when N iterations are done, then write the
+// snapshot: the retention windows of a leak check end at planned iterations, not wherever
+// the command arrived). MODE drives the allocation sampling of a retention check: "start"
+// (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
+// stdin; they are acted on between iterations, at checkpoints.
 const commands = { stop: false, snapshots: [], snapshotsAt: [] };
 
 function listenForCommands() {
@@ -254,12 +256,12 @@ function listenForCommands() {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (line === 'stop') commands.stop = true;
-      else if (line.startsWith('snapshot ')) commands.snapshots.push(line.slice(9));
-      else if (line.startsWith('snapshot_at ')) {
-        const rest = line.slice(12);
-        const space = rest.indexOf(' ');
-        const at = space > 0 ? Number(rest.slice(0, space)) : NaN;
-        if (Number.isFinite(at)) commands.snapshotsAt.push({ at, file: rest.slice(space + 1) });
+      else if (line.startsWith('snapshot ')) {
+        const [mode, ...file] = line.slice(9).split(' ');
+        commands.snapshots.push({ mode, file: file.join(' ') });
+      } else if (line.startsWith('snapshot_at ')) {
+        const [at, mode, ...file] = line.slice(12).split(' ');
+        if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
       }
     }
   });
@@ -270,18 +272,95 @@ function takePendingSnapshots() {
   // Planned ones whose iteration has come (or passed, when the command came late).
   for (let k = 0; k < commands.snapshotsAt.length;) {
     if (commands.snapshotsAt[k].at <= unitsReached) {
-      commands.snapshots.push(commands.snapshotsAt[k].file);
+      commands.snapshots.push(commands.snapshotsAt[k]);
       commands.snapshotsAt.splice(k, 1);
     } else {
       k++;
     }
   }
   while (commands.snapshots.length > 0) {
-    const file = commands.snapshots.shift();
+    const { mode, file } = commands.snapshots.shift();
+    // Sampling starts before the first snapshot, so the inspector's own objects are old by
+    // then and never count as retained; it is read after the later ones.
+    if (mode === 'start') allocationSampling(mode);
     fullGc();
     v8.writeHeapSnapshot(file);
-    send({ type: 'snapshot', path: file, units: unitsReached });
+    const sites = mode === 'start' ? null : allocationSampling(mode);
+    send(Object.assign({ type: 'snapshot', path: file, units: unitsReached }, sites ? { sites } : {}));
   }
+}
+
+// --- allocation sites of a retention check ----------------------------------------------------
+
+// V8's sampling heap profiler, through the inspector, from s1 to s3: it keeps a sample only
+// while its object is alive, with the stack that allocated it. Chosen over allocation
+// tracking (HeapProfiler.startTrackingHeapObjects, which records every allocation's stack)
+// by measurement on an allocation-heavy loop: sampling every 2 KiB cost ~2× the loop's time
+// for the window, tracking ~12× (bench/RESULTS.md). Samples allocated in [s1, s2] (ordinal
+// up to the mark) and alive at s3 are grouped by the innermost frame of the user's code
+// (node: internals skipped) and sent with the third snapshot event.
+const kSamplingIntervalBytes = 2048;
+const driverUrl = require('url').pathToFileURL(__filename).href;  // the harness's own code
+const sampling = { session: null, markOrdinal: 0 };
+
+function allocationSampling(mode) {
+  try {
+    if (mode === 'start') {
+      const inspector = require('inspector');
+      sampling.session = new inspector.Session();
+      sampling.session.connect();
+      sampling.session.post('HeapProfiler.enable');
+      sampling.session.post('HeapProfiler.startSampling', { samplingInterval: kSamplingIntervalBytes });
+      return null;
+    }
+    if (!sampling.session || (mode !== 'mark' && mode !== 'write')) return null;
+    let profile = null;
+    sampling.session.post('HeapProfiler.getSamplingProfile', (err, r) => {
+      if (!err) profile = r.profile;
+    });
+    if (!profile) return null;
+    if (mode === 'mark') {
+      for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
+      return null;
+    }
+    sampling.session.post('HeapProfiler.stopSampling');
+    sampling.session.disconnect();
+    sampling.session = null;
+    return groupSamples(profile, sampling.markOrdinal);
+  } catch (e) {
+    return null;  // no inspector (a node built without it): the culprits go without sites
+  }
+}
+
+function groupSamples(profile, markOrdinal) {
+  // Each tree node's innermost user frame: its own if it is the user's code, else its parent's.
+  const siteOf = new Map();
+  const walk = (node, site) => {
+    const f = node.callFrame;
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && f.url !== driverUrl;
+    const here = user ? f : site;
+    siteOf.set(node.id, here);
+    for (const child of node.children || []) walk(child, here);
+  };
+  walk(profile.head, null);
+  const groups = new Map();
+  for (const sample of profile.samples) {
+    if (sample.ordinal > markOrdinal) continue;  // allocated after s2
+    const f = siteOf.get(sample.nodeId);
+    if (!f) continue;  // no frame of the user's code on the stack: the harness's or node's
+    const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { function: f.functionName || '(anonymous)', file, line: f.lineNumber + 1, column: f.columnNumber + 1, count: 0, bytes: 0 };
+      groups.set(key, g);
+    }
+    // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
+    g.count += 1;
+    g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+  }
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+    .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
 }
 
 // The iteration of the next planned snapshot, Infinity when none.
@@ -295,39 +374,40 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: after 1, 2, 4, 8, 16, 24, 32, ... iterations (at most 8 apart)
-// until the spacing reaches kLeakSpacing of the iterations done, then geometrically
-// (4% apart: about 17 points per doubling, ~90 by 2,000 iterations, ~160 by 30,000).
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
+// warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
+// 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
 // `checkpoint_every`, when set, caps the spacing.
 //
-// Forced GCs cost time that grows with the heap. Once kLeakMinPoints checkpoints are in,
-// a due checkpoint is postponed (to the next one on the schedule) while the checkpoints'
-// own time is above kLeakGcShare of the time since the driver started, so the overhead
-// stays under ~10% of the run whatever the iteration costs. Planned snapshots and the last
-// iteration are never postponed.
+// Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
+// kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
+// to kLeakMaxSpacing (12%: still ~26 points between 100 and 2,000 iterations, enough for a
+// verdict), so for modules whose iterations cost more than a checkpoint the overhead stays
+// near 8%. Very cheap iterations (microseconds) cannot be watched for less: their
+// checkpoints dominate the run, and the minimum number of points wins over the share.
 const kLeakSpacing = 0.04;
-const kLeakEarlySpacing = 8;
-const kLeakMinPoints = 40;
+const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 
 function leakSchedule(leak) {
   const cap = num(leak.checkpoint_every, 0);
+  const warmup = num(leak.warmup_iterations, 100);
   return {
-    points: 0,
     costMs: 0,
     next(units) {
-      let step = Math.max(Math.ceil(units * kLeakSpacing), Math.min(Math.max(units, 1), kLeakEarlySpacing));
+      let step;
+      if (units < warmup) {
+        step = Math.min(Math.max(units, 1), warmup - units);
+      } else {
+        const share = this.costMs / Math.max(1, elapsedMs());
+        const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
+        step = Math.ceil(units * spacing);
+      }
       if (cap > 0) step = Math.min(step, cap);
       return units + Math.max(1, step);
     },
-    // Whether a checkpoint due now is taken (false: postponed for the GC time budget).
-    affordable() {
-      return this.points < kLeakMinPoints || this.costMs <= kLeakGcShare * elapsedMs();
-    },
   };
 }
-
-// --- the ramp ---------------------------------------------------------------------------
 
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
 // step may return a promise (user scripts): it is awaited only then. With
@@ -346,13 +426,11 @@ async function ramp(target, every, step, options) {
     if (schedule) {
       const planned = nextPlannedSnapshot() <= unitsReached;
       if (unitsReached < due && !planned && unitsReached !== target) continue;
-      if (unitsReached >= due) due = schedule.next(unitsReached);
-      if (!planned && unitsReached !== target && !schedule.affordable()) continue;
       const t0 = elapsedMs();
       fullGc();
       checkpoint(unitsReached, true);
-      schedule.points += 1;
       schedule.costMs += elapsedMs() - t0;
+      if (unitsReached >= due) due = schedule.next(unitsReached);
       await yieldToLoop();
       takePendingSnapshots();
       if (commands.stop) return unitsReached;

@@ -37,7 +37,7 @@ LeakDetector::LeakDetector(const v1::LeakCheck& check) : check_(check) {
 
 void LeakDetector::Add(const v1::Checkpoint& c) {
   if (!c.after_gc()) return;
-  if (c.units() < check_.warmup_iterations() || c.units() < start_units_) return;
+  if (c.units() < check_.warmup_iterations()) return;
   if (c.t_ms() < static_cast<double>(check_.warmup_ms())) return;
   if (!x_.empty() && static_cast<double>(c.units()) <= x_.back()) return;  // x must not repeat
   if (x_.empty()) {
@@ -54,14 +54,6 @@ void LeakDetector::Add(const v1::Checkpoint& c) {
   series_[4].y.push_back(static_cast<double>(c.active_handles()));
 }
 
-void LeakDetector::Restart(uint64_t units) {
-  start_units_ = units;
-  x_.clear();
-  for (Series& s : series_) s.y.clear();
-  first_fds_.clear();
-  first_resources_.clear();
-}
-
 double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64_t to) const {
   for (const Series& s : series_) {
     if (s.name != name) continue;
@@ -72,7 +64,8 @@ double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64
         y.push_back(s.y[i]);
       }
     }
-    if (x.size() < 3) return 0;
+    if (x.size() < 2) return 0;
+    if (x.size() == 2) return (y[1] - y[0]) / (x[1] - x[0]);
     return TheilSenSlope(x, y, check_.p_value()).slope;
   }
   return 0;
@@ -259,11 +252,16 @@ bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
 }
 
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units) {
-  uint64_t history = units > first_units ? units - first_units : units;
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget) {
+  const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
+  const uint64_t quarter = std::max<uint64_t>(1, (history + 3) / 4);
   RetentionPlan plan;
-  plan.window = std::max<uint64_t>(1, (history + 3) / 4);
-  plan.after = std::max<uint64_t>(plan.window, std::max<uint64_t>(units, 1));
+  plan.needed = units + quarter + std::max(quarter, units);
+  const uint64_t left = budget > units ? budget - units : 0;
+  plan.room = left >= 3;
+  if (!plan.room) return plan;
+  plan.s2 = units + std::max<uint64_t>(1, std::min(quarter, left / 3));
+  plan.s3 = budget;
   return plan;
 }
 
@@ -280,7 +278,14 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   r.set_slope_after_per_iteration(e.slope_after);
   const double low = std::max(suspected.slope_low(), suspected.min_effect());
   const double high = std::max(suspected.slope_high(), low);
-  const bool retained = program >= 0.5 * low;
+  // Retained: what is still alive accounts for at least half the slope's lower bound per
+  // iteration, and the program's own objects are a real part of it (more in all than the
+  // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions a
+  // program keeps bring their code and feedback along, but V8's objects alone confirm
+  // nothing.
+  const bool program_part = static_cast<double>(e.program_bytes) >= kMinBytesOverSpan / 2 &&
+                            program >= 0.1 * (program + internal);
+  const bool retained = program_part && program + internal >= 0.5 * low;
   const bool agrees = retained && program <= 2 * high + internal;
   const bool still_grows = e.slope_after >= 0.5 * low;
   if (retained && agrees && still_grows) {
@@ -290,7 +295,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
                             FormatSize(suspected.slope_per_iteration()), "/iteration"));
     return r;
   }
-  if (!retained && internal >= 0.5 * low) {
+  if (!retained && !program_part && internal >= 0.5 * low) {
     r.set_note(absl::StrCat("V8 internal growth, ", FormatSize(internal),
                             "/iteration (code, bytecode, feedback, maps): not the program's objects"));
   } else if (!retained) {

@@ -48,13 +48,9 @@ class LeakDetector {
  public:
   explicit LeakDetector(const v1::LeakCheck& check);
 
-  // A checkpoint; only those taken after forced GCs, past the warm-up (warmup_iterations
-  // and warmup_ms) and not before the start set by Restart() count.
+  // A checkpoint; only those taken after forced GCs and past the warm-up
+  // (warmup_iterations and warmup_ms) count.
   void Add(const v1::Checkpoint& checkpoint);
-
-  // Forgets the points so far and counts only checkpoints from `units` iterations on
-  // (after a suspicion that retention did not confirm: look again, at later data).
-  void Restart(uint64_t units);
 
   // Theil–Sen slope per iteration of the named series over the points with units in
   // [from, to]; 0 with fewer than 3 such points.
@@ -86,7 +82,6 @@ class LeakDetector {
   v1::LeakCheck check_;
   // Descriptors and handles by kind at the first counted checkpoint and the latest.
   std::map<std::string, uint32_t> first_fds_, last_fds_, first_resources_, last_resources_;
-  uint64_t start_units_ = 0;
   std::vector<double> x_;
   std::vector<Series> series_;
 };
@@ -110,16 +105,20 @@ struct RetentionEvidence {
 // growing, or V8's own growth. Pure function.
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
 
-// Where the retention windows go, chosen from the data, once a series is suspected at
-// `units` iterations having been watched since `first_units`: s1 = units (now), s2 after
-// a window of a quarter of the history (at least 1), and s3 after at least the window
-// again and the whole history observed, so any fill-up or flush period the series could
-// have shown (none longer than the history) is over by s3. Pure function.
+// Where the retention snapshots go, once a series is suspected at `units` iterations having
+// been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
+// units (now); s3 = the budget's end, so the objects have as long as the run allows to be
+// freed (an LRU still filling, a flush period longer than anything seen so far), and a
+// larger budget only makes the test stricter; s2 after a window of a quarter of the history
+// watched, at most a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room` is false when
+// fewer than 3 iterations are left; `needed` is then the budget that would do. Pure function.
 struct RetentionPlan {
-  uint64_t window = 0;  // s2 - s1
-  uint64_t after = 0;   // s3 - s2
+  uint64_t s2 = 0;
+  uint64_t s3 = 0;
+  bool room = false;
+  uint64_t needed = 0;  // iterations in all for a check with s3 - s2 >= the history watched
 };
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units);
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget);
 
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):

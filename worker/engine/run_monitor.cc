@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "scenarios/units.h"
@@ -202,13 +204,15 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     return;
   }
   if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) return;
+  // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
+  if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations()).room) return;
   ++retention_checks_;
   retaining_ = true;
   suspected_ = *suspect;
   suspicion_ = std::move(r);
   retention_units_.clear();
   retention_files_.clear();
-  Command(absl::StrCat("snapshot ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
+  Command(absl::StrCat("snapshot start ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
 }
 
 // The verdict of a run that ended (its budget, or its process) without one: the detector's,
@@ -225,11 +229,20 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     (NeedsRetention(s.name()) ? bytes_suspected : count_leak) = true;
     if (NeedsRetention(s.name())) steepest = std::max(steepest, s.slope_per_iteration());
   }
-  if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
+  if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
+    r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+    r.set_more_iterations_needed(0);
+    for (v1::LeakSeries& s : *r.mutable_series()) {
+      if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+      s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+      s.set_note(last_retention_->note());
+    }
+    r.set_summary(absl::StrCat("no leak: ", last_retention_->note(), "; detection limit ",
+                               FormatSize(r.series(0).detection_limit()), "/iteration of heap"));
+  } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
-    RetentionPlan plan = PlanRetention(detector_->first_units(), s1);
-    uint64_t needed = s1 + plan.window + plan.after;
+    uint64_t needed = PlanRetention(detector_->first_units(), s1, 0).needed;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
@@ -237,16 +250,11 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
         s.set_note("suspected; its retention was not proven before the run ended");
       }
     }
-    r.set_more_iterations_needed(needed > now ? needed - now : plan.after);
+    r.set_more_iterations_needed(needed > now ? needed - now : std::max<uint64_t>(1, now / 2));
     r.set_summary(absl::StrCat("inconclusive: growth of ", FormatSize(steepest > 0 ? steepest : suspected_.slope_per_iteration()),
                                "/iteration suspected at iteration ", s1,
                                "; proving that its objects are retained needs the run to reach iteration ", needed,
                                ": about ", r.more_iterations_needed(), " more iterations would decide"));
-  } else if (r.verdict() != v1::LEAK_VERDICT_LEAK && last_retention_ && !last_retention_->confirmed()) {
-    r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
-    r.set_more_iterations_needed(0);
-    r.set_summary(absl::StrCat("no leak: ", last_retention_->note(), "; detection limit ",
-                               FormatSize(r.series(0).detection_limit()), "/iteration of heap"));
   }
   if (last_retention_) *r.mutable_retention() = *last_retention_;
   r.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
@@ -254,17 +262,20 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
 }
 
 // A snapshot was written: plan the next one, or judge the retention after the third.
-void RunMonitor::OnSnapshot(const std::string& path, uint64_t units) {
+void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites) {
   seen_.snapshots.push_back(path);
+  retention_sites_.assign(sites.begin(), sites.end());
   if (!retaining_ || stop_sent_) return;
   retention_units_.push_back(units);
   retention_files_.push_back(path);
   const size_t k = retention_units_.size();
   if (k < static_cast<size_t>(kSnapshots)) {
-    RetentionPlan plan = PlanRetention(detector_->first_units(), retention_units_[0]);
-    uint64_t next = k == 1 ? units + plan.window : units + plan.after;
-    Command(absl::StrCat("snapshot_at ", next, " ", setup_.run_dir, "/leak-", retention_checks_, "-", k + 1,
-                         ".heapsnapshot"));
+    RetentionPlan plan =
+        PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations());
+    uint64_t next = k == 1 ? std::max(plan.s2, units + 1) : std::max(plan.s3, units + 1);
+    Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", setup_.run_dir, "/leak-",
+                         retention_checks_, "-", k + 1, ".heapsnapshot"));
     return;
   }
   FinishRetention();
@@ -278,7 +289,10 @@ void RunMonitor::FinishRetention() {
   e.s3 = retention_units_[2];
   e.slope_after = detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
-  for (const std::string& f : retention_files_) unlink(f.c_str());
+  // Snapshots are large: gone once read, whatever the outcome.
+  absl::Cleanup remove = [this] {
+    for (const std::string& f : retention_files_) unlink(f.c_str());
+  };
   if (!diff.ok()) {
     HS_LOG(WARNING) << "heap snapshot diff: " << diff.status().message();
     v1::LeakResult r = suspicion_;
@@ -299,12 +313,23 @@ void RunMonitor::FinishRetention() {
       s.set_evidence("retention");
     }
     for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
+    // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
+    for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
+    if (diff->representative_id != 0) {
+      absl::StatusOr<std::vector<std::string>> steps =
+          ShortestRetainerPath(retention_files_[2], diff->representative_id);
+      if (steps.ok()) {
+        for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
+        r.mutable_retainer_path()->set_text(absl::StrJoin(*steps, " → "));
+      } else {
+        HS_LOG(WARNING) << "retainer path: " << steps.status().message();
+      }
+    }
     absl::StrAppend(r.mutable_summary(), "; ", retention.note());
     LeakVerdict(std::move(r));
     return;
   }
-  // Not retained: look again at what comes after s3.
-  detector_->Restart(e.s3);
+  // Not retained: s3 is the end of the budget, so this is the verdict (FinalLeakVerdict).
 }
 
 void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
@@ -351,7 +376,7 @@ void RunMonitor::HandleEvent(const std::string& line) {
                                                    setup_.scenario->open_connections(),
                                                    [this] { clients_settled_ = true; });
   } else if (event.type() == "snapshot") {
-    OnSnapshot(event.path(), event.units());
+    OnSnapshot(event.path(), event.units(), event.sites());
   } else if (event.type() == "done") {
     seen_.driver_done = true;
     seen_.units = std::max<uint64_t>(seen_.units, event.units());

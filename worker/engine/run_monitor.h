@@ -87,9 +87,10 @@ class RunMonitor {
   // its end), then returns what it saw. Call once.
   MonitoredRun Watch();
 
-  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make.
+  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make
+  // (one: its s3 is the end of the budget).
   static constexpr int kSnapshots = 3;
-  static constexpr int kMaxRetentionChecks = 3;
+  static constexpr int kMaxRetentionChecks = 1;
 
  private:
   void Kill(v1::HarnessKill why);
@@ -98,7 +99,8 @@ class RunMonitor {
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
-  void OnSnapshot(const std::string& path, uint64_t units);
+  void OnSnapshot(const std::string& path, uint64_t units,
+                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites);
   void FinishRetention();
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
@@ -133,6 +135,7 @@ class RunMonitor {
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
   std::vector<std::string> retention_files_;
+  std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::optional<v1::LeakRetention> last_retention_;
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
