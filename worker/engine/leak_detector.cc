@@ -252,9 +252,14 @@ bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
 }
 
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget) {
+uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
+  double low = std::max(suspected.slope_low(), suspected.min_effect());
+  return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;
+}
+
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window) {
   const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
-  const uint64_t quarter = std::max<uint64_t>(1, (history + 3) / 4);
+  const uint64_t quarter = std::max<uint64_t>({1, (history + 3) / 4, min_window});
   RetentionPlan plan;
   plan.needed = units + quarter + std::max(quarter, units);
   const uint64_t left = budget > units ? budget - units : 0;

@@ -110,15 +110,21 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
 // units (now); s3 = the budget's end, so the objects have as long as the run allows to be
 // freed (an LRU still filling, a flush period longer than anything seen so far), and a
 // larger budget only makes the test stricter; s2 after a window of a quarter of the history
-// watched, at most a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room` is false when
-// fewer than 3 iterations are left; `needed` is then the budget that would do. Pure function.
+// watched (and at least `min_window`: long enough for a slow leak to leave more than the
+// measurement's noise), at most a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
+// is false when fewer than 3 iterations are left; `needed` is then the budget that would
+// do. Pure function.
 struct RetentionPlan {
   uint64_t s2 = 0;
   uint64_t s3 = 0;
   bool room = false;
   uint64_t needed = 0;  // iterations in all for a check with s3 - s2 >= the history watched
 };
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget);
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1);
+
+// The window a retention check of this suspected series needs: kMinBytesOverSpan at the
+// lower end of its slope.
+uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
 
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):

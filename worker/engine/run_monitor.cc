@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -162,9 +163,23 @@ uint64_t RunMonitor::SampleOutside(absl::Time now) {
   return status.rss_bytes;
 }
 
+// Writes a command to the driver's stdin. The driver may have exited already (a retention
+// check's last snapshot is at the end of the budget): the write then fails with EPIPE, and
+// the SIGPIPE it raises is blocked for this thread and consumed, never delivered.
 void RunMonitor::Command(const std::string& line) {
+  if (reaped_ || seen_.driver_done) return;
   std::string text = line + "\n";
-  (void)!write(setup_.control_fd, text.data(), text.size());
+  sigset_t pipe_only, previous;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  ssize_t n = write(setup_.control_fd, text.data(), text.size());
+  if (n < 0 && errno == EPIPE) {
+    timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 // A final verdict: recorded, and the driver told to stop (teardown runs).
@@ -205,7 +220,11 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   }
   if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) return;
   // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
-  if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations()).room) return;
+  if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations(),
+                     MinRetentionWindow(*suspect))
+           .room) {
+    return;
+  }
   ++retention_checks_;
   retaining_ = true;
   suspected_ = *suspect;
@@ -242,7 +261,7 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
-    uint64_t needed = PlanRetention(detector_->first_units(), s1, 0).needed;
+    uint64_t needed = PlanRetention(detector_->first_units(), s1, 0, retaining_ ? MinRetentionWindow(suspected_) : 1).needed;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
@@ -271,8 +290,8 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
   retention_files_.push_back(path);
   const size_t k = retention_units_.size();
   if (k < static_cast<size_t>(kSnapshots)) {
-    RetentionPlan plan =
-        PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations());
+    RetentionPlan plan = PlanRetention(detector_->first_units(), retention_units_[0],
+                                       setup_.scenario->leak_check().iterations(), MinRetentionWindow(suspected_));
     uint64_t next = k == 1 ? std::max(plan.s2, units + 1) : std::max(plan.s3, units + 1);
     Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", setup_.run_dir, "/leak-",
                          retention_checks_, "-", k + 1, ".heapsnapshot"));
