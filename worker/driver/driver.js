@@ -300,7 +300,8 @@ function takePendingSnapshots() {
 // up to the mark) and alive at s3 are grouped by the innermost frame of the user's code
 // (node: internals skipped) and sent with the third snapshot event.
 const kSamplingIntervalBytes = 2048;
-const driverUrl = require('url').pathToFileURL(__filename).href;  // the harness's own code
+// The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
+const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
 const sampling = { session: null, markOrdinal: 0 };
 
 function allocationSampling(mode) {
@@ -337,7 +338,7 @@ function groupSamples(profile, markOrdinal) {
   const siteOf = new Map();
   const walk = (node, site) => {
     const f = node.callFrame;
-    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && f.url !== driverUrl;
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
     const here = user ? f : site;
     siteOf.set(node.id, here);
     for (const child of node.children || []) walk(child, here);
