@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "scenarios/units.h"
 #include "common/logging.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
@@ -384,7 +385,9 @@ void RunMonitor::HandleEvent(const std::string& line) {
   v1::DriverEvent event;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(line, &event, options).ok()) {
+  // The driver runs inside the measured process: its lines carry the module's text
+  // (error messages with lone surrogates, names), so they are untrusted bytes.
+  if (!google::protobuf::util::JsonStringToMessage(ValidJsonText(line), &event, options).ok()) {
     HS_LOG(WARNING) << "unreadable telemetry line from the driver: " << line.substr(0, 200);
     return;
   }
