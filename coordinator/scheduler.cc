@@ -73,22 +73,46 @@ void Scheduler::RequeueLocked(const std::string& worker_id, const std::string& r
   for (const std::string& id : it->second.leases) {
     Entry& e = entries_[id];
     if (e.recorded || e.missing || e.holder != worker_id) continue;
-    SetHolderLocked(e, "");
-    if (cancelled_) continue;
-    if (static_cast<int>(e.assignment.attempt()) >= options_.max_attempts) {
-      MarkMissingLocked(e, absl::StrCat("worker_lost after ", e.assignment.attempt(),
-                                        " attempts (last: ", worker_id, ", ", reason, ")"));
-      HS_LOG(WARNING) << id << ": giving up: " << e.missing_reason;
-      continue;
-    }
-    retried_ += e.assignment.attempt() == 1;
-    e.assignment.set_attempt(e.assignment.attempt() + 1);
-    queue_.push_front(id);  // retried work goes first
-    HS_LOG(INFO) << id << ": requeued for attempt " << e.assignment.attempt() << " (" << worker_id
-                 << " " << reason << ")";
+    RetryOrGiveUpLocked(id, e, worker_id, reason,
+                        absl::StrCat("worker_lost after ", e.assignment.attempt(), " attempts (last: ",
+                                     worker_id, ", ", reason, ")"));
   }
   it->second.leases.clear();
   UpdateHungerLocked(worker_id, it->second);
+}
+
+void Scheduler::RetryOrGiveUpLocked(const std::string& id, Entry& e, const std::string& worker_id,
+                                    const std::string& why, const std::string& missing_reason) {
+  SetHolderLocked(e, "");
+  if (cancelled_) return;
+  if (static_cast<int>(e.assignment.attempt()) >= options_.max_attempts) {
+    MarkMissingLocked(e, missing_reason);
+    HS_LOG(WARNING) << id << ": giving up: " << e.missing_reason;
+    return;
+  }
+  retried_ += e.assignment.attempt() == 1;
+  e.assignment.set_attempt(e.assignment.attempt() + 1);
+  queue_.push_front(id);  // retried work goes first
+  HS_LOG(INFO) << id << ": requeued for attempt " << e.assignment.attempt() << " (" << worker_id << " "
+               << why << ")";
+}
+
+void Scheduler::Fail(const std::string& worker_id, const std::string& assignment_id,
+                     const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(assignment_id);
+  if (it == entries_.end()) return;
+  Entry& e = it->second;
+  if (e.recorded || e.missing || e.holder != worker_id) return;
+  RetryOrGiveUpLocked(assignment_id, e, worker_id, absl::StrCat("failed: ", reason),
+                      absl::StrCat("harness error after ", e.assignment.attempt(), " attempt",
+                                   e.assignment.attempt() == 1 ? "" : "s", " (last on ", worker_id, "): ",
+                                   reason));
+  auto w = workers_.find(worker_id);
+  if (w != workers_.end()) {
+    w->second.leases.erase(assignment_id);
+    UpdateHungerLocked(worker_id, w->second);
+  }
 }
 
 void Scheduler::RemoveWorker(const std::string& worker_id, const std::string& reason) {
@@ -160,14 +184,18 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   if (it == entries_.end()) return RecordOutcome::kUnknown;
   Entry& e = it->second;
   if (e.recorded) return RecordOutcome::kDuplicate;
-  if (e.holder != worker_id) return RecordOutcome::kNotLeaseHolder;
+  // Nobody holds it (its worker's stream broke and it reconnected, resending what had no
+  // acknowledgement): the result is as good as any. Another worker's lease: ignored.
+  if (e.missing || (!e.holder.empty() && e.holder != worker_id)) return RecordOutcome::kNotLeaseHolder;
   v1::RunResult stored = result;
-  stored.set_attempt(e.assignment.attempt());
+  // A resent result keeps the attempt it ran as (the entry may have been requeued since).
+  stored.set_attempt(result.attempt() > 0 ? result.attempt() : e.assignment.attempt());
   stored.set_worker(worker_id);
   if (journal_ != nullptr) {
     absl::Status s = journal_->AppendUnsynced(stored);
     if (!s.ok()) {
       HS_LOG(ERROR) << "journal: " << s.message();
+      if (journal_error_.ok()) journal_error_ = s;
       return RecordOutcome::kJournalFailed;
     }
   }
@@ -183,6 +211,11 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
   results_.push_back(std::move(stored));
   return RecordOutcome::kRecorded;
+}
+
+absl::Status Scheduler::JournalError() const {
+  absl::MutexLock lock(&mu_);
+  return journal_error_;
 }
 
 absl::Status Scheduler::Flush() {
