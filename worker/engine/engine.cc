@@ -28,7 +28,6 @@
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
-#include "worker/engine/heap_snapshot.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
 #include "worker/engine/run_monitor.h"
