@@ -293,12 +293,38 @@ std::string Leak(const v1::RunResult& r) {
                     "</td></tr>");
   }
   absl::StrAppend(&out, "</table>");
+  if (!l.exhaustion().empty()) absl::StrAppend(&out, "<p>Exhaustion: ", E(l.exhaustion()), "</p>");
+  if (l.has_retention()) {
+    const v1::LeakRetention& t = l.retention();
+    absl::StrAppend(&out, "<p>Retention (snapshots after iterations ", t.s1(), ", ", t.s2(), ", ", t.s3(), "): ",
+                    t.confirmed() ? "confirmed" : "not confirmed", " — ", E(t.note()), "</p>");
+  }
+  if (l.v8_internal_bytes_per_iteration() > 0) {
+    absl::StrAppend(&out, "<p>V8 internal growth, ", FormatSize(l.v8_internal_bytes_per_iteration()),
+                    "/iteration (code, bytecode, feedback, maps): not counted as a leak.</p>");
+  }
+  if (l.allocation_sites_size() > 0) {
+    absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive):</p>"
+                          "<table><tr><th>function</th><th>file:line:column</th><th class=\"n\">samples</th>"
+                          "<th class=\"n\">bytes (est.)</th></tr>");
+    for (const v1::AllocationSite& a : l.allocation_sites()) {
+      absl::StrAppend(&out, "<tr><td>", E(a.function()), "</td><td>", E(a.file()), ":", a.line(), ":", a.column(),
+                      "</td><td class=\"n\">", a.count(), "</td><td class=\"n\">",
+                      FormatSize(static_cast<double>(a.bytes())), "</td></tr>");
+    }
+    absl::StrAppend(&out, "</table>");
+  }
+  if (!l.retainer_path().text().empty()) {
+    absl::StrAppend(&out, "<p>Shortest retainer path from a GC root to one leaked object: <code>",
+                    E(l.retainer_path().text()), "</code></p>");
+  }
   if (l.culprits_size() > 0) {
     absl::StrAppend(&out, "<p>What accumulates (objects allocated after the first heap snapshot and still "
                           "alive at the third):</p><table><tr><th>constructor</th><th>type</th>"
                           "<th class=\"n\">new objects</th><th class=\"n\">bytes</th><th class=\"n\">count growth</th></tr>");
     for (const v1::LeakCulprit& c : l.culprits()) {
-      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
+      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), c.v8_internal() ? " <span class=\"sub\">(V8 internal)</span>" : "",
+                      "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
                       c.count(), "</td><td class=\"n\">", FormatSize(static_cast<double>(c.bytes())),
                       "</td><td class=\"n\">", c.count_growth(), "</td></tr>");
     }

@@ -143,11 +143,18 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
       bool leaked = leak.verdict() == v1::LEAK_VERDICT_LEAK;
       bool ok = e.leak() ? leaked : !leaked;
       std::string verdict = leaked ? "leak" : leak.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "inconclusive";
-      std::string culprit = leak.culprits_size() > 0
-                                ? absl::StrCat("; growing: ", leak.culprits(0).constructor(), " (",
-                                               leak.culprits(0).count(), " new objects, ",
-                                               FormatSize(static_cast<double>(leak.culprits(0).bytes())), ")")
-                                : "";
+      std::string culprit;
+      if (leak.allocation_sites_size() > 0) {
+        const v1::AllocationSite& a = leak.allocation_sites(0);
+        culprit = absl::StrCat("; allocated in ", a.function(), " (", a.file(), ":", a.line(), ":", a.column(), ")");
+      }
+      for (const v1::LeakCulprit& c : leak.culprits()) {
+        if (c.v8_internal()) continue;
+        absl::StrAppend(&culprit, "; growing: ", c.constructor(), " (", c.count(), " new objects, ",
+                        FormatSize(static_cast<double>(c.bytes())), ")");
+        break;
+      }
+      if (!leak.retainer_path().text().empty()) absl::StrAppend(&culprit, "; held by ", leak.retainer_path().text());
       checks.push_back(Check("leak", ok,
                              absl::StrCat(Run(*r), ": ", verdict, e.leak() ? " (a leak is expected)" : "",
                                           ": ", leak.summary(), culprit)));

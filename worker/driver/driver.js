@@ -5,9 +5,10 @@
 // a time and writes telemetry as JSON lines (proto/telemetry.proto DriverEvent) to fd 3,
 // never to stdout/stderr, which belong to the scenario's own code.
 //
-// Checkpoints are taken inline every `checkpoint_every` units: a synchronous allocation
-// loop starves timers, so nothing here relies on them to measure. Between checkpoints the
-// ramp yields once to the event loop so GC observer entries arrive.
+// Checkpoints are taken inline every `checkpoint_every` units (leak checks: on a schedule
+// of their own, dense at first and thinning out, see leakSchedule): a synchronous
+// allocation loop starves timers, so nothing here relies on them to measure. Between
+// checkpoints the ramp yields once to the event loop so GC observer entries arrive.
 //
 // When the scenario ends in a way the driver can see (target reached, a caught stack
 // overflow, a failed Buffer allocation, EMFILE, an exception in user code) it sends a
@@ -310,10 +311,14 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 
 // --- commands from the engine (leak checks) ------------------------------------------------
 
-// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown)
-// or "snapshot PATH" (write a heap snapshot at the next checkpoint). Script kinds read them
-// on stdin; they are acted on between iterations, at checkpoints.
-const commands = { stop: false, snapshots: [] };
+// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown),
+// "snapshot MODE PATH" (write a heap snapshot at the next checkpoint) or
+// "snapshot_at N MODE PATH" (take a checkpoint when N iterations are done, then write the
+// snapshot: the retention windows of a leak check end at planned iterations, not wherever
+// the command arrived). MODE drives the allocation sampling of a retention check: "start"
+// (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
+// stdin; they are acted on between iterations, at checkpoints.
+const commands = { stop: false, snapshots: [], snapshotsAt: [] };
 
 function listenForCommands() {
   let buffered = '';
@@ -325,33 +330,187 @@ function listenForCommands() {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (line === 'stop') commands.stop = true;
-      else if (line.startsWith('snapshot ')) commands.snapshots.push(line.slice(9));
+      else if (line.startsWith('snapshot ')) {
+        const [mode, ...file] = line.slice(9).split(' ');
+        commands.snapshots.push({ mode, file: file.join(' ') });
+      } else if (line.startsWith('snapshot_at ')) {
+        const [at, mode, ...file] = line.slice(12).split(' ');
+        if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
+      }
     }
   });
   process.stdin.on('error', () => {});
 }
 
 function takePendingSnapshots() {
+  // Planned ones whose iteration has come (or passed, when the command came late).
+  for (let k = 0; k < commands.snapshotsAt.length;) {
+    if (commands.snapshotsAt[k].at <= unitsReached) {
+      commands.snapshots.push(commands.snapshotsAt[k]);
+      commands.snapshotsAt.splice(k, 1);
+    } else {
+      k++;
+    }
+  }
   while (commands.snapshots.length > 0) {
-    const file = commands.snapshots.shift();
+    const { mode, file } = commands.snapshots.shift();
+    // Sampling starts before the first snapshot, so the inspector's own objects are old by
+    // then and never count as retained; it is read after the later ones.
+    if (mode === 'start') allocationSampling(mode);
     fullGc();
     v8.writeHeapSnapshot(file);
-    send({ type: 'snapshot', path: file, units: unitsReached });
+    const sites = mode === 'start' ? null : allocationSampling(mode);
+    send(Object.assign({ type: 'snapshot', path: file, units: unitsReached }, sites ? { sites } : {}));
   }
 }
 
-// --- the ramp ---------------------------------------------------------------------------
+// --- allocation sites of a retention check ----------------------------------------------------
+
+// V8's sampling heap profiler, through the inspector, from s1 to s3: it keeps a sample only
+// while its object is alive, with the stack that allocated it. Chosen over allocation
+// tracking (HeapProfiler.startTrackingHeapObjects, which records every allocation's stack)
+// by measurement on an allocation-heavy loop: sampling every 512 B made it 2.3× slower for
+// the window, tracking 11.6× (bench/RESULTS.md); at 2 KiB a sample is taken 4× less often. Samples allocated in [s1, s2] (ordinal
+// up to the mark) and alive at s3 are grouped by the innermost frame of the user's code
+// (node: internals skipped) and sent with the third snapshot event.
+const kSamplingIntervalBytes = 2048;
+// The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
+const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
+const sampling = { session: null, markOrdinal: 0 };
+
+function allocationSampling(mode) {
+  try {
+    if (mode === 'start') {
+      const inspector = require('inspector');
+      sampling.session = new inspector.Session();
+      sampling.session.connect();
+      sampling.session.post('HeapProfiler.enable');
+      sampling.session.post('HeapProfiler.startSampling', { samplingInterval: kSamplingIntervalBytes });
+      return null;
+    }
+    if (!sampling.session || (mode !== 'mark' && mode !== 'write')) return null;
+    let profile = null;
+    sampling.session.post('HeapProfiler.getSamplingProfile', (err, r) => {
+      if (!err) profile = r.profile;
+    });
+    if (!profile) return null;
+    if (mode === 'mark') {
+      for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
+      return null;
+    }
+    sampling.session.post('HeapProfiler.stopSampling');
+    sampling.session.disconnect();
+    sampling.session = null;
+    return groupSamples(profile, sampling.markOrdinal);
+  } catch (e) {
+    return null;  // no inspector (a node built without it): the culprits go without sites
+  }
+}
+
+function groupSamples(profile, markOrdinal) {
+  // Each tree node's innermost user frame: its own if it is the user's code, else its parent's.
+  const siteOf = new Map();
+  const walk = (node, site) => {
+    const f = node.callFrame;
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
+    const here = user ? f : site;
+    siteOf.set(node.id, here);
+    for (const child of node.children || []) walk(child, here);
+  };
+  walk(profile.head, null);
+  const groups = new Map();
+  for (const sample of profile.samples) {
+    if (sample.ordinal > markOrdinal) continue;  // allocated after s2
+    const f = siteOf.get(sample.nodeId);
+    if (!f) continue;  // no frame of the user's code on the stack: the harness's or node's
+    const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { function: f.functionName || '(anonymous)', file, line: f.lineNumber + 1, column: f.columnNumber + 1, count: 0, bytes: 0 };
+      groups.set(key, g);
+    }
+    // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
+    g.count += 1;
+    g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+  }
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+    .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+}
+
+// The iteration of the next planned snapshot, Infinity when none.
+function nextPlannedSnapshot() {
+  let next = Infinity;
+  for (const s of commands.snapshotsAt) next = Math.min(next, s.at);
+  return next;
+}
+
+// --- the leak check's checkpoint schedule --------------------------------------------------
+
+// Leak checks take checkpoints on a schedule that does not depend on the budget, so a
+// larger `iterations` only adds points at the end and a process that dies early still
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
+// warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
+// 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
+// `checkpoint_every`, when set, caps the spacing.
+//
+// Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
+// kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
+// to kLeakMaxSpacing (12%: still ~26 points between 100 and 2,000 iterations, enough for a
+// verdict), so for modules whose iterations cost more than a checkpoint the overhead stays
+// near 8%. Very cheap iterations (microseconds) cannot be watched for less: their
+// checkpoints dominate the run, and the minimum number of points wins over the share.
+const kLeakSpacing = 0.04;
+const kLeakMaxSpacing = 0.12;
+const kLeakGcShare = 0.08;
+
+function leakSchedule(leak) {
+  const cap = num(leak.checkpoint_every, 0);
+  const warmup = num(leak.warmup_iterations, 100);
+  return {
+    costMs: 0,
+    next(units) {
+      let step;
+      if (units < warmup) {
+        step = Math.min(Math.max(units, 1), warmup - units);
+      } else {
+        const share = this.costMs / Math.max(1, elapsedMs());
+        const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
+        step = Math.ceil(units * spacing);
+      }
+      if (cap > 0) step = Math.min(step, cap);
+      return units + Math.max(1, step);
+    },
+  };
+}
 
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
-// step may return a promise (user scripts): it is awaited only then.
+// step may return a promise (user scripts): it is awaited only then. With
+// options.schedule (leak checks: forced GCs, see leakSchedule) the checkpoints follow that
+// schedule and planned snapshots instead of `every`.
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
+  const schedule = options && options.schedule;
   if (forceGc) fullGc();
   checkpoint(0, forceGc);
+  let due = schedule ? schedule.next(0) : every;
   for (let i = 0; i < target; i++) {
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
     unitDone(i + 1);
+    if (schedule) {
+      const planned = nextPlannedSnapshot() <= unitsReached;
+      if (unitsReached < due && !planned && unitsReached !== target) continue;
+      const t0 = elapsedMs();
+      fullGc();
+      checkpoint(unitsReached, true);
+      schedule.costMs += elapsedMs() - t0;
+      if (unitsReached >= due) due = schedule.next(unitsReached);
+      await yieldToLoop();
+      takePendingSnapshots();
+      if (commands.stop) return unitsReached;
+      continue;
+    }
     if (unitsReached % every === 0 || unitsReached === target) {
       if (forceGc) fullGc();
       checkpoint(unitsReached, forceGc);
@@ -514,7 +673,6 @@ async function runScript(s, every) {
   const p = s.script;
   const leak = s.leak_check;
   const iterations = leak ? num(leak.iterations, 2000) : num(p.iterations, 0);
-  const cadence = leak ? num(leak.checkpoint_every, every) : every;
   let mod;
   try {
     mod = await loadModule(path.resolve(p.module_path));
@@ -535,7 +693,8 @@ async function runScript(s, every) {
   let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    done = await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
+    done = await ramp(iterations, every, (i) => api.iteration(i),
+      leak ? { forceGc: true, schedule: leakSchedule(leak) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {

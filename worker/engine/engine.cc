@@ -28,7 +28,6 @@
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
-#include "worker/engine/heap_snapshot.h"
 #include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
@@ -447,16 +446,9 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   if (seen.leak) {
     v1::LeakResult leak = *seen.leak;
+    // A run that died of a resource: exhaustion is evidence (or says why it is none).
+    JudgeExhaustion(verdict.outcome, scenario.limits(), seen.units, seen.checkpoints, &leak);
     FinishLeakResult(scenario, seen.checkpoints, seen.units, seen.peak_rss, &leak);
-    if (seen.snapshots.size() == RunMonitor::kSnapshots) {
-      absl::StatusOr<std::vector<v1::LeakCulprit>> culprits =
-          DiffSnapshots(seen.snapshots[0], seen.snapshots[1], seen.snapshots[2]);
-      if (culprits.ok()) {
-        for (v1::LeakCulprit& c : *culprits) *leak.add_culprits() = std::move(c);
-      } else {
-        HS_LOG(WARNING) << "heap snapshot diff: " << culprits.status().message();
-      }
-    }
     *result.mutable_leak() = std::move(leak);
   }
 

@@ -82,7 +82,7 @@ struct MonitoredRun {
   // two samples, so the units at the kill overshoot the break). 0 when unknown.
   uint64_t units_at_watchdog_limit = 0;
   std::optional<v1::LeakResult> leak;         // with a leak check
-  std::vector<std::string> snapshots;         // heap snapshots written (leak culprits)
+  std::vector<std::string> snapshots;         // heap snapshots written (retention checks)
 };
 
 class RunMonitor {
@@ -97,8 +97,10 @@ class RunMonitor {
   // its end), then returns what it saw. Call once.
   MonitoredRun Watch();
 
-  // Heap snapshots a leak check takes once it has a leak verdict.
+  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make
+  // (one: its s3 is the end of the budget).
   static constexpr int kSnapshots = 3;
+  static constexpr int kMaxRetentionChecks = 1;
 
  private:
   void Kill(v1::HarnessKill why);
@@ -108,8 +110,12 @@ class RunMonitor {
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
+  void OnSnapshot(const std::string& path, uint64_t units,
+                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites);
+  void FinishRetention();
+  void LeakVerdict(v1::LeakResult result);
+  v1::LeakResult FinalLeakVerdict() const;
   void Command(const std::string& line);
-  void RequestSnapshot();
 
   MonitorSetup setup_;
   const v1::Limits& limits_;
@@ -135,9 +141,18 @@ class RunMonitor {
   uint64_t under_units_ = 0;
   uint64_t under_bytes_ = 0;
 
+  // The leak check: watching the series, or proving a heap/native suspicion's retention
+  // with three snapshots (the series keep being watched meanwhile).
   std::unique_ptr<LeakDetector> detector_;
-  int snapshots_requested_ = 0;
-  int checkpoints_since_snapshot_ = 0;
+  bool retaining_ = false;
+  int retention_checks_ = 0;
+  v1::LeakResult suspicion_;          // the detector's result that started the check
+  v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
+  std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
+  std::vector<std::string> retention_files_;
+  std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
+  std::optional<v1::LeakRetention> last_retention_;
+  double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
 };
 
