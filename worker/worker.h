@@ -3,7 +3,10 @@
 //
 // It connects (pull model: it may sit behind NAT or in a pod), says hello, sends a
 // heartbeat every interval the coordinator asks for, runs what it is given, and sends each
-// result until it is acknowledged. A Cancel kills that run's node. When the stream breaks
+// result until it is acknowledged. A Cancel kills that run's node. A script assignment
+// names its module by hash: the worker runs it from its ModuleCache, or first asks the
+// coordinator for the module (once per hash) and parks the assignment until it arrives;
+// a module the coordinator does not have is given up (Release with give_up). When the stream breaks
 // it kills its runs (their leases are gone with the stream) and reconnects with backoff,
 // until `reconnect_for` has passed without a connection. A Shutdown from the coordinator,
 // or Stop(), ends it; Stop() gives back (drains) what is running.
@@ -14,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -22,6 +26,7 @@
 #include "coordinator/rpc_config.h"
 #include "proto/coordinator.grpc.pb.h"
 #include "worker/engine/engine.h"
+#include "worker/module_cache.h"
 
 namespace heapstorm {
 
@@ -33,6 +38,8 @@ struct WorkerOptions {
   TlsFiles tls;
   // Keep trying to (re)connect for this long before giving up.
   absl::Duration reconnect_for = absl::Seconds(30);
+  // Script module sources kept between runs. Bytes. Default 256 MiB.
+  uint64_t module_cache_bytes = kDefaultModuleCacheBytes;
 };
 
 class Worker {
@@ -67,6 +74,14 @@ class Worker {
   // One connection's life. Returns how it ended; sets *refused for a final refusal.
   absl::Status Session(bool* shutdown, bool* refused, bool* welcomed);
   void RunAssignment(v1::Assignment assignment, Slot* slot);
+  // Starts an assignment in a slot of its own (unless stopping).
+  void StartAssignment(v1::Assignment assignment);
+  // Fills a script assignment's module source from the cache: true when it can start now;
+  // false when it is parked until its module arrives (asked for once per hash).
+  bool FillModule(v1::Assignment* assignment);
+  // The coordinator's answer to a ModuleRequest: the parked assignments now ready. Those
+  // whose module is not to be had are given up.
+  std::vector<v1::Assignment> ModuleArrived(const v1::Module& module);
   bool Write(const v1::WorkerMessage& message);
   void CancelAllRuns();
   void ReapFinishedSlots();
@@ -83,6 +98,9 @@ class Worker {
   // Results sent but not yet acknowledged.
   std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
   absl::Mutex write_mu_;
+  // Used by the session thread only.
+  ModuleCache modules_;
+  std::map<std::string, std::vector<v1::Assignment>> parked_;  // module sha256 → waiting work
 };
 
 }  // namespace heapstorm
