@@ -13,6 +13,7 @@
 #include "cli/suite_run.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "coordinator/rpc_config.h"
 #include "scenarios/units.h"
 #include "worker/worker.h"
 
@@ -25,16 +26,30 @@ void TlsFlags(ArgParser* parser, TlsFiles* tls) {
   parser->String("--tls-ca", "PEM", "the CA that signed the other side's certificates", &tls->ca);
 }
 
-// The token from --token, else from --token-file, else from $HEAPSTORM_TOKEN.
+// The token: from --token-file, else from $HEAPSTORM_TOKEN, else none. Never from argv,
+// where every local user reads it (ps, /proc/PID/cmdline).
 absl::StatusOr<std::string> Token(const std::string& flag, const std::string& file) {
-  if (!flag.empty()) return flag;
+  if (!flag.empty()) {
+    return absl::InvalidArgumentError(
+        "--token is not accepted: a token on the command line is visible to every local user "
+        "(ps); put it in a file readable only by you and give --token-file FILE, or set "
+        "$HEAPSTORM_TOKEN");
+  }
   if (!file.empty()) {
     absl::StatusOr<std::string> read = ReadFile(file);
     if (!read.ok()) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read ", file));
-    return std::string(absl::StripAsciiWhitespace(*read));
+    std::string token(absl::StripAsciiWhitespace(*read));
+    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--token-file: ", file, " is empty"));
+    return token;
   }
   const char* env = std::getenv("HEAPSTORM_TOKEN");
   return std::string(env != nullptr ? env : "");
+}
+
+void TokenFlags(ArgParser* parser, std::string* token, std::string* token_file) {
+  parser->String("--token-file", "FILE", "the shared secret workers present, read from FILE (or $HEAPSTORM_TOKEN)",
+                 token_file);
+  parser->String("--token", "SECRET", "refused: a token in argv shows in ps; use --token-file", token);
 }
 
 // "HOST:PORT" with a port from 0 to 65535 ("[::1]:7070" for IPv6).
@@ -83,13 +98,15 @@ int CoordinatorCommand(int argc, char** argv) {
                 &start_timeout);
   parser.String("--lease", "DURATION", "a silent worker loses its work after this (default 15s)", &lease);
   parser.Int("--max-attempts", "N", "leases of one run before it is given up (default 3)", &max_attempts);
-  parser.String("--token", "SECRET", "workers must present this (or --token-file, $HEAPSTORM_TOKEN)",
-                &token);
-  parser.String("--token-file", "FILE", "read the token from FILE", &token_file);
+  TokenFlags(&parser, &token, &token_file);
   TlsFlags(&parser, &tls);
+  bool insecure = false;
+  parser.Bool("--insecure", "allow a non-loopback --listen without TLS and a token", &insecure);
   parser.Bool("--verbose", "log what the coordinator does", &verbose);
   parser.Epilog(
-      "Without --tls-* the coordinator speaks plain gRPC: only listen on a trusted network.\n"
+      "Trust: workers run the JavaScript this coordinator sends them, and their results\n"
+      "decide the verdict. On a loopback address only this machine can connect; anywhere\n"
+      "else the coordinator requires mutual TLS (--tls-*) and a token, unless --insecure.\n"
       "exit codes: 0 every expectation held, 1 one failed, 2 bad input, 3 could not finish.");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) return Usage(parser, "coordinator", status);
@@ -116,6 +133,19 @@ int CoordinatorCommand(int argc, char** argv) {
   }
   absl::StatusOr<std::string> secret = Token(token, token_file);
   if (!secret.ok()) return Usage(parser, "coordinator", secret.status());
+  if (!IsLoopbackAddress(listen) && !insecure && (!tls.enabled() || secret->empty())) {
+    return Usage(parser, "coordinator",
+                 absl::InvalidArgumentError(absl::StrCat(
+                     "--listen ", listen, " is not a loopback address, and ",
+                     !tls.enabled() ? "there is no TLS" : "there is no token",
+                     ": anyone who reaches it could join as a worker, receive the suite's modules and "
+                     "report results. Give --tls-cert, --tls-key, --tls-ca and a token (--token-file "
+                     "or $HEAPSTORM_TOKEN), or --insecure on a network you trust")));
+  }
+  if (secret->empty()) {
+    std::cerr << "heapstorm coordinator: warning: no token: any process that reaches " << listen
+              << " (on loopback: any local user) can join as a worker\n";
+  }
   SetLogLevel(verbose ? LogLevel::kDebug : LogLevel::kInfo);
   InstallStopSignals();
 
@@ -155,14 +185,19 @@ int WorkerCommand(int argc, char** argv) {
   parser.Int("--slots", "N", "runs at once (default: one per core)", &slots);
   parser.String("--id", "NAME", "this worker's name (default: HOSTNAME-PID)", &id);
   parser.String("--node", "PATH", "the node executable (default: node on PATH)", &node);
-  parser.String("--token", "SECRET", "the coordinator's token (or --token-file, $HEAPSTORM_TOKEN)", &token);
-  parser.String("--token-file", "FILE", "read the token from FILE", &token_file);
+  TokenFlags(&parser, &token, &token_file);
   parser.String("--reconnect-for", "DURATION", "keep trying to reach the coordinator this long (default 30s)",
                 &reconnect);
   TlsFlags(&parser, &tls);
+  bool insecure = false;
+  parser.Bool("--insecure", "allow a non-loopback coordinator without TLS", &insecure);
   parser.Bool("--no-cgroups", "keep native limits with the RSS watchdog", &no_cgroups);
   parser.Bool("--verbose", "log what the worker does", &verbose);
-  parser.Epilog("exit codes: 0 the run is over, 2 bad usage or refused, 3 no node or no coordinator.");
+  parser.Epilog(
+      "Trust: a worker runs whatever JavaScript its coordinator sends. Off loopback it\n"
+      "therefore requires TLS (--tls-ca at least, and --tls-cert/--tls-key for mutual TLS)\n"
+      "so that the coordinator is who it says, and the token never travels in plain text.\n"
+      "exit codes: 0 the run is over, 2 bad usage or refused, 3 no node or no coordinator.");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) return Usage(parser, "worker", status);
   if (parser.help_requested()) {
@@ -182,6 +217,14 @@ int WorkerCommand(int argc, char** argv) {
   if (!reconnect_for.ok()) return Usage(parser, "worker", reconnect_for.status());
   absl::StatusOr<std::string> secret = Token(token, token_file);
   if (!secret.ok()) return Usage(parser, "worker", secret.status());
+  if (!IsLoopbackAddress(coordinator) && !tls.enabled() && !insecure) {
+    return Usage(parser, "worker",
+                 absl::InvalidArgumentError(absl::StrCat(
+                     "--coordinator ", coordinator,
+                     " is not a loopback address and there is no TLS: this worker would run whatever "
+                     "JavaScript that address sends", secret->empty() ? "" : ", and send its token in plain text",
+                     ". Give --tls-ca (and --tls-cert, --tls-key), or --insecure on a network you trust")));
+  }
   SetLogLevel(verbose ? LogLevel::kDebug : LogLevel::kInfo);
   InstallStopSignals();
 

@@ -202,10 +202,21 @@ int RunSuite(const SuiteRunOptions& options) {
   std::atomic<size_t> done{scheduler.counts().recorded};
   std::string node_version = engine ? engine->node_version() : "";
   absl::Mutex version_mu;
+  // Local mode: the run's own workers prove who they are with a secret made for this run
+  // (it never leaves this process), so no other local user can join on the loopback port.
+  std::string token = options.token;
+  if (options.local_workers > 0 && token.empty()) {
+    absl::StatusOr<std::string> made = RandomToken();
+    if (!made.ok()) {
+      std::cerr << "heapstorm: " << made.status().message() << "\n";
+      return kExitHarness;
+    }
+    token = *std::move(made);
+  }
   CoordinatorServerOptions server_options;
   server_options.listen = options.listen;
   server_options.tls = options.tls;
-  server_options.token = options.token;
+  server_options.token = token;
   server_options.modules = &modules;
   server_options.on_result = [&](const v1::RunResult& r) {
     progress.Result(r, ++done, scheduler.counts().total);
@@ -245,7 +256,7 @@ int RunSuite(const SuiteRunOptions& options) {
     w.coordinator = absl::StrCat("127.0.0.1:", (*server)->port());
     w.slots = 1;
     w.worker_id = absl::StrCat("local-", i + 1);
-    w.token = options.token;
+    w.token = token;
     w.tls = options.tls;
     workers.push_back(std::make_unique<Worker>(w, engine.get()));
   }
@@ -278,6 +289,16 @@ int RunSuite(const SuiteRunOptions& options) {
     progress.Tick(scheduler.counts(), running);
   }
   progress.Finish();
+  if (absl::Status fatal = (*server)->fatal(); !fatal.ok()) {
+    // The journal failed: nothing more can be acknowledged. Stop rather than go on with
+    // results that a crash would lose; what was acknowledged is in the journal.
+    std::cerr << "heapstorm: stopping: " << fatal.message() << ". Results acknowledged before this are in "
+              << out_dir << "/journal.bin; fix the cause and continue with --resume " << out_dir << "\n";
+    (*server)->Stop("the coordinator's journal failed");
+    for (auto& w : workers) w->Stop();
+    for (std::thread& t : worker_threads) t.join();
+    return kExitHarness;
+  }
   if (interrupted) {
     std::cerr << "heapstorm: interrupted: cancelling the runs and writing a partial report\n";
   }

@@ -2,13 +2,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace heapstorm {
 
@@ -99,23 +103,75 @@ absl::Status MakeDirs(const std::string& dir) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Empties the folder open at `fd` (which it takes over) without following any link.
+void RemoveContentsAt(int fd) {
+  DIR* d = fdopendir(fd);
+  if (d == nullptr) {
+    close(fd);
+    return;
+  }
+  const int at = dirfd(d);
+  while (dirent* e = readdir(d)) {
+    absl::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (fstatat(at, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      int child = openat(at, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (child >= 0) RemoveContentsAt(child);
+      unlinkat(at, e->d_name, AT_REMOVEDIR);
+    } else {
+      unlinkat(at, e->d_name, 0);
+    }
+  }
+  closedir(d);
+}
+
+// Removes `name` below the folder open at `parent` (or the cwd for AT_FDCWD).
+void RemoveTreeAt(int parent, const char* name) {
+  struct stat st;
+  if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
+  if (!S_ISDIR(st.st_mode)) {
+    unlinkat(parent, name, 0);  // a link (or a file) goes, never what it points at
+    return;
+  }
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) RemoveContentsAt(fd);
+  unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+}  // namespace
+
 void RemoveTree(const std::string& dir) {
   if (dir.empty() || dir == "/") return;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      std::string path = dir + "/" + name;
-      struct stat st;
-      if (lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        RemoveTree(path);
-      } else {
-        unlink(path.c_str());
-      }
-    }
-    closedir(d);
+  RemoveTreeAt(AT_FDCWD, dir.c_str());
+}
+
+int RemoveStaleScratchDirs(const std::string& scratch, const std::string& prefix) {
+  int parent = open(scratch.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0) return 0;
+  DIR* d = fdopendir(parent);
+  if (d == nullptr) {
+    close(parent);
+    return 0;
   }
-  rmdir(dir.c_str());
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(d)) {
+    absl::string_view rest = e->d_name;
+    if (!absl::ConsumePrefix(&rest, prefix)) continue;
+    int pid = 0;
+    if (!absl::SimpleAtoi(rest.substr(0, rest.find('-')), &pid) || pid <= 0) continue;
+    struct stat st;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;  // not ours: leave it
+    if (kill(pid, 0) == 0 || errno == EPERM) continue;  // that process still runs
+    stale.push_back(e->d_name);
+  }
+  for (const std::string& name : stale) RemoveTreeAt(dirfd(d), name.c_str());
+  closedir(d);
+  return static_cast<int>(stale.size());
 }
 
 }  // namespace heapstorm

@@ -27,8 +27,18 @@ absl::Status WriteScratchFile(const std::string& path, absl::string_view data);
 // Creates `dir` and its parents. Internal on failure.
 absl::Status MakeDirs(const std::string& dir);
 
-// Removes `dir` and everything below it (no links followed). Best effort.
+// Removes `dir` and everything below it. Best effort. Never follows a symbolic link: a
+// link inside is removed as a link, and a `dir` that is itself a link is only unlinked,
+// so a planted link cannot turn a cleanup against files elsewhere. Each level is opened
+// relative to its parent's descriptor (openat/unlinkat with O_NOFOLLOW), so no path is
+// resolved twice.
 void RemoveTree(const std::string& dir);
+
+// Removes the scratch folders `scratch/PREFIXPID-*` left by processes that died without
+// cleaning up (SIGKILL): only real folders (not links), owned by this user, whose PID is
+// gone. Anything else with that name — another user's folder, a link planted to look like
+// one — is left alone. Best effort; returns how many were removed.
+int RemoveStaleScratchDirs(const std::string& scratch, const std::string& prefix);
 
 }  // namespace heapstorm
 

@@ -207,14 +207,25 @@ void CoordinatorServer::SetServing(bool serving) {
 
 void CoordinatorServer::WaitUntilDone() {
   absl::MutexLock lock(&mu_);
-  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_; };
+  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_ || !fatal_.ok(); };
   mu_.Await(absl::Condition(&finished));
 }
 
 bool CoordinatorServer::WaitUntilDoneFor(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_; };
+  auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_ || !fatal_.ok(); };
   return mu_.AwaitWithTimeout(absl::Condition(&finished), timeout);
+}
+
+absl::Status CoordinatorServer::fatal() const {
+  absl::MutexLock lock(&mu_);
+  return fatal_;
+}
+
+void CoordinatorServer::FailLocked(absl::Status status) {
+  if (!fatal_.ok()) return;
+  HS_LOG(ERROR) << status.message() << ": nothing more is acknowledged";
+  fatal_ = std::move(status);
 }
 
 void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason) {
@@ -288,7 +299,7 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
   if (message.has_hello()) {
     const v1::Hello& hello = message.hello();
     std::string refusal;
-    if (!options_.token.empty() && hello.token() != options_.token) {
+    if (!options_.token.empty() && !SameSecret(hello.token(), options_.token)) {
       refusal = "wrong or missing token";
     } else if (hello.worker_id().empty()) {
       refusal = "the hello names no worker";
@@ -323,11 +334,17 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
   }
   scheduler_->Touch(worker);
   if (message.has_result()) {
+    if (!fatal_.ok()) return;  // nothing is recorded or acknowledged any more
     Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
-    if (outcome == Scheduler::RecordOutcome::kRecorded ||
-        outcome == Scheduler::RecordOutcome::kDuplicate) {
-      pending_acks_.emplace_back(session, message.result().assignment_id());
+    if (outcome == Scheduler::RecordOutcome::kJournalFailed) {
+      FailLocked(absl::InternalError(absl::StrCat("the journal cannot be written (",
+                                                  scheduler_->JournalError().message(), ")")));
+      return;
     }
+    // Every other outcome is final for this result, so the worker may forget it: recorded,
+    // recorded before, or not wanted (its lease moved on, or the run is unknown). A
+    // recorded one is acknowledged only after the sync that covers it.
+    pending_acks_.emplace_back(session, message.result().assignment_id());
     if (outcome == Scheduler::RecordOutcome::kRecorded && options_.on_result) {
       v1::RunResult recorded = message.result().result();
       recorded.set_worker(worker);
@@ -337,12 +354,12 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
       HS_LOG(INFO) << "ignored a late result of " << message.result().assignment_id() << " from "
                    << worker << ": its lease had moved";
     }
+  } else if (message.has_failure()) {
+    HS_LOG(WARNING) << "worker '" << worker << "' could not do " << message.failure().assignment_id() << ": "
+                    << message.failure().reason();
+    scheduler_->Fail(worker, message.failure().assignment_id(), message.failure().reason());
   } else if (message.has_release()) {
-    if (message.release().give_up()) {
-      scheduler_->GiveUp(worker, message.release().assignment_id(), message.release().reason());
-    } else {
-      scheduler_->Release(worker, message.release().assignment_id());
-    }
+    scheduler_->Release(worker, message.release().assignment_id());
   } else if (message.has_module_request()) {
     // Answered here, on the dispatcher: the source is shared, the copy into the message is
     // the only cost, once per worker and module.
@@ -435,10 +452,19 @@ void CoordinatorServer::SyncLoop() {
       if (to_sync_.empty()) return;  // stopping, nothing left
       batch.swap(to_sync_);
     }
+    {
+      absl::MutexLock lock(&sync_mu_);
+      if (sync_failed_) continue;  // never acknowledge after a failed sync
+    }
     // Everything in `batch` was appended before it was handed over, so this sync covers it.
     absl::Status synced = scheduler_->Flush();
     if (!synced.ok()) {
-      HS_LOG(ERROR) << "journal: " << synced.message() << ": results are not acknowledged";
+      {
+        absl::MutexLock lock(&sync_mu_);
+        sync_failed_ = true;
+      }
+      absl::MutexLock lock(&mu_);
+      FailLocked(absl::InternalError(absl::StrCat("the journal cannot be synced to disk (", synced.message(), ")")));
       continue;
     }
     // One message per worker acknowledges all of its results in the batch.

@@ -56,10 +56,17 @@ class CoordinatorServer {
   // The port actually bound.
   int port() const { return port_; }
 
-  // Blocks until the scheduler is done (every run recorded or given up) or Stop().
+  // Blocks until the scheduler is done (every run recorded or given up), Stop(), or a
+  // fatal error (see fatal()).
   void WaitUntilDone();
-  // The same for at most `timeout`; true when done (or stopped).
+  // The same for at most `timeout`; true when done (or stopped, or failed).
   bool WaitUntilDoneFor(absl::Duration timeout);
+
+  // OK, or why the coordinator cannot go on: a result could not be appended to the
+  // journal or the journal could not be synced (Internal, with the OS's reason). From then
+  // on nothing more is acknowledged; the caller stops the run (exit 3). What was
+  // acknowledged before is in the journal, and --resume continues from it.
+  absl::Status fatal() const;
 
   // Cancels outstanding work (sends Cancel to workers), tells workers to shut down, and
   // stops serving within `deadline`.
@@ -83,6 +90,8 @@ class CoordinatorServer {
   void PumpAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(std::shared_ptr<Session> session, std::unique_ptr<v1::WorkerMessage> message);
   void ShutdownSessionsLocked(const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records the first fatal error and wakes WaitUntilDone().
+  void FailLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Scheduler* const scheduler_;
   const CoordinatorServerOptions options_;
@@ -98,19 +107,23 @@ class CoordinatorServer {
   bool wake_ ABSL_GUARDED_BY(inbox_mu_) = false;
 
   // The dispatcher's state.
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
   // Acks of the current batch, handed to the syncer at the end of the batch.
   std::vector<std::pair<std::shared_ptr<Session>, std::string>> pending_acks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = true;
+  absl::Status fatal_ ABSL_GUARDED_BY(mu_);
   std::thread dispatcher_;
 
   // Results appended to the journal and waiting for a sync to be acknowledged.
   absl::Mutex sync_mu_;
   std::vector<std::pair<std::shared_ptr<Session>, std::string>> to_sync_ ABSL_GUARDED_BY(sync_mu_);
   bool sync_stop_ ABSL_GUARDED_BY(sync_mu_) = false;
+  // After a failed sync nothing is acknowledged again: the kernel may have dropped the
+  // unsynced pages, so a later sync that succeeds proves nothing about them.
+  bool sync_failed_ ABSL_GUARDED_BY(sync_mu_) = false;
   std::thread syncer_;
 };
 

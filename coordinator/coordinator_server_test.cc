@@ -162,9 +162,9 @@ TEST_F(CoordinatorServerTest, HealthCheckServesUntilStopped) {
 }
 
 // A worker asks for a module by hash: the coordinator answers with the source it holds,
-// or with an error for a hash it does not hold; a run whose module is not to be had is
-// given up with the worker's reason (missing), and the run still ends.
-TEST_F(CoordinatorServerTest, ModulesAreServedByHashAndAnUnknownOneIsGivenUp) {
+// or with an error for a hash it does not hold; a run whose module is not to be had fails
+// its attempts (Failure) and ends missing with the worker's reason, and the run still ends.
+TEST_F(CoordinatorServerTest, ModulesAreServedByHashAndAnUnknownOneFailsItsRun) {
   const std::string held = modules_.Add("module.exports = { iteration() {} };\n");
   Start(1);
   grpc::ClientContext context;
@@ -192,18 +192,23 @@ TEST_F(CoordinatorServerTest, ModulesAreServedByHashAndAnUnknownOneIsGivenUp) {
       EXPECT_NE(m.module().error().find("no script module"), std::string::npos) << m.module().error();
     }
   }
-  v1::WorkerMessage give_up;
-  give_up.mutable_release()->set_assignment_id(assignment.id());
-  give_up.mutable_release()->set_reason("script module m.js: not to be had");
-  give_up.mutable_release()->set_give_up(true);
-  ASSERT_TRUE(stream->Write(give_up));
-  bool shutdown = false;
-  while (stream->Read(&m)) shutdown |= m.has_shutdown();
-  EXPECT_TRUE(shutdown) << "the run ends: its only run is given up";
+  // The worker cannot get the module: each attempt fails, then the run is missing with
+  // the worker's reason, and the run ends.
+  for (int attempt = 1;; ++attempt) {
+    v1::WorkerMessage failure;
+    failure.mutable_failure()->set_assignment_id(assignment.id());
+    failure.mutable_failure()->set_reason("script module m.js: not to be had");
+    ASSERT_TRUE(stream->Write(failure));
+    bool again = false;
+    while (!again && stream->Read(&m)) again = m.has_assignment();
+    if (!again) break;
+    ASSERT_LT(attempt, 3) << "at most max_attempts";
+  }
   EXPECT_TRUE(stream->Finish().ok());
   server_->WaitUntilDone();
   ASSERT_EQ(scheduler_->Missing().size(), 1u);
-  EXPECT_EQ(scheduler_->Missing()[0].reason(), "script module m.js: not to be had");
+  EXPECT_EQ(scheduler_->Missing()[0].reason(),
+            "harness error after 3 attempts (last on w): script module m.js: not to be had");
   EXPECT_TRUE(scheduler_->Results().empty());
 }
 

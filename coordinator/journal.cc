@@ -13,15 +13,64 @@
 
 namespace heapstorm {
 
+namespace {
+
+// The records of `data` up to its first bad one, and where that one starts.
+struct Scan {
+  std::vector<v1::RunResult> results;
+  size_t valid_end = 0;
+};
+
+Scan ScanRecords(const std::string& data) {
+  Scan scan;
+  size_t pos = 0;
+  while (pos + 4 <= data.size()) {
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(data[pos + i])) << (8 * i);
+    if (n == 0 || pos + 4 + n > data.size()) break;  // cut short, or zeros the disk left
+    v1::RunResult r;
+    if (!r.ParseFromArray(data.data() + pos + 4, static_cast<int>(n)) || r.assignment_id().empty()) break;
+    scan.results.push_back(std::move(r));
+    pos += 4 + n;
+  }
+  scan.valid_end = pos;
+  return scan;
+}
+
+}  // namespace
+
 std::string Journal::PathIn(const std::string& run_dir) { return run_dir + "/journal.bin"; }
 
 absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& run_dir) {
   std::string path = PathIn(run_dir);
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
+    if (errno == ELOOP) {
+      return absl::FailedPreconditionError(absl::StrCat(path, " is a symbolic link: heapstorm writes its journal only "
+                                                              "to a regular file of its own"));
+    }
     return absl::InternalError(absl::StrCat("cannot open the journal ", path, ": ", std::strerror(errno)));
   }
-  return std::unique_ptr<Journal>(new Journal(fd));
+  std::unique_ptr<Journal> journal(new Journal(fd));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+  }
+  if (st.st_size > 0) {
+    absl::StatusOr<std::string> data = ReadFile(path);
+    if (!data.ok()) return absl::InternalError(absl::StrCat("cannot read the journal ", path));
+    Scan scan = ScanRecords(*data);
+    if (scan.valid_end < data->size()) {
+      HS_LOG(WARNING) << path << ": cutting a torn tail of " << data->size() - scan.valid_end
+                      << " bytes at byte " << scan.valid_end << " (written when the coordinator stopped; never "
+                      << "acknowledged)";
+      if (ftruncate(fd, static_cast<off_t>(scan.valid_end)) != 0 || fdatasync(fd) != 0) {
+        return absl::InternalError(
+            absl::StrCat("cannot cut the torn tail of the journal ", path, ": ", std::strerror(errno)));
+      }
+    }
+  }
+  return journal;
 }
 
 Journal::~Journal() { close(fd_); }
@@ -60,28 +109,15 @@ absl::Status Journal::AppendUnsynced(const v1::RunResult& result) {
 }
 
 absl::StatusOr<std::vector<v1::RunResult>> Journal::Load(const std::string& run_dir) {
-  std::vector<v1::RunResult> out;
   absl::StatusOr<std::string> read = ReadFile(PathIn(run_dir));
-  if (!read.ok()) return out;  // no journal yet
-  const std::string& data = *read;
-  size_t pos = 0;
-  while (pos + 4 <= data.size()) {
-    uint32_t n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(data[pos + i])) << (8 * i);
-    if (pos + 4 + n > data.size()) break;
-    v1::RunResult r;
-    if (!r.ParseFromArray(data.data() + pos + 4, static_cast<int>(n))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(PathIn(run_dir), ": record at byte ", pos, " is not a result"));
-    }
-    out.push_back(std::move(r));
-    pos += 4 + n;
-  }
-  if (pos != data.size()) {
-    HS_LOG(WARNING) << PathIn(run_dir) << ": dropping a record cut short at byte " << pos
+  if (!read.ok()) return std::vector<v1::RunResult>();  // no journal yet
+  Scan scan = ScanRecords(*read);
+  if (scan.valid_end != read->size()) {
+    HS_LOG(WARNING) << PathIn(run_dir) << ": ignoring a torn tail of " << read->size() - scan.valid_end
+                    << " bytes at byte " << scan.valid_end
                     << " (the coordinator stopped while writing it; it was never acknowledged)";
   }
-  return out;
+  return std::move(scan.results);
 }
 
 }  // namespace heapstorm

@@ -2,8 +2,13 @@
 // before it is acknowledged, so a coordinator restarted with --resume on the same folder
 // loses nothing it acknowledged and redoes nothing it recorded.
 //
-// Format: records of [u32 little-endian length][serialized v1::RunResult]. A record cut
-// short by a crash is at the end only; Load() drops it with a warning.
+// Format: records of [u32 little-endian length][serialized v1::RunResult]. A crash can
+// leave a torn tail: a record cut short, or (with group commit, where several records wait
+// for one sync) a record the disk never got while a later one arrived. Nothing from the
+// first bad record on was ever acknowledged, since an acknowledgement follows a sync that
+// covers every earlier record. So Load() keeps the records before it, and Open() cuts the
+// file there before anything is appended, so a second crash cannot strand new records
+// behind old garbage. The file is the user's alone (0600) and never a symbolic link.
 #ifndef HEAPSTORM_COORDINATOR_JOURNAL_H_
 #define HEAPSTORM_COORDINATOR_JOURNAL_H_
 
@@ -23,10 +28,13 @@ class Journal {
   // The journal file inside a run folder.
   static std::string PathIn(const std::string& run_dir);
 
-  // Opens (creating if needed) the journal of `run_dir` for appending. Internal on failure.
+  // Opens (creating if needed) the journal of `run_dir` for appending, first cutting off a
+  // torn tail (and syncing the cut). Internal on failure, FailedPrecondition when the
+  // journal is a symbolic link or not a regular file.
   static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& run_dir);
 
-  // Every complete record of `run_dir`'s journal; empty when there is none.
+  // Every record of `run_dir`'s journal before its torn tail, if any; empty when there is
+  // no journal. Warns about a torn tail.
   static absl::StatusOr<std::vector<v1::RunResult>> Load(const std::string& run_dir);
 
   ~Journal();

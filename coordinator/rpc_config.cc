@@ -1,6 +1,12 @@
 #include "coordinator/rpc_config.h"
 
+#include <sys/random.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 
@@ -81,6 +87,67 @@ grpc::ChannelArguments ChannelArgs() {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return args;
+}
+
+std::string ExplainConnectionError(const grpc::Status& status, const std::string& address, const TlsFiles& tls) {
+  const std::string& raw = status.error_message();
+  auto has = [&raw](absl::string_view text) { return absl::StrContains(raw, text); };
+  std::string why;
+  if (has("wrong version number")) {
+    why = "TLS handshake failed: the coordinator does not speak TLS (start it with --tls-cert, --tls-key and "
+          "--tls-ca, or leave them out here)";
+  } else if (has("certificate verify failed")) {
+    why = "TLS handshake failed: the coordinator's certificate is not signed by the CA in --tls-ca, or does not "
+          "name " + address.substr(0, address.rfind(':')) + " in its subjectAltName";
+  } else if (has("Socket closed") || has("Connection reset") || has("Broken pipe")) {
+    if (!tls.enabled()) {
+      why = "the coordinator closed the connection at once: it probably requires TLS (give --tls-ca, --tls-cert "
+            "and --tls-key)";
+    } else if (tls.cert.empty()) {
+      why = "TLS handshake failed: the coordinator requires a client certificate and this worker has none (give "
+            "--tls-cert and --tls-key)";
+    } else {
+      why = "TLS handshake failed: the coordinator did not accept this worker's certificate (it must be signed by "
+            "the CA the coordinator trusts with its --tls-ca)";
+    }
+  } else if (has("Connection refused")) {
+    why = "nothing listens at " + address + " (connection refused)";
+  } else if (has("DNS resolution failed") || has("Domain name not found")) {
+    why = "cannot resolve the host name of " + address;
+  } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || has("Timeout occurred")) {
+    why = "no answer from " + address + " (timed out)";
+  } else {
+    return raw;
+  }
+  return absl::StrCat(why, " (gRPC: ", raw, ")");
+}
+
+bool IsLoopbackAddress(const std::string& host_port) {
+  size_t colon = host_port.rfind(':');
+  std::string host = host_port.substr(0, colon == std::string::npos ? host_port.size() : colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+absl::StatusOr<std::string> RandomToken() {
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof(bytes)) {
+    ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(absl::StrCat("getrandom: ", std::strerror(errno)));
+    }
+    got += static_cast<size_t>(n);
+  }
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+bool SameSecret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;  // the length of a token is no secret
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
 }
 
 absl::Status ToAbsl(const grpc::Status& status) {

@@ -39,6 +39,24 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
 void ConfigureServer(grpc::ServerBuilder* builder);
 grpc::ChannelArguments ChannelArgs();
 
+// Why a worker could not reach its coordinator, in words a person can act on, from gRPC's
+// status and this side's TLS settings: "TLS handshake failed: ...", "nothing listens at
+// ...", "cannot resolve ...". gRPC's own text follows in parentheses. A server that refuses
+// a client certificate shows on the client only as "Socket closed"; `tls` tells which
+// refusal that must have been.
+std::string ExplainConnectionError(const grpc::Status& status, const std::string& address, const TlsFiles& tls);
+
+// True when HOST of "HOST:PORT" is a loopback address (127.0.0.0/8, ::1, localhost):
+// only this machine's processes can connect. Used to decide whether plaintext is allowed.
+bool IsLoopbackAddress(const std::string& host_port);
+
+// A fresh random secret (256 bits as 64 hex digits) from the kernel's CSPRNG, for a run's
+// own workers. Internal if the kernel gives no randomness.
+absl::StatusOr<std::string> RandomToken();
+
+// Compares two secrets in time that does not depend on where they differ.
+bool SameSecret(const std::string& a, const std::string& b);
+
 // One exhaustive mapping of gRPC codes to absl codes (and back).
 absl::Status ToAbsl(const grpc::Status& status);
 grpc::Status ToGrpc(const absl::Status& status);

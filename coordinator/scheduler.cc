@@ -143,24 +143,45 @@ void Scheduler::RequeueLocked(const std::string& worker_id, const std::string& r
   for (Index index : it->second.leases) {
     Entry& e = entries_[index];
     if (e.state != State::kLeased || e.detail != it->second.number) continue;
-    UnleaseLocked(e);
-    if (cancelled_) continue;
-    std::string id = IdLocked(index);
-    if (static_cast<int>(e.attempt) >= options_.max_attempts) {
-      std::string missing = absl::StrCat("worker_lost after ", e.attempt, " attempts (last: ", worker_id,
-                                         ", ", reason, ")");
-      HS_LOG(WARNING) << id << ": giving up: " << missing;
-      MarkMissingLocked(e, std::move(missing));
-      continue;
-    }
-    retried_ += e.attempt == 1;
-    ++e.attempt;
-    requeued_.push_front(index);  // retried work goes first
-    HS_LOG(INFO) << id << ": requeued for attempt " << static_cast<int>(e.attempt) << " (" << worker_id
-                 << " " << reason << ")";
+    RetryOrGiveUpLocked(index, e, worker_id, reason,
+                        absl::StrCat("worker_lost after ", e.attempt, " attempts (last: ", worker_id, ", ",
+                                     reason, ")"));
   }
   it->second.leases.clear();
   UpdateHungerLocked(worker_id, it->second);
+}
+
+void Scheduler::RetryOrGiveUpLocked(Index index, Entry& e, const std::string& worker_id,
+                                    const std::string& why, const std::string& missing_reason) {
+  UnleaseLocked(e);
+  if (cancelled_) return;
+  const std::string id = IdLocked(index);
+  if (static_cast<int>(e.attempt) >= options_.max_attempts) {
+    HS_LOG(WARNING) << id << ": giving up: " << missing_reason;
+    MarkMissingLocked(e, missing_reason);
+    return;
+  }
+  retried_ += e.attempt == 1;
+  ++e.attempt;
+  requeued_.push_front(index);  // retried work goes first
+  HS_LOG(INFO) << id << ": requeued for attempt " << static_cast<int>(e.attempt) << " (" << worker_id << " "
+               << why << ")";
+}
+
+void Scheduler::Fail(const std::string& worker_id, const std::string& assignment_id,
+                     const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  std::optional<Index> index = FindLocked(assignment_id);
+  if (!index || HolderLocked(entries_[*index]) != worker_id) return;
+  Entry& e = entries_[*index];
+  RetryOrGiveUpLocked(*index, e, worker_id, absl::StrCat("failed: ", reason),
+                      absl::StrCat("harness error after ", e.attempt, " attempt", e.attempt == 1 ? "" : "s",
+                                   " (last on ", worker_id, "): ", reason));
+  auto w = workers_.find(worker_id);
+  if (w != workers_.end()) {
+    w->second.leases.erase(*index);
+    UpdateHungerLocked(worker_id, w->second);
+  }
 }
 
 void Scheduler::RemoveWorker(const std::string& worker_id, const std::string& reason) {
@@ -231,14 +252,22 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   if (!index) return RecordOutcome::kUnknown;
   Entry& e = entries_[*index];
   if (e.state == State::kRecorded) return RecordOutcome::kDuplicate;
-  if (HolderLocked(e) != worker_id) return RecordOutcome::kNotLeaseHolder;
+  // Nobody holds it (its worker's stream broke and it reconnected, resending what had no
+  // acknowledgement): the result is as good as any. Another worker's lease, a run given up
+  // or a cancelled run: ignored.
+  if (cancelled_ || e.state == State::kMissing ||
+      (e.state == State::kLeased && HolderLocked(e) != worker_id)) {
+    return RecordOutcome::kNotLeaseHolder;
+  }
   v1::RunResult stored = result;
-  stored.set_attempt(e.attempt);
+  // A resent result keeps the attempt it ran as (the entry may have been requeued since).
+  stored.set_attempt(result.attempt() > 0 ? result.attempt() : e.attempt);
   stored.set_worker(worker_id);
   if (journal_ != nullptr) {
     absl::Status s = journal_->AppendUnsynced(stored);
     if (!s.ok()) {
       HS_LOG(ERROR) << "journal: " << s.message();
+      if (journal_error_.ok()) journal_error_ = s;
       return RecordOutcome::kJournalFailed;
     }
   }
@@ -254,6 +283,11 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
   if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
   results_.push_back(stored.SerializeAsString());
   return RecordOutcome::kRecorded;
+}
+
+absl::Status Scheduler::JournalError() const {
+  absl::MutexLock lock(&mu_);
+  return journal_error_;
 }
 
 absl::Status Scheduler::Flush() {
@@ -272,20 +306,6 @@ void Scheduler::Release(const std::string& worker_id, const std::string& assignm
     UpdateHungerLocked(worker_id, w->second);
   }
   if (!cancelled_) requeued_.push_front(*index);
-}
-
-void Scheduler::GiveUp(const std::string& worker_id, const std::string& assignment_id,
-                       const std::string& reason) {
-  absl::MutexLock lock(&mu_);
-  std::optional<Index> index = FindLocked(assignment_id);
-  if (!index || HolderLocked(entries_[*index]) != worker_id) return;
-  HS_LOG(WARNING) << assignment_id << ": given up: " << reason;
-  MarkMissingLocked(entries_[*index], reason);
-  auto w = workers_.find(worker_id);
-  if (w != workers_.end()) {
-    w->second.leases.erase(*index);
-    UpdateHungerLocked(worker_id, w->second);
-  }
 }
 
 void Scheduler::Drain(const std::string& worker_id) {
@@ -353,8 +373,6 @@ void Scheduler::Cancel(const std::string& reason) {
   requeued_.clear();
   added_.clear();
   next_planned_ = plan_.size();
-  missing_ = entries_.size() - recorded_;
-  leased_ = 0;
 }
 
 bool Scheduler::Done() const {
@@ -367,8 +385,9 @@ Scheduler::Counts Scheduler::counts() const {
   Counts c;
   c.total = entries_.size();
   c.recorded = recorded_;
-  c.missing = missing_;
-  c.leased = leased_;
+  // After Cancel() every run without a result is missing, none leased.
+  c.missing = cancelled_ ? c.total - recorded_ : missing_;
+  c.leased = cancelled_ ? 0 : leased_;
   c.retried = retried_;
   c.queued = c.total - c.recorded - c.missing - c.leased;
   return c;

@@ -8,8 +8,13 @@
 //   result). A worker that stays silent longer, or whose stream ends, loses every lease;
 //   that work is queued again with its attempt count raised. After `max_attempts` the
 //   assignment is given up as missing ("worker_lost after N attempts").
-// - A result is recorded once per assignment id, and only from the worker that holds the
-//   lease: a late result from a worker that lost it is ignored. A node process that dies
+// - A result is recorded once per assignment id, from the worker that holds the lease or
+//   from any worker while nobody holds it (a worker that reconnects resends the results it
+//   had no acknowledgement for); a late result of a lease that moved to another worker is
+//   ignored.
+// - A harness failure (the engine could not run it, the result could not be sent) costs
+//   an attempt like a lost lease, and after `max_attempts` the run is missing with the
+//   failure as its reason. A node process that dies
 //   (heap OOM, crash) is a result; a worker that vanishes is lost work.
 // - Every recorded result goes to the journal (when there is one): Record() appends it,
 //   Flush() makes every appended result durable with one fdatasync (group commit). The
@@ -86,19 +91,22 @@ class Scheduler {
 
   enum class RecordOutcome { kRecorded, kDuplicate, kNotLeaseHolder, kUnknown, kJournalFailed };
   // Records a result from `worker_id`, appending it to the journal; kJournalFailed means
-  // it is not recorded (and must not be acknowledged).
+  // it is not recorded (and must not be acknowledged): JournalError() says why.
   RecordOutcome Record(const std::string& worker_id, const v1::RunResult& result);
+
+  // The first failed journal append, or OK.
+  absl::Status JournalError() const;
+
+  // The harness failed at this run on `worker_id` (Failure message): the lease ends; the
+  // run is queued again with attempt + 1, or missing ("harness error: REASON") after
+  // max_attempts. Ignored unless `worker_id` holds the lease.
+  void Fail(const std::string& worker_id, const std::string& assignment_id, const std::string& reason);
 
   // Makes every journaled result durable. OK without a journal.
   absl::Status Flush();
 
   // The worker gives an assignment back unfinished (draining): queued again, same attempt.
   void Release(const std::string& worker_id, const std::string& assignment_id);
-
-  // The worker cannot run an assignment it holds, and no other worker could (e.g. its
-  // script module is not to be had): it is given up as missing with `reason`.
-  void GiveUp(const std::string& worker_id, const std::string& assignment_id,
-              const std::string& reason);
 
   // The worker is stopping: every lease it holds goes back to the queue with the same
   // attempt, and it gets no more work.
@@ -171,6 +179,10 @@ class Scheduler {
 
   void RequeueLocked(const std::string& worker_id, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the lease of `e` (held by `worker_id`) and queues it again with attempt + 1, or
+  // marks it missing with `missing_reason` once max_attempts are used.
+  void RetryOrGiveUpLocked(Index index, Entry& e, const std::string& worker_id, const std::string& why,
+                           const std::string& missing_reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<v1::Assignment> TakeLocked(const std::string& worker_id, Worker& w, int max)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keeps `hungry_` true to the worker's state after its leases or status changed.
@@ -211,6 +223,7 @@ class Scheduler {
   std::vector<std::string> results_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::string cancel_reason_ ABSL_GUARDED_BY(mu_);
+  absl::Status journal_error_ ABSL_GUARDED_BY(mu_);
   std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up_ ABSL_GUARDED_BY(mu_);
 };
 

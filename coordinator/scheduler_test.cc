@@ -108,6 +108,54 @@ TEST(SchedulerTest, SilentWorkerLosesItsLeasesAndItsLateResultIsIgnored) {
   EXPECT_EQ(s.counts().retried, 1u);
 }
 
+TEST(SchedulerTest, AResultResentAfterAReconnectIsRecordedOnce) {
+  FakeClock clock;
+  Scheduler s(PlanOf(2), {}, &clock);
+  ASSERT_TRUE(s.AddWorker("w", 2).ok());
+  std::vector<v1::Assignment> a = s.Take("w");
+  ASSERT_EQ(a.size(), 2u);
+  // The result went out, the stream broke before the acknowledgement came back.
+  s.RemoveWorker("w", "stream ended");
+  EXPECT_EQ(s.counts().queued, 2u);
+  ASSERT_TRUE(s.AddWorker("w", 2).ok());
+  // The worker resends it on its new session: recorded, and the run is not done twice.
+  EXPECT_EQ(s.Record("w", ResultFor(a[0])), Scheduler::RecordOutcome::kRecorded);
+  EXPECT_EQ(s.Record("w", ResultFor(a[0])), Scheduler::RecordOutcome::kDuplicate);
+  std::vector<v1::Assignment> again = s.Take("w");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id(), a[1].id());
+  EXPECT_EQ(s.Record("w", ResultFor(again[0])), Scheduler::RecordOutcome::kRecorded);
+  EXPECT_TRUE(s.Done());
+  EXPECT_EQ(s.Results().size(), 2u);
+  EXPECT_TRUE(s.Missing().empty());
+}
+
+TEST(SchedulerTest, HarnessFailuresAreRetriedThenReportedAsSuch) {
+  FakeClock clock;
+  SchedulerOptions options;
+  options.max_attempts = 2;
+  Scheduler s(PlanOf(2), options, &clock);
+  ASSERT_TRUE(s.AddWorker("w", 1).ok());
+  std::vector<v1::Assignment> a = s.Take("w");
+  ASSERT_EQ(a.size(), 1u);
+  s.Fail("other", a[0].id(), "not its lease");  // ignored
+  EXPECT_EQ(s.counts().leased, 1u);
+  s.Fail("w", a[0].id(), "the result is 80Mi, more than a message carries");
+  std::vector<v1::Assignment> b = s.Take("w");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].id(), a[0].id()) << "retried work goes first";
+  EXPECT_EQ(b[0].attempt(), 2u);
+  s.Fail("w", b[0].id(), "the result is 80Mi, more than a message carries");
+  // Given up as a harness error, not as a lost worker; the other run goes on.
+  ASSERT_EQ(s.Missing().size(), 1u);
+  EXPECT_EQ(s.Missing()[0].reason(),
+            "harness error after 2 attempts (last on w): the result is 80Mi, more than a message carries");
+  std::vector<v1::Assignment> c = s.Take("w");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(s.Record("w", ResultFor(c[0])), Scheduler::RecordOutcome::kRecorded);
+  EXPECT_TRUE(s.Done());
+}
+
 TEST(SchedulerTest, ReleasedWorkKeepsItsAttempt) {
   FakeClock clock;
   Scheduler s(PlanOf(1), {}, &clock);

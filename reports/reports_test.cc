@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "reports/compare.h"
@@ -188,12 +189,24 @@ TEST(ReportsTest, HostileStringsAreEscapedEverywhere) {
   EXPECT_TRUE(absl::StrContains(xml, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
   EXPECT_FALSE(absl::StrContains(xml, "\x07")) << "control characters are not XML";
 
+
   absl::StatusOr<std::string> json = ReportToJson(report);
   ASSERT_TRUE(json.ok());
   v1::Report back;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*json, &back).ok());
   EXPECT_EQ(back.suite_name(), report.suite_name()) << "JSON round-trips hostile text exactly";
   EXPECT_EQ(back.runs(0).evidence().stderr_tail(), report.runs(0).evidence().stderr_tail());
+
+  // Bytes from a measured process: invalid UTF-8, a cut multi-byte character, and U+FFFE
+  // (valid UTF-8, but not an XML character).
+  report.mutable_scenarios(1)->set_scenario("bad \xFF byte, U+FFFE \xEF\xBF\xBE, cut \xE2\x82");
+  report.mutable_runs(0)->mutable_evidence()->set_stderr_tail("latin-1 caf\xE9 \xEF\xBF\xBF");
+  for (const std::string& out : {RenderJunit(report), RenderHtml(report)}) {
+    EXPECT_TRUE(IsValidUtf8(out));
+    EXPECT_FALSE(absl::StrContains(out, "\xEF\xBF\xBE")) << "U+FFFE is not an XML character";
+    EXPECT_FALSE(absl::StrContains(out, "\xEF\xBF\xBF")) << "U+FFFF is not an XML character";
+  }
+  EXPECT_TRUE(absl::StrContains(RenderJunit(report), "bad \xEF\xBF\xBD byte"));
 }
 
 TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {

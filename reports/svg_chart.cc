@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "reports/markup.h"
 #include "scenarios/units.h"
 
 namespace heapstorm {
@@ -62,21 +63,7 @@ std::string Coord(double v) { return absl::StrFormat("%.0f", v); }
 
 }  // namespace
 
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(const std::string& text) { return EscapeMarkup(text); }
 
 std::string RenderSvgChart(const ChartSpec& spec) {
   double x_min = INFINITY, x_max = -INFINITY, y_max = 0;

@@ -14,10 +14,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "common/utf8.h"
 #include "scenarios/diagnostics.h"
 #include "scenarios/parameters.h"
 #include "scenarios/sha256.h"
@@ -1036,6 +1038,22 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
     diagnostics.Add(1, 1, "",
                     absl::StrCat("the file is ", FormatSize(text.size()), ", more than the ",
                                  FormatSize(options.max_file_bytes), " a suite may have"));
+    return diagnostics.ToStatus();
+  }
+  // Every string of a suite ends up in protos, reports and JUnit: they must be UTF-8.
+  if (size_t bad = FindInvalidUtf8(text); bad != absl::string_view::npos) {
+    absl::string_view before = text.substr(0, bad);
+    size_t line_start = before.rfind('\n');
+    line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
+    int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    // The column counts characters, as an editor shows them.
+    int column = 1;
+    for (size_t i = line_start; i < bad; ++i) {
+      column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    }
+    diagnostics.Add(line, column, "",
+                    absl::StrFormat("byte 0x%02X is not valid UTF-8: save the suite as UTF-8",
+                                    static_cast<unsigned char>(text[bad])));
     return diagnostics.ToStatus();
   }
   YamlNode root;

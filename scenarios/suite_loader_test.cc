@@ -144,6 +144,22 @@ TEST(SuiteLoaderTest, ReportsEveryProblemNotJustTheFirst) {
   EXPECT_NE(m.find("s.yaml:7:11: scenarios[1].kind"), std::string::npos) << m;
 }
 
+TEST(SuiteLoaderTest, NonUtf8FileIsRefusedWithItsPlace) {
+  // A Latin-1 byte in a description: every string of a suite ends up in protos and
+  // reports, which must be UTF-8.
+  absl::StatusOr<v1::Suite> suite = Load("description: na\xC3\xAFve caf\xE9\nscenarios:\n  - name: a\n"
+                                         "    kind: cached_data\n    params: {entries: 10}\n");
+  ASSERT_FALSE(suite.ok());
+  EXPECT_EQ(suite.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(suite.status().message()),
+            "s.yaml:1:23: byte 0xE9 is not valid UTF-8: save the suite as UTF-8");
+  // On a later line, after valid multi-byte characters.
+  suite = Load(std::string(kMinimal) + "# \xE2\x82\xAC ok \xE2\x82\n");
+  ASSERT_FALSE(suite.ok());
+  EXPECT_EQ(std::string(suite.status().message()),
+            "s.yaml:5:8: byte 0xE2 is not valid UTF-8: save the suite as UTF-8");
+}
+
 TEST(SuiteLoaderTest, MissingFileIsNotFound) {
   absl::StatusOr<v1::Suite> suite = LoadSuiteFile(TmpDir() + "/no-such.yaml");
   EXPECT_EQ(suite.status().code(), absl::StatusCode::kNotFound);

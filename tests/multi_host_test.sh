@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Multi-host: the coordinator and a worker on two "hosts" — network namespaces joined by a
 # veth pair, made here and removed at the end. The worker reaches the coordinator only over
-# that link. Where namespaces cannot be made (no root, no iproute2), the test says why and
-# skips.
+# that link, with mutual TLS and a token, as deploy/README.md describes (plain text off
+# loopback is refused: checked first). Where namespaces cannot be made (no root, no
+# iproute2) the test fails, unless HEAPSTORM_TEST_LANE=unprivileged says this lane has no
+# root: then it says why and skips.
 set -uo pipefail
 heapstorm="$TEST_SRCDIR/$TEST_WORKSPACE/cli/heapstorm"
 naps="$TEST_SRCDIR/$TEST_WORKSPACE/tests/fixtures/naps.js"
@@ -20,7 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-skip() { echo "SKIPPED: $*"; exit 0; }
+skip() {
+  if [ "${HEAPSTORM_TEST_LANE:-}" = unprivileged ]; then echo "SKIPPED (unprivileged lane): $*"; exit 0; fi
+  echo "FAIL: $* (this lane must make network namespaces; HEAPSTORM_TEST_LANE=unprivileged skips)"; exit 1
+}
 command -v ip >/dev/null || skip "iproute2 (ip) is not installed"
 ip netns add "$ns_c" 2>"$tmp/err" || skip "cannot create a network namespace: $(cat "$tmp/err")"
 ip netns add "$ns_w" || skip "cannot create a second network namespace"
@@ -44,7 +49,29 @@ scenarios:
     repeats: 2
 YAML
 
-ip netns exec "$ns_c" "$heapstorm" coordinator --listen "$subnet.1:0" --out "$tmp/run" \
+# Off loopback, plain text is refused before anything is written.
+ip netns exec "$ns_c" "$heapstorm" coordinator --listen "$subnet.1:0" --out "$tmp/refused" \
+  "$tmp/suite.yaml" >/dev/null 2>"$tmp/refused.err"
+code=$?
+if [ "$code" -ne 2 ] || ! grep -q "is not a loopback address" "$tmp/refused.err" || [ -e "$tmp/refused" ]; then
+  echo "FAIL: a plaintext coordinator off loopback was not refused (exit $code)"; cat "$tmp/refused.err"; exit 1
+fi
+
+# A CA, a certificate for each host (the coordinator's names its address), a token.
+(
+  cd "$tmp" || exit 1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ca -keyout ca.key -out ca.pem 2>/dev/null
+  for who in coordinator worker; do
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$who" -keyout "$who.key" -out "$who.csr" 2>/dev/null
+    printf 'subjectAltName=IP:%s.1\n' "$subnet" > "$who.ext"
+    openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile "$who.ext" -out "$who.pem" 2>/dev/null
+  done
+  head -c 32 /dev/urandom | base64 > token && chmod 600 token
+) || { echo "FAIL: openssl could not make the certificates"; exit 1; }
+tls() { echo --tls-cert "$tmp/$1.pem" --tls-key "$tmp/$1.key" --tls-ca "$tmp/ca.pem" --token-file "$tmp/token"; }
+
+ip netns exec "$ns_c" "$heapstorm" coordinator --listen "$subnet.1:0" --out "$tmp/run" $(tls coordinator) \
   --expect-workers 1 --start-timeout 60s "$tmp/suite.yaml" >"$tmp/c.out" 2>"$tmp/c.err" &
 coordinator=$!
 pids+=("$coordinator")
@@ -53,7 +80,7 @@ address=$(sed -n 's/^listening on //p' "$tmp/c.out")
 [ -n "$address" ] || { echo "FAIL: the coordinator did not start"; cat "$tmp/c.err"; exit 1; }
 
 # From the worker's namespace the coordinator's loopback is out of reach: only the link works.
-ip netns exec "$ns_w" "$heapstorm" worker --coordinator "$address" --id remote --slots 2 \
+ip netns exec "$ns_w" "$heapstorm" worker --coordinator "$address" --id remote --slots 2 $(tls worker) \
   --no-cgroups >"$tmp/w.out" 2>"$tmp/w.err" &
 worker=$!
 pids+=("$worker")
@@ -68,4 +95,4 @@ if [ "$runs" -ne 6 ] || [ "$remote" -ne 6 ]; then
   echo "FAIL: expected 6 runs by the remote worker, got $runs runs, $remote by it"
   exit 1
 fi
-echo "PASS: 6 runs over $address between two namespaces"
+echo "PASS: 6 runs over $address between two namespaces, mutual TLS and a token"

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/utf8.h"
 #include "common/version.h"
 #include "scenarios/sha256.h"
 
@@ -31,19 +32,18 @@ void Worker::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stop_ = true;
+    if (drained_) return;
+    drained_ = true;
   }
   // The coordinator gives back every lease of ours (same attempt) and sends no more work;
   // then the runs are killed.
   v1::WorkerMessage drain;
   drain.mutable_drain()->set_reason("the worker was asked to stop");
-  Write(drain);
+  Write(std::move(drain));
   CancelAllRuns();
-  // Half-close: the drain above arrives before the end of the stream.
+  // Half-close once the drain (and anything queued before it) is written.
   absl::MutexLock lock(&mu_);
-  if (stream_ != nullptr) {
-    absl::MutexLock write_lock(&write_mu_);
-    stream_->WritesDone();
-  }
+  half_close_ = true;
 }
 
 void Worker::Abort() {
@@ -52,15 +52,76 @@ void Worker::Abort() {
   if (context_ != nullptr) context_->TryCancel();
 }
 
-bool Worker::Write(const v1::WorkerMessage& message) {
-  grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream;
+bool Worker::Write(v1::WorkerMessage message) {
+  absl::MutexLock lock(&mu_);
+  if (!open_ || closing_) return false;
+  outbox_.push_back(std::move(message));
+  return true;
+}
+
+void Worker::WriteLoop(Stream* stream) {
+  bool half_closed = false;
+  while (true) {
+    v1::WorkerMessage message;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, &half_closed]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !outbox_.empty() || closing_ || (half_close_ && !half_closed);
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (closing_) return;
+      if (outbox_.empty()) {
+        // Stop() asked for the end of our side, and everything before it is written.
+        half_closed = true;
+        stream->WritesDone();
+        continue;
+      }
+      if (half_closed) {  // nothing can be written after WritesDone
+        outbox_.clear();
+        continue;
+      }
+      message = std::move(outbox_.front());
+      outbox_.pop_front();
+    }
+    if (!stream->Write(message)) {
+      // The stream is broken: the reader sees it end too. Drop the rest; results stay in
+      // unacked_ for the next session.
+      absl::MutexLock lock(&mu_);
+      outbox_.clear();
+      auto over = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_; };
+      mu_.Await(absl::Condition(&over));
+      outbox_.clear();
+      return;
+    }
+  }
+}
+
+void Worker::SendResult(const v1::Assignment& assignment, v1::RunResult result) {
+  result.set_worker(options_.worker_id);
+  // The engine repairs what node wrote; this is the last gate before the wire.
+  MakeStringsValidUtf8(&result);
+  v1::WorkerMessage message;
+  message.mutable_result()->set_assignment_id(assignment.id());
+  *message.mutable_result()->mutable_result() = std::move(result);
+  const size_t bytes = message.ByteSizeLong();
+  // Room for the framing: a message at the limit would be refused by the coordinator and
+  // break the stream, taking every other run of this worker with it.
+  if (bytes > static_cast<size_t>(kMaxMessageBytes) - 4096) {
+    v1::WorkerMessage failure;
+    failure.mutable_failure()->set_assignment_id(assignment.id());
+    failure.mutable_failure()->set_reason(absl::StrCat(
+        "the result of '", assignment.scenario().name(), "' repeat ", assignment.repeat(),
+        assignment.variation().empty() ? "" : absl::StrCat(" (", assignment.variation(), ")"), " is ",
+        bytes, " bytes, more than the ", kMaxMessageBytes, " a message may carry"));
+    HS_LOG(ERROR) << assignment.id() << ": " << failure.failure().reason();
+    Write(std::move(failure));
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
-    stream = stream_;
+    unacked_[assignment.id()] = message;
   }
-  if (stream == nullptr) return false;
-  absl::MutexLock lock(&write_mu_);
-  return stream->Write(message);
+  Write(std::move(message));
 }
 
 void Worker::RunAssignment(v1::Assignment assignment, Slot* slot) {
@@ -80,30 +141,23 @@ void Worker::RunAssignment(v1::Assignment assignment, Slot* slot) {
     progress.mutable_progress()->set_assignment_id(assignment.id());
     progress.mutable_progress()->set_units(c.units());
     progress.mutable_progress()->set_heap_used_bytes(c.heap_used_bytes());
-    Write(progress);
+    Write(std::move(progress));
   };
   absl::StatusOr<v1::RunResult> result = engine_->Run(request);
   if (!result.ok()) {
     if (!absl::IsCancelled(result.status())) {
-      // The harness failed here (not the scenario): give the work back for another worker.
+      // The harness failed here (not the scenario): the coordinator counts an attempt and
+      // tries again, maybe elsewhere, and names the run if it keeps failing.
       HS_LOG(ERROR) << assignment.id() << ": " << result.status().message();
-      v1::WorkerMessage release;
-      release.mutable_release()->set_assignment_id(assignment.id());
-      release.mutable_release()->set_reason(std::string(result.status().message()));
-      Write(release);
+      v1::WorkerMessage failure;
+      failure.mutable_failure()->set_assignment_id(assignment.id());
+      failure.mutable_failure()->set_reason(ValidUtf8(result.status().message()));
+      Write(std::move(failure));
     }
     slot->finished = true;
     return;
   }
-  result->set_worker(options_.worker_id);
-  v1::WorkerMessage message;
-  message.mutable_result()->set_assignment_id(assignment.id());
-  *message.mutable_result()->mutable_result() = *result;
-  {
-    absl::MutexLock lock(&mu_);
-    unacked_[assignment.id()] = *result;
-  }
-  Write(message);
+  SendResult(assignment, *std::move(result));
   slot->finished = true;
 }
 
@@ -132,8 +186,8 @@ bool Worker::FillModule(v1::Assignment* assignment) {
   waiting.push_back(std::move(*assignment));
   if (waiting.size() == 1) {
     v1::WorkerMessage request;
-    request.mutable_module_request()->set_sha256(script->module_sha256());
-    Write(request);
+    request.mutable_module_request()->set_sha256(waiting.front().scenario().script().module_sha256());
+    Write(std::move(request));
   }
   return false;
 }
@@ -148,15 +202,16 @@ std::vector<v1::Assignment> Worker::ModuleArrived(const v1::Module& module) {
     error = "the source the coordinator sent does not match its sha256";
   }
   if (!error.empty()) {
-    // No worker can run these: give them up, each with the reason, rather than retry.
+    // The harness cannot run these here: the coordinator counts an attempt for each and
+    // names the module when it keeps failing.
     for (const v1::Assignment& a : ready) {
-      HS_LOG(ERROR) << a.id() << ": script module " << module.sha256() << ": " << error;
-      v1::WorkerMessage give_up;
-      give_up.mutable_release()->set_assignment_id(a.id());
-      give_up.mutable_release()->set_reason(absl::StrCat(
-          "script module ", a.scenario().script().module(), " (sha256 ", module.sha256(), "): ", error));
-      give_up.mutable_release()->set_give_up(true);
-      Write(give_up);
+      v1::WorkerMessage failure;
+      failure.mutable_failure()->set_assignment_id(a.id());
+      failure.mutable_failure()->set_reason(
+          ValidUtf8(absl::StrCat("script module ", a.scenario().script().module(), " (sha256 ",
+                                 module.sha256(), "): ", error)));
+      HS_LOG(ERROR) << a.id() << ": " << failure.failure().reason();
+      Write(std::move(failure));
     }
     return {};
   }
@@ -202,15 +257,10 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   auto stub = v1::Coordinator::NewStub(channel);
   grpc::ClientContext context;
   // The session lives as long as the run; the stream itself has no deadline, keepalive
-  // pings watch the connection. Connecting waits for the coordinator to be up.
+  // pings watch the connection.
   context.set_wait_for_ready(false);
-  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>> stream =
-      stub->Session(&context);
-  {
-    absl::MutexLock lock(&mu_);
-    context_ = &context;
-    stream_ = stream.get();
-  }
+  std::unique_ptr<Stream> stream = stub->Session(&context);
+
   v1::WorkerMessage hello;
   hello.mutable_hello()->set_worker_id(options_.worker_id);
   hello.mutable_hello()->set_slots(static_cast<uint32_t>(options_.slots));
@@ -218,7 +268,18 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   hello.mutable_hello()->set_token(options_.token);
   hello.mutable_hello()->set_heapstorm_version(kHeapstormVersion);
   hello.mutable_hello()->set_cpus(std::thread::hardware_concurrency());
-  bool connected = Write(hello);
+  {
+    absl::MutexLock lock(&mu_);
+    context_ = &context;
+    outbox_.clear();
+    outbox_.push_back(std::move(hello));
+    // What the last session sent without an acknowledgement goes again (recorded once).
+    for (const auto& [id, message] : unacked_) outbox_.push_back(message);
+    open_ = true;
+    closing_ = false;
+    half_close_ = stop_;
+  }
+  std::thread writer([this, raw = stream.get()] { WriteLoop(raw); });
 
   std::atomic<bool> session_over{false};
   absl::Duration heartbeat = absl::Seconds(2);
@@ -237,13 +298,13 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
         }
         if (!beat.has_heartbeat()) beat.mutable_heartbeat();
       }
-      Write(beat);
+      Write(std::move(beat));
     }
   });
 
   bool welcomed = false;
   v1::CoordinatorMessage message;
-  while (connected && stream->Read(&message)) {
+  while (stream->Read(&message)) {
     ReapFinishedSlots();
     if (message.acked_size() > 0) {
       absl::MutexLock lock(&mu_);
@@ -277,26 +338,33 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
     session_over = true;
   }
   heartbeats.join();
-  // Whatever still runs, or waits for its module, has lost its lease with the stream.
+  // Whatever still runs, or waits for its module, has lost its lease with the stream; a
+  // result (if it finishes now) waits in unacked_ for the next session.
   parked_.clear();
   CancelAllRuns();
   {
     absl::MutexLock lock(&mu_);
-    stream_ = nullptr;
+    closing_ = true;  // the writer ends; nothing is queued from now on
+  }
+  // The reader has seen the end of the call, so a write in progress fails at once.
+  writer.join();
+  {
+    absl::MutexLock lock(&mu_);
+    open_ = false;
+    outbox_.clear();
     context_ = nullptr;
   }
-  if (!stop_) stream->WritesDone();  // Stop() has half-closed already
   grpc::Status status = stream->Finish();
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
       status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
     *refused = true;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    unacked_.clear();  // their leases went with the stream
-  }
   *was_welcomed = welcomed;
   if (!welcomed && status.ok()) status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no welcome");
+  if (!welcomed && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    // It never got going: say why the connection failed, not only what gRPC saw.
+    return absl::UnavailableError(ExplainConnectionError(status, options_.coordinator, options_.tls));
+  }
   return ToAbsl(status);
 }
 

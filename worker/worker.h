@@ -3,22 +3,28 @@
 //
 // It connects (pull model: it may sit behind NAT or in a pod), says hello, sends a
 // heartbeat every interval the coordinator asks for, runs what it is given, and sends each
-// result until it is acknowledged. A Cancel kills that run's node. A script assignment
-// names its module by hash: the worker runs it from its ModuleCache, or first asks the
-// coordinator for the module (once per hash) and parks the assignment until it arrives;
-// a module the coordinator does not have is given up (Release with give_up). When the stream breaks
-// it kills its runs (their leases are gone with the stream) and reconnects with backoff,
-// until `reconnect_for` has passed without a connection. A Shutdown from the coordinator,
-// or Stop(), ends it; Stop() gives back (drains) what is running.
+// result until it is acknowledged: results without an acknowledgement are sent again on
+// the next session (the coordinator records each once). A Cancel kills that run's node.
+// When the stream breaks it kills its runs (their leases are gone with the stream) and
+// reconnects with backoff, until `reconnect_for` has passed without a connection. A
+// Shutdown from the coordinator, or Stop(), ends it; Stop() gives back (drains) what runs.
+// A script assignment names its module by hash: the worker runs it from its ModuleCache,
+// or first asks the coordinator for the module (once per hash) and parks the assignment
+// until it arrives; a module the coordinator does not have fails those runs (Failure).
+//
+// The stream has one owner per session: a writer thread is the only code that writes to
+// it or half-closes it, and the session joins that thread before it finishes and destroys
+// the stream. Everything else (slots, heartbeats, Stop) queues messages.
 #ifndef HEAPSTORM_WORKER_WORKER_H_
 #define HEAPSTORM_WORKER_WORKER_H_
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -54,12 +60,12 @@ class Worker {
   absl::Status Run();
 
   // Stops taking work, gives back what runs (killing its node), and closes its side of
-  // the session, so Run() returns once the coordinator has read everything.
-  // Thread-safe; not async-signal-safe (call it from a normal thread).
+  // the session, so Run() returns once the coordinator has read everything. Thread-safe,
+  // idempotent (a second call does nothing); not async-signal-safe.
   void Stop();
 
   // Tears the session down at once, without waiting for the coordinator (after Stop()
-  // when the coordinator does not answer).
+  // when the coordinator does not answer). Thread-safe.
   void Abort();
 
   const std::string& id() const { return options_.worker_id; }
@@ -71,8 +77,13 @@ class Worker {
     std::atomic<bool> finished{false};
   };
 
+  using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>;
+
   // One connection's life. Returns how it ended; sets *refused for a final refusal.
   absl::Status Session(bool* shutdown, bool* refused, bool* welcomed);
+  // The session's writer thread: writes what is queued, in order, until the session
+  // closes; half-closes the stream when asked to. The only user of the stream's write side.
+  void WriteLoop(Stream* stream);
   void RunAssignment(v1::Assignment assignment, Slot* slot);
   // Starts an assignment in a slot of its own (unless stopping).
   void StartAssignment(v1::Assignment assignment);
@@ -80,9 +91,13 @@ class Worker {
   // false when it is parked until its module arrives (asked for once per hash).
   bool FillModule(v1::Assignment* assignment);
   // The coordinator's answer to a ModuleRequest: the parked assignments now ready. Those
-  // whose module is not to be had are given up.
+  // whose module is not to be had fail (Failure naming the module).
   std::vector<v1::Assignment> ModuleArrived(const v1::Module& module);
-  bool Write(const v1::WorkerMessage& message);
+  // Queues a message for the current session; false when there is none.
+  bool Write(v1::WorkerMessage message);
+  // Queues a result (kept until acknowledged), or a Failure naming the run when it cannot
+  // travel (larger than a message may be).
+  void SendResult(const v1::Assignment& assignment, v1::RunResult result);
   void CancelAllRuns();
   void ReapFinishedSlots();
 
@@ -92,13 +107,17 @@ class Worker {
 
   absl::Mutex mu_;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
-  grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream_ ABSL_GUARDED_BY(mu_) =
-      nullptr;
   std::map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
-  // Results sent but not yet acknowledged.
-  std::map<std::string, v1::RunResult> unacked_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex write_mu_;
-  // Used by the session thread only.
+  // Results sent (or to send) and not yet acknowledged, by assignment id; sent again at
+  // the start of every session.
+  std::map<std::string, v1::WorkerMessage> unacked_ ABSL_GUARDED_BY(mu_);
+  // The current session's outgoing queue. `open_` while a session's writer runs.
+  std::deque<v1::WorkerMessage> outbox_ ABSL_GUARDED_BY(mu_);
+  bool open_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;     // the session is over: the writer ends
+  bool half_close_ ABSL_GUARDED_BY(mu_) = false;  // Stop(): WritesDone after the queue
+  bool drained_ ABSL_GUARDED_BY(mu_) = false;     // Stop() has queued its Drain
+  // Used by the session's reader thread only.
   ModuleCache modules_;
   std::map<std::string, std::vector<v1::Assignment>> parked_;  // module sha256 → waiting work
 };

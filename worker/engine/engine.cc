@@ -23,6 +23,7 @@
 #include "common/linear_fit.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -35,6 +36,9 @@
 namespace heapstorm {
 namespace {
 
+// The end of node's stderr kept in a result's evidence.
+constexpr size_t kStderrTailBytes = 8192;
+
 
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -44,24 +48,6 @@ std::string FindOnPath(const std::string& name) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
-}
-
-// Run folders of heapstorm processes that died without cleaning up (SIGKILL): named
-// heapstorm-run-PID-XXXXXX, removed when that PID is gone.
-void RemoveStaleRunDirs(const std::string& scratch) {
-  DIR* d = opendir(scratch.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> stale;
-  while (dirent* e = readdir(d)) {
-    absl::string_view name = e->d_name;
-    if (!absl::ConsumePrefix(&name, "heapstorm-run-")) continue;
-    int pid = 0;
-    if (!absl::SimpleAtoi(name.substr(0, name.find('-')), &pid) || pid <= 0) continue;
-    if (access(absl::StrCat("/proc/", pid).c_str(), F_OK) == 0) continue;  // still running
-    stale.push_back(absl::StrCat(scratch, "/", e->d_name));
-  }
-  closedir(d);
-  for (const std::string& dir : stale) RemoveTree(dir);
 }
 
 std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
@@ -158,7 +144,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
     const char* tmp = std::getenv("TMPDIR");
     options.scratch_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
   }
-  if (!options.keep_run_dirs) RemoveStaleRunDirs(options.scratch_dir);
+  // Run folders of heapstorm processes that died without cleaning up (SIGKILL).
+  if (!options.keep_run_dirs) RemoveStaleScratchDirs(options.scratch_dir, "heapstorm-run-");
   absl::StatusOr<std::string> launcher_path =
       options.launcher_path.empty() ? LauncherExecutable() : absl::StatusOr<std::string>(options.launcher_path);
   if (!launcher_path.ok()) return absl::FailedPreconditionError(launcher_path.status().message());
@@ -430,9 +417,7 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   e->set_signal(seen.exit.signal);
   if (!seen.exit.exited) e->set_signal_name(SignalName(seen.exit.signal));
   e->set_matched_stderr(verdict.matched_stderr);
-  std::string tail = seen.stderr_text;
-  if (tail.size() > 8192) tail = tail.substr(tail.size() - 8192);
-  e->set_stderr_tail(tail);
+  e->set_stderr_tail(std::string(Utf8Tail(seen.stderr_text, kStderrTailBytes)));
   e->set_harness_kill(seen.harness_kill);
   e->set_cgroup_oom_kills(o.cgroup_oom_kills);
   e->set_cgroup_failcnt(o.cgroup_failcnt);
@@ -445,6 +430,9 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   e->set_peak_rss_bytes(seen.peak_rss);
   e->set_peak_descriptors(seen.peak_fds);
   e->set_max_descriptors(limits.max_descriptors());
+  // Everything above that came from node or the module (stderr, error messages, names
+  // from its heap) is untrusted bytes: proto3 strings must be UTF-8, or the result is lost.
+  MakeStringsValidUtf8(&result);
   return result;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/engine/proc_sampler.h"
 
@@ -230,7 +231,9 @@ void RunMonitor::HandleEvent(const std::string& line) {
   v1::DriverEvent event;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(line, &event, options).ok()) {
+  // The driver runs inside the measured process: its lines carry the module's text
+  // (error messages with lone surrogates, names), so they are untrusted bytes.
+  if (!google::protobuf::util::JsonStringToMessage(ValidJsonText(line), &event, options).ok()) {
     HS_LOG(WARNING) << "unreadable telemetry line from the driver: " << line.substr(0, 200);
     return;
   }
