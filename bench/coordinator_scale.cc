@@ -3,6 +3,9 @@
 //
 //   bazel run -c opt //bench:coordinator_scale -- --workers=1000 --assignments=20000 [--run-ms=200]
 //
+// The plan is a suite's: sweeps × 100 repeats (see SweepSuite), planned lazily as
+// `heapstorm run` plans it; --assignments=1000000 is the 1M-run sweep of issue 17.
+//
 // --run-ms is how long each simulated run takes (0: answer at once, the worst case).
 //
 // Prints one JSON line: assignments/s, dispatch latency (from a worker's result to its
@@ -58,23 +61,41 @@ std::string FlagString(int argc, char** argv, const char* name) {
   return "";
 }
 
-// The coordinator process: serves `assignments` tiny runs, prints its port, exits when done.
+// The plan of `assignments` tiny runs, as a suite would give it: sweeps of params.entries
+// (1,000 values at most, as the loader allows) × 100 repeats, one scenario per 100,000
+// runs: 1,000,000 runs are 10 scenarios × 1,000 values × 100 repeats.
+v1::Suite SweepSuite(int assignments) {
+  constexpr int kRepeats = 100;
+  constexpr int kValuesPerScenario = 1000;
+  v1::Suite suite;
+  int points = std::max(1, assignments / kRepeats);
+  for (int s = 0; points > 0; ++s) {
+    v1::Scenario* scenario = suite.add_scenarios();
+    scenario->set_name(absl::StrCat("tiny", s));
+    scenario->set_kind(v1::SCENARIO_KIND_CACHED_DATA);
+    scenario->mutable_cached_data()->set_entries(10);
+    scenario->set_repeats(kRepeats);
+    scenario->mutable_sweep()->set_parameter("params.entries");
+    for (int v = 1; v <= std::min(points, kValuesPerScenario); ++v) scenario->mutable_sweep()->add_values(v);
+    points -= kValuesPerScenario;
+  }
+  return suite;
+}
+
+// The coordinator process: serves the runs of SweepSuite(assignments) from a lazy plan,
+// prints its port, exits when done.
 int CoordinatorMain(int assignments, const std::string& dir) {
   SetLogLevel(LogLevel::kError);
-  std::vector<v1::Assignment> plan;
-  for (int i = 0; i < assignments; ++i) {
-    v1::Assignment a;
-    a.set_id(absl::StrCat("tiny/-/r", i));
-    a.set_attempt(1);
-    a.mutable_scenario()->set_name("tiny");
-    a.set_repeat(static_cast<uint32_t>(i));
-    plan.push_back(std::move(a));
+  absl::StatusOr<LazyPlan> plan = LazyPlan::Create(SweepSuite(assignments));
+  if (!plan.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(plan.status().message()).c_str());
+    return 3;
   }
   auto journal = Journal::Open(dir);
   if (!journal.ok()) return 3;
   SchedulerOptions options;
   options.lease = absl::Seconds(60);
-  Scheduler scheduler(std::move(plan), options, RealClock::Get(), journal->get());
+  Scheduler scheduler(*std::move(plan), options, RealClock::Get(), journal->get());
   CoordinatorServerOptions server_options;
   auto server = CoordinatorServer::Start(&scheduler, server_options);
   if (!server.ok()) return 3;
@@ -160,7 +181,7 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
     message.mutable_result()->set_assignment_id(id);
     v1::RunResult* r = message.mutable_result()->mutable_result();
     r->set_assignment_id(id);
-    r->set_scenario("tiny");
+    r->set_scenario(id.substr(0, id.find('/')));
     r->set_outcome(v1::OUTCOME_COMPLETED);
     sent_ = absl::Now();
     waiting_ = true;

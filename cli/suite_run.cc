@@ -22,6 +22,7 @@
 #include "coordinator/adaptive.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/journal.h"
+#include "coordinator/module_store.h"
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "google/protobuf/util/json_util.h"
@@ -64,21 +65,6 @@ v1::Environment HostEnvironment(const std::string& node_version) {
   env.set_memory_bytes(static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                        static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
   return env;
-}
-
-// The module of each script assignment travels inside it, so workers need no access to
-// the suite's files.
-absl::Status ShipModules(std::vector<v1::Assignment>* plan) {
-  for (v1::Assignment& a : *plan) {
-    if (!a.scenario().has_script()) continue;
-    v1::ScriptParams* script = a.mutable_scenario()->mutable_script();
-    absl::StatusOr<std::string> source = ReadFile(script->module_path());
-    if (!source.ok()) {
-      return absl::NotFoundError(absl::StrCat("script module ", script->module_path(), " cannot be read"));
-    }
-    script->set_module_source(*std::move(source));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -142,10 +128,13 @@ int RunSuite(const SuiteRunOptions& options) {
     }
     baseline = *std::move(read);
   }
-  absl::StatusOr<std::vector<v1::Assignment>> plan = Plan(*suite);
-  absl::Status shipped = plan.ok() ? ShipModules(&*plan) : plan.status();
-  if (!shipped.ok()) {
-    std::cerr << "heapstorm: " << shipped.message() << "\n";
+  // Each script module is held once for the run; assignments carry its hash, and workers
+  // fetch it by hash (once each) over their session.
+  ModuleStore modules;
+  absl::Status stored = modules.AddSuiteModules(&*suite);
+  absl::StatusOr<LazyPlan> plan = stored.ok() ? LazyPlan::Create(*suite) : absl::StatusOr<LazyPlan>(stored);
+  if (!plan.ok()) {
+    std::cerr << "heapstorm: " << plan.status().message() << "\n";
     return kExitBadInput;
   }
 
@@ -203,7 +192,8 @@ int RunSuite(const SuiteRunOptions& options) {
   for (const v1::RunResult& r : recovered) {
     for (v1::Assignment& a : adaptive.OnResult(r)) resumed_work.push_back(std::move(a));
   }
-  Scheduler scheduler(*plan, scheduler_options, RealClock::Get(), journal->get(), std::move(recovered));
+  Scheduler scheduler(*std::move(plan), scheduler_options, RealClock::Get(), journal->get(),
+                      std::move(recovered));
   scheduler.Add(std::move(resumed_work));
   scheduler.SetFollowUp([&adaptive](const v1::RunResult& r) { return adaptive.OnResult(r); });
   const size_t total = scheduler.counts().total;
@@ -227,6 +217,7 @@ int RunSuite(const SuiteRunOptions& options) {
   server_options.listen = options.listen;
   server_options.tls = options.tls;
   server_options.token = token;
+  server_options.modules = &modules;
   server_options.on_result = [&](const v1::RunResult& r) {
     progress.Result(r, ++done, scheduler.counts().total);
     absl::MutexLock lock(&version_mu);

@@ -14,7 +14,9 @@ int ValidateCommand(int argc, char** argv) {
   ArgParser parser("heapstorm validate", "SUITE.yaml...",
                    "Checks suites without running them: syntax, keys, types, units, limits,\n"
                    "and that script modules exist. Prints OK and a one-line summary per\n"
-                   "suite, or every problem as file:line:column: field: message.");
+                   "suite, or every problem as file:line:column: field: message. Warns (on\n"
+                   "stderr) about a plan too big for one machine, with its estimated runs,\n"
+                   "coordinator memory and report size; refuses one beyond any machine.");
   parser.Epilog("exit codes: 0 all suites are valid, 2 a suite is not (or bad usage).");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) {
@@ -37,11 +39,14 @@ int ValidateCommand(int argc, char** argv) {
       exit_code = kExitBadInput;
       continue;
     }
-    uint64_t runs = 0;
-    for (const v1::Scenario& s : suite->scenarios()) runs += PlannedRuns(s);
+    PlanEstimate estimate = EstimatePlan(*suite);
+    const uint64_t runs = estimate.runs;
     std::cout << "OK " << path << ": suite '" << suite->name() << "', "
               << suite->scenarios_size() << " scenario" << (suite->scenarios_size() == 1 ? "" : "s")
               << ", " << runs << " run" << (runs == 1 ? "" : "s") << " planned\n";
+    if (std::string warning = PlanWarning(estimate); !warning.empty()) {
+      std::cerr << path << ": warning: " << warning << "\n";
+    }
   }
   return exit_code;
 }

@@ -360,6 +360,22 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
     scheduler_->Fail(worker, message.failure().assignment_id(), message.failure().reason());
   } else if (message.has_release()) {
     scheduler_->Release(worker, message.release().assignment_id());
+  } else if (message.has_module_request()) {
+    // Answered here, on the dispatcher: the source is shared, the copy into the message is
+    // the only cost, once per worker and module.
+    const std::string& sha256 = message.module_request().sha256();
+    v1::CoordinatorMessage reply;
+    reply.mutable_module()->set_sha256(sha256);
+    std::shared_ptr<const std::string> source =
+        options_.modules != nullptr ? options_.modules->Find(sha256) : nullptr;
+    if (source != nullptr) {
+      reply.mutable_module()->set_source(*source);
+    } else {
+      HS_LOG(WARNING) << "worker '" << worker << "' asked for a script module this run does not have ("
+                      << sha256.substr(0, 64) << ")";
+      reply.mutable_module()->set_error("the coordinator holds no script module with this sha256");
+    }
+    session->Send(std::move(reply));
   } else if (message.has_drain()) {
     HS_LOG(INFO) << "worker '" << worker << "' is stopping (" << message.drain().reason()
                  << "): its work goes back to the queue";

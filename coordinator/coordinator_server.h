@@ -3,8 +3,8 @@
 //
 // Handlers are thin: a stream's reactor only queues what it reads; one dispatcher thread
 // applies messages to the scheduler in arrival order (a result is journaled there, before
-// its Ack is sent), hands out work to free slots, and expires silent workers. Nothing slow
-// runs on a gRPC thread.
+// its Ack is sent), answers module requests from the ModuleStore, hands out work to free
+// slots, and expires silent workers. Nothing slow runs on a gRPC thread.
 #ifndef HEAPSTORM_COORDINATOR_COORDINATOR_SERVER_H_
 #define HEAPSTORM_COORDINATOR_COORDINATOR_SERVER_H_
 
@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "coordinator/module_store.h"
 #include "coordinator/rpc_config.h"
 #include "coordinator/scheduler.h"
 #include "proto/coordinator.grpc.pb.h"
@@ -30,6 +31,10 @@ struct CoordinatorServerOptions {
   TlsFiles tls;
   // A shared secret workers must present in their hello; "" requires none.
   std::string token;
+  // The run's script modules, answered to workers' ModuleRequests on the dispatcher
+  // thread. May be null (no module is held: every request is answered with an error).
+  // Must outlive the server.
+  const ModuleStore* modules = nullptr;
   // How often workers send heartbeats (told to them in the welcome).
   absl::Duration heartbeat_interval = absl::Seconds(2);
   // How often silent workers are looked for.

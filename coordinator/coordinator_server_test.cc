@@ -33,6 +33,7 @@ class CoordinatorServerTest : public ::testing::Test {
     scheduler_ = std::make_unique<Scheduler>(PlanOf(runs, payload_bytes), SchedulerOptions{}, RealClock::Get());
     CoordinatorServerOptions options;
     options.token = token;
+    options.modules = &modules_;
     auto server = CoordinatorServer::Start(scheduler_.get(), options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -40,6 +41,7 @@ class CoordinatorServerTest : public ::testing::Test {
                                          grpc::InsecureChannelCredentials(), ChannelArgs());
     stub_ = v1::Coordinator::NewStub(channel_);
   }
+  ModuleStore modules_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<CoordinatorServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -157,6 +159,57 @@ TEST_F(CoordinatorServerTest, HealthCheckServesUntilStopped) {
   EXPECT_EQ(check(), v1::HealthCheckResponse::SERVING);
   server_->SetServing(false);
   EXPECT_EQ(check(), v1::HealthCheckResponse::NOT_SERVING);
+}
+
+// A worker asks for a module by hash: the coordinator answers with the source it holds,
+// or with an error for a hash it does not hold; a run whose module is not to be had fails
+// its attempts (Failure) and ends missing with the worker's reason, and the run still ends.
+TEST_F(CoordinatorServerTest, ModulesAreServedByHashAndAnUnknownOneFailsItsRun) {
+  const std::string held = modules_.Add("module.exports = { iteration() {} };\n");
+  Start(1);
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 1)));
+  v1::CoordinatorMessage m;
+  v1::Assignment assignment;
+  while (assignment.id().empty() && stream->Read(&m)) {
+    if (m.has_assignment()) assignment = m.assignment();
+  }
+  ASSERT_FALSE(assignment.id().empty());
+  for (const std::string& sha256 : {held, std::string(64, '0')}) {
+    v1::WorkerMessage request;
+    request.mutable_module_request()->set_sha256(sha256);
+    ASSERT_TRUE(stream->Write(request));
+    do {
+      ASSERT_TRUE(stream->Read(&m));
+    } while (!m.has_module());
+    EXPECT_EQ(m.module().sha256(), sha256);
+    if (sha256 == held) {
+      EXPECT_EQ(m.module().source(), "module.exports = { iteration() {} };\n");
+      EXPECT_EQ(m.module().error(), "");
+    } else {
+      EXPECT_EQ(m.module().source(), "");
+      EXPECT_NE(m.module().error().find("no script module"), std::string::npos) << m.module().error();
+    }
+  }
+  // The worker cannot get the module: each attempt fails, then the run is missing with
+  // the worker's reason, and the run ends.
+  for (int attempt = 1;; ++attempt) {
+    v1::WorkerMessage failure;
+    failure.mutable_failure()->set_assignment_id(assignment.id());
+    failure.mutable_failure()->set_reason("script module m.js: not to be had");
+    ASSERT_TRUE(stream->Write(failure));
+    bool again = false;
+    while (!again && stream->Read(&m)) again = m.has_assignment();
+    if (!again) break;
+    ASSERT_LT(attempt, 3) << "at most max_attempts";
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  server_->WaitUntilDone();
+  ASSERT_EQ(scheduler_->Missing().size(), 1u);
+  EXPECT_EQ(scheduler_->Missing()[0].reason(),
+            "harness error after 3 attempts (last on w): script module m.js: not to be had");
+  EXPECT_TRUE(scheduler_->Results().empty());
 }
 
 }  // namespace

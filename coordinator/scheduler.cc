@@ -2,46 +2,110 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "coordinator/journal.h"
 
 namespace heapstorm {
 
+Scheduler::Scheduler(LazyPlan plan, SchedulerOptions options, Clock* clock, Journal* journal,
+                     std::vector<v1::RunResult> already_done)
+    : options_(options), clock_(clock), journal_(journal), plan_(std::move(plan)) {
+  absl::MutexLock lock(&mu_);
+  entries_.resize(plan_.size());
+  RecoverLocked(std::move(already_done));
+}
+
 Scheduler::Scheduler(std::vector<v1::Assignment> plan, SchedulerOptions options, Clock* clock,
                      Journal* journal, std::vector<v1::RunResult> already_done)
     : options_(options), clock_(clock), journal_(journal) {
   absl::MutexLock lock(&mu_);
-  std::set<std::string> done;
+  AddLocked(std::move(plan));
+  RecoverLocked(std::move(already_done));
+}
+
+void Scheduler::RecoverLocked(std::vector<v1::RunResult> already_done) {
+  absl::flat_hash_set<std::string> seen;
   for (v1::RunResult& r : already_done) {
-    if (done.insert(r.assignment_id()).second) results_.push_back(std::move(r));
-  }
-  for (v1::Assignment& a : plan) {
-    std::string id = a.id();
-    if (entries_.count(id)) continue;
-    Entry e;
-    e.assignment = std::move(a);
-    e.recorded = done.count(id) > 0;
-    recorded_ += e.recorded;
-    retried_ += e.assignment.attempt() > 1;
-    entries_.emplace(id, std::move(e));
-    order_.push_back(id);
-    if (!done.count(id)) queue_.push_back(id);
+    if (!seen.insert(r.assignment_id()).second) continue;  // once per id
+    if (std::optional<Index> index = FindLocked(r.assignment_id())) {
+      Entry& e = entries_[*index];
+      e.state = State::kRecorded;
+      e.attempt = static_cast<uint8_t>(std::clamp<uint32_t>(r.attempt(), 1, 255));
+      ++recorded_;
+    }
+    results_.push_back(r.SerializeAsString());
   }
 }
 
-void Scheduler::SetHolderLocked(Entry& e, const std::string& holder) {
-  bool was = !e.holder.empty() && !e.recorded && !e.missing;
-  e.holder = holder;
-  bool is = !e.holder.empty() && !e.recorded && !e.missing;
-  leased_ = leased_ + is - was;
+std::optional<Scheduler::Index> Scheduler::FindLocked(const std::string& id) const {
+  if (std::optional<uint64_t> planned = plan_.Find(id)) return *planned;
+  auto it = extra_index_.find(id);
+  if (it == extra_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Scheduler::IdLocked(Index index) const {
+  if (index < plan_.size()) return plan_.IdAt(index);
+  return extras_[index - plan_.size()].id();
+}
+
+v1::Assignment Scheduler::AssignmentLocked(Index index) const {
+  v1::Assignment a = index < plan_.size() ? plan_.At(index) : extras_[index - plan_.size()];
+  a.set_attempt(entries_[index].attempt);
+  return a;
+}
+
+bool Scheduler::QueueEmptyLocked() const {
+  return requeued_.empty() && next_planned_ >= plan_.size() && added_.empty();
+}
+
+std::optional<Scheduler::Index> Scheduler::PopQueuedLocked() {
+  Index index;
+  if (!requeued_.empty()) {
+    index = requeued_.front();
+    requeued_.pop_front();
+  } else if (next_planned_ < plan_.size()) {
+    index = next_planned_++;
+  } else if (!added_.empty()) {
+    index = added_.front();
+    added_.pop_front();
+  } else {
+    return std::nullopt;
+  }
+  return index;
+}
+
+uint32_t Scheduler::ReasonLocked(std::string reason) {
+  auto [it, inserted] = reason_numbers_.emplace(reason, static_cast<uint32_t>(reasons_.size()));
+  if (inserted) reasons_.push_back(std::move(reason));
+  return it->second;
+}
+
+const std::string& Scheduler::HolderLocked(const Entry& e) const {
+  static const std::string* const kNobody = new std::string();
+  return e.state == State::kLeased ? worker_names_[e.detail] : *kNobody;
+}
+
+void Scheduler::LeaseLocked(Entry& e, const Worker& w) {
+  e.state = State::kLeased;
+  e.detail = w.number;
+  ++leased_;
+}
+
+void Scheduler::UnleaseLocked(Entry& e) {
+  if (e.state != State::kLeased) return;
+  e.state = State::kQueued;
+  e.detail = 0;
+  --leased_;
 }
 
 void Scheduler::MarkMissingLocked(Entry& e, std::string reason) {
-  if (e.recorded || e.missing) return;
-  if (!e.holder.empty()) --leased_;
-  e.missing = true;
-  e.missing_reason = std::move(reason);
+  if (e.state == State::kRecorded || e.state == State::kMissing) return;
+  UnleaseLocked(e);
+  e.state = State::kMissing;
+  e.detail = ReasonLocked(std::move(reason));
   ++missing_;
 }
 
@@ -60,6 +124,12 @@ absl::Status Scheduler::AddWorker(const std::string& worker_id, int slots) {
     return absl::AlreadyExistsError(absl::StrCat("a worker named '", worker_id, "' is connected"));
   }
   Worker w;
+  if (it != workers_.end()) {
+    w.number = it->second.number;  // a worker that comes back keeps its number
+  } else {
+    w.number = static_cast<uint32_t>(worker_names_.size());
+    worker_names_.push_back(worker_id);
+  }
   w.slots = std::max(1, slots);
   w.last_seen = clock_->Now();
   UpdateHungerLocked(worker_id, w);
@@ -70,47 +140,46 @@ absl::Status Scheduler::AddWorker(const std::string& worker_id, int slots) {
 void Scheduler::RequeueLocked(const std::string& worker_id, const std::string& reason) {
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return;
-  for (const std::string& id : it->second.leases) {
-    Entry& e = entries_[id];
-    if (e.recorded || e.missing || e.holder != worker_id) continue;
-    RetryOrGiveUpLocked(id, e, worker_id, reason,
-                        absl::StrCat("worker_lost after ", e.assignment.attempt(), " attempts (last: ",
-                                     worker_id, ", ", reason, ")"));
+  for (Index index : it->second.leases) {
+    Entry& e = entries_[index];
+    if (e.state != State::kLeased || e.detail != it->second.number) continue;
+    RetryOrGiveUpLocked(index, e, worker_id, reason,
+                        absl::StrCat("worker_lost after ", e.attempt, " attempts (last: ", worker_id, ", ",
+                                     reason, ")"));
   }
   it->second.leases.clear();
   UpdateHungerLocked(worker_id, it->second);
 }
 
-void Scheduler::RetryOrGiveUpLocked(const std::string& id, Entry& e, const std::string& worker_id,
+void Scheduler::RetryOrGiveUpLocked(Index index, Entry& e, const std::string& worker_id,
                                     const std::string& why, const std::string& missing_reason) {
-  SetHolderLocked(e, "");
+  UnleaseLocked(e);
   if (cancelled_) return;
-  if (static_cast<int>(e.assignment.attempt()) >= options_.max_attempts) {
+  const std::string id = IdLocked(index);
+  if (static_cast<int>(e.attempt) >= options_.max_attempts) {
+    HS_LOG(WARNING) << id << ": giving up: " << missing_reason;
     MarkMissingLocked(e, missing_reason);
-    HS_LOG(WARNING) << id << ": giving up: " << e.missing_reason;
     return;
   }
-  retried_ += e.assignment.attempt() == 1;
-  e.assignment.set_attempt(e.assignment.attempt() + 1);
-  queue_.push_front(id);  // retried work goes first
-  HS_LOG(INFO) << id << ": requeued for attempt " << e.assignment.attempt() << " (" << worker_id << " "
+  retried_ += e.attempt == 1;
+  ++e.attempt;
+  requeued_.push_front(index);  // retried work goes first
+  HS_LOG(INFO) << id << ": requeued for attempt " << static_cast<int>(e.attempt) << " (" << worker_id << " "
                << why << ")";
 }
 
 void Scheduler::Fail(const std::string& worker_id, const std::string& assignment_id,
                      const std::string& reason) {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(assignment_id);
-  if (it == entries_.end()) return;
-  Entry& e = it->second;
-  if (e.recorded || e.missing || e.holder != worker_id) return;
-  RetryOrGiveUpLocked(assignment_id, e, worker_id, absl::StrCat("failed: ", reason),
-                      absl::StrCat("harness error after ", e.assignment.attempt(), " attempt",
-                                   e.assignment.attempt() == 1 ? "" : "s", " (last on ", worker_id, "): ",
-                                   reason));
+  std::optional<Index> index = FindLocked(assignment_id);
+  if (!index || HolderLocked(entries_[*index]) != worker_id) return;
+  Entry& e = entries_[*index];
+  RetryOrGiveUpLocked(*index, e, worker_id, absl::StrCat("failed: ", reason),
+                      absl::StrCat("harness error after ", e.attempt, " attempt", e.attempt == 1 ? "" : "s",
+                                   " (last on ", worker_id, "): ", reason));
   auto w = workers_.find(worker_id);
   if (w != workers_.end()) {
-    w->second.leases.erase(assignment_id);
+    w->second.leases.erase(*index);
     UpdateHungerLocked(worker_id, w->second);
   }
 }
@@ -141,15 +210,14 @@ std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id, int ma
 std::vector<v1::Assignment> Scheduler::TakeLocked(const std::string& worker_id, Worker& w, int max) {
   std::vector<v1::Assignment> out;
   if (!w.live || w.draining || cancelled_) return out;
-  while (static_cast<int>(w.leases.size()) < w.slots && !queue_.empty() &&
-         static_cast<int>(out.size()) < max) {
-    std::string id = queue_.front();
-    queue_.pop_front();
-    Entry& e = entries_[id];
-    if (e.recorded || e.missing || !e.holder.empty()) continue;
-    SetHolderLocked(e, worker_id);
-    w.leases.insert(id);
-    v1::Assignment a = e.assignment;
+  while (static_cast<int>(w.leases.size()) < w.slots && static_cast<int>(out.size()) < max) {
+    std::optional<Index> index = PopQueuedLocked();
+    if (!index) break;
+    Entry& e = entries_[*index];
+    if (e.state != State::kQueued) continue;
+    LeaseLocked(e, w);
+    w.leases.insert(*index);
+    v1::Assignment a = AssignmentLocked(*index);
     a.set_lease_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.lease)));
     out.push_back(std::move(a));
   }
@@ -160,13 +228,13 @@ std::vector<v1::Assignment> Scheduler::TakeLocked(const std::string& worker_id, 
 std::vector<std::pair<std::string, v1::Assignment>> Scheduler::Distribute() {
   absl::MutexLock lock(&mu_);
   std::vector<std::pair<std::string, v1::Assignment>> out;
-  while (!queue_.empty() && !hungry_.empty() && !cancelled_) {
+  while (!QueueEmptyLocked() && !hungry_.empty() && !cancelled_) {
     // One pass: one assignment to each hungry worker (TakeLocked updates hungry_, so
     // walk a copy).
     std::vector<std::string> pass(hungry_.begin(), hungry_.end());
     bool handed = false;
     for (const std::string& worker_id : pass) {
-      if (queue_.empty()) break;
+      if (QueueEmptyLocked()) break;
       for (v1::Assignment& a : TakeLocked(worker_id, workers_[worker_id], 1)) {
         out.emplace_back(worker_id, std::move(a));
         handed = true;
@@ -180,16 +248,20 @@ std::vector<std::pair<std::string, v1::Assignment>> Scheduler::Distribute() {
 Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
                                            const v1::RunResult& result) {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(result.assignment_id());
-  if (it == entries_.end()) return RecordOutcome::kUnknown;
-  Entry& e = it->second;
-  if (e.recorded) return RecordOutcome::kDuplicate;
+  std::optional<Index> index = FindLocked(result.assignment_id());
+  if (!index) return RecordOutcome::kUnknown;
+  Entry& e = entries_[*index];
+  if (e.state == State::kRecorded) return RecordOutcome::kDuplicate;
   // Nobody holds it (its worker's stream broke and it reconnected, resending what had no
-  // acknowledgement): the result is as good as any. Another worker's lease: ignored.
-  if (e.missing || (!e.holder.empty() && e.holder != worker_id)) return RecordOutcome::kNotLeaseHolder;
+  // acknowledgement): the result is as good as any. Another worker's lease, a run given up
+  // or a cancelled run: ignored.
+  if (cancelled_ || e.state == State::kMissing ||
+      (e.state == State::kLeased && HolderLocked(e) != worker_id)) {
+    return RecordOutcome::kNotLeaseHolder;
+  }
   v1::RunResult stored = result;
   // A resent result keeps the attempt it ran as (the entry may have been requeued since).
-  stored.set_attempt(result.attempt() > 0 ? result.attempt() : e.assignment.attempt());
+  stored.set_attempt(result.attempt() > 0 ? result.attempt() : e.attempt);
   stored.set_worker(worker_id);
   if (journal_ != nullptr) {
     absl::Status s = journal_->AppendUnsynced(stored);
@@ -199,17 +271,17 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
       return RecordOutcome::kJournalFailed;
     }
   }
-  SetHolderLocked(e, "");
-  e.recorded = true;
+  UnleaseLocked(e);
+  e.state = State::kRecorded;
   ++recorded_;
   auto w = workers_.find(worker_id);
   if (w != workers_.end()) {
-    w->second.leases.erase(result.assignment_id());
+    w->second.leases.erase(*index);
     w->second.last_seen = clock_->Now();
     UpdateHungerLocked(worker_id, w->second);
   }
   if (follow_up_ && !cancelled_) AddLocked(follow_up_(stored));
-  results_.push_back(std::move(stored));
+  results_.push_back(stored.SerializeAsString());
   return RecordOutcome::kRecorded;
 }
 
@@ -225,15 +297,15 @@ absl::Status Scheduler::Flush() {
 
 void Scheduler::Release(const std::string& worker_id, const std::string& assignment_id) {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(assignment_id);
-  if (it == entries_.end() || it->second.holder != worker_id || it->second.recorded) return;
-  SetHolderLocked(it->second, "");
+  std::optional<Index> index = FindLocked(assignment_id);
+  if (!index || HolderLocked(entries_[*index]) != worker_id) return;
+  UnleaseLocked(entries_[*index]);
   auto w = workers_.find(worker_id);
   if (w != workers_.end()) {
-    w->second.leases.erase(assignment_id);
+    w->second.leases.erase(*index);
     UpdateHungerLocked(worker_id, w->second);
   }
-  if (!cancelled_) queue_.push_front(assignment_id);
+  if (!cancelled_) requeued_.push_front(*index);
 }
 
 void Scheduler::Drain(const std::string& worker_id) {
@@ -241,11 +313,11 @@ void Scheduler::Drain(const std::string& worker_id) {
   auto w = workers_.find(worker_id);
   if (w == workers_.end()) return;
   w->second.draining = true;
-  for (const std::string& id : w->second.leases) {
-    Entry& e = entries_[id];
-    if (e.recorded || e.missing || e.holder != worker_id) continue;
-    SetHolderLocked(e, "");
-    if (!cancelled_) queue_.push_front(id);
+  for (Index index : w->second.leases) {
+    Entry& e = entries_[index];
+    if (e.state != State::kLeased || e.detail != w->second.number) continue;
+    UnleaseLocked(e);
+    if (!cancelled_) requeued_.push_front(index);
   }
   w->second.leases.clear();
   UpdateHungerLocked(worker_id, w->second);
@@ -279,22 +351,28 @@ void Scheduler::Add(std::vector<v1::Assignment> assignments) {
 
 void Scheduler::AddLocked(std::vector<v1::Assignment> assignments) {
   for (v1::Assignment& a : assignments) {
-    std::string id = a.id();
-    if (entries_.count(id)) continue;
+    if (FindLocked(a.id())) continue;
+    Index index = plan_.size() + extras_.size();
     Entry e;
-    e.assignment = std::move(a);
-    retried_ += e.assignment.attempt() > 1;
-    entries_.emplace(id, std::move(e));
-    order_.push_back(id);
-    queue_.push_back(id);
+    e.attempt = static_cast<uint8_t>(std::clamp<uint32_t>(a.attempt(), 1, 255));
+    retried_ += e.attempt > 1;
+    entries_.push_back(e);
+    extra_index_.emplace(a.id(), index);
+    extras_.push_back(std::move(a));
+    added_.push_back(index);
   }
 }
 
 void Scheduler::Cancel(const std::string& reason) {
   absl::MutexLock lock(&mu_);
+  if (cancelled_) return;
+  // Nothing per run is written: every run neither recorded nor missing now counts as
+  // missing with `reason` (Missing() names them).
   cancelled_ = true;
-  queue_.clear();
-  for (auto& [id, e] : entries_) MarkMissingLocked(e, reason);
+  cancel_reason_ = reason;
+  requeued_.clear();
+  added_.clear();
+  next_planned_ = plan_.size();
 }
 
 bool Scheduler::Done() const {
@@ -307,8 +385,9 @@ Scheduler::Counts Scheduler::counts() const {
   Counts c;
   c.total = entries_.size();
   c.recorded = recorded_;
-  c.missing = missing_;
-  c.leased = leased_;
+  // After Cancel() every run without a result is missing, none leased.
+  c.missing = cancelled_ ? c.total - recorded_ : missing_;
+  c.leased = cancelled_ ? 0 : leased_;
   c.retried = retried_;
   c.queued = c.total - c.recorded - c.missing - c.leased;
   return c;
@@ -316,20 +395,33 @@ Scheduler::Counts Scheduler::counts() const {
 
 std::vector<v1::RunResult> Scheduler::Results() const {
   absl::MutexLock lock(&mu_);
-  return results_;
+  std::vector<v1::RunResult> out(results_.size());
+  for (size_t i = 0; i < results_.size(); ++i) {
+    // Serialized here from a valid message: it parses.
+    (void)out[i].ParseFromString(results_[i]);
+  }
+  return out;
 }
 
 std::vector<v1::Missing> Scheduler::Missing() const {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Missing> out;
-  for (const std::string& id : order_) {
-    const Entry& e = entries_.at(id);
-    if (e.recorded || (!e.missing && !cancelled_)) continue;
+  for (Index index = 0; index < entries_.size(); ++index) {
+    const Entry& e = entries_[index];
+    if (e.state == State::kRecorded || (e.state != State::kMissing && !cancelled_)) continue;
     v1::Missing m;
-    m.set_scenario(e.assignment.scenario().name());
-    m.set_repeat(e.assignment.repeat());
-    m.set_variation(e.assignment.variation());
-    m.set_reason(e.missing ? e.missing_reason : "cancelled");
+    if (index < plan_.size()) {
+      LazyPlan::Run run = plan_.RunAt(index);
+      m.set_scenario(std::move(run.scenario));
+      m.set_repeat(run.repeat);
+      m.set_variation(std::move(run.variation));
+    } else {
+      const v1::Assignment& a = extras_[index - plan_.size()];
+      m.set_scenario(a.scenario().name());
+      m.set_repeat(a.repeat());
+      m.set_variation(a.variation());
+    }
+    m.set_reason(e.state == State::kMissing ? reasons_[e.detail] : cancel_reason_);
     out.push_back(std::move(m));
   }
   return out;
@@ -340,7 +432,8 @@ std::map<std::string, std::vector<std::string>> Scheduler::Running() const {
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& [id, w] : workers_) {
     if (!w.live) continue;
-    out[id] = std::vector<std::string>(w.leases.begin(), w.leases.end());
+    std::vector<std::string>& ids = out[id];
+    for (Index index : w.leases) ids.push_back(IdLocked(index));
   }
   return out;
 }

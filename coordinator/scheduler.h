@@ -19,6 +19,11 @@
 // - Every recorded result goes to the journal (when there is one): Record() appends it,
 //   Flush() makes every appended result durable with one fdatasync (group commit). The
 //   caller acknowledges a result only after a Flush() that follows its Record().
+//
+// Memory (issue 17): the plan is a LazyPlan, and each planned run costs the scheduler one
+// 8-byte Entry (state, attempt, holder); an Assignment is made only when it is handed
+// out. Queued work is a cursor over the plan plus the few runs that went back. Results are
+// kept in their wire form (a fraction of a parsed proto) until Results() is asked for.
 #ifndef HEAPSTORM_COORDINATOR_SCHEDULER_H_
 #define HEAPSTORM_COORDINATOR_SCHEDULER_H_
 
@@ -26,6 +31,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -34,7 +40,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/container/flat_hash_map.h"
 #include "common/clock.h"
+#include "coordinator/planner.h"
 #include "proto/coordinator.pb.h"
 #include "proto/report.pb.h"
 #include "proto/result.pb.h"
@@ -54,6 +62,10 @@ class Scheduler {
  public:
   // `journal` may be null (no persistence). Assignments whose id is in `already_done`
   // (recovered from a journal) are not planned again. `clock` must outlive this.
+  Scheduler(LazyPlan plan, SchedulerOptions options, Clock* clock, Journal* journal = nullptr,
+            std::vector<v1::RunResult> already_done = {});
+  // The same over a plan given as a list (tests, benchmarks): each assignment is kept
+  // whole, as Add() keeps work added later.
   Scheduler(std::vector<v1::Assignment> plan, SchedulerOptions options, Clock* clock,
             Journal* journal = nullptr, std::vector<v1::RunResult> already_done = {});
 
@@ -134,46 +146,72 @@ class Scheduler {
   std::map<std::string, std::vector<std::string>> Running() const;
 
  private:
+  // A run's index: [0, plan_.size()) are the lazy plan's, the rest index extras_.
+  using Index = uint64_t;
+  enum class State : uint8_t { kQueued, kLeased, kRecorded, kMissing };
+  // Everything the scheduler keeps per run: 8 bytes.
+  struct Entry {
+    State state = State::kQueued;
+    uint8_t attempt = 1;     // leases so far (at most max_attempts, ≤ 255)
+    uint32_t detail = 0;     // kLeased: the holder's worker number; kMissing: reason number
+  };
+  static_assert(sizeof(Entry) == 8, "an Entry is 8 bytes");
   struct Worker {
+    uint32_t number = 0;  // index in worker_names_
     int slots = 1;
     absl::Time last_seen;
-    std::set<std::string> leases;
+    std::set<Index> leases;
     bool live = true;
     bool draining = false;
   };
-  struct Entry {
-    v1::Assignment assignment;
-    std::string holder;  // "" when not leased
-    bool recorded = false;
-    bool missing = false;
-    std::string missing_reason;
-  };
+
+  // The index of an assignment id; nullopt when the id is not of this run.
+  std::optional<Index> FindLocked(const std::string& id) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  std::string IdLocked(Index index) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The assignment of `index`, made now, with its current attempt.
+  v1::Assignment AssignmentLocked(Index index) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The next queued run (retries first, then the plan in order, then added work), taken
+  // off the queue; nullopt when nothing is queued.
+  std::optional<Index> PopQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool QueueEmptyLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  uint32_t ReasonLocked(std::string reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const std::string& HolderLocked(const Entry& e) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   void RequeueLocked(const std::string& worker_id, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends the lease of `e` (held by `worker_id`) and queues it again with attempt + 1, or
   // marks it missing with `missing_reason` once max_attempts are used.
-  void RetryOrGiveUpLocked(const std::string& id, Entry& e, const std::string& worker_id,
-                           const std::string& why, const std::string& missing_reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RetryOrGiveUpLocked(Index index, Entry& e, const std::string& worker_id, const std::string& why,
+                           const std::string& missing_reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<v1::Assignment> TakeLocked(const std::string& worker_id, Worker& w, int max)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keeps `hungry_` true to the worker's state after its leases or status changed.
   void UpdateHungerLocked(const std::string& worker_id, const Worker& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Every change of an entry's holder goes through here, so `leased_` stays true.
-  void SetHolderLocked(Entry& e, const std::string& holder) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every change of an entry's lease goes through these two, so `leased_` stays true.
+  void LeaseLocked(Entry& e, const Worker& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UnleaseLocked(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkMissingLocked(Entry& e, std::string reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddLocked(std::vector<v1::Assignment> assignments) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecoverLocked(std::vector<v1::RunResult> already_done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SchedulerOptions options_;
   Clock* const clock_;
   Journal* const journal_;
+  const LazyPlan plan_;
 
   mutable absl::Mutex mu_;
-  std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> order_ ABSL_GUARDED_BY(mu_);  // ids in plan order
-  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);  // by index
+  // Work added whole (Add(), or a plan given as a list), and its ids.
+  std::vector<v1::Assignment> extras_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Index> extra_index_ ABSL_GUARDED_BY(mu_);
+  // The queue: runs that went back (first), the plan from `next_planned_` on, then added work.
+  std::deque<Index> requeued_ ABSL_GUARDED_BY(mu_);
+  Index next_planned_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Index> added_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> worker_names_ ABSL_GUARDED_BY(mu_);  // by worker number
+  std::vector<std::string> reasons_ ABSL_GUARDED_BY(mu_);       // why runs are missing
+  absl::flat_hash_map<std::string, uint32_t> reason_numbers_ ABSL_GUARDED_BY(mu_);
   // Live, not draining, with a free slot.
   std::set<std::string> hungry_ ABSL_GUARDED_BY(mu_);
   // Kept as entries change, so Done() and counts() cost nothing at 1,000 workers.
@@ -181,8 +219,10 @@ class Scheduler {
   size_t missing_ ABSL_GUARDED_BY(mu_) = 0;
   size_t leased_ ABSL_GUARDED_BY(mu_) = 0;
   size_t retried_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<v1::RunResult> results_ ABSL_GUARDED_BY(mu_);
+  // Recorded results, serialized, in the order they were recorded.
+  std::vector<std::string> results_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::string cancel_reason_ ABSL_GUARDED_BY(mu_);
   absl::Status journal_error_ ABSL_GUARDED_BY(mu_);
   std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,12 +1,19 @@
 #include "coordinator/scheduler.h"
 
+#include <malloc.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <map>
 #include <set>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "coordinator/journal.h"
+#include "coordinator/planner.h"
 #include "gtest/gtest.h"
+#include "scenarios/suite_loader.h"
 
 namespace heapstorm {
 namespace {
@@ -298,6 +305,105 @@ TEST(SchedulerTest, CountsStayTrueThroughRandomEvents) {
     s.Cancel("cancelled: the test is over");
     EXPECT_EQ(s.counts().leased, 0u);
     EXPECT_EQ(s.counts().recorded + s.counts().missing, 40u);
+  }
+}
+
+
+// Heap bytes in use, from the allocator itself: arena chunks plus mmap'ed blocks.
+size_t HeapInUse() {
+  struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+// A million planned runs (10 scenarios × a sweep of 1,000 values × 100 repeats) cost the
+// planner and the scheduler a few bytes each, not an Assignment each (which is ~1 KiB
+// with its scenario: 1M of them took 2.5 GB, issue 17).
+TEST(SchedulerTest, AMillionPlannedRunsCostAFewBytesEach) {
+  std::string yaml = "scenarios:\n";
+  for (int s = 0; s < 10; ++s) {
+    absl::StrAppend(&yaml, "  - name: s", s, "\n    kind: cached_data\n    params: {entries: 10}\n",
+                    "    repeats: 100\n    sweep: {parameter: params.entries, values: [");
+    for (int v = 1; v <= 1000; ++v) absl::StrAppend(&yaml, v == 1 ? "" : ", ", v);
+    absl::StrAppend(&yaml, "]}\n");
+  }
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(yaml, "big.yaml", "/tmp");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+
+  const size_t before = HeapInUse();
+  absl::StatusOr<LazyPlan> plan = LazyPlan::Create(*suite);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 1000000u);
+  FakeClock clock;
+  auto s = std::make_unique<Scheduler>(*std::move(plan), SchedulerOptions{}, &clock);
+  const double per_run = static_cast<double>(HeapInUse() - before) / 1e6;
+  EXPECT_LT(per_run, 32.0) << "bytes of planner + scheduler state per planned run";
+  std::printf("planner + scheduler: %.1f bytes per planned run\n", per_run);
+
+  // Hand out and record the first 20,000 runs: what the scheduler keeps per recorded run
+  // is its result, not its assignment.
+  ASSERT_TRUE(s->AddWorker("w", 1000).ok());
+  const size_t before_results = HeapInUse();
+  size_t recorded = 0;
+  std::string last_id;
+  while (recorded < 20000) {
+    std::vector<std::pair<std::string, v1::Assignment>> handed = s->Distribute();
+    ASSERT_FALSE(handed.empty());
+    for (const auto& [worker, a] : handed) {
+      ASSERT_NE(a.id(), last_id);
+      last_id = a.id();
+      ASSERT_EQ(s->Record(worker, ResultFor(a)), Scheduler::RecordOutcome::kRecorded) << a.id();
+      ++recorded;
+    }
+  }
+  const double per_result = static_cast<double>(HeapInUse() - before_results) / 20000;
+  EXPECT_LT(per_result, 200.0) << "bytes kept per recorded (tiny) result";
+  std::printf("scheduler: %.1f bytes per recorded tiny result\n", per_result);
+  EXPECT_EQ(s->counts().recorded, 20000u);
+  EXPECT_EQ(s->counts().total, 1000000u);
+  EXPECT_EQ(s->Results().size(), 20000u);
+
+  // A cancel marks nothing per run, and the report's view still names every run left.
+  s->Cancel("cancelled: interrupted");
+  EXPECT_EQ(s->counts().missing, 980000u);
+}
+
+// A lazy plan hands out the same assignments, in the same order, as the whole list.
+TEST(SchedulerTest, LazyPlanMatchesTheWholePlan) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(
+scenarios:
+  - name: plain
+    kind: cached_data
+    params: {entries: 10}
+    repeats: 2
+  - name: swept
+    kind: cached_data
+    params: {entries: 10}
+    repeats: 3
+    sweep: {parameter: limits.old_space, values: [32Mi, 64Mi]}
+)",
+                                                  "s.yaml", "/tmp");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  absl::StatusOr<std::vector<v1::Assignment>> whole = Plan(*suite);
+  absl::StatusOr<LazyPlan> lazy = LazyPlan::Create(*suite);
+  ASSERT_TRUE(whole.ok() && lazy.ok());
+  ASSERT_EQ(lazy->size(), 8u);
+  FakeClock clock;
+  Scheduler s(*std::move(lazy), {}, &clock);
+  ASSERT_TRUE(s.AddWorker("w", 100).ok());
+  std::vector<v1::Assignment> taken = s.Take("w");
+  ASSERT_EQ(taken.size(), whole->size());
+  for (size_t i = 0; i < taken.size(); ++i) {
+    v1::Assignment expected = (*whole)[i];
+    expected.set_lease_ms(taken[i].lease_ms());
+    EXPECT_EQ(taken[i].SerializeAsString(), expected.SerializeAsString()) << i;
+  }
+  // Ids round-trip; others are unknown.
+  EXPECT_EQ(s.Record("w", ResultFor(taken[4])), Scheduler::RecordOutcome::kRecorded);
+  v1::RunResult stranger;
+  for (const char* id : {"swept/limits.old_space=32Mi/r3", "swept/limits.old_space=32Mi/r01", "nope/-/r0",
+                         "plain/x/r0", "plain", ""}) {
+    stranger.set_assignment_id(id);
+    EXPECT_EQ(s.Record("w", stranger), Scheduler::RecordOutcome::kUnknown) << id;
   }
 }
 

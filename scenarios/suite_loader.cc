@@ -964,6 +964,71 @@ uint64_t PlannedRuns(const v1::Scenario& s) {
   return points * std::max<uint32_t>(1, s.repeats());
 }
 
+PlanEstimate& PlanEstimate::operator+=(const PlanEstimate& other) {
+  runs += other.runs;
+  coordinator_bytes += other.coordinator_bytes;
+  report_bytes += other.report_bytes;
+  return *this;
+}
+
+PlanEstimate EstimateScenario(const v1::Scenario& s) {
+  // Measured on report.json (cached_data example, node 20): 4.5 KiB per run besides its
+  // series, 1.1 KiB per checkpoint, 105 B per outside sample. The engine keeps at most
+  // 1,000 checkpoints and 2,000 samples; a run is taken to last 10 s of sampling.
+  constexpr uint64_t kReportBytesPerRun = 4608;
+  constexpr uint64_t kReportBytesPerCheckpoint = 1152;
+  constexpr uint64_t kReportBytesPerSample = 105;
+  constexpr uint64_t kMaxCheckpoints = 1000;
+  constexpr uint64_t kMaxSamples = 2000;
+  constexpr uint64_t kSampledSeconds = 10;
+  // The coordinator's peak over the report's size: results in wire form (0.3×), parsed
+  // (0.6×), the report proto (0.6×) and its JSON text (1×) at the end of the run.
+  constexpr double kCoordinatorPerReportByte = 2.5;
+  // What the scheduler keeps per planned run besides its result (scheduler_test).
+  constexpr uint64_t kSchedulerBytesPerRun = 16;
+
+  const uint64_t target = TargetUnits(s);
+  const uint64_t every = std::max<uint64_t>(1, s.checkpoint_every());
+  const uint64_t checkpoints = target == 0 ? kMaxCheckpoints : std::min(kMaxCheckpoints, target / every + 1);
+  const uint64_t samples = std::min<uint64_t>(kMaxSamples, uint64_t{s.sample_hz()} * kSampledSeconds);
+  const uint64_t per_run =
+      kReportBytesPerRun + checkpoints * kReportBytesPerCheckpoint + samples * kReportBytesPerSample;
+  PlanEstimate e;
+  e.runs = PlannedRuns(s);
+  e.report_bytes = e.runs * per_run;
+  e.coordinator_bytes =
+      static_cast<uint64_t>(static_cast<double>(e.report_bytes) * kCoordinatorPerReportByte) +
+      e.runs * kSchedulerBytesPerRun;
+  return e;
+}
+
+PlanEstimate EstimatePlan(const v1::Suite& suite) {
+  PlanEstimate total;
+  for (const v1::Scenario& s : suite.scenarios()) total += EstimateScenario(s);
+  return total;
+}
+
+namespace {
+
+std::string DescribeEstimate(const PlanEstimate& e) {
+  return absl::StrCat(e.runs, " runs, estimated coordinator memory ", FormatSize(e.coordinator_bytes),
+                      ", estimated report ", FormatSize(e.report_bytes));
+}
+
+}  // namespace
+
+std::string PlanWarning(const PlanEstimate& e) {
+  std::vector<std::string> over;
+  if (e.runs > kWarnPlannedRuns) over.push_back(absl::StrCat("more than ", kWarnPlannedRuns, " runs"));
+  if (e.coordinator_bytes > kWarnCoordinatorBytes) {
+    over.push_back(absl::StrCat("coordinator memory over ", FormatSize(kWarnCoordinatorBytes)));
+  }
+  if (e.report_bytes > kWarnReportBytes) over.push_back(absl::StrCat("report over ", FormatSize(kWarnReportBytes)));
+  if (over.empty()) return "";
+  return absl::StrCat("a big plan: ", DescribeEstimate(e), " (", absl::StrJoin(over, ", "),
+                      "); make sure the coordinator's machine can hold it, or split the suite");
+}
+
 absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::string& display_path,
                                         const std::string& base_dir,
                                         const SuiteLoadOptions& options) {
@@ -1024,7 +1089,13 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
   if (r.String("description", &description)) suite.set_description(description);
 
   Defaults defaults;
-  if (const YamlNode* d = r.Map("defaults")) ReadDefaults(&ctx, *d, &defaults);
+  const YamlNode* defaults_repeats_key = nullptr;
+  if (const YamlNode* d = r.Map("defaults")) {
+    ReadDefaults(&ctx, *d, &defaults);
+    for (const auto& [k, v] : d->entries) {
+      if (k.value == "repeats") defaults_repeats_key = &k;
+    }
+  }
 
   v1::Tolerance* tolerance = suite.mutable_tolerance();
   tolerance->set_relative(0.05);
@@ -1068,6 +1139,33 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
     }
   }
   if (!diagnostics.empty()) return diagnostics.ToStatus();
+  // A plan no machine can hold is refused, located at the key of the scenario that takes
+  // it over: its sweep, else its repeats, else the defaults' repeats.
+  PlanEstimate total;
+  for (int i = 0; i < suite.scenarios_size(); ++i) {
+    total += EstimateScenario(suite.scenarios(i));
+    if (total.runs <= kMaxPlannedRuns && total.coordinator_bytes <= kMaxCoordinatorBytes) continue;
+    const YamlNode& item = scenarios->items[i];
+    const YamlNode* at = &item;
+    std::string key = absl::StrCat("scenarios[", i, "]");
+    for (const char* name : {"repeats", "sweep"}) {
+      for (const auto& [k, v] : item.entries) {
+        if (k.value == name) {
+          at = &k;
+          key = absl::StrCat("scenarios[", i, "].", name);
+        }
+      }
+    }
+    if (at == &item && defaults_repeats_key != nullptr) {
+      at = defaults_repeats_key;
+      key = "defaults.repeats";
+    }
+    ctx.Error(*at, key,
+              absl::StrCat("the plan is too big: ", DescribeEstimate(total), " with scenarios up to this one; at most ",
+                           kMaxPlannedRuns, " runs and ", FormatSize(kMaxCoordinatorBytes),
+                           " of coordinator memory; lower the repeats or the sweep, or split the suite"));
+    return diagnostics.ToStatus();
+  }
   return suite;
 }
 

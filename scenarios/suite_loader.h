@@ -60,6 +60,33 @@ void SetTargetUnits(v1::Scenario* scenario, uint64_t units);
 // bound of steps).
 uint64_t PlannedRuns(const v1::Scenario& scenario);
 
+// What a plan will cost, estimated before it runs (`heapstorm validate` states it; the
+// loader refuses a plan beyond the hard limits below). The model is in scenarios/README.md:
+// a run's report entry is a fixed part plus one part per checkpoint and per outside
+// sample (measured on report.json), and the coordinator's peak is a multiple of the report
+// (results kept in wire form during the run, then parsed, built into the report and
+// printed as JSON at its end).
+struct PlanEstimate {
+  uint64_t runs = 0;
+  uint64_t coordinator_bytes = 0;  // peak memory of the coordinator. Bytes.
+  uint64_t report_bytes = 0;       // report.json. Bytes.
+  PlanEstimate& operator+=(const PlanEstimate& other);
+};
+// Above these `heapstorm validate` warns (exit 0).
+inline constexpr uint64_t kWarnPlannedRuns = 100000;
+inline constexpr uint64_t kWarnCoordinatorBytes = 4ull << 30;
+inline constexpr uint64_t kWarnReportBytes = 1ull << 30;
+// Above these a suite is refused (InvalidArgument at its `sweep` or `repeats` key).
+inline constexpr uint64_t kMaxPlannedRuns = 1000000;
+inline constexpr uint64_t kMaxCoordinatorBytes = 1ull << 40;
+
+PlanEstimate EstimateScenario(const v1::Scenario& scenario);
+PlanEstimate EstimatePlan(const v1::Suite& suite);
+
+// "" when the plan is within the warning thresholds; else one sentence that states the
+// estimate and what is over.
+std::string PlanWarning(const PlanEstimate& estimate);
+
 // "cached_data", "open_connections", ...: the YAML spelling.
 std::string KindName(v1::ScenarioKind kind);
 // "completed", "heap_exhausted", ...: the YAML and report spelling.

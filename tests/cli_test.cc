@@ -87,6 +87,58 @@ TEST(CliTest, ValidateReportsEveryProblemWithItsPlace) {
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
+// A suite of `scenarios` scenarios, each a sweep of `values` values × `repeats`.
+std::string SweepSuite(int scenarios, int values, int repeats) {
+  std::string yaml = "scenarios:\n";
+  for (int s = 0; s < scenarios; ++s) {
+    absl::StrAppend(&yaml, "  - name: s", s, "\n    kind: cached_data\n    params: {entries: 10}\n",
+                    "    repeats: ", repeats, "\n    sweep: {parameter: params.entries, values: [");
+    for (int v = 1; v <= values; ++v) absl::StrAppend(&yaml, v == 1 ? "" : ", ", v);
+    absl::StrAppend(&yaml, "]}\n");
+  }
+  return yaml;
+}
+
+TEST(CliTest, ValidateWarnsAboutABigPlanWithItsEstimate) {
+  // 200 × 1,000 = 200,000 runs: over the warning threshold, under the limit.
+  std::string path = WriteSuite("big.yaml", SweepSuite(1, 200, 1000));
+  CommandResult r = RunCommand({Heapstorm(), "validate", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "200000 runs planned")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "big.yaml: warning: a big plan: 200000 runs, estimated coordinator memory "))
+      << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, ", estimated report ")) << r.err;
+  // A small one has no warning.
+  CommandResult small = RunCommand({Heapstorm(), "validate", WriteSuite("small.yaml", SweepSuite(1, 3, 2))});
+  EXPECT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_TRUE(small.err.empty()) << small.err;
+}
+
+TEST(CliTest, ValidateRejectsAnAbsurdPlanAtItsKey) {
+  // 10 × 1,000 × 1,000 = 10M runs: refused at the sweep of the scenario that goes over
+  // 1M (the second: line 11), with the estimate; `run` refuses it the same way.
+  std::string path = WriteSuite("absurd.yaml", SweepSuite(10, 1000, 1000));
+  CommandResult r = RunCommand({Heapstorm(), "validate", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "absurd.yaml:11:5: scenarios[1].sweep: the plan is too big: 2000000 runs"))
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  CommandResult run = RunCommand({Heapstorm(), "run", "--out", TmpDir() + "/absurd", path});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_TRUE(absl::StrContains(run.err, "scenarios[1].sweep: the plan is too big")) << run.err;
+  EXPECT_NE(access((TmpDir() + "/absurd").c_str(), F_OK), 0) << "nothing is written";
+  // Without a sweep, at the repeats key.
+  std::string repeats = WriteSuite("repeats.yaml", "defaults: {repeats: 1000}\nscenarios:\n" + [] {
+    std::string list;
+    for (int i = 0; i < 1001; ++i) absl::StrAppend(&list, "  - {name: s", i, ", kind: cached_data, params: {entries: 1}}\n");
+    return list;
+  }());
+  CommandResult by_default = RunCommand({Heapstorm(), "validate", repeats});
+  EXPECT_EQ(by_default.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(by_default.err, "repeats.yaml:1:12: defaults.repeats: the plan is too big: 1001000 runs"))
+      << by_default.err;
+}
+
 TEST(CliTest, RunWithoutNodeIsExit3) {
   std::string path = WriteSuite("ok.yaml", R"(scenarios:
   - {name: a, kind: cached_data, params: {entries: 10}}

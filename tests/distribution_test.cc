@@ -1,15 +1,24 @@
 // Coordinator and workers as real processes over real gRPC on loopback (ports picked by
 // the OS): complete runs, lost and silent workers, a coordinator crash and --resume, a
 // scenario that kills its node, mutual TLS and tokens. No process may be left behind.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -418,6 +427,141 @@ TEST_F(TlsTest, PlainWorkerCannotTalkToATlsCoordinator) {
   EXPECT_EQ(WaitForExitCode(worker, 30), 3);
   EXPECT_TRUE(absl::StrContains(ReadFile(cluster.dir() + "/plain.err"), "it probably requires TLS"))
       << ReadFile(cluster.dir() + "/plain.err");
+}
+
+// A TCP relay on loopback between workers and the coordinator that counts the bytes
+// the coordinator sends: what actually crossed the wire.
+class CountingRelay {
+ public:
+  // Listens on 127.0.0.1 (a port the OS picks) and relays to 127.0.0.1:`upstream_port`.
+  explicit CountingRelay(int upstream_port) : upstream_port_(upstream_port) {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(addr);
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&addr), length) != 0 || listen(listener_, 16) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length) != 0 || pipe2(wake_, O_CLOEXEC) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~CountingRelay() {
+    if (thread_.joinable()) {
+      (void)!write(wake_[1], "x", 1);
+      thread_.join();
+    }
+    for (auto& [fd, other] : peer_) close(fd);
+    close(listener_);
+  }
+  int port() const { return port_; }
+  // Bytes from the coordinator to the workers so far.
+  uint64_t downstream_bytes() const { return downstream_.load(); }
+
+ private:
+  void Loop() {
+    char buffer[1 << 16];
+    while (true) {
+      std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
+      for (const auto& [fd, other] : peer_) fds.push_back({fd, POLLIN, 0});
+      if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+      if (fds[0].revents != 0) return;
+      if (fds[1].revents & POLLIN) {
+        int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+        if (client >= 0 && connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+          peer_[client] = server;
+          peer_[server] = client;
+          from_coordinator_.insert(server);
+        } else {
+          close(client);
+          close(server);
+        }
+      }
+      for (size_t i = 2; i < fds.size(); ++i) {
+        if (fds[i].revents == 0 || peer_.count(fds[i].fd) == 0) continue;
+        int from = fds[i].fd;
+        int to = peer_[from];
+        ssize_t n = read(from, buffer, sizeof(buffer));
+        bool ok = n > 0;
+        for (ssize_t sent = 0; ok && sent < n;) {
+          ssize_t w = write(to, buffer + sent, n - sent);  // blocking: loopback drains
+          ok = w > 0;
+          sent += std::max<ssize_t>(w, 0);
+        }
+        if (ok && from_coordinator_.count(from)) downstream_ += static_cast<uint64_t>(n);
+        if (!ok) {
+          close(from);
+          close(to);
+          peer_.erase(from);
+          peer_.erase(to);
+          from_coordinator_.erase(from);
+          from_coordinator_.erase(to);
+        }
+      }
+    }
+  }
+
+  const int upstream_port_;
+  int listener_ = -1;
+  int port_ = 0;
+  int wake_[2] = {-1, -1};
+  std::thread thread_;
+  std::map<int, int> peer_;           // fd → the fd it relays to
+  std::set<int> from_coordinator_;    // fds connected to the coordinator
+  std::atomic<uint64_t> downstream_{0};
+};
+
+// A 1 MiB module × 24 runs on two workers: the module crosses the wire once per worker
+// (fetched by hash, then cached), not once per run (it used to travel in every
+// assignment: 24 MiB here, and 1.66 GB for 4 MiB × 200 runs).
+TEST(DistributionTest, AModuleIsSentOncePerWorkerNotOncePerRun) {
+  Cluster cluster("module-once");
+  constexpr size_t kModuleBytes = 1 << 20;
+  std::string module = "'use strict';\n";
+  uint64_t x = 88172645463325252ull;  // xorshift: bytes that no layer could compress
+  while (module.size() < kModuleBytes) {
+    module += "// ";
+    for (int i = 0; i < 100; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      module += static_cast<char>('!' + x % 90);
+    }
+    module += "\n";
+  }
+  module += "module.exports = { iteration() {} };\n";
+  std::ofstream(cluster.dir() + "/big.js") << module;
+  std::string suite = cluster.WriteSuite(R"(scenarios:
+  - name: big-module
+    kind: script
+    params: {module: big.js, iterations: 10}
+    repeats: 24
+)");
+  std::string address = cluster.StartCoordinator({"--expect-workers", "2", suite});
+  ASSERT_FALSE(address.empty()) << cluster.coordinator_err();
+  int coordinator_port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &coordinator_port));
+  CountingRelay relay(coordinator_port);
+  ASSERT_GT(relay.port(), 0);
+  std::string relayed = absl::StrCat("127.0.0.1:", relay.port());
+  pid_t w1 = cluster.StartWorker(relayed, "w1");
+  pid_t w2 = cluster.StartWorker(relayed, "w2");
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << cluster.coordinator_err();
+  EXPECT_EQ(WaitForExitCode(w1, 20), 0);
+  EXPECT_EQ(WaitForExitCode(w2, 20), 0);
+  v1::Report report = cluster.Report();
+  ExpectEveryRunOnce(report, 24);
+  const double modules_sent = static_cast<double>(relay.downstream_bytes()) / module.size();
+  std::printf("coordinator → workers: %llu bytes = %.2f × the module, for 24 runs on %zu workers\n",
+              static_cast<unsigned long long>(relay.downstream_bytes()), modules_sent, WorkersOf(report).size());
+  EXPECT_GE(modules_sent, 1.0) << "the module reached the workers";
+  EXPECT_LE(modules_sent, WorkersOf(report).size() + 0.5) << "at most once per worker, plus small messages";
 }
 
 }  // namespace

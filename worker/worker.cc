@@ -2,17 +2,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "common/version.h"
+#include "scenarios/sha256.h"
 
 namespace heapstorm {
 
 Worker::Worker(WorkerOptions options, Engine* engine)
-    : options_(std::move(options)), engine_(engine) {
+    : options_(std::move(options)), engine_(engine), modules_(options_.module_cache_bytes) {
   if (options_.worker_id.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
@@ -159,6 +161,66 @@ void Worker::RunAssignment(v1::Assignment assignment, Slot* slot) {
   slot->finished = true;
 }
 
+void Worker::StartAssignment(v1::Assignment assignment) {
+  // Checked and inserted under mu_, so Stop() either sees the slot (and kills it) or
+  // this sees stop_ and does not start it (the Drain gives its lease back).
+  absl::MutexLock lock(&mu_);
+  if (stop_) return;
+  auto slot = std::make_unique<Slot>();
+  Slot* raw = slot.get();
+  slots_[assignment.id()] = std::move(slot);
+  raw->thread = std::thread([this, a = std::move(assignment), raw]() mutable {
+    RunAssignment(std::move(a), raw);
+  });
+}
+
+bool Worker::FillModule(v1::Assignment* assignment) {
+  if (!assignment->scenario().has_script()) return true;
+  v1::ScriptParams* script = assignment->mutable_scenario()->mutable_script();
+  if (script->module_sha256().empty()) return true;  // runs from module_path
+  if (std::shared_ptr<const std::string> source = modules_.Find(script->module_sha256())) {
+    script->set_module_source(*source);
+    return true;
+  }
+  std::vector<v1::Assignment>& waiting = parked_[script->module_sha256()];
+  waiting.push_back(std::move(*assignment));
+  if (waiting.size() == 1) {
+    v1::WorkerMessage request;
+    request.mutable_module_request()->set_sha256(waiting.front().scenario().script().module_sha256());
+    Write(std::move(request));
+  }
+  return false;
+}
+
+std::vector<v1::Assignment> Worker::ModuleArrived(const v1::Module& module) {
+  auto it = parked_.find(module.sha256());
+  if (it == parked_.end()) return {};
+  std::vector<v1::Assignment> ready = std::move(it->second);
+  parked_.erase(it);
+  std::string error = module.error();
+  if (error.empty() && Sha256Hex(module.source()) != module.sha256()) {
+    error = "the source the coordinator sent does not match its sha256";
+  }
+  if (!error.empty()) {
+    // The harness cannot run these here: the coordinator counts an attempt for each and
+    // names the module when it keeps failing.
+    for (const v1::Assignment& a : ready) {
+      v1::WorkerMessage failure;
+      failure.mutable_failure()->set_assignment_id(a.id());
+      failure.mutable_failure()->set_reason(
+          ValidUtf8(absl::StrCat("script module ", a.scenario().script().module(), " (sha256 ",
+                                 module.sha256(), "): ", error)));
+      HS_LOG(ERROR) << a.id() << ": " << failure.failure().reason();
+      Write(std::move(failure));
+    }
+    return {};
+  }
+  auto source = std::make_shared<const std::string>(module.source());
+  modules_.Put(module.sha256(), source);
+  for (v1::Assignment& a : ready) a.mutable_scenario()->mutable_script()->set_module_source(*source);
+  return ready;
+}
+
 void Worker::ReapFinishedSlots() {
   std::vector<std::unique_ptr<Slot>> done;
   {
@@ -253,17 +315,16 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
       absl::MutexLock lock(&hb_mu);
       heartbeat = absl::Milliseconds(std::max<uint64_t>(100, message.welcome().heartbeat_interval_ms()));
     } else if (message.has_assignment()) {
-      // Checked and inserted under mu_, so Stop() either sees the slot (and kills it) or
-      // this sees stop_ and does not start it (the Drain gives its lease back).
-      absl::MutexLock lock(&mu_);
-      if (stop_) continue;
-      auto slot = std::make_unique<Slot>();
-      Slot* raw = slot.get();
-      slots_[message.assignment().id()] = std::move(slot);
-      raw->thread = std::thread([this, a = message.assignment(), raw]() mutable {
-        RunAssignment(std::move(a), raw);
-      });
+      v1::Assignment assignment = message.assignment();
+      if (FillModule(&assignment)) StartAssignment(std::move(assignment));
+    } else if (message.has_module()) {
+      for (v1::Assignment& a : ModuleArrived(message.module())) StartAssignment(std::move(a));
     } else if (message.has_cancel()) {
+      for (auto& [sha256, waiting] : parked_) {
+        waiting.erase(std::remove_if(waiting.begin(), waiting.end(),
+                                     [&](const v1::Assignment& a) { return a.id() == message.cancel().assignment_id(); }),
+                      waiting.end());
+      }
       absl::MutexLock lock(&mu_);
       auto it = slots_.find(message.cancel().assignment_id());
       if (it != slots_.end()) it->second->cancel = true;
@@ -277,8 +338,9 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
     session_over = true;
   }
   heartbeats.join();
-  // Whatever still runs has lost its lease with the stream; its result (if it finishes
-  // now) waits in unacked_ for the next session.
+  // Whatever still runs, or waits for its module, has lost its lease with the stream; a
+  // result (if it finishes now) waits in unacked_ for the next session.
+  parked_.clear();
   CancelAllRuns();
   {
     absl::MutexLock lock(&mu_);

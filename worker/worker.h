@@ -8,6 +8,9 @@
 // When the stream breaks it kills its runs (their leases are gone with the stream) and
 // reconnects with backoff, until `reconnect_for` has passed without a connection. A
 // Shutdown from the coordinator, or Stop(), ends it; Stop() gives back (drains) what runs.
+// A script assignment names its module by hash: the worker runs it from its ModuleCache,
+// or first asks the coordinator for the module (once per hash) and parks the assignment
+// until it arrives; a module the coordinator does not have fails those runs (Failure).
 //
 // The stream has one owner per session: a writer thread is the only code that writes to
 // it or half-closes it, and the session joins that thread before it finishes and destroys
@@ -21,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -28,6 +32,7 @@
 #include "coordinator/rpc_config.h"
 #include "proto/coordinator.grpc.pb.h"
 #include "worker/engine/engine.h"
+#include "worker/module_cache.h"
 
 namespace heapstorm {
 
@@ -39,6 +44,8 @@ struct WorkerOptions {
   TlsFiles tls;
   // Keep trying to (re)connect for this long before giving up.
   absl::Duration reconnect_for = absl::Seconds(30);
+  // Script module sources kept between runs. Bytes. Default 256 MiB.
+  uint64_t module_cache_bytes = kDefaultModuleCacheBytes;
 };
 
 class Worker {
@@ -78,6 +85,14 @@ class Worker {
   // closes; half-closes the stream when asked to. The only user of the stream's write side.
   void WriteLoop(Stream* stream);
   void RunAssignment(v1::Assignment assignment, Slot* slot);
+  // Starts an assignment in a slot of its own (unless stopping).
+  void StartAssignment(v1::Assignment assignment);
+  // Fills a script assignment's module source from the cache: true when it can start now;
+  // false when it is parked until its module arrives (asked for once per hash).
+  bool FillModule(v1::Assignment* assignment);
+  // The coordinator's answer to a ModuleRequest: the parked assignments now ready. Those
+  // whose module is not to be had fail (Failure naming the module).
+  std::vector<v1::Assignment> ModuleArrived(const v1::Module& module);
   // Queues a message for the current session; false when there is none.
   bool Write(v1::WorkerMessage message);
   // Queues a result (kept until acknowledged), or a Failure naming the run when it cannot
@@ -102,6 +117,9 @@ class Worker {
   bool closing_ ABSL_GUARDED_BY(mu_) = false;     // the session is over: the writer ends
   bool half_close_ ABSL_GUARDED_BY(mu_) = false;  // Stop(): WritesDone after the queue
   bool drained_ ABSL_GUARDED_BY(mu_) = false;     // Stop() has queued its Drain
+  // Used by the session's reader thread only.
+  ModuleCache modules_;
+  std::map<std::string, std::vector<v1::Assignment>> parked_;  // module sha256 → waiting work
 };
 
 }  // namespace heapstorm
