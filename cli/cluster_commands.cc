@@ -13,7 +13,7 @@
 #include "cli/suite_run.h"
 #include "common/files.h"
 #include "common/logging.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "scenarios/units.h"
 #include "worker/worker.h"
 

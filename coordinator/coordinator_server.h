@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "coordinator/scheduler.h"
 #include "proto/coordinator.grpc.pb.h"
 
