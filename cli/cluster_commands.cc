@@ -267,10 +267,7 @@ int WorkerCommand(int argc, char** argv) {
   watcher.join();
   if (!result.ok()) {
     std::cerr << "heapstorm worker: " << result.message() << "\n";
-    return absl::IsUnauthenticated(result) || absl::IsInvalidArgument(result) ||
-                   absl::IsFailedPrecondition(result)
-               ? kExitBadInput
-               : kExitHarness;
+    return ExitCodeFor(result);
   }
   return kExitOk;
 }
