@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -70,7 +71,7 @@ std::string SummaryTable(const v1::Report& report) {
     if (c.model().points() >= 2) {
       absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ≈ ",
                       absl::StrFormat("%.4g + %.4g per MiB of %s (R² %.3f)", c.model().intercept(),
-                                      c.model().slope() * 1048576.0, c.parameter(), c.model().r_squared()),
+                                      c.model().slope() * static_cast<double>(kMiB), c.parameter(), c.model().r_squared()),
                       "\n");
     }
     if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");

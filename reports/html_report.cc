@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "reports/svg_chart.h"
 #include "scenarios/suite_loader.h"
@@ -183,7 +184,7 @@ std::string Charts(const v1::RunResult& r) {
                              absl::StrCat(Outcome(r.outcome()), " at ", r.units_reached())});
   }
   if (r.limits().max_old_space_mib() > 0) {
-    units.lines.push_back({r.limits().max_old_space_mib() * 1048576.0,
+    units.lines.push_back({static_cast<double>(r.limits().max_old_space_mib() * kMiB),
                            absl::StrCat("old space ", r.limits().max_old_space_mib(), "Mi")});
   }
   if (r.limits().native_bytes() > 0) {
@@ -332,7 +333,7 @@ std::string Capacity(const v1::Report& report) {
                         "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">", Bytes(p.heap_bytes_per_unit()),
                         "</td><td class=\"n\">", Bytes(p.external_bytes_per_unit()), "</td><td class=\"n\">",
                         Bytes(p.rss_bytes_per_unit()), "</td></tr>");
-        double x = bytes ? p.limit() / 1048576.0 : p.limit();
+        double x = bytes ? p.limit() / static_cast<double>(kMiB) : p.limit();
         if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
         if (c.model().points() >= 2) {
           model.points.emplace_back(x, c.model().intercept() + c.model().slope() * p.limit());
@@ -340,7 +341,7 @@ std::string Capacity(const v1::Report& report) {
       }
       absl::StrAppend(&out, "</table>");
       if (c.model().points() >= 2) {
-        double per = bytes ? c.model().slope() * 1048576.0 : c.model().slope();
+        double per = bytes ? c.model().slope() * static_cast<double>(kMiB) : c.model().slope();
         absl::StrAppend(&out, "<p class=\"sub\">model: units at break = ",
                         absl::StrFormat("%.4g + %.4g per %s (R² %.3f)", c.model().intercept(), per,
                                         bytes ? "MiB of the limit" : "unit of the limit", c.model().r_squared()),
