@@ -143,7 +143,7 @@ std::string FormatSize(double bytes) {
   if (exact(value, 100.0)) return absl::StrCat(sign, trimmed(value), kUnits[top].name);
   // ... else three significant figures ("7.15Mi"); a hair below the next unit is that unit.
   if (top > 0 && value >= 1023.5) return absl::StrCat(sign, "1", kUnits[top - 1].name);
-  return absl::StrCat(sign, absl::StrFormat(value < 1000.0 ? "%.3g" : "%.0f", value),
+  return absl::StrCat(sign, value < 1000.0 ? absl::StrFormat("%.3g", value) : absl::StrFormat("%.0f", value),
                       kUnits[top].name);
 }
 

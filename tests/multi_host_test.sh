@@ -10,6 +10,8 @@ heapstorm="$TEST_SRCDIR/$TEST_WORKSPACE/cli/heapstorm"
 naps="$TEST_SRCDIR/$TEST_WORKSPACE/tests/fixtures/naps.js"
 tmp="${TEST_TMPDIR:-/tmp}/multihost.$$"
 mkdir -p "$tmp"
+# heapstorm's scratch (run folders) stays inside the test's own folder.
+export TMPDIR="$tmp"
 tag=$(( $$ % 100000 ))
 ns_c="hsc$tag"; ns_w="hsw$tag"; veth_c="hsvc$tag"; veth_w="hsvw$tag"
 subnet="10.$(( 100 + $$ % 100 )).$(( $$ / 100 % 250 ))"

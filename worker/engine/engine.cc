@@ -197,13 +197,17 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
                      std::strerror(errno)));
   }
   const std::string run_dir = dir_buffer.data();
+  // Held while the run lives, so no other heapstorm's cleanup takes the folder away (it
+  // cannot tell our PID is alive from another PID namespace).
   struct DirCleanup {
     std::string dir;
     bool keep;
+    int lock;
     ~DirCleanup() {
       if (!keep) RemoveTree(dir);
+      if (lock >= 0) close(lock);
     }
-  } dir_cleanup{run_dir, options_.keep_run_dirs};
+  } dir_cleanup{run_dir, options_.keep_run_dirs, LockScratchDir(run_dir)};
 
   if (scenario.has_script()) {
     v1::ScriptParams* script = scenario.mutable_script();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
@@ -162,8 +163,8 @@ uint64_t RunMonitor::SampleOutside(absl::Time now) {
 }
 
 void RunMonitor::Command(const std::string& line) {
-  std::string text = line + "\n";
-  (void)!write(setup_.control_fd, text.data(), text.size());
+  // Node may have closed its stdin, or died: then the command is simply not delivered.
+  (void)WriteToPipe(setup_.control_fd, line + "\n");
 }
 
 void RunMonitor::RequestSnapshot() {
