@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/linear_fit.h"
+#include "common/sizes.h"
 #include "reports/statistics.h"
 #include "scenarios/parameters.h"
 #include "scenarios/suite_loader.h"
@@ -16,12 +17,10 @@
 namespace heapstorm {
 namespace {
 
-constexpr double kMiB = 1048576.0;
-
 // The swept limit of a run in bytes (or a count), from the limits it ran with.
 double LimitValue(const std::string& parameter, const v1::Limits& l) {
-  if (parameter == "limits.old_space") return l.max_old_space_mib() * kMiB;
-  if (parameter == "limits.semi_space") return l.max_semi_space_mib() * kMiB;
+  if (parameter == "limits.old_space") return static_cast<double>(l.max_old_space_mib() * kMiB);
+  if (parameter == "limits.semi_space") return static_cast<double>(l.max_semi_space_mib() * kMiB);
   if (parameter == "limits.native") return static_cast<double>(l.native_bytes());
   if (parameter == "limits.stack") return l.stack_kib() * 1024.0;
   if (parameter == "limits.descriptors") return l.max_descriptors();
@@ -197,7 +196,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       double heap = AtUnits(*widest, target, true);
       double rss = AtUnits(*widest, target, false);
       c.set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
-      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * static_cast<uint64_t>(kMiB));
+      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
       if (s.has_open_connections()) {
         c.set_recommended_descriptors(static_cast<uint32_t>(
             std::ceil((target + widest->peak_descriptors() - std::min<uint64_t>(widest->units_reached(),
@@ -218,7 +217,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
             binding = name;
           }
         };
-        consider("old space", limits.max_old_space_mib() * kMiB, widest->heap_per_unit());
+        consider("old space", static_cast<double>(limits.max_old_space_mib() * kMiB), widest->heap_per_unit());
         consider("native memory", static_cast<double>(limits.native_bytes()), widest->rss_per_unit());
         at = best;
       }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "reports/svg_chart.h"
 #include "scenarios/suite_loader.h"
@@ -183,7 +184,7 @@ std::string Charts(const v1::RunResult& r) {
                              absl::StrCat(Outcome(r.outcome()), " at ", r.units_reached())});
   }
   if (r.limits().max_old_space_mib() > 0) {
-    units.lines.push_back({r.limits().max_old_space_mib() * 1048576.0,
+    units.lines.push_back({static_cast<double>(r.limits().max_old_space_mib() * kMiB),
                            absl::StrCat("old space ", r.limits().max_old_space_mib(), "Mi")});
   }
   if (r.limits().native_bytes() > 0) {
@@ -367,7 +368,7 @@ std::string Capacity(const v1::Report& report) {
                         E(FormatSizeWithInterval(p.rss_bytes_per_unit(), p.rss_bytes_per_unit_low(),
                                                  p.rss_bytes_per_unit_high())),
                         "</td></tr>");
-        double x = bytes ? p.limit() / 1048576.0 : p.limit();
+        double x = bytes ? p.limit() / static_cast<double>(kMiB) : p.limit();
         if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
         if (c.model().points() >= 2) {
           model.points.emplace_back(x, c.model().intercept() + c.model().slope() * p.limit());

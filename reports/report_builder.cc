@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/median.h"
 #include "reports/capacity.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -52,11 +53,9 @@ v1::Aggregate Aggregate(const char* name, std::vector<double> values) {
   a.set_n(static_cast<uint32_t>(values.size()));
   if (values.empty()) return a;
   for (double v : values) a.add_values(v);
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  a.set_median(n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
-  a.set_min(values.front());
-  a.set_max(values.back());
+  a.set_median(Median(values));
+  a.set_min(*std::min_element(values.begin(), values.end()));
+  a.set_max(*std::max_element(values.begin(), values.end()));
   return a;
 }
 

@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "common/sizes.h"
 #include "common/utf8.h"
 #include "scenarios/diagnostics.h"
 #include "scenarios/parameters.h"
@@ -29,9 +30,6 @@
 namespace heapstorm {
 namespace {
 
-constexpr uint64_t kKiB = 1024;
-constexpr uint64_t kMiB = 1024 * 1024;
-constexpr uint64_t kGiB = 1024 * kMiB;
 constexpr size_t kMaxScenarios = 10000;
 constexpr size_t kMaxSweepValues = 1000;
 

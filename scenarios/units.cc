@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/sizes.h"
 
 namespace heapstorm {
 namespace {
@@ -22,14 +23,14 @@ struct Unit {
 
 constexpr Unit kSizeUnits[] = {
     {"B", 1.0},
-    {"Ki", 1024.0},
-    {"KiB", 1024.0},
-    {"Mi", 1048576.0},
-    {"MiB", 1048576.0},
-    {"Gi", 1073741824.0},
-    {"GiB", 1073741824.0},
-    {"Ti", 1099511627776.0},
-    {"TiB", 1099511627776.0},
+    {"Ki", kKiB},
+    {"KiB", kKiB},
+    {"Mi", kMiB},
+    {"MiB", kMiB},
+    {"Gi", kGiB},
+    {"GiB", kGiB},
+    {"Ti", kTiB},
+    {"TiB", kTiB},
     {"KB", 1e3},
     {"MB", 1e6},
     {"GB", 1e9},
@@ -122,8 +123,7 @@ std::string FormatSize(double bytes) {
   static constexpr struct {
     const char* name;
     double factor;
-  } kUnits[] = {{"Ti", 1099511627776.0}, {"Gi", 1073741824.0}, {"Mi", 1048576.0},
-                {"Ki", 1024.0},          {"B", 1.0}};
+  } kUnits[] = {{"Ti", kTiB}, {"Gi", kGiB}, {"Mi", kMiB}, {"Ki", kKiB}, {"B", 1.0}};
   const char* sign = bytes < 0 ? "-" : "";
   double magnitude = std::fabs(bytes);
   auto exact = [](double value, double scale) {

@@ -22,6 +22,7 @@
 #include "common/files.h"
 #include "common/linear_fit.h"
 #include "common/logging.h"
+#include "common/sizes.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
@@ -94,7 +95,7 @@ void FinishLeakResult(const v1::Scenario& scenario, const std::vector<v1::Checkp
     if (s.verdict() != v1::LEAK_VERDICT_LEAK || s.slope_per_iteration() <= 0) continue;
     double per_second = s.slope_per_iteration() * rate;
     if (s.name() == "heap_used") {
-      double limit = scenario.limits().max_old_space_mib() * 1048576.0;
+      double limit = static_cast<double>(scenario.limits().max_old_space_mib() * kMiB);
       leak->set_seconds_to_old_space_limit(std::max(0.0, (limit - static_cast<double>(heap_now)) / per_second));
     }
     if ((s.name() == "external" || s.name() == "heap_used") && scenario.limits().native_bytes() > 0) {
