@@ -43,6 +43,8 @@ check_edges() {
       continue
     fi
     [ "$b" = tooling ] && continue
+    # The user-facing rules in //bazel wrap the one public binary, //cli:heapstorm.
+    [ "$from" = //bazel ] && [ "$to" = //cli ] && continue
     if [ "$a" = tooling ] || [ "$b" -ge "$a" ]; then
       echo "layering: $from -> $to points against the arrows"
       bad=1
