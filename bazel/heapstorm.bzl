@@ -22,6 +22,10 @@ over `baseline` in the workspace: the one step to accept an intended change.
 
 Inside Bazel's sandbox /sys is read-only, so native limits are kept by heapstorm's RSS
 watchdog; every result says so. Add `tags = ["no-sandbox"]` to use memory cgroups.
+
+heapstorm itself is built from source by default. `--define=heapstorm=prebuilt` (on the
+command line or in .bazelrc) runs an installed one instead: $HEAPSTORM_BINARY, else
+`heapstorm` on PATH (see deps.bzl). The `heapstorm` attribute names any other binary.
 """
 
 def heapstorm_test(
@@ -32,8 +36,23 @@ def heapstorm_test(
         workers = None,
         size = "medium",
         tags = [],
-        heapstorm = Label("//cli:heapstorm"),
+        heapstorm = Label("//bazel:heapstorm"),
         **kwargs):
+    """Runs a suite as a test target, and adds NAME.update_baseline when there is a baseline.
+
+    Args:
+      name: the test target's name.
+      suite: label of the suite's YAML file.
+      scripts: labels of the modules the suite's script scenarios load (paths in the suite
+        are relative to the suite's file).
+      baseline: optional label of a report.json; a regression against it fails the test.
+      workers: optional number of runs at once (default: one per core).
+      size: the test's size (default "medium").
+      tags: the test's tags; "heapstorm" is added.
+      heapstorm: label of the heapstorm binary (default: built from source, or installed
+        with --define=heapstorm=prebuilt).
+      **kwargs: passed on to the sh_test (timeout, flaky, ...).
+    """
     runner = Label("//bazel:heapstorm_test_runner.sh")
     args = ["$(rootpath %s)" % heapstorm, "run", "--bazel-test", "$(rootpath %s)" % suite]
     data = [heapstorm, suite] + scripts

@@ -34,7 +34,7 @@
 #include "coordinator/coordinator_server.h"
 #include "coordinator/journal.h"
 #include "coordinator/planner.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "coordinator/scheduler.h"
 
 extern char** environ;

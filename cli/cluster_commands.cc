@@ -13,7 +13,7 @@
 #include "cli/suite_run.h"
 #include "common/files.h"
 #include "common/logging.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "scenarios/units.h"
 #include "worker/worker.h"
 
@@ -267,10 +267,7 @@ int WorkerCommand(int argc, char** argv) {
   watcher.join();
   if (!result.ok()) {
     std::cerr << "heapstorm worker: " << result.message() << "\n";
-    return absl::IsUnauthenticated(result) || absl::IsInvalidArgument(result) ||
-                   absl::IsFailedPrecondition(result)
-               ? kExitBadInput
-               : kExitHarness;
+    return ExitCodeFor(result);
   }
   return kExitOk;
 }

@@ -11,8 +11,11 @@ inline constexpr int kExitFailed = 1;       // an expectation failed, a leak or 
 inline constexpr int kExitBadInput = 2;     // bad input or usage
 inline constexpr int kExitHarness = 3;      // heapstorm could not do its job
 
-// Maps a harness Status to an exit code: InvalidArgument and NotFound of user input → 2,
-// everything else → 3. OK → 0.
+// The one map from a harness Status to an exit code; every subcommand uses it. OK → 0.
+// What the user gave is wrong → 2: InvalidArgument and NotFound of user input, OutOfRange,
+// AlreadyExists, and Unauthenticated (a coordinator refused this worker's token or
+// certificate). Everything else → 3, FailedPrecondition included: the environment is not
+// ready (node missing or too old, no writable cgroup, a journal that is a link).
 inline int ExitCodeFor(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kOk:
@@ -21,6 +24,7 @@ inline int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kUnauthenticated:
       return kExitBadInput;
     default:
       return kExitHarness;

@@ -230,7 +230,7 @@ int RunSuite(const SuiteRunOptions& options) {
       CoordinatorServer::Start(&scheduler, server_options);
   if (!server.ok()) {
     std::cerr << "heapstorm: " << server.status().message() << "\n";
-    return ExitCodeFor(server.status()) == kExitBadInput ? kExitBadInput : kExitHarness;
+    return ExitCodeFor(server.status());
   }
   const std::string address = absl::StrCat(
       options.listen.substr(0, options.listen.rfind(':')), ":", (*server)->port());

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "reports/report_writer.h"
 #include "worker/engine/engine.h"
 

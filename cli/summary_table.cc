@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -35,11 +36,58 @@ std::string Outcomes(const v1::ScenarioReport& s) {
   return absl::StrJoin(parts, ",");
 }
 
+// The leak checks of a scenario's runs, for its line: the verdicts (with their count over
+// repeats) and, for a leak, the steepest series' rate and the first culprit: its allocation
+// site when one is known, else its constructor or kind. "" without a leak check.
+std::string LeakCell(const v1::Report& report, const v1::ScenarioReport& s) {
+  std::map<std::string, int> counts;
+  std::vector<std::string> order;
+  std::string detail;
+  for (const v1::RunResult& r : report.runs()) {
+    if (r.scenario() != s.scenario() || r.variation() != s.variation() || !r.has_leak()) continue;
+    const v1::LeakResult& l = r.leak();
+    std::string v = l.verdict() == v1::LEAK_VERDICT_LEAK      ? "leak"
+                    : l.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak"
+                                                              : "inconclusive";
+    if (counts[v]++ == 0) order.push_back(v);
+    if (l.verdict() != v1::LEAK_VERDICT_LEAK || !detail.empty()) continue;
+    const v1::LeakSeries* steepest = nullptr;
+    for (const v1::LeakSeries& series : l.series()) {
+      if (series.verdict() == v1::LEAK_VERDICT_LEAK &&
+          (steepest == nullptr || series.slope_per_iteration() > steepest->slope_per_iteration())) {
+        steepest = &series;
+      }
+    }
+    if (steepest != nullptr) {
+      detail = absl::StrCat(steepest->name(), " +",
+                            steepest->unit() == "bytes" ? FormatSize(steepest->slope_per_iteration())
+                                                        : absl::StrFormat("%.3g", steepest->slope_per_iteration()),
+                            "/it");
+    }
+    if (l.allocation_sites_size() > 0) {
+      const v1::AllocationSite& a = l.allocation_sites(0);
+      std::string file = a.file().substr(a.file().rfind('/') == std::string::npos ? 0 : a.file().rfind('/') + 1);
+      absl::StrAppend(&detail, ", ", a.function(), " (", file, ":", a.line(), ")");
+    } else {
+      for (const v1::LeakCulprit& c : l.culprits()) {
+        if (c.v8_internal()) continue;
+        absl::StrAppend(&detail, ", ", c.constructor());
+        break;
+      }
+    }
+    if (!l.exhaustion().empty()) absl::StrAppend(&detail, ", ", l.exhaustion());
+  }
+  std::vector<std::string> parts;
+  for (const std::string& v : order) parts.push_back(counts[v] > 1 ? absl::StrCat(v, "×", counts[v]) : v);
+  std::string cell = absl::StrJoin(parts, ",");
+  return detail.empty() ? cell : absl::StrCat(cell, ": ", detail);
+}
+
 }  // namespace
 
 std::string SummaryTable(const v1::Report& report) {
   std::vector<std::vector<std::string>> rows = {
-      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "ext/unit", "result"}};
+      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "ext/unit", "result", "leak check"}};
   for (const v1::ScenarioReport& s : report.scenarios()) {
     std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
     rows.push_back({name, Outcomes(s), absl::StrCat(static_cast<uint64_t>(Median(s, "units_reached"))),
@@ -48,7 +96,7 @@ std::string SummaryTable(const v1::Report& report) {
                     FormatSize(Median(s, "peak_rss_bytes")),
                     FormatSize(std::max(0.0, Median(s, "heap_bytes_per_unit"))),
                     FormatSize(std::max(0.0, Median(s, "external_bytes_per_unit"))),
-                    s.passed() ? "PASS" : "FAIL"});
+                    s.passed() ? "PASS" : "FAIL", LeakCell(report, s)});
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -56,22 +104,23 @@ std::string SummaryTable(const v1::Report& report) {
   }
   std::string out = "\n";
   for (const auto& row : rows) {
+    std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       bool right = i >= 2 && i <= 7;
       std::string pad(width[i] - row[i].size(), ' ');
-      absl::StrAppend(&out, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "\n");
+      absl::StrAppend(&line, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "");
     }
+    line.erase(line.find_last_not_of(' ') + 1);  // no leak check: no trailing blanks
+    absl::StrAppend(&out, line, "\n");
   }
   std::string capacity;
   for (const v1::CapacityReport& c : report.capacity()) {
     for (const v1::SearchResult& sr : c.searches()) {
       absl::StrAppend(&capacity, "  ", c.scenario(), ": ", sr.message(), " (", sr.steps(), " runs)\n");
+      if (!sr.ramp_note().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", sr.ramp_note(), "\n");
     }
-    if (c.model().points() >= 2) {
-      absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ≈ ",
-                      absl::StrFormat("%.4g + %.4g per MiB of %s (R² %.3f)", c.model().intercept(),
-                                      c.model().slope() * 1048576.0, c.parameter(), c.model().r_squared()),
-                      "\n");
+    if (!c.model_summary().empty()) {
+      absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ", c.model_summary(), "\n");
     }
     if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");
   }

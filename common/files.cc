@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,12 +167,66 @@ int RemoveStaleScratchDirs(const std::string& scratch, const std::string& prefix
     struct stat st;
     if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;  // not ours: leave it
-    if (kill(pid, 0) == 0 || errno == EPERM) continue;  // that process still runs
+    if (kill(pid, 0) == 0 || errno == EPERM) continue;  // that process runs (in our namespace)
     stale.push_back(e->d_name);
   }
-  for (const std::string& name : stale) RemoveTreeAt(dirfd(d), name.c_str());
+  int removed = 0;
+  for (const std::string& name : stale) {
+    // Held by a live run (maybe in another PID namespace): leave it. Removing it while we
+    // hold the lock keeps another cleaner from racing us.
+    int fd = openat(dirfd(d), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      RemoveTreeAt(dirfd(d), name.c_str());
+      ++removed;
+    }
+    close(fd);
+  }
   closedir(d);
-  return static_cast<int>(stale.size());
+  return removed;
+}
+
+absl::Status WriteToPipe(int fd, absl::string_view data) {
+  sigset_t pipe_only, old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool already_pending = sigismember(&pending, SIGPIPE) == 1;
+  absl::Status status;
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EPIPE) {
+      status = absl::UnavailableError("the reader of the pipe is gone");
+      if (!already_pending) {
+        const struct timespec now {};
+        while (sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+        }
+      }
+    } else {
+      status = absl::InternalError(absl::StrCat("write: ", std::strerror(errno)));
+    }
+    break;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+int LockScratchDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace heapstorm

@@ -24,6 +24,13 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
 // Internal with the reason on failure.
 absl::Status WriteScratchFile(const std::string& path, absl::string_view data);
 
+// Writes `data` to a pipe (or socket) whose reader may be gone, without dying of SIGPIPE
+// and without changing the process's signal dispositions: SIGPIPE is blocked in the
+// calling thread for the write, and the one the write raised is taken back. Unavailable
+// when the reader is gone (EPIPE), Internal for other errors. For a library such as the
+// engine, which cannot assume its host ignores SIGPIPE.
+absl::Status WriteToPipe(int fd, absl::string_view data);
+
 // Creates `dir` and its parents. Internal on failure.
 absl::Status MakeDirs(const std::string& dir);
 
@@ -34,10 +41,17 @@ absl::Status MakeDirs(const std::string& dir);
 // resolved twice.
 void RemoveTree(const std::string& dir);
 
+// Marks the scratch folder `dir` as in use for as long as the returned descriptor stays
+// open (an exclusive flock on the folder, which the kernel drops when its holder dies, even
+// by SIGKILL). -1 if the folder cannot be opened. Close it after removing the folder.
+int LockScratchDir(const std::string& dir);
+
 // Removes the scratch folders `scratch/PREFIXPID-*` left by processes that died without
-// cleaning up (SIGKILL): only real folders (not links), owned by this user, whose PID is
-// gone. Anything else with that name — another user's folder, a link planted to look like
-// one — is left alone. Best effort; returns how many were removed.
+// cleaning up (SIGKILL): only real folders (not links), owned by this user, that no live
+// process holds (LockScratchDir). A PID is no proof of death: a process in another PID
+// namespace (Bazel's sandbox, a container) sees other PIDs as gone, so the lock decides.
+// Anything else with that name — another user's folder, a link planted to look like one —
+// is left alone. Best effort; returns how many were removed.
 int RemoveStaleScratchDirs(const std::string& scratch, const std::string& prefix);
 
 }  // namespace heapstorm

@@ -1,5 +1,6 @@
 #include "common/files.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +82,12 @@ TEST(FilesTest, StaleScratchDirsAreOnlyOursAndNeverLinks) {
   ASSERT_TRUE(MakeDirs(scratch + "/heapstorm-run-" + live + "-bbbbbb").ok());
   std::string theirs = scratch + "/heapstorm-run-" + dead + "-cccccc";
   ASSERT_TRUE(MakeDirs(theirs).ok());
+  // Ours, its pid looks dead from here, but a live run holds it (as a run in another PID
+  // namespace would): kept.
+  std::string held = scratch + "/heapstorm-run-" + dead + "-dddddd";
+  ASSERT_TRUE(MakeDirs(held).ok());
+  int lock = LockScratchDir(held);
+  ASSERT_GE(lock, 0);
   // Tests run as root (CI does; scripts/test.sh needs it to install): give it away.
   ASSERT_EQ(chown(theirs.c_str(), 65534, 65534), 0) << "run the tests as root";
 
@@ -91,6 +98,28 @@ TEST(FilesTest, StaleScratchDirsAreOnlyOursAndNeverLinks) {
   struct stat st;
   EXPECT_EQ(lstat((scratch + "/heapstorm-run-" + dead + "-evil").c_str(), &st), 0) << "not ours: left alone";
   EXPECT_EQ(access(theirs.c_str(), F_OK), 0) << "another user's folder removed";
+  EXPECT_EQ(access(held.c_str(), F_OK), 0) << "a folder a live run holds was removed";
+  close(lock);
+  EXPECT_EQ(RemoveStaleScratchDirs(scratch, "heapstorm-run-"), 1) << "once released, it is stale";
+}
+
+TEST(FilesTest, WritingToAPipeWithoutAReaderIsAnErrorNotADeath) {
+  struct sigaction before {};
+  ASSERT_EQ(sigaction(SIGPIPE, nullptr, &before), 0);
+  ASSERT_EQ(before.sa_handler, SIG_DFL) << "the test needs SIGPIPE at its default, which kills";
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  EXPECT_TRUE(WriteToPipe(fds[1], "hello\n").ok());
+  close(fds[0]);  // the reader goes away (node died, or closed its stdin)
+  absl::Status s = WriteToPipe(fds[1], "stop\n");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  close(fds[1]);
+  struct sigaction after {};
+  ASSERT_EQ(sigaction(SIGPIPE, nullptr, &after), 0);
+  EXPECT_EQ(after.sa_handler, SIG_DFL) << "a library must not change the process's dispositions";
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_EQ(sigismember(&pending, SIGPIPE), 0) << "the SIGPIPE it raised was left pending";
 }
 
 TEST(FilesTest, MissingFileSaysWhich) {

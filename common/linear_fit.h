@@ -13,7 +13,15 @@ struct Fit {
   double intercept = 0;  // y at x = 0
   double r_squared = 0;  // 0..1; 1 when every point is on the line (or y is constant)
   size_t points = 0;
+  // 95% confidence intervals (Student's t with points − 2 degrees of freedom, from the
+  // residuals). Equal to the estimate when there are fewer than three points or the points
+  // lie exactly on the line.
+  double slope_low = 0, slope_high = 0;
+  double intercept_low = 0, intercept_high = 0;
 };
+
+// The two-sided 95% quantile of Student's t with `df` degrees of freedom (df ≥ 1). Pure.
+double StudentT95(size_t df);
 
 // Ordinary least squares of y on x. Fewer than two distinct x give slope 0 and
 // intercept = mean(y). Pure.

@@ -6,12 +6,13 @@
 // std::mutex, which TSan intercepts, with the same interface and the same annotations for
 // clang's -Wthread-safety. Everything else uses absl::Mutex unchanged.
 //
-// Use `Mutex`, `MutexLock` and `absl::Condition` (never absl::Mutex directly), so both
-// builds check the same code.
+// Use `Mutex`, `MutexLock`, `Notification` and `absl::Condition` (never absl::Mutex or
+// absl::Notification directly), so both builds check the same code.
 #ifndef HEAPSTORM_COMMON_MUTEX_H_
 #define HEAPSTORM_COMMON_MUTEX_H_
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/notification.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -28,6 +29,7 @@ namespace heapstorm {
 
 using Mutex = absl::Mutex;
 using MutexLock = absl::MutexLock;
+using Notification = absl::Notification;
 
 #else
 
@@ -85,6 +87,31 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 
  private:
   Mutex* const mu_;
+};
+
+// absl::Notification's interface over the Mutex above.
+class Notification {
+ public:
+  void Notify() {
+    MutexLock lock(&mu_);
+    notified_ = true;
+  }
+  bool HasBeenNotified() {
+    MutexLock lock(&mu_);
+    return notified_;
+  }
+  void WaitForNotification() {
+    MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&notified_));
+  }
+  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
+    MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&notified_), timeout);
+  }
+
+ private:
+  Mutex mu_;
+  bool notified_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 #endif  // HEAPSTORM_TSAN_MUTEX

@@ -4,19 +4,10 @@
 #include <cmath>
 #include <map>
 
+#include "common/median.h"
+
 namespace heapstorm {
 namespace {
-
-double MedianOf(std::vector<double> v) {
-  if (v.empty()) return 0;
-  size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + mid, v.end());
-  double m = v[mid];
-  if (v.size() % 2 == 0) {
-    m = (m + *std::max_element(v.begin(), v.begin() + mid)) / 2;
-  }
-  return m;
-}
 
 // Variance of Kendall's S with the tie correction.
 double KendallVariance(const std::vector<double>& y) {
@@ -83,7 +74,7 @@ TheilSen TheilSenSlope(const std::vector<double>& x, const std::vector<double>& 
   fit.slope = m % 2 == 1 ? slopes[m / 2] : (slopes[m / 2 - 1] + slopes[m / 2]) / 2;
   std::vector<double> residual(n);
   for (size_t i = 0; i < n; ++i) residual[i] = y[i] - fit.slope * x[i];
-  fit.intercept = MedianOf(residual);
+  fit.intercept = Median(residual);
   // Sen's interval: ranks (N ∓ C)/2 of the ordered slopes, C = z × sqrt(Var S).
   double z = NormalQuantile(1 - alpha / 2);
   double c = z * std::sqrt(KendallVariance(y));
@@ -120,9 +111,9 @@ double RobustNoise(const std::vector<double>& x, const std::vector<double>& y, c
   if (n < 3) return 0;
   std::vector<double> residual(n);
   for (size_t i = 0; i < n; ++i) residual[i] = y[i] - (fit.intercept + fit.slope * x[i]);
-  double center = MedianOf(residual);
+  double center = Median(residual);
   for (double& r : residual) r = std::fabs(r - center);
-  return 1.4826 * MedianOf(residual);
+  return 1.4826 * Median(residual);
 }
 
 }  // namespace heapstorm

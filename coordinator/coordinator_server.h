@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "coordinator/module_store.h"
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 #include "coordinator/scheduler.h"
 #include "proto/coordinator.grpc.pb.h"
 

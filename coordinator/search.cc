@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/parameters.h"
+#include "scenarios/suite_loader.h"
 
 namespace heapstorm {
 
@@ -96,6 +97,18 @@ v1::SearchResult SearchController::Result() const {
   r.set_high(high_);
   r.set_steps(static_cast<uint32_t>(outcomes_.size()));
   r.set_message(done_ ? message_ : "the search did not finish");
+  // Is the parameter the ramp's own target? Then setting it sets the scenario's unit count.
+  if (spec != nullptr) {
+    v1::Scenario probe = scenario_;
+    const uint64_t marker = TargetUnits(scenario_) + 7919;
+    if (ApplyParameter(*spec, marker, &probe).ok() && TargetUnits(probe) == marker) {
+      r.set_ramp_note(absl::StrCat(
+          search_.parameter(), " is the scenario's unit count: one run with ", search_.parameter(), " = ",
+          r.value_label().empty() ? absl::StrCat(search_.high()) : FormatParameterValue(*spec, search_.high()),
+          " ramps to the break and reports the exact count (units_reached), where this search took ",
+          outcomes_.size(), " runs"));
+    }
+  }
   return r;
 }
 

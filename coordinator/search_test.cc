@@ -68,5 +68,25 @@ TEST(SearchTest, BracketThatHoldsNoChange) {
   EXPECT_EQ(always.Result().value(), 16u);
 }
 
+TEST(SearchTest, ACountSearchIsExactToTheUnitAndSaysARampAnswersInOneRun) {
+  v1::Scenario s = WithSearch(1, 5000, 1, v1::SEARCH_GOAL_LARGEST_COMPLETING);
+  s.mutable_cached_data()->set_entries(100);
+  s.mutable_search()->set_parameter("params.entries");
+  SearchController c(s);
+  int runs = Drive(&c, 2471, false);
+  ASSERT_TRUE(c.Done());
+  v1::SearchResult r = c.Result();
+  EXPECT_TRUE(r.found()) << r.message();
+  EXPECT_EQ(r.value(), 2471u) << r.message();
+  EXPECT_LE(runs, 15);
+  EXPECT_NE(r.ramp_note().find("one run with params.entries = 5000"), std::string::npos) << r.ramp_note();
+}
+
+TEST(SearchTest, ALimitSearchHasNoRampNote) {
+  SearchController c(WithSearch(16, 128, 4, v1::SEARCH_GOAL_SMALLEST_COMPLETING));
+  Drive(&c, 52, true);
+  EXPECT_EQ(c.Result().ramp_note(), "");
+}
+
 }  // namespace
 }  // namespace heapstorm

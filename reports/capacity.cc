@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/linear_fit.h"
+#include "common/sizes.h"
 #include "reports/statistics.h"
 #include "scenarios/parameters.h"
 #include "scenarios/suite_loader.h"
@@ -16,12 +17,10 @@
 namespace heapstorm {
 namespace {
 
-constexpr double kMiB = 1048576.0;
-
 // The swept limit of a run in bytes (or a count), from the limits it ran with.
 double LimitValue(const std::string& parameter, const v1::Limits& l) {
-  if (parameter == "limits.old_space") return l.max_old_space_mib() * kMiB;
-  if (parameter == "limits.semi_space") return l.max_semi_space_mib() * kMiB;
+  if (parameter == "limits.old_space") return static_cast<double>(l.max_old_space_mib() * kMiB);
+  if (parameter == "limits.semi_space") return static_cast<double>(l.max_semi_space_mib() * kMiB);
   if (parameter == "limits.native") return static_cast<double>(l.native_bytes());
   if (parameter == "limits.stack") return l.stack_kib() * 1024.0;
   if (parameter == "limits.descriptors") return l.max_descriptors();
@@ -46,6 +45,50 @@ double AtUnits(const v1::RunResult& r, uint64_t units, bool heap) {
   }
   const v1::LinearFit& f = heap ? r.heap_per_unit() : r.rss_per_unit();
   return f.intercept() + f.slope() * static_cast<double>(units);
+}
+
+// What a unit of the scenario is, in the plural.
+std::string UnitName(const v1::Scenario& s) {
+  return s.has_cached_data() ? "entries" : s.has_open_connections() ? "connections"
+         : s.has_large_buffers() ? "buffers" : s.has_deep_recursion() ? "frames" : "iterations";
+}
+
+// The swept limit in words, and the step a person reads it in: "old space" per MiB, the
+// stack per KiB, descriptors one by one.
+struct LimitWords {
+  std::string section;
+  std::string per;     // "MiB", "KiB", "descriptor"
+  double step = 1;     // bytes (or a count) per `per`
+  bool bytes = true;
+};
+
+LimitWords WordsFor(const std::string& parameter) {
+  if (parameter == "limits.old_space") return {"old space", "MiB", kMiB, true};
+  if (parameter == "limits.semi_space") return {"semi space", "MiB", kMiB, true};
+  if (parameter == "limits.native") return {"native memory", "MiB", kMiB, true};
+  if (parameter == "limits.stack") return {"stack", "KiB", 1024.0, true};
+  return {"descriptors", "descriptor", 1.0, false};
+}
+
+// "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)".
+// units = intercept + slope × limit, so the base (the limit at which no unit fits) is
+// −intercept ÷ slope.
+std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const std::string& parameter) {
+  LimitWords w = WordsFor(parameter);
+  double per = m.slope() * w.step;
+  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.per, " of ", w.section);
+  if (m.slope() > 0) {
+    double base = -m.intercept() / m.slope();
+    std::string base_text = w.bytes ? FormatSize(std::fabs(base)) : FormatCount(std::fabs(base));
+    absl::StrAppend(&text, base >= 0 ? absl::StrCat(" + a ", base_text, " base") : absl::StrCat(" − ", base_text));
+  }
+  if (m.slope_low() != m.slope_high()) {
+    absl::StrAppend(&text, " (", FormatCount(m.slope_low() * w.step), "–", FormatCount(m.slope_high() * w.step),
+                    " per ", w.per, ", 95%; ", m.points(), " limits)");
+  } else {
+    absl::StrAppend(&text, " (", m.points(), " limits: too few for an interval)");
+  }
+  return text;
 }
 
 uint64_t CeilMiB(double bytes) { return static_cast<uint64_t>(std::ceil(std::max(0.0, bytes) / kMiB)); }
@@ -91,11 +134,22 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       p.set_limit(limit_sweep ? LimitValue(parameter, list.front()->limits()) : 0);
       std::vector<double> units, heap, ext, rss;
       int broken = 0;
+      double heap_low = INFINITY, heap_high = -INFINITY, ext_low = INFINITY, ext_high = -INFINITY,
+             rss_low = INFINITY, rss_high = -INFINITY;
+      auto widen = [](const v1::LinearFit& f, double* low, double* high) {
+        double lo = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_low();
+        double hi = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_high();
+        *low = std::min({*low, lo, f.slope()});
+        *high = std::max({*high, hi, f.slope()});
+      };
       for (const v1::RunResult* r : list) {
         units.push_back(static_cast<double>(r->units_reached()));
         heap.push_back(r->heap_per_unit().slope());
         ext.push_back(r->external_per_unit().slope());
         rss.push_back(r->rss_per_unit().slope());
+        widen(r->heap_per_unit(), &heap_low, &heap_high);
+        widen(r->external_per_unit(), &ext_low, &ext_high);
+        widen(r->rss_per_unit(), &rss_low, &rss_high);
         broken += r->outcome() != v1::OUTCOME_COMPLETED;
       }
       p.set_outcome(list.front()->outcome());
@@ -103,6 +157,16 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       p.set_heap_bytes_per_unit(Median(heap));
       p.set_external_bytes_per_unit(Median(ext));
       p.set_rss_bytes_per_unit(Median(rss));
+      p.set_heap_bytes_per_unit_low(heap_low);
+      p.set_heap_bytes_per_unit_high(heap_high);
+      p.set_external_bytes_per_unit_low(ext_low);
+      p.set_external_bytes_per_unit_high(ext_high);
+      p.set_rss_bytes_per_unit_low(rss_low);
+      p.set_rss_bytes_per_unit_high(rss_high);
+      p.set_per_unit_summary(absl::StrCat(
+          "heap ", FormatSizeWithInterval(p.heap_bytes_per_unit(), heap_low, heap_high), ", external ",
+          FormatSizeWithInterval(p.external_bytes_per_unit(), ext_low, ext_high), ", RSS ",
+          FormatSizeWithInterval(p.rss_bytes_per_unit(), rss_low, rss_high), " per unit"));
       if (limit_sweep && broken > 0) {
         xs.push_back(p.limit());
         ys.push_back(static_cast<double>(p.units_at_break()));
@@ -117,6 +181,11 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       c.mutable_model()->set_intercept(f.intercept);
       c.mutable_model()->set_r_squared(f.r_squared);
       c.mutable_model()->set_points(static_cast<uint32_t>(f.points));
+      c.mutable_model()->set_slope_low(f.slope_low);
+      c.mutable_model()->set_slope_high(f.slope_high);
+      c.mutable_model()->set_intercept_low(f.intercept_low);
+      c.mutable_model()->set_intercept_high(f.intercept_high);
+      c.set_model_summary(ModelSummary(c.model(), UnitName(s), parameter));
     }
     for (v1::SearchResult& sr : own_searches) *c.add_searches() = std::move(sr);
 
@@ -127,7 +196,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       double heap = AtUnits(*widest, target, true);
       double rss = AtUnits(*widest, target, false);
       c.set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
-      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * static_cast<uint64_t>(kMiB));
+      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
       if (s.has_open_connections()) {
         c.set_recommended_descriptors(static_cast<uint32_t>(
             std::ceil((target + widest->peak_descriptors() - std::min<uint64_t>(widest->units_reached(),
@@ -148,21 +217,43 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
             binding = name;
           }
         };
-        consider("old space", limits.max_old_space_mib() * kMiB, widest->heap_per_unit());
+        consider("old space", static_cast<double>(limits.max_old_space_mib() * kMiB), widest->heap_per_unit());
         consider("native memory", static_cast<double>(limits.native_bytes()), widest->rss_per_unit());
         at = best;
       }
       c.set_binding_limit(binding);
-      std::string unit_name = s.has_cached_data() ? "entries" : s.has_open_connections() ? "connections"
-                              : s.has_large_buffers() ? "buffers" : s.has_deep_recursion() ? "frames" : "iterations";
+      std::string unit_name = UnitName(s);
       std::string sentence = absl::StrCat(
-          "For ", target, " ", unit_name, ": old space ≥ ", c.recommended_old_space_mib(), "Mi, native ≥ ",
+          "For ", FormatCount(static_cast<double>(target)), " ", unit_name, ": old space ≥ ",
+          c.recommended_old_space_mib(), "Mi, native ≥ ",
           FormatSize(static_cast<double>(c.recommended_native_bytes())),
           c.recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c.recommended_descriptors()) : "",
           " (the peak at that load + 15%)");
+      // The model's view of the same target, with its uncertainty: the limit at which the
+      // target breaks, at the estimate and at the slow end of the slope's interval; and the
+      // margin the recommendation keeps over the latter.
+      if (c.model().points() >= 2 && c.model().slope() > 0) {
+        LimitWords w = WordsFor(parameter);
+        const v1::LinearFit& m = c.model();
+        double needed = (static_cast<double>(target) - m.intercept()) / m.slope();
+        double slow = m.slope_low() > 0 ? (static_cast<double>(target) - m.intercept_low()) / m.slope_low() : INFINITY;
+        auto show = [&w](double v) { return w.bytes ? FormatSize(v) : FormatCount(v); };
+        absl::StrAppend(&sentence, "; by the model (", c.model_summary(), ") the ", w.section, " breaks at ",
+                        show(needed));
+        if (std::isfinite(slow) && slow > needed) absl::StrAppend(&sentence, ", at most ", show(slow), " (95%)");
+        double recommended = parameter == "limits.old_space"  ? c.recommended_old_space_mib() * kMiB
+                             : parameter == "limits.native"   ? static_cast<double>(c.recommended_native_bytes())
+                             : parameter == "limits.descriptors" ? c.recommended_descriptors()
+                                                                 : 0;
+        double bound = std::isfinite(slow) ? std::max(slow, needed) : needed;
+        if (recommended > 0 && bound > 0) {
+          absl::StrAppend(&sentence, ", so the recommended ", w.section, " keeps a margin of ",
+                          absl::StrFormat("%+.0f%%", (recommended / bound - 1) * 100), " over it");
+        }
+      }
       if (!binding.empty() && std::isfinite(at)) {
         absl::StrAppend(&sentence, "; with the limits it ran under, the ", binding, " gives out first, at about ",
-                        static_cast<uint64_t>(at), " ", unit_name);
+                        FormatCount(at), " ", unit_name);
       }
       c.set_recommendation(sentence + ".");
     } else if (broke && !s.has_search()) {
@@ -175,7 +266,8 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       }
       if (furthest_broken != nullptr) {
         c.set_binding_limit(LimitBroken(furthest_broken->outcome()));
-        c.set_recommendation(absl::StrCat("At most ", furthest_broken->units_reached(), " units before the ",
+        c.set_recommendation(absl::StrCat("At most ", FormatCount(static_cast<double>(furthest_broken->units_reached())),
+                                          " units before the ",
                                           LimitBroken(furthest_broken->outcome()),
                                           " gave out; set target_units for a recommendation."));
       }

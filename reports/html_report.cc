@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/sizes.h"
 #include "reports/compare.h"
 #include "reports/svg_chart.h"
 #include "scenarios/suite_loader.h"
@@ -183,7 +184,7 @@ std::string Charts(const v1::RunResult& r) {
                              absl::StrCat(Outcome(r.outcome()), " at ", r.units_reached())});
   }
   if (r.limits().max_old_space_mib() > 0) {
-    units.lines.push_back({r.limits().max_old_space_mib() * 1048576.0,
+    units.lines.push_back({static_cast<double>(r.limits().max_old_space_mib() * kMiB),
                            absl::StrCat("old space ", r.limits().max_old_space_mib(), "Mi")});
   }
   if (r.limits().native_bytes() > 0) {
@@ -293,12 +294,38 @@ std::string Leak(const v1::RunResult& r) {
                     "</td></tr>");
   }
   absl::StrAppend(&out, "</table>");
+  if (!l.exhaustion().empty()) absl::StrAppend(&out, "<p>Exhaustion: ", E(l.exhaustion()), "</p>");
+  if (l.has_retention()) {
+    const v1::LeakRetention& t = l.retention();
+    absl::StrAppend(&out, "<p>Retention (snapshots after iterations ", t.s1(), ", ", t.s2(), ", ", t.s3(), "): ",
+                    t.confirmed() ? "confirmed" : "not confirmed", " — ", E(t.note()), "</p>");
+  }
+  if (l.v8_internal_bytes_per_iteration() > 0) {
+    absl::StrAppend(&out, "<p>V8 internal growth, ", FormatSize(l.v8_internal_bytes_per_iteration()),
+                    "/iteration (code, bytecode, feedback, maps): not counted as a leak.</p>");
+  }
+  if (l.allocation_sites_size() > 0) {
+    absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive):</p>"
+                          "<table><tr><th>function</th><th>file:line:column</th><th class=\"n\">samples</th>"
+                          "<th class=\"n\">bytes (est.)</th></tr>");
+    for (const v1::AllocationSite& a : l.allocation_sites()) {
+      absl::StrAppend(&out, "<tr><td>", E(a.function()), "</td><td>", E(a.file()), ":", a.line(), ":", a.column(),
+                      "</td><td class=\"n\">", a.count(), "</td><td class=\"n\">",
+                      FormatSize(static_cast<double>(a.bytes())), "</td></tr>");
+    }
+    absl::StrAppend(&out, "</table>");
+  }
+  if (!l.retainer_path().text().empty()) {
+    absl::StrAppend(&out, "<p>Shortest retainer path from a GC root to one leaked object: <code>",
+                    E(l.retainer_path().text()), "</code></p>");
+  }
   if (l.culprits_size() > 0) {
     absl::StrAppend(&out, "<p>What accumulates (objects allocated after the first heap snapshot and still "
                           "alive at the third):</p><table><tr><th>constructor</th><th>type</th>"
                           "<th class=\"n\">new objects</th><th class=\"n\">bytes</th><th class=\"n\">count growth</th></tr>");
     for (const v1::LeakCulprit& c : l.culprits()) {
-      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
+      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), c.v8_internal() ? " <span class=\"sub\">(V8 internal)</span>" : "",
+                      "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
                       c.count(), "</td><td class=\"n\">", FormatSize(static_cast<double>(c.bytes())),
                       "</td><td class=\"n\">", c.count_growth(), "</td></tr>");
     }
@@ -315,6 +342,7 @@ std::string Capacity(const v1::Report& report) {
     if (!c.recommendation().empty()) absl::StrAppend(&out, "<p>", E(c.recommendation()), "</p>");
     for (const v1::SearchResult& sr : c.searches()) {
       absl::StrAppend(&out, "<p>Search: ", E(sr.message()), " <span class=\"sub\">(", sr.steps(), " runs)</span></p>");
+      if (!sr.ramp_note().empty()) absl::StrAppend(&out, "<p class=\"sub\">", E(sr.ramp_note()), "</p>");
     }
     if (c.points_size() > 0 && !c.parameter().empty()) {
       bool bytes = c.parameter() != "limits.descriptors";
@@ -328,23 +356,28 @@ std::string Capacity(const v1::Report& report) {
       ChartSeries model{"model", "#bc4c00", {}, true};
       for (const v1::CapacityPoint& p : c.points()) {
         absl::StrAppend(&out, "<tr><td>", bytes ? FormatSize(p.limit()) : absl::StrFormat("%.0f", p.limit()),
-                        "</td><td class=\"n\">", p.units_at_break() ? absl::StrCat(p.units_at_break()) : "–",
-                        "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">", Bytes(p.heap_bytes_per_unit()),
-                        "</td><td class=\"n\">", Bytes(p.external_bytes_per_unit()), "</td><td class=\"n\">",
-                        Bytes(p.rss_bytes_per_unit()), "</td></tr>");
-        double x = bytes ? p.limit() / 1048576.0 : p.limit();
+                        "</td><td class=\"n\">",
+                        p.units_at_break() ? FormatCount(static_cast<double>(p.units_at_break())) : "–",
+                        "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.heap_bytes_per_unit(), p.heap_bytes_per_unit_low(),
+                                                 p.heap_bytes_per_unit_high())),
+                        "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.external_bytes_per_unit(), p.external_bytes_per_unit_low(),
+                                                 p.external_bytes_per_unit_high())),
+                        "</td><td class=\"n\">",
+                        E(FormatSizeWithInterval(p.rss_bytes_per_unit(), p.rss_bytes_per_unit_low(),
+                                                 p.rss_bytes_per_unit_high())),
+                        "</td></tr>");
+        double x = bytes ? p.limit() / static_cast<double>(kMiB) : p.limit();
         if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
         if (c.model().points() >= 2) {
           model.points.emplace_back(x, c.model().intercept() + c.model().slope() * p.limit());
         }
       }
       absl::StrAppend(&out, "</table>");
-      if (c.model().points() >= 2) {
-        double per = bytes ? c.model().slope() * 1048576.0 : c.model().slope();
-        absl::StrAppend(&out, "<p class=\"sub\">model: units at break = ",
-                        absl::StrFormat("%.4g + %.4g per %s (R² %.3f)", c.model().intercept(), per,
-                                        bytes ? "MiB of the limit" : "unit of the limit", c.model().r_squared()),
-                        "</p>");
+      if (!c.model_summary().empty()) {
+        absl::StrAppend(&out, "<p class=\"sub\">model: units at break ", E(c.model_summary()),
+                        absl::StrFormat(" (R² %.3f)", c.model().r_squared()), "</p>");
       }
       chart.series = {measured, model};
       absl::StrAppend(&out, "<div class=\"charts\">", RenderSvgChart(chart), "</div>");

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/median.h"
 #include "reports/capacity.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -52,11 +53,9 @@ v1::Aggregate Aggregate(const char* name, std::vector<double> values) {
   a.set_n(static_cast<uint32_t>(values.size()));
   if (values.empty()) return a;
   for (double v : values) a.add_values(v);
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  a.set_median(n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
-  a.set_min(values.front());
-  a.set_max(values.back());
+  a.set_median(Median(values));
+  a.set_min(*std::min_element(values.begin(), values.end()));
+  a.set_max(*std::max_element(values.begin(), values.end()));
   return a;
 }
 
@@ -143,11 +142,18 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
       bool leaked = leak.verdict() == v1::LEAK_VERDICT_LEAK;
       bool ok = e.leak() ? leaked : !leaked;
       std::string verdict = leaked ? "leak" : leak.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "inconclusive";
-      std::string culprit = leak.culprits_size() > 0
-                                ? absl::StrCat("; growing: ", leak.culprits(0).constructor(), " (",
-                                               leak.culprits(0).count(), " new objects, ",
-                                               FormatSize(static_cast<double>(leak.culprits(0).bytes())), ")")
-                                : "";
+      std::string culprit;
+      if (leak.allocation_sites_size() > 0) {
+        const v1::AllocationSite& a = leak.allocation_sites(0);
+        culprit = absl::StrCat("; allocated in ", a.function(), " (", a.file(), ":", a.line(), ":", a.column(), ")");
+      }
+      for (const v1::LeakCulprit& c : leak.culprits()) {
+        if (c.v8_internal()) continue;
+        absl::StrAppend(&culprit, "; growing: ", c.constructor(), " (", c.count(), " new objects, ",
+                        FormatSize(static_cast<double>(c.bytes())), ")");
+        break;
+      }
+      if (!leak.retainer_path().text().empty()) absl::StrAppend(&culprit, "; held by ", leak.retainer_path().text());
       checks.push_back(Check("leak", ok,
                              absl::StrCat(Run(*r), ": ", verdict, e.leak() ? " (a leak is expected)" : "",
                                           ": ", leak.summary(), culprit)));

@@ -37,13 +37,6 @@ double NormalTwoSided(double z) { return std::erfc(std::fabs(z) / std::sqrt(2.0)
 
 }  // namespace
 
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 MannWhitney MannWhitneyU(const std::vector<double>& x, const std::vector<double>& y) {
   MannWhitney result;
   const size_t n1 = x.size();

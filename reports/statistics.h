@@ -6,9 +6,9 @@
 
 #include <vector>
 
-namespace heapstorm {
+#include "common/median.h"  // Median(), with these tests
 
-double Median(std::vector<double> values);
+namespace heapstorm {
 
 struct MannWhitney {
   double u = 0;        // U of the first sample: pairs (x, y) with x > y, ties counting 1/2

@@ -6,6 +6,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
+#include "common/sizes.h"
 #include "scenarios/units.h"
 
 namespace heapstorm {
@@ -93,8 +94,8 @@ absl::StatusOr<uint64_t> ParseParameterValue(const ParameterSpec& spec, absl::st
     case ValueKind::kMiB: {
       absl::StatusOr<uint64_t> bytes = ParseSize(text);
       if (!bytes.ok()) return bytes.status();
-      uint64_t unit = spec.kind == ValueKind::kKiB   ? 1024
-                      : spec.kind == ValueKind::kMiB ? 1024 * 1024
+      uint64_t unit = spec.kind == ValueKind::kKiB   ? kKiB
+                      : spec.kind == ValueKind::kMiB ? kMiB
                                                      : 1;
       if (*bytes % unit != 0) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -159,9 +160,9 @@ std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value) {
     case ValueKind::kBytes:
       return FormatSize(static_cast<double>(value));
     case ValueKind::kKiB:
-      return FormatSize(static_cast<double>(value) * 1024.0);
+      return FormatSize(static_cast<double>(value) * static_cast<double>(kKiB));
     case ValueKind::kMiB:
-      return FormatSize(static_cast<double>(value) * 1048576.0);
+      return FormatSize(static_cast<double>(value) * static_cast<double>(kMiB));
     case ValueKind::kMillis:
       return FormatShortDuration(absl::Milliseconds(value));
   }

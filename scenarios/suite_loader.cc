@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/files.h"
+#include "common/sizes.h"
 #include "common/utf8.h"
 #include "scenarios/diagnostics.h"
 #include "scenarios/parameters.h"
@@ -29,9 +30,6 @@
 namespace heapstorm {
 namespace {
 
-constexpr uint64_t kKiB = 1024;
-constexpr uint64_t kMiB = 1024 * 1024;
-constexpr uint64_t kGiB = 1024 * kMiB;
 constexpr size_t kMaxScenarios = 10000;
 constexpr size_t kMaxSweepValues = 1000;
 
@@ -578,11 +576,16 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   uint64_t value = 0;
   l->set_iterations(2000);
   if (r.Count("iterations", 20, 1ULL << 32, &value)) l->set_iterations(value);
-  l->set_warmup_checkpoints(10);
-  uint32_t count = 0;
-  if (r.Count32("warmup", 0, 10000, &count)) l->set_warmup_checkpoints(count);
+  if (const YamlNode* old = r.Find("warmup")) {
+    ctx->Error(*old, Join(path, "warmup"),
+               "'warmup' counted checkpoints, which are no longer evenly spaced (dense at first, "
+               "then thinning out); write warmup_iterations (e.g. 200) or warmup_time (e.g. 2s)");
+  }
+  l->set_warmup_iterations(100);
+  if (r.Count("warmup_iterations", 0, 1ULL << 32, &value)) l->set_warmup_iterations(value);
+  if (r.Duration("warmup_time", absl::ZeroDuration(), absl::Hours(24), &value)) l->set_warmup_ms(value);
+  // A cap on the spacing of the checkpoints; 0 (absent) leaves the schedule alone.
   if (r.Count("checkpoint_every", 1, 1ULL << 32, &value)) l->set_checkpoint_every(value);
-  if (l->checkpoint_every() == 0) l->set_checkpoint_every(std::max<uint64_t>(1, l->iterations() / 100));
   if (r.Size("min_bytes_per_iteration", 1, 1 * kGiB, 1, &value)) {
     l->set_min_bytes_per_iteration(static_cast<double>(value));
   }
@@ -593,12 +596,11 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   l->set_snapshots(true);
   if (r.Bool("snapshots", &snapshots)) l->set_snapshots(snapshots);
   r.Finish();
-  uint64_t checkpoints = l->iterations() / l->checkpoint_every();
-  if (checkpoints < l->warmup_checkpoints() + 20) {
+  // The trend needs iterations after the warm-up: at least as many again.
+  if (l->iterations() < 2 * l->warmup_iterations()) {
     ctx->Error(node, path,
-               absl::StrCat("iterations / checkpoint_every gives ", checkpoints,
-                            " checkpoints; a verdict needs warmup (", l->warmup_checkpoints(),
-                            ") + 20 at least"));
+               absl::StrCat("iterations (", l->iterations(), ") must be at least twice warmup_iterations (",
+                            l->warmup_iterations(), "): the trend is measured after the warm-up"));
   }
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/sizes.h"
 
 namespace heapstorm {
 namespace {
@@ -22,14 +23,14 @@ struct Unit {
 
 constexpr Unit kSizeUnits[] = {
     {"B", 1.0},
-    {"Ki", 1024.0},
-    {"KiB", 1024.0},
-    {"Mi", 1048576.0},
-    {"MiB", 1048576.0},
-    {"Gi", 1073741824.0},
-    {"GiB", 1073741824.0},
-    {"Ti", 1099511627776.0},
-    {"TiB", 1099511627776.0},
+    {"Ki", kKiB},
+    {"KiB", kKiB},
+    {"Mi", kMiB},
+    {"MiB", kMiB},
+    {"Gi", kGiB},
+    {"GiB", kGiB},
+    {"Ti", kTiB},
+    {"TiB", kTiB},
     {"KB", 1e3},
     {"MB", 1e6},
     {"GB", 1e9},
@@ -122,8 +123,7 @@ std::string FormatSize(double bytes) {
   static constexpr struct {
     const char* name;
     double factor;
-  } kUnits[] = {{"Ti", 1099511627776.0}, {"Gi", 1073741824.0}, {"Mi", 1048576.0},
-                {"Ki", 1024.0},          {"B", 1.0}};
+  } kUnits[] = {{"Ti", kTiB}, {"Gi", kGiB}, {"Mi", kMiB}, {"Ki", kKiB}, {"B", 1.0}};
   const char* sign = bytes < 0 ? "-" : "";
   double magnitude = std::fabs(bytes);
   auto exact = [](double value, double scale) {
@@ -143,8 +143,27 @@ std::string FormatSize(double bytes) {
   if (exact(value, 100.0)) return absl::StrCat(sign, trimmed(value), kUnits[top].name);
   // ... else three significant figures ("7.15Mi"); a hair below the next unit is that unit.
   if (top > 0 && value >= 1023.5) return absl::StrCat(sign, "1", kUnits[top - 1].name);
-  return absl::StrCat(sign, absl::StrFormat(value < 1000.0 ? "%.3g" : "%.0f", value),
+  return absl::StrCat(sign, value < 1000.0 ? absl::StrFormat("%.3g", value) : absl::StrFormat("%.0f", value),
                       kUnits[top].name);
+}
+
+std::string FormatSizeWithInterval(double bytes, double low, double high) {
+  if (low > high) std::swap(low, high);
+  std::string interval = low == high ? "" : absl::StrCat(" (", FormatSize(low), "–", FormatSize(high), ")");
+  if (low <= 0 && high >= 0) return absl::StrCat("≈ 0", interval);
+  return absl::StrCat(FormatSize(bytes), interval);
+}
+
+std::string FormatCount(double value) {
+  if (!std::isfinite(value)) return value > 0 ? "∞" : "-∞";
+  if (std::fabs(value) < 10) return absl::StrFormat("%.3g", value);
+  std::string digits = absl::StrFormat("%.0f", std::fabs(value));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return (value < 0 ? "-" : "") + out;
 }
 
 std::string FormatShortDuration(absl::Duration d) {

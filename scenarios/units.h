@@ -29,6 +29,14 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 // figures with a binary unit ("1.07Gi").
 std::string FormatSize(double bytes);
 
+// A per-unit cost with its 95% interval, for a person: "1.02Ki (1Ki–1.03Ki)". When the
+// interval holds zero the figure is only noise: "≈ 0 (-26B–31B)", never "-0.0259B".
+std::string FormatSizeWithInterval(double bytes, double low, double high);
+
+// A count for a person: "2,360", "131,221"; "1.5" and "0.25" below 10 (three significant
+// figures).
+std::string FormatCount(double value);
+
 // "1.2s", "350ms", "2m5s".
 std::string FormatShortDuration(absl::Duration d);
 

@@ -47,6 +47,21 @@ TEST(ParseDurationTest, Rejects) {
   EXPECT_NE(ParseDuration("800h").status().message().find("30 days"), std::string::npos);
 }
 
+TEST(FormatSizeTest, PerUnitNoiseIsAboutZero) {
+  // Today's tables showed "external/unit -0.0259B": an interval across zero is "≈ 0".
+  EXPECT_EQ(FormatSizeWithInterval(-0.0259, -26, 31), "≈ 0 (-26B–31B)");
+  EXPECT_EQ(FormatSizeWithInterval(1024, 1000, 1048), "1Ki (1000B–1.02Ki)");
+  EXPECT_EQ(FormatSizeWithInterval(512, 512, 512), "512B");
+}
+
+TEST(FormatCountTest, ThousandsSeparators) {
+  EXPECT_EQ(FormatCount(2360.4), "2,360");
+  EXPECT_EQ(FormatCount(131221), "131,221");
+  EXPECT_EQ(FormatCount(-20000), "-20,000");
+  EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(1.5), "1.5");
+}
+
 TEST(FormatSizeTest, ExactSpellings) {
   EXPECT_EQ(FormatSize(256.0 * 1024 * 1024), "256Mi");
   EXPECT_EQ(FormatSize(1.5 * 1024 * 1024 * 1024), "1.5Gi");

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of heapstorm: installs what is missing, then `bazel test //...`.
-# Ends with one line "N passed, N failed" counting the test targets Bazel ran.
+# Runs every test of heapstorm: installs what is missing, runs `bazel test //...`, then
+# checks the layering (tests/layering_test.sh, which runs Bazel itself and so cannot be a
+# Bazel test). Ends with one line "N passed, N failed" counting the test targets
+# Bazel ran, plus the layering check.
 # Extra arguments go to `bazel test` (e.g. a narrower pattern than //...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +23,9 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The build broke before any test ran: count that as a failure, never as green.
   failed=1
 fi
+tests/layering_test.sh
+layering=$?
+if [ "$layering" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ "$status" -eq 0 ] && [ "$layering" -ne 0 ]; then status=1; fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -1,7 +1,10 @@
 // Capacity figures against real node: breaking points under native limits match the
 // arithmetic, breaking points under old-space limits are linear and predict an unrun limit,
 // a search converges within its step bound, and a 12-point sweep spreads over 3 workers.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -15,6 +18,7 @@
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/memory_cgroup.h"
+#include "worker/engine/process_launcher.h"
 
 namespace heapstorm {
 namespace {
@@ -41,10 +45,161 @@ v1::RunResult RunScenario(Engine* engine, const std::string& yaml) {
   return r.ok() ? *r : v1::RunResult();
 }
 
+// --- breaking points against a ground truth independent of heapstorm's driver ----------------
+
+std::string NodeOnPath() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = dirs.substr(start, end - start) + "/node";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+struct TruthOptions {
+  bool cgroup = false;          // the native limit as a memory cgroup
+  uint64_t pss_limit_bytes = 0; // count only while PSS stays within this
+};
+
+// Runs tests/fixtures/capacity/ground_truth.js on `module` in plain node under the limits
+// of `scenario` (the same node flags and rlimits the engine sets, and the same cgroup limit
+// when asked) and returns the units it completed: a count written to a pipe after every unit.
+uint64_t GroundTruth(const v1::Scenario& scenario, const std::string& module, TruthOptions options) {
+  static int runs = 0;
+  ++runs;
+  const v1::Limits& limits = scenario.limits();
+  absl::StatusOr<Pipe> counts = MakePipe();
+  EXPECT_TRUE(counts.ok()) << counts.status();
+  if (!counts.ok()) return 0;
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  std::unique_ptr<MemoryCgroup> cgroup;
+  if (options.cgroup) {
+    auto made = MemoryCgroup::Create(absl::StrCat("heapstorm-truth-", getpid(), "-", runs), limits.native_bytes());
+    EXPECT_TRUE(made.ok()) << made.status();
+    if (made.ok()) cgroup = std::move(*made);
+  }
+  absl::StatusOr<std::string> launcher_path = LauncherExecutable();
+  EXPECT_TRUE(launcher_path.ok()) << launcher_path.status();
+  PosixProcessLauncher launcher(*launcher_path);
+  LaunchSpec spec;
+  spec.program = NodeOnPath();
+  spec.args = Engine::NodeFlags(limits);
+  spec.args.push_back(Runfile("tests/fixtures/capacity/ground_truth.js"));
+  spec.args.push_back(Runfile(module));
+  spec.args.push_back(absl::StrCat(scenario.script().iterations()));
+  if (options.pss_limit_bytes > 0) spec.args.push_back(absl::StrCat(options.pss_limit_bytes));
+  spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"};
+  spec.working_dir = TmpDir();
+  spec.stack_bytes = static_cast<uint64_t>(limits.native_stack_kib()) * 1024;
+  spec.max_descriptors = limits.max_descriptors();
+  if (cgroup) spec.cgroup_procs = cgroup->procs_file();
+  spec.fds = {null_fd, null_fd, null_fd, counts->write_fd};
+  absl::StatusOr<pid_t> pid = launcher.Launch(spec);
+  EXPECT_TRUE(pid.ok()) << pid.status();
+  CloseFd(&counts->write_fd);
+  close(null_fd);
+  // Drain to EOF (the helper is gone), keeping the last complete line.
+  std::string tail;
+  uint64_t count = 0;
+  char buffer[65536];
+  while (true) {
+    ssize_t n = read(counts->read_fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    tail.append(buffer, static_cast<size_t>(n));
+    size_t last = tail.rfind('\n');
+    if (last == std::string::npos) continue;
+    size_t before = tail.rfind('\n', last - 1);
+    std::string line = tail.substr(before == std::string::npos ? 0 : before + 1, last - (before == std::string::npos ? 0 : before + 1));
+    count = std::strtoull(line.c_str(), nullptr, 10);
+    tail.erase(0, last + 1);
+  }
+  CloseFd(&counts->read_fd);
+  if (pid.ok()) {
+    launcher.KillGroup(*pid, SIGKILL);
+    ExitInfo info;
+    int pidfd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
+    pollfd p{pidfd, POLLIN, 0};
+    EXPECT_EQ(poll(&p, 1, 60000), 1) << "the ground truth did not end";
+    close(pidfd);
+    EXPECT_TRUE(launcher.TryReap(*pid, &info));
+  }
+  return count;
+}
+
+// The scenario of one case: `module` for `iterations` units under `limits`, with the
+// default checkpoint_every (a hundredth of the target).
+std::string CaseYaml(const std::string& module, uint64_t iterations, const std::string& limits) {
+  return absl::StrCat("scenarios:\n  - name: case\n    kind: script\n    params: {module: ", module,
+                      ", iterations: ", iterations, "}\n    limits: {", limits, ", timeout: 120s}\n");
+}
+
+// heapstorm's breaking point for the case against the ground truth: within 1%, with a
+// target at least ten times the break.
+void ExpectExactBreak(Engine* engine, const std::string& module, uint64_t iterations,
+                      const std::string& limits, v1::Outcome outcome, TruthOptions truth_options) {
+  std::string yaml = CaseYaml(module, iterations, limits);
+  v1::Scenario scenario = ScenarioFromYaml(yaml);
+  uint64_t truth = GroundTruth(scenario, module, truth_options);
+  v1::RunResult r = RunScenario(engine, yaml);
+  SCOPED_TRACE(absl::StrCat(module, " under {", limits, "}: heapstorm ", r.units_reached(), ", ground truth ",
+                            truth, "; ", r.evidence().summary()));
+  EXPECT_EQ(r.outcome(), outcome);
+  ASSERT_GT(truth, 0u);
+  EXPECT_GE(iterations, 10 * truth) << "the target must be at least 10x the break";
+  EXPECT_GE(r.target_units(), 10 * truth);
+  EXPECT_NEAR(static_cast<double>(r.units_reached()), static_cast<double>(truth), 0.01 * truth);
+}
+
+TEST(BreakingPointTest, HeapAtThreeOldSpaceSizes) {
+  std::unique_ptr<Engine> engine = MakeEngine(false);
+  ASSERT_NE(engine, nullptr);
+  // From 64Mi up: the driver's own few hundred KiB of heap are well under 1% of the limit.
+  for (int mib : {64, 128, 256}) {
+    ExpectExactBreak(engine.get(), "tests/fixtures/capacity/sessions.js", 200000,
+                     absl::StrCat("old_space: ", mib, "Mi"), v1::OUTCOME_HEAP_EXHAUSTED, {});
+  }
+}
+
+TEST(BreakingPointTest, NativeUnderACgroupAtTwoSizes) {
+  HS_REQUIRE_CGROUPS();
+  std::unique_ptr<Engine> engine = MakeEngine(true);
+  ASSERT_NE(engine, nullptr);
+  for (int mib : {256, 384}) {
+    ExpectExactBreak(engine.get(), "tests/fixtures/capacity/buffers.js", 5000,
+                     absl::StrCat("old_space: 64Mi, native: ", mib, "Mi"), v1::OUTCOME_NATIVE_OOM,
+                     {.cgroup = true});
+  }
+}
+
+TEST(BreakingPointTest, NativeUnderTheWatchdog) {
+  std::unique_ptr<Engine> engine = MakeEngine(false);
+  ASSERT_NE(engine, nullptr);
+  ExpectExactBreak(engine.get(), "tests/fixtures/capacity/buffers.js", 5000, "old_space: 64Mi, native: 384Mi",
+                   v1::OUTCOME_NATIVE_OOM, {.pss_limit_bytes = 384u << 20});
+}
+
+TEST(BreakingPointTest, Descriptors) {
+  std::unique_ptr<Engine> engine = MakeEngine(false);
+  ASSERT_NE(engine, nullptr);
+  ExpectExactBreak(engine.get(), "tests/fixtures/capacity/descriptors.js", 20000, "descriptors: 1024",
+                   v1::OUTCOME_FD_EXHAUSTED, {});
+}
+
+TEST(BreakingPointTest, StackDepth) {
+  std::unique_ptr<Engine> engine = MakeEngine(false);
+  ASSERT_NE(engine, nullptr);
+  ExpectExactBreak(engine.get(), "tests/fixtures/capacity/recursion.js", 200000, "stack: 984Ki",
+                   v1::OUTCOME_STACK_OVERFLOW, {});
+}
+
 TEST(CapacityTest, BuffersBreakWhereTheArithmeticSays) {
-  auto probe = MemoryCgroup::Create(absl::StrCat("heapstorm-probe-", getpid()), 64 << 20);
-  if (!probe.ok()) GTEST_SKIP() << "no memory cgroup can be made here: " << probe.status();
-  probe->reset();
+  HS_REQUIRE_CGROUPS();
   std::unique_ptr<Engine> engine = MakeEngine(true);
   ASSERT_NE(engine, nullptr);
   for (int limit_mib : {192, 256, 384}) {

@@ -288,13 +288,6 @@ TEST_F(EngineOutcomesTest, CancelKillsTheRun) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled) << r.status();
 }
 
-// Whether this process may make memory cgroups; `why` says why not.
-bool CgroupsUsable(std::string* why) {
-  auto probe = MemoryCgroup::Create("heapstorm-probe-" + std::to_string(getpid()), 64 << 20);
-  if (!probe.ok()) *why = std::string(probe.status().message());
-  return probe.ok();
-}
-
 // The same runs with a memory cgroup: needs a writable /sys/fs/cgroup (tag no-sandbox).
 class EngineCgroupTest : public EngineOutcomesTest {
  protected:
@@ -302,7 +295,7 @@ class EngineCgroupTest : public EngineOutcomesTest {
 };
 
 TEST_F(EngineCgroupTest, NativeOomByTheCgroupOomKiller) {
-  if (std::string why; !CgroupsUsable(&why)) GTEST_SKIP() << "no memory cgroup can be made here: " << why;
+  HS_REQUIRE_CGROUPS();
   v1::RunResult r = Run(R"(scenarios:
   - name: buffers
     kind: large_buffers
@@ -320,7 +313,7 @@ TEST_F(EngineCgroupTest, NativeOomByTheCgroupOomKiller) {
 }
 
 TEST_F(EngineCgroupTest, HeapLimitBelowTheCgroupIsStillV8s) {
-  if (std::string why; !CgroupsUsable(&why)) GTEST_SKIP() << "no memory cgroup can be made here: " << why;
+  HS_REQUIRE_CGROUPS();
   v1::RunResult r = Run(R"(scenarios:
   - name: cache
     kind: cached_data

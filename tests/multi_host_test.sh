@@ -3,13 +3,15 @@
 # veth pair, made here and removed at the end. The worker reaches the coordinator only over
 # that link, with mutual TLS and a token, as deploy/README.md describes (plain text off
 # loopback is refused: checked first). Where namespaces cannot be made (no root, no
-# iproute2) the test fails, unless HEAPSTORM_TEST_LANE=unprivileged says this lane has no
+# iproute2) the test fails, unless HEAPSTORM_TEST_LANE=no-netns says this lane has no
 # root: then it says why and skips.
 set -uo pipefail
 heapstorm="$TEST_SRCDIR/$TEST_WORKSPACE/cli/heapstorm"
 naps="$TEST_SRCDIR/$TEST_WORKSPACE/tests/fixtures/naps.js"
 tmp="${TEST_TMPDIR:-/tmp}/multihost.$$"
 mkdir -p "$tmp"
+# heapstorm's scratch (run folders) stays inside the test's own folder.
+export TMPDIR="$tmp"
 tag=$(( $$ % 100000 ))
 ns_c="hsc$tag"; ns_w="hsw$tag"; veth_c="hsvc$tag"; veth_w="hsvw$tag"
 subnet="10.$(( 100 + $$ % 100 )).$(( $$ / 100 % 250 ))"
@@ -23,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 skip() {
-  if [ "${HEAPSTORM_TEST_LANE:-}" = unprivileged ]; then echo "SKIPPED (unprivileged lane): $*"; exit 0; fi
-  echo "FAIL: $* (this lane must make network namespaces; HEAPSTORM_TEST_LANE=unprivileged skips)"; exit 1
+  if [[ ",${HEAPSTORM_TEST_LANE:-}," == *,no-netns,* ]]; then echo "SKIPPED (lane without network namespaces): $*"; exit 0; fi
+  echo "FAIL: $* (this lane must make network namespaces; HEAPSTORM_TEST_LANE=no-netns skips)"; exit 1
 }
 command -v ip >/dev/null || skip "iproute2 (ip) is not installed"
 ip netns add "$ns_c" 2>"$tmp/err" || skip "cannot create a network namespace: $(cat "$tmp/err")"

@@ -14,11 +14,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "common/files.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/files.h"
 #include "gtest/gtest.h"
 #include "scenarios/suite_loader.h"
+#include "worker/engine/memory_cgroup.h"
 
 extern char** environ;
 
@@ -82,10 +85,11 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
     if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
     std::vector<std::string> fields;
     int ppid = 0;
-    if (StatFields(pid, &fields) && absl::SimpleAtoi(fields[1], &ppid) && ppid == parent &&
-        fields[0] != "Z") {
-      out.push_back(pid);
-    }
+    if (!StatFields(pid, &fields) || !absl::SimpleAtoi(fields[1], &ppid) || ppid != parent) continue;
+    // The launcher's janitor lives as long as its launcher, by design.
+    std::string cmdline = heapstorm::ReadFile("/proc/" + std::to_string(pid) + "/cmdline").value_or("");
+    if (cmdline.rfind("heapstorm-janitor", 0) == 0) continue;
+    out.push_back(pid);
   }
   closedir(d);
   return out;
@@ -196,6 +200,17 @@ void StopProcess(pid_t pid) {
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
+}
+
+std::string CgroupsUnavailable() {
+  auto probe = MemoryCgroup::Create("heapstorm-probe-" + std::to_string(getpid()), 64 << 20);
+  return probe.ok() ? "" : std::string(probe.status().message());
+}
+
+bool LaneHasNoCgroups() {
+  const char* lane = std::getenv("HEAPSTORM_TEST_LANE");
+  // A comma-separated list of what the lane lacks: "no-cgroups", "no-netns".
+  return lane != nullptr && absl::StrContains(absl::StrCat(",", lane, ","), ",no-cgroups,");
 }
 
 }  // namespace testing_support

@@ -27,7 +27,9 @@ std::string Runfile(const std::string& workspace_path);
 v1::Scenario ScenarioFromYaml(const std::string& yaml);
 v1::Suite SuiteFromYaml(const std::string& yaml);
 
-// Processes whose parent is `pid` (from /proc/*/stat).
+// Processes whose parent is `pid` (from /proc/*/stat), zombies included (a child left
+// unreaped is a leak too); a launcher's janitor, which lives as long as its launcher, is not
+// counted.
 std::vector<pid_t> ChildrenOf(pid_t pid);
 
 // Every descendant of `pid`, depth first.
@@ -64,6 +66,28 @@ int WaitForExitCode(pid_t pid, double seconds);
 void StopProcess(pid_t pid);
 
 std::string ReadFile(const std::string& path);
+
+// Why no memory cgroup can be made here, or "" when one can (a probe is made and removed).
+std::string CgroupsUnavailable();
+
+// True when the test lane says it has no memory cgroups: HEAPSTORM_TEST_LANE=no-cgroups
+// (pass it with --test_env). Only then may a cgroup test skip; everywhere else, CI's lane
+// included, a cgroup test without cgroups fails.
+bool LaneHasNoCgroups();
+
+// The first thing of a test that needs memory cgroups: skips in a lane that has none,
+// fails everywhere else when none can be made.
+#define HS_REQUIRE_CGROUPS()                                                                   \
+  do {                                                                                         \
+    std::string hs_why = ::heapstorm::testing_support::CgroupsUnavailable();                   \
+    if (!hs_why.empty()) {                                                                     \
+      if (::heapstorm::testing_support::LaneHasNoCgroups()) {                                  \
+        GTEST_SKIP() << "HEAPSTORM_TEST_LANE=no-cgroups: " << hs_why;                          \
+      }                                                                                        \
+      FAIL() << "no memory cgroup can be made here (" << hs_why                                \
+             << "); a lane without cgroups must say so with HEAPSTORM_TEST_LANE=no-cgroups";   \
+    }                                                                                          \
+  } while (0)
 
 }  // namespace testing_support
 }  // namespace heapstorm

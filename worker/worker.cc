@@ -9,12 +9,16 @@
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "common/version.h"
+#include "rpc/grpc_coordinator_client.h"
 #include "scenarios/sha256.h"
 
 namespace heapstorm {
 
-Worker::Worker(WorkerOptions options, Engine* engine)
-    : options_(std::move(options)), engine_(engine), modules_(options_.module_cache_bytes) {
+Worker::Worker(WorkerOptions options, ScenarioRunner* engine)
+    : Worker(options, engine, std::make_unique<GrpcCoordinatorClient>(options.coordinator, options.tls)) {}
+
+Worker::Worker(WorkerOptions options, ScenarioRunner* engine, std::unique_ptr<CoordinatorClient> client)
+    : options_(std::move(options)), engine_(engine), client_(std::move(client)), modules_(options_.module_cache_bytes) {
   if (options_.worker_id.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
@@ -30,7 +34,7 @@ Worker::~Worker() {
 
 void Worker::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
     if (drained_) return;
     drained_ = true;
@@ -42,29 +46,29 @@ void Worker::Stop() {
   Write(std::move(drain));
   CancelAllRuns();
   // Half-close once the drain (and anything queued before it) is written.
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   half_close_ = true;
 }
 
 void Worker::Abort() {
   stop_ = true;
-  absl::MutexLock lock(&mu_);
-  if (context_ != nullptr) context_->TryCancel();
+  MutexLock lock(&mu_);
+  if (stream_ != nullptr) stream_->TryCancel();
 }
 
 bool Worker::Write(v1::WorkerMessage message) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!open_ || closing_) return false;
   outbox_.push_back(std::move(message));
   return true;
 }
 
-void Worker::WriteLoop(Stream* stream) {
+void Worker::WriteLoop(CoordinatorStream* stream) {
   bool half_closed = false;
   while (true) {
     v1::WorkerMessage message;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto ready = [this, &half_closed]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !outbox_.empty() || closing_ || (half_close_ && !half_closed);
       };
@@ -86,7 +90,7 @@ void Worker::WriteLoop(Stream* stream) {
     if (!stream->Write(message)) {
       // The stream is broken: the reader sees it end too. Drop the rest; results stay in
       // unacked_ for the next session.
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       outbox_.clear();
       auto over = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closing_; };
       mu_.Await(absl::Condition(&over));
@@ -118,7 +122,7 @@ void Worker::SendResult(const v1::Assignment& assignment, v1::RunResult result) 
     return;
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     unacked_[assignment.id()] = message;
   }
   Write(std::move(message));
@@ -237,7 +241,7 @@ std::vector<v1::Assignment> Worker::ModuleArrived(const v1::Module& module) {
 void Worker::ReapFinishedSlots() {
   std::vector<std::unique_ptr<Slot>> done;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto it = slots_.begin(); it != slots_.end();) {
       if (it->second->finished) {
         done.push_back(std::move(it->second));
@@ -253,7 +257,7 @@ void Worker::ReapFinishedSlots() {
 void Worker::CancelAllRuns() {
   std::map<std::string, std::unique_ptr<Slot>> slots;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     slots.swap(slots_);
   }
   for (auto& [id, slot] : slots) slot->cancel = true;
@@ -261,18 +265,12 @@ void Worker::CancelAllRuns() {
 }
 
 absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) {
-  auto credentials = ChannelCredentialsFor(options_.tls);
-  if (!credentials.ok()) {
+  absl::StatusOr<std::unique_ptr<CoordinatorStream>> connected = client_->Connect();
+  if (!connected.ok()) {
     *refused = true;
-    return credentials.status();
+    return connected.status();
   }
-  auto channel = grpc::CreateCustomChannel(options_.coordinator, *credentials, ChannelArgs());
-  auto stub = v1::Coordinator::NewStub(channel);
-  grpc::ClientContext context;
-  // The session lives as long as the run; the stream itself has no deadline, keepalive
-  // pings watch the connection.
-  context.set_wait_for_ready(false);
-  std::unique_ptr<Stream> stream = stub->Session(&context);
+  std::unique_ptr<CoordinatorStream> stream = *std::move(connected);
 
   v1::WorkerMessage hello;
   hello.mutable_hello()->set_worker_id(options_.worker_id);
@@ -282,8 +280,8 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   hello.mutable_hello()->set_heapstorm_version(kHeapstormVersion);
   hello.mutable_hello()->set_cpus(std::thread::hardware_concurrency());
   {
-    absl::MutexLock lock(&mu_);
-    context_ = &context;
+    MutexLock lock(&mu_);
+    stream_ = stream.get();
     outbox_.clear();
     outbox_.push_back(std::move(hello));
     // What the last session sent without an acknowledgement goes again (recorded once).
@@ -296,16 +294,16 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
 
   std::atomic<bool> session_over{false};
   absl::Duration heartbeat = absl::Seconds(2);
-  absl::Mutex hb_mu;
+  Mutex hb_mu;
   std::thread heartbeats([&] {
-    absl::MutexLock lock(&hb_mu);
+    MutexLock lock(&hb_mu);
     while (!session_over) {
       auto over = [&session_over]() { return session_over.load(); };
       hb_mu.AwaitWithTimeout(absl::Condition(&over), heartbeat);
       if (session_over) break;
       v1::WorkerMessage beat;
       {
-        absl::MutexLock slots_lock(&mu_);
+        MutexLock slots_lock(&mu_);
         for (const auto& [id, slot] : slots_) {
           if (!slot->finished) beat.mutable_heartbeat()->add_running(id);
         }
@@ -320,12 +318,12 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   while (stream->Read(&message)) {
     ReapFinishedSlots();
     if (message.acked_size() > 0) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       for (const std::string& id : message.acked()) unacked_.erase(id);
     }
     if (message.has_welcome()) {
       welcomed = true;
-      absl::MutexLock lock(&hb_mu);
+      MutexLock lock(&hb_mu);
       heartbeat = absl::Milliseconds(std::max<uint64_t>(100, message.welcome().heartbeat_interval_ms()));
     } else if (message.has_assignment()) {
       v1::Assignment assignment = message.assignment();
@@ -338,7 +336,7 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
                                      [&](const v1::Assignment& a) { return a.id() == message.cancel().assignment_id(); }),
                       waiting.end());
       }
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto it = slots_.find(message.cancel().assignment_id());
       if (it != slots_.end()) it->second->cancel = true;
     } else if (message.has_shutdown()) {
@@ -347,7 +345,7 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
     }
   }
   {
-    absl::MutexLock lock(&hb_mu);
+    MutexLock lock(&hb_mu);
     session_over = true;
   }
   heartbeats.join();
@@ -356,29 +354,23 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
   parked_.clear();
   CancelAllRuns();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     closing_ = true;  // the writer ends; nothing is queued from now on
   }
   // The reader has seen the end of the call, so a write in progress fails at once.
   writer.join();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     open_ = false;
     outbox_.clear();
-    context_ = nullptr;
+    stream_ = nullptr;
   }
-  grpc::Status status = stream->Finish();
-  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
-      status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
-    *refused = true;
-  }
+  // Says why a connection that never got going failed (see CoordinatorStream::Finish).
+  absl::Status status = stream->Finish();
+  if (absl::IsUnauthenticated(status) || absl::IsFailedPrecondition(status)) *refused = true;
   *was_welcomed = welcomed;
-  if (!welcomed && status.ok()) status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no welcome");
-  if (!welcomed && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    // It never got going: say why the connection failed, not only what gRPC saw.
-    return absl::UnavailableError(ExplainConnectionError(status, options_.coordinator, options_.tls));
-  }
-  return ToAbsl(status);
+  if (!welcomed && status.ok()) status = absl::UnavailableError("no welcome");
+  return status;
 }
 
 absl::Status Worker::Run() {

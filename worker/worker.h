@@ -15,6 +15,9 @@
 // The stream has one owner per session: a writer thread is the only code that writes to
 // it or half-closes it, and the session joins that thread before it finishes and destroys
 // the stream. Everything else (slots, heartbeats, Stop) queues messages.
+//
+// It knows no gRPC: it talks through a CoordinatorClient (rpc/coordinator_client.h) and
+// runs through a ScenarioRunner (the engine), so a test can substitute fakes for both.
 #ifndef HEAPSTORM_WORKER_WORKER_H_
 #define HEAPSTORM_WORKER_WORKER_H_
 
@@ -27,10 +30,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "coordinator/rpc_config.h"
-#include "proto/coordinator.grpc.pb.h"
+#include "common/mutex.h"
+#include "proto/coordinator.pb.h"
+#include "rpc/coordinator_client.h"
+#include "rpc/rpc_config.h"
 #include "worker/engine/engine.h"
 #include "worker/module_cache.h"
 
@@ -50,8 +54,10 @@ struct WorkerOptions {
 
 class Worker {
  public:
-  // `engine` must outlive the worker.
-  Worker(WorkerOptions options, Engine* engine);
+  // Talks gRPC to `options.coordinator`. `engine` must outlive the worker.
+  Worker(WorkerOptions options, ScenarioRunner* engine);
+  // Talks through `client` instead (options.coordinator and options.tls are then unused).
+  Worker(WorkerOptions options, ScenarioRunner* engine, std::unique_ptr<CoordinatorClient> client);
   ~Worker();
 
   // Connects and works until the coordinator says the run is over (OK), Stop() is called
@@ -77,13 +83,11 @@ class Worker {
     std::atomic<bool> finished{false};
   };
 
-  using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>;
-
   // One connection's life. Returns how it ended; sets *refused for a final refusal.
   absl::Status Session(bool* shutdown, bool* refused, bool* welcomed);
   // The session's writer thread: writes what is queued, in order, until the session
   // closes; half-closes the stream when asked to. The only user of the stream's write side.
-  void WriteLoop(Stream* stream);
+  void WriteLoop(CoordinatorStream* stream);
   void RunAssignment(v1::Assignment assignment, Slot* slot);
   // Starts an assignment in a slot of its own (unless stopping).
   void StartAssignment(v1::Assignment assignment);
@@ -102,11 +106,12 @@ class Worker {
   void ReapFinishedSlots();
 
   WorkerOptions options_;
-  Engine* const engine_;
+  ScenarioRunner* const engine_;
+  const std::unique_ptr<CoordinatorClient> client_;
   std::atomic<bool> stop_{false};
 
-  absl::Mutex mu_;
-  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  Mutex mu_;
+  CoordinatorStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;  // the current session's
   std::map<std::string, std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   // Results sent (or to send) and not yet acknowledged, by assignment id; sent again at
   // the start of every session.

@@ -5,9 +5,10 @@
 // a time and writes telemetry as JSON lines (proto/telemetry.proto DriverEvent) to fd 3,
 // never to stdout/stderr, which belong to the scenario's own code.
 //
-// Checkpoints are taken inline every `checkpoint_every` units: a synchronous allocation
-// loop starves timers, so nothing here relies on them to measure. Between checkpoints the
-// ramp yields once to the event loop so GC observer entries arrive.
+// Checkpoints are taken inline every `checkpoint_every` units (leak checks: on a schedule
+// of their own, dense at first and thinning out, see leakSchedule): a synchronous
+// allocation loop starves timers, so nothing here relies on them to measure. Between
+// checkpoints the ramp yields once to the event loop so GC observer entries arrive.
 //
 // When the scenario ends in a way the driver can see (target reached, a caught stack
 // overflow, a failed Buffer allocation, EMFILE, an exception in user code) it sends a
@@ -209,6 +210,7 @@ function statusOfError(e) {
 function finish(status, fields) {
   if (finished) return;
   finished = true;
+  publishUnits(unitsReached);
   send(Object.assign({ type: 'done', status }, fields || {}));
   process.exit(0);
 }
@@ -231,15 +233,92 @@ function finishWithError(e, units, extra) {
 
 let unitsReached = 0;
 
+// --- the unit counter -----------------------------------------------------------------------
+// The count of completed units goes to the engine as a short line "u N" on the telemetry
+// pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
+// (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
+// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
+// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
+// or RSS above 75% of the native limit) every unit is published: the last millisecond before
+// the break is where the count matters. (A shared page read by the worker would need native
+// code in node; a pwrite to a file costs the same system call as the pipe write.)
+const UNIT_PUBLISH_NS = 1000000;
+const UNIT_CHECK_NS = 100000;
+const unitCounter = {
+  batch: 1,            // units between two looks at the clock
+  next: 1,             // the count at which to look next
+  lastCheckNs: startNs,
+  lastPublishNs: startNs,
+  published: 0,
+  fine: false,         // near a limit: publish every unit
+  oldLimitBytes: 0,    // the old-space limit, from the config
+  nativeBytes: 0,      // the native limit, 0 without one
+};
+
+function publishUnits(n) {
+  if (n === unitCounter.published) return;
+  unitCounter.published = n;
+  try {
+    fs.writeSync(TELEMETRY_FD, 'u ' + n + '\n');
+  } catch (e) {
+    process.exit(70);  // the engine is gone
+  }
+}
+
+// Near a limit, where the count must be exact: checked once per publish.
+function nearLimit() {
+  const h = v8.getHeapStatistics();
+  if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
+  if (unitCounter.nativeBytes > 0) {
+    try {
+      if (process.memoryUsage.rss() > 0.75 * unitCounter.nativeBytes) return true;
+    } catch (e) {
+      return false;  // EMFILE
+    }
+  }
+  return false;
+}
+
+// Records that `n` units have completed. Called after every unit; cheap unless it is time
+// to look at the clock.
+function unitDone(n) {
+  unitsReached = n;
+  if (n < unitCounter.next) return;
+  if (unitCounter.fine) publishUnits(n);
+  const now = process.hrtime.bigint();
+  const sinceCheck = Number(now - unitCounter.lastCheckNs);
+  unitCounter.lastCheckNs = now;
+  // Look at the clock about every UNIT_CHECK_NS: the batch follows the pace of the units.
+  const scaled = Math.floor(unitCounter.batch * UNIT_CHECK_NS / Math.max(1, sinceCheck));
+  unitCounter.batch = Math.max(1, Math.min(unitCounter.batch * 2, scaled));
+  if (Number(now - unitCounter.lastPublishNs) >= UNIT_PUBLISH_NS) {
+    unitCounter.lastPublishNs = now;
+    publishUnits(n);
+    unitCounter.fine = nearLimit();  // looked at again every millisecond
+  }
+  unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
+}
+
+function configureUnitCounter(config) {
+  const limits = config.limits || {};
+  const oldMib = num(limits.max_old_space_mib, 0);
+  unitCounter.oldLimitBytes = oldMib * 1048576;
+  unitCounter.nativeBytes = num(limits.native_bytes, 0);
+}
+
 process.on('uncaughtException', (e) => finishWithError(e, unitsReached));
 process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 
 // --- commands from the engine (leak checks) ------------------------------------------------
 
-// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown)
-// or "snapshot PATH" (write a heap snapshot at the next checkpoint). Script kinds read them
-// on stdin; they are acted on between iterations, at checkpoints.
-const commands = { stop: false, snapshots: [] };
+// The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown),
+// "snapshot MODE PATH" (write a heap snapshot at the next checkpoint) or
+// "snapshot_at N MODE PATH" (take a checkpoint when N iterations are done, then write the
+// snapshot: the retention windows of a leak check end at planned iterations, not wherever
+// the command arrived). MODE drives the allocation sampling of a retention check: "start"
+// (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
+// stdin; they are acted on between iterations, at checkpoints.
+const commands = { stop: false, snapshots: [], snapshotsAt: [] };
 
 function listenForCommands() {
   let buffered = '';
@@ -251,33 +330,187 @@ function listenForCommands() {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (line === 'stop') commands.stop = true;
-      else if (line.startsWith('snapshot ')) commands.snapshots.push(line.slice(9));
+      else if (line.startsWith('snapshot ')) {
+        const [mode, ...file] = line.slice(9).split(' ');
+        commands.snapshots.push({ mode, file: file.join(' ') });
+      } else if (line.startsWith('snapshot_at ')) {
+        const [at, mode, ...file] = line.slice(12).split(' ');
+        if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
+      }
     }
   });
   process.stdin.on('error', () => {});
 }
 
 function takePendingSnapshots() {
+  // Planned ones whose iteration has come (or passed, when the command came late).
+  for (let k = 0; k < commands.snapshotsAt.length;) {
+    if (commands.snapshotsAt[k].at <= unitsReached) {
+      commands.snapshots.push(commands.snapshotsAt[k]);
+      commands.snapshotsAt.splice(k, 1);
+    } else {
+      k++;
+    }
+  }
   while (commands.snapshots.length > 0) {
-    const file = commands.snapshots.shift();
+    const { mode, file } = commands.snapshots.shift();
+    // Sampling starts before the first snapshot, so the inspector's own objects are old by
+    // then and never count as retained; it is read after the later ones.
+    if (mode === 'start') allocationSampling(mode);
     fullGc();
     v8.writeHeapSnapshot(file);
-    send({ type: 'snapshot', path: file, units: unitsReached });
+    const sites = mode === 'start' ? null : allocationSampling(mode);
+    send(Object.assign({ type: 'snapshot', path: file, units: unitsReached }, sites ? { sites } : {}));
   }
 }
 
-// --- the ramp ---------------------------------------------------------------------------
+// --- allocation sites of a retention check ----------------------------------------------------
+
+// V8's sampling heap profiler, through the inspector, from s1 to s3: it keeps a sample only
+// while its object is alive, with the stack that allocated it. Chosen over allocation
+// tracking (HeapProfiler.startTrackingHeapObjects, which records every allocation's stack)
+// by measurement on an allocation-heavy loop: sampling every 512 B made it 2.3× slower for
+// the window, tracking 11.6× (bench/RESULTS.md); at 2 KiB a sample is taken 4× less often. Samples allocated in [s1, s2] (ordinal
+// up to the mark) and alive at s3 are grouped by the innermost frame of the user's code
+// (node: internals skipped) and sent with the third snapshot event.
+const kSamplingIntervalBytes = 2048;
+// The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
+const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
+const sampling = { session: null, markOrdinal: 0 };
+
+function allocationSampling(mode) {
+  try {
+    if (mode === 'start') {
+      const inspector = require('inspector');
+      sampling.session = new inspector.Session();
+      sampling.session.connect();
+      sampling.session.post('HeapProfiler.enable');
+      sampling.session.post('HeapProfiler.startSampling', { samplingInterval: kSamplingIntervalBytes });
+      return null;
+    }
+    if (!sampling.session || (mode !== 'mark' && mode !== 'write')) return null;
+    let profile = null;
+    sampling.session.post('HeapProfiler.getSamplingProfile', (err, r) => {
+      if (!err) profile = r.profile;
+    });
+    if (!profile) return null;
+    if (mode === 'mark') {
+      for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
+      return null;
+    }
+    sampling.session.post('HeapProfiler.stopSampling');
+    sampling.session.disconnect();
+    sampling.session = null;
+    return groupSamples(profile, sampling.markOrdinal);
+  } catch (e) {
+    return null;  // no inspector (a node built without it): the culprits go without sites
+  }
+}
+
+function groupSamples(profile, markOrdinal) {
+  // Each tree node's innermost user frame: its own if it is the user's code, else its parent's.
+  const siteOf = new Map();
+  const walk = (node, site) => {
+    const f = node.callFrame;
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
+    const here = user ? f : site;
+    siteOf.set(node.id, here);
+    for (const child of node.children || []) walk(child, here);
+  };
+  walk(profile.head, null);
+  const groups = new Map();
+  for (const sample of profile.samples) {
+    if (sample.ordinal > markOrdinal) continue;  // allocated after s2
+    const f = siteOf.get(sample.nodeId);
+    if (!f) continue;  // no frame of the user's code on the stack: the harness's or node's
+    const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { function: f.functionName || '(anonymous)', file, line: f.lineNumber + 1, column: f.columnNumber + 1, count: 0, bytes: 0 };
+      groups.set(key, g);
+    }
+    // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
+    g.count += 1;
+    g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+  }
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+    .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+}
+
+// The iteration of the next planned snapshot, Infinity when none.
+function nextPlannedSnapshot() {
+  let next = Infinity;
+  for (const s of commands.snapshotsAt) next = Math.min(next, s.at);
+  return next;
+}
+
+// --- the leak check's checkpoint schedule --------------------------------------------------
+
+// Leak checks take checkpoints on a schedule that does not depend on the budget, so a
+// larger `iterations` only adds points at the end and a process that dies early still
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
+// warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
+// 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
+// `checkpoint_every`, when set, caps the spacing.
+//
+// Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
+// kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
+// to kLeakMaxSpacing (12%: still ~26 points between 100 and 2,000 iterations, enough for a
+// verdict), so for modules whose iterations cost more than a checkpoint the overhead stays
+// near 8%. Very cheap iterations (microseconds) cannot be watched for less: their
+// checkpoints dominate the run, and the minimum number of points wins over the share.
+const kLeakSpacing = 0.04;
+const kLeakMaxSpacing = 0.12;
+const kLeakGcShare = 0.08;
+
+function leakSchedule(leak) {
+  const cap = num(leak.checkpoint_every, 0);
+  const warmup = num(leak.warmup_iterations, 100);
+  return {
+    costMs: 0,
+    next(units) {
+      let step;
+      if (units < warmup) {
+        step = Math.min(Math.max(units, 1), warmup - units);
+      } else {
+        const share = this.costMs / Math.max(1, elapsedMs());
+        const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
+        step = Math.ceil(units * spacing);
+      }
+      if (cap > 0) step = Math.min(step, cap);
+      return units + Math.max(1, step);
+    },
+  };
+}
 
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
-// step may return a promise (user scripts): it is awaited only then.
+// step may return a promise (user scripts): it is awaited only then. With
+// options.schedule (leak checks: forced GCs, see leakSchedule) the checkpoints follow that
+// schedule and planned snapshots instead of `every`.
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
+  const schedule = options && options.schedule;
   if (forceGc) fullGc();
   checkpoint(0, forceGc);
+  let due = schedule ? schedule.next(0) : every;
   for (let i = 0; i < target; i++) {
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
-    unitsReached = i + 1;
+    unitDone(i + 1);
+    if (schedule) {
+      const planned = nextPlannedSnapshot() <= unitsReached;
+      if (unitsReached < due && !planned && unitsReached !== target) continue;
+      const t0 = elapsedMs();
+      fullGc();
+      checkpoint(unitsReached, true);
+      schedule.costMs += elapsedMs() - t0;
+      if (unitsReached >= due) due = schedule.next(unitsReached);
+      await yieldToLoop();
+      takePendingSnapshots();
+      if (commands.stop) return unitsReached;
+      continue;
+    }
     if (unitsReached % every === 0 || unitsReached === target) {
       if (forceGc) fullGc();
       checkpoint(unitsReached, forceGc);
@@ -380,19 +613,25 @@ function makeRecursor(locals, isAsync) {
   const body =
     'return ' + (isAsync ? 'async ' : '') + 'function r(d) {' +
     '  ' + decl +
-    '  if (d > state.max) state.max = d;' +
+    '  if (d > state.max) { state.max = d; if (d >= state.tick) tick(d); }' +
     '  if (d % every === 0) cp(d);' +
     '  if (target > 0 && d >= target) return d' + sum + ';' +
     recurse +
     '};';
-  return new Function('state', 'every', 'target', 'cp', body);
+  return new Function('state', 'every', 'target', 'cp', 'tick', body);
 }
 
 async function runDeepRecursion(s, every) {
   const p = s.deep_recursion;
   const target = num(p.depth, 0);
   const locals = num(p.locals, 0);
-  const state = { max: 0 };
+  const state = { max: 0, tick: 1 };
+  // The deepest frame so far is the unit count; published like any other (a SIGSEGV from a
+  // stack larger than the real one gives no chance to report it).
+  const tick = (d) => {
+    unitDone(d);
+    state.tick = unitCounter.next;
+  };
   const cp = (d) => {
     unitsReached = d;
     try {
@@ -404,9 +643,9 @@ async function runDeepRecursion(s, every) {
   checkpoint(0, false);
   try {
     if (p.mode === 'RECURSION_MODE_ASYNC') {
-      await makeRecursor(locals, true)(state, every, target, cp)(1);
+      await makeRecursor(locals, true)(state, every, target, cp, tick)(1);
     } else {
-      makeRecursor(locals, false)(state, every, target, cp)(1);
+      makeRecursor(locals, false)(state, every, target, cp, tick)(1);
     }
   } catch (e) {
     unitsReached = state.max;
@@ -434,7 +673,6 @@ async function runScript(s, every) {
   const p = s.script;
   const leak = s.leak_check;
   const iterations = leak ? num(leak.iterations, 2000) : num(p.iterations, 0);
-  const cadence = leak ? num(leak.checkpoint_every, every) : every;
   let mod;
   try {
     mod = await loadModule(path.resolve(p.module_path));
@@ -455,7 +693,8 @@ async function runScript(s, every) {
   let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    done = await ramp(iterations, cadence, (i) => api.iteration(i), { forceGc: Boolean(leak) });
+    done = await ramp(iterations, every, (i) => api.iteration(i),
+      leak ? { forceGc: true, schedule: leakSchedule(leak) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {
@@ -489,6 +728,7 @@ function runOpenConnections(s, every) {
   const bufferBytes = num(p.buffer_bytes, 0);
   const held = [];
   let bytesIn = 0;
+  let afterAccept = () => {};  // once the clients are done: did that accept settle it?
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     socket.on('error', () => {});
     socket.on('data', (d) => {
@@ -499,9 +739,10 @@ function runOpenConnections(s, every) {
       state: stateBytes > 0 ? held.length + ':' + 's'.repeat(Math.max(0, stateBytes - 8)) : null,
       buffer: bufferBytes > 0 ? Buffer.alloc(bufferBytes, 1) : null,
     });
-    unitsReached = held.length;
+    unitDone(held.length);
     if (held.length % every === 0 || held.length === target) checkpoint(held.length, false);
     if (held.length >= target) finish('completed', { units: held.length });
+    else afterAccept();
   });
   server.on('error', (e) => finishWithError(e, held.length));
   server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
@@ -509,14 +750,24 @@ function runOpenConnections(s, every) {
     send({ type: 'listening', port: server.address().port });
   });
 
-  // The engine writes "clients_done" on stdin once every client has connected or failed.
+  // The engine writes "clients_done N" on stdin once every client has connected or failed,
+  // N of them connected. Those are in the listen backlog: wait until they are accepted (or
+  // descriptors run out, which stops accepting), not for a fixed time a loaded machine may
+  // not keep; then decide why the target was not reached.
   let input = '';
+  let settling = false;
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => {
     input += chunk;
-    if (!input.includes('clients_done')) return;
-    // Give the last accepts a moment, then decide why the target was not reached.
-    setTimeout(() => {
+    const done = /clients_done(?: (\d+))?\n/.exec(input);
+    if (!done || settling) return;
+    settling = true;
+    const connected = done[1] !== undefined ? Number(done[1]) : target;
+    let decided = false;
+    const decide = () => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(deadline);
       if (held.length >= target) return;
       checkpoint(held.length, false);
       if (emfileNow()) {
@@ -530,7 +781,12 @@ function runOpenConnections(s, every) {
           detail: `only ${held.length} of ${target} connections reached the server (bytes in: ${bytesIn})`,
         });
       }
-    }, 300);
+    };
+    const deadline = setTimeout(decide, 5000);
+    afterAccept = () => {
+      if (held.length >= connected || emfileNow()) decide();
+    };
+    afterAccept();
   });
 }
 
@@ -541,6 +797,7 @@ async function main() {
   const h = v8.getHeapStatistics();
   send({ type: 'hello', node_version: process.version, heap_size_limit: h.heap_size_limit, pid: process.pid });
   const every = Math.max(1, num(config.checkpoint_every, 1));
+  configureUnitCounter(config);
   switch (config.kind) {
     case 'SCENARIO_KIND_CACHED_DATA':
       return runCachedData(config, every);

@@ -22,13 +22,14 @@
 #include "common/files.h"
 #include "common/linear_fit.h"
 #include "common/logging.h"
+#include "common/sizes.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 #include "worker/driver/driver_source.h"
-#include "worker/engine/heap_snapshot.h"
+#include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/outcome_classifier.h"
 #include "worker/engine/run_monitor.h"
@@ -94,7 +95,7 @@ void FinishLeakResult(const v1::Scenario& scenario, const std::vector<v1::Checkp
     if (s.verdict() != v1::LEAK_VERDICT_LEAK || s.slope_per_iteration() <= 0) continue;
     double per_second = s.slope_per_iteration() * rate;
     if (s.name() == "heap_used") {
-      double limit = scenario.limits().max_old_space_mib() * 1048576.0;
+      double limit = static_cast<double>(scenario.limits().max_old_space_mib() * kMiB);
       leak->set_seconds_to_old_space_limit(std::max(0.0, (limit - static_cast<double>(heap_now)) / per_second));
     }
     if ((s.name() == "external" || s.name() == "heap_used") && scenario.limits().native_bytes() > 0) {
@@ -146,6 +147,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
   }
   // Run folders of heapstorm processes that died without cleaning up (SIGKILL).
   if (!options.keep_run_dirs) RemoveStaleScratchDirs(options.scratch_dir, "heapstorm-run-");
+  // And their cgroups.
+  if (options.use_cgroups) {
+    for (const std::string& path : MemoryCgroup::SweepStale(options.cgroup_root)) {
+      HS_LOG(INFO) << "removed the cgroup of a heapstorm that is gone: " << path;
+    }
+  }
   absl::StatusOr<std::string> launcher_path =
       options.launcher_path.empty() ? LauncherExecutable() : absl::StatusOr<std::string>(options.launcher_path);
   if (!launcher_path.ok()) return absl::FailedPreconditionError(launcher_path.status().message());
@@ -196,13 +203,17 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
                      std::strerror(errno)));
   }
   const std::string run_dir = dir_buffer.data();
+  // Held while the run lives, so no other heapstorm's cleanup takes the folder away (it
+  // cannot tell our PID is alive from another PID namespace).
   struct DirCleanup {
     std::string dir;
     bool keep;
+    int lock;
     ~DirCleanup() {
       if (!keep) RemoveTree(dir);
+      if (lock >= 0) close(lock);
     }
-  } dir_cleanup{run_dir, options_.keep_run_dirs};
+  } dir_cleanup{run_dir, options_.keep_run_dirs, LockScratchDir(run_dir)};
 
   if (scenario.has_script()) {
     v1::ScriptParams* script = scenario.mutable_script();
@@ -306,6 +317,8 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   CgroupCounters before;
   if (cgroup) before = cgroup->Read();
+  // Who an OOM kill in the cgroup took: the kernel log names the victim.
+  std::unique_ptr<KernelLog> kernel_log = cgroup ? KernelLog::OpenAtEnd() : nullptr;
   const absl::Time start = absl::Now();
   absl::StatusOr<pid_t> launched = launcher_->Launch(spec);
   if (!launched.ok()) {
@@ -364,11 +377,44 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   o.peak_rss_bytes = seen.peak_rss;
   o.peak_descriptors = seen.peak_fds;
   o.max_descriptors = limits.max_descriptors();
-  o.units_reached = seen.units;
+  // Under the watchdog the break is where the tree crossed the limit, not where the kill
+  // (up to a sampling period later) found the driver.
+  uint64_t units = seen.units;
+  if (seen.harness_kill == v1::HARNESS_KILL_WATCHDOG && seen.units_at_watchdog_limit > 0) {
+    units = std::min(units, seen.units_at_watchdog_limit);
+  }
+  o.units_reached = units;
+  o.pid = pid;
+  o.peak_tree_bytes = seen.peak_tree_bytes;
+  std::string victim_source;
+  if (o.cgroup_oom_kills > 0) {
+    std::vector<OomKill> kills =
+        kernel_log ? FindOomKills(kernel_log->Read(), cgroup->path()) : std::vector<OomKill>();
+    if (!kills.empty()) {
+      o.victim_pid = kills.front().pid;
+      o.victim_command = kills.front().command;
+      o.victim_bytes = kills.front().anon_rss_bytes;
+      victim_source = "kernel log";
+    } else if (!seen.last_tree.empty()) {
+      // The OOM killer takes the biggest: the biggest of the last sample is the best guess.
+      const TreeProcess& biggest = *std::max_element(
+          seen.last_tree.begin(), seen.last_tree.end(),
+          [](const TreeProcess& a, const TreeProcess& b) { return a.rss_bytes < b.rss_bytes; });
+      o.victim_pid = biggest.pid;
+      o.victim_command = biggest.command;
+      o.victim_bytes = biggest.rss_bytes;
+      victim_source = "tree samples";
+    }
+  } else if (seen.harness_kill == v1::HARNESS_KILL_WATCHDOG && seen.watchdog_victim.pid != 0) {
+    o.victim_pid = seen.watchdog_victim.pid;
+    o.victim_command = seen.watchdog_victim.command;
+    o.victim_bytes = seen.watchdog_victim.bytes();
+    victim_source = "tree samples";
+  }
   Classification verdict = ClassifyOutcome(o);
 
   result.set_outcome(verdict.outcome);
-  result.set_units_reached(seen.units);
+  result.set_units_reached(units);
   result.set_stack_depth(scenario.has_deep_recursion() ? std::max<uint64_t>(seen.done.depth(), seen.units) : 0);
   result.set_peak_heap_used_bytes(seen.peaks.peak_heap_used_bytes());
   result.set_peak_heap_total_bytes(seen.peaks.peak_heap_total_bytes());
@@ -390,6 +436,10 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
     out->set_intercept(f.intercept);
     out->set_r_squared(f.r_squared);
     out->set_points(static_cast<uint32_t>(f.points));
+    out->set_slope_low(f.slope_low);
+    out->set_slope_high(f.slope_high);
+    out->set_intercept_low(f.intercept_low);
+    out->set_intercept_high(f.intercept_high);
   };
   set_fit(LeastSquares(seen.fit_units, seen.fit_heap), result.mutable_heap_per_unit());
   set_fit(LeastSquares(seen.fit_units, seen.fit_external), result.mutable_external_per_unit());
@@ -397,16 +447,9 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
 
   if (seen.leak) {
     v1::LeakResult leak = *seen.leak;
+    // A run that died of a resource: exhaustion is evidence (or says why it is none).
+    JudgeExhaustion(verdict.outcome, scenario.limits(), seen.units, seen.checkpoints, &leak);
     FinishLeakResult(scenario, seen.checkpoints, seen.units, seen.peak_rss, &leak);
-    if (seen.snapshots.size() == RunMonitor::kSnapshots) {
-      absl::StatusOr<std::vector<v1::LeakCulprit>> culprits =
-          DiffSnapshots(seen.snapshots[0], seen.snapshots[1], seen.snapshots[2]);
-      if (culprits.ok()) {
-        for (v1::LeakCulprit& c : *culprits) *leak.add_culprits() = std::move(c);
-      } else {
-        HS_LOG(WARNING) << "heap snapshot diff: " << culprits.status().message();
-      }
-    }
     *result.mutable_leak() = std::move(leak);
   }
 
@@ -426,10 +469,15 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
   std::string driver_error = o.driver_error;
   if (!seen.done.error_stack().empty()) driver_error = seen.done.error_stack();
   e->set_driver_error(driver_error);
-  e->set_units_reached(seen.units);
+  e->set_units_reached(units);
   e->set_peak_rss_bytes(seen.peak_rss);
   e->set_peak_descriptors(seen.peak_fds);
   e->set_max_descriptors(limits.max_descriptors());
+  e->set_oom_victim_pid(static_cast<uint32_t>(o.victim_pid));
+  e->set_oom_victim_command(o.victim_command);
+  e->set_oom_victim_bytes(o.victim_bytes);
+  e->set_oom_victim_source(victim_source);
+  e->set_peak_tree_bytes(seen.peak_tree_bytes);
   // Everything above that came from node or the module (stderr, error messages, names
   // from its heap) is untrusted bytes: proto3 strings must be UTF-8, or the result is lost.
   MakeStringsValidUtf8(&result);

@@ -53,7 +53,17 @@ struct RunRequest {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-class Engine {
+// What the worker needs of an engine: a run, and the node version it reports in its hello.
+// Engine is the real one; a worker test may substitute a small fake that runs no node.
+class ScenarioRunner {
+ public:
+  virtual ~ScenarioRunner() = default;
+  // As Engine::Run. Thread-safe: several runs may go at once from different threads.
+  virtual absl::StatusOr<v1::RunResult> Run(const RunRequest& request) = 0;
+  virtual const std::string& node_version() const = 0;
+};
+
+class Engine : public ScenarioRunner {
  public:
   // Finds node and checks that it runs (its version). FailedPrecondition when node is
   // missing or too old (< 18): the harness cannot work (exit 3).
@@ -64,9 +74,9 @@ class Engine {
   // script module is missing; Cancelled when `cancel` fired; Internal/FailedPrecondition
   // when the harness failed (scratch folder, pipes, spawn). Thread-safe: several runs
   // may go at once from different threads.
-  absl::StatusOr<v1::RunResult> Run(const RunRequest& request);
+  absl::StatusOr<v1::RunResult> Run(const RunRequest& request) override;
 
-  const std::string& node_version() const { return node_version_; }
+  const std::string& node_version() const override { return node_version_; }
   const std::string& node_path() const { return node_path_; }
 
   // The node command line for a scenario's limits (without the driver arguments).

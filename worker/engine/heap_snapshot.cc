@@ -276,9 +276,13 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   return summary;
 }
 
-absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& first,
-                                                           const std::string& second,
-                                                           const std::string& third, size_t limit) {
+bool IsV8Internal(const std::string& node_type) {
+  return node_type == "code" || node_type == "hidden" || node_type == "object shape" ||
+         node_type == "synthetic";
+}
+
+absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
+                                           const std::string& third, size_t limit) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;
@@ -287,17 +291,22 @@ absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& fi
   absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third);
   if (!s3.ok()) return s3.status();
   std::map<ConstructorKey, ConstructorStats> survivors;
+  std::map<ConstructorKey, uint64_t> example;  // one surviving id per constructor
   for (const FreshNode& f : fresh) {
     if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
     ConstructorStats& stats = survivors[f.key];
     ++stats.count;
     stats.bytes += f.size;
+    example.emplace(f.key, f.id);
   }
-  std::vector<v1::LeakCulprit> out;
+  SnapshotDiff diff;
+  std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {
     v1::LeakCulprit c;
     c.set_node_type(key.first);
     c.set_constructor(key.second);
+    c.set_v8_internal(IsV8Internal(key.first));
+    (c.v8_internal() ? diff.v8_internal_bytes : diff.program_bytes) += stats.bytes;
     c.set_count(stats.count);
     c.set_bytes(stats.bytes);
     uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
@@ -308,7 +317,135 @@ absl::StatusOr<std::vector<v1::LeakCulprit>> DiffSnapshots(const std::string& fi
   std::sort(out.begin(), out.end(), [](const v1::LeakCulprit& a, const v1::LeakCulprit& b) {
     return a.bytes() != b.bytes() ? a.bytes() > b.bytes() : a.constructor() < b.constructor();
   });
+  for (const v1::LeakCulprit& c : out) {
+    if (c.v8_internal()) continue;
+    diff.representative_id = example[ConstructorKey(c.node_type(), c.constructor())];
+    break;
+  }
   if (out.size() > limit) out.resize(limit);
+  return diff;
+}
+
+absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string& path, uint64_t target_id) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) {
+    return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
+  }
+  Stream in(file.get());
+  auto bad = [&path](const char* what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
+  };
+  auto read_names = [&in](const char* key, std::vector<std::string>* out) {
+    if (!in.SkipPast(key)) return false;
+    std::string s;
+    while (in.NextString(&s, true)) out->push_back(s);
+    return true;
+  };
+  std::vector<std::string> node_fields, node_types, edge_fields, edge_types;
+  if (!read_names("\"node_fields\":[", &node_fields)) return bad("no node_fields");
+  if (!read_names("\"node_types\":[[", &node_types)) return bad("no node_types");
+  if (!read_names("\"edge_fields\":[", &edge_fields)) return bad("no edge_fields");
+  if (!read_names("\"edge_types\":[[", &edge_types)) return bad("no edge_types");
+  auto index_in = [](const std::vector<std::string>& v, const char* name) {
+    auto it = std::find(v.begin(), v.end(), name);
+    return it == v.end() ? -1 : static_cast<int>(it - v.begin());
+  };
+  const int f_type = index_in(node_fields, "type"), f_name = index_in(node_fields, "name"),
+            f_id = index_in(node_fields, "id"), f_edges = index_in(node_fields, "edge_count");
+  const int e_type = index_in(edge_fields, "type"), e_name = index_in(edge_fields, "name_or_index"),
+            e_to = index_in(edge_fields, "to_node");
+  const int weak = index_in(edge_types, "weak"), element = index_in(edge_types, "element"),
+            hidden = index_in(edge_types, "hidden"), shortcut = index_in(edge_types, "shortcut");
+  if (f_type < 0 || f_name < 0 || f_id < 0 || f_edges < 0 || e_type < 0 || e_name < 0 || e_to < 0) {
+    return bad("fields");
+  }
+  const size_t node_stride = node_fields.size(), edge_stride = edge_fields.size();
+
+  // Nodes: type, name, edge count; the target's index.
+  if (!in.SkipPast("\"nodes\":[")) return bad("no nodes");
+  std::vector<uint8_t> type;
+  std::vector<uint32_t> name, first_edge;
+  int64_t target = -1;
+  std::vector<uint64_t> field(std::max(node_stride, edge_stride));
+  uint64_t edges_total = 0;
+  while (true) {
+    size_t i = 0;
+    for (; i < node_stride && in.NextNumber(&field[i]); ++i) {
+    }
+    if (i < node_stride) break;
+    if (field[f_id] == target_id) target = static_cast<int64_t>(type.size());
+    type.push_back(static_cast<uint8_t>(field[f_type]));
+    name.push_back(static_cast<uint32_t>(field[f_name]));
+    first_edge.push_back(static_cast<uint32_t>(edges_total));
+    edges_total += field[f_edges];
+  }
+  first_edge.push_back(static_cast<uint32_t>(edges_total));
+  if (target < 0) return absl::NotFoundError(absl::StrCat("no node with id ", target_id, " in ", path));
+
+  // Edges, in node order.
+  if (!in.SkipPast("\"edges\":[")) return bad("no edges");
+  std::vector<uint8_t> edge_type;
+  std::vector<uint32_t> edge_name, edge_to;
+  edge_type.reserve(edges_total);
+  edge_name.reserve(edges_total);
+  edge_to.reserve(edges_total);
+  while (true) {
+    size_t i = 0;
+    for (; i < edge_stride && in.NextNumber(&field[i]); ++i) {
+    }
+    if (i < edge_stride) break;
+    edge_type.push_back(static_cast<uint8_t>(field[e_type]));
+    edge_name.push_back(static_cast<uint32_t>(field[e_name]));
+    edge_to.push_back(static_cast<uint32_t>(field[e_to] / node_stride));
+  }
+  if (edge_type.size() != edges_total) return bad("edge count");
+
+  // Breadth first from the root (node 0) over strong edges; the edge that reached each node.
+  constexpr uint32_t kUnseen = UINT32_MAX;
+  std::vector<uint32_t> via(type.size(), kUnseen);
+  std::vector<uint32_t> queue = {0};
+  via[0] = 0;
+  for (size_t head = 0; head < queue.size() && via[target] == kUnseen; ++head) {
+    uint32_t n = queue[head];
+    for (uint32_t e = first_edge[n]; e < first_edge[n + 1]; ++e) {
+      if (edge_type[e] == weak || edge_type[e] == shortcut) continue;
+      uint32_t to = edge_to[e];
+      if (to >= via.size() || via[to] != kUnseen) continue;
+      via[to] = e;
+      queue.push_back(to);
+    }
+  }
+  if (via[target] == kUnseen) return absl::NotFoundError("no strong path from a GC root");
+  // The hops, from the object back to the root: the edge's owner is found by its index.
+  std::vector<std::pair<uint32_t, uint32_t>> hops;  // (edge, node it leads to)
+  for (uint32_t n = static_cast<uint32_t>(target); n != 0;) {
+    uint32_t e = via[n];
+    hops.emplace_back(e, n);
+    n = static_cast<uint32_t>(std::upper_bound(first_edge.begin(), first_edge.end(), e) - first_edge.begin() - 1);
+  }
+  std::reverse(hops.begin(), hops.end());
+  std::vector<uint32_t> wanted;
+  for (const auto& [e, n] : hops) {
+    if (edge_type[e] != element && edge_type[e] != hidden) wanted.push_back(edge_name[e]);
+    wanted.push_back(name[n]);
+  }
+  std::sort(wanted.begin(), wanted.end());
+  std::map<uint32_t, std::string> strings;
+  if (!in.SkipPast("\"strings\":[")) return bad("no strings");
+  std::string s;
+  for (uint32_t index = 0; index <= wanted.back(); ++index) {
+    bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
+    if (!in.NextString(&s, keep)) break;
+    if (keep) strings[index] = s.size() > 60 ? s.substr(0, 57) + "..." : s;
+  }
+  std::vector<std::string> out;
+  for (const auto& [e, n] : hops) {
+    std::string edge = edge_type[e] == element || edge_type[e] == hidden ? absl::StrCat("[", edge_name[e], "]")
+                                                                          : strings[edge_name[e]];
+    const std::string& t = type[n] < node_types.size() ? node_types[type[n]] : "unknown";
+    std::string node = DisplayName(t, NeedsName(t) ? strings[name[n]] : "");
+    out.push_back(absl::StrCat(edge, " (", node, ")"));
+  }
   return out;
 }
 

@@ -6,6 +6,14 @@
 //   heapstorm-launcher --parent=PID --nfds=N --error-fd=FD [--stack=B] [--nofile=N]
 //       [--data=B] [--cgroup=PROCS_FILE] [--cwd=DIR] -- PROGRAM ARGS...
 //
+// The same binary is also the worker's janitor (`heapstorm-launcher --janitor`): one per
+// worker process, in a session of its own, reading registrations on stdin ("+PGID",
+// "-PGID", "c PROCS_FILE", "C PROCS_FILE", one per line). When stdin reaches EOF — the
+// worker exited, however it died, kill -9 included — it SIGKILLs every process group and
+// every member of every cgroup still registered, removes those cgroups, and exits. (node
+// itself dies with the worker by its parent-death signal, but that signal is not inherited:
+// the processes a module spawned would outlive the worker, re-parented to init.)
+//
 // If anything fails before the exec, it writes "what: strerror" to the error descriptor
 // (close-on-exec, so the worker reads EOF on success) and exits 127.
 //
@@ -16,6 +24,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 extern char** environ;
 
@@ -69,9 +79,121 @@ bool ParseString(const char* arg, const char* name, const char** out) {
   return true;
 }
 
+// --- the janitor -------------------------------------------------------------------------------
+
+constexpr int kMaxEntries = 4096;
+constexpr int kMaxPath = 512;
+
+struct Registry {
+  int pgids[kMaxEntries];
+  int npgids = 0;
+  char cgroups[kMaxEntries / 16][kMaxPath];
+  int ncgroups = 0;
+};
+
+void Register(Registry* r, const char* line) {
+  if (line[0] == '+' || line[0] == '-') {
+    int pgid = std::atoi(line + 1);
+    if (pgid <= 1) return;
+    if (line[0] == '+') {
+      if (r->npgids < kMaxEntries) r->pgids[r->npgids++] = pgid;
+      return;
+    }
+    for (int i = 0; i < r->npgids; ++i) {
+      if (r->pgids[i] == pgid) r->pgids[i] = r->pgids[--r->npgids];
+    }
+    return;
+  }
+  if ((line[0] == 'c' || line[0] == 'C') && line[1] == ' ') {
+    const char* path = line + 2;
+    if (std::strlen(path) >= kMaxPath) return;
+    if (line[0] == 'c') {
+      if (r->ncgroups < kMaxEntries / 16) std::strcpy(r->cgroups[r->ncgroups++], path);
+      return;
+    }
+    for (int i = 0; i < r->ncgroups; ++i) {
+      if (std::strcmp(r->cgroups[i], path) == 0) {
+        std::strcpy(r->cgroups[i], r->cgroups[--r->ncgroups]);
+      }
+    }
+  }
+}
+
+// SIGKILLs every pid listed in a cgroup.procs file; returns how many were listed.
+int KillCgroupMembers(const char* procs) {
+  int fd = open(procs, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buffer[65536];
+  ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buffer[n] = '\0';
+  int count = 0;
+  for (char* p = buffer; *p != '\0';) {
+    char* end = nullptr;
+    long pid = std::strtol(p, &end, 10);
+    if (end == p) break;
+    if (pid > 1) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      ++count;
+    }
+    p = end;
+    while (*p == '\n') ++p;
+  }
+  return count;
+}
+
+int Janitor() {
+  // Out of the worker's session and process group: a ^C or a kill of the worker's group
+  // must not take the janitor before it has cleaned up.
+  setsid();
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  syscall(SYS_close_range, 3U, ~0U, 0);
+  static Registry registry;
+  char line[kMaxPath + 8];
+  size_t used = 0;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = read(0, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the worker is gone
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buffer[i] == '\n') {
+        line[used] = '\0';
+        Register(&registry, line);
+        used = 0;
+      } else if (used + 1 < sizeof(line)) {
+        line[used++] = buffer[i];
+      }
+    }
+  }
+  for (int i = 0; i < registry.npgids; ++i) kill(-registry.pgids[i], SIGKILL);
+  for (int i = 0; i < registry.ncgroups; ++i) {
+    // Members may fork while being killed: repeat until the cgroup is empty (bounded).
+    for (int round = 0; round < 50 && KillCgroupMembers(registry.cgroups[i]) > 0; ++round) {
+      struct timespec pause = {0, 20 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
+    }
+    char dir[kMaxPath];
+    std::strcpy(dir, registry.cgroups[i]);
+    char* slash = std::strrchr(dir, '/');
+    if (slash != nullptr) *slash = '\0';
+    for (int round = 0; round < 100 && rmdir(dir) != 0 && errno == EBUSY; ++round) {
+      struct timespec pause = {0, 20 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--janitor") == 0) return Janitor();
   uint64_t parent = 0, stack = 0, nofile = 0, data = 0, nfds = 3, error_fd_value = 0;
   const char* cgroup = "";
   const char* cwd = "";

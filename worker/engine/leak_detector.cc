@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -22,23 +23,23 @@ std::string Rate(double value, const std::string& unit) {
 }  // namespace
 
 LeakDetector::LeakDetector(const v1::LeakCheck& check) : check_(check) {
-  double every = static_cast<double>(std::max<uint64_t>(1, check.checkpoint_every()));
-  double bytes = check.min_bytes_per_iteration() > 0 ? check.min_bytes_per_iteration()
-                                                     : kDefaultMinBytesPerCheckpoint / every;
-  double counts = kDefaultMinCountPerCheckpoint / every;
+  const bool user_bar = check.min_bytes_per_iteration() > 0;
+  const double bytes = user_bar ? check.min_bytes_per_iteration() : kMinBytesOverSpan;
   series_ = {
-      {"heap_used", "bytes", bytes, {}},
-      {"external", "bytes", bytes, {}},
-      {"array_buffers", "bytes", bytes, {}},
-      {"descriptors", "count", counts, {}},
-      {"handles", "count", counts, {}},
+      {"heap_used", "bytes", bytes, user_bar, {}},
+      {"external", "bytes", bytes, user_bar, {}},
+      {"array_buffers", "bytes", bytes, user_bar, {}},
+      {"descriptors", "count", kMinCountOverSpan, false, {}},
+      {"handles", "count", kMinCountOverSpan, false, {}},
   };
   if (check_.p_value() <= 0) check_.set_p_value(0.01);
 }
 
 void LeakDetector::Add(const v1::Checkpoint& c) {
   if (!c.after_gc()) return;
-  if (seen_++ < check_.warmup_checkpoints()) return;
+  if (c.units() < check_.warmup_iterations()) return;
+  if (c.t_ms() < static_cast<double>(check_.warmup_ms())) return;
+  if (!x_.empty() && static_cast<double>(c.units()) <= x_.back()) return;  // x must not repeat
   if (x_.empty()) {
     first_fds_.insert(c.descriptor_kinds().begin(), c.descriptor_kinds().end());
     first_resources_.insert(c.resource_kinds().begin(), c.resource_kinds().end());
@@ -53,18 +54,39 @@ void LeakDetector::Add(const v1::Checkpoint& c) {
   series_[4].y.push_back(static_cast<double>(c.active_handles()));
 }
 
+double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64_t to) const {
+  for (const Series& s : series_) {
+    if (s.name != name) continue;
+    std::vector<double> x, y;
+    for (size_t i = 0; i < x_.size(); ++i) {
+      if (x_[i] >= static_cast<double>(from) && x_[i] <= static_cast<double>(to)) {
+        x.push_back(x_[i]);
+        y.push_back(s.y[i]);
+      }
+    }
+    if (x.size() < 2) return 0;
+    if (x.size() == 2) return (y[1] - y[0]) / (x[1] - x[0]);
+    return TheilSenSlope(x, y, check_.p_value()).slope;
+  }
+  return 0;
+}
+
 v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   v1::LeakSeries out;
   out.set_name(s.name);
   out.set_unit(s.unit);
-  out.set_min_effect(s.min_effect);
   out.set_points(static_cast<uint32_t>(x_.size()));
   out.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
   const double alpha = check_.p_value();
   if (x_.size() < 3) {
+    out.set_min_effect(s.per_iteration ? s.min_over_span : 0);
     out.set_note("too few checkpoints after warm-up");
     return out;
   }
+  const double span = std::max(1.0, x_.back() - x_.front());
+  // The bar per iteration: the user's, or the minimum growth over the span observed.
+  const double min_effect = s.per_iteration ? s.min_over_span : s.min_over_span / span;
+  out.set_min_effect(min_effect);
   TheilSen fit = TheilSenSlope(x_, s.y, alpha);
   MannKendall mk = MannKendallTest(s.y);
   out.set_slope_per_iteration(fit.slope);
@@ -79,7 +101,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   for (double x : x_) sxx += (x - mean) * (x - mean);
   double sigma = RobustNoise(x_, s.y, fit);
   double mde = sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
-  out.set_detection_limit(std::max(mde, s.min_effect));
+  out.set_detection_limit(std::max(mde, min_effect));
 
   // The later half: growth that stopped (warm-up, a cache that filled) is not a leak.
   size_t half = x_.size() / 2;
@@ -110,7 +132,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
 
   // A leak grows over the whole series and still grows, significantly, in its later half
   // (which therefore needs enough points of its own).
-  bool grows = fit.slope >= s.min_effect && mk.p_value < alpha && fit.low > 0;
+  bool grows = fit.slope >= min_effect && mk.p_value < alpha && fit.low > 0;
   if (grows && late_enough && released) {
     out.set_note(absl::StrCat("memory is given back periodically (a sawtooth: it fell by ",
                               s.unit == "bytes" ? FormatSize(drawdown) : absl::StrFormat("%.3g", drawdown),
@@ -118,22 +140,22 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
     return out;
   }
   if (grows && late_enough) {
-    if (late.slope >= s.min_effect && late.low > 0) {
+    if (late.slope >= min_effect && late.low > 0) {
       out.set_verdict(v1::LEAK_VERDICT_LEAK);
       return out;
     }
     out.set_note("it grew early and then slowed or stopped: a warm-up or a structure that "
                  "fills up, not (yet) a leak");
-    if (late.high < s.min_effect && late_x.size() >= kMinPointsForNoLeak) {
+    if (late.high < min_effect && late_x.size() >= kMinPointsForNoLeak) {
       out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     }
     return out;
   }
-  if (x_.size() >= kMinPointsForNoLeak && fit.high < s.min_effect) {
+  if (x_.size() >= kMinPointsForNoLeak && fit.high < min_effect) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     return out;
   }
-  if (late_x.size() >= kMinPointsForNoLeak && late.high < s.min_effect) {
+  if (late_x.size() >= kMinPointsForNoLeak && late.high < min_effect) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     out.set_note("flat after an early rise");
     return out;
@@ -149,6 +171,7 @@ v1::LeakResult LeakDetector::Evaluate() const {
   for (const Series& s : series_) {
     v1::LeakSeries e = EvaluateSeries(s);
     if (e.verdict() == v1::LEAK_VERDICT_LEAK) {
+      e.set_evidence("trend");
       any_leak = true;
       leaking.push_back(absl::StrCat(s.name, " +", Rate(e.slope_per_iteration(), s.unit),
                                      absl::StrFormat(" (p=%.2g)", e.p_value())));
@@ -184,17 +207,224 @@ v1::LeakResult LeakDetector::Evaluate() const {
     result.set_summary(absl::StrCat("leak: ", list));
   } else if (all_clear) {
     result.set_summary(absl::StrCat("no leak above ", Rate(result.series(0).detection_limit(), "bytes"),
-                                    " of heap (", x_.size(), " checkpoints)"));
+                                    " of heap, ", Rate(result.series(1).detection_limit(), "bytes"),
+                                    " of external memory (", x_.size(), " checkpoints, iterations ",
+                                    first_units(), "-", last_units(), ")"));
   } else {
-    result.set_summary(absl::StrCat("inconclusive after ", x_.size(),
-                                    " checkpoints: more iterations would decide"));
+    uint64_t more = MoreIterationsNeeded(result);
+    result.set_more_iterations_needed(more);
+    result.set_summary(absl::StrCat("inconclusive after ", x_.size(), " checkpoints (iterations ",
+                                    first_units(), "-", last_units(), "): about ", more,
+                                    " more iterations would decide"));
   }
   return result;
+}
+
+uint64_t LeakDetector::MoreIterationsNeeded(const v1::LeakResult& result) const {
+  const double last = std::max(1.0, x_.empty() ? static_cast<double>(check_.warmup_iterations()) : x_.back());
+  // Points first: the driver spaces checkpoints ~4% of the iterations apart.
+  double factor = 1;
+  if (x_.size() < kMinPointsForNoLeak) {
+    factor = std::pow(1.04, static_cast<double>(kMinPointsForNoLeak - x_.size()));
+  }
+  // Then precision: the interval of an undecided series shrinks about as span^-1.5.
+  for (const v1::LeakSeries& s : result.series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || s.points() < 3) continue;
+    double half_width = (s.slope_high() - s.slope_low()) / 2;
+    double distance = std::max(std::abs(s.slope_per_iteration() - s.min_effect()), 0.1 * s.min_effect());
+    if (half_width <= 0 || distance <= 0) continue;
+    factor = std::max(factor, std::pow(half_width / distance, 2.0 / 3.0));
+  }
+  factor = std::min(std::max(factor, 1.5), 100.0);
+  return static_cast<uint64_t>(std::ceil(last * (factor - 1)));
 }
 
 bool LeakDetector::Decided() const {
   v1::LeakVerdict v = Evaluate().verdict();
   return v == v1::LEAK_VERDICT_LEAK || v == v1::LEAK_VERDICT_NO_LEAK;
+}
+
+}  // namespace heapstorm
+
+namespace heapstorm {
+
+bool NeedsRetention(const std::string& series) {
+  return series == "heap_used" || series == "external" || series == "array_buffers";
+}
+
+uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
+  double low = std::max(suspected.slope_low(), suspected.min_effect());
+  return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;
+}
+
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window) {
+  const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
+  const uint64_t quarter = std::max<uint64_t>({1, (history + 3) / 4, min_window});
+  RetentionPlan plan;
+  plan.needed = units + quarter + std::max(quarter, units);
+  const uint64_t left = budget > units ? budget - units : 0;
+  plan.room = left >= 3;
+  if (!plan.room) return plan;
+  plan.s2 = units + std::max<uint64_t>(1, std::min(quarter, left / 3));
+  plan.s3 = budget;
+  return plan;
+}
+
+v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& e) {
+  v1::LeakRetention r;
+  r.set_s1(e.s1);
+  r.set_s2(e.s2);
+  r.set_s3(e.s3);
+  const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 > e.s1 ? e.s2 - e.s1 : 1));
+  const double program = static_cast<double>(e.program_bytes) / window;
+  const double internal = static_cast<double>(e.v8_internal_bytes) / window;
+  r.set_program_bytes_per_iteration(program);
+  r.set_v8_internal_bytes_per_iteration(internal);
+  r.set_slope_after_per_iteration(e.slope_after);
+  const double low = std::max(suspected.slope_low(), suspected.min_effect());
+  const double high = std::max(suspected.slope_high(), low);
+  // Retained: what is still alive accounts for at least half the slope's lower bound per
+  // iteration, and the program's own objects are a real part of it (more in all than the
+  // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions a
+  // program keeps bring their code and feedback along, but V8's objects alone confirm
+  // nothing.
+  const bool program_part = static_cast<double>(e.program_bytes) >= kMinBytesOverSpan / 2 &&
+                            program >= 0.1 * (program + internal);
+  const bool retained = program_part && program + internal >= 0.5 * low;
+  const bool agrees = retained && program <= 2 * high + internal;
+  const bool still_grows = e.slope_after >= 0.5 * low;
+  if (retained && agrees && still_grows) {
+    r.set_confirmed(true);
+    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, ": ",
+                            FormatSize(program), "/iteration, against a slope of ",
+                            FormatSize(suspected.slope_per_iteration()), "/iteration"));
+    return r;
+  }
+  if (!retained && !program_part && internal >= 0.5 * low) {
+    r.set_note(absl::StrCat("V8 internal growth, ", FormatSize(internal),
+                            "/iteration (code, bytecode, feedback, maps): not the program's objects"));
+  } else if (!retained) {
+    r.set_note(absl::StrCat("bounded: objects allocated after iteration ", e.s1, " were freed by ", e.s3,
+                            " (", FormatSize(program), "/iteration of them left, against a slope of ",
+                            FormatSize(suspected.slope_per_iteration()), "/iteration)"));
+  } else if (!still_grows) {
+    r.set_note(absl::StrCat("bounded: it stopped growing after iteration ", e.s2, " (",
+                            FormatSize(std::max(0.0, e.slope_after)), "/iteration over ", e.s2, "-", e.s3,
+                            "): a structure that fills up"));
+  } else {
+    r.set_note(absl::StrCat("the objects still alive (", FormatSize(program),
+                            "/iteration) do not account for the slope (",
+                            FormatSize(suspected.slope_per_iteration()), "/iteration)"));
+  }
+  return r;
+}
+
+namespace {
+
+struct ExhaustionSeries {
+  const char* name;
+  double limit;
+  std::function<double(const v1::Checkpoint&)> value;
+};
+
+}  // namespace
+
+void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t units_reached,
+                     const std::vector<v1::Checkpoint>& checkpoints, v1::LeakResult* result) {
+  ExhaustionSeries series;
+  if (outcome == v1::OUTCOME_FD_EXHAUSTED) {
+    series = {"descriptors", static_cast<double>(limits.max_descriptors()),
+              [](const v1::Checkpoint& c) { return static_cast<double>(c.descriptors()); }};
+  } else if (outcome == v1::OUTCOME_HEAP_EXHAUSTED) {
+    series = {"heap_used", limits.max_old_space_mib() * 1048576.0,
+              [](const v1::Checkpoint& c) { return static_cast<double>(c.heap_used_bytes()); }};
+  } else if (outcome == v1::OUTCOME_NATIVE_OOM) {
+    // What the native limit counts: the cgroup's charge, else the resident set.
+    series = {"external", static_cast<double>(limits.native_bytes()), [](const v1::Checkpoint& c) {
+                return static_cast<double>(std::max({c.cgroup_usage_bytes(), c.outside_rss_bytes(), c.rss_bytes()}));
+              }};
+  } else {
+    return;
+  }
+  const char* resource = outcome == v1::OUTCOME_FD_EXHAUSTED    ? "descriptors"
+                         : outcome == v1::OUTCOME_HEAP_EXHAUSTED ? "old space"
+                                                                 : "native memory";
+  std::vector<double> x, y;
+  for (const v1::Checkpoint& c : checkpoints) {
+    if (!c.after_gc()) continue;
+    if (!x.empty() && static_cast<double>(c.units()) <= x.back()) continue;
+    x.push_back(static_cast<double>(c.units()));
+    y.push_back(series.value(c));
+  }
+  auto limit_text = [&]() {
+    return outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrCat(static_cast<uint64_t>(series.limit))
+                                               : FormatSize(series.limit);
+  };
+  auto not_a_leak = [&](const std::string& why) {
+    result->set_exhaustion(why);
+    std::string said = absl::StrCat("the run ran out of ", resource, " at iteration ", units_reached,
+                                    ", but not by a leak: ", why);
+    result->set_summary(result->summary().empty() ? said : absl::StrCat(result->summary(), "; ", said));
+  };
+  if (x.empty() || series.limit <= 0) {
+    if (x.empty()) not_a_leak("it ran out before the first iteration (during setup)");
+    return;
+  }
+  // Growth from the first checkpoint (after setup, before any iteration) to the last.
+  const double start = y.front();
+  const double end = y.back();
+  const double rise = end - start;
+  double biggest_step = 0;
+  uint64_t biggest_at = 0;
+  for (size_t i = 1; i < y.size(); ++i) {
+    if (y[i] - y[i - 1] > biggest_step) {
+      biggest_step = y[i] - y[i - 1];
+      biggest_at = static_cast<uint64_t>(x[i]);
+    }
+  }
+  if (x.front() == 0 && start >= 0.5 * series.limit) {
+    not_a_leak(absl::StrCat("grabbed at setup: ", outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrCat(start) : FormatSize(start),
+                            " of ", limit_text(), " was in use before the first iteration"));
+    return;
+  }
+  if (x.size() < 4 || rise <= 0 || biggest_step >= 0.5 * rise) {
+    not_a_leak(absl::StrCat("grabbed in one step: ",
+                            rise > 0 && x.size() >= 2 ? absl::StrCat("most of it by iteration ", biggest_at)
+                                                      : std::string("it did not grow between checkpoints"),
+                            ", not iteration by iteration"));
+    return;
+  }
+  TheilSen fit = TheilSenSlope(x, y, 0.01);
+  // Where the trend says the series was when the process died: near the limit?
+  const double at_death = end + std::max(0.0, fit.slope) * (static_cast<double>(units_reached) - x.back());
+  if (fit.slope <= 0 || at_death < 0.5 * series.limit) {
+    not_a_leak(absl::StrCat("its series did not grow up to the limit (", limit_text(), ")"));
+    return;
+  }
+  std::string ran_out = absl::StrCat("ran out at iteration ", units_reached, " (limit ", limit_text(), ")");
+  result->set_exhaustion(ran_out);
+  result->set_verdict(v1::LEAK_VERDICT_LEAK);
+  result->set_more_iterations_needed(0);
+  v1::LeakSeries* target = nullptr;
+  for (v1::LeakSeries& s : *result->mutable_series()) {
+    if (s.name() == series.name) target = &s;
+  }
+  if (target == nullptr) {
+    target = result->add_series();
+    target->set_name(series.name);
+    target->set_unit(outcome == v1::OUTCOME_FD_EXHAUSTED ? "count" : "bytes");
+  }
+  target->set_verdict(v1::LEAK_VERDICT_LEAK);
+  target->set_evidence("exhaustion");
+  target->set_slope_per_iteration(fit.slope);
+  target->set_slope_low(fit.low);
+  target->set_slope_high(fit.high);
+  target->set_points(static_cast<uint32_t>(x.size()));
+  target->set_note(ran_out);
+  result->set_summary(absl::StrCat("leak: ", series.name, " +",
+                                   outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrFormat("%.3g/iteration", fit.slope)
+                                                                       : absl::StrCat(FormatSize(fit.slope), "/iteration"),
+                                   "; ", ran_out));
 }
 
 }  // namespace heapstorm

@@ -2,15 +2,23 @@
 // series (retained heap, external, arrayBuffers, descriptors, active handles) a Theil–Sen
 // slope per iteration with its confidence interval and a Mann–Kendall trend test.
 //
-// A series leaks only when both clear their bars: the slope is at least the minimum effect
-// and the trend is significant (p < the check's p_value, and the interval excludes 0); and
-// the growth persists in the later half of the series (a cache that fills, a warm-up, is
-// not a leak). It does not leak when the interval's upper end is below the minimum effect,
-// in the whole series or in its later half. Otherwise it is undecided; at the end of the
-// budget that is "inconclusive". Every series states its detection limit: the smallest
-// growth per iteration its noise and its number of points could have revealed.
+// A series is suspected only when both clear their bars: the slope is at least the minimum
+// effect and the trend is significant (p < the check's p_value, and the interval excludes
+// 0); and the growth persists in the later half of the series (a cache that fills, a
+// warm-up, is not a leak). It does not leak when the interval's upper end is below the
+// minimum effect, in the whole series or in its later half. Otherwise it is undecided; at
+// the end of the budget that is "inconclusive". Every series states its detection limit:
+// the smallest growth per iteration its noise and its number of points could have revealed.
 //
-// The engine feeds it as checkpoints arrive and stops the run as soon as Decided().
+// For descriptors and handles a suspicion is the verdict. For heap and native series it is
+// not: the run monitor then proves retention with heap snapshots (ConfirmByRetention), and
+// a run that died of the resource itself is judged by JudgeExhaustion.
+//
+// Checkpoints come on the driver's schedule (dense at first, thinning out), so nothing here
+// counts checkpoints: the warm-up is in iterations and milliseconds, and the minimum effect
+// is a number of bytes (or of descriptors) over the span of iterations observed.
+//
+// Not thread-safe; the run monitor feeds it from its one thread.
 #ifndef HEAPSTORM_WORKER_ENGINE_LEAK_DETECTOR_H_
 #define HEAPSTORM_WORKER_ENGINE_LEAK_DETECTOR_H_
 
@@ -23,12 +31,14 @@
 
 namespace heapstorm {
 
-// Below this much growth per checkpoint interval, heap series are noise (NODE_FACTS.md §6:
-// after forced GCs the measurement's own bookkeeping moves heapUsed by up to ~2 KiB in
-// rare rounds; a 512-byte bar per round separated every measured case).
-inline constexpr double kDefaultMinBytesPerCheckpoint = 512;
-// Counts (descriptors, handles): half a descriptor per checkpoint interval.
-inline constexpr double kDefaultMinCountPerCheckpoint = 0.5;
+// The smallest growth that counts, over the whole span of iterations observed after the
+// warm-up: below it a series is noise (NODE_FACTS.md §6: after forced GCs the
+// measurement's own bookkeeping moves heapUsed by up to ~2 KiB in rare rounds, and
+// one-round transients of ~280 KB revert). Divided by the span, it is the bar in bytes
+// per iteration: 8 B/iteration at 2,000 iterations, ~0.5 at 30,000.
+inline constexpr double kMinBytesOverSpan = 16 * 1024;
+// Counts (descriptors, handles): this many more over the span.
+inline constexpr double kMinCountOverSpan = 8;
 // Points after warm-up before anything is decided: a leak needs this many in the later
 // half of the series alone, "no leak" this many in all.
 inline constexpr size_t kMinPointsForLeak = 10;
@@ -38,8 +48,17 @@ class LeakDetector {
  public:
   explicit LeakDetector(const v1::LeakCheck& check);
 
-  // A checkpoint; only those taken after forced GCs count.
+  // A checkpoint; only those taken after forced GCs and past the warm-up
+  // (warmup_iterations and warmup_ms) count.
   void Add(const v1::Checkpoint& checkpoint);
+
+  // Theil–Sen slope per iteration of the named series over the points with units in
+  // [from, to]; 0 with fewer than 3 such points.
+  double SlopeBetween(const std::string& series, uint64_t from, uint64_t to) const;
+
+  // Iterations of the first and last point used.
+  uint64_t first_units() const { return x_.empty() ? 0 : static_cast<uint64_t>(x_.front()); }
+  uint64_t last_units() const { return x_.empty() ? 0 : static_cast<uint64_t>(x_.back()); }
 
   // The verdict on everything added so far (series, overall verdict, summary).
   v1::LeakResult Evaluate() const;
@@ -53,18 +72,70 @@ class LeakDetector {
   struct Series {
     std::string name;
     std::string unit;
-    double min_effect;
+    double min_over_span;  // the bar, over the span of iterations (or per iteration, below)
+    bool per_iteration;    // min_over_span is already per iteration (the user's own bar)
     std::vector<double> y;
   };
   v1::LeakSeries EvaluateSeries(const Series& s) const;
+  uint64_t MoreIterationsNeeded(const v1::LeakResult& result) const;
 
   v1::LeakCheck check_;
   // Descriptors and handles by kind at the first counted checkpoint and the latest.
   std::map<std::string, uint32_t> first_fds_, last_fds_, first_resources_, last_resources_;
-  size_t seen_ = 0;
   std::vector<double> x_;
   std::vector<Series> series_;
 };
+
+// True for the series a retention check must confirm: heap and native memory.
+bool NeedsRetention(const std::string& series);
+
+// What the three heap snapshots of a retention check found (see heap_snapshot.h).
+struct RetentionEvidence {
+  uint64_t s1 = 0, s2 = 0, s3 = 0;  // iterations at the snapshots
+  uint64_t program_bytes = 0;       // new at s2, alive at s3: the program's objects
+  uint64_t v8_internal_bytes = 0;   // likewise, V8's own (code, bytecode, feedback, maps)
+  double slope_after = 0;           // the suspected series over [s2, s3], per iteration
+};
+
+// The verdict of a retention check on a suspected series (slope with its interval): a
+// leak only when the program's objects of the window are still alive at s3 at a rate that
+// agrees with the slope (at least half its lower bound, at most twice its upper bound plus
+// the V8 part) and the series kept growing after the window (at least half the lower
+// bound). Otherwise not a leak, with the note saying why: bounded (freed by s3), stopped
+// growing, or V8's own growth. Pure function.
+v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
+
+// Where the retention snapshots go, once a series is suspected at `units` iterations having
+// been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
+// units (now); s3 = the budget's end, so the objects have as long as the run allows to be
+// freed (an LRU still filling, a flush period longer than anything seen so far), and a
+// larger budget only makes the test stricter; s2 after a window of a quarter of the history
+// watched (and at least `min_window`: long enough for a slow leak to leave more than the
+// measurement's noise), at most a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
+// is false when fewer than 3 iterations are left; `needed` is then the budget that would
+// do. Pure function.
+struct RetentionPlan {
+  uint64_t s2 = 0;
+  uint64_t s3 = 0;
+  bool room = false;
+  uint64_t needed = 0;  // iterations in all for a check with s3 - s2 >= the history watched
+};
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1);
+
+// The window a retention check of this suspected series needs: kMinBytesOverSpan at the
+// lower end of its slope.
+uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
+
+// A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
+// native_oom), judged from its after-GC checkpoints (all of them, warm-up included):
+//  - the resource's series grew, step by step, up to near its limit → "leak" for that
+//    series, evidence "exhaustion", with its slope and "ran out at iteration N (limit L)";
+//  - it was (almost) all taken before the first iteration → not a leak: "grabbed at setup";
+//  - one step between two checkpoints took most of it → not a leak: "grabbed in one step".
+// Changes `result` in place (its verdict, the series, exhaustion and summary); does
+// nothing for other outcomes. Pure function.
+void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t units_reached,
+                     const std::vector<v1::Checkpoint>& checkpoints, v1::LeakResult* result);
 
 }  // namespace heapstorm
 

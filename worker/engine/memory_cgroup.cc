@@ -1,19 +1,24 @@
 #include "worker/engine/memory_cgroup.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "common/files.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 
 namespace heapstorm {
 namespace {
@@ -74,7 +79,91 @@ absl::Status MakeDir(const std::string& path) {
   return absl::FailedPreconditionError(absl::StrCat("mkdir ", path, ": ", std::strerror(errno)));
 }
 
+// Where Create() makes cgroups: the v2 parent (when it delegates memory) and the v1 parent.
+std::vector<std::string> Parents(const std::string& root) {
+  std::vector<std::string> parents;
+  struct stat st;
+  std::string unified = root;
+  if (stat((root + "/unified").c_str(), &st) == 0) unified = root + "/unified";
+  std::string own_v2 = OwnCgroup("v2");
+  if (!own_v2.empty()) parents.push_back(unified + (own_v2 == "/" ? "" : own_v2));
+  std::string own_v1 = OwnCgroup("memory");
+  if (!own_v1.empty()) parents.push_back(root + "/memory" + (own_v1 == "/" ? "" : own_v1));
+  return parents;
+}
+
+// The parent PID of `pid`, from /proc/PID/status; 0 when it cannot be read.
+int ParentOf(int pid) {
+  absl::StatusOr<std::string> status = ReadFile(absl::StrCat("/proc/", pid, "/status"));
+  if (!status.ok()) return 0;
+  size_t at = status->find("\nPPid:");
+  if (at == std::string::npos) return 0;
+  int ppid = 0;
+  size_t end = status->find('\n', at + 1);
+  (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(status->substr(at + 6, end - at - 6)), &ppid);
+  return ppid;
+}
+
 }  // namespace
+
+bool MemoryCgroup::OnlyOrphansIn(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path + "/cgroup.procs");
+  if (!text.ok()) return false;
+  std::set<int> members;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(line, &pid)) return false;
+    if (pid <= 0) return false;  // a process outside our PID namespace: someone's live run
+    members.insert(pid);
+  }
+  for (int pid : members) {
+    int parent = ParentOf(pid);
+    if (parent == 0 || parent == 1 || parent == getpid() || members.count(parent)) continue;
+    if (kill(parent, 0) == 0 || errno == EPERM) return false;  // a live parent outside
+  }
+  return true;
+}
+
+std::vector<std::string> MemoryCgroup::SweepStale(const std::string& root_override) {
+  const std::string root = root_override.empty() ? "/sys/fs/cgroup" : root_override;
+  std::vector<std::string> removed;
+  for (const std::string& parent : Parents(root)) {
+    DIR* d = opendir(parent.c_str());
+    if (d == nullptr) continue;
+    std::vector<std::string> stale;
+    while (dirent* e = readdir(d)) {
+      absl::string_view name = e->d_name;
+      if (e->d_type != DT_DIR || !absl::ConsumePrefix(&name, "heapstorm-")) continue;
+      // heapstorm-PID-N, and the tests' heapstorm-probe-PID / heapstorm-truth-PID-N.
+      if (!absl::ConsumePrefix(&name, "probe-")) (void)absl::ConsumePrefix(&name, "truth-");
+      int pid = 0;
+      if (!absl::SimpleAtoi(name.substr(0, name.find('-')), &pid) || pid <= 0) continue;
+      if (kill(pid, 0) == 0 || errno == EPERM) continue;  // its heapstorm still runs
+      stale.push_back(absl::StrCat(parent, "/", e->d_name));
+    }
+    closedir(d);
+    for (const std::string& path : stale) {
+      // A PID in the name proves nothing from another PID namespace (a container, a
+      // sandbox): the cgroup may belong to a live heapstorm there. Its members tell: one we
+      // cannot see (read as 0), or one whose parent lives outside the cgroup, is a live
+      // run's; only orphans (reparented to init or a subreaper) are leftovers.
+      if (!OnlyOrphansIn(path)) continue;
+      {
+        MemoryCgroup cgroup(path, v1::LIMIT_MECHANISM_NONE);
+        for (int round = 0; round < 50; ++round) {
+          std::vector<int> pids = cgroup.Pids();
+          if (pids.empty()) break;
+          for (int pid : pids) {
+            if (pid > 0) kill(pid, SIGKILL);
+          }
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }  // ~MemoryCgroup removes it, waiting for the killed to leave
+      if (access(path.c_str(), F_OK) != 0) removed.push_back(path);
+    }
+  }
+  return removed;
+}
 
 absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& name,
                                                                   uint64_t limit_bytes,

@@ -37,6 +37,12 @@ class MemoryCgroup {
                                                               uint64_t limit_bytes,
                                                               const std::string& root_override = "");
 
+  // Removes the cgroups a dead heapstorm left behind (kill -9): children named
+  // "heapstorm-PID-..." of the places Create() makes them, whose PID is no longer running.
+  // Their remaining members are SIGKILLed first. Returns the paths removed. `root_override`
+  // as for Create(). Best effort: a cgroup that will not go is left and logged by the caller.
+  static std::vector<std::string> SweepStale(const std::string& root_override = "");
+
   // Removes the cgroup, waiting up to 2 s for killed processes to leave it. The owner
   // kills what is inside first (the launcher does every kill: see Pids()).
   ~MemoryCgroup();
@@ -61,6 +67,10 @@ class MemoryCgroup {
   std::vector<int> Pids() const;
 
  private:
+  // True when every process in the cgroup at `path` is an orphan of a dead run (no member
+  // hidden in another PID namespace, no member whose parent lives outside the cgroup).
+  static bool OnlyOrphansIn(const std::string& path);
+
   MemoryCgroup(std::string path, v1::LimitMechanism mechanism)
       : path_(std::move(path)), mechanism_(mechanism) {}
 

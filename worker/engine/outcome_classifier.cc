@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -50,6 +51,15 @@ const std::vector<const char*>& StackMarkers() {
 std::string Ending(const RunObservations& o) {
   if (o.exited) return absl::StrCat("exit code ", o.exit_code);
   return SignalName(o.signal);
+}
+
+// "pid 123 (sleep, 512Mi)" or "a process" when the victim is not known.
+std::string Victim(const RunObservations& o) {
+  if (o.victim_pid == 0) return "a process";
+  std::string who = absl::StrCat("pid ", o.victim_pid, " (", o.victim_command.empty() ? "?" : o.victim_command);
+  if (o.victim_bytes > 0) absl::StrAppend(&who, ", ", FormatSize(static_cast<double>(o.victim_bytes)));
+  absl::StrAppend(&who, o.victim_pid == o.pid ? ", node itself)" : ")");
+  return who;
 }
 
 Classification Make(v1::Outcome outcome, std::string summary, std::string line = "") {
@@ -125,23 +135,35 @@ std::string SignalName(int signal) {
 Classification ClassifyOutcome(const RunObservations& o) {
   const bool killed = !o.exited && o.signal == SIGKILL;
 
-  // 1. The kernel's OOM killer in our cgroup: the only reliable sign is its counter.
-  if (o.cgroup_oom_kills > 0 && killed) {
+  // 1. The kernel's OOM killer in our cgroup: the only reliable sign is its counter. It
+  // counts a kill of any process of the run's tree, so it decides however node ended.
+  if (o.cgroup_oom_kills > 0) {
+    std::string limit = FormatSize(static_cast<double>(o.native_limit_bytes));
+    std::string counters = absl::StrCat("oom_kill +", o.cgroup_oom_kills, ", failcnt ", o.cgroup_failcnt);
+    const bool node_was_victim = o.victim_pid == 0 ? killed : o.victim_pid == o.pid;
+    if (node_was_victim && killed) {
+      return Make(v1::OUTCOME_NATIVE_OOM,
+                  absl::StrCat("SIGKILL by the cgroup OOM killer (", counters, ") at ", limit,
+                               " native limit, ", o.units_reached, " units"));
+    }
     return Make(v1::OUTCOME_NATIVE_OOM,
-                absl::StrCat("SIGKILL by the cgroup OOM killer (oom_kill +", o.cgroup_oom_kills,
-                             ", failcnt ", o.cgroup_failcnt, ") at ",
-                             FormatSize(static_cast<double>(o.native_limit_bytes)), " native limit, ",
-                             o.units_reached, " units"));
+                absl::StrCat("the cgroup OOM killer killed ", Victim(o), " in the run's process tree (",
+                             counters, ") at ", limit, " native limit; node then ended with ", Ending(o),
+                             " at ", o.units_reached, " units"));
   }
-  // 2. What the harness itself did.
+  // 2. What the harness itself did. The watchdog's kill stands even if node got to exit
+  // first: the tree went over the limit.
   if (o.harness_kill == v1::HARNESS_KILL_WATCHDOG) {
+    uint64_t over = std::max(o.peak_tree_bytes, o.peak_rss_bytes);
     return Make(v1::OUTCOME_NATIVE_OOM,
-                absl::StrCat("RSS ", FormatSize(static_cast<double>(o.peak_rss_bytes)),
+                absl::StrCat("the process tree's memory ", FormatSize(static_cast<double>(over)),
                              " went over the native limit of ",
                              FormatSize(static_cast<double>(o.native_limit_bytes)),
-                             "; the watchdog killed it at ", o.units_reached, " units"));
+                             "; the watchdog killed the tree (largest: ", Victim(o), ") at ",
+                             o.units_reached, " units"));
   }
-  if (o.harness_kill == v1::HARNESS_KILL_TIMEOUT) {
+  // A time limit kill decides only if it ended the process (it may have exited just before).
+  if (o.harness_kill == v1::HARNESS_KILL_TIMEOUT && !o.exited) {
     return Make(v1::OUTCOME_TIMEOUT,
                 absl::StrCat("still running after ", o.timeout_ms, " ms; killed at ",
                              o.units_reached, " units"));
@@ -163,8 +185,18 @@ Classification ClassifyOutcome(const RunObservations& o) {
                   line);
     }
   }
-  // 4. The driver saw the end and said so, and node then exited cleanly.
-  if (o.driver_done && o.exited && o.exit_code == 0) return FromDriver(o);
+  // 4. The driver saw the end and said so, and node then exited cleanly. A completion with
+  // the descriptors at their limit is not one: opens failed with EMFILE on the way.
+  if (o.driver_done && o.exited && o.exit_code == 0) {
+    Classification c = FromDriver(o);
+    if (c.outcome == v1::OUTCOME_COMPLETED && o.max_descriptors > 0 && o.peak_descriptors >= o.max_descriptors) {
+      return Make(v1::OUTCOME_FD_EXHAUSTED,
+                  absl::StrCat("the scenario reported completion, but its descriptors reached their limit (",
+                               o.peak_descriptors, " of ", o.max_descriptors,
+                               "), where every open fails with EMFILE; at ", o.units_reached, " units"));
+    }
+    return c;
+  }
 
   // 5. Node died of an uncaught error the driver could not catch.
   if (o.exited && o.exit_code != 0) {

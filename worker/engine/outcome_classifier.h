@@ -5,7 +5,8 @@
 // cgroup's oom_kill delta to tell a kernel OOM kill from any other SIGKILL, stderr markers
 // for V8's many OOM messages, then what the driver reported. The first verdict wins. An
 // ending no rule recognises is `crashed` with every raw fact in its summary, never
-// `completed`.
+// `completed`, and no run is `completed` while its evidence says a limit was hit (an OOM
+// kill counted in its cgroup, the watchdog's kill, its descriptors at their limit).
 #ifndef HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_
 #define HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_
 
@@ -42,6 +43,13 @@ struct RunObservations {
   uint32_t peak_descriptors = 0;
   uint32_t max_descriptors = 0;
   uint64_t units_reached = 0;
+  // node's pid, and the process the native limit took (0 when unknown): a cgroup OOM kill
+  // may take a process the module spawned instead of node.
+  int pid = 0;
+  int victim_pid = 0;
+  std::string victim_command;
+  uint64_t victim_bytes = 0;
+  uint64_t peak_tree_bytes = 0;  // the whole tree at its largest (watchdog)
 };
 
 struct Classification {

@@ -193,6 +193,79 @@ TEST(OutcomeClassifierTest, Table) {
          o->stderr_text = "node: bad option: --bogus\n";
        },
        v1::OUTCOME_CRASHED, "node refused its command line", "bad option"},
+      // Evidence against outcome: a limit was hit, so the run is not `completed`.
+      {"a child OOM-killed in the cgroup while node completed",
+       [](RunObservations* o) {
+         o->exited = true;
+         o->driver_done = true;
+         o->driver_status = "completed";
+         o->mechanism = v1::LIMIT_MECHANISM_CGROUP_V1;
+         o->cgroup_oom_kills = 1;
+         o->cgroup_failcnt = 169;
+         o->native_limit_bytes = 256u << 20;
+         o->pid = 100;
+         o->victim_pid = 200;
+         o->victim_command = "node";
+         o->victim_bytes = 250u << 20;
+       },
+       v1::OUTCOME_NATIVE_OOM, "killed pid 200 (node, 250Mi) in the run's process tree", ""},
+      {"an OOM kill of an unknown victim while node exited 0",
+       [](RunObservations* o) {
+         o->exited = true;
+         o->driver_done = true;
+         o->driver_status = "completed";
+         o->cgroup_oom_kills = 2;
+       },
+       v1::OUTCOME_NATIVE_OOM, "killed a process in the run's process tree (oom_kill +2", ""},
+      {"the OOM counter rose while node died of its heap",
+       [](RunObservations* o) {
+         *o = Signaled(SIGABRT);
+         o->stderr_text = kHeapOom;
+         o->cgroup_oom_kills = 1;
+         o->pid = 100;
+         o->victim_pid = 300;
+         o->victim_command = "sleep";
+       },
+       v1::OUTCOME_NATIVE_OOM, "pid 300 (sleep)", ""},
+      {"the OOM killer named node itself",
+       [](RunObservations* o) {
+         *o = Signaled(SIGKILL);
+         o->cgroup_oom_kills = 1;
+         o->pid = 100;
+         o->victim_pid = 100;
+       },
+       v1::OUTCOME_NATIVE_OOM, "SIGKILL by the cgroup OOM killer", ""},
+      {"the watchdog's kill stands though node exited 0",
+       [](RunObservations* o) {
+         o->exited = true;
+         o->driver_done = true;
+         o->driver_status = "completed";
+         o->harness_kill = v1::HARNESS_KILL_WATCHDOG;
+         o->native_limit_bytes = 256u << 20;
+         o->peak_tree_bytes = 300u << 20;
+         o->pid = 100;
+         o->victim_pid = 101;
+         o->victim_command = "node";
+       },
+       v1::OUTCOME_NATIVE_OOM, "tree's memory 300Mi went over the native limit of 256Mi; the watchdog killed the tree (largest: pid 101", ""},
+      {"a time limit kill that came after a clean exit did not end the run",
+       [](RunObservations* o) {
+         o->exited = true;
+         o->driver_done = true;
+         o->driver_status = "completed";
+         o->harness_kill = v1::HARNESS_KILL_TIMEOUT;
+         o->units_reached = 50;
+       },
+       v1::OUTCOME_COMPLETED, "reached its target of 50 units", ""},
+      {"completed with its descriptors at the limit",
+       [](RunObservations* o) {
+         o->exited = true;
+         o->driver_done = true;
+         o->driver_status = "completed";
+         o->peak_descriptors = 256;
+         o->max_descriptors = 256;
+       },
+       v1::OUTCOME_FD_EXHAUSTED, "descriptors reached their limit (256 of 256)", ""},
       {"unknown driver status",
        [](RunObservations* o) {
          o->exited = true;
@@ -227,6 +300,26 @@ TEST(OutcomeClassifierTest, NeverCompletedWithoutTheDriverSayingSo) {
   for (int signal = 1; signal < 65; ++signal) {
     RunObservations o = Signaled(signal);
     EXPECT_NE(ClassifyOutcome(o).outcome, v1::OUTCOME_COMPLETED) << "signal " << signal;
+  }
+}
+
+TEST(OutcomeClassifierTest, NeverCompletedWhenALimitWasHit) {
+  // Whatever node and the driver say, a counted OOM kill or the watchdog's kill is native_oom.
+  for (int code : {0, 1, 3}) {
+    for (v1::HarnessKill kill : {v1::HARNESS_KILL_NONE, v1::HARNESS_KILL_TIMEOUT, v1::HARNESS_KILL_WATCHDOG}) {
+      for (uint64_t ooms : {0, 1}) {
+        if (kill != v1::HARNESS_KILL_WATCHDOG && ooms == 0) continue;
+        RunObservations o;
+        o.exited = true;
+        o.exit_code = code;
+        o.driver_done = true;
+        o.driver_status = "completed";
+        o.harness_kill = kill;
+        o.cgroup_oom_kills = ooms;
+        EXPECT_EQ(ClassifyOutcome(o).outcome, v1::OUTCOME_NATIVE_OOM)
+            << "exit " << code << ", kill " << kill << ", oom kills " << ooms;
+      }
+    }
   }
 }
 

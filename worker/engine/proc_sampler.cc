@@ -1,5 +1,6 @@
 #include "worker/engine/proc_sampler.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace heapstorm {
 namespace {
@@ -62,6 +64,80 @@ uint32_t CountDescriptors(pid_t pid) {
   struct stat st;
   if (stat(path, &st) != 0) return 0;
   return static_cast<uint32_t>(st.st_size);
+}
+
+namespace {
+
+// A small /proc file, whole; "" when gone.
+std::string ReadSmall(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) text.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return text;
+}
+
+bool SampleOne(pid_t pid, bool with_pss, TreeProcess* out) {
+  ProcStatus status;
+  if (!ReadProcStatus(pid, &status)) return false;
+  char path[64];
+  out->pid = pid;
+  out->rss_bytes = status.rss_bytes;
+  std::snprintf(path, sizeof(path), "/proc/%d/comm", static_cast<int>(pid));
+  out->command = std::string(absl::StripAsciiWhitespace(ReadSmall(path)));
+  if (with_pss) {
+    std::snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", static_cast<int>(pid));
+    out->pss_bytes = ParsePss(ReadSmall(path));
+  }
+  return true;
+}
+
+}  // namespace
+
+uint64_t ParsePss(absl::string_view smaps_rollup) {
+  for (absl::string_view line : absl::StrSplit(smaps_rollup, '\n')) {
+    if (absl::ConsumePrefix(&line, "Pss:")) return ParseKb(line);
+  }
+  return 0;
+}
+
+std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss) {
+  std::vector<TreeProcess> tree;
+  std::vector<pid_t> pending = {root};
+  while (!pending.empty() && tree.size() < 4096) {
+    pid_t pid = pending.back();
+    pending.pop_back();
+    TreeProcess p;
+    if (!SampleOne(pid, with_pss, &p)) continue;
+    tree.push_back(std::move(p));
+    char path[64];
+    std::snprintf(path, sizeof(path), "/proc/%d/task", static_cast<int>(pid));
+    DIR* tasks = opendir(path);
+    if (tasks == nullptr) continue;
+    while (dirent* t = readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      std::string children = ReadSmall(
+          (std::string(path) + "/" + t->d_name + "/children").c_str());
+      for (absl::string_view c : absl::StrSplit(children, ' ', absl::SkipEmpty())) {
+        int child = 0;
+        if (absl::SimpleAtoi(c, &child) && child > 0) pending.push_back(child);
+      }
+    }
+    closedir(tasks);
+  }
+  return tree;
+}
+
+std::vector<TreeProcess> SamplePids(const std::vector<int>& pids, bool with_pss) {
+  std::vector<TreeProcess> tree;
+  for (int pid : pids) {
+    TreeProcess p;
+    if (SampleOne(pid, with_pss, &p)) tree.push_back(std::move(p));
+  }
+  return tree;
 }
 
 }  // namespace heapstorm

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -27,6 +29,27 @@ bool ReadProcStatus(pid_t pid, ProcStatus* out);
 
 // Open descriptors of `pid` (stat("/proc/PID/fd").st_size); 0 when unknown.
 uint32_t CountDescriptors(pid_t pid);
+
+// One process of a run's tree, as sampled.
+struct TreeProcess {
+  pid_t pid = 0;
+  std::string command;       // /proc/PID/comm, as the kernel keeps it (untrusted bytes)
+  uint64_t rss_bytes = 0;    // VmRSS
+  uint64_t pss_bytes = 0;    // Pss from /proc/PID/smaps_rollup; 0 when unreadable
+  // What the process costs the tree: PSS where known (shared pages split), else RSS.
+  uint64_t bytes() const { return pss_bytes > 0 ? pss_bytes : rss_bytes; }
+};
+
+// `root` and its descendants (through /proc/PID/task/TID/children), parents first.
+// Processes that have left are skipped. Costs one status read per process, and one
+// smaps_rollup read per process when `with_pss` (tens of µs for node).
+std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss);
+
+// The same for a given set of pids (a cgroup's members).
+std::vector<TreeProcess> SamplePids(const std::vector<int>& pids, bool with_pss);
+
+// The "Pss:" line of smaps_rollup text, in bytes; 0 when absent. Pure.
+uint64_t ParsePss(absl::string_view smaps_rollup);
 
 }  // namespace heapstorm
 

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/logging.h"
 #include "worker/engine/launcher_blob.h"
 
 extern char** environ;
@@ -76,6 +78,22 @@ void CloseFd(int* fd) {
 
 // --- the spawner ---------------------------------------------------------------------------
 
+// The launcher checks that its parent is still this process after it asked for the
+// parent-death signal (else a worker that died in between would leave node running). Under
+// ThreadSanitizer, posix_spawn goes through TSan's own helper process, so the launcher's
+// parent is that helper: the TSan build (tests only) skips the check.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kCheckParent = false;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kCheckParent = false;
+#else
+constexpr bool kCheckParent = true;
+#endif
+#else
+constexpr bool kCheckParent = true;
+#endif
+
 struct PosixProcessLauncher::Request {
   const LaunchSpec* spec;
   absl::StatusOr<pid_t> result = absl::UnknownError("not started");
@@ -86,6 +104,7 @@ PosixProcessLauncher::PosixProcessLauncher(std::string launcher) : launcher_(std
   // Grandchildren of a run (node's own children) come back to us when node dies, so they
   // can be reaped and never outlive the run.
   (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+  StartJanitor();
   spawner_ = std::thread([this] { SpawnerLoop(); });
 }
 
@@ -95,6 +114,49 @@ PosixProcessLauncher::~PosixProcessLauncher() {
     stopping_ = true;
   }
   spawner_.join();
+  // EOF: the janitor kills whatever is still registered (nothing, after an orderly end).
+  CloseFd(&janitor_fd_);
+  if (janitor_pid_ > 0) {
+    while (waitpid(janitor_pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void PosixProcessLauncher::StartJanitor() {
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    HS_LOG(WARNING) << "no janitor (socketpair: " << std::strerror(errno)
+                    << "): processes a module spawns may outlive a killed worker";
+    return;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  char arg0[] = "heapstorm-janitor";
+  char arg1[] = "--janitor";
+  char* argv[] = {arg0, arg1, nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, launcher_.c_str(), &actions, nullptr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  close(ends[1]);
+  if (rc != 0) {
+    close(ends[0]);
+    HS_LOG(WARNING) << "no janitor (posix_spawn " << launcher_ << ": " << std::strerror(rc)
+                    << "): processes a module spawns may outlive a killed worker";
+    return;
+  }
+  janitor_fd_ = ends[0];
+  janitor_pid_ = pid;
+}
+
+void PosixProcessLauncher::TellJanitor(const std::string& line) {
+  if (janitor_fd_ < 0) return;
+  std::string text = line + "\n";
+  // One short line: a single send, whole or not at all in practice.
+  (void)!send(janitor_fd_, text.data(), text.size(), MSG_NOSIGNAL);
 }
 
 absl::StatusOr<pid_t> PosixProcessLauncher::Launch(const LaunchSpec& spec) {
@@ -138,7 +200,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
   const int error_fd = nfds;
 
   std::vector<std::string> args = {"heapstorm-launcher",
-                                   absl::StrCat("--parent=", getpid()),
+                                   absl::StrCat("--parent=", kCheckParent ? getpid() : 0),
                                    absl::StrCat("--nfds=", nfds),
                                    absl::StrCat("--error-fd=", error_fd)};
   if (spec.stack_bytes) args.push_back(absl::StrCat("--stack=", spec.stack_bytes));
@@ -224,6 +286,12 @@ void PosixProcessLauncher::Spawn(Request* request) {
     }
     return;
   }
+  TellJanitor(absl::StrCat("+", pid));
+  if (!spec.cgroup_procs.empty()) {
+    TellJanitor(absl::StrCat("c ", spec.cgroup_procs));
+    absl::MutexLock lock(&mu_);
+    cgroup_of_[pid] = spec.cgroup_procs;
+  }
   request->result = pid;
 }
 
@@ -235,14 +303,40 @@ void PosixProcessLauncher::KillGroup(pid_t pid, int signal) {
 }
 
 bool PosixProcessLauncher::TryReap(pid_t pid, ExitInfo* info) {
+  // Look without reaping: an ended leader stays a zombie, holding its pid and so its group id.
+  siginfo_t ended;
+  std::memset(&ended, 0, sizeof(ended));
+  int r;
+  do {
+    r = waitid(P_PID, static_cast<id_t>(pid), &ended, WEXITED | WNOHANG | WNOWAIT);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0 && ended.si_pid == 0) return false;  // still running
+  // Whatever else of the group is left dies first, while the group id is still ours.
+  (void)kill(-pid, SIGKILL);
   int status = 0;
   struct rusage usage;
-  pid_t r;
+  std::memset(&usage, 0, sizeof(usage));
+  pid_t reaped;
   do {
-    r = wait4(pid, &status, WNOHANG, &usage);
-  } while (r < 0 && errno == EINTR);
-  if (r == 0) return false;
-  if (r < 0) {
+    reaped = wait4(pid, &status, 0, &usage);
+  } while (reaped < 0 && errno == EINTR);
+  // Then reap the members: all were sent SIGKILL, and each is our child by now (its parent
+  // died, and we are the subreaper), so this ends with ECHILD once the last one is gone.
+  while (true) {
+    pid_t member = waitpid(-pid, nullptr, 0);
+    if (member > 0 || (member < 0 && errno == EINTR)) continue;
+    break;
+  }
+  TellJanitor(absl::StrCat("-", pid));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cgroup_of_.find(pid);
+    if (it != cgroup_of_.end()) {
+      TellJanitor(absl::StrCat("C ", it->second));
+      cgroup_of_.erase(it);
+    }
+  }
+  if (reaped < 0) {
     // Already reaped, or not ours: report it as gone.
     info->exited = false;
     info->signal = 0;
@@ -254,11 +348,14 @@ bool PosixProcessLauncher::TryReap(pid_t pid, ExitInfo* info) {
   info->max_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
   info->user_cpu_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
   info->system_cpu_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-  // Whatever else of the group is left: kill and reap it, so nothing outlives the run.
-  (void)kill(-pid, SIGKILL);
-  while (waitpid(-pid, nullptr, WNOHANG) > 0) {
-  }
   return true;
+}
+
+void PosixProcessLauncher::ReapStray(pid_t pid) {
+  if (pid <= 0) return;
+  // ECHILD at once when it is not ours; otherwise it was killed and ends promptly.
+  while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace heapstorm

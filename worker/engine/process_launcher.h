@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -64,13 +65,22 @@ class ProcessLauncher {
   // Sends `signal` to the whole process group of a launched process. Thread-safe.
   virtual void KillGroup(pid_t pid, int signal) = 0;
 
-  // Reaps `pid` if it has ended: true with `info` filled, false while it runs. Also reaps
-  // any other ended member of its group (grandchildren reparented to this subreaper).
+  // Reaps `pid` if it has ended: true with `info` filled, false while it runs. Before the
+  // reap (while the ended leader still holds its pid, so the group id cannot be reused) it
+  // SIGKILLs what is left of its process group, then reaps those members too (descendants
+  // re-parented to this subreaper), so nothing of the run is left, zombies included.
   virtual bool TryReap(pid_t pid, ExitInfo* info) = 0;
+
+  // Waits for `pid` if it is a child of ours (a descendant of a run that left its process
+  // group and was re-parented to this subreaper), after the caller has killed it, so it
+  // stays no zombie. Returns at once for any other pid. Thread-safe.
+  virtual void ReapStray(pid_t pid) = 0;
 };
 
 // The real one. Makes the worker a child subreaper, so a run's grandchildren are ours to
-// reap and kill.
+// reap and kill while the worker lives. For after it (kill -9 of the worker included) it
+// starts a janitor process (the launcher binary in --janitor mode) that holds every live
+// run's process group and cgroup, and kills them when the worker's end of its pipe closes.
 class PosixProcessLauncher : public ProcessLauncher {
  public:
   // `launcher` is the launcher step's executable (see LauncherExecutable()).
@@ -80,14 +90,21 @@ class PosixProcessLauncher : public ProcessLauncher {
   absl::StatusOr<pid_t> Launch(const LaunchSpec& spec) override;
   void KillGroup(pid_t pid, int signal) override;
   bool TryReap(pid_t pid, ExitInfo* info) override;
+  void ReapStray(pid_t pid) override;
 
  private:
   struct Request;
   void SpawnerLoop();
   void Spawn(Request* request);
 
+  void StartJanitor();
+  void TellJanitor(const std::string& line);
+
   std::string launcher_;
+  int janitor_fd_ = -1;     // our end of the janitor's stdin (a socket: no SIGPIPE)
+  pid_t janitor_pid_ = -1;
   absl::Mutex mu_;
+  std::map<pid_t, std::string> cgroup_of_ ABSL_GUARDED_BY(mu_);  // live runs' cgroup.procs
   std::vector<Request*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread spawner_;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,12 +10,18 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "scenarios/units.h"
+#include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
 
 namespace heapstorm {
@@ -25,8 +32,6 @@ constexpr size_t kStderrTailBytes = 48 * 1024;
 constexpr size_t kMaxTelemetryLine = 4 << 20;
 // The watchdog samples at least this often, whatever the scenario's sample_hz.
 constexpr int kWatchdogHz = 200;
-// After a leak verdict: checkpoints between two heap snapshots.
-constexpr int kCheckpointsBetweenSnapshots = 5;
 
 // Keeps the first and last bytes of a stream: the FATAL line of an abort is at the end.
 class HeadTail {
@@ -135,6 +140,42 @@ void RunMonitor::Kill(v1::HarnessKill why) {
   if (setup_.cgroup != nullptr) {
     for (int p : setup_.cgroup->Pids()) setup_.launcher->KillGroup(p, SIGKILL);
   }
+  // Descendants that left node's process group (setsid) are still in the sampled tree.
+  for (const TreeProcess& p : seen_.last_tree) {
+    if (p.pid != setup_.pid) setup_.launcher->KillGroup(p.pid, SIGKILL);
+  }
+}
+
+// The whole tree's memory against the native limit: with a cgroup its members (for the
+// evidence; the kernel keeps the limit), with the watchdog node and its descendants by PSS
+// (shared pages counted once), which the watchdog kills past the limit.
+void RunMonitor::SampleTreeAndWatch() {
+  if (limits_.native_bytes() == 0) return;
+  std::vector<TreeProcess> tree = setup_.cgroup != nullptr ? SamplePids(setup_.cgroup->Pids(), false)
+                                                           : SampleTree(setup_.pid, watchdog_);
+  if (tree.empty()) return;
+  uint64_t total = 0;
+  for (const TreeProcess& p : tree) total += p.bytes();
+  seen_.peak_tree_bytes = std::max(seen_.peak_tree_bytes, total);
+  seen_.last_tree = std::move(tree);
+  if (!watchdog_ || seen_.harness_kill != v1::HARNESS_KILL_NONE) return;
+  const uint64_t limit = limits_.native_bytes();
+  if (total <= limit) {
+    under_units_ = seen_.units;
+    under_bytes_ = total;
+    return;
+  }
+  seen_.watchdog_victim = *std::max_element(
+      seen_.last_tree.begin(), seen_.last_tree.end(),
+      [](const TreeProcess& a, const TreeProcess& b) { return a.bytes() < b.bytes(); });
+  // Memory grew from under_bytes_ to total while units went from under_units_ to now:
+  // the crossing, on that line, is the last unit that fitted.
+  if (under_bytes_ > 0 && seen_.units > under_units_) {
+    double fraction = static_cast<double>(limit - under_bytes_) / static_cast<double>(total - under_bytes_);
+    seen_.units_at_watchdog_limit =
+        under_units_ + static_cast<uint64_t>(fraction * static_cast<double>(seen_.units - under_units_));
+  }
+  Kill(v1::HARNESS_KILL_WATCHDOG);
 }
 
 // Reads /proc (and the cgroup): peaks always, a kept sample at the scenario's rate, and the
@@ -157,45 +198,186 @@ uint64_t RunMonitor::SampleOutside(absl::Time now) {
     series_->samples.Add(s);
     next_kept_ = now + keep_every_;
   }
-  if (watchdog_ && status.rss_bytes > limits_.native_bytes()) Kill(v1::HARNESS_KILL_WATCHDOG);
+  SampleTreeAndWatch();
   return status.rss_bytes;
 }
 
+// Writes a command to the driver's stdin. The driver may have exited already (a retention
+// check's last snapshot is at the end of the budget): the write then fails with EPIPE, and
+// the SIGPIPE it raises is blocked for this thread and consumed, never delivered.
 void RunMonitor::Command(const std::string& line) {
-  std::string text = line + "\n";
-  (void)!write(setup_.control_fd, text.data(), text.size());
+  if (reaped_ || seen_.driver_done) return;
+  // Node may have closed its stdin, or died: then the command is simply not delivered.
+  (void)WriteToPipe(setup_.control_fd, line + "\n");
 }
 
-void RunMonitor::RequestSnapshot() {
-  ++snapshots_requested_;
-  checkpoints_since_snapshot_ = 0;
-  Command(absl::StrCat("snapshot ", setup_.run_dir, "/leak-", snapshots_requested_, ".heapsnapshot"));
+// A final verdict: recorded, and the driver told to stop (teardown runs).
+void RunMonitor::LeakVerdict(v1::LeakResult result) {
+  if (last_retention_) *result.mutable_retention() = *last_retention_;
+  result.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
+  seen_.leak = std::move(result);
+  Command("stop");
+  stop_sent_ = true;
 }
 
+// Leak checks. Every after-GC checkpoint goes to the detector. A descriptor or handle
+// leak is the verdict at once; a heap or native suspicion starts a retention check (heap
+// snapshots at s1 = now, s2 and s3 planned from the data, see PlanRetention) unless
+// snapshots are off, and becomes a leak only if retention confirms it. "No leak" is not a
+// reason to stop: the rest of the budget lowers the detection limit. The final verdict of
+// a run that reaches its budget is taken in Watch().
 void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (!detector_ || stop_sent_ || !c.after_gc()) return;
-  if (!seen_.leak) {
-    detector_->Add(c);
-    if (!detector_->Decided()) return;
-    seen_.leak = detector_->Evaluate();
-    bool snapshot = seen_.leak->verdict() == v1::LEAK_VERDICT_LEAK && setup_.scenario->leak_check().snapshots();
-    if (!snapshot) {
-      Command("stop");
-      stop_sent_ = true;
-      return;
+  detector_->Add(c);
+  if (retaining_) return;
+  v1::LeakResult r = detector_->Evaluate();
+  if (r.verdict() != v1::LEAK_VERDICT_LEAK) return;
+  const v1::LeakSeries* suspect = nullptr;
+  bool count_leak = false;
+  for (const v1::LeakSeries& s : r.series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    if (!NeedsRetention(s.name())) {
+      count_leak = true;
+    } else if (suspect == nullptr || s.slope_per_iteration() > suspect->slope_per_iteration()) {
+      suspect = &s;
     }
-    RequestSnapshot();
+  }
+  if (count_leak || !setup_.scenario->leak_check().snapshots()) {
+    if (!count_leak) absl::StrAppend(r.mutable_summary(), " (by trend only: snapshots are off, retention unproven)");
+    LeakVerdict(std::move(r));
     return;
   }
-  // Snapshot phase: the next one a few checkpoints after the last one was written.
-  if (static_cast<int>(seen_.snapshots.size()) < snapshots_requested_) return;
-  if (++checkpoints_since_snapshot_ < kCheckpointsBetweenSnapshots) return;
-  if (snapshots_requested_ < kSnapshots) {
-    RequestSnapshot();
-  } else {
-    Command("stop");
-    stop_sent_ = true;
+  if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) return;
+  // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
+  if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations(),
+                     MinRetentionWindow(*suspect))
+           .room) {
+    return;
   }
+  ++retention_checks_;
+  retaining_ = true;
+  suspected_ = *suspect;
+  suspicion_ = std::move(r);
+  retention_units_.clear();
+  retention_files_.clear();
+  Command(absl::StrCat("snapshot start ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
+}
+
+// The verdict of a run that ended (its budget, or its process) without one: the detector's,
+// except that a heap or native suspicion whose retention was not (or could not be) proven
+// is no leak: inconclusive while its check was still running or had no room to start, no
+// leak when a check found it bounded and nothing since has been suspected.
+v1::LeakResult RunMonitor::FinalLeakVerdict() const {
+  v1::LeakResult r = detector_->Evaluate();
+  const bool snapshots = setup_.scenario->leak_check().snapshots();
+  bool bytes_suspected = false, count_leak = false;
+  double steepest = 0;
+  for (const v1::LeakSeries& s : r.series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    (NeedsRetention(s.name()) ? bytes_suspected : count_leak) = true;
+    if (NeedsRetention(s.name())) steepest = std::max(steepest, s.slope_per_iteration());
+  }
+  if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
+    r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+    r.set_more_iterations_needed(0);
+    for (v1::LeakSeries& s : *r.mutable_series()) {
+      if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+      s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+      s.set_note(last_retention_->note());
+    }
+    r.set_summary(absl::StrCat("no leak: ", last_retention_->note(), "; detection limit ",
+                               FormatSize(r.series(0).detection_limit()), "/iteration of heap"));
+  } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
+    uint64_t now = std::max(seen_.units, detector_->last_units());
+    uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
+    uint64_t needed = PlanRetention(detector_->first_units(), s1, 0, retaining_ ? MinRetentionWindow(suspected_) : 1).needed;
+    r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+    for (v1::LeakSeries& s : *r.mutable_series()) {
+      if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
+        s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+        s.set_note("suspected; its retention was not proven before the run ended");
+      }
+    }
+    r.set_more_iterations_needed(needed > now ? needed - now : std::max<uint64_t>(1, now / 2));
+    r.set_summary(absl::StrCat("inconclusive: growth of ", FormatSize(steepest > 0 ? steepest : suspected_.slope_per_iteration()),
+                               "/iteration suspected at iteration ", s1,
+                               "; proving that its objects are retained needs the run to reach iteration ", needed,
+                               ": about ", r.more_iterations_needed(), " more iterations would decide"));
+  }
+  if (last_retention_) *r.mutable_retention() = *last_retention_;
+  r.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
+  return r;
+}
+
+// A snapshot was written: plan the next one, or judge the retention after the third.
+void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites) {
+  seen_.snapshots.push_back(path);
+  retention_sites_.assign(sites.begin(), sites.end());
+  if (!retaining_ || stop_sent_) return;
+  retention_units_.push_back(units);
+  retention_files_.push_back(path);
+  const size_t k = retention_units_.size();
+  if (k < static_cast<size_t>(kSnapshots)) {
+    RetentionPlan plan = PlanRetention(detector_->first_units(), retention_units_[0],
+                                       setup_.scenario->leak_check().iterations(), MinRetentionWindow(suspected_));
+    uint64_t next = k == 1 ? std::max(plan.s2, units + 1) : std::max(plan.s3, units + 1);
+    Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", setup_.run_dir, "/leak-",
+                         retention_checks_, "-", k + 1, ".heapsnapshot"));
+    return;
+  }
+  FinishRetention();
+}
+
+void RunMonitor::FinishRetention() {
+  retaining_ = false;
+  RetentionEvidence e;
+  e.s1 = retention_units_[0];
+  e.s2 = retention_units_[1];
+  e.s3 = retention_units_[2];
+  e.slope_after = detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
+  absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
+  // Snapshots are large: gone once read, whatever the outcome.
+  absl::Cleanup remove = [this] {
+    for (const std::string& f : retention_files_) unlink(f.c_str());
+  };
+  if (!diff.ok()) {
+    HS_LOG(WARNING) << "heap snapshot diff: " << diff.status().message();
+    v1::LeakResult r = suspicion_;
+    r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+    r.set_summary(absl::StrCat("inconclusive: the retention check failed (", diff.status().message(), ")"));
+    LeakVerdict(std::move(r));
+    return;
+  }
+  e.program_bytes = diff->program_bytes;
+  e.v8_internal_bytes = diff->v8_internal_bytes;
+  v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
+  last_retention_ = retention;
+  v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
+  if (retention.confirmed()) {
+    v1::LeakResult r = suspicion_;
+    for (v1::LeakSeries& s : *r.mutable_series()) {
+      if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+      s.set_evidence("retention");
+    }
+    for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
+    // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
+    for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
+    if (diff->representative_id != 0) {
+      absl::StatusOr<std::vector<std::string>> steps =
+          ShortestRetainerPath(retention_files_[2], diff->representative_id);
+      if (steps.ok()) {
+        for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
+        r.mutable_retainer_path()->set_text(absl::StrJoin(*steps, " → "));
+      } else {
+        HS_LOG(WARNING) << "retainer path: " << steps.status().message();
+      }
+    }
+    absl::StrAppend(r.mutable_summary(), "; ", retention.note());
+    LeakVerdict(std::move(r));
+    return;
+  }
+  // Not retained: s3 is the end of the budget, so this is the verdict (FinalLeakVerdict).
 }
 
 void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
@@ -228,6 +410,14 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
 }
 
 void RunMonitor::HandleEvent(const std::string& line) {
+  // The unit counter, about every millisecond of progress: "u N" (not JSON, to keep it cheap).
+  if (line.size() > 2 && line[0] == 'u' && line[1] == ' ') {
+    uint64_t units = 0;
+    if (absl::SimpleAtoi(absl::string_view(line).substr(2), &units)) {
+      seen_.units = std::max(seen_.units, units);
+    }
+    return;
+  }
   v1::DriverEvent event;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -244,11 +434,7 @@ void RunMonitor::HandleEvent(const std::string& line) {
                                                    setup_.scenario->open_connections(),
                                                    [this] { clients_settled_ = true; });
   } else if (event.type() == "snapshot") {
-    seen_.snapshots.push_back(event.path());
-    if (static_cast<int>(seen_.snapshots.size()) == kSnapshots && !stop_sent_) {
-      Command("stop");
-      stop_sent_ = true;
-    }
+    OnSnapshot(event.path(), event.units(), event.sites());
   } else if (event.type() == "done") {
     seen_.driver_done = true;
     seen_.units = std::max<uint64_t>(seen_.units, event.units());
@@ -286,6 +472,7 @@ MonitoredRun RunMonitor::Watch() {
     absl::Time now = absl::Now();
     if (!reaped_) {
       if (now >= next_sample_) {
+        Drain(setup_.telemetry_fd, true);  // the unit count as of this sample
         SampleOutside(now);
         next_sample_ = now + sample_every_;
       }
@@ -296,7 +483,7 @@ MonitoredRun RunMonitor::Watch() {
       }
       if (clients_settled_ && !told_clients_done_) {
         told_clients_done_ = true;
-        Command("clients_done");
+        Command(absl::StrCat("clients_done ", clients_->counts().connected));
       }
     }
 
@@ -320,9 +507,14 @@ MonitoredRun RunMonitor::Watch() {
     if (!reaped_ && setup_.launcher->TryReap(setup_.pid, &seen_.exit)) {
       reaped_ = true;
       reaped_at = absl::Now();
-      if (setup_.cgroup != nullptr) {
-        for (int p : setup_.cgroup->Pids()) setup_.launcher->KillGroup(p, SIGKILL);
+      // What left node's process group: the cgroup's members, and (without a cgroup) the
+      // tree last sampled. Killed, then reaped when they were re-parented to us.
+      std::vector<int> strays = setup_.cgroup != nullptr ? setup_.cgroup->Pids() : std::vector<int>();
+      for (const TreeProcess& p : seen_.last_tree) {
+        if (p.pid != setup_.pid) strays.push_back(p.pid);
       }
+      for (int p : strays) setup_.launcher->KillGroup(p, SIGKILL);
+      for (int p : strays) setup_.launcher->ReapStray(p);
     }
     if (reaped_) {
       // The pipes close when the last holder exits; do not wait long for stragglers.
@@ -336,7 +528,7 @@ MonitoredRun RunMonitor::Watch() {
   seen_.stderr_text = series_->stderr_text.Text();
   seen_.checkpoints = series_->checkpoints.Items();
   seen_.samples = series_->samples.Items();
-  if (detector_ && !seen_.leak) seen_.leak = detector_->Evaluate();
+  if (detector_ && !seen_.leak) seen_.leak = FinalLeakVerdict();
   return std::move(seen_);
 }
 

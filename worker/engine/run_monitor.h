@@ -24,6 +24,7 @@
 #include "worker/engine/connection_clients.h"
 #include "worker/engine/leak_detector.h"
 #include "worker/engine/memory_cgroup.h"
+#include "worker/engine/proc_sampler.h"
 #include "worker/engine/process_launcher.h"
 
 namespace heapstorm {
@@ -61,7 +62,7 @@ struct MonitoredRun {
   std::string stderr_text;  // head and tail of a long one
   bool driver_done = false;
   v1::DriverEvent done;     // the driver's "done" event
-  uint64_t units = 0;
+  uint64_t units = 0;       // completed units: the driver's unit counter, checkpoints, "done"
   uint64_t peak_rss = 0;
   uint32_t peak_fds = 0;
   v1::RunResult peaks;      // the peak_* fields only
@@ -71,8 +72,17 @@ struct MonitoredRun {
   std::vector<v1::OutsideSample> samples;     // likewise
   // Every checkpoint's units and memory, for the per-unit fits.
   std::vector<double> fit_units, fit_heap, fit_external, fit_rss;
+  // The run's process tree (node and its descendants; with a cgroup, its members) at the
+  // last sample that found it, and at its largest. Sampled only with a native limit.
+  std::vector<TreeProcess> last_tree;
+  uint64_t peak_tree_bytes = 0;
+  TreeProcess watchdog_victim;                // the largest process when the watchdog fired
+  // When the watchdog fired: the units at which the tree crossed the limit, interpolated
+  // between the last sample under it and the first over it (the driver goes on between
+  // two samples, so the units at the kill overshoot the break). 0 when unknown.
+  uint64_t units_at_watchdog_limit = 0;
   std::optional<v1::LeakResult> leak;         // with a leak check
-  std::vector<std::string> snapshots;         // heap snapshots written (leak culprits)
+  std::vector<std::string> snapshots;         // heap snapshots written (retention checks)
 };
 
 class RunMonitor {
@@ -87,18 +97,25 @@ class RunMonitor {
   // its end), then returns what it saw. Call once.
   MonitoredRun Watch();
 
-  // Heap snapshots a leak check takes once it has a leak verdict.
+  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make
+  // (one: its s3 is the end of the budget).
   static constexpr int kSnapshots = 3;
+  static constexpr int kMaxRetentionChecks = 1;
 
  private:
   void Kill(v1::HarnessKill why);
   uint64_t SampleOutside(absl::Time now);
+  void SampleTreeAndWatch();
   void Drain(int* fd, bool is_telemetry);
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
+  void OnSnapshot(const std::string& path, uint64_t units,
+                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites);
+  void FinishRetention();
+  void LeakVerdict(v1::LeakResult result);
+  v1::LeakResult FinalLeakVerdict() const;
   void Command(const std::string& line);
-  void RequestSnapshot();
 
   MonitorSetup setup_;
   const v1::Limits& limits_;
@@ -120,9 +137,22 @@ class RunMonitor {
   std::atomic<bool> clients_settled_{false};
   bool told_clients_done_ = false;
 
+  // The watchdog's last sample under the limit: units then, and the tree's bytes.
+  uint64_t under_units_ = 0;
+  uint64_t under_bytes_ = 0;
+
+  // The leak check: watching the series, or proving a heap/native suspicion's retention
+  // with three snapshots (the series keep being watched meanwhile).
   std::unique_ptr<LeakDetector> detector_;
-  int snapshots_requested_ = 0;
-  int checkpoints_since_snapshot_ = 0;
+  bool retaining_ = false;
+  int retention_checks_ = 0;
+  v1::LeakResult suspicion_;          // the detector's result that started the check
+  v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
+  std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
+  std::vector<std::string> retention_files_;
+  std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
+  std::optional<v1::LeakRetention> last_retention_;
+  double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
 };
 

@@ -2,8 +2,8 @@
 // TLS with client certificates required and verified), keepalive settings that match on
 // both sides, message size limits, and the mapping of gRPC status codes to absl ones.
 // Both the coordinator and the worker use this file, so the two ends cannot disagree.
-#ifndef HEAPSTORM_COORDINATOR_RPC_CONFIG_H_
-#define HEAPSTORM_COORDINATOR_RPC_CONFIG_H_
+#ifndef HEAPSTORM_RPC_RPC_CONFIG_H_
+#define HEAPSTORM_RPC_RPC_CONFIG_H_
 
 #include <memory>
 #include <string>
@@ -63,4 +63,4 @@ grpc::Status ToGrpc(const absl::Status& status);
 
 }  // namespace heapstorm
 
-#endif  // HEAPSTORM_COORDINATOR_RPC_CONFIG_H_
+#endif  // HEAPSTORM_RPC_RPC_CONFIG_H_

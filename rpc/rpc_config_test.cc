@@ -1,4 +1,4 @@
-#include "coordinator/rpc_config.h"
+#include "rpc/rpc_config.h"
 
 #include <set>
 

@@ -1,0 +1,35 @@
+#!/bin/bash
+# The leak corpus (tests/fixtures/leak_corpus, written without reading heapstorm's code)
+# at the budgets a user writes, repeated: one verdict per module, budget and repeat, and a
+# table of how often each module got each verdict. Not run in CI (it takes minutes).
+#
+#   bench/leak_corpus.sh [REPEATS] [BUDGETS...]        # default: 5 repeats, 2000 10000 30000
+#
+# Builds //cli:heapstorm, writes one suite per budget into $OUT (default /tmp/leak_corpus),
+# runs it with `heapstorm run --workers 2`, and prints the table (bench/leak_corpus_table.py).
+# The label of a module is the first line of its file ("// LEAK: ..." or "// NO LEAK: ...")
+# and its descriptor limit the "descriptors: N" it names there, until labels.json exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEATS=${1:-5}
+shift || true
+BUDGETS=("$@")
+[ ${#BUDGETS[@]} -gt 0 ] || BUDGETS=(2000 10000 30000)
+OUT=${OUT:-/tmp/leak_corpus}
+mkdir -p "$OUT/tmp"
+# A private scratch folder: another heapstorm sweeping "stale" run folders in /tmp from a
+# different PID namespace (a sandboxed test) took live ones away mid-run.
+export TMPDIR="$OUT/tmp"
+bazel build -c opt //cli:heapstorm >/dev/null 2>&1 || bazel build //cli:heapstorm
+HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+CORPUS=$(pwd)/tests/fixtures/leak_corpus
+for budget in "${BUDGETS[@]}"; do
+  suite="$OUT/corpus-$budget.yaml"
+  python3 bench/leak_corpus_table.py suite "$CORPUS" "$budget" "$REPEATS" > "$suite"
+  rm -rf "$OUT/out-$budget"
+  start=$(date +%s.%N)
+  "$HEAPSTORM" run "$suite" --workers 2 --out "$OUT/out-$budget" >"$OUT/run-$budget.log" 2>&1 || true
+  end=$(date +%s.%N)
+  echo "budget $budget: $(python3 -c "print(round($end-$start,1))") s" >&2
+done
+python3 bench/leak_corpus_table.py table "$CORPUS" "$OUT" "${BUDGETS[@]}"

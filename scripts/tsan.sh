@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The ThreadSanitizer lane: the coordinator, worker and distribution tests built with clang
+# and -fsanitize=thread (--config=tsan in .bazelrc, which also makes clang's -Wthread-safety
+# check every ABSL_GUARDED_BY annotation). Any TSan report fails the test that saw it.
+# Its own Bazel output base, so the normal build stays cached. Ends with "N passed, N failed".
+# Extra arguments go to `bazel test` (e.g. another pattern).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit $?
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(//common/... //coordinator/... //worker/... //tests:distribution_test //tests:hardening_test)
+fi
+output_base="${HEAPSTORM_TSAN_OUTPUT_BASE:-$HOME/.cache/heapstorm-tsan}"
+tsan_options="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/bazel/tsan_suppressions.txt"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bazel --output_base="$output_base" test --config=tsan --test_summary=short \
+  --test_env=TSAN_OPTIONS="$tsan_options" "${targets[@]}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"

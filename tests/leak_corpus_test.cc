@@ -1,0 +1,163 @@
+// Leak verdicts on the labelled corpus (tests/fixtures/leak_corpus), written apart from
+// heapstorm's code: every module runs once in real node, at a budget of 2,000, 10,000 or
+// 30,000 iterations (spread over the modules so the test stays within minutes). The label
+// is the module's first line ("// LEAK: ..." or "// NO LEAK: ..."), and the descriptor
+// limit the one it names ("descriptors: 256"). Every leak must be found, no non-leak may be
+// called a leak, and the allocation sites of the heap and native leaks confirmed by
+// retention must name the module's own file in at least 90% of them. Three leaks are known
+// misses (KnownMisses, with the reason); every other one must be found.
+//
+// bench/leak_corpus.sh runs the whole corpus at every budget, five times, for the table.
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+#include "worker/engine/engine.h"
+
+namespace heapstorm {
+namespace {
+
+using testing_support::Runfile;
+using testing_support::ScenarioFromYaml;
+
+struct CorpusCase {
+  const char* module;
+  uint64_t budget;  // iterations
+};
+
+// Budgets: 2,000 (the default) for most; 10,000 where the module's shape needs it to be
+// told apart at all (a structure bounded beyond 2,000 iterations — an LRU of 1,500, a TTL
+// of 1,800, a flush every 2,500 — is, until then, the same as a leak: its objects are all
+// still alive at the end of the budget; a leak that starts at 3,000 is not there before),
+// and 30,000 for V8's own slow growth and the slowest leak.
+const std::vector<CorpusCase>& Cases() {
+  static const std::vector<CorpusCase> cases = {
+      {"async_queue_drain.mjs", 2000},      {"async_retry_leak.js", 10000},
+      {"buffer_churn_big.js", 30000},       {"closure_context_chain.js", 2000},
+      {"compiled_handlers_leak.js", 10000}, {"emitter_listeners.js", 2000},
+      {"emitter_once.mjs", 2000},           {"eval_rules.mjs", 2000},
+      {"fd_handles_async.mjs", 2000},       {"fd_leak_every4.js", 2000},
+      {"fd_open_close.mjs", 2000},          {"fill_then_read.js", 30000},
+      {"flush_strings.mjs", 10000},         {"interval_leak.js", 2000},
+      {"late_onset_leak.js", 10000},        {"linked_chain.js", 2000},
+      {"lru_doubling.js", 10000},           {"lru_prealloc.js", 10000},
+      {"map_ttl_sweep.js", 10000},          {"metrics_window.js", 2000},
+      {"module_cache_by_i.js", 2000},       {"one_shot_at_100.mjs", 2000},
+      {"pending_promises.mjs", 2000},       {"pooled_slice_pin.js", 2000},
+      {"pooled_small_churn.mjs", 2000},     {"registry_class_leak.js", 2000},
+      {"ring_log.mjs", 2000},               {"sawtooth_batch.js", 10000},
+      {"set_window.js", 2000},              {"setup_big_buffer.js", 2000},
+      {"setup_open_200_fds.js", 2000},      {"slow_leak_ints.mjs", 30000},
+      {"slow_leak_strings.js", 10000},      {"template_cache.js", 2000},
+      {"timers_rearmed.js", 2000},
+  };
+  return cases;
+}
+
+// Leaks heapstorm does not find yet, and why; they are run and reported, and the test
+// fails if any other leak is missed. Leaks kept only in the elements of a growing array
+// (one small integer or string per iteration pushed onto it) are in backing stores that
+// are reallocated as the array grows, so no object allocated in the retention window is
+// the one alive at s3; and a leak that starts after the suspicion's window was measured
+// is judged on the window before it.
+const std::set<std::string>& KnownMisses() {
+  static const std::set<std::string> misses = {"late_onset_leak.js", "slow_leak_ints.mjs", "slow_leak_strings.js"};
+  return misses;
+}
+
+struct Label {
+  bool leak = false;
+  uint32_t descriptors = 0;  // 0: the default limit
+};
+
+Label ReadLabel(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  std::getline(in, first);
+  Label label;
+  label.leak = absl::StartsWith(first, "// LEAK");
+  size_t at = first.find("descriptors: ");
+  if (at != std::string::npos) {
+    std::string digits;
+    for (size_t i = at + 13; i < first.size() && isdigit(static_cast<unsigned char>(first[i])); ++i) {
+      digits.push_back(first[i]);
+    }
+    (void)absl::SimpleAtoi(digits, &label.descriptors);
+  }
+  return label;
+}
+
+const char* VerdictName(v1::LeakVerdict v) {
+  return v == v1::LEAK_VERDICT_LEAK ? "leak" : v == v1::LEAK_VERDICT_NO_LEAK ? "no_leak" : "inconclusive";
+}
+
+TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
+  EngineOptions options;
+  options.scratch_dir = testing_support::TmpDir();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+
+  std::mutex mu;
+  int leaks = 0, found = 0, sited = 0, sites_right = 0, false_alarms = 0, known_misses = 0;
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    while (true) {
+      size_t job = next++;
+      if (job >= Cases().size()) return;
+      const CorpusCase& c = Cases()[job];
+      const std::string path = Runfile(absl::StrCat("tests/fixtures/leak_corpus/", c.module));
+      Label label = ReadLabel(path);
+      RunRequest request;
+      request.scenario = ScenarioFromYaml(absl::StrCat(
+          "scenarios:\n  - name: corpus\n    kind: script\n    params: {module: tests/fixtures/leak_corpus/", c.module,
+          ", iterations: ", c.budget, "}\n    leak_check: {iterations: ", c.budget, "}\n    limits: {timeout: 15m",
+          label.descriptors > 0 ? absl::StrCat(", descriptors: ", label.descriptors) : "", "}\n"));
+      absl::StatusOr<v1::RunResult> r = (*engine)->Run(request);
+      std::lock_guard<std::mutex> lock(mu);
+      ASSERT_TRUE(r.ok()) << c.module << ": " << r.status();
+      const v1::LeakResult& leak = r->leak();
+      std::cerr << c.module << " @" << c.budget << " (" << (label.leak ? "leak" : "no leak")
+                << "): " << VerdictName(leak.verdict()) << ": " << leak.summary() << "\n";
+      if (!label.leak) {
+        false_alarms += leak.verdict() == v1::LEAK_VERDICT_LEAK;
+        EXPECT_NE(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+        continue;
+      }
+      ++leaks;
+      found += leak.verdict() == v1::LEAK_VERDICT_LEAK;
+      if (KnownMisses().count(c.module) == 0) {
+        EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+      } else {
+        ++known_misses;
+      }
+      if (leak.retention().confirmed()) {
+        ++sited;
+        bool right = leak.allocation_sites_size() > 0 &&
+                     absl::EndsWith(leak.allocation_sites(0).file(), absl::StrCat("/", c.module));
+        sites_right += right;
+        if (!right) std::cerr << "  allocation site not in the module: " << c.module << "\n";
+      }
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  std::cerr << "leaks found " << found << "/" << leaks << ", false alarms " << false_alarms << ", sites right "
+            << sites_right << "/" << sited << "\n";
+  EXPECT_EQ(false_alarms, 0);
+  EXPECT_GE(found, leaks - known_misses);
+  EXPECT_GE(sites_right * 10, sited * 9) << sites_right << " of " << sited;
+}
+
+}  // namespace
+}  // namespace heapstorm
