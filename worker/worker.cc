@@ -166,6 +166,19 @@ void Worker::RunAssignment(v1::Assignment assignment, Slot* slot) {
 }
 
 void Worker::StartAssignment(v1::Assignment assignment) {
+  // The same run handed back at once (it failed here and was retried) may still have its
+  // old slot, which has sent its Failure and is ending: join it, outside the lock (it
+  // writes under it), rather than destroy a joinable thread (std::terminate).
+  std::unique_ptr<Slot> previous;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = slots_.find(assignment.id());
+    if (it != slots_.end()) {
+      previous = std::move(it->second);
+      slots_.erase(it);
+    }
+  }
+  if (previous != nullptr) previous->thread.join();
   // Checked and inserted under mu_, so Stop() either sees the slot (and kills it) or
   // this sees stop_ and does not start it (the Drain gives its lease back).
   absl::MutexLock lock(&mu_);
