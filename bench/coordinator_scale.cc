@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/mutex.h"
 #include "grpcpp/alarm.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -107,7 +108,7 @@ int CoordinatorMain(int assignments, const std::string& dir) {
 }
 
 struct Stats {
-  absl::Mutex mu;
+  Mutex mu;
   std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
   std::atomic<int64_t> results{0};
   int live ABSL_GUARDED_BY(mu) = 0;
@@ -160,7 +161,7 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
   void OnWriteDone(bool ok) override {
     const v1::WorkerMessage* next = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (ok && outbox_.front().second) ++stats_->results;
       outbox_.pop_front();
       if (ok && !outbox_.empty()) next = &outbox_.front().first;
@@ -170,7 +171,7 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
   }
 
   void OnDone(const grpc::Status&) override {
-    absl::MutexLock lock(&stats_->mu);
+    MutexLock lock(&stats_->mu);
     stats_->latencies_ms.insert(stats_->latencies_ms.end(), mine_.begin(), mine_.end());
     --stats_->live;
   }
@@ -192,7 +193,7 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
   void Send(v1::WorkerMessage message, bool is_result) {
     const v1::WorkerMessage* first = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       outbox_.emplace_back(std::move(message), is_result);  // a deque: the front stays put
       if (outbox_.size() == 1) first = &outbox_.front().first;
     }
@@ -206,7 +207,7 @@ class SimulatedWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Co
   grpc::ClientContext context_;
   grpc::Alarm alarm_;
   v1::CoordinatorMessage in_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<std::pair<v1::WorkerMessage, bool>> outbox_ ABSL_GUARDED_BY(mu_);  // (message, is a result)
   bool waiting_ = false;
   absl::Time sent_;
@@ -251,7 +252,7 @@ int Main(int argc, char** argv) {
   Stats stats;
   absl::Time start = absl::Now();
   {
-    absl::MutexLock lock(&stats.mu);
+    MutexLock lock(&stats.mu);
     stats.live = workers;
   }
   std::vector<std::unique_ptr<SimulatedWorker>> simulated;
@@ -260,7 +261,7 @@ int Main(int argc, char** argv) {
     simulated.push_back(std::make_unique<SimulatedWorker>(i, address, run_ms, &stats));
   }
   {
-    absl::MutexLock lock(&stats.mu);
+    MutexLock lock(&stats.mu);
     auto all_done = [&stats]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(stats.mu) { return stats.live == 0; };
     stats.mu.Await(absl::Condition(&all_done));
   }
@@ -278,7 +279,7 @@ int Main(int argc, char** argv) {
   }
   std::vector<double> latencies;
   {
-    absl::MutexLock lock(&stats.mu);
+    MutexLock lock(&stats.mu);
     latencies = stats.latencies_ms;
   }
   std::printf(

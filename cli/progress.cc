@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/mutex.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 
@@ -35,7 +36,7 @@ void Progress::Line(const std::string& text) {
 }
 
 void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (r.outcome() == v1::OUTCOME_CRASHED || r.outcome() == v1::OUTCOME_SCRIPT_ERROR) ++failures_;
   std::string name = r.scenario();
   if (!r.variation().empty()) absl::StrAppend(&name, " [", r.variation(), "]");
@@ -47,14 +48,14 @@ void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
 }
 
 void Progress::WorkerEvent(const std::string& worker, const std::string& event) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (event.rfind("lost", 0) == 0 || event.rfind("refused", 0) == 0) ++failures_;
   Line(absl::StrCat("worker ", worker, ": ", event));
 }
 
 void Progress::Tick(const Scheduler::Counts& c,
                     const std::map<std::string, std::vector<std::string>>& running) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   absl::Duration elapsed = absl::Now() - start_;
   std::string eta = "?";
   size_t finished = c.recorded + c.missing;
@@ -83,7 +84,7 @@ void Progress::Tick(const Scheduler::Counts& c,
 }
 
 void Progress::Finish() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (live_) {
     std::fprintf(out_, "\r\033[K");
     std::fflush(out_);

@@ -12,6 +12,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "coordinator/scheduler.h"
 #include "proto/result.pb.h"
 
@@ -35,7 +36,7 @@ class Progress {
   FILE* out_;
   const bool live_;
   const absl::Time start_;
-  absl::Mutex mu_;
+  Mutex mu_;
   size_t failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_plain_status_ ABSL_GUARDED_BY(mu_);
   std::string status_ ABSL_GUARDED_BY(mu_);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "common/version.h"
 #include "coordinator/adaptive.h"
 #include "coordinator/coordinator_server.h"
@@ -201,7 +202,7 @@ int RunSuite(const SuiteRunOptions& options) {
   Progress progress(stderr);
   std::atomic<size_t> done{scheduler.counts().recorded};
   std::string node_version = engine ? engine->node_version() : "";
-  absl::Mutex version_mu;
+  Mutex version_mu;
   // Local mode: the run's own workers prove who they are with a secret made for this run
   // (it never leaves this process), so no other local user can join on the loopback port.
   std::string token = options.token;
@@ -220,7 +221,7 @@ int RunSuite(const SuiteRunOptions& options) {
   server_options.modules = &modules;
   server_options.on_result = [&](const v1::RunResult& r) {
     progress.Result(r, ++done, scheduler.counts().total);
-    absl::MutexLock lock(&version_mu);
+    MutexLock lock(&version_mu);
     if (node_version.empty()) node_version = r.node_version();
   };
   server_options.on_worker_event = [&](const std::string& worker, const std::string& event) {
@@ -317,7 +318,7 @@ int RunSuite(const SuiteRunOptions& options) {
   inputs.runs = scheduler.Results();
   inputs.missing = scheduler.Missing();
   {
-    absl::MutexLock lock(&version_mu);
+    MutexLock lock(&version_mu);
     if (node_version.empty() && !inputs.runs.empty()) node_version = inputs.runs[0].node_version();
     inputs.environment = HostEnvironment(node_version);
   }

@@ -6,14 +6,15 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 
 namespace heapstorm {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 
-absl::Mutex& LogMutex() {
-  static absl::Mutex* mu = new absl::Mutex();
+Mutex& LogMutex() {
+  static Mutex* mu = new Mutex();
   return *mu;
 }
 
@@ -49,7 +50,7 @@ LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
 
 void WriteLogLine(LogLevel level, const char* file, int line, const std::string& message) {
   std::string stamp = absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::UTCTimeZone());
-  absl::MutexLock lock(&LogMutex());
+  MutexLock lock(&LogMutex());
   std::fprintf(stderr, "%s %s %s:%d] %s\n", LevelName(level), stamp.c_str(), BaseName(file), line,
                message.c_str());
   std::fflush(stderr);

@@ -4,13 +4,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/mutex.h"
 #include "coordinator/planner.h"
 #include "scenarios/suite_loader.h"
 
 namespace heapstorm {
 
 AdaptivePlanner::AdaptivePlanner(const v1::Suite& suite) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const v1::Scenario& s : suite.scenarios()) {
     scenarios_[s.name()] = s;
     if (!s.has_search()) continue;
@@ -49,7 +50,7 @@ std::vector<v1::Assignment> AdaptivePlanner::AskLocked(SearchState* state) {
 }
 
 std::vector<v1::Assignment> AdaptivePlanner::OnResult(const v1::RunResult& result) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<v1::Assignment> out;
   auto search = searches_.find(result.scenario());
   if (search != searches_.end()) {
@@ -88,7 +89,7 @@ std::vector<v1::Assignment> AdaptivePlanner::OnResult(const v1::RunResult& resul
 }
 
 std::vector<v1::SearchResult> AdaptivePlanner::Searches() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<v1::SearchResult> out;
   for (const auto& [name, state] : searches_) out.push_back(state.controller->Result());
   return out;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "coordinator/search.h"
 #include "proto/coordinator.pb.h"
 #include "proto/report.pb.h"
@@ -39,7 +40,7 @@ class AdaptivePlanner {
   };
   std::vector<v1::Assignment> AskLocked(SearchState* state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, v1::Scenario> scenarios_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, SearchState> searches_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, bool> confirmed_ ABSL_GUARDED_BY(mu_);  // configuration → asked

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "common/version.h"
 
 namespace heapstorm {
@@ -16,17 +17,17 @@ class CoordinatorServer::Session {
 
   const std::string& peer() const { return peer_; }
   std::string worker_id() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return worker_id_;
   }
   void set_worker_id(std::string id) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     worker_id_ = std::move(id);
   }
 
   // Queues a message; written in order, one at a time.
   void Send(v1::CoordinatorMessage message) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (reactor_ == nullptr || finishing_) return;
     outbox_.push_back(std::move(message));
     if (!writing_) {
@@ -37,7 +38,7 @@ class CoordinatorServer::Session {
 
   // Ends the stream once everything queued is written.
   void Finish(grpc::Status status) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (reactor_ == nullptr || finishing_) return;
     finishing_ = true;
     final_status_ = std::move(status);
@@ -46,11 +47,11 @@ class CoordinatorServer::Session {
 
   // From the reactor.
   void Attach(Reactor* reactor) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     reactor_ = reactor;
   }
   void WriteDone(bool ok) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!outbox_.empty()) outbox_.pop_front();
     if (reactor_ == nullptr) return;
     if (!ok) {
@@ -74,7 +75,7 @@ class CoordinatorServer::Session {
     if (finishing_) FinishLocked();
   }
   void Detach() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     reactor_ = nullptr;
     outbox_.clear();
   }
@@ -88,7 +89,7 @@ class CoordinatorServer::Session {
   }
 
   const std::string peer_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::string worker_id_ ABSL_GUARDED_BY(mu_);
   Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::deque<v1::CoordinatorMessage> outbox_ ABSL_GUARDED_BY(mu_);
@@ -156,7 +157,7 @@ class CoordinatorServer::Service final : public v1::Coordinator::CallbackService
                                   const v1::HealthCheckRequest*,
                                   v1::HealthCheckResponse* response) override {
     {
-      absl::MutexLock lock(&owner_->mu_);
+      MutexLock lock(&owner_->mu_);
       response->set_status(owner_->serving_ && !owner_->stopping_
                                ? v1::HealthCheckResponse::SERVING
                                : v1::HealthCheckResponse::NOT_SERVING);
@@ -196,29 +197,29 @@ CoordinatorServer::~CoordinatorServer() { Stop("the coordinator is shutting down
 
 void CoordinatorServer::Enqueue(std::shared_ptr<Session> session,
                                 std::unique_ptr<v1::WorkerMessage> message) {
-  absl::MutexLock lock(&inbox_mu_);
+  MutexLock lock(&inbox_mu_);
   inbox_.emplace_back(std::move(session), std::move(message));
 }
 
 void CoordinatorServer::SetServing(bool serving) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   serving_ = serving;
 }
 
 void CoordinatorServer::WaitUntilDone() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_ || !fatal_.ok(); };
   mu_.Await(absl::Condition(&finished));
 }
 
 bool CoordinatorServer::WaitUntilDoneFor(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done_ || stopping_ || !fatal_.ok(); };
   return mu_.AwaitWithTimeout(absl::Condition(&finished), timeout);
 }
 
 absl::Status CoordinatorServer::fatal() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return fatal_;
 }
 
@@ -240,7 +241,7 @@ void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason) {
 
 void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_ && server_ == nullptr) return;
     bool first = !stopping_;
     stopping_ = true;
@@ -261,12 +262,12 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
     ShutdownSessionsLocked(reason);
   }
   {
-    absl::MutexLock lock(&inbox_mu_);
+    MutexLock lock(&inbox_mu_);
     wake_ = true;
   }
   if (dispatcher_.joinable()) dispatcher_.join();
   {
-    absl::MutexLock lock(&sync_mu_);
+    MutexLock lock(&sync_mu_);
     sync_stop_ = true;
   }
   if (syncer_.joinable()) syncer_.join();
@@ -389,14 +390,14 @@ void CoordinatorServer::DispatchLoop() {
   while (true) {
     std::deque<std::pair<std::shared_ptr<Session>, std::unique_ptr<v1::WorkerMessage>>> batch;
     {
-      absl::MutexLock lock(&inbox_mu_);
+      MutexLock lock(&inbox_mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
         return !inbox_.empty() || wake_;
       };
       inbox_mu_.AwaitWithDeadline(absl::Condition(&ready), next_expiry);
       batch.swap(inbox_);
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return;
     for (auto& [session, message] : batch) {
       if (message == nullptr) {
@@ -431,7 +432,7 @@ void CoordinatorServer::DispatchLoop() {
     // Group commit: the syncer makes the batch's results durable with one sync, then
     // acknowledges them.
     if (!pending_acks_.empty()) {
-      absl::MutexLock lock(&sync_mu_);
+      MutexLock lock(&sync_mu_);
       for (auto& ack : pending_acks_) to_sync_.push_back(std::move(ack));
       pending_acks_.clear();
     }
@@ -446,24 +447,24 @@ void CoordinatorServer::SyncLoop() {
   while (true) {
     std::vector<std::pair<std::shared_ptr<Session>, std::string>> batch;
     {
-      absl::MutexLock lock(&sync_mu_);
+      MutexLock lock(&sync_mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_) { return !to_sync_.empty() || sync_stop_; };
       sync_mu_.Await(absl::Condition(&ready));
       if (to_sync_.empty()) return;  // stopping, nothing left
       batch.swap(to_sync_);
     }
     {
-      absl::MutexLock lock(&sync_mu_);
+      MutexLock lock(&sync_mu_);
       if (sync_failed_) continue;  // never acknowledge after a failed sync
     }
     // Everything in `batch` was appended before it was handed over, so this sync covers it.
     absl::Status synced = scheduler_->Flush();
     if (!synced.ok()) {
       {
-        absl::MutexLock lock(&sync_mu_);
+        MutexLock lock(&sync_mu_);
         sync_failed_ = true;
       }
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       FailLocked(absl::InternalError(absl::StrCat("the journal cannot be synced to disk (", synced.message(), ")")));
       continue;
     }

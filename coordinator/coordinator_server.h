@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "coordinator/module_store.h"
 #include "rpc/rpc_config.h"
 #include "coordinator/scheduler.h"
@@ -101,13 +102,13 @@ class CoordinatorServer {
 
   // Messages read from streams; a null message means the stream ended. gRPC threads
   // only ever take inbox_mu_, briefly.
-  absl::Mutex inbox_mu_;
+  Mutex inbox_mu_;
   std::deque<std::pair<std::shared_ptr<Session>, std::unique_ptr<v1::WorkerMessage>>> inbox_
       ABSL_GUARDED_BY(inbox_mu_);
   bool wake_ ABSL_GUARDED_BY(inbox_mu_) = false;
 
   // The dispatcher's state.
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
   // Acks of the current batch, handed to the syncer at the end of the batch.
   std::vector<std::pair<std::shared_ptr<Session>, std::string>> pending_acks_ ABSL_GUARDED_BY(mu_);
@@ -118,7 +119,7 @@ class CoordinatorServer {
   std::thread dispatcher_;
 
   // Results appended to the journal and waiting for a sync to be acknowledged.
-  absl::Mutex sync_mu_;
+  Mutex sync_mu_;
   std::vector<std::pair<std::shared_ptr<Session>, std::string>> to_sync_ ABSL_GUARDED_BY(sync_mu_);
   bool sync_stop_ ABSL_GUARDED_BY(sync_mu_) = false;
   // After a failed sync nothing is acknowledged again: the kernel may have dropped the

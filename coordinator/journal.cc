@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 
 namespace heapstorm {
 
@@ -95,7 +96,7 @@ absl::Status Journal::AppendUnsynced(const v1::RunResult& result) {
   record.reserve(4 + bytes.size());
   for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
   record += bytes;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   size_t written = 0;
   while (written < record.size()) {
     ssize_t w = write(fd_, record.data() + written, record.size() - written);

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "proto/result.pb.h"
 
 namespace heapstorm {
@@ -49,7 +50,7 @@ class Journal {
 
  private:
   explicit Journal(int fd) : fd_(fd) {}
-  absl::Mutex mu_;  // one append at a time
+  Mutex mu_;  // one append at a time
   const int fd_;
 };
 

@@ -2,13 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/mutex.h"
 #include "scenarios/sha256.h"
 
 namespace heapstorm {
 
 std::string ModuleStore::Add(std::string source) {
   std::string sha256 = Sha256Hex(source);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (sources_.count(sha256) == 0) {
     bytes_ += source.size();
     sources_.emplace(sha256, std::make_shared<const std::string>(std::move(source)));
@@ -17,7 +18,7 @@ std::string ModuleStore::Add(std::string source) {
 }
 
 std::shared_ptr<const std::string> ModuleStore::Find(const std::string& sha256) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = sources_.find(sha256);
   return it == sources_.end() ? nullptr : it->second;
 }
@@ -42,12 +43,12 @@ absl::Status ModuleStore::AddSuiteModules(v1::Suite* suite) {
 }
 
 size_t ModuleStore::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return sources_.size();
 }
 
 uint64_t ModuleStore::bytes() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return bytes_;
 }
 

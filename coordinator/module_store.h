@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "proto/suite.pb.h"
 
 namespace heapstorm {
@@ -37,7 +38,7 @@ class ModuleStore {
   uint64_t bytes() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, std::shared_ptr<const std::string>> sources_ ABSL_GUARDED_BY(mu_);
   uint64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "coordinator/journal.h"
 
 namespace heapstorm {
@@ -12,7 +13,7 @@ namespace heapstorm {
 Scheduler::Scheduler(LazyPlan plan, SchedulerOptions options, Clock* clock, Journal* journal,
                      std::vector<v1::RunResult> already_done)
     : options_(options), clock_(clock), journal_(journal), plan_(std::move(plan)) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   entries_.resize(plan_.size());
   RecoverLocked(std::move(already_done));
 }
@@ -20,7 +21,7 @@ Scheduler::Scheduler(LazyPlan plan, SchedulerOptions options, Clock* clock, Jour
 Scheduler::Scheduler(std::vector<v1::Assignment> plan, SchedulerOptions options, Clock* clock,
                      Journal* journal, std::vector<v1::RunResult> already_done)
     : options_(options), clock_(clock), journal_(journal) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   AddLocked(std::move(plan));
   RecoverLocked(std::move(already_done));
 }
@@ -118,7 +119,7 @@ void Scheduler::UpdateHungerLocked(const std::string& worker_id, const Worker& w
 }
 
 absl::Status Scheduler::AddWorker(const std::string& worker_id, int slots) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = workers_.find(worker_id);
   if (it != workers_.end() && it->second.live) {
     return absl::AlreadyExistsError(absl::StrCat("a worker named '", worker_id, "' is connected"));
@@ -170,7 +171,7 @@ void Scheduler::RetryOrGiveUpLocked(Index index, Entry& e, const std::string& wo
 
 void Scheduler::Fail(const std::string& worker_id, const std::string& assignment_id,
                      const std::string& reason) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::optional<Index> index = FindLocked(assignment_id);
   if (!index || HolderLocked(entries_[*index]) != worker_id) return;
   Entry& e = entries_[*index];
@@ -185,7 +186,7 @@ void Scheduler::Fail(const std::string& worker_id, const std::string& assignment
 }
 
 void Scheduler::RemoveWorker(const std::string& worker_id, const std::string& reason) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RequeueLocked(worker_id, reason);
   auto it = workers_.find(worker_id);
   if (it != workers_.end()) {
@@ -195,13 +196,13 @@ void Scheduler::RemoveWorker(const std::string& worker_id, const std::string& re
 }
 
 void Scheduler::Touch(const std::string& worker_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = workers_.find(worker_id);
   if (it != workers_.end() && it->second.live) it->second.last_seen = clock_->Now();
 }
 
 std::vector<v1::Assignment> Scheduler::Take(const std::string& worker_id, int max) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = workers_.find(worker_id);
   if (it == workers_.end()) return {};
   return TakeLocked(worker_id, it->second, max);
@@ -226,7 +227,7 @@ std::vector<v1::Assignment> Scheduler::TakeLocked(const std::string& worker_id, 
 }
 
 std::vector<std::pair<std::string, v1::Assignment>> Scheduler::Distribute() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<std::pair<std::string, v1::Assignment>> out;
   while (!QueueEmptyLocked() && !hungry_.empty() && !cancelled_) {
     // One pass: one assignment to each hungry worker (TakeLocked updates hungry_, so
@@ -247,7 +248,7 @@ std::vector<std::pair<std::string, v1::Assignment>> Scheduler::Distribute() {
 
 Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
                                            const v1::RunResult& result) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::optional<Index> index = FindLocked(result.assignment_id());
   if (!index) return RecordOutcome::kUnknown;
   Entry& e = entries_[*index];
@@ -286,7 +287,7 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
 }
 
 absl::Status Scheduler::JournalError() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return journal_error_;
 }
 
@@ -296,7 +297,7 @@ absl::Status Scheduler::Flush() {
 }
 
 void Scheduler::Release(const std::string& worker_id, const std::string& assignment_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::optional<Index> index = FindLocked(assignment_id);
   if (!index || HolderLocked(entries_[*index]) != worker_id) return;
   UnleaseLocked(entries_[*index]);
@@ -309,7 +310,7 @@ void Scheduler::Release(const std::string& worker_id, const std::string& assignm
 }
 
 void Scheduler::Drain(const std::string& worker_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto w = workers_.find(worker_id);
   if (w == workers_.end()) return;
   w->second.draining = true;
@@ -324,7 +325,7 @@ void Scheduler::Drain(const std::string& worker_id) {
 }
 
 std::vector<std::string> Scheduler::ExpireSilentWorkers() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> expired;
   absl::Time now = clock_->Now();
   for (auto& [id, w] : workers_) {
@@ -340,12 +341,12 @@ std::vector<std::string> Scheduler::ExpireSilentWorkers() {
 }
 
 void Scheduler::SetFollowUp(std::function<std::vector<v1::Assignment>(const v1::RunResult&)> follow_up) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   follow_up_ = std::move(follow_up);
 }
 
 void Scheduler::Add(std::vector<v1::Assignment> assignments) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   AddLocked(std::move(assignments));
 }
 
@@ -364,7 +365,7 @@ void Scheduler::AddLocked(std::vector<v1::Assignment> assignments) {
 }
 
 void Scheduler::Cancel(const std::string& reason) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (cancelled_) return;
   // Nothing per run is written: every run neither recorded nor missing now counts as
   // missing with `reason` (Missing() names them).
@@ -376,12 +377,12 @@ void Scheduler::Cancel(const std::string& reason) {
 }
 
 bool Scheduler::Done() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return cancelled_ || recorded_ + missing_ == entries_.size();
 }
 
 Scheduler::Counts Scheduler::counts() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Counts c;
   c.total = entries_.size();
   c.recorded = recorded_;
@@ -394,7 +395,7 @@ Scheduler::Counts Scheduler::counts() const {
 }
 
 std::vector<v1::RunResult> Scheduler::Results() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<v1::RunResult> out(results_.size());
   for (size_t i = 0; i < results_.size(); ++i) {
     // Serialized here from a valid message: it parses.
@@ -404,7 +405,7 @@ std::vector<v1::RunResult> Scheduler::Results() const {
 }
 
 std::vector<v1::Missing> Scheduler::Missing() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<v1::Missing> out;
   for (Index index = 0; index < entries_.size(); ++index) {
     const Entry& e = entries_[index];
@@ -428,7 +429,7 @@ std::vector<v1::Missing> Scheduler::Missing() const {
 }
 
 std::map<std::string, std::vector<std::string>> Scheduler::Running() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::map<std::string, std::vector<std::string>> out;
   for (const auto& [id, w] : workers_) {
     if (!w.live) continue;

@@ -42,6 +42,7 @@
 #include "absl/time/time.h"
 #include "absl/container/flat_hash_map.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "coordinator/planner.h"
 #include "proto/coordinator.pb.h"
 #include "proto/report.pb.h"
@@ -199,7 +200,7 @@ class Scheduler {
   Journal* const journal_;
   const LazyPlan plan_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);  // by index
   // Work added whole (Add(), or a plan given as a list), and its ids.
   std::vector<v1::Assignment> extras_ ABSL_GUARDED_BY(mu_);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "common/utf8.h"
 #include "common/version.h"
 #include "rpc/grpc_coordinator_client.h"
@@ -181,7 +182,7 @@ void Worker::StartAssignment(v1::Assignment assignment) {
   if (previous != nullptr) previous->thread.join();
   // Checked and inserted under mu_, so Stop() either sees the slot (and kills it) or
   // this sees stop_ and does not start it (the Drain gives its lease back).
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (stop_) return;
   auto slot = std::make_unique<Slot>();
   Slot* raw = slot.get();

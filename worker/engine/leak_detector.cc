@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/sizes.h"
 #include "common/trend.h"
 #include "scenarios/units.h"
 
@@ -336,7 +337,7 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
     series = {"descriptors", static_cast<double>(limits.max_descriptors()),
               [](const v1::Checkpoint& c) { return static_cast<double>(c.descriptors()); }};
   } else if (outcome == v1::OUTCOME_HEAP_EXHAUSTED) {
-    series = {"heap_used", limits.max_old_space_mib() * 1048576.0,
+    series = {"heap_used", static_cast<double>(limits.max_old_space_mib() * kMiB),
               [](const v1::Checkpoint& c) { return static_cast<double>(c.heap_used_bytes()); }};
   } else if (outcome == v1::OUTCOME_NATIVE_OOM) {
     // What the native limit counts: the cgroup's charge, else the resident set.

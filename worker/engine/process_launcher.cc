@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/logging.h"
+#include "common/mutex.h"
 #include "worker/engine/launcher_blob.h"
 
 extern char** environ;
@@ -97,7 +98,7 @@ constexpr bool kCheckParent = true;
 struct PosixProcessLauncher::Request {
   const LaunchSpec* spec;
   absl::StatusOr<pid_t> result = absl::UnknownError("not started");
-  absl::Notification done;
+  Notification done;
 };
 
 PosixProcessLauncher::PosixProcessLauncher(std::string launcher) : launcher_(std::move(launcher)) {
@@ -110,7 +111,7 @@ PosixProcessLauncher::PosixProcessLauncher(std::string launcher) : launcher_(std
 
 PosixProcessLauncher::~PosixProcessLauncher() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   spawner_.join();
@@ -163,7 +164,7 @@ absl::StatusOr<pid_t> PosixProcessLauncher::Launch(const LaunchSpec& spec) {
   Request request;
   request.spec = &spec;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return absl::CancelledError("the launcher is shutting down");
     queue_.push_back(&request);
   }
@@ -175,7 +176,7 @@ void PosixProcessLauncher::SpawnerLoop() {
   while (true) {
     Request* request = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || !queue_.empty();
       };
@@ -289,7 +290,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
   TellJanitor(absl::StrCat("+", pid));
   if (!spec.cgroup_procs.empty()) {
     TellJanitor(absl::StrCat("c ", spec.cgroup_procs));
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     cgroup_of_[pid] = spec.cgroup_procs;
   }
   request->result = pid;
@@ -329,7 +330,7 @@ bool PosixProcessLauncher::TryReap(pid_t pid, ExitInfo* info) {
   }
   TellJanitor(absl::StrCat("-", pid));
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = cgroup_of_.find(pid);
     if (it != cgroup_of_.end()) {
       TellJanitor(absl::StrCat("C ", it->second));

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 
 namespace heapstorm {
 
@@ -103,7 +104,7 @@ class PosixProcessLauncher : public ProcessLauncher {
   std::string launcher_;
   int janitor_fd_ = -1;     // our end of the janitor's stdin (a socket: no SIGPIPE)
   pid_t janitor_pid_ = -1;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::map<pid_t, std::string> cgroup_of_ ABSL_GUARDED_BY(mu_);  // live runs' cgroup.procs
   std::vector<Request*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
