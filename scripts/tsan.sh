@@ -10,7 +10,7 @@ scripts/setup.sh || exit $?
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(//common/... //coordinator/... //worker/... //tests:distribution_test //tests:hardening_test)
+  targets=(//coordinator/... //rpc/... //worker/... //tests:distribution_test)
 fi
 output_base="${HEAPSTORM_TSAN_OUTPUT_BASE:-$HOME/.cache/heapstorm-tsan}"
 tsan_options="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/bazel/tsan_suppressions.txt"

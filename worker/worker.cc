@@ -172,7 +172,7 @@ void Worker::StartAssignment(v1::Assignment assignment) {
   // writes under it), rather than destroy a joinable thread (std::terminate).
   std::unique_ptr<Slot> previous;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = slots_.find(assignment.id());
     if (it != slots_.end()) {
       previous = std::move(it->second);
