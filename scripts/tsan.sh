@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# The ThreadSanitizer lane: the coordinator, worker and distribution tests built with clang
-# and -fsanitize=thread (--config=tsan in .bazelrc, which also makes clang's -Wthread-safety
-# check every ABSL_GUARDED_BY annotation). Any TSan report fails the test that saw it.
+# The ThreadSanitizer lane: heapstorm's own threads built with clang and -fsanitize=thread
+# (--config=tsan in .bazelrc, which also makes clang's -Wthread-safety check every
+# ABSL_GUARDED_BY annotation of the whole tree). Any TSan report fails the test that saw it.
+#
+# The default targets are the tests whose threads are heapstorm's: the worker (its session
+# writer, slots, heartbeats and Stop, against a fake coordinator), the scheduler, journal and
+# planner, the engine, rpc. Left out, for now: coordinator_server_test and distribution_test,
+# which run gRPC's callback API. Debian's gRPC is not built with TSan, so every hand-over
+# inside it (callback tags, std::function slots, call metadata) is reported as a race;
+# bazel/tsan_suppressions.txt covers the first few, and a clean lane there needs a TSan-built
+# gRPC. `scripts/tsan.sh //coordinator/... //tests:distribution_test` shows them.
 # Its own Bazel output base, so the normal build stays cached. Ends with "N passed, N failed".
 # Extra arguments go to `bazel test` (e.g. another pattern).
 set -uo pipefail
@@ -10,7 +18,8 @@ scripts/setup.sh || exit $?
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(//coordinator/... //rpc/... //worker/... //tests:distribution_test)
+  targets=(//coordinator:journal_test //coordinator:planner_test //coordinator:scheduler_test
+           //coordinator:search_test //rpc/... //worker/...)
 fi
 output_base="${HEAPSTORM_TSAN_OUTPUT_BASE:-$HOME/.cache/heapstorm-tsan}"
 tsan_options="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/bazel/tsan_suppressions.txt"
