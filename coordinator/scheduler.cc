@@ -261,8 +261,9 @@ Scheduler::RecordOutcome Scheduler::Record(const std::string& worker_id,
     return RecordOutcome::kNotLeaseHolder;
   }
   v1::RunResult stored = result;
-  // A resent result keeps the attempt it ran as (the entry may have been requeued since).
-  stored.set_attempt(result.attempt() > 0 ? result.attempt() : e.attempt);
+  // The attempts the run took: a requeue counts even when the first lease's (resent or late)
+  // result is the one recorded.
+  stored.set_attempt(e.attempt);
   stored.set_worker(worker_id);
   if (journal_ != nullptr) {
     absl::Status s = journal_->AppendUnsynced(stored);
