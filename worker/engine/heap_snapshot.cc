@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 
 namespace heapstorm {
 namespace {
@@ -106,7 +107,8 @@ class Stream {
             int h = Next();
             code = code * 16 + static_cast<unsigned>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
           }
-          AppendUtf8(code, out);
+          // A lone surrogate comes out as its 3-byte form; results are repaired later.
+          AppendUtf8(static_cast<char32_t>(code), out);
           break;
         }
         default: out->push_back(static_cast<char>(c)); break;
@@ -128,19 +130,6 @@ class Stream {
   }
 
  private:
-  static void AppendUtf8(unsigned code, std::string* out) {
-    if (code < 0x80) {
-      out->push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (code >> 6)));
-      out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xE0 | (code >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    }
-  }
-
   bool Fill() {
     len_ = std::fread(buffer_.get(), 1, kChunk, file_);
     pos_ = 0;
