@@ -5,11 +5,12 @@
 #
 #   bench/leak_peers.sh [REPEATS=3]
 #
-# Environment (defaults): BUDGETS ("2000 10000", heapstorm's leak_check iterations),
+# Environment (defaults): BUDGETS ("2000 10000", heapstorm's leak_check iterations; empty:
+# heapstorm is not built nor run),
 # OUT (/tmp/leak_peers: results, never the repo), CACHE (~/.cache/heapstorm-bench: the npm
 # install of bench/leak_peers/package.json, pinned, with its lockfile and node_modules),
 # HEAPSTORM (bazel-bin/cli/heapstorm of this checkout, built -c opt), TOOLS ("memlab leakage
-# memwatch"), and each peer's settings: MEMLAB_WARMUP (200) MEMLAB_N (1000), LEAKAGE_ITERATIONS
+# memwatch"; empty: no peer runs), and each peer's settings: MEMLAB_WARMUP (200) MEMLAB_N (1000), LEAKAGE_ITERATIONS
 # (1000) LEAKAGE_ROUNDS (6), MEMWATCH_ITERATIONS (6000) MEMWATCH_EVERY (100) MEMWATCH_WARMUP (200).
 #
 # heapstorm runs each budget's suite (`heapstorm run --workers 1`, one repeat per pass) in the
@@ -20,8 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 REPEATS=${1:-3}
-read -r -a BUDGETS <<< "${BUDGETS:-2000 10000}"
-read -r -a TOOLS <<< "${TOOLS:-memlab leakage memwatch}"
+read -r -a BUDGETS <<< "${BUDGETS-2000 10000}"
+read -r -a TOOLS <<< "${TOOLS-memlab leakage memwatch}"
 OUT=${OUT:-/tmp/leak_peers}
 CACHE=${CACHE:-$HOME/.cache/heapstorm-bench}
 CORPUS=$ROOT/tests/fixtures/leak_corpus
@@ -43,14 +44,17 @@ fi
 cp bench/leak_peers/*.js "$CACHE/"
 rm -rf "$CACHE/cases" && cp -r bench/leak_peers/cases "$CACHE/cases"
 
-if [ -z "${HEAPSTORM:-}" ]; then
+if [ ${#BUDGETS[@]} -gt 0 ] && [ -z "${HEAPSTORM:-}" ]; then
   bazel build -c opt //cli:heapstorm >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
   HEAPSTORM=$(bazel info -c opt bazel-bin 2>/dev/null)/cli/heapstorm
 fi
-echo "heapstorm: $HEAPSTORM ($(git rev-parse --short HEAD)); $(uptime)" >&2
+echo "heapstorm: ${HEAPSTORM:-not run} ($(git rev-parse --short HEAD)); $(uptime)" >&2
 
 mapfile -t CASES < <(python3 bench/leak_peers/table.py cases "$CORPUS" "$CACHE/cases")
-rm -rf "$OUT/peers" "$OUT"/heapstorm-*
+# Only what this invocation runs is cleared: a peers-only and a heapstorm-only invocation
+# (TOOLS= or BUDGETS= empty) into the same OUT make one table.
+for tool in "${TOOLS[@]}"; do rm -rf "$OUT/peers/$tool"; done
+for b in "${BUDGETS[@]}"; do rm -rf "$OUT/heapstorm-$b-"*; done
 start_all=$(date +%s)
 
 heapstorm_passes() {
