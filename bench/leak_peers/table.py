@@ -125,8 +125,9 @@ def cell(records, tool, name, expect):
     if marks:
         parts = []
         if tool == "heapstorm":
-            parts.append("site " + "/".join(str(sum(m["site"] == k for m in marks)) for k in ("line", "function"))
-                         if any(m["site"] for m in marks) else "site -")
+            line = sum(m["site"] == "line" for m in marks)
+            fn = sum(m["site"] == "function" for m in marks)
+            parts.append(f"site {line} line, {fn} fn" if any(m["site"] for m in marks) else "no site")
             if expect["owners"]:
                 parts.append(f"path {sum(bool(m['path']) for m in marks)}")
         elif tool == "memlab":
@@ -159,12 +160,12 @@ def table(corpus, cases_dir, out_dir, budgets):
     print()
     print("| tool | leak runs found | leaks found in every repeat | false alarms (runs) | non-leaks"
           " with a false alarm | errors | iterations to a leak verdict (median) | seconds to a verdict"
-          " (median, all runs) | culprit right (leak runs) |")
+          " (median, all runs) | culprit right (of the leak runs) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for t in tools:
         kind = t.split()[0]
         found = leak_runs = every = alarms = alarmed = errors = 0
-        its, secs, right = [], [], 0
+        its, secs, marks = [], [], []
         for name, _, leaks, _ in all_cases:
             recs = records(t, name)
             if not recs:
@@ -177,27 +178,41 @@ def table(corpus, cases_dir, out_dir, budgets):
                 found += verdicts.count("leak")
                 every += all(v == "leak" for v in verdicts)
                 its += [int(r.get("iterations", 0)) for r in recs if r.get("verdict") == "leak"]
-                for r in recs:
-                    m = judge(kind, r, name, expected.get(name))
-                    if not m:
-                        continue
-                    if kind == "heapstorm":
-                        right += m["site"] == "line" or (m["site"] is None and m["constructor"])
-                    elif kind == "memlab":
-                        right += bool(m["path"])
-                    else:
-                        right += bool(m["constructor"])
+                marks += [m for m in (judge(kind, r, name, expected.get(name)) for r in recs) if m]
             else:
                 alarms += verdicts.count("leak")
                 alarmed += "leak" in verdicts
+        if kind == "heapstorm":
+            right = (f"site: {sum(m['site'] == 'line' for m in marks)} the line, "
+                     f"{sum(m['site'] == 'function' for m in marks)} the function's first line, "
+                     f"{sum(m['site'] is None for m in marks)} none; owner on the path: "
+                     f"{sum(bool(m['path']) for m in marks)}")
+        elif kind == "memlab":
+            right = f"owner on the trace: {sum(bool(m['path']) for m in marks)}"
+        else:
+            right = f"constructor: {sum(bool(m['constructor']) for m in marks)}"
         n_leak = sum(1 for c in all_cases if c[2])
         n_non = len(all_cases) - n_leak
         med_it = int(statistics.median(its)) if its else 0
         med_s = round(statistics.median(secs), 1) if secs else 0
         print(f"| {t} | {found}/{leak_runs} | {every}/{n_leak} | {alarms} | {alarmed}/{n_non} | {errors}"
-              f" | {med_it} | {med_s} | {right}/{found} |")
+              f" | {med_it} | {med_s} | {right} (of {found}) |")
     print()
-    print("What each tool names for a leak (first repeat that called it a leak):")
+    for b in budgets:
+        t = f"heapstorm {b}"
+        lost = []
+        for name, _, leaks, _ in all_cases:
+            if not leaks or not records(t, name):
+                continue
+            peers = [p for p in PEERS if any(r.get("verdict") == "leak" for r in records(p, name))]
+            missed = sum(r.get("verdict") != "leak" for r in records(t, name))
+            if peers and missed:
+                lost.append(f"{name} (missed in {missed} of {len(records(t, name))}; found by {', '.join(peers)})")
+        print(f"- Leaks a peer found and heapstorm at {b} missed in some repeat: "
+              + ("; ".join(lost) if lost else "none") + ".")
+    print()
+    hs_named = tools[len(budgets) - 1] if budgets else PEERS[0]
+    print(f"What each tool names for a leak (first repeat that called it a leak; heapstorm at {hs_named.split()[-1]}):")
     print()
     print("| case | heapstorm (site; retainer path) | memlab (trace, last steps) | leakage | memwatch |")
     print("|---|---|---|---|---|")
@@ -205,7 +220,7 @@ def table(corpus, cases_dir, out_dir, budgets):
         if not leaks:
             continue
         row = []
-        for t in [tools[-4]] + PEERS:
+        for t in [hs_named] + PEERS:
             recs = [r for r in records(t, name) if r.get("verdict") == "leak"]
             if not recs:
                 row.append("-")
