@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "reports/statistics.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 
 namespace heapstorm {
 namespace {

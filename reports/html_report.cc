@@ -7,10 +7,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "common/sizes.h"
+#include "model/names.h"
+#include "model/units.h"
 #include "reports/compare.h"
 #include "reports/svg_chart.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {

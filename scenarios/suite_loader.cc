@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -21,10 +23,13 @@
 #include "common/files.h"
 #include "common/sizes.h"
 #include "common/utf8.h"
+#include "model/kinds.h"
+#include "model/names.h"
+#include "model/parameters.h"
+#include "model/targets.h"
+#include "model/units.h"
 #include "scenarios/diagnostics.h"
-#include "scenarios/parameters.h"
 #include "scenarios/sha256.h"
-#include "scenarios/units.h"
 #include "scenarios/yaml_tree.h"
 
 namespace heapstorm {
@@ -358,42 +363,18 @@ void FinishLimits(Context* ctx, const YamlNode& at, const std::string& path, v1:
 
 // --- kind parameters ---------------------------------------------------------------------
 
-struct KindInfo {
-  const char* name;
-  v1::ScenarioKind kind;
-  std::vector<std::string> params;
-};
-
-const std::vector<KindInfo>& Kinds() {
-  static const std::vector<KindInfo>* kinds = new std::vector<KindInfo>{
-      {"cached_data",
-       v1::SCENARIO_KIND_CACHED_DATA,
-       {"entries", "entry_size", "shape", "key_size", "eviction", "max_entries", "ttl"}},
-      {"open_connections",
-       v1::SCENARIO_KIND_OPEN_CONNECTIONS,
-       {"connections", "state_size", "buffer_size", "ramp_per_second", "message_size",
-        "message_interval"}},
-      {"large_buffers",
-       v1::SCENARIO_KIND_LARGE_BUFFERS,
-       {"count", "size", "retain", "pooled", "touch"}},
-      {"deep_recursion", v1::SCENARIO_KIND_DEEP_RECURSION, {"depth", "locals", "mode"}},
-      {"script", v1::SCENARIO_KIND_SCRIPT, {"module", "iterations"}},
-  };
-  return *kinds;
-}
-
 std::vector<std::string> KindNames() {
   std::vector<std::string> names;
-  for (const KindInfo& k : Kinds()) names.push_back(k.name);
+  for (const KindSpec* k : AllKinds()) names.push_back(k->name);
   return names;
 }
 
 // "'depth' is a parameter of deep_recursion, not of cached_data".
-std::string ExplainForeignParam(const std::string& key, v1::ScenarioKind kind) {
-  for (const KindInfo& k : Kinds()) {
-    if (k.kind == kind) continue;
-    if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
-      return absl::StrCat("'", key, "' is a parameter of ", k.name, ", not of ", KindName(kind));
+std::string ExplainForeignParam(const std::string& key, const KindSpec& kind) {
+  for (const KindSpec* k : AllKinds()) {
+    if (k == &kind) continue;
+    if (FindParam(*k, key) != nullptr) {
+      return absl::StrCat("'", key, "' is a parameter of ", k->name, ", not of ", kind.name);
     }
   }
   return "";
@@ -408,151 +389,66 @@ void Require(Context* ctx, const YamlNode& at, const std::string& path, const ch
   }
 }
 
-void ReadCachedData(Context* ctx, MapReader& r, v1::CachedDataParams* p) {
+// Reads one param as its spec says into `params` (its default first). Returns true when it
+// was written and valid.
+bool ReadParam(MapReader& r, const ParamSpec& spec, google::protobuf::Message* params) {
+  if (!spec.required) (void)SetParamValue(spec, spec.default_value, params);
   uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "entries", r.Count("entries", 1, 1ULL << 40, &value));
-  p->set_entries(value);
-  p->set_entry_bytes(1024);
-  if (r.Size("entry_size", 0, 1 * kGiB, 1, &value)) p->set_entry_bytes(value);
-  p->set_key_bytes(16);
-  if (r.Size("key_size", 1, 64 * kKiB, 1, &value)) p->set_key_bytes(static_cast<uint32_t>(value));
-  p->set_shape(v1::ENTRY_SHAPE_OBJECT);
-  switch (r.Choice("shape", {"string", "object", "buffer"})) {
-    case 1:
-      p->set_shape(v1::ENTRY_SHAPE_STRING);
+  bool ok = false;
+  switch (spec.type) {
+    case ParamType::kCount:
+      ok = r.Count(spec.name, spec.min, spec.max, &value);
       break;
-    case 3:
-      p->set_shape(v1::ENTRY_SHAPE_BUFFER);
+    case ParamType::kSize:
+      ok = r.Size(spec.name, spec.min, spec.max, 1, &value);
       break;
-    default:
+    case ParamType::kDuration:
+      ok = r.Duration(spec.name, absl::Milliseconds(spec.min), absl::Milliseconds(spec.max), &value);
       break;
+    case ParamType::kBool: {
+      bool flag = false;
+      ok = r.Bool(spec.name, &flag);
+      value = flag ? 1 : 0;
+      break;
+    }
+    case ParamType::kChoice: {
+      int choice = r.Choice(spec.name, spec.choices);
+      ok = choice > 0;
+      value = static_cast<uint64_t>(choice);
+      break;
+    }
+    case ParamType::kText: {
+      std::string text;
+      ok = r.String(spec.name, &text);
+      if (ok) (void)SetParamText(spec, text, params);
+      return ok;
+    }
   }
-  p->set_eviction(v1::EVICTION_NONE);
-  const YamlNode* eviction_node = r.Find("eviction");
-  switch (r.Choice("eviction", {"none", "lru", "ttl"})) {
-    case 2:
-      p->set_eviction(v1::EVICTION_LRU);
-      break;
-    case 3:
-      p->set_eviction(v1::EVICTION_TTL);
-      break;
-    default:
-      break;
-  }
-  bool has_max = r.Count("max_entries", 1, 1ULL << 40, &value);
-  if (has_max) p->set_max_entries(value);
-  bool has_ttl = r.Duration("ttl", absl::Milliseconds(1), absl::Hours(24), &value);
-  if (has_ttl) p->set_ttl_ms(value);
-  if (p->eviction() == v1::EVICTION_LRU && !has_max) {
-    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "max_entries"),
-               "is required with eviction: lru");
-  }
-  if (p->eviction() == v1::EVICTION_TTL && !has_ttl) {
-    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "ttl"),
-               "is required with eviction: ttl");
-  }
+  if (ok) (void)SetParamValue(spec, value, params);
+  return ok;
 }
 
-void ReadOpenConnections(Context* ctx, MapReader& r, v1::OpenConnectionsParams* p) {
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "connections",
-          r.Count("connections", 1, 1000000, &value));
-  p->set_connections(value);
-  if (r.Size("state_size", 0, 64 * kMiB, 1, &value)) p->set_state_bytes(value);
-  if (r.Size("buffer_size", 0, 64 * kMiB, 1, &value)) p->set_buffer_bytes(value);
-  uint32_t count = 0;
-  if (r.Count32("ramp_per_second", 0, 1000000, &count)) p->set_ramp_per_second(count);
-  if (r.Size("message_size", 0, 1 * kMiB, 1, &value)) {
-    p->set_message_bytes(static_cast<uint32_t>(value));
+// Reads the params of `kind` from `r` (the params block) into the scenario, with the
+// kind's own checks.
+void ReadKindParams(Context* ctx, MapReader& r, const KindSpec& kind, v1::Scenario* s) {
+  std::unique_ptr<google::protobuf::Message> params(kind.params_prototype->New());
+  KindLoadContext kind_ctx{ctx->base_dir, ctx->options.check_files, ctx->options.max_module_bytes, {}};
+  for (const ParamSpec& spec : kind.params) {
+    bool ok = ReadParam(r, spec, params.get());
+    if (spec.required) Require(ctx, r.node(), r.path(), spec.name.c_str(), ok);
+    if (ok) kind_ctx.given.insert(spec.name);
   }
-  if (r.Duration("message_interval", absl::Milliseconds(1), absl::Hours(1), &value)) {
-    p->set_message_interval_ms(static_cast<uint32_t>(value));
+  std::vector<KindIssue> issues;
+  if (kind.finish) kind.finish(kind_ctx, params.get(), &issues);
+  for (const KindIssue& issue : issues) {
+    const YamlNode* at = issue.at.empty() ? nullptr : r.Find(issue.at);
+    ctx->Error(at != nullptr ? *at : r.node(), Join(r.path(), issue.param), issue.message);
   }
-  if (p->message_bytes() > 0 && p->message_interval_ms() == 0) p->set_message_interval_ms(1000);
-}
-
-void ReadLargeBuffers(Context* ctx, MapReader& r, v1::LargeBuffersParams* p) {
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "count", r.Count("count", 1, 1ULL << 32, &value));
-  p->set_count(value);
-  Require(ctx, r.node(), r.path(), "size", r.Size("size", 1, 4 * kGiB, 1, &value));
-  p->set_buffer_bytes(value);
-  bool flag = true;
-  p->set_retain(true);
-  if (r.Bool("retain", &flag)) p->set_retain(flag);
-  flag = false;
-  if (r.Bool("pooled", &flag)) p->set_pooled(flag);
-  p->set_touch(true);
-  flag = true;
-  if (r.Bool("touch", &flag)) p->set_touch(flag);
-}
-
-void ReadDeepRecursion(Context* ctx, MapReader& r, v1::DeepRecursionParams* p) {
-  uint64_t value = 0;
-  if (r.Count("depth", 0, 1ULL << 32, &value)) p->set_depth(value);
-  uint32_t count = 0;
-  if (r.Count32("locals", 0, 256, &count)) p->set_locals(count);
-  p->set_mode(v1::RECURSION_MODE_SYNC);
-  if (r.Choice("mode", {"sync", "async"}) == 2) p->set_mode(v1::RECURSION_MODE_ASYNC);
-}
-
-std::string ResolvePath(const std::string& base_dir, const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  if (base_dir.empty()) return path;
-  return absl::StrCat(base_dir, "/", path);
-}
-
-void ReadScript(Context* ctx, MapReader& r, v1::ScriptParams* p) {
-  std::string module;
-  const YamlNode* module_node = r.Find("module");
-  bool has_module = r.String("module", &module);
-  Require(ctx, r.node(), r.path(), "module", has_module);
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "iterations",
-          r.Count("iterations", 1, 1ULL << 40, &value));
-  p->set_iterations(value);
-  if (!has_module) return;
-  p->set_module(module);
-  std::string path = Join(r.path(), "module");
-  if (module.empty()) {
-    ctx->Error(*module_node, path, "must name a JavaScript module file");
-    return;
-  }
-  if (!absl::EndsWith(module, ".js") && !absl::EndsWith(module, ".cjs") &&
-      !absl::EndsWith(module, ".mjs")) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("must be a .js, .cjs or .mjs file, got '", module, "'"));
-    return;
-  }
-  std::string resolved = ResolvePath(ctx->base_dir, module);
-  p->set_module_path(resolved);
-  if (!ctx->options.check_files) return;
-  struct stat st;
-  if (stat(resolved.c_str(), &st) != 0) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("cannot read '", resolved, "': ", std::strerror(errno)));
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ctx->Error(*module_node, path, absl::StrCat("'", resolved, "' is not a regular file"));
-    return;
-  }
-  if (static_cast<uint64_t>(st.st_size) > ctx->options.max_module_bytes) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("'", resolved, "' is ", FormatSize(st.st_size),
-                            ", more than the ", FormatSize(ctx->options.max_module_bytes),
-                            " a module may have"));
-  }
+  StoreParams(kind, *params, s);
+  r.Finish([&kind](const std::string& key) { return ExplainForeignParam(key, kind); });
 }
 
 // --- expectations, leak checks, variations ----------------------------------------------
-
-const std::vector<std::string>& OutcomeNames() {
-  static const std::vector<std::string>* names = new std::vector<std::string>{
-      "completed", "stack_overflow", "heap_exhausted", "native_oom",
-      "fd_exhausted", "timeout", "crashed", "script_error"};
-  return *names;
-}
 
 void ReadExpect(Context* ctx, const YamlNode& node, const std::string& path,
                 v1::Expectation* e) {
@@ -604,21 +500,19 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   }
 }
 
-const ParameterSpec* ReadParameterName(Context* ctx, MapReader& r, v1::ScenarioKind kind) {
+std::optional<ParameterSpec> ReadParameterName(Context* ctx, MapReader& r, const KindSpec* kind) {
   const YamlNode* node = r.Find("parameter");
   std::string name;
   if (!r.String("parameter", &name)) {
     Require(ctx, r.node(), r.path(), "parameter", false);
-    return nullptr;
+    return std::nullopt;
   }
-  const ParameterSpec* spec = FindParameter(name);
+  std::optional<ParameterSpec> spec = FindParameter(name, kind);
   std::string path = Join(r.path(), "parameter");
-  if (spec == nullptr) {
+  if (!spec.has_value()) {
     std::vector<std::string> names;
     for (const ParameterSpec& s : SweepableParameters()) {
-      if (s.scenario_kind == v1::SCENARIO_KIND_UNSPECIFIED || s.scenario_kind == kind) {
-        names.push_back(s.name);
-      }
+      if (s.scenario_kind == nullptr || s.scenario_kind == kind) names.push_back(s.name);
     }
     std::string message = absl::StrCat("'", name, "' cannot be varied");
     std::string suggestion = Suggest(name, names);
@@ -628,13 +522,13 @@ const ParameterSpec* ReadParameterName(Context* ctx, MapReader& r, v1::ScenarioK
       absl::StrAppend(&message, " (expected one of: ", absl::StrJoin(names, ", "), ")");
     }
     ctx->Error(*node, path, message);
-    return nullptr;
+    return std::nullopt;
   }
-  if (spec->scenario_kind != v1::SCENARIO_KIND_UNSPECIFIED && spec->scenario_kind != kind) {
+  if (spec->scenario_kind != nullptr && spec->scenario_kind != kind) {
     ctx->Error(*node, path,
-               absl::StrCat("'", name, "' is a parameter of ", KindName(spec->scenario_kind),
-                            ", not of ", KindName(kind)));
-    return nullptr;
+               absl::StrCat("'", name, "' is a parameter of ", spec->scenario_kind->name, ", not of ",
+                            kind != nullptr ? kind->name : "unspecified"));
+    return std::nullopt;
   }
   return spec;
 }
@@ -656,9 +550,9 @@ bool ReadParameterScalar(Context* ctx, const ParameterSpec& spec, const YamlNode
 }
 
 void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
-               v1::ScenarioKind kind, v1::Sweep* sweep) {
+               const KindSpec* kind, v1::Sweep* sweep) {
   MapReader r(ctx, node, path);
-  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+  std::optional<ParameterSpec> spec = ReadParameterName(ctx, r, kind);
   const YamlNode* values = r.Find("values");
   r.Finish();
   if (values == nullptr) {
@@ -675,7 +569,7 @@ void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
                absl::StrCat("at most ", kMaxSweepValues, " values, got ", values->items.size()));
     return;
   }
-  if (spec == nullptr) return;
+  if (!spec.has_value()) return;
   sweep->set_parameter(spec->name);
   std::vector<uint64_t> seen;
   for (size_t i = 0; i < values->items.size(); ++i) {
@@ -694,9 +588,9 @@ void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
 }
 
 void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
-                v1::ScenarioKind kind, v1::Search* search) {
+                 const KindSpec* kind, v1::Search* search) {
   MapReader r(ctx, node, path);
-  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+  std::optional<ParameterSpec> spec = ReadParameterName(ctx, r, kind);
   const YamlNode* low = r.Find("low");
   const YamlNode* high = r.Find("high");
   const YamlNode* precision = r.Find("precision");
@@ -706,7 +600,7 @@ void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
                              : v1::SEARCH_GOAL_SMALLEST_COMPLETING);
   if (low == nullptr) ctx->Error(node, Join(path, "low"), "is required");
   if (high == nullptr) ctx->Error(node, Join(path, "high"), "is required");
-  if (spec == nullptr || low == nullptr || high == nullptr) return;
+  if (!spec.has_value() || low == nullptr || high == nullptr) return;
   search->set_parameter(spec->name);
   uint64_t lo = 0;
   uint64_t hi = 0;
@@ -786,8 +680,8 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
 
   int kind_index = r.Choice("kind", KindNames());
   if (kind_index == 0) Require(ctx, node, path, "kind", false);
-  const KindInfo* kind = kind_index > 0 ? &Kinds()[kind_index - 1] : nullptr;
-  if (kind != nullptr) s->set_kind(kind->kind);
+  const KindSpec* kind = kind_index > 0 ? AllKinds()[kind_index - 1] : nullptr;
+  if (kind != nullptr) s->set_kind(kind->id);
 
   const YamlNode* params = r.Map("params");
   if (kind != nullptr) {
@@ -795,30 +689,8 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
     empty.type = YamlNode::Type::kMap;
     empty.line = node.line;
     empty.column = node.column;
-    const YamlNode& params_node = params != nullptr ? *params : empty;
-    std::string params_path = Join(path, "params");
-    MapReader pr(ctx, params_node, params_path);
-    switch (kind->kind) {
-      case v1::SCENARIO_KIND_CACHED_DATA:
-        ReadCachedData(ctx, pr, s->mutable_cached_data());
-        break;
-      case v1::SCENARIO_KIND_OPEN_CONNECTIONS:
-        ReadOpenConnections(ctx, pr, s->mutable_open_connections());
-        break;
-      case v1::SCENARIO_KIND_LARGE_BUFFERS:
-        ReadLargeBuffers(ctx, pr, s->mutable_large_buffers());
-        break;
-      case v1::SCENARIO_KIND_DEEP_RECURSION:
-        ReadDeepRecursion(ctx, pr, s->mutable_deep_recursion());
-        break;
-      case v1::SCENARIO_KIND_SCRIPT:
-        ReadScript(ctx, pr, s->mutable_script());
-        break;
-      default:
-        break;
-    }
-    v1::ScenarioKind k = kind->kind;
-    pr.Finish([k](const std::string& key) { return ExplainForeignParam(key, k); });
+    MapReader pr(ctx, params != nullptr ? *params : empty, Join(path, "params"));
+    ReadKindParams(ctx, pr, *kind, s);
   }
 
   *s->mutable_limits() = defaults.limits;
@@ -852,16 +724,16 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   if (sweep != nullptr && search != nullptr) {
     ctx->Error(*search, Join(path, "search"), "a scenario has a sweep or a search, not both");
   } else if (sweep != nullptr) {
-    ReadSweep(ctx, *sweep, Join(path, "sweep"), s->kind(), s->mutable_sweep());
+    ReadSweep(ctx, *sweep, Join(path, "sweep"), kind, s->mutable_sweep());
   } else if (search != nullptr) {
-    ReadSearch(ctx, *search, Join(path, "search"), s->kind(), s->mutable_search());
+    ReadSearch(ctx, *search, Join(path, "search"), kind, s->mutable_search());
   }
 
   uint64_t every = 0;
   bool has_every = r.Count("checkpoint_every", 1, 1ULL << 40, &every);
   r.Finish([](const std::string& key) -> std::string {
-    for (const KindInfo& k : Kinds()) {
-      if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
+    for (const KindSpec* k : AllKinds()) {
+      if (FindParam(*k, key) != nullptr) {
         return absl::StrCat("unknown key '", key, "'; parameters of a kind go under 'params'");
       }
     }
@@ -875,16 +747,17 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   s->set_checkpoint_every(has_every ? every : std::max<uint64_t>(1, target == 0 ? 100 : target / 100));
 
   // Combinations that cannot mean what they say.
-  if (s->kind() == v1::SCENARIO_KIND_DEEP_RECURSION && s->deep_recursion().depth() == 0 &&
-      s->expect().outcome() == v1::OUTCOME_COMPLETED && !s->has_sweep() && !s->has_search()) {
-    ctx->Error(params != nullptr ? *params : node, Join(path, "params.depth"),
-               "without a depth the recursion goes on until something breaks, so it cannot "
-               "complete: set params.depth, or expect.outcome (e.g. stack_overflow)");
+  if (kind != nullptr && kind->check_scenario) {
+    std::vector<KindIssue> issues;
+    kind->check_scenario(*s, &issues);
+    for (const KindIssue& issue : issues) {
+      ctx->Error(params != nullptr ? *params : node, Join(path, Join("params", issue.param)), issue.message);
+    }
   }
-  if (s->has_leak_check() && s->kind() != v1::SCENARIO_KIND_SCRIPT) {
+  if (s->has_leak_check() && (kind == nullptr || !kind->leak_check)) {
     ctx->Error(*r.Find("leak_check"), Join(path, "leak_check"),
                absl::StrCat("leak checks run script scenarios (your module's iteration), not ",
-                            KindName(s->kind())));
+                            kind != nullptr ? kind->name : "unspecified"));
   }
   if (s->expect().leak() && !s->has_leak_check()) {
     ctx->Error(*r.Find("expect"), Join(path, "expect.leak"),
@@ -893,62 +766,6 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
 }
 
 }  // namespace
-
-std::string KindName(v1::ScenarioKind kind) {
-  for (const KindInfo& k : Kinds()) {
-    if (k.kind == kind) return k.name;
-  }
-  return "unspecified";
-}
-
-std::string OutcomeName(v1::Outcome outcome) {
-  int index = static_cast<int>(outcome);
-  if (index >= 1 && index <= static_cast<int>(OutcomeNames().size())) {
-    return OutcomeNames()[index - 1];
-  }
-  return "unspecified";
-}
-
-uint64_t TargetUnits(const v1::Scenario& s) {
-  switch (s.params_case()) {
-    case v1::Scenario::kCachedData:
-      return s.cached_data().entries();
-    case v1::Scenario::kOpenConnections:
-      return s.open_connections().connections();
-    case v1::Scenario::kLargeBuffers:
-      return s.large_buffers().count();
-    case v1::Scenario::kDeepRecursion:
-      return s.deep_recursion().depth();
-    case v1::Scenario::kScript:
-      return s.has_leak_check() ? s.leak_check().iterations() : s.script().iterations();
-    case v1::Scenario::PARAMS_NOT_SET:
-      break;
-  }
-  return 0;
-}
-
-void SetTargetUnits(v1::Scenario* s, uint64_t units) {
-  switch (s->params_case()) {
-    case v1::Scenario::kCachedData:
-      s->mutable_cached_data()->set_entries(units);
-      break;
-    case v1::Scenario::kOpenConnections:
-      s->mutable_open_connections()->set_connections(units);
-      break;
-    case v1::Scenario::kLargeBuffers:
-      s->mutable_large_buffers()->set_count(units);
-      break;
-    case v1::Scenario::kDeepRecursion:
-      s->mutable_deep_recursion()->set_depth(units);
-      break;
-    case v1::Scenario::kScript:
-      s->mutable_script()->set_iterations(units);
-      break;
-    case v1::Scenario::PARAMS_NOT_SET:
-      break;
-  }
-  s->set_checkpoint_every(std::max<uint64_t>(1, units / 100));
-}
 
 uint64_t PlannedRuns(const v1::Scenario& s) {
   uint64_t points = 1;

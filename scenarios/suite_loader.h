@@ -49,13 +49,6 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
                                         const std::string& base_dir,
                                         const SuiteLoadOptions& options = {});
 
-// The units a scenario's ramp aims for: entries, connections, count, depth (0 when
-// unbounded), iterations (for a leak check, its iterations).
-uint64_t TargetUnits(const v1::Scenario& scenario);
-
-// Sets the units the ramp aims for (entries, connections, count, depth, iterations).
-void SetTargetUnits(v1::Scenario* scenario, uint64_t units);
-
 // The number of runs a scenario plans: repeats × sweep points (a search: its upper
 // bound of steps).
 uint64_t PlannedRuns(const v1::Scenario& scenario);
@@ -86,11 +79,6 @@ PlanEstimate EstimatePlan(const v1::Suite& suite);
 // "" when the plan is within the warning thresholds; else one sentence that states the
 // estimate and what is over.
 std::string PlanWarning(const PlanEstimate& estimate);
-
-// "cached_data", "open_connections", ...: the YAML spelling.
-std::string KindName(v1::ScenarioKind kind);
-// "completed", "heap_exhausted", ...: the YAML and report spelling.
-std::string OutcomeName(v1::Outcome outcome);
 
 }  // namespace heapstorm
 
