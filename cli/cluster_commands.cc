@@ -14,7 +14,7 @@
 #include "common/files.h"
 #include "common/logging.h"
 #include "rpc/rpc_config.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 #include "worker/worker.h"
 
 namespace heapstorm {

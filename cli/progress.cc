@@ -9,8 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/mutex.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
+#include "model/names.h"
+#include "model/units.h"
 
 namespace heapstorm {
 namespace {

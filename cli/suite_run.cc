@@ -27,6 +27,7 @@
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "google/protobuf/util/json_util.h"
+#include "model/limits.h"
 #include "reports/compare.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
@@ -88,6 +89,15 @@ int RunSuite(const SuiteRunOptions& options) {
       return kExitBadInput;
     }
     recovered = *std::move(journal);
+    // Checked like every message that enters the coordinator: a journal's results decide
+    // what runs again, so limits no run can have had stop the resume.
+    for (const v1::RunResult& r : recovered) {
+      if (absl::Status valid = ValidateLimits(r.limits()); !valid.ok()) {
+        std::cerr << "heapstorm: --resume: the journal's result of " << r.assignment_id()
+                  << " is not one a run can have made: " << valid.message() << "\n";
+        return kExitBadInput;
+      }
+    }
     absl::StatusOr<v1::Suite> check = LoadSuiteFile(suite_path);
     if (check.ok() && check->sha256() != manifest->suite_sha256()) {
       std::cerr << "heapstorm: --resume: " << suite_path
@@ -191,7 +201,13 @@ int RunSuite(const SuiteRunOptions& options) {
   AdaptivePlanner adaptive(*suite);
   std::vector<v1::Assignment> resumed_work;
   for (const v1::RunResult& r : recovered) {
-    for (v1::Assignment& a : adaptive.OnResult(r)) resumed_work.push_back(std::move(a));
+    for (v1::Assignment& a : adaptive.OnResult(r)) {
+      if (absl::Status valid = ValidateLimits(a.scenario().limits()); !valid.ok()) {
+        std::cerr << "heapstorm: --resume: " << a.id() << ": " << valid.message() << "\n";
+        return kExitBadInput;
+      }
+      resumed_work.push_back(std::move(a));
+    }
   }
   Scheduler scheduler(*std::move(plan), scheduler_options, RealClock::Get(), journal->get(),
                       std::move(recovered));

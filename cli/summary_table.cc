@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "model/names.h"
+#include "model/units.h"
 #include "reports/compare.h"
 #include "reports/metrics.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/mutex.h"
 #include "coordinator/planner.h"
-#include "scenarios/suite_loader.h"
+#include "model/targets.h"
 
 namespace heapstorm {
 

@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "common/version.h"
+#include "model/limits.h"
 
 namespace heapstorm {
 
@@ -336,6 +337,17 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
   scheduler_->Touch(worker);
   if (message.has_result()) {
     if (!fatal_.ok()) return;  // nothing is recorded or acknowledged any more
+    // Checked like every message that enters, whatever sent it: a result with limits no
+    // run can have had comes from a broken or foreign worker. The run counts as failed
+    // there and goes back to the queue; the result is acknowledged, so it is not resent.
+    if (absl::Status valid = ValidateLimits(message.result().result().limits()); !valid.ok()) {
+      HS_LOG(WARNING) << "refused the result of " << message.result().assignment_id() << " from " << worker
+                      << ": " << valid.message();
+      scheduler_->Fail(worker, message.result().assignment_id(),
+                       absl::StrCat("its result was refused: ", valid.message()));
+      pending_acks_.emplace_back(session, message.result().assignment_id());
+      return;
+    }
     Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
     if (outcome == Scheduler::RecordOutcome::kJournalFailed) {
       FailLocked(absl::InternalError(absl::StrCat("the journal cannot be written (",

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "coordinator/planner.h"
+#include "model/limits.h"
 #include "gtest/gtest.h"
 
 namespace heapstorm {
@@ -62,6 +63,7 @@ v1::WorkerMessage ResultOf(const v1::Assignment& a) {
   m.mutable_result()->mutable_result()->set_assignment_id(a.id());
   m.mutable_result()->mutable_result()->set_scenario("s");
   m.mutable_result()->mutable_result()->set_outcome(v1::OUTCOME_COMPLETED);
+  FillDefaultLimits(m.mutable_result()->mutable_result()->mutable_limits());  // as a run has them
   return m;
 }
 
@@ -99,6 +101,30 @@ TEST_F(CoordinatorServerTest, HandsOutWorkRecordsOnceAndEndsTheRun) {
   EXPECT_TRUE(stream->Finish().ok());
   server_->WaitUntilDone();
   EXPECT_EQ(scheduler_->Results().size(), 3u);
+}
+
+// A result is checked whatever sent it: limits no run can have had are refused (the
+// run counts as failed there), acknowledged so that it is not resent, and not recorded.
+TEST_F(CoordinatorServerTest, AResultWithImpossibleLimitsIsNotRecorded) {
+  Start(1);
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 1)));
+  v1::CoordinatorMessage m;
+  ASSERT_TRUE(stream->Read(&m));
+  ASSERT_TRUE(m.has_welcome());
+  while (!m.has_assignment()) ASSERT_TRUE(stream->Read(&m));
+  v1::WorkerMessage bad = ResultOf(m.assignment());
+  bad.mutable_result()->mutable_result()->mutable_limits()->set_max_old_space_mib(4);
+  ASSERT_TRUE(stream->Write(bad));
+  bool acked = false;
+  while (!acked && stream->Read(&m)) {
+    for (const std::string& id : m.acked()) acked |= id == bad.result().assignment_id();
+  }
+  ASSERT_TRUE(acked);
+  EXPECT_TRUE(scheduler_->Results().empty());
+  context.TryCancel();
+  (void)stream->Finish();
 }
 
 TEST_F(CoordinatorServerTest, WrongTokenIsUnauthenticated) {

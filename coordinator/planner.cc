@@ -4,7 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "scenarios/parameters.h"
+#include "model/parameters.h"
 
 namespace heapstorm {
 
@@ -15,8 +15,8 @@ std::string AssignmentId(const std::string& scenario, const std::string& variati
 
 absl::StatusOr<v1::Scenario> ApplyPoint(const v1::Scenario& scenario, const std::string& parameter,
                                         uint64_t value, std::string* label) {
-  const ParameterSpec* spec = FindParameter(parameter);
-  if (spec == nullptr) {
+  std::optional<ParameterSpec> spec = FindParameter(parameter, KindOf(scenario));
+  if (!spec.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown parameter ", parameter));
   }
   v1::Scenario point = scenario;

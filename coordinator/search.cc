@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "scenarios/parameters.h"
-#include "scenarios/suite_loader.h"
+#include "model/parameters.h"
+#include "model/targets.h"
 
 namespace heapstorm {
 
@@ -36,7 +36,7 @@ void SearchController::Record(uint64_t value, bool completed) {
 
 void SearchController::Advance() {
   if (done_ || !outcomes_.count(low_) || !outcomes_.count(high_)) return;
-  const ParameterSpec* spec = FindParameter(search_.parameter());
+  std::optional<ParameterSpec> spec = FindParameter(search_.parameter(), KindOf(scenario_));
   auto label = [spec](uint64_t v) { return spec ? FormatParameterValue(*spec, v) : absl::StrCat(v); };
   const bool smallest = search_.goal() != v1::SEARCH_GOAL_LARGEST_COMPLETING;
   // The bracket must hold the change.
@@ -91,14 +91,14 @@ v1::SearchResult SearchController::Result() const {
   r.set_goal(search_.goal());
   r.set_found(found_);
   r.set_value(answer_);
-  const ParameterSpec* spec = FindParameter(search_.parameter());
+  std::optional<ParameterSpec> spec = FindParameter(search_.parameter(), KindOf(scenario_));
   r.set_value_label(spec ? FormatParameterValue(*spec, answer_) : absl::StrCat(answer_));
   r.set_low(low_);
   r.set_high(high_);
   r.set_steps(static_cast<uint32_t>(outcomes_.size()));
   r.set_message(done_ ? message_ : "the search did not finish");
   // Is the parameter the ramp's own target? Then setting it sets the scenario's unit count.
-  if (spec != nullptr) {
+  if (spec.has_value()) {
     v1::Scenario probe = scenario_;
     const uint64_t marker = TargetUnits(scenario_) + 7919;
     if (ApplyParameter(*spec, marker, &probe).ok() && TargetUnits(probe) == marker) {

@@ -9,10 +9,9 @@
 #include "absl/strings/str_format.h"
 #include "common/linear_fit.h"
 #include "common/sizes.h"
+#include "model/kinds.h"
+#include "model/units.h"
 #include "reports/statistics.h"
-#include "scenarios/parameters.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {
@@ -47,10 +46,16 @@ double AtUnits(const v1::RunResult& r, uint64_t units, bool heap) {
   return f.intercept() + f.slope() * static_cast<double>(units);
 }
 
-// What a unit of the scenario is, in the plural.
+// What a unit of the scenario is, in the plural (its kind says).
 std::string UnitName(const v1::Scenario& s) {
-  return s.has_cached_data() ? "entries" : s.has_open_connections() ? "connections"
-         : s.has_large_buffers() ? "buffers" : s.has_deep_recursion() ? "frames" : "iterations";
+  const KindSpec* kind = KindOf(s);
+  return kind != nullptr ? kind->unit : "iterations";
+}
+
+// Each unit of the scenario keeps a descriptor open (its kind says).
+bool UnitHoldsDescriptor(const v1::Scenario& s) {
+  const KindSpec* kind = KindOf(s);
+  return kind != nullptr && kind->unit_holds_descriptor;
 }
 
 // The swept limit in words, and the step a person reads it in: "old space" per MiB, the
@@ -197,7 +202,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       double rss = AtUnits(*widest, target, false);
       c.set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
       c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
-      if (s.has_open_connections()) {
+      if (UnitHoldsDescriptor(s)) {
         c.set_recommended_descriptors(static_cast<uint32_t>(
             std::ceil((target + widest->peak_descriptors() - std::min<uint64_t>(widest->units_reached(),
                                                                                  widest->peak_descriptors())) *

@@ -7,11 +7,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "common/sizes.h"
+#include "model/names.h"
+#include "model/units.h"
 #include "reports/compare.h"
 #include "reports/metrics.h"
 #include "reports/svg_chart.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {

@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "reports/compare.h"
 #include "reports/markup.h"
-#include "scenarios/suite_loader.h"
 
 namespace heapstorm {
 namespace {

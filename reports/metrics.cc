@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 
 namespace heapstorm {
 namespace {

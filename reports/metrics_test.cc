@@ -10,11 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "model/units.h"
 #include "reports/compare.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
 #include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {

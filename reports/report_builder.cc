@@ -7,10 +7,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/median.h"
+#include "model/names.h"
+#include "model/units.h"
 #include "reports/capacity.h"
 #include "reports/metrics.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {

@@ -8,7 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -21,10 +22,17 @@
 #include "common/files.h"
 #include "common/sizes.h"
 #include "common/utf8.h"
+#include "model/kinds.h"
+#include "model/limits.h"
+#include "model/names.h"
+#include "model/parameters.h"
+#include "model/targets.h"
+#include "model/units.h"
 #include "scenarios/diagnostics.h"
-#include "scenarios/parameters.h"
+#include "scenarios/kind_params.h"
+#include "scenarios/map_reader.h"
+#include "scenarios/plan_estimate.h"
 #include "scenarios/sha256.h"
-#include "scenarios/units.h"
 #include "scenarios/yaml_tree.h"
 
 namespace heapstorm {
@@ -32,37 +40,6 @@ namespace {
 
 constexpr size_t kMaxScenarios = 10000;
 constexpr size_t kMaxSweepValues = 1000;
-
-// --- "did you mean" ------------------------------------------------------------------
-
-size_t EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      size_t cost = absl::ascii_tolower(a[i - 1]) == absl::ascii_tolower(b[j - 1]) ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string Suggest(absl::string_view word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    size_t d = EditDistance(word, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
-}
 
 // --- the loading context ----------------------------------------------------------------
 
@@ -76,255 +53,30 @@ struct Context {
   }
 };
 
-std::string Join(const std::string& path, absl::string_view key) {
-  return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
-}
-
-std::string Quote(const YamlNode& node) {
-  if (node.IsScalar()) {
-    std::string shown = node.value.size() > 60 ? node.value.substr(0, 57) + "..." : node.value;
-    return absl::StrCat("'", shown, "'");
-  }
-  return node.TypeName();
-}
-
-// "from 1 to 1000", or "of at least 1" when the maximum is only a sanity bound.
-std::string RangeText(uint64_t min, uint64_t max) {
-  if (max >= (1ULL << 32)) return absl::StrCat("of at least ", min);
-  return absl::StrCat("from ", min, " to ", max);
-}
-
-// Reads the keys of one mapping. Each getter marks its key as known; Finish() reports
-// every key that no getter asked for.
-class MapReader {
- public:
-  MapReader(Context* ctx, const YamlNode& node, std::string path)
-      : ctx_(ctx), node_(node), path_(std::move(path)) {}
-
-  const std::string& path() const { return path_; }
-  const YamlNode& node() const { return node_; }
-
-  const YamlNode* Find(absl::string_view key) {
-    known_.emplace_back(key);
-    for (const auto& [k, v] : node_.entries) {
-      if (k.value == key) return &v;
-    }
-    return nullptr;
-  }
-
-  // Reports unknown keys. `explain` may return a better message for a key (e.g. a
-  // parameter of another kind); "" falls back to "did you mean".
-  void Finish(const std::function<std::string(const std::string&)>& explain = nullptr) {
-    for (const auto& [k, v] : node_.entries) {
-      if (std::find(known_.begin(), known_.end(), k.value) != known_.end()) continue;
-      std::string message = explain ? explain(k.value) : "";
-      if (message.empty()) {
-        message = absl::StrCat("unknown key '", k.value, "'");
-        std::string suggestion = Suggest(k.value, known_);
-        if (!suggestion.empty()) {
-          absl::StrAppend(&message, "; did you mean '", suggestion, "'?");
-        } else {
-          std::vector<std::string> sorted = known_;
-          std::sort(sorted.begin(), sorted.end());
-          sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-          absl::StrAppend(&message, " (expected one of: ", absl::StrJoin(sorted, ", "), ")");
-        }
-      }
-      ctx_->Error(k, Join(path_, k.value), message);
-    }
-  }
-
-  bool String(absl::string_view key, std::string* out) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    if (!v->IsScalar()) {
-      ctx_->Error(*v, Join(path_, key), absl::StrCat("expected text, got ", v->TypeName()));
-      return false;
-    }
-    *out = v->value;
-    return true;
-  }
-
-  // A whole number in [min, max]. Returns true when present and valid.
-  bool Count(absl::string_view key, uint64_t min, uint64_t max, uint64_t* out) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    uint64_t value = 0;
-    std::string text = v->IsScalar() ? v->value : "";
-    if (!v->IsScalar() || v->quoted || !absl::SimpleAtoi(text, &value) ||
-        (!text.empty() && text[0] == '-')) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("expected a whole number ", RangeText(min, max), ", got ",
-                               Quote(*v)));
-      return false;
-    }
-    if (value < min || value > max) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("must be a whole number ", RangeText(min, max), ", got ", value));
-      return false;
-    }
-    *out = value;
-    return true;
-  }
-
-  bool Count32(absl::string_view key, uint64_t min, uint64_t max, uint32_t* out) {
-    uint64_t value = 0;
-    if (!Count(key, min, max, &value)) return false;
-    *out = static_cast<uint32_t>(value);
-    return true;
-  }
-
-  // A size in bytes in [min, max] that is a multiple of `granule`; written "512Mi".
-  bool Size(absl::string_view key, uint64_t min, uint64_t max, uint64_t granule, uint64_t* out) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    if (!v->IsScalar()) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("expected a size such as 256Mi, got ", v->TypeName()));
-      return false;
-    }
-    absl::StatusOr<uint64_t> bytes = ParseSize(v->value);
-    if (!bytes.ok()) {
-      ctx_->Error(*v, Join(path_, key), std::string(bytes.status().message()));
-      return false;
-    }
-    if (*bytes < min || *bytes > max) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("must be from ", FormatSize(min), " to ", FormatSize(max),
-                               ", got ", v->value));
-      return false;
-    }
-    if (*bytes % granule != 0) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("must be a whole number of ", FormatSize(granule).substr(1),
-                               "B, got ", v->value));
-      return false;
-    }
-    *out = *bytes;
-    return true;
-  }
-
-  bool Duration(absl::string_view key, absl::Duration min, absl::Duration max, uint64_t* out_ms) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    if (!v->IsScalar()) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("expected a duration such as 30s, got ", v->TypeName()));
-      return false;
-    }
-    absl::StatusOr<absl::Duration> d = ParseDuration(v->value);
-    if (!d.ok()) {
-      ctx_->Error(*v, Join(path_, key), std::string(d.status().message()));
-      return false;
-    }
-    if (*d < min || *d > max) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("must be from ", FormatShortDuration(min), " to ", FormatShortDuration(max),
-                               ", got ", v->value));
-      return false;
-    }
-    *out_ms = static_cast<uint64_t>(absl::ToInt64Milliseconds(*d));
-    return true;
-  }
-
-  bool Bool(absl::string_view key, bool* out) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    if (v->IsScalar() && !v->quoted && (v->value == "true" || v->value == "false")) {
-      *out = v->value == "true";
-      return true;
-    }
-    ctx_->Error(*v, Join(path_, key), absl::StrCat("expected true or false, got ", Quote(*v)));
-    return false;
-  }
-
-  // A number in (min, max], written as a decimal or a percentage ("5%").
-  bool Fraction(absl::string_view key, double min, double max, double* out) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return false;
-    double value = 0;
-    bool ok = v->IsScalar() && !v->quoted;
-    if (ok) {
-      absl::string_view text = v->value;
-      bool percent = absl::ConsumeSuffix(&text, "%");
-      ok = absl::SimpleAtod(text, &value) && std::isfinite(value);
-      if (percent) value /= 100.0;
-    }
-    if (!ok) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("expected a number such as 0.05 or 5%, got ", Quote(*v)));
-      return false;
-    }
-    if (!(value > min && value <= max)) {
-      ctx_->Error(*v, Join(path_, key),
-                  absl::StrCat("must be above ", min, " and at most ", max, ", got ", v->value));
-      return false;
-    }
-    *out = value;
-    return true;
-  }
-
-  // One of `names`; returns its index + 1 (0 when absent or invalid).
-  int Choice(absl::string_view key, const std::vector<std::string>& names) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return 0;
-    if (v->IsScalar()) {
-      for (size_t i = 0; i < names.size(); ++i) {
-        if (v->value == names[i]) return static_cast<int>(i) + 1;
-      }
-    }
-    std::string message =
-        absl::StrCat("expected one of ", absl::StrJoin(names, ", "), ", got ", Quote(*v));
-    if (v->IsScalar()) {
-      std::string suggestion = Suggest(v->value, names);
-      if (!suggestion.empty()) absl::StrAppend(&message, "; did you mean '", suggestion, "'?");
-    }
-    ctx_->Error(*v, Join(path_, key), message);
-    return 0;
-  }
-
-  // A nested mapping; nullptr when absent. Reports a non-mapping.
-  const YamlNode* Map(absl::string_view key) {
-    const YamlNode* v = Find(key);
-    if (v == nullptr || v->IsNull()) return nullptr;
-    if (!v->IsMap()) {
-      ctx_->Error(*v, Join(path_, key), absl::StrCat("expected a mapping, got ", v->TypeName()));
-      return nullptr;
-    }
-    return v;
-  }
-
- private:
-  Context* ctx_;
-  const YamlNode& node_;
-  std::string path_;
-  std::vector<std::string> known_;
-};
-
 // --- limits ---------------------------------------------------------------------------------
 
 // Reads a `limits` block over `limits` (values not given stay as they are).
 void ReadLimits(Context* ctx, const YamlNode& node, const std::string& path, v1::Limits* limits) {
-  MapReader r(ctx, node, path);
+  MapReader r(ctx->diagnostics, node, path);
   uint64_t bytes = 0;
-  if (r.Size("old_space", 16 * kMiB, 64 * kGiB, kMiB, &bytes)) {
+  if (r.Size("old_space", kMinOldSpaceMiB * kMiB, kMaxOldSpaceMiB * kMiB, kMiB, &bytes)) {
     limits->set_max_old_space_mib(static_cast<uint32_t>(bytes / kMiB));
   }
-  if (r.Size("semi_space", 1 * kMiB, 256 * kMiB, kMiB, &bytes)) {
+  if (r.Size("semi_space", kMinSemiSpaceMiB * kMiB, kMaxSemiSpaceMiB * kMiB, kMiB, &bytes)) {
     limits->set_max_semi_space_mib(static_cast<uint32_t>(bytes / kMiB));
   }
-  if (r.Size("stack", 64 * kKiB, 1 * kGiB, kKiB, &bytes)) {
+  if (r.Size("stack", kMinStackKiB * kKiB, kMaxStackKiB * kKiB, kKiB, &bytes)) {
     limits->set_stack_kib(static_cast<uint32_t>(bytes / kKiB));
   }
-  if (r.Size("native_stack", 256 * kKiB, 1 * kGiB, kKiB, &bytes)) {
+  if (r.Size("native_stack", kMinNativeStackKiB * kKiB, kMaxNativeStackKiB * kKiB, kKiB, &bytes)) {
     limits->set_native_stack_kib(static_cast<uint32_t>(bytes / kKiB));
   }
-  if (r.Size("native", 64 * kMiB, 1024 * kGiB, 1, &bytes)) limits->set_native_bytes(bytes);
-  if (r.Size("data", 256 * kMiB, 1024 * kGiB, 1, &bytes)) limits->set_data_bytes(bytes);
+  if (r.Size("native", kMinNativeBytes, kMaxNativeBytes, 1, &bytes)) limits->set_native_bytes(bytes);
+  if (r.Size("data", kMinDataBytes, kMaxDataBytes, 1, &bytes)) limits->set_data_bytes(bytes);
   uint32_t count = 0;
-  if (r.Count32("descriptors", 64, 1 << 20, &count)) limits->set_max_descriptors(count);
+  if (r.Count32("descriptors", kMinDescriptors, kMaxDescriptors, &count)) limits->set_max_descriptors(count);
   uint64_t ms = 0;
-  if (r.Duration("timeout", absl::Milliseconds(100), absl::Hours(24), &ms)) {
+  if (r.Duration("timeout", absl::Milliseconds(kMinTimeoutMs), absl::Milliseconds(kMaxTimeoutMs), &ms)) {
     limits->set_timeout_ms(ms);
   }
   r.Finish([](const std::string& key) -> std::string {
@@ -340,223 +92,18 @@ void ReadLimits(Context* ctx, const YamlNode& node, const std::string& path, v1:
   });
 }
 
-// Fills unset limits with the defaults, then checks that they can work together.
+// Fills unset limits with the defaults, then checks that they can work together (each
+// value was checked against its bounds as it was read, so what is left is how they combine).
 void FinishLimits(Context* ctx, const YamlNode& at, const std::string& path, v1::Limits* limits) {
-  if (limits->max_old_space_mib() == 0) limits->set_max_old_space_mib(kDefaultOldSpaceMiB);
-  if (limits->max_semi_space_mib() == 0) limits->set_max_semi_space_mib(kDefaultSemiSpaceMiB);
-  if (limits->stack_kib() == 0) limits->set_stack_kib(kDefaultStackKiB);
-  if (limits->native_stack_kib() == 0) limits->set_native_stack_kib(kDefaultNativeStackKiB);
-  if (limits->max_descriptors() == 0) limits->set_max_descriptors(kDefaultMaxDescriptors);
-  if (limits->timeout_ms() == 0) limits->set_timeout_ms(kDefaultTimeoutMs);
-  if (limits->stack_kib() + kStackMarginKiB > limits->native_stack_kib()) {
-    ctx->Error(at, Join(path, "stack"),
-               absl::StrCat("must stay ", kStackMarginKiB, "Ki below native_stack (",
-                            limits->native_stack_kib(), "Ki), got ", limits->stack_kib(), "Ki",
-                            ": at or above the real stack node dies of SIGSEGV with no message"));
-  }
-}
-
-// --- kind parameters ---------------------------------------------------------------------
-
-struct KindInfo {
-  const char* name;
-  v1::ScenarioKind kind;
-  std::vector<std::string> params;
-};
-
-const std::vector<KindInfo>& Kinds() {
-  static const std::vector<KindInfo>* kinds = new std::vector<KindInfo>{
-      {"cached_data",
-       v1::SCENARIO_KIND_CACHED_DATA,
-       {"entries", "entry_size", "shape", "key_size", "eviction", "max_entries", "ttl"}},
-      {"open_connections",
-       v1::SCENARIO_KIND_OPEN_CONNECTIONS,
-       {"connections", "state_size", "buffer_size", "ramp_per_second", "message_size",
-        "message_interval"}},
-      {"large_buffers",
-       v1::SCENARIO_KIND_LARGE_BUFFERS,
-       {"count", "size", "retain", "pooled", "touch"}},
-      {"deep_recursion", v1::SCENARIO_KIND_DEEP_RECURSION, {"depth", "locals", "mode"}},
-      {"script", v1::SCENARIO_KIND_SCRIPT, {"module", "iterations"}},
-  };
-  return *kinds;
-}
-
-std::vector<std::string> KindNames() {
-  std::vector<std::string> names;
-  for (const KindInfo& k : Kinds()) names.push_back(k.name);
-  return names;
-}
-
-// "'depth' is a parameter of deep_recursion, not of cached_data".
-std::string ExplainForeignParam(const std::string& key, v1::ScenarioKind kind) {
-  for (const KindInfo& k : Kinds()) {
-    if (k.kind == kind) continue;
-    if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
-      return absl::StrCat("'", key, "' is a parameter of ", k.name, ", not of ", KindName(kind));
-    }
-  }
-  return "";
-}
-
-void Require(Context* ctx, const YamlNode& at, const std::string& path, const char* key,
-             bool present) {
-  if (!present && at.IsMap()) {
-    bool written = false;
-    for (const auto& [k, v] : at.entries) written |= (k.value == key);
-    if (!written) ctx->Error(at, Join(path, key), "is required");
-  }
-}
-
-void ReadCachedData(Context* ctx, MapReader& r, v1::CachedDataParams* p) {
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "entries", r.Count("entries", 1, 1ULL << 40, &value));
-  p->set_entries(value);
-  p->set_entry_bytes(1024);
-  if (r.Size("entry_size", 0, 1 * kGiB, 1, &value)) p->set_entry_bytes(value);
-  p->set_key_bytes(16);
-  if (r.Size("key_size", 1, 64 * kKiB, 1, &value)) p->set_key_bytes(static_cast<uint32_t>(value));
-  p->set_shape(v1::ENTRY_SHAPE_OBJECT);
-  switch (r.Choice("shape", {"string", "object", "buffer"})) {
-    case 1:
-      p->set_shape(v1::ENTRY_SHAPE_STRING);
-      break;
-    case 3:
-      p->set_shape(v1::ENTRY_SHAPE_BUFFER);
-      break;
-    default:
-      break;
-  }
-  p->set_eviction(v1::EVICTION_NONE);
-  const YamlNode* eviction_node = r.Find("eviction");
-  switch (r.Choice("eviction", {"none", "lru", "ttl"})) {
-    case 2:
-      p->set_eviction(v1::EVICTION_LRU);
-      break;
-    case 3:
-      p->set_eviction(v1::EVICTION_TTL);
-      break;
-    default:
-      break;
-  }
-  bool has_max = r.Count("max_entries", 1, 1ULL << 40, &value);
-  if (has_max) p->set_max_entries(value);
-  bool has_ttl = r.Duration("ttl", absl::Milliseconds(1), absl::Hours(24), &value);
-  if (has_ttl) p->set_ttl_ms(value);
-  if (p->eviction() == v1::EVICTION_LRU && !has_max) {
-    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "max_entries"),
-               "is required with eviction: lru");
-  }
-  if (p->eviction() == v1::EVICTION_TTL && !has_ttl) {
-    ctx->Error(eviction_node ? *eviction_node : r.node(), Join(r.path(), "ttl"),
-               "is required with eviction: ttl");
-  }
-}
-
-void ReadOpenConnections(Context* ctx, MapReader& r, v1::OpenConnectionsParams* p) {
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "connections",
-          r.Count("connections", 1, 1000000, &value));
-  p->set_connections(value);
-  if (r.Size("state_size", 0, 64 * kMiB, 1, &value)) p->set_state_bytes(value);
-  if (r.Size("buffer_size", 0, 64 * kMiB, 1, &value)) p->set_buffer_bytes(value);
-  uint32_t count = 0;
-  if (r.Count32("ramp_per_second", 0, 1000000, &count)) p->set_ramp_per_second(count);
-  if (r.Size("message_size", 0, 1 * kMiB, 1, &value)) {
-    p->set_message_bytes(static_cast<uint32_t>(value));
-  }
-  if (r.Duration("message_interval", absl::Milliseconds(1), absl::Hours(1), &value)) {
-    p->set_message_interval_ms(static_cast<uint32_t>(value));
-  }
-  if (p->message_bytes() > 0 && p->message_interval_ms() == 0) p->set_message_interval_ms(1000);
-}
-
-void ReadLargeBuffers(Context* ctx, MapReader& r, v1::LargeBuffersParams* p) {
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "count", r.Count("count", 1, 1ULL << 32, &value));
-  p->set_count(value);
-  Require(ctx, r.node(), r.path(), "size", r.Size("size", 1, 4 * kGiB, 1, &value));
-  p->set_buffer_bytes(value);
-  bool flag = true;
-  p->set_retain(true);
-  if (r.Bool("retain", &flag)) p->set_retain(flag);
-  flag = false;
-  if (r.Bool("pooled", &flag)) p->set_pooled(flag);
-  p->set_touch(true);
-  flag = true;
-  if (r.Bool("touch", &flag)) p->set_touch(flag);
-}
-
-void ReadDeepRecursion(Context* ctx, MapReader& r, v1::DeepRecursionParams* p) {
-  uint64_t value = 0;
-  if (r.Count("depth", 0, 1ULL << 32, &value)) p->set_depth(value);
-  uint32_t count = 0;
-  if (r.Count32("locals", 0, 256, &count)) p->set_locals(count);
-  p->set_mode(v1::RECURSION_MODE_SYNC);
-  if (r.Choice("mode", {"sync", "async"}) == 2) p->set_mode(v1::RECURSION_MODE_ASYNC);
-}
-
-std::string ResolvePath(const std::string& base_dir, const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  if (base_dir.empty()) return path;
-  return absl::StrCat(base_dir, "/", path);
-}
-
-void ReadScript(Context* ctx, MapReader& r, v1::ScriptParams* p) {
-  std::string module;
-  const YamlNode* module_node = r.Find("module");
-  bool has_module = r.String("module", &module);
-  Require(ctx, r.node(), r.path(), "module", has_module);
-  uint64_t value = 0;
-  Require(ctx, r.node(), r.path(), "iterations",
-          r.Count("iterations", 1, 1ULL << 40, &value));
-  p->set_iterations(value);
-  if (!has_module) return;
-  p->set_module(module);
-  std::string path = Join(r.path(), "module");
-  if (module.empty()) {
-    ctx->Error(*module_node, path, "must name a JavaScript module file");
-    return;
-  }
-  if (!absl::EndsWith(module, ".js") && !absl::EndsWith(module, ".cjs") &&
-      !absl::EndsWith(module, ".mjs")) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("must be a .js, .cjs or .mjs file, got '", module, "'"));
-    return;
-  }
-  std::string resolved = ResolvePath(ctx->base_dir, module);
-  p->set_module_path(resolved);
-  if (!ctx->options.check_files) return;
-  struct stat st;
-  if (stat(resolved.c_str(), &st) != 0) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("cannot read '", resolved, "': ", std::strerror(errno)));
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ctx->Error(*module_node, path, absl::StrCat("'", resolved, "' is not a regular file"));
-    return;
-  }
-  if (static_cast<uint64_t>(st.st_size) > ctx->options.max_module_bytes) {
-    ctx->Error(*module_node, path,
-               absl::StrCat("'", resolved, "' is ", FormatSize(st.st_size),
-                            ", more than the ", FormatSize(ctx->options.max_module_bytes),
-                            " a module may have"));
-  }
+  FillDefaultLimits(limits);
+  for (const LimitViolation& v : LimitViolations(*limits)) ctx->Error(at, KeyPath(path, v.key), v.message);
 }
 
 // --- expectations, leak checks, variations ----------------------------------------------
 
-const std::vector<std::string>& OutcomeNames() {
-  static const std::vector<std::string>* names = new std::vector<std::string>{
-      "completed", "stack_overflow", "heap_exhausted", "native_oom",
-      "fd_exhausted", "timeout", "crashed", "script_error"};
-  return *names;
-}
-
 void ReadExpect(Context* ctx, const YamlNode& node, const std::string& path,
                 v1::Expectation* e) {
-  MapReader r(ctx, node, path);
+  MapReader r(ctx->diagnostics, node, path);
   int outcome = r.Choice("outcome", OutcomeNames());
   if (outcome > 0) e->set_outcome(static_cast<v1::Outcome>(outcome));
   uint64_t value = 0;
@@ -572,12 +119,12 @@ void ReadExpect(Context* ctx, const YamlNode& node, const std::string& path,
 
 void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
                    v1::LeakCheck* l) {
-  MapReader r(ctx, node, path);
+  MapReader r(ctx->diagnostics, node, path);
   uint64_t value = 0;
   l->set_iterations(2000);
   if (r.Count("iterations", 20, 1ULL << 32, &value)) l->set_iterations(value);
   if (const YamlNode* old = r.Find("warmup")) {
-    ctx->Error(*old, Join(path, "warmup"),
+    ctx->Error(*old, KeyPath(path, "warmup"),
                "'warmup' counted checkpoints, which are no longer evenly spaced (dense at first, "
                "then thinning out); write warmup_iterations (e.g. 200) or warmup_time (e.g. 2s)");
   }
@@ -604,21 +151,19 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   }
 }
 
-const ParameterSpec* ReadParameterName(Context* ctx, MapReader& r, v1::ScenarioKind kind) {
+std::optional<ParameterSpec> ReadParameterName(Context* ctx, MapReader& r, const KindSpec* kind) {
   const YamlNode* node = r.Find("parameter");
   std::string name;
   if (!r.String("parameter", &name)) {
-    Require(ctx, r.node(), r.path(), "parameter", false);
-    return nullptr;
+    Require(ctx->diagnostics, r.node(), r.path(), "parameter", false);
+    return std::nullopt;
   }
-  const ParameterSpec* spec = FindParameter(name);
-  std::string path = Join(r.path(), "parameter");
-  if (spec == nullptr) {
+  std::optional<ParameterSpec> spec = FindParameter(name, kind);
+  std::string path = KeyPath(r.path(), "parameter");
+  if (!spec.has_value()) {
     std::vector<std::string> names;
     for (const ParameterSpec& s : SweepableParameters()) {
-      if (s.scenario_kind == v1::SCENARIO_KIND_UNSPECIFIED || s.scenario_kind == kind) {
-        names.push_back(s.name);
-      }
+      if (s.scenario_kind == nullptr || s.scenario_kind == kind) names.push_back(s.name);
     }
     std::string message = absl::StrCat("'", name, "' cannot be varied");
     std::string suggestion = Suggest(name, names);
@@ -628,13 +173,13 @@ const ParameterSpec* ReadParameterName(Context* ctx, MapReader& r, v1::ScenarioK
       absl::StrAppend(&message, " (expected one of: ", absl::StrJoin(names, ", "), ")");
     }
     ctx->Error(*node, path, message);
-    return nullptr;
+    return std::nullopt;
   }
-  if (spec->scenario_kind != v1::SCENARIO_KIND_UNSPECIFIED && spec->scenario_kind != kind) {
+  if (spec->scenario_kind != nullptr && spec->scenario_kind != kind) {
     ctx->Error(*node, path,
-               absl::StrCat("'", name, "' is a parameter of ", KindName(spec->scenario_kind),
-                            ", not of ", KindName(kind)));
-    return nullptr;
+               absl::StrCat("'", name, "' is a parameter of ", spec->scenario_kind->name, ", not of ",
+                            kind != nullptr ? kind->name : "unspecified"));
+    return std::nullopt;
   }
   return spec;
 }
@@ -656,26 +201,26 @@ bool ReadParameterScalar(Context* ctx, const ParameterSpec& spec, const YamlNode
 }
 
 void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
-               v1::ScenarioKind kind, v1::Sweep* sweep) {
-  MapReader r(ctx, node, path);
-  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+               const KindSpec* kind, v1::Sweep* sweep) {
+  MapReader r(ctx->diagnostics, node, path);
+  std::optional<ParameterSpec> spec = ReadParameterName(ctx, r, kind);
   const YamlNode* values = r.Find("values");
   r.Finish();
   if (values == nullptr) {
-    ctx->Error(node, Join(path, "values"), "is required");
+    ctx->Error(node, KeyPath(path, "values"), "is required");
     return;
   }
   if (!values->IsSequence() || values->items.empty()) {
-    ctx->Error(*values, Join(path, "values"),
+    ctx->Error(*values, KeyPath(path, "values"),
                absl::StrCat("expected a non-empty list, got ", values->TypeName()));
     return;
   }
   if (values->items.size() > kMaxSweepValues) {
-    ctx->Error(*values, Join(path, "values"),
+    ctx->Error(*values, KeyPath(path, "values"),
                absl::StrCat("at most ", kMaxSweepValues, " values, got ", values->items.size()));
     return;
   }
-  if (spec == nullptr) return;
+  if (!spec.has_value()) return;
   sweep->set_parameter(spec->name);
   std::vector<uint64_t> seen;
   for (size_t i = 0; i < values->items.size(); ++i) {
@@ -694,9 +239,9 @@ void ReadSweep(Context* ctx, const YamlNode& node, const std::string& path,
 }
 
 void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
-                v1::ScenarioKind kind, v1::Search* search) {
-  MapReader r(ctx, node, path);
-  const ParameterSpec* spec = ReadParameterName(ctx, r, kind);
+                 const KindSpec* kind, v1::Search* search) {
+  MapReader r(ctx->diagnostics, node, path);
+  std::optional<ParameterSpec> spec = ReadParameterName(ctx, r, kind);
   const YamlNode* low = r.Find("low");
   const YamlNode* high = r.Find("high");
   const YamlNode* precision = r.Find("precision");
@@ -704,17 +249,17 @@ void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
   r.Finish();
   search->set_goal(goal == 2 ? v1::SEARCH_GOAL_LARGEST_COMPLETING
                              : v1::SEARCH_GOAL_SMALLEST_COMPLETING);
-  if (low == nullptr) ctx->Error(node, Join(path, "low"), "is required");
-  if (high == nullptr) ctx->Error(node, Join(path, "high"), "is required");
-  if (spec == nullptr || low == nullptr || high == nullptr) return;
+  if (low == nullptr) ctx->Error(node, KeyPath(path, "low"), "is required");
+  if (high == nullptr) ctx->Error(node, KeyPath(path, "high"), "is required");
+  if (!spec.has_value() || low == nullptr || high == nullptr) return;
   search->set_parameter(spec->name);
   uint64_t lo = 0;
   uint64_t hi = 0;
-  bool ok = ReadParameterScalar(ctx, *spec, *low, Join(path, "low"), &lo);
-  ok &= ReadParameterScalar(ctx, *spec, *high, Join(path, "high"), &hi);
+  bool ok = ReadParameterScalar(ctx, *spec, *low, KeyPath(path, "low"), &lo);
+  ok &= ReadParameterScalar(ctx, *spec, *high, KeyPath(path, "high"), &hi);
   if (!ok) return;
   if (hi <= lo) {
-    ctx->Error(*high, Join(path, "high"),
+    ctx->Error(*high, KeyPath(path, "high"),
                absl::StrCat("must be above low (", low->value, "), got ", high->value));
     return;
   }
@@ -722,9 +267,9 @@ void ReadSearch(Context* ctx, const YamlNode& node, const std::string& path,
   search->set_high(hi);
   uint64_t step = std::max<uint64_t>(1, (hi - lo) / 64);
   if (precision != nullptr &&
-      ReadParameterScalar(ctx, *spec, *precision, Join(path, "precision"), &step)) {
+      ReadParameterScalar(ctx, *spec, *precision, KeyPath(path, "precision"), &step)) {
     if (step == 0 || step >= hi - lo) {
-      ctx->Error(*precision, Join(path, "precision"),
+      ctx->Error(*precision, KeyPath(path, "precision"),
                  absl::StrCat("must be above 0 and below high - low, got ", precision->value));
     }
   }
@@ -748,7 +293,7 @@ struct Defaults {
 };
 
 void ReadDefaults(Context* ctx, const YamlNode& node, Defaults* d) {
-  MapReader r(ctx, node, "defaults");
+  MapReader r(ctx->diagnostics, node, "defaults");
   if (const YamlNode* limits = r.Map("limits")) ReadLimits(ctx, *limits, "defaults.limits", &d->limits);
   r.Count32("repeats", 1, 1000, &d->repeats);
   r.Count32("sample_hz", 1, 1000, &d->sample_hz);
@@ -761,70 +306,50 @@ void ReadDefaults(Context* ctx, const YamlNode& node, Defaults* d) {
   });
 }
 
-void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
-                  const Defaults& defaults, v1::Scenario* s) {
-  s->mutable_location()->set_line(node.line);
-  s->mutable_location()->set_column(node.column);
-  if (!node.IsMap()) {
-    ctx->Error(node, path, absl::StrCat("expected a mapping, got ", node.TypeName()));
-    return;
-  }
-  MapReader r(ctx, node, path);
+// Reads a scenario's name, description, kind and params; returns its kind (nullptr when
+// missing or unknown) and sets `*params` to its params block (nullptr when absent).
+const KindSpec* ReadScenarioKind(Context* ctx, MapReader& r, const YamlNode& node, const std::string& path,
+                                 v1::Scenario* s, const YamlNode** params) {
   std::string name;
   const YamlNode* name_node = r.Find("name");
   if (r.String("name", &name)) {
     if (!ValidName(name)) {
-      ctx->Error(*name_node, Join(path, "name"),
+      ctx->Error(*name_node, KeyPath(path, "name"),
                  absl::StrCat("must be 1 to 100 of A-Z a-z 0-9 _ - . , got ", Quote(*name_node)));
     }
     s->set_name(name);
   } else {
-    Require(ctx, node, path, "name", false);
+    Require(ctx->diagnostics, node, path, "name", false);
   }
   std::string description;
   if (r.String("description", &description)) s->set_description(description);
 
   int kind_index = r.Choice("kind", KindNames());
-  if (kind_index == 0) Require(ctx, node, path, "kind", false);
-  const KindInfo* kind = kind_index > 0 ? &Kinds()[kind_index - 1] : nullptr;
-  if (kind != nullptr) s->set_kind(kind->kind);
+  if (kind_index == 0) Require(ctx->diagnostics, node, path, "kind", false);
+  const KindSpec* kind = kind_index > 0 ? AllKinds()[kind_index - 1] : nullptr;
+  if (kind != nullptr) s->set_kind(kind->id);
 
-  const YamlNode* params = r.Map("params");
+  *params = r.Map("params");
   if (kind != nullptr) {
     YamlNode empty;
     empty.type = YamlNode::Type::kMap;
     empty.line = node.line;
     empty.column = node.column;
-    const YamlNode& params_node = params != nullptr ? *params : empty;
-    std::string params_path = Join(path, "params");
-    MapReader pr(ctx, params_node, params_path);
-    switch (kind->kind) {
-      case v1::SCENARIO_KIND_CACHED_DATA:
-        ReadCachedData(ctx, pr, s->mutable_cached_data());
-        break;
-      case v1::SCENARIO_KIND_OPEN_CONNECTIONS:
-        ReadOpenConnections(ctx, pr, s->mutable_open_connections());
-        break;
-      case v1::SCENARIO_KIND_LARGE_BUFFERS:
-        ReadLargeBuffers(ctx, pr, s->mutable_large_buffers());
-        break;
-      case v1::SCENARIO_KIND_DEEP_RECURSION:
-        ReadDeepRecursion(ctx, pr, s->mutable_deep_recursion());
-        break;
-      case v1::SCENARIO_KIND_SCRIPT:
-        ReadScript(ctx, pr, s->mutable_script());
-        break;
-      default:
-        break;
-    }
-    v1::ScenarioKind k = kind->kind;
-    pr.Finish([k](const std::string& key) { return ExplainForeignParam(key, k); });
+    MapReader pr(ctx->diagnostics, *params != nullptr ? **params : empty, KeyPath(path, "params"));
+    ReadKindParams(ctx->diagnostics, {ctx->base_dir, ctx->options.check_files, ctx->options.max_module_bytes, {}},
+                   pr, *kind, s);
   }
+  return kind;
+}
 
+// Reads how a scenario runs: its limits (over the defaults), repeats, sampling, target and
+// confirmation.
+void ReadScenarioRuns(Context* ctx, MapReader& r, const YamlNode& node, const std::string& path,
+                      const Defaults& defaults, v1::Scenario* s) {
   *s->mutable_limits() = defaults.limits;
   const YamlNode* limits = r.Map("limits");
-  if (limits != nullptr) ReadLimits(ctx, *limits, Join(path, "limits"), s->mutable_limits());
-  FinishLimits(ctx, limits != nullptr ? *limits : node, Join(path, "limits"), s->mutable_limits());
+  if (limits != nullptr) ReadLimits(ctx, *limits, KeyPath(path, "limits"), s->mutable_limits());
+  FinishLimits(ctx, limits != nullptr ? *limits : node, KeyPath(path, "limits"), s->mutable_limits());
 
   s->set_repeats(defaults.repeats);
   uint32_t repeats = 0;
@@ -839,31 +364,70 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   s->set_confirm_margin(0.1);
   double margin = 0;
   if (r.Fraction("confirm_margin", 0.0, 0.9, &margin)) s->set_confirm_margin(margin);
+}
 
+// Reads what a scenario checks and varies: expect, leak_check, sweep or search.
+void ReadScenarioChecks(Context* ctx, MapReader& r, const std::string& path, const KindSpec* kind,
+                        v1::Scenario* s) {
   s->mutable_expect()->set_outcome(v1::OUTCOME_COMPLETED);
   if (const YamlNode* expect = r.Map("expect")) {
-    ReadExpect(ctx, *expect, Join(path, "expect"), s->mutable_expect());
+    ReadExpect(ctx, *expect, KeyPath(path, "expect"), s->mutable_expect());
   }
   if (const YamlNode* leak = r.Map("leak_check")) {
-    ReadLeakCheck(ctx, *leak, Join(path, "leak_check"), s->mutable_leak_check());
+    ReadLeakCheck(ctx, *leak, KeyPath(path, "leak_check"), s->mutable_leak_check());
   }
   const YamlNode* sweep = r.Map("sweep");
   const YamlNode* search = r.Map("search");
   if (sweep != nullptr && search != nullptr) {
-    ctx->Error(*search, Join(path, "search"), "a scenario has a sweep or a search, not both");
+    ctx->Error(*search, KeyPath(path, "search"), "a scenario has a sweep or a search, not both");
   } else if (sweep != nullptr) {
-    ReadSweep(ctx, *sweep, Join(path, "sweep"), s->kind(), s->mutable_sweep());
+    ReadSweep(ctx, *sweep, KeyPath(path, "sweep"), kind, s->mutable_sweep());
   } else if (search != nullptr) {
-    ReadSearch(ctx, *search, Join(path, "search"), s->kind(), s->mutable_search());
+    ReadSearch(ctx, *search, KeyPath(path, "search"), kind, s->mutable_search());
   }
+}
+
+// Combinations that cannot mean what they say: the kind's own checks, a leak check of a
+// kind that has none, a leak expected without a leak check.
+void CheckScenario(Context* ctx, MapReader& r, const YamlNode& at_params, const std::string& path,
+                   const KindSpec* kind, const v1::Scenario& s) {
+  if (kind != nullptr && kind->check_scenario) {
+    std::vector<KindIssue> issues;
+    kind->check_scenario(s, &issues);
+    for (const KindIssue& issue : issues) {
+      ctx->Error(at_params, KeyPath(path, KeyPath("params", issue.param)), issue.message);
+    }
+  }
+  if (s.has_leak_check() && (kind == nullptr || !kind->leak_check)) {
+    ctx->Error(*r.Find("leak_check"), KeyPath(path, "leak_check"),
+               absl::StrCat("leak checks run script scenarios (your module's iteration), not ",
+                            kind != nullptr ? kind->name : "unspecified"));
+  }
+  if (s.expect().leak() && !s.has_leak_check()) {
+    ctx->Error(*r.Find("expect"), KeyPath(path, "expect.leak"),
+               "expecting a leak needs a leak_check block to look for it");
+  }
+}
+
+void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
+                  const Defaults& defaults, v1::Scenario* s) {
+  s->mutable_location()->set_line(node.line);
+  s->mutable_location()->set_column(node.column);
+  if (!node.IsMap()) {
+    ctx->Error(node, path, absl::StrCat("expected a mapping, got ", node.TypeName()));
+    return;
+  }
+  MapReader r(ctx->diagnostics, node, path);
+  const YamlNode* params = nullptr;
+  const KindSpec* kind = ReadScenarioKind(ctx, r, node, path, s, &params);
+  ReadScenarioRuns(ctx, r, node, path, defaults, s);
+  ReadScenarioChecks(ctx, r, path, kind, s);
 
   uint64_t every = 0;
   bool has_every = r.Count("checkpoint_every", 1, 1ULL << 40, &every);
   r.Finish([](const std::string& key) -> std::string {
-    for (const KindInfo& k : Kinds()) {
-      if (std::find(k.params.begin(), k.params.end(), key) != k.params.end()) {
-        return absl::StrCat("unknown key '", key, "'; parameters of a kind go under 'params'");
-      }
+    if (IsParamOfAnyKind(key)) {
+      return absl::StrCat("unknown key '", key, "'; parameters of a kind go under 'params'");
     }
     if (key == "old_space" || key == "semi_space" || key == "stack" || key == "native" ||
         key == "descriptors" || key == "timeout") {
@@ -873,277 +437,116 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   });
   uint64_t target = TargetUnits(*s);
   s->set_checkpoint_every(has_every ? every : std::max<uint64_t>(1, target == 0 ? 100 : target / 100));
-
-  // Combinations that cannot mean what they say.
-  if (s->kind() == v1::SCENARIO_KIND_DEEP_RECURSION && s->deep_recursion().depth() == 0 &&
-      s->expect().outcome() == v1::OUTCOME_COMPLETED && !s->has_sweep() && !s->has_search()) {
-    ctx->Error(params != nullptr ? *params : node, Join(path, "params.depth"),
-               "without a depth the recursion goes on until something breaks, so it cannot "
-               "complete: set params.depth, or expect.outcome (e.g. stack_overflow)");
-  }
-  if (s->has_leak_check() && s->kind() != v1::SCENARIO_KIND_SCRIPT) {
-    ctx->Error(*r.Find("leak_check"), Join(path, "leak_check"),
-               absl::StrCat("leak checks run script scenarios (your module's iteration), not ",
-                            KindName(s->kind())));
-  }
-  if (s->expect().leak() && !s->has_leak_check()) {
-    ctx->Error(*r.Find("expect"), Join(path, "expect.leak"),
-               "expecting a leak needs a leak_check block to look for it");
-  }
+  CheckScenario(ctx, r, params != nullptr ? *params : node, path, kind, *s);
 }
 
-}  // namespace
-
-std::string KindName(v1::ScenarioKind kind) {
-  for (const KindInfo& k : Kinds()) {
-    if (k.kind == kind) return k.name;
-  }
-  return "unspecified";
-}
-
-std::string OutcomeName(v1::Outcome outcome) {
-  int index = static_cast<int>(outcome);
-  if (index >= 1 && index <= static_cast<int>(OutcomeNames().size())) {
-    return OutcomeNames()[index - 1];
-  }
-  return "unspecified";
-}
-
-uint64_t TargetUnits(const v1::Scenario& s) {
-  switch (s.params_case()) {
-    case v1::Scenario::kCachedData:
-      return s.cached_data().entries();
-    case v1::Scenario::kOpenConnections:
-      return s.open_connections().connections();
-    case v1::Scenario::kLargeBuffers:
-      return s.large_buffers().count();
-    case v1::Scenario::kDeepRecursion:
-      return s.deep_recursion().depth();
-    case v1::Scenario::kScript:
-      return s.has_leak_check() ? s.leak_check().iterations() : s.script().iterations();
-    case v1::Scenario::PARAMS_NOT_SET:
-      break;
-  }
-  return 0;
-}
-
-void SetTargetUnits(v1::Scenario* s, uint64_t units) {
-  switch (s->params_case()) {
-    case v1::Scenario::kCachedData:
-      s->mutable_cached_data()->set_entries(units);
-      break;
-    case v1::Scenario::kOpenConnections:
-      s->mutable_open_connections()->set_connections(units);
-      break;
-    case v1::Scenario::kLargeBuffers:
-      s->mutable_large_buffers()->set_count(units);
-      break;
-    case v1::Scenario::kDeepRecursion:
-      s->mutable_deep_recursion()->set_depth(units);
-      break;
-    case v1::Scenario::kScript:
-      s->mutable_script()->set_iterations(units);
-      break;
-    case v1::Scenario::PARAMS_NOT_SET:
-      break;
-  }
-  s->set_checkpoint_every(std::max<uint64_t>(1, units / 100));
-}
-
-uint64_t PlannedRuns(const v1::Scenario& s) {
-  uint64_t points = 1;
-  if (s.has_sweep()) points = std::max(1, s.sweep().values_size());
-  if (s.has_search()) {
-    double range = static_cast<double>(s.search().high() - s.search().low());
-    double precision = static_cast<double>(std::max<uint64_t>(1, s.search().precision()));
-    // A search is one run per step, whatever its repeats.
-    return static_cast<uint64_t>(std::ceil(std::log2(std::max(1.0, range / precision)))) + 2;
-  }
-  return points * std::max<uint32_t>(1, s.repeats());
-}
-
-PlanEstimate& PlanEstimate::operator+=(const PlanEstimate& other) {
-  runs += other.runs;
-  coordinator_bytes += other.coordinator_bytes;
-  report_bytes += other.report_bytes;
-  return *this;
-}
-
-PlanEstimate EstimateScenario(const v1::Scenario& s) {
-  // Measured on report.json (cached_data example, node 20): 4.5 KiB per run besides its
-  // series, 1.1 KiB per checkpoint, 105 B per outside sample. The engine keeps at most
-  // 1,000 checkpoints and 2,000 samples; a run is taken to last 10 s of sampling.
-  constexpr uint64_t kReportBytesPerRun = 4608;
-  constexpr uint64_t kReportBytesPerCheckpoint = 1152;
-  constexpr uint64_t kReportBytesPerSample = 105;
-  constexpr uint64_t kMaxCheckpoints = 1000;
-  constexpr uint64_t kMaxSamples = 2000;
-  constexpr uint64_t kSampledSeconds = 10;
-  // The coordinator's peak over the report's size: results in wire form (0.3×), parsed
-  // (0.6×), the report proto (0.6×) and its JSON text (1×) at the end of the run.
-  constexpr double kCoordinatorPerReportByte = 2.5;
-  // What the scheduler keeps per planned run besides its result (scheduler_test).
-  constexpr uint64_t kSchedulerBytesPerRun = 16;
-
-  const uint64_t target = TargetUnits(s);
-  const uint64_t every = std::max<uint64_t>(1, s.checkpoint_every());
-  const uint64_t checkpoints = target == 0 ? kMaxCheckpoints : std::min(kMaxCheckpoints, target / every + 1);
-  const uint64_t samples = std::min<uint64_t>(kMaxSamples, uint64_t{s.sample_hz()} * kSampledSeconds);
-  const uint64_t per_run =
-      kReportBytesPerRun + checkpoints * kReportBytesPerCheckpoint + samples * kReportBytesPerSample;
-  PlanEstimate e;
-  e.runs = PlannedRuns(s);
-  e.report_bytes = e.runs * per_run;
-  e.coordinator_bytes =
-      static_cast<uint64_t>(static_cast<double>(e.report_bytes) * kCoordinatorPerReportByte) +
-      e.runs * kSchedulerBytesPerRun;
-  return e;
-}
-
-PlanEstimate EstimatePlan(const v1::Suite& suite) {
-  PlanEstimate total;
-  for (const v1::Scenario& s : suite.scenarios()) total += EstimateScenario(s);
-  return total;
-}
-
-namespace {
-
-std::string DescribeEstimate(const PlanEstimate& e) {
-  return absl::StrCat(e.runs, " runs, estimated coordinator memory ", FormatSize(e.coordinator_bytes),
-                      ", estimated report ", FormatSize(e.report_bytes));
-}
-
-}  // namespace
-
-std::string PlanWarning(const PlanEstimate& e) {
-  std::vector<std::string> over;
-  if (e.runs > kWarnPlannedRuns) over.push_back(absl::StrCat("more than ", kWarnPlannedRuns, " runs"));
-  if (e.coordinator_bytes > kWarnCoordinatorBytes) {
-    over.push_back(absl::StrCat("coordinator memory over ", FormatSize(kWarnCoordinatorBytes)));
-  }
-  if (e.report_bytes > kWarnReportBytes) over.push_back(absl::StrCat("report over ", FormatSize(kWarnReportBytes)));
-  if (over.empty()) return "";
-  return absl::StrCat("a big plan: ", DescribeEstimate(e), " (", absl::StrJoin(over, ", "),
-                      "); make sure the coordinator's machine can hold it, or split the suite");
-}
-
-absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::string& display_path,
-                                        const std::string& base_dir,
-                                        const SuiteLoadOptions& options) {
-  Diagnostics diagnostics(display_path);
-  Context ctx{&diagnostics, base_dir, options};
-  v1::Suite suite;
-  suite.set_path(display_path);
-  suite.set_sha256(Sha256Hex(text));
-
+// The text itself: at most the size cap, and UTF-8 (every string of a suite ends up in
+// protos, reports and JUnit). Returns false after reporting the first problem.
+bool CheckSuiteText(absl::string_view text, const SuiteLoadOptions& options, Diagnostics* diagnostics) {
   if (text.size() > options.max_file_bytes) {
-    diagnostics.Add(1, 1, "",
-                    absl::StrCat("the file is ", FormatSize(text.size()), ", more than the ",
-                                 FormatSize(options.max_file_bytes), " a suite may have"));
-    return diagnostics.ToStatus();
+    diagnostics->Add(1, 1, "",
+                     absl::StrCat("the file is ", FormatSize(text.size()), ", more than the ",
+                                  FormatSize(options.max_file_bytes), " a suite may have"));
+    return false;
   }
-  // Every string of a suite ends up in protos, reports and JUnit: they must be UTF-8.
-  if (size_t bad = FindInvalidUtf8(text); bad != absl::string_view::npos) {
-    absl::string_view before = text.substr(0, bad);
-    size_t line_start = before.rfind('\n');
-    line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
-    int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-    // The column counts characters, as an editor shows them.
-    int column = 1;
-    for (size_t i = line_start; i < bad; ++i) {
-      column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
-    }
-    diagnostics.Add(line, column, "",
-                    absl::StrFormat("byte 0x%02X is not valid UTF-8: save the suite as UTF-8",
-                                    static_cast<unsigned char>(text[bad])));
-    return diagnostics.ToStatus();
+  size_t bad = FindInvalidUtf8(text);
+  if (bad == absl::string_view::npos) return true;
+  absl::string_view before = text.substr(0, bad);
+  size_t line_start = before.rfind('\n');
+  line_start = line_start == absl::string_view::npos ? 0 : line_start + 1;
+  int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  // The column counts characters, as an editor shows them.
+  int column = 1;
+  for (size_t i = line_start; i < bad; ++i) {
+    column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
   }
-  YamlNode root;
-  if (!ParseYaml(text, &root, &diagnostics)) return diagnostics.ToStatus();
-  if (root.IsNull()) {
-    diagnostics.Add(1, 1, "", "the file is empty: a suite needs at least 'scenarios'");
-    return diagnostics.ToStatus();
-  }
-  if (!root.IsMap()) {
-    diagnostics.Add(root.line, root.column, "",
-                    absl::StrCat("a suite is a mapping with 'scenarios', got ", root.TypeName()));
-    return diagnostics.ToStatus();
-  }
+  diagnostics->Add(line, column, "",
+                   absl::StrFormat("byte 0x%02X is not valid UTF-8: save the suite as UTF-8",
+                                   static_cast<unsigned char>(text[bad])));
+  return false;
+}
 
-  MapReader r(&ctx, root, "");
+// Reads the suite's name, description, defaults and tolerance; `*defaults_repeats_key` is
+// the key of defaults.repeats (nullptr when absent), where an oversized plan may be shown.
+void ReadSuiteHeader(Context* ctx, MapReader& r, const std::string& display_path, v1::Suite* suite,
+                     Defaults* defaults, const YamlNode** defaults_repeats_key) {
   std::string name;
   const YamlNode* name_node = r.Find("name");
   if (r.String("name", &name)) {
     if (!ValidName(name)) {
-      ctx.Error(*name_node, "name",
-                absl::StrCat("must be 1 to 100 of A-Z a-z 0-9 _ - . , got ", Quote(*name_node)));
+      ctx->Error(*name_node, "name",
+                 absl::StrCat("must be 1 to 100 of A-Z a-z 0-9 _ - . , got ", Quote(*name_node)));
     }
-    suite.set_name(name);
+    suite->set_name(name);
   } else {
     std::string base = display_path.substr(display_path.find_last_of('/') + 1);
-    suite.set_name(base.substr(0, base.find('.')));
+    suite->set_name(base.substr(0, base.find('.')));
   }
   std::string description;
-  if (r.String("description", &description)) suite.set_description(description);
+  if (r.String("description", &description)) suite->set_description(description);
 
-  Defaults defaults;
-  const YamlNode* defaults_repeats_key = nullptr;
   if (const YamlNode* d = r.Map("defaults")) {
-    ReadDefaults(&ctx, *d, &defaults);
+    ReadDefaults(ctx, *d, defaults);
     for (const auto& [k, v] : d->entries) {
-      if (k.value == "repeats") defaults_repeats_key = &k;
+      if (k.value == "repeats") *defaults_repeats_key = &k;
     }
   }
 
-  v1::Tolerance* tolerance = suite.mutable_tolerance();
+  v1::Tolerance* tolerance = suite->mutable_tolerance();
   tolerance->set_relative(0.05);
   tolerance->set_p_value(0.05);
   if (const YamlNode* t = r.Map("tolerance")) {
-    MapReader tr(&ctx, *t, "tolerance");
+    MapReader tr(ctx->diagnostics, *t, "tolerance");
     double value = 0;
     if (tr.Fraction("relative", 0.0, 10.0, &value)) tolerance->set_relative(value);
     if (tr.Fraction("p_value", 0.0, 0.5, &value)) tolerance->set_p_value(value);
     tr.Finish();
   }
+}
 
-  const YamlNode* scenarios = r.Find("scenarios");
-  r.Finish();
+// Reads the `scenarios` list (`scenarios` is its node, nullptr when absent; `root` the
+// suite's mapping) into the suite; scenario names must be unique.
+void ReadScenarioList(Context* ctx, const YamlNode& root, const YamlNode* scenarios,
+                      const std::string& display_path, const Defaults& defaults, v1::Suite* suite) {
   if (scenarios == nullptr || scenarios->IsNull()) {
-    ctx.Error(root, "scenarios", "is required: a list of scenarios");
+    ctx->Error(root, "scenarios", "is required: a list of scenarios");
   } else if (!scenarios->IsSequence()) {
-    ctx.Error(*scenarios, "scenarios",
-              absl::StrCat("expected a list of scenarios, got ", scenarios->TypeName()));
+    ctx->Error(*scenarios, "scenarios",
+               absl::StrCat("expected a list of scenarios, got ", scenarios->TypeName()));
   } else if (scenarios->items.empty()) {
-    ctx.Error(*scenarios, "scenarios", "the list is empty: a suite needs at least one scenario");
+    ctx->Error(*scenarios, "scenarios", "the list is empty: a suite needs at least one scenario");
   } else if (scenarios->items.size() > kMaxScenarios) {
-    ctx.Error(*scenarios, "scenarios",
-              absl::StrCat("at most ", kMaxScenarios, " scenarios, got ", scenarios->items.size()));
+    ctx->Error(*scenarios, "scenarios",
+               absl::StrCat("at most ", kMaxScenarios, " scenarios, got ", scenarios->items.size()));
   } else {
     std::vector<std::pair<std::string, int>> names;
     for (size_t i = 0; i < scenarios->items.size(); ++i) {
       const YamlNode& item = scenarios->items[i];
       std::string path = absl::StrCat("scenarios[", i, "]");
-      v1::Scenario* s = suite.add_scenarios();
+      v1::Scenario* s = suite->add_scenarios();
       s->mutable_location()->set_file(display_path);
-      ReadScenario(&ctx, item, path, defaults, s);
+      ReadScenario(ctx, item, path, defaults, s);
       if (s->name().empty()) continue;
       for (const auto& [other, line] : names) {
         if (other == s->name()) {
-          ctx.Error(item, Join(path, "name"),
-                    absl::StrCat("scenario name '", s->name(), "' is already used at line ", line));
+          ctx->Error(item, KeyPath(path, "name"),
+                     absl::StrCat("scenario name '", s->name(), "' is already used at line ", line));
         }
       }
       names.emplace_back(s->name(), item.line);
     }
   }
-  if (!diagnostics.empty()) return diagnostics.ToStatus();
-  // A plan no machine can hold is refused, located at the key of the scenario that takes
-  // it over: its sweep, else its repeats, else the defaults' repeats.
+}
+
+// A plan no machine can hold is refused, located at the key of the scenario that takes it
+// over: its sweep, else its repeats, else the defaults' repeats. Returns false when refused.
+bool CheckPlanSize(Context* ctx, const v1::Suite& suite, const YamlNode& scenarios,
+                   const YamlNode* defaults_repeats_key) {
   PlanEstimate total;
   for (int i = 0; i < suite.scenarios_size(); ++i) {
     total += EstimateScenario(suite.scenarios(i));
     if (total.runs <= kMaxPlannedRuns && total.coordinator_bytes <= kMaxCoordinatorBytes) continue;
-    const YamlNode& item = scenarios->items[i];
+    const YamlNode& item = scenarios.items[i];
     const YamlNode* at = &item;
     std::string key = absl::StrCat("scenarios[", i, "]");
     for (const char* name : {"repeats", "sweep"}) {
@@ -1158,12 +561,47 @@ absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::strin
       at = defaults_repeats_key;
       key = "defaults.repeats";
     }
-    ctx.Error(*at, key,
-              absl::StrCat("the plan is too big: ", DescribeEstimate(total), " with scenarios up to this one; at most ",
-                           kMaxPlannedRuns, " runs and ", FormatSize(kMaxCoordinatorBytes),
-                           " of coordinator memory; lower the repeats or the sweep, or split the suite"));
+    ctx->Error(*at, key,
+               absl::StrCat("the plan is too big: ", DescribeEstimate(total), " with scenarios up to this one; at most ",
+                            kMaxPlannedRuns, " runs and ", FormatSize(kMaxCoordinatorBytes),
+                            " of coordinator memory; lower the repeats or the sweep, or split the suite"));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::string& display_path,
+                                        const std::string& base_dir,
+                                        const SuiteLoadOptions& options) {
+  Diagnostics diagnostics(display_path);
+  Context ctx{&diagnostics, base_dir, options};
+  v1::Suite suite;
+  suite.set_path(display_path);
+  suite.set_sha256(Sha256Hex(text));
+  if (!CheckSuiteText(text, options, &diagnostics)) return diagnostics.ToStatus();
+  YamlNode root;
+  if (!ParseYaml(text, &root, &diagnostics)) return diagnostics.ToStatus();
+  if (root.IsNull()) {
+    diagnostics.Add(1, 1, "", "the file is empty: a suite needs at least 'scenarios'");
     return diagnostics.ToStatus();
   }
+  if (!root.IsMap()) {
+    diagnostics.Add(root.line, root.column, "",
+                    absl::StrCat("a suite is a mapping with 'scenarios', got ", root.TypeName()));
+    return diagnostics.ToStatus();
+  }
+
+  MapReader r(ctx.diagnostics, root, "");
+  Defaults defaults;
+  const YamlNode* defaults_repeats_key = nullptr;
+  ReadSuiteHeader(&ctx, r, display_path, &suite, &defaults, &defaults_repeats_key);
+  const YamlNode* scenarios = r.Find("scenarios");
+  r.Finish();
+  ReadScenarioList(&ctx, root, scenarios, display_path, defaults, &suite);
+  if (!diagnostics.empty()) return diagnostics.ToStatus();
+  if (!CheckPlanSize(&ctx, suite, *scenarios, defaults_repeats_key)) return diagnostics.ToStatus();
   return suite;
 }
 

@@ -6,6 +6,12 @@
 // duplicate keys, anchors and aliases, files over the size cap, and limits that cannot
 // work with node (NODE_FACTS.md). A `script` module is resolved relative to the suite
 // file and must exist. The schema is documented in scenarios/README.md.
+//
+// The loader is split by concern: map_reader.h reads typed, located values from one YAML
+// mapping; kind_params.h reads a kind's params by the registry of kinds (model/kinds.h);
+// this file reads the suite's structure and checks what combines badly (limits through
+// model/limits.h, the plan's size through plan_estimate.h). It includes model/limits.h and
+// plan_estimate.h for its users.
 #ifndef HEAPSTORM_SCENARIOS_SUITE_LOADER_H_
 #define HEAPSTORM_SCENARIOS_SUITE_LOADER_H_
 
@@ -14,20 +20,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "model/limits.h"
 #include "proto/suite.pb.h"
+#include "scenarios/plan_estimate.h"
 
 namespace heapstorm {
 
-// Defaults applied by the loader, in the proto's units.
-inline constexpr uint32_t kDefaultOldSpaceMiB = 256;
-inline constexpr uint32_t kDefaultSemiSpaceMiB = 16;
-inline constexpr uint32_t kDefaultStackKiB = 984;
-inline constexpr uint32_t kDefaultNativeStackKiB = 8192;
-inline constexpr uint32_t kDefaultMaxDescriptors = 1024;
-inline constexpr uint64_t kDefaultTimeoutMs = 60000;
+// The limits' defaults and bounds it applies are model/limits.h's; the sampling default:
 inline constexpr uint32_t kDefaultSampleHz = 20;
-// Margin kept between --stack-size and the real stack: at or above it node segfaults.
-inline constexpr uint32_t kStackMarginKiB = 64;
 
 struct SuiteLoadOptions {
   // Files larger than this are refused before parsing. Bytes.
@@ -48,49 +48,6 @@ absl::StatusOr<v1::Suite> LoadSuiteFile(const std::string& path,
 absl::StatusOr<v1::Suite> LoadSuiteText(absl::string_view text, const std::string& display_path,
                                         const std::string& base_dir,
                                         const SuiteLoadOptions& options = {});
-
-// The units a scenario's ramp aims for: entries, connections, count, depth (0 when
-// unbounded), iterations (for a leak check, its iterations).
-uint64_t TargetUnits(const v1::Scenario& scenario);
-
-// Sets the units the ramp aims for (entries, connections, count, depth, iterations).
-void SetTargetUnits(v1::Scenario* scenario, uint64_t units);
-
-// The number of runs a scenario plans: repeats × sweep points (a search: its upper
-// bound of steps).
-uint64_t PlannedRuns(const v1::Scenario& scenario);
-
-// What a plan will cost, estimated before it runs (`heapstorm validate` states it; the
-// loader refuses a plan beyond the hard limits below). The model is in scenarios/README.md:
-// a run's report entry is a fixed part plus one part per checkpoint and per outside
-// sample (measured on report.json), and the coordinator's peak is a multiple of the report
-// (results kept in wire form during the run, then parsed, built into the report and
-// printed as JSON at its end).
-struct PlanEstimate {
-  uint64_t runs = 0;
-  uint64_t coordinator_bytes = 0;  // peak memory of the coordinator. Bytes.
-  uint64_t report_bytes = 0;       // report.json. Bytes.
-  PlanEstimate& operator+=(const PlanEstimate& other);
-};
-// Above these `heapstorm validate` warns (exit 0).
-inline constexpr uint64_t kWarnPlannedRuns = 100000;
-inline constexpr uint64_t kWarnCoordinatorBytes = 4ull << 30;
-inline constexpr uint64_t kWarnReportBytes = 1ull << 30;
-// Above these a suite is refused (InvalidArgument at its `sweep` or `repeats` key).
-inline constexpr uint64_t kMaxPlannedRuns = 1000000;
-inline constexpr uint64_t kMaxCoordinatorBytes = 1ull << 40;
-
-PlanEstimate EstimateScenario(const v1::Scenario& scenario);
-PlanEstimate EstimatePlan(const v1::Suite& suite);
-
-// "" when the plan is within the warning thresholds; else one sentence that states the
-// estimate and what is over.
-std::string PlanWarning(const PlanEstimate& estimate);
-
-// "cached_data", "open_connections", ...: the YAML spelling.
-std::string KindName(v1::ScenarioKind kind);
-// "completed", "heap_exhausted", ...: the YAML and report spelling.
-std::string OutcomeName(v1::Outcome outcome);
 
 }  // namespace heapstorm
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the dependency graph against the layers of DESIGN.md §2 and ARCHITECTURE.md:
-#   proto → common → scenarios → worker/engine → rpc → worker, coordinator → reports → cli
+#   proto → common → model → scenarios → worker/engine → rpc → worker, coordinator → reports → cli
 # 1. Every edge between this repository's packages in `bazel query` output must point down
 #    the order above (worker and coordinator side by side; neither rpc nor the coordinator
 #    uses the engine). A package missing from the table below is an error too.
@@ -16,15 +16,16 @@ layer() {
   case "$1" in
     //proto) echo 0 ;;
     //common) echo 1 ;;
-    //scenarios) echo 2 ;;
-    //worker/driver) echo 3 ;;  # the driver is part of the engine, below it
-    //worker/engine) echo 4 ;;
-    //rpc) echo 5 ;;
-    //worker | //coordinator) echo 6 ;;
-    //reports) echo 7 ;;
-    //cli) echo 8 ;;
-    //examples/bazel) echo 9 ;;  # heapstorm_test as a user writes it
-    //tests | //bench) echo 10 ;;
+    //model) echo 2 ;;
+    //scenarios) echo 3 ;;
+    //worker/driver) echo 4 ;;  # the driver is part of the engine, below it
+    //worker/engine) echo 5 ;;
+    //rpc) echo 6 ;;
+    //worker | //coordinator) echo 7 ;;
+    //reports) echo 8 ;;
+    //cli) echo 9 ;;
+    //examples/bazel) echo 10 ;;  # heapstorm_test as a user writes it
+    //tests | //bench) echo 11 ;;
     //bazel | //third_party | //third_party/*) echo tooling ;;
     *) echo unknown ;;
   esac

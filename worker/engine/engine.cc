@@ -26,8 +26,9 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
-#include "scenarios/suite_loader.h"
-#include "scenarios/units.h"
+#include "model/limits.h"
+#include "model/targets.h"
+#include "model/units.h"
 #include "worker/driver/driver_source.h"
 #include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
@@ -185,12 +186,8 @@ absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
         absl::StrCat("scenario '", scenario.name(), "' has no kind parameters"));
   }
   const v1::Limits& limits = scenario.limits();
-  if (limits.max_old_space_mib() < 16 || limits.max_semi_space_mib() == 0 ||
-      limits.stack_kib() == 0 || limits.native_stack_kib() < limits.stack_kib() + 64 ||
-      limits.max_descriptors() < 64 || limits.timeout_ms() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "scenario '", scenario.name(), "': limits are incomplete or impossible: ",
-        limits.ShortDebugString(), " (load suites through the suite loader)"));
+  if (absl::Status valid = ValidateLimits(limits); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("scenario '", scenario.name(), "': ", valid.message()));
   }
 
   // The run's scratch folder: driver, config, shipped module; node's cwd.

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/sizes.h"
 #include "common/trend.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 
 namespace heapstorm {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 
 namespace heapstorm {
 namespace {

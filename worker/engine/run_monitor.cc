@@ -20,7 +20,7 @@
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
-#include "scenarios/units.h"
+#include "model/units.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
 

@@ -1,4 +1,4 @@
-#include "scenarios/units.h"
+#include "model/units.h"
 
 #include <algorithm>
 #include <iterator>

@@ -1,17 +1,21 @@
 // The parameters and limits a sweep or a search may vary, by the name a suite uses
-// ("limits.old_space", "params.entry_size"), with the way each value is written and the
-// proto field it lands in. The loader parses sweep values through this table and the
-// coordinator's planner applies them through it: one table, one spelling.
-#ifndef HEAPSTORM_SCENARIOS_PARAMETERS_H_
-#define HEAPSTORM_SCENARIOS_PARAMETERS_H_
+// ("limits.old_space", "params.entry_size"), with the way each value is written and where
+// it is stored. The limits are listed here; the params come from the registry of kinds
+// (model/kinds.h, each param marked sweepable there). The loader parses sweep values
+// through this, and the coordinator's planner applies them through it: one table, one
+// spelling.
+#ifndef HEAPSTORM_MODEL_PARAMETERS_H_
+#define HEAPSTORM_MODEL_PARAMETERS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "model/kinds.h"
 #include "proto/suite.pb.h"
 
 namespace heapstorm {
@@ -26,18 +30,22 @@ enum class ValueKind {
 };
 
 struct ParameterSpec {
-  const char* name;        // "limits.old_space"
-  ValueKind kind;
-  const char* proto_path;  // "limits.max_old_space_mib", relative to Scenario
-  // The kind whose params hold it; SCENARIO_KIND_UNSPECIFIED for limits (any kind).
-  v1::ScenarioKind scenario_kind;
+  std::string name;  // "limits.old_space", "params.entries"
+  ValueKind kind = ValueKind::kCount;
+  // A limit: its field of v1::Limits ("max_old_space_mib"). Empty for a param.
+  std::string limits_field;
+  // A param: the kind whose params hold it, and the param. nullptr for a limit.
+  const KindSpec* scenario_kind = nullptr;
+  const ParamSpec* param = nullptr;
 };
 
-// Every parameter that may be swept or searched.
-const std::vector<ParameterSpec>& SweepableParameters();
+// Every parameter that may be swept or searched: the limits, then each kind's sweepable
+// params in registry order.
+std::vector<ParameterSpec> SweepableParameters();
 
-// nullptr when `name` is not sweepable.
-const ParameterSpec* FindParameter(absl::string_view name);
+// The parameter called `name`: a limit, else a param of `kind` when given, else a param of
+// any kind (the first in registry order). nullopt when nothing by that name is sweepable.
+std::optional<ParameterSpec> FindParameter(absl::string_view name, const KindSpec* kind = nullptr);
 
 // Parses a value as written in YAML ("64Mi", "30s", "100"). InvalidArgument with a
 // message (no location) when it is not of the parameter's kind.
@@ -56,4 +64,4 @@ std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value);
 
 }  // namespace heapstorm
 
-#endif  // HEAPSTORM_SCENARIOS_PARAMETERS_H_
+#endif  // HEAPSTORM_MODEL_PARAMETERS_H_

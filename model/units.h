@@ -5,8 +5,8 @@
 // bytes. "512Mi", "1.5Gi", "100B", "64KB". A bare number is not a size: the unit is
 // required, so "256" is never silently taken as bytes.
 // Durations: a non-negative number and one of ms, s, m, h: "500ms", "30s", "1.5m".
-#ifndef HEAPSTORM_SCENARIOS_UNITS_H_
-#define HEAPSTORM_SCENARIOS_UNITS_H_
+#ifndef HEAPSTORM_MODEL_UNITS_H_
+#define HEAPSTORM_MODEL_UNITS_H_
 
 #include <cstdint>
 #include <string>
@@ -42,4 +42,4 @@ std::string FormatShortDuration(absl::Duration d);
 
 }  // namespace heapstorm
 
-#endif  // HEAPSTORM_SCENARIOS_UNITS_H_
+#endif  // HEAPSTORM_MODEL_UNITS_H_

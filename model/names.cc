@@ -1,0 +1,32 @@
+#include "model/names.h"
+
+#include "model/kinds.h"
+
+namespace heapstorm {
+
+std::string KindName(v1::ScenarioKind kind) {
+  const KindSpec* spec = FindKind(kind);
+  return spec != nullptr ? spec->name : "unspecified";
+}
+
+std::string KindNameOf(const v1::Scenario& scenario) {
+  const KindSpec* spec = KindOf(scenario);
+  return spec != nullptr ? spec->name : "unspecified";
+}
+
+const std::vector<std::string>& OutcomeNames() {
+  static const std::vector<std::string>* names = new std::vector<std::string>{
+      "completed", "stack_overflow", "heap_exhausted", "native_oom",
+      "fd_exhausted", "timeout", "crashed", "script_error"};
+  return *names;
+}
+
+std::string OutcomeName(v1::Outcome outcome) {
+  int index = static_cast<int>(outcome);
+  if (index >= 1 && index <= static_cast<int>(OutcomeNames().size())) {
+    return OutcomeNames()[index - 1];
+  }
+  return "unspecified";
+}
+
+}  // namespace heapstorm
