@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Breaking points against ground truth (issue 14).
 #
-#   bench/breaking_point.sh             # about 10 minutes on 2 cores; REPEATS=3 by default
+#   bench/breaking_point.sh             # 20-60 minutes on 2 cores (bisections); REPEATS=3 by default
 #
 # Ground truth: tests/fixtures/capacity/ground_truth.js runs a module in plain node under the
 # same limits and writes its count to a pipe after every unit. Then `heapstorm run` ramps the
@@ -63,6 +63,7 @@ for spec in "buffers.js 64 256 cgroup" "buffers.js 64 384 watchdog" "sessions.js
   module=$PWD/tests/fixtures/capacity/$1 old=$2 native=$3 mechanism=$4
   cgroups=""
   [ "$mechanism" = watchdog ] && cgroups=--no-cgroups
+  tag=$1-$mechanism
   for i in $(seq 1 "$repeats"); do
     t=$(truth "$module" "$old" "$native" "$mechanism")
     target=$((t * 10))
@@ -80,11 +81,11 @@ scenarios:
     limits: {$limits}
     search: {parameter: params.iterations, low: 1, high: $target, precision: 1, goal: largest_completing}
 YAML
-    "$heapstorm" run --workers 1 $cgroups --out "$out/ramp-$1-$i" "$out/ramp.yaml" >/dev/null 2>&1 || true
-    "$heapstorm" run --workers 1 $cgroups --out "$out/bisect-$1-$i" "$out/bisect.yaml" >/dev/null 2>&1 || true
-    ramp=$(field "$out/ramp-$1-$i/report.json" "int(r['runs'][0].get('units_reached', 0))")
-    found=$(field "$out/bisect-$1-$i/report.json" "int(r['searches'][0].get('value', 0))")
-    steps=$(field "$out/bisect-$1-$i/report.json" "r['searches'][0].get('steps', 0)")
+    "$heapstorm" run --workers 1 $cgroups --out "$out/ramp-$tag-$i" "$out/ramp.yaml" >/dev/null 2>&1 || true
+    "$heapstorm" run --workers 1 $cgroups --out "$out/bisect-$tag-$i" "$out/bisect.yaml" >/dev/null 2>&1 || true
+    ramp=$(field "$out/ramp-$tag-$i/report.json" "int(r['runs'][0].get('units_reached', 0))")
+    found=$(field "$out/bisect-$tag-$i/report.json" "int(r['searches'][0].get('value', 0))")
+    steps=$(field "$out/bisect-$tag-$i/report.json" "r['searches'][0].get('steps', 0)")
     printf '| %s, old space %sMi%s | %s | %s (%+.2f%%) | 1 | %s (%+.2f%%) | %s |\n' "$1" "$old" \
       "$([ "$native" -gt 0 ] && echo ", native ${native}Mi $mechanism")" "$t" "$ramp" \
       "$(python3 -c "print(100*($ramp-$t)/$t)")" "$found" "$(python3 -c "print(100*($found-$t)/$t)")" "$steps"
