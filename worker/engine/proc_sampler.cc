@@ -98,10 +98,19 @@ bool SampleOne(pid_t pid, bool with_pss, TreeProcess* out) {
 }  // namespace
 
 uint64_t ParsePss(absl::string_view smaps_rollup) {
+  uint64_t pss = 0, anon = 0, shmem = 0;
+  bool has_anon = false;
   for (absl::string_view line : absl::StrSplit(smaps_rollup, '\n')) {
-    if (absl::ConsumePrefix(&line, "Pss:")) return ParseKb(line);
+    if (absl::ConsumePrefix(&line, "Pss:")) {
+      pss = ParseKb(line);
+    } else if (absl::ConsumePrefix(&line, "Pss_Anon:")) {
+      anon = ParseKb(line);
+      has_anon = true;
+    } else if (absl::ConsumePrefix(&line, "Pss_Shmem:")) {
+      shmem = ParseKb(line);
+    }
   }
-  return 0;
+  return has_anon ? anon + shmem : pss;
 }
 
 std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss) {

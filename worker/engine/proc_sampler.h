@@ -35,7 +35,7 @@ struct TreeProcess {
   pid_t pid = 0;
   std::string command;       // /proc/PID/comm, as the kernel keeps it (untrusted bytes)
   uint64_t rss_bytes = 0;    // VmRSS
-  uint64_t pss_bytes = 0;    // Pss from /proc/PID/smaps_rollup; 0 when unreadable
+  uint64_t pss_bytes = 0;    // its own memory's PSS from /proc/PID/smaps_rollup (ParsePss); 0 when unreadable
   // What the process costs the tree: PSS where known (shared pages split), else RSS.
   uint64_t bytes() const { return pss_bytes > 0 ? pss_bytes : rss_bytes; }
 };
@@ -48,7 +48,12 @@ std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss);
 // The same for a given set of pids (a cgroup's members).
 std::vector<TreeProcess> SamplePids(const std::vector<int>& pids, bool with_pss);
 
-// The "Pss:" line of smaps_rollup text, in bytes; 0 when absent. Pure.
+// The PSS of the memory a process allocated, from smaps_rollup text, in bytes: Pss_Anon +
+// Pss_Shmem where the kernel reports them (Linux 5.7 and later), else the whole "Pss:" line;
+// 0 when absent. File-backed pages (node's own binary and libraries, ~30 MiB) are left out:
+// their PSS is split among every process that maps them, so it moves with how many other
+// node processes run on the host (measured: a 384 MiB limit broke at 342 MiB buffers alone
+// and at 363-367 beside one idle node), while the run's own memory does not. Pure.
 uint64_t ParsePss(absl::string_view smaps_rollup);
 
 }  // namespace heapstorm

@@ -22,6 +22,19 @@ TEST(ParseProcStatusTest, MissingFieldsStayZero) {
   EXPECT_EQ(s.threads, 0u);
 }
 
+TEST(ParsePssTest, CountsTheProcessOwnMemoryNotSharedFiles) {
+  // Node beside other node processes: most of its Pss is the binary's file pages.
+  EXPECT_EQ(ParsePss("00400000-7ffc56522000 ---p 00000000 00:00 0   [rollup]\nRss:  40492 kB\n"
+                     "Pss:  36702 kB\nPss_Dirty:  6332 kB\nPss_Anon:  6332 kB\nPss_File:  30370 kB\n"
+                     "Pss_Shmem:  12 kB\nShared_Clean:  4456 kB\n"),
+            (6332u + 12u) * 1024);
+}
+
+TEST(ParsePssTest, OlderKernelsGiveTheWholePss) {
+  EXPECT_EQ(ParsePss("Rss:  40492 kB\nPss:  36702 kB\nShared_Clean:  4456 kB\n"), 36702u * 1024);
+  EXPECT_EQ(ParsePss(""), 0u);
+}
+
 TEST(ProcSamplerTest, ReadsThisProcess) {
   ProcStatus s;
   ASSERT_TRUE(ReadProcStatus(getpid(), &s));

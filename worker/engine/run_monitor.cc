@@ -147,9 +147,10 @@ void RunMonitor::Kill(v1::HarnessKill why) {
 }
 
 // The whole tree's memory against the native limit: with a cgroup its members (for the
-// evidence; the kernel keeps the limit), with the watchdog node and its descendants by PSS
-// (shared pages counted once), which the watchdog kills past the limit.
-void RunMonitor::SampleTreeAndWatch() {
+// evidence; the kernel keeps the limit), with the watchdog node and its descendants by the
+// PSS of their own memory (ParsePss: shared pages counted once, node's file pages not at
+// all), which the watchdog kills past the limit.
+void RunMonitor::SampleTreeAndWatch(absl::Time now) {
   if (limits_.native_bytes() == 0) return;
   std::vector<TreeProcess> tree = setup_.cgroup != nullptr ? SamplePids(setup_.cgroup->Pids(), false)
                                                            : SampleTree(setup_.pid, watchdog_);
@@ -161,8 +162,19 @@ void RunMonitor::SampleTreeAndWatch() {
   if (!watchdog_ || seen_.harness_kill != v1::HARNESS_KILL_NONE) return;
   const uint64_t limit = limits_.native_bytes();
   if (total <= limit) {
+    // Sample faster as the tree nears the limit: at the pace it grew since the last sample,
+    // about twice before it would cross, down to once a millisecond. So the samples that
+    // bracket the crossing are a few units apart even when units are quicker than
+    // sample_every_ (a 1 MiB buffer takes ~0.2 ms).
+    if (under_bytes_ > 0 && total > under_bytes_ && now > under_time_) {
+      double bytes_per_second =
+          static_cast<double>(total - under_bytes_) / absl::ToDoubleSeconds(now - under_time_);
+      absl::Duration to_limit = absl::Seconds(static_cast<double>(limit - total) / bytes_per_second);
+      next_sample_ = std::min(next_sample_, now + std::clamp(to_limit / 2, absl::Milliseconds(1), sample_every_));
+    }
     under_units_ = seen_.units;
     under_bytes_ = total;
+    under_time_ = now;
     return;
   }
   seen_.watchdog_victim = *std::max_element(
@@ -198,7 +210,7 @@ uint64_t RunMonitor::SampleOutside(absl::Time now) {
     series_->samples.Add(s);
     next_kept_ = now + keep_every_;
   }
-  SampleTreeAndWatch();
+  SampleTreeAndWatch(now);
   return status.rss_bytes;
 }
 
@@ -473,8 +485,8 @@ MonitoredRun RunMonitor::Watch() {
     if (!reaped_) {
       if (now >= next_sample_) {
         Drain(setup_.telemetry_fd, true);  // the unit count as of this sample
-        SampleOutside(now);
         next_sample_ = now + sample_every_;
+        SampleOutside(now);  // the watchdog may bring next_sample_ closer
       }
       if (now >= deadline_) Kill(v1::HARNESS_KILL_TIMEOUT);
       if (setup_.cancel != nullptr && setup_.cancel->load()) {

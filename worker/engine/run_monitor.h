@@ -105,7 +105,7 @@ class RunMonitor {
  private:
   void Kill(v1::HarnessKill why);
   uint64_t SampleOutside(absl::Time now);
-  void SampleTreeAndWatch();
+  void SampleTreeAndWatch(absl::Time now);
   void Drain(int* fd, bool is_telemetry);
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
@@ -137,9 +137,10 @@ class RunMonitor {
   std::atomic<bool> clients_settled_{false};
   bool told_clients_done_ = false;
 
-  // The watchdog's last sample under the limit: units then, and the tree's bytes.
+  // The watchdog's last sample under the limit: units then, the tree's bytes, and when.
   uint64_t under_units_ = 0;
   uint64_t under_bytes_ = 0;
+  absl::Time under_time_;
 
   // The leak check: watching the series, or proving a heap/native suspicion's retention
   // with three snapshots (the series keep being watched meanwhile).

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The cost of the driver's unit counter (issue 14): each built-in kind with the counter on and
+# off, interleaved A/B in one run, the median of the per-pair ratios.
+#
+#   bench/unit_counter.sh            # PAIRS=12 by default; about 5 minutes on 2 cores
+#
+# `heapstorm run --keep-run-dirs` writes each kind's scenario JSON (the kind's defaults for
+# every parameter not given); then worker/driver/driver.js runs directly on it ("on") and so
+# does a copy whose unitDone() only records the count ("off": no look at the clock, no
+# publishing; the ramp needs the count anyway). The two of a pair run at the same time, so
+# the load of a shared machine falls on both alike (which starts first alternates). Per
+# pair: node's CPU time (user + system, from wait4; it leaves out the time a loaded machine
+# keeps node waiting, which wall time does not) and the ramp's wall time (last checkpoint's
+# t_ms − first's), each as on ÷ off. Printed: min / median / max of each. Then the same cost
+# by accounting: bench/unit_counter_parts.js times each part of the counter in one process,
+# multiplied by how often each run did it.
+# Raw data in bench/out/unit_counter/ (not committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pairs=${PAIRS:-12}
+out=bench/out/unit_counter
+root=$PWD
+rm -rf "$out"
+mkdir -p "$out"
+bazel build //cli:heapstorm >&2
+heapstorm=bazel-bin/cli/heapstorm
+
+printf '%s\n' "'use strict';" "module.exports = { iteration() {} };" >"$out/noop.js"
+# Counts are the kinds' required parameters, sized for a ramp of about a second; every other
+# parameter is the kind's default. (open_connections is left out: its units are paced by
+# clients that live in the worker, see bench/RESULTS.md.)
+cat >"$out/kinds.yaml" <<YAML
+scenarios:
+  - {name: cached_data, kind: cached_data, params: {entries: 100000}, limits: {old_space: 1024Mi}}
+  - {name: large_buffers, kind: large_buffers, params: {count: 4000, size: 64Ki}, limits: {old_space: 1024Mi}}
+  - {name: deep_recursion, kind: deep_recursion, params: {depth: 400000}, limits: {stack: 63Mi, native_stack: 64Mi}}
+  - {name: script_noop, kind: script, params: {module: $root/$out/noop.js, iterations: 20000000}}
+  - {name: script_sessions, kind: script, params: {module: $root/tests/fixtures/capacity/sessions.js, iterations: 1500}, limits: {old_space: 1024Mi}}
+YAML
+TMPDIR=$root/$out "$heapstorm" run --workers 1 --keep-run-dirs --no-cgroups --out "$out/kinds" "$out/kinds.yaml" >/dev/null 2>&1 || true
+
+# "off": unitDone() records the count and returns; next = Infinity stops deep_recursion's tick.
+sed -e 's/^function unitDone(n) {$/function unitDone(n) { unitsReached = n; return;/' \
+    -e 's/^  next: 1,  /  next: Infinity,  /' worker/driver/driver.js >"$out/driver_off.js"
+grep -q 'unitsReached = n; return;' "$out/driver_off.js"
+grep -q 'next: Infinity,' "$out/driver_off.js"
+
+uptime | sed 's/^/# /'
+python3 - "$root" "$out" "$pairs" <<'PY'
+import glob, json, os, select, statistics, sys
+
+root, out, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+drivers = {'on': os.path.join(root, 'worker/driver/driver.js'), 'off': os.path.join(root, out, 'driver_off.js')}
+
+def start(run_dir, scenario, variant):
+    """Starts one driver run, its telemetry on a pipe: (pid, read end, telemetry file)."""
+    limits = scenario.get('limits', {})
+    args = ['node', f"--max-old-space-size={limits.get('max_old_space_mib', 256)}",
+            f"--max-semi-space-size={limits.get('max_semi_space_mib', 16)}",
+            f"--stack-size={limits.get('stack_kib', 984)}", '--expose-gc', drivers[variant], 'scenario.json']
+    stack = int(limits.get('native_stack_kib', 8192)) * 1024
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            import resource
+            resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+            os.chdir(run_dir)
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0); os.dup2(null, 1); os.dup2(null, 2); os.dup2(write_fd, 3)
+            os.execvp('node', args)
+        finally:
+            os._exit(127)
+    os.close(write_fd)
+    return pid, read_fd, open(os.path.join(root, out, f'telemetry-{variant}'), 'wb')
+
+def pair(run_dir, scenario, order):
+    """Runs "on" and "off" at the same time (started in `order`), each telemetry pipe drained
+    as it comes (as the engine does), so both see the same load. Per variant: (ramp wall ms,
+    CPU s, units, publishes)."""
+    running = {v: start(run_dir, scenario, v) for v in order}
+    open_fds = {running[v][1]: v for v in running}
+    while open_fds:
+        ready, _, _ = select.select(list(open_fds), [], [])
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if chunk:
+                running[open_fds[fd]][2].write(chunk)
+            else:
+                os.close(fd)
+                del open_fds[fd]
+    got = {}
+    for v, (pid, _, telemetry) in running.items():
+        telemetry.close()
+        _, status, usage = os.wait4(pid, 0)
+        first = last = None
+        units = publishes = 0
+        for line in open(telemetry.name, encoding='utf-8', errors='replace'):
+            if line.startswith('u '):
+                publishes += 1
+            elif line.startswith('{'):
+                e = json.loads(line)
+                if e.get('type') == 'checkpoint':
+                    t = e['checkpoint']['t_ms']
+                    first = t if first is None else first
+                    last = t
+                if e.get('type') == 'done':
+                    units = int(e.get('units', 0))
+        got[v] = ((last - first) if first is not None else 0.0, usage.ru_utime + usage.ru_stime, units, publishes)
+    return got
+
+print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs |')
+print('|---|---|---|---|---|')
+kinds = []
+for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
+    config = os.path.join(run_dir, 'scenario.json')
+    if not os.path.exists(config):
+        continue
+    scenario = json.load(open(config))
+    wall, cpu, units, on_cpu, on_publishes = [], [], 0, [], []
+    raw = open(os.path.join(root, out, scenario['name'] + '.tsv'), 'w')
+    for i in range(pairs):
+        got = pair(run_dir, scenario, ('on', 'off') if i % 2 == 0 else ('off', 'on'))
+        units = got['on'][2]
+        on_cpu.append(got['on'][1])
+        on_publishes.append(got['on'][3])
+        if got['off'][0] > 0 and got['off'][1] > 0:
+            wall.append(got['on'][0] / got['off'][0])
+            cpu.append(got['on'][1] / got['off'][1])
+        raw.write('\t'.join(str(x) for v in ('on', 'off') for x in got[v]) + '\n')
+    fmt = lambda r: f"{min(r):.3f} / **{statistics.median(r):.3f}** / {max(r):.3f}" if r else 'n/a'
+    raw.close()
+    print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} |", flush=True)
+    kinds.append((scenario['name'], units, statistics.median(on_cpu), statistics.median(on_publishes)))
+
+# The same cost by accounting: the counter's parts timed in one process (unit_counter_parts.js),
+# times how often a run did each (its "u" lines counted; a look at the clock ~10 per publish),
+# over the run's CPU time (node's start included: ~0.1 s of it).
+read_fd, write_fd = os.pipe()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.dup2(write_fd, 3)
+        stdout = os.open(os.path.join(root, out, 'parts.json'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(stdout, 1)
+        os.execvp('node', ['node', os.path.join(root, 'bench/unit_counter_parts.js')])
+    finally:
+        os._exit(127)
+os.close(write_fd)
+while os.read(read_fd, 65536):
+    pass
+os.close(read_fd)
+os.waitpid(pid, 0)
+parts = json.load(open(os.path.join(root, out, 'parts.json')))
+print()
+print(f"Parts (ns, median of 21 alternating blocks): a comparison per unit {parts['compare_ns_per_unit']:.2f}, "
+      f"a look at the clock {parts['clock_ns']:.0f}, a publish (pipe write) {parts['publish_ns']:.0f}, "
+      f"a look at the heap {parts['heap_statistics_ns']:.0f}")
+print()
+print('| kind | units | publishes | CPU s (median) | CPU per unit | counter per unit | share |')
+print('|---|---|---|---|---|---|---|')
+for name, units, cpu_s, publishes in kinds:
+    per_publish = parts['publish_ns'] + parts['heap_statistics_ns'] + 10 * parts['clock_ns']
+    counter_ns = publishes * per_publish + units * parts['compare_ns_per_unit']
+    per_unit = cpu_s * 1e9 / max(1, units)
+    print(f"| {name} | {units:,} | {publishes:,.0f} | {cpu_s:.2f} | {per_unit:,.1f} ns | "
+          f"{counter_ns / max(1, units):,.2f} ns | **{100 * counter_ns / (cpu_s * 1e9):.2f}%** |", flush=True)
+PY
+uptime | sed 's/^/# /'
