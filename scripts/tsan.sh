@@ -26,7 +26,10 @@ tsan_options="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The convenience links (bazel-bin, ...) stay the normal build's: links into this output base
+# would make the next `bazel test //...` descend into them.
 bazel --output_base="$output_base" test --config=tsan --test_summary=short \
+  --experimental_convenience_symlinks=ignore \
   --test_env=TSAN_OPTIONS="$tsan_options" "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
