@@ -66,7 +66,7 @@ TEST_F(EngineOutcomesTest, Completed) {
 )");
   EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
   EXPECT_EQ(r.units_reached(), 2000u);
-  EXPECT_EQ(r.evidence().driver_status(), "completed");
+  EXPECT_EQ(r.evidence().driver_status(), v1::DRIVER_STATUS_COMPLETED);
   EXPECT_TRUE(r.evidence().exited());
   EXPECT_EQ(r.evidence().exit_code(), 0);
   EXPECT_GE(r.checkpoints_size(), 100);

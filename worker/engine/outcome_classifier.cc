@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "scenarios/units.h"
+#include "worker/engine/driver_protocol.h"
 
 namespace heapstorm {
 namespace {
@@ -71,36 +72,34 @@ Classification Make(v1::Outcome outcome, std::string summary, std::string line =
 }
 
 Classification FromDriver(const RunObservations& o) {
-  const std::string& s = o.driver_status;
   std::string error = o.driver_error.empty() ? "" : absl::StrCat(": ", o.driver_error);
   std::string detail = o.driver_detail.empty() ? "" : absl::StrCat(" (", o.driver_detail, ")");
-  if (s == "completed") {
-    if (!o.driver_detail.empty()) {
-      return Make(v1::OUTCOME_COMPLETED, absl::StrCat("completed: ", o.driver_detail));
-    }
-    return Make(v1::OUTCOME_COMPLETED,
-                absl::StrCat("reached its target of ", o.units_reached, " units and exited 0"));
+  switch (o.driver_status) {
+    case v1::DRIVER_STATUS_COMPLETED:
+      break;
+    case v1::DRIVER_STATUS_STACK_OVERFLOW:
+      return Make(v1::OUTCOME_STACK_OVERFLOW,
+                  absl::StrCat("the V8 stack limit was hit at ", o.units_reached, " units", error));
+    case v1::DRIVER_STATUS_NATIVE_OOM:
+      return Make(v1::OUTCOME_NATIVE_OOM,
+                  absl::StrCat("a native allocation failed at ", o.units_reached, " units", error));
+    case v1::DRIVER_STATUS_FD_EXHAUSTED:
+      return Make(v1::OUTCOME_FD_EXHAUSTED,
+                  absl::StrCat("descriptors ran out (EMFILE) at ", o.units_reached, " units",
+                               o.max_descriptors ? absl::StrCat(", limit ", o.max_descriptors) : "",
+                               error, detail));
+    case v1::DRIVER_STATUS_SCRIPT_ERROR:
+      return Make(v1::OUTCOME_SCRIPT_ERROR,
+                  absl::StrCat("the scenario threw at ", o.units_reached, " units", error, detail));
+    default:
+      return Make(v1::OUTCOME_CRASHED, absl::StrCat("the driver could not finish the scenario: '",
+                                                    DriverStatusWord(o.driver_status), "'", error, detail));
   }
-  if (s == "stack_overflow") {
-    return Make(v1::OUTCOME_STACK_OVERFLOW,
-                absl::StrCat("the V8 stack limit was hit at ", o.units_reached, " units", error));
+  if (!o.driver_detail.empty()) {
+    return Make(v1::OUTCOME_COMPLETED, absl::StrCat("completed: ", o.driver_detail));
   }
-  if (s == "native_oom") {
-    return Make(v1::OUTCOME_NATIVE_OOM,
-                absl::StrCat("a native allocation failed at ", o.units_reached, " units", error));
-  }
-  if (s == "fd_exhausted") {
-    return Make(v1::OUTCOME_FD_EXHAUSTED,
-                absl::StrCat("descriptors ran out (EMFILE) at ", o.units_reached, " units",
-                             o.max_descriptors ? absl::StrCat(", limit ", o.max_descriptors) : "",
-                             error, detail));
-  }
-  if (s == "script_error") {
-    return Make(v1::OUTCOME_SCRIPT_ERROR,
-                absl::StrCat("the scenario threw at ", o.units_reached, " units", error, detail));
-  }
-  return Make(v1::OUTCOME_CRASHED, absl::StrCat("the driver could not finish the scenario: '", s,
-                                                "'", error, detail));
+  return Make(v1::OUTCOME_COMPLETED,
+              absl::StrCat("reached its target of ", o.units_reached, " units and exited 0"));
 }
 
 }  // namespace
@@ -239,7 +238,7 @@ Classification ClassifyOutcome(const RunObservations& o) {
     why = absl::StrCat(SignalName(o.signal), " without a recognised message");
   }
   if (o.driver_done && !(o.exited && o.exit_code == 0)) {
-    absl::StrAppend(&why, "; the driver had reported '", o.driver_status, "'");
+    absl::StrAppend(&why, "; the driver had reported '", DriverStatusWord(o.driver_status), "'");
   }
   absl::StrAppend(&why, " at ", o.units_reached, " units (", Ending(o), ")");
   return Make(v1::OUTCOME_CRASHED, why, line);

@@ -27,7 +27,7 @@ struct RunObservations {
   std::string stderr_text;
   // the driver's "done" event, if one arrived
   bool driver_done = false;
-  std::string driver_status;   // "completed", "stack_overflow", ...
+  v1::DriverStatus driver_status = v1::DRIVER_STATUS_UNSPECIFIED;
   std::string driver_error;    // "RangeError: Maximum call stack size exceeded"
   std::string driver_detail;
   // the harness

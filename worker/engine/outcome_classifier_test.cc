@@ -38,7 +38,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->units_reached = 100;
        },
        v1::OUTCOME_COMPLETED, "reached its target of 100 units", ""},
@@ -128,7 +128,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "stack_overflow";
+         o->driver_status = v1::DRIVER_STATUS_STACK_OVERFLOW;
          o->driver_error = "RangeError: Maximum call stack size exceeded";
          o->units_reached = 8373;
        },
@@ -145,7 +145,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "native_oom";
+         o->driver_status = v1::DRIVER_STATUS_NATIVE_OOM;
          o->driver_error = "RangeError: Array buffer allocation failed";
        },
        v1::OUTCOME_NATIVE_OOM, "a native allocation failed", ""},
@@ -153,7 +153,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "fd_exhausted";
+         o->driver_status = v1::DRIVER_STATUS_FD_EXHAUSTED;
          o->max_descriptors = 256;
          o->units_reached = 235;
        },
@@ -162,7 +162,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "script_error";
+         o->driver_status = v1::DRIVER_STATUS_SCRIPT_ERROR;
          o->driver_error = "TypeError: x is not a function";
        },
        v1::OUTCOME_SCRIPT_ERROR, "TypeError: x is not a function", ""},
@@ -171,7 +171,7 @@ TEST(OutcomeClassifierTest, Table) {
          o->exited = true;
          o->exit_code = 3;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
        },
        v1::OUTCOME_CRASHED, "the driver had reported 'completed'", ""},
       {"process.abort",
@@ -198,7 +198,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->mechanism = v1::LIMIT_MECHANISM_CGROUP_V1;
          o->cgroup_oom_kills = 1;
          o->cgroup_failcnt = 169;
@@ -213,7 +213,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->cgroup_oom_kills = 2;
        },
        v1::OUTCOME_NATIVE_OOM, "killed a process in the run's process tree (oom_kill +2", ""},
@@ -239,7 +239,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->harness_kill = v1::HARNESS_KILL_WATCHDOG;
          o->native_limit_bytes = 256u << 20;
          o->peak_tree_bytes = 300u << 20;
@@ -252,7 +252,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->harness_kill = v1::HARNESS_KILL_TIMEOUT;
          o->units_reached = 50;
        },
@@ -261,7 +261,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "completed";
+         o->driver_status = v1::DRIVER_STATUS_COMPLETED;
          o->peak_descriptors = 256;
          o->max_descriptors = 256;
        },
@@ -270,7 +270,7 @@ TEST(OutcomeClassifierTest, Table) {
        [](RunObservations* o) {
          o->exited = true;
          o->driver_done = true;
-         o->driver_status = "incomplete";
+         o->driver_status = v1::DRIVER_STATUS_INCOMPLETE;
          o->driver_detail = "only 3 of 10 connections reached the server";
        },
        v1::OUTCOME_CRASHED, "only 3 of 10 connections", ""},
@@ -313,7 +313,7 @@ TEST(OutcomeClassifierTest, NeverCompletedWhenALimitWasHit) {
         o.exited = true;
         o.exit_code = code;
         o.driver_done = true;
-        o.driver_status = "completed";
+        o.driver_status = v1::DRIVER_STATUS_COMPLETED;
         o.harness_kill = kill;
         o.cgroup_oom_kills = ooms;
         EXPECT_EQ(ClassifyOutcome(o).outcome, v1::OUTCOME_NATIVE_OOM)

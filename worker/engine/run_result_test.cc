@@ -47,7 +47,7 @@ TEST(BuildRunResult, CompletedRunCarriesIdentityMeasurementsAndFits) {
   FinishedRun f = Finished(&scenario);
   f.seen.exit.exited = true;
   f.seen.driver_done = true;
-  f.seen.done.set_status("completed");
+  f.seen.done.set_status(v1::DRIVER_STATUS_COMPLETED);
   f.seen.units = 1000;
   f.seen.peak_rss = 90 << 20;
   for (int u = 0; u <= 1000; u += 100) {
@@ -156,7 +156,7 @@ TEST(BuildRunResult, UntrustedTextIsValidUtf8AndTheStderrTailIsBounded) {
   f.seen.exit.exit_code = 1;
   f.seen.stderr_text = std::string(20000, 'x') + "\xff\xfe bad bytes\n";
   f.seen.driver_done = true;
-  f.seen.done.set_status("script_error");
+  f.seen.done.set_status(v1::DRIVER_STATUS_SCRIPT_ERROR);
   f.seen.done.set_error_name("Error");
   f.seen.done.set_error_message("boom \xc3");
 
@@ -176,7 +176,7 @@ TEST(BuildRunResult, DeepRecursionDepthIsTheDeepestFrameSeen) {
   FinishedRun f = Finished(&scenario);
   f.seen.exit.exited = true;
   f.seen.driver_done = true;
-  f.seen.done.set_status("stack_overflow");
+  f.seen.done.set_status(v1::DRIVER_STATUS_STACK_OVERFLOW);
   f.seen.done.set_depth(12000);
   f.seen.units = 11990;
 

@@ -1,0 +1,33 @@
+#include "worker/engine/driver_protocol.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "common/utf8.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace heapstorm {
+
+DriverLine DecodeDriverLine(absl::string_view line) {
+  DriverLine decoded;
+  if (absl::ConsumePrefix(&line, "u ")) {
+    if (absl::SimpleAtoi(line, &decoded.units)) decoded.kind = DriverLine::Kind::kUnits;
+    return decoded;
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (google::protobuf::util::JsonStringToMessage(ValidJsonText(std::string(line)), &decoded.event, options)
+          .ok()) {
+    decoded.kind = DriverLine::Kind::kEvent;
+  }
+  return decoded;
+}
+
+std::string DriverStatusWord(v1::DriverStatus status) {
+  if (status == v1::DRIVER_STATUS_UNSPECIFIED || !v1::DriverStatus_IsValid(status)) return "";
+  absl::string_view name = v1::DriverStatus_Name(status);
+  absl::ConsumePrefix(&name, "DRIVER_STATUS_");
+  return absl::AsciiStrToLower(name);
+}
+
+}  // namespace heapstorm
