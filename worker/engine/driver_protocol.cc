@@ -1,6 +1,5 @@
 #include "worker/engine/driver_protocol.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "common/utf8.h"
@@ -21,13 +20,6 @@ DriverLine DecodeDriverLine(absl::string_view line) {
     decoded.kind = DriverLine::Kind::kEvent;
   }
   return decoded;
-}
-
-std::string DriverStatusWord(v1::DriverStatus status) {
-  if (status == v1::DRIVER_STATUS_UNSPECIFIED || !v1::DriverStatus_IsValid(status)) return "";
-  absl::string_view name = v1::DriverStatus_Name(status);
-  absl::ConsumePrefix(&name, "DRIVER_STATUS_");
-  return absl::AsciiStrToLower(name);
 }
 
 }  // namespace heapstorm

@@ -33,10 +33,6 @@ struct DriverLine {
 // enum names are ignored. Pure.
 DriverLine DecodeDriverLine(absl::string_view line);
 
-// The status's word as the driver's protocol spelt it before it was an enum, and as
-// sentences still say it: "completed", "stack_overflow", ...; "" for UNSPECIFIED.
-std::string DriverStatusWord(v1::DriverStatus status);
-
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_WORKER_ENGINE_DRIVER_PROTOCOL_H_

@@ -112,11 +112,5 @@ TEST(DriverProtocol, UntrustedTextIsMadeValidUtf8) {
   EXPECT_NE(d.event.error_message().find("here"), std::string::npos);
 }
 
-TEST(DriverProtocol, StatusWordsAreTheOldSpelling) {
-  EXPECT_EQ(DriverStatusWord(v1::DRIVER_STATUS_COMPLETED), "completed");
-  EXPECT_EQ(DriverStatusWord(v1::DRIVER_STATUS_STACK_OVERFLOW), "stack_overflow");
-  EXPECT_EQ(DriverStatusWord(v1::DRIVER_STATUS_UNSPECIFIED), "");
-}
-
 }  // namespace
 }  // namespace heapstorm

@@ -116,9 +116,8 @@ RunObservations Observe(const FinishedRun& run) {
   o.stderr_text = seen.stderr_text;
   o.driver_done = seen.driver_done;
   o.driver_status = seen.done.status();
-  if (!seen.done.error_name().empty() || !seen.done.error_message().empty()) {
-    o.driver_error = absl::StrCat(seen.done.error_name(), ": ", seen.done.error_message());
-  }
+  o.driver_error_name = seen.done.error_name();
+  o.driver_error_message = seen.done.error_message();
   o.driver_detail = seen.done.detail();
   o.harness_kill = seen.harness_kill;
   o.timeout_ms = limits.timeout_ms();
@@ -180,35 +179,36 @@ void SetMeasurements(const FinishedRun& run, uint64_t units, v1::RunResult* resu
   SetFit(LeastSquares(seen.fit_units, seen.fit_rss), result->mutable_rss_per_unit());
 }
 
-// The raw facts of the ending, and the one that decided.
-void SetEvidence(const FinishedRun& run, const RunObservations& o, const Classification& verdict,
-                 const std::string& victim_source, v1::Evidence* e) {
-  const MonitoredRun& seen = run.seen;
-  e->set_summary(verdict.summary);
-  e->set_exited(seen.exit.exited);
-  e->set_exit_code(seen.exit.exit_code);
-  e->set_signal(seen.exit.signal);
-  if (!seen.exit.exited) e->set_signal_name(SignalName(seen.exit.signal));
+}  // namespace
+
+void SetEvidenceOf(const RunObservations& o, const Classification& verdict, v1::Evidence* e) {
+  e->set_reason(verdict.reason);
   e->set_matched_stderr(verdict.matched_stderr);
-  e->set_stderr_tail(std::string(Utf8Tail(seen.stderr_text, kStderrTailBytes)));
-  e->set_harness_kill(seen.harness_kill);
+  e->set_exited(o.exited);
+  e->set_exit_code(o.exit_code);
+  e->set_signal(o.signal);
+  if (!o.exited) e->set_signal_name(SignalName(o.signal));
+  e->set_pid(static_cast<uint32_t>(o.pid));
+  e->set_harness_kill(o.harness_kill);
   e->set_cgroup_oom_kills(o.cgroup_oom_kills);
   e->set_cgroup_failcnt(o.cgroup_failcnt);
-  e->set_cgroup_max_usage_bytes(run.cgroup_after.max_usage_bytes);
-  e->set_driver_status(seen.done.status());
-  e->set_driver_error(seen.done.error_stack().empty() ? o.driver_error : seen.done.error_stack());
+  e->set_driver_done(o.driver_done);
+  e->set_driver_status(o.driver_status);
+  if (!o.driver_error_name.empty() || !o.driver_error_message.empty()) {
+    e->set_driver_error(absl::StrCat(o.driver_error_name, ": ", o.driver_error_message));
+  }
+  e->set_driver_error_name(o.driver_error_name);
+  e->set_driver_error_message(o.driver_error_message);
+  e->set_driver_detail(o.driver_detail);
   e->set_units_reached(o.units_reached);
-  e->set_peak_rss_bytes(seen.peak_rss);
-  e->set_peak_descriptors(seen.peak_fds);
+  e->set_peak_rss_bytes(o.peak_rss_bytes);
+  e->set_peak_descriptors(o.peak_descriptors);
   e->set_max_descriptors(o.max_descriptors);
   e->set_oom_victim_pid(static_cast<uint32_t>(o.victim_pid));
   e->set_oom_victim_command(o.victim_command);
   e->set_oom_victim_bytes(o.victim_bytes);
-  e->set_oom_victim_source(victim_source);
-  e->set_peak_tree_bytes(seen.peak_tree_bytes);
+  e->set_peak_tree_bytes(o.peak_tree_bytes);
 }
-
-}  // namespace
 
 v1::RunResult BuildRunResult(const FinishedRun& run) {
   const MonitoredRun& seen = run.seen;
@@ -227,7 +227,12 @@ v1::RunResult BuildRunResult(const FinishedRun& run) {
     FinishLeakResult(*run.scenario, seen.checkpoints, seen.units, seen.peak_rss, &leak);
     *result.mutable_leak() = std::move(leak);
   }
-  SetEvidence(run, o, verdict, victim_source, result.mutable_evidence());
+  v1::Evidence* e = result.mutable_evidence();
+  SetEvidenceOf(o, verdict, e);
+  e->set_stderr_tail(std::string(Utf8Tail(seen.stderr_text, kStderrTailBytes)));
+  if (!seen.done.error_stack().empty()) e->set_driver_error(seen.done.error_stack());
+  e->set_cgroup_max_usage_bytes(run.cgroup_after.max_usage_bytes);
+  e->set_oom_victim_source(victim_source);
   // Everything above that came from node or the module (stderr, error messages, names
   // from its heap) is untrusted bytes: proto3 strings must be UTF-8, or the result is lost.
   MakeStringsValidUtf8(&result);

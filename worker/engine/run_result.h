@@ -18,6 +18,7 @@
 #include "proto/suite.pb.h"
 #include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
+#include "worker/engine/outcome_classifier.h"
 #include "worker/engine/run_monitor.h"
 
 namespace heapstorm {
@@ -50,6 +51,12 @@ struct FinishedRun {
   // What the run monitor saw.
   MonitoredRun seen;
 };
+
+// The evidence that follows from the observations and their classification: the deciding
+// rule, and the raw facts the reports' sentence (reports/outcome_sentence.h) is made from.
+// Pure; BuildRunResult calls it and adds what only the run knows (stderr tail, the
+// exception's stack, the cgroup's peak, where the victim is known from).
+void SetEvidenceOf(const RunObservations& o, const Classification& verdict, v1::Evidence* e);
 
 // The run's result. Pure: reads only `run`. Every string that came from node or the module
 // (stderr, error messages, process names) is made valid UTF-8.
