@@ -48,6 +48,7 @@ const char kHeapOom[] =
     "--->\n\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n"
     "----- Native stack trace -----\n";
 
+// A table, one case per rule (and per variant of a rule): long by design.
 TEST(OutcomeSentences, EveryRuleOfTheClassifierReadsAsBefore) {
   std::vector<Case> cases = {
       {"completed",

@@ -14,6 +14,7 @@ RunObservations Signaled(int signal) {
   return o;
 }
 
+// The rules case by case, through to the sentence they produce: tests/outcome_sentences_test.cc.
 TEST(OutcomeClassifierTest, NeverCompletedWithoutTheDriverSayingSo) {
   // Every signal and exit code without a done event must not be `completed`.
   for (int code = 0; code < 256; ++code) {
