@@ -70,6 +70,8 @@ int Usage(const ArgParser& parser, const std::string& name, const absl::Status& 
 
 }  // namespace
 
+// Over 80 lines because most of it is the flag table and its checks, one line each, in
+// the order `--help` prints them; the run itself is RunSuite() (cli/suite_run.h).
 int CoordinatorCommand(int argc, char** argv) {
   ArgParser parser("heapstorm coordinator", "SUITE.yaml",
                    "Serves a suite to workers that connect to it (cluster mode), journals\n"
@@ -166,6 +168,40 @@ int CoordinatorCommand(int argc, char** argv) {
   return RunSuite(options);
 }
 
+namespace {
+
+// Runs the worker until the coordinator ends the run; a watcher turns SIGTERM/SIGINT into a
+// clean stop (give back work, exit). The exit code.
+int RunWorkerUntilStopped(Worker* worker) {
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    while (!finished) {
+      if (StopRequested()->load()) {
+        HS_LOG(INFO) << "stopping: giving back running work";
+        worker->Stop();
+        // The coordinator has a few seconds to read the releases and end the session.
+        absl::Time give_up = absl::Now() + absl::Seconds(3);
+        while (!finished && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
+        if (!finished) worker->Abort();
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(20));  // signal-flag polling period
+    }
+  });
+  absl::Status result = worker->Run();
+  finished = true;
+  watcher.join();
+  if (!result.ok()) {
+    std::cerr << "heapstorm worker: " << result.message() << "\n";
+    return ExitCodeFor(result);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+// Over 80 lines because most of it is the flag table and its checks, one line each, in
+// the order `--help` prints them; running the worker is RunWorkerUntilStopped().
 int WorkerCommand(int argc, char** argv) {
   ArgParser parser("heapstorm worker", "",
                    "Connects to a coordinator and runs the scenarios it hands out, each in a\n"
@@ -246,30 +282,7 @@ int WorkerCommand(int argc, char** argv) {
   Worker worker(options, engine->get());
   std::cerr << "heapstorm worker '" << worker.id() << "': " << options.slots << " slots, node "
             << (*engine)->node_version() << ", coordinator " << coordinator << "\n";
-  // A watcher turns SIGTERM/SIGINT into a clean stop (give back work, exit).
-  std::atomic<bool> finished{false};
-  std::thread watcher([&] {
-    while (!finished) {
-      if (StopRequested()->load()) {
-        HS_LOG(INFO) << "stopping: giving back running work";
-        worker.Stop();
-        // The coordinator has a few seconds to read the releases and end the session.
-        absl::Time give_up = absl::Now() + absl::Seconds(3);
-        while (!finished && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(20));
-        if (!finished) worker.Abort();
-        return;
-      }
-      absl::SleepFor(absl::Milliseconds(20));  // signal-flag polling period
-    }
-  });
-  absl::Status result = worker.Run();
-  finished = true;
-  watcher.join();
-  if (!result.ok()) {
-    std::cerr << "heapstorm worker: " << result.message() << "\n";
-    return ExitCodeFor(result);
-  }
-  return kExitOk;
+  return RunWorkerUntilStopped(&worker);
 }
 
 }  // namespace heapstorm

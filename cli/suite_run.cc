@@ -69,139 +69,209 @@ v1::Environment HostEnvironment(const std::string& node_version) {
   return env;
 }
 
-}  // namespace
+// One run of a suite, in steps: load the suite (and what --resume recovers), open the run
+// folder, start the coordinator, start the local workers, wait, stop, report. A step that
+// fails prints why and gives the exit code; members are released in reverse order (the
+// workers, the server, the scheduler, ..., the engine), as the locals of one function were.
+class SuiteRun {
+ public:
+  explicit SuiteRun(const SuiteRunOptions& options) : options_(options) {}
 
-int RunSuite(const SuiteRunOptions& options) {
-  // --- the suite, the folder, the journal ---------------------------------------------
-  std::string suite_path = options.suite_path;
-  std::string out_dir = options.out_dir;
-  std::vector<v1::RunResult> recovered;
-  if (options.resume) {
-    absl::StatusOr<v1::RunManifest> manifest = ReadManifest(out_dir);
-    if (!manifest.ok()) {
-      std::cerr << "heapstorm: --resume: " << manifest.status().message() << "\n";
-      return kExitBadInput;
-    }
-    if (suite_path.empty()) suite_path = manifest->suite_path();
-    absl::StatusOr<std::vector<v1::RunResult>> journal = Journal::Load(out_dir);
-    if (!journal.ok()) {
-      std::cerr << "heapstorm: --resume: " << journal.status().message() << "\n";
-      return kExitBadInput;
-    }
-    recovered = *std::move(journal);
-    // Checked like every message that enters the coordinator: a journal's results decide
-    // what runs again, so limits no run can have had stop the resume.
-    for (const v1::RunResult& r : recovered) {
-      if (absl::Status valid = ValidateLimits(r.limits()); !valid.ok()) {
-        std::cerr << "heapstorm: --resume: the journal's result of " << r.assignment_id()
-                  << " is not one a run can have made: " << valid.message() << "\n";
-        return kExitBadInput;
-      }
-    }
-    absl::StatusOr<v1::Suite> check = LoadSuiteFile(suite_path);
-    if (check.ok() && check->sha256() != manifest->suite_sha256()) {
-      std::cerr << "heapstorm: --resume: " << suite_path
-                << " changed since the run started; start a new run instead\n";
+  int Run() {
+    if (std::optional<int> failed = LoadSuite()) return *failed;
+    if (std::optional<int> failed = OpenRunFolder()) return *failed;
+    if (std::optional<int> failed = StartCoordinator()) return *failed;
+    StartLocalWorkers();
+    Wait();
+    if (std::optional<int> failed = StopAll()) return *failed;
+    return Report();
+  }
+
+ private:
+  std::optional<int> LoadSuite();
+  std::optional<int> ReadResumeState();
+  std::optional<int> ApplyFilters();
+  std::optional<int> OpenRunFolder();
+  std::optional<int> StartCoordinator();
+  void AnnounceStart(const std::string& address) const;
+  void StartLocalWorkers();
+  void Wait();
+  std::optional<int> StopAll();
+  int Report();
+
+  const SuiteRunOptions& options_;
+  std::string suite_path_;
+  std::string out_dir_;
+  std::vector<v1::RunResult> recovered_;
+  std::optional<v1::Suite> suite_;
+  std::vector<std::string> skipped_;  // left out by the filters
+  std::optional<v1::Report> baseline_;
+  std::optional<LazyPlan> plan_;
+  std::unique_ptr<Engine> engine_;
+  absl::Time started_;
+  std::unique_ptr<Journal> journal_;
+  // Each script module is held once for the run; assignments carry its hash, and workers
+  // fetch it by hash (once each) over their session.
+  ModuleStore modules_;
+  size_t recovered_count_ = 0;
+  std::unique_ptr<AdaptivePlanner> adaptive_;
+  std::unique_ptr<Scheduler> scheduler_;
+  Progress progress_{stderr};
+  std::atomic<size_t> done_{0};
+  Mutex version_mu_;
+  std::string node_version_ ABSL_GUARDED_BY(version_mu_);
+  std::string token_;
+  std::unique_ptr<CoordinatorServer> server_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> worker_threads_;
+  bool interrupted_ = false;
+  bool start_timed_out_ = false;
+};
+
+// --resume: the suite path from run.json and the results of the journal.
+std::optional<int> SuiteRun::ReadResumeState() {
+  absl::StatusOr<v1::RunManifest> manifest = ReadManifest(out_dir_);
+  if (!manifest.ok()) {
+    std::cerr << "heapstorm: --resume: " << manifest.status().message() << "\n";
+    return kExitBadInput;
+  }
+  if (suite_path_.empty()) suite_path_ = manifest->suite_path();
+  absl::StatusOr<std::vector<v1::RunResult>> journal = Journal::Load(out_dir_);
+  if (!journal.ok()) {
+    std::cerr << "heapstorm: --resume: " << journal.status().message() << "\n";
+    return kExitBadInput;
+  }
+  recovered_ = *std::move(journal);
+  // Checked like every message that enters the coordinator: a journal's results decide
+  // what runs again, so limits no run can have had stop the resume.
+  for (const v1::RunResult& r : recovered_) {
+    if (absl::Status valid = ValidateLimits(r.limits()); !valid.ok()) {
+      std::cerr << "heapstorm: --resume: the journal's result of " << r.assignment_id()
+                << " is not one a run can have made: " << valid.message() << "\n";
       return kExitBadInput;
     }
   }
-  absl::StatusOr<v1::Suite> suite = LoadSuiteFile(suite_path);
+  absl::StatusOr<v1::Suite> check = LoadSuiteFile(suite_path_);
+  if (check.ok() && check->sha256() != manifest->suite_sha256()) {
+    std::cerr << "heapstorm: --resume: " << suite_path_
+              << " changed since the run started; start a new run instead\n";
+    return kExitBadInput;
+  }
+  return std::nullopt;
+}
+
+// Filters (Bazel's --test_filter): the scenarios left out are reported as skipped.
+std::optional<int> SuiteRun::ApplyFilters() {
+  if (options_.filters.empty()) return std::nullopt;
+  v1::Suite kept = *suite_;
+  kept.clear_scenarios();
+  for (const v1::Scenario& s : suite_->scenarios()) {
+    bool match = false;
+    for (const std::string& f : options_.filters) match |= fnmatch(f.c_str(), s.name().c_str(), 0) == 0;
+    if (match) {
+      *kept.add_scenarios() = s;
+    } else {
+      skipped_.push_back(s.name());
+    }
+  }
+  if (kept.scenarios_size() == 0) {
+    std::cerr << "heapstorm: no scenario of " << suite_path_ << " matches the filter\n";
+    return kExitBadInput;
+  }
+  *suite_ = std::move(kept);
+  return std::nullopt;
+}
+
+// The suite, the baseline, the modules and the plan; nothing is written yet.
+std::optional<int> SuiteRun::LoadSuite() {
+  suite_path_ = options_.suite_path;
+  out_dir_ = options_.out_dir;
+  if (options_.resume) {
+    if (std::optional<int> failed = ReadResumeState()) return failed;
+  }
+  absl::StatusOr<v1::Suite> suite = LoadSuiteFile(suite_path_);
   if (!suite.ok()) {
     std::cerr << suite.status().message() << "\n";
     return ExitCodeFor(suite.status());
   }
-  // Filters (Bazel's --test_filter): the scenarios left out are reported as skipped.
-  std::vector<std::string> skipped;
-  if (!options.filters.empty()) {
-    v1::Suite kept = *suite;
-    kept.clear_scenarios();
-    for (const v1::Scenario& s : suite->scenarios()) {
-      bool match = false;
-      for (const std::string& f : options.filters) match |= fnmatch(f.c_str(), s.name().c_str(), 0) == 0;
-      if (match) {
-        *kept.add_scenarios() = s;
-      } else {
-        skipped.push_back(s.name());
-      }
-    }
-    if (kept.scenarios_size() == 0) {
-      std::cerr << "heapstorm: no scenario of " << suite_path << " matches the filter\n";
-      return kExitBadInput;
-    }
-    *suite = std::move(kept);
-  }
-  std::optional<v1::Report> baseline;
-  if (!options.baseline.empty()) {
-    absl::StatusOr<v1::Report> read = ReadReportJson(options.baseline);
+  suite_ = *std::move(suite);
+  if (std::optional<int> failed = ApplyFilters()) return failed;
+  if (!options_.baseline.empty()) {
+    absl::StatusOr<v1::Report> read = ReadReportJson(options_.baseline);
     if (!read.ok()) {
       std::cerr << "heapstorm: --baseline: " << read.status().message() << "\n";
       return kExitBadInput;
     }
-    baseline = *std::move(read);
+    baseline_ = *std::move(read);
   }
-  // Each script module is held once for the run; assignments carry its hash, and workers
-  // fetch it by hash (once each) over their session.
-  ModuleStore modules;
-  absl::Status stored = modules.AddSuiteModules(&*suite);
-  absl::StatusOr<LazyPlan> plan = stored.ok() ? LazyPlan::Create(*suite) : absl::StatusOr<LazyPlan>(stored);
+  absl::Status stored = modules_.AddSuiteModules(&*suite_);
+  absl::StatusOr<LazyPlan> plan = stored.ok() ? LazyPlan::Create(*suite_) : absl::StatusOr<LazyPlan>(stored);
   if (!plan.ok()) {
     std::cerr << "heapstorm: " << plan.status().message() << "\n";
     return kExitBadInput;
   }
+  plan_ = *std::move(plan);
+  return std::nullopt;
+}
 
-  // Local workers need node before anything is written.
-  std::unique_ptr<Engine> engine;
-  if (options.local_workers > 0) {
-    absl::StatusOr<std::unique_ptr<Engine>> created = Engine::Create(options.engine);
+// Node for the local workers (before anything is written), the run folder, run.json and
+// the journal.
+std::optional<int> SuiteRun::OpenRunFolder() {
+  if (options_.local_workers > 0) {
+    absl::StatusOr<std::unique_ptr<Engine>> created = Engine::Create(options_.engine);
     if (!created.ok()) {
       std::cerr << "heapstorm: " << created.status().message() << "\n";
       return kExitHarness;
     }
-    engine = std::move(*created);
+    engine_ = std::move(*created);
   }
-
-  if (out_dir.empty()) {
-    out_dir = absl::StrCat("heapstorm-out/", suite->name(), "-",
-                           absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
+  if (out_dir_.empty()) {
+    out_dir_ = absl::StrCat("heapstorm-out/", suite_->name(), "-",
+                            absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
   }
-  if (absl::Status made = MakeDirs(out_dir); !made.ok()) {
+  if (absl::Status made = MakeDirs(out_dir_); !made.ok()) {
     std::cerr << "heapstorm: " << made.message() << "\n";
     return kExitHarness;
   }
-  if (!options.premature_exit_file.empty()) {
-    (void)WriteFileAtomically(options.premature_exit_file, "");
+  if (!options_.premature_exit_file.empty()) {
+    (void)WriteFileAtomically(options_.premature_exit_file, "");
   }
-  const absl::Time started = absl::Now();
-  if (!options.resume) {
+  started_ = absl::Now();
+  if (!options_.resume) {
     v1::RunManifest manifest;
-    manifest.set_suite_path(Absolute(suite_path));
-    manifest.set_suite_sha256(suite->sha256());
-    manifest.set_started_unix_ms(static_cast<uint64_t>(absl::ToUnixMillis(started)));
+    manifest.set_suite_path(Absolute(suite_path_));
+    manifest.set_suite_sha256(suite_->sha256());
+    manifest.set_started_unix_ms(static_cast<uint64_t>(absl::ToUnixMillis(started_)));
     manifest.set_heapstorm_version(kHeapstormVersion);
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(manifest, &json);
-    if (absl::Status s = WriteFileAtomically(out_dir + "/run.json", json); !s.ok()) {
+    if (absl::Status s = WriteFileAtomically(out_dir_ + "/run.json", json); !s.ok()) {
       std::cerr << "heapstorm: " << s.message() << "\n";
       return kExitHarness;
     }
   }
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(out_dir);
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(out_dir_);
   if (!journal.ok()) {
     std::cerr << "heapstorm: " << journal.status().message() << "\n";
     return kExitHarness;
   }
+  journal_ = *std::move(journal);
+  return std::nullopt;
+}
 
-  // --- the coordinator ----------------------------------------------------------------
+// The scheduler (with what the journal recovered replayed into the searches) and the
+// session server.
+std::optional<int> SuiteRun::StartCoordinator() {
   SchedulerOptions scheduler_options;
-  scheduler_options.lease = options.lease;
-  scheduler_options.max_attempts = options.max_attempts;
-  size_t recovered_count = recovered.size();
+  scheduler_options.lease = options_.lease;
+  scheduler_options.max_attempts = options_.max_attempts;
+  recovered_count_ = recovered_.size();
   // Searches and confirming runs ask for more work as results come in; on --resume the
   // journal's results replay into them first.
-  AdaptivePlanner adaptive(*suite);
+  adaptive_ = std::make_unique<AdaptivePlanner>(*suite_);
   std::vector<v1::Assignment> resumed_work;
-  for (const v1::RunResult& r : recovered) {
-    for (v1::Assignment& a : adaptive.OnResult(r)) {
+  for (const v1::RunResult& r : recovered_) {
+    for (v1::Assignment& a : adaptive_->OnResult(r)) {
       if (absl::Status valid = ValidateLimits(a.scenario().limits()); !valid.ok()) {
         std::cerr << "heapstorm: --resume: " << a.id() << ": " << valid.message() << "\n";
         return kExitBadInput;
@@ -209,161 +279,178 @@ int RunSuite(const SuiteRunOptions& options) {
       resumed_work.push_back(std::move(a));
     }
   }
-  Scheduler scheduler(*std::move(plan), scheduler_options, RealClock::Get(), journal->get(),
-                      std::move(recovered));
-  scheduler.Add(std::move(resumed_work));
-  scheduler.SetFollowUp([&adaptive](const v1::RunResult& r) { return adaptive.OnResult(r); });
-  const size_t total = scheduler.counts().total;
-
-  Progress progress(stderr);
-  std::atomic<size_t> done{scheduler.counts().recorded};
-  std::string node_version = engine ? engine->node_version() : "";
-  Mutex version_mu;
+  scheduler_ = std::make_unique<Scheduler>(*std::move(plan_), scheduler_options, RealClock::Get(),
+                                           journal_.get(), std::move(recovered_));
+  scheduler_->Add(std::move(resumed_work));
+  scheduler_->SetFollowUp([this](const v1::RunResult& r) { return adaptive_->OnResult(r); });
+  done_ = scheduler_->counts().recorded;
+  {
+    MutexLock lock(&version_mu_);
+    node_version_ = engine_ ? engine_->node_version() : "";
+  }
   // Local mode: the run's own workers prove who they are with a secret made for this run
   // (it never leaves this process), so no other local user can join on the loopback port.
-  std::string token = options.token;
-  if (options.local_workers > 0 && token.empty()) {
+  token_ = options_.token;
+  if (options_.local_workers > 0 && token_.empty()) {
     absl::StatusOr<std::string> made = RandomToken();
     if (!made.ok()) {
       std::cerr << "heapstorm: " << made.status().message() << "\n";
       return kExitHarness;
     }
-    token = *std::move(made);
+    token_ = *std::move(made);
   }
   CoordinatorServerOptions server_options;
-  server_options.listen = options.listen;
-  server_options.tls = options.tls;
-  server_options.token = token;
-  server_options.modules = &modules;
-  server_options.on_result = [&](const v1::RunResult& r) {
-    progress.Result(r, ++done, scheduler.counts().total);
-    MutexLock lock(&version_mu);
-    if (node_version.empty()) node_version = r.node_version();
+  server_options.listen = options_.listen;
+  server_options.tls = options_.tls;
+  server_options.token = token_;
+  server_options.modules = &modules_;
+  server_options.on_result = [this](const v1::RunResult& r) {
+    progress_.Result(r, ++done_, scheduler_->counts().total);
+    MutexLock lock(&version_mu_);
+    if (node_version_.empty()) node_version_ = r.node_version();
   };
-  server_options.on_worker_event = [&](const std::string& worker, const std::string& event) {
-    if (options.local_workers == 0) progress.WorkerEvent(worker, event);
+  server_options.on_worker_event = [this](const std::string& worker, const std::string& event) {
+    if (options_.local_workers == 0) progress_.WorkerEvent(worker, event);
   };
   absl::StatusOr<std::unique_ptr<CoordinatorServer>> server =
-      CoordinatorServer::Start(&scheduler, server_options);
+      CoordinatorServer::Start(scheduler_.get(), server_options);
   if (!server.ok()) {
     std::cerr << "heapstorm: " << server.status().message() << "\n";
     return ExitCodeFor(server.status());
   }
-  const std::string address = absl::StrCat(
-      options.listen.substr(0, options.listen.rfind(':')), ":", (*server)->port());
-  if (options.announce) {
+  server_ = *std::move(server);
+  const std::string address =
+      absl::StrCat(options_.listen.substr(0, options_.listen.rfind(':')), ":", server_->port());
+  if (options_.announce) {
     std::cout << "listening on " << address << std::endl;
   }
-  std::cerr << "heapstorm: suite '" << suite->name() << "', " << total << " run"
-            << (total == 1 ? "" : "s");
-  if (recovered_count > 0) std::cerr << " (" << recovered_count << " recovered from the journal)";
-  if (options.local_workers > 0) {
-    std::cerr << " on " << options.local_workers << " local worker"
-              << (options.local_workers == 1 ? "" : "s") << ", node " << engine->node_version();
+  AnnounceStart(address);
+  return std::nullopt;
+}
+
+// "heapstorm: suite 'S', N runs (M recovered from the journal) on K local workers, ..."
+void SuiteRun::AnnounceStart(const std::string& address) const {
+  const size_t total = scheduler_->counts().total;
+  std::cerr << "heapstorm: suite '" << suite_->name() << "', " << total << " run" << (total == 1 ? "" : "s");
+  if (recovered_count_ > 0) std::cerr << " (" << recovered_count_ << " recovered from the journal)";
+  if (options_.local_workers > 0) {
+    std::cerr << " on " << options_.local_workers << " local worker"
+              << (options_.local_workers == 1 ? "" : "s") << ", node " << engine_->node_version();
   } else {
     std::cerr << ", coordinator on " << address;
   }
-  std::cerr << ", output in " << out_dir << "\n";
+  std::cerr << ", output in " << out_dir_ << "\n";
+}
 
-  // --- local workers --------------------------------------------------------------------
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::vector<std::thread> worker_threads;
-  for (int i = 0; i < options.local_workers; ++i) {
+void SuiteRun::StartLocalWorkers() {
+  for (int i = 0; i < options_.local_workers; ++i) {
     WorkerOptions w;
-    w.coordinator = absl::StrCat("127.0.0.1:", (*server)->port());
+    w.coordinator = absl::StrCat("127.0.0.1:", server_->port());
     w.slots = 1;
     w.worker_id = absl::StrCat("local-", i + 1);
-    w.token = token;
-    w.tls = options.tls;
-    workers.push_back(std::make_unique<Worker>(w, engine.get()));
+    w.token = token_;
+    w.tls = options_.tls;
+    workers_.push_back(std::make_unique<Worker>(w, engine_.get()));
   }
-  for (auto& w : workers) {
+  for (auto& w : workers_) {
     Worker* raw = w.get();
-    worker_threads.emplace_back([raw] {
+    worker_threads_.emplace_back([raw] {
       absl::Status s = raw->Run();
       if (!s.ok()) HS_LOG(ERROR) << "local worker " << raw->id() << ": " << s.message();
     });
   }
+}
 
-  // --- wait -----------------------------------------------------------------------------
-  bool interrupted = false;
-  bool start_timed_out = false;
+// Until the run is done, interrupted, or (cluster mode) too few workers came in time.
+void SuiteRun::Wait() {
   // Wakes the moment the run is done; in between, every 20 ms for the progress view,
   // interruptions and the start timeout.
-  while (!(*server)->WaitUntilDoneFor(absl::Milliseconds(20)) && !scheduler.Done()) {
-    if (options.interrupted != nullptr && options.interrupted->load()) {
-      interrupted = true;
+  while (!server_->WaitUntilDoneFor(absl::Milliseconds(20)) && !scheduler_->Done()) {
+    if (options_.interrupted != nullptr && options_.interrupted->load()) {
+      interrupted_ = true;
       break;
     }
-    auto running = scheduler.Running();
-    if (options.local_workers == 0 && options.expect_workers > 0 &&
-        static_cast<int>(running.size()) < options.expect_workers &&
-        scheduler.counts().recorded == recovered_count &&
-        absl::Now() - started > options.start_timeout) {
-      start_timed_out = true;
+    auto running = scheduler_->Running();
+    if (options_.local_workers == 0 && options_.expect_workers > 0 &&
+        static_cast<int>(running.size()) < options_.expect_workers &&
+        scheduler_->counts().recorded == recovered_count_ && absl::Now() - started_ > options_.start_timeout) {
+      start_timed_out_ = true;
       break;
     }
-    progress.Tick(scheduler.counts(), running);
+    progress_.Tick(scheduler_->counts(), running);
   }
-  progress.Finish();
-  if (absl::Status fatal = (*server)->fatal(); !fatal.ok()) {
+  progress_.Finish();
+}
+
+// Stops the server and the local workers. kExitHarness when the journal failed.
+std::optional<int> SuiteRun::StopAll() {
+  auto stop_workers = [this] {
+    for (auto& w : workers_) w->Stop();
+    for (std::thread& t : worker_threads_) t.join();
+  };
+  if (absl::Status fatal = server_->fatal(); !fatal.ok()) {
     // The journal failed: nothing more can be acknowledged. Stop rather than go on with
     // results that a crash would lose; what was acknowledged is in the journal.
     std::cerr << "heapstorm: stopping: " << fatal.message() << ". Results acknowledged before this are in "
-              << out_dir << "/journal.bin; fix the cause and continue with --resume " << out_dir << "\n";
-    (*server)->Stop("the coordinator's journal failed");
-    for (auto& w : workers) w->Stop();
-    for (std::thread& t : worker_threads) t.join();
+              << out_dir_ << "/journal.bin; fix the cause and continue with --resume " << out_dir_ << "\n";
+    server_->Stop("the coordinator's journal failed");
+    stop_workers();
     return kExitHarness;
   }
-  if (interrupted) {
+  if (interrupted_) {
     std::cerr << "heapstorm: interrupted: cancelling the runs and writing a partial report\n";
   }
-  if (start_timed_out) {
-    std::cerr << "heapstorm: only " << scheduler.Running().size() << " of " << options.expect_workers
-              << " workers joined within " << absl::FormatDuration(options.start_timeout) << "\n";
+  if (start_timed_out_) {
+    std::cerr << "heapstorm: only " << scheduler_->Running().size() << " of " << options_.expect_workers
+              << " workers joined within " << absl::FormatDuration(options_.start_timeout) << "\n";
   }
-  (*server)->Stop(interrupted ? "interrupted" : start_timed_out ? "not enough workers" : "the run is complete");
-  for (auto& w : workers) w->Stop();
-  for (std::thread& t : worker_threads) t.join();
-  workers.clear();
+  server_->Stop(interrupted_ ? "interrupted" : start_timed_out_ ? "not enough workers" : "the run is complete");
+  stop_workers();
+  workers_.clear();
+  return std::nullopt;
+}
 
-  // --- report -----------------------------------------------------------------------------
+// Builds, compares, prints and writes the report; the exit code.
+int SuiteRun::Report() {
   ReportInputs inputs;
-  inputs.suite = &*suite;
-  inputs.runs = scheduler.Results();
-  inputs.missing = scheduler.Missing();
+  inputs.suite = &*suite_;
+  inputs.runs = scheduler_->Results();
+  inputs.missing = scheduler_->Missing();
   {
-    MutexLock lock(&version_mu);
-    if (node_version.empty() && !inputs.runs.empty()) node_version = inputs.runs[0].node_version();
-    inputs.environment = HostEnvironment(node_version);
+    MutexLock lock(&version_mu_);
+    if (node_version_.empty() && !inputs.runs.empty()) node_version_ = inputs.runs[0].node_version();
+    inputs.environment = HostEnvironment(node_version_);
   }
-  inputs.started_unix_ms = static_cast<uint64_t>(absl::ToUnixMillis(started));
-  inputs.wall_ms = absl::ToDoubleMilliseconds(absl::Now() - started);
-  inputs.aborted = (interrupted || start_timed_out) && inputs.runs.empty();
-  inputs.searches = adaptive.Searches();
+  inputs.started_unix_ms = static_cast<uint64_t>(absl::ToUnixMillis(started_));
+  inputs.wall_ms = absl::ToDoubleMilliseconds(absl::Now() - started_);
+  inputs.aborted = (interrupted_ || start_timed_out_) && inputs.runs.empty();
+  inputs.searches = adaptive_->Searches();
   v1::Report report = BuildReport(inputs);
-  if (baseline) {
+  if (baseline_) {
     Tolerances tolerances;
-    tolerances.relative = suite->tolerance().relative();
-    tolerances.p_value = suite->tolerance().p_value();
-    *report.mutable_comparison() = Compare(*baseline, report, tolerances, options.baseline);
+    tolerances.relative = suite_->tolerance().relative();
+    tolerances.p_value = suite_->tolerance().p_value();
+    *report.mutable_comparison() = Compare(*baseline_, report, tolerances, options_.baseline);
     if (report.comparison().regressions() > 0) report.set_passed(false);
   }
   std::cout << SummaryTable(report);
-  absl::StatusOr<ReportPaths> paths = WriteReportFiles(report, out_dir, options.report_paths, skipped);
+  absl::StatusOr<ReportPaths> paths = WriteReportFiles(report, out_dir_, options_.report_paths, skipped_);
   if (!paths.ok()) {
     std::cerr << "heapstorm: " << paths.status().message() << "\n";
     return kExitHarness;
   }
-  std::cout << "\nreport: " << paths->json << "\n        " << paths->html << "\n        "
-            << paths->junit << std::endl;
-  if (!options.premature_exit_file.empty()) unlink(options.premature_exit_file.c_str());
-  if (interrupted || start_timed_out) return kExitHarness;
-  if (report.status() != v1::RUN_STATUS_COMPLETE && options.local_workers > 0 && report.runs().empty()) {
+  std::cout << "\nreport: " << paths->json << "\n        " << paths->html << "\n        " << paths->junit
+            << std::endl;
+  if (!options_.premature_exit_file.empty()) unlink(options_.premature_exit_file.c_str());
+  if (interrupted_ || start_timed_out_) return kExitHarness;
+  if (report.status() != v1::RUN_STATUS_COMPLETE && options_.local_workers > 0 && report.runs().empty()) {
     return kExitHarness;
   }
   return report.passed() ? kExitOk : kExitFailed;
 }
+
+}  // namespace
+
+int RunSuite(const SuiteRunOptions& options) { return SuiteRun(options).Run(); }
 
 }  // namespace heapstorm

@@ -11,6 +11,7 @@
 #include "model/units.h"
 #include "reports/capacity.h"
 #include "reports/metrics.h"
+#include "reports/outcome_sentence.h"
 
 namespace heapstorm {
 namespace {
@@ -157,6 +158,8 @@ v1::Report BuildReport(const ReportInputs& in) {
   std::map<std::string, int> order;
   for (int i = 0; i < in.suite->scenarios_size(); ++i) order[in.suite->scenarios(i).name()] = i;
   std::vector<v1::RunResult> runs = in.runs;
+  // The engine writes no prose: the outcome's sentence is made here, from the evidence.
+  for (v1::RunResult& r : runs) r.mutable_evidence()->set_summary(OutcomeSentence(r));
   std::stable_sort(runs.begin(), runs.end(), [&](const v1::RunResult& a, const v1::RunResult& b) {
     int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
     int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;

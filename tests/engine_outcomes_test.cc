@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "reports/outcome_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/memory_cgroup.h"
@@ -64,9 +65,9 @@ TEST_F(EngineOutcomesTest, Completed) {
     kind: cached_data
     params: {entries: 2000, entry_size: 256B}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
   EXPECT_EQ(r.units_reached(), 2000u);
-  EXPECT_EQ(r.evidence().driver_status(), "completed");
+  EXPECT_EQ(r.evidence().driver_status(), v1::DRIVER_STATUS_COMPLETED);
   EXPECT_TRUE(r.evidence().exited());
   EXPECT_EQ(r.evidence().exit_code(), 0);
   EXPECT_GE(r.checkpoints_size(), 100);
@@ -86,7 +87,7 @@ TEST_F(EngineOutcomesTest, HeapExhaustedUnderA32MiOldSpace) {
     params: {entries: 1000000, entry_size: 512B}
     limits: {old_space: 32Mi}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << OutcomeSentence(r);
   EXPECT_FALSE(r.evidence().exited());
   EXPECT_EQ(r.evidence().signal_name(), "SIGABRT");
   EXPECT_NE(r.evidence().matched_stderr().find("JavaScript heap out of memory"), std::string::npos)
@@ -104,7 +105,7 @@ TEST_F(EngineOutcomesTest, StackOverflowReportsTheDepth) {
     params: {locals: 4}
     expect: {outcome: stack_overflow}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_STACK_OVERFLOW) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_STACK_OVERFLOW) << OutcomeSentence(r);
   // About 8.4k frames of 4 locals at node's default stack (NODE_FACTS.md §2).
   EXPECT_GT(r.stack_depth(), 4000u);
   EXPECT_LT(r.stack_depth(), 20000u);
@@ -131,7 +132,7 @@ TEST_F(EngineOutcomesTest, NativeOomByTheWatchdog) {
     params: {count: 1000, size: 1Mi}
     limits: {old_space: 64Mi, native: 160Mi}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << OutcomeSentence(r);
   EXPECT_EQ(r.limit_mechanism(), v1::LIMIT_MECHANISM_WATCHDOG);
   EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_WATCHDOG);
   EXPECT_NE(r.limit_note().find("watchdog"), std::string::npos) << r.limit_note();
@@ -146,7 +147,7 @@ TEST_F(EngineOutcomesTest, FdExhaustedUnder256Descriptors) {
     params: {connections: 1000}
     limits: {descriptors: 256}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_FD_EXHAUSTED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_FD_EXHAUSTED) << OutcomeSentence(r);
   EXPECT_GT(r.units_reached(), 150u);
   EXPECT_LT(r.units_reached(), 256u);
   EXPECT_GE(r.peak_descriptors(), 200u);
@@ -160,7 +161,7 @@ TEST_F(EngineOutcomesTest, ConnectionsCompleteUnderTheLimit) {
     params: {connections: 300, state_size: 1Ki, message_size: 16B, message_interval: 50ms}
     limits: {descriptors: 1024}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
   EXPECT_EQ(r.units_reached(), 300u);
   EXPECT_GE(r.peak_descriptors(), 300u);
   // An accepted socket with 1 KiB of state costs well over 1 KiB of heap.
@@ -169,32 +170,32 @@ TEST_F(EngineOutcomesTest, ConnectionsCompleteUnderTheLimit) {
 
 TEST_F(EngineOutcomesTest, Timeout) {
   v1::RunResult r = RunScript("spins.js", 10, "timeout: 1s");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_TIMEOUT) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_TIMEOUT) << OutcomeSentence(r);
   EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_TIMEOUT);
   EXPECT_GE(r.wall_ms(), 1000.0);
 }
 
 TEST_F(EngineOutcomesTest, CrashedOnAbort) {
   v1::RunResult r = RunScript("aborts.js", 10);
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << OutcomeSentence(r);
   EXPECT_EQ(r.evidence().signal_name(), "SIGABRT");
 }
 
 TEST_F(EngineOutcomesTest, CrashedOnSegfault) {
   v1::RunResult r = RunScript("segfaults.js", 10);
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << OutcomeSentence(r);
   EXPECT_EQ(r.evidence().signal_name(), "SIGSEGV");
 }
 
 TEST_F(EngineOutcomesTest, ExitInTheMiddleIsNotCompleted) {
   v1::RunResult r = RunScript("exits_early.js", 10);
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << r.evidence().summary();
-  EXPECT_NE(r.evidence().summary().find("process.exit"), std::string::npos);
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_CRASHED) << OutcomeSentence(r);
+  EXPECT_NE(OutcomeSentence(r).find("process.exit"), std::string::npos);
 }
 
 TEST_F(EngineOutcomesTest, ScriptErrorCarriesTheStack) {
   v1::RunResult r = RunScript("throws.js", 10);
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << OutcomeSentence(r);
   EXPECT_NE(r.evidence().driver_error().find("fixture failure at iteration 4"), std::string::npos)
       << r.evidence().driver_error();
   EXPECT_NE(r.evidence().driver_error().find("throws.js"), std::string::npos)
@@ -204,7 +205,7 @@ TEST_F(EngineOutcomesTest, ScriptErrorCarriesTheStack) {
 
 TEST_F(EngineOutcomesTest, NoisyAsyncEsModuleKeepsTelemetryClean) {
   v1::RunResult r = RunScript("async_noisy.mjs", 1000);
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
   EXPECT_EQ(r.units_reached(), 1000u);
   EXPECT_GE(r.checkpoints_size(), 100);
 }
@@ -216,7 +217,7 @@ TEST_F(EngineOutcomesTest, BuffersCostTheirSizeInExternalMemory) {
     params: {count: 100, size: 1Mi}
     limits: {old_space: 64Mi}
 )");
-  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
   const double mib = 1048576.0;
   EXPECT_NEAR(r.external_per_unit().slope(), mib, 0.02 * mib);
   EXPECT_GT(r.external_per_unit().r_squared(), 0.99);
@@ -230,7 +231,7 @@ TEST_F(EngineOutcomesTest, CachedDataCostIsStableAcrossRepeats) {
     kind: cached_data
     params: {entries: 20000, entry_size: 512B}
 )");
-    ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+    ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
     slopes.push_back(r.heap_per_unit().slope());
   }
   double lo = *std::min_element(slopes.begin(), slopes.end());
@@ -302,7 +303,7 @@ TEST_F(EngineCgroupTest, NativeOomByTheCgroupOomKiller) {
     params: {count: 1000, size: 1Mi}
     limits: {old_space: 64Mi, native: 160Mi}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << OutcomeSentence(r);
   EXPECT_TRUE(r.limit_mechanism() == v1::LIMIT_MECHANISM_CGROUP_V1 ||
               r.limit_mechanism() == v1::LIMIT_MECHANISM_CGROUP_V2);
   EXPECT_GE(r.evidence().cgroup_oom_kills(), 1u);
@@ -320,7 +321,7 @@ TEST_F(EngineCgroupTest, HeapLimitBelowTheCgroupIsStillV8s) {
     params: {entries: 1000000, entry_size: 512B}
     limits: {old_space: 64Mi, native: 256Mi}
 )");
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << OutcomeSentence(r);
   EXPECT_EQ(r.evidence().cgroup_oom_kills(), 0u);
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "reports/outcome_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/memory_cgroup.h"
@@ -40,13 +41,13 @@ const char kChildHogYaml[] = R"(scenarios:
 )";
 
 void ExpectChildNamed(const v1::RunResult& r) {
-  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << r.evidence().summary();
-  EXPECT_NE(r.evidence().oom_victim_pid(), 0u) << r.evidence().summary();
-  EXPECT_EQ(r.evidence().oom_victim_command(), "node") << r.evidence().summary();
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << OutcomeSentence(r);
+  EXPECT_NE(r.evidence().oom_victim_pid(), 0u) << OutcomeSentence(r);
+  EXPECT_EQ(r.evidence().oom_victim_command(), "node") << OutcomeSentence(r);
   // The child holds ~256 MiB, node itself (the module) far less: the victim is the child.
-  EXPECT_GT(r.evidence().oom_victim_bytes(), 128u << 20) << r.evidence().summary();
-  EXPECT_NE(r.evidence().summary().find(absl::StrCat("pid ", r.evidence().oom_victim_pid())), std::string::npos)
-      << r.evidence().summary();
+  EXPECT_GT(r.evidence().oom_victim_bytes(), 128u << 20) << OutcomeSentence(r);
+  EXPECT_NE(OutcomeSentence(r).find(absl::StrCat("pid ", r.evidence().oom_victim_pid())), std::string::npos)
+      << OutcomeSentence(r);
   EXPECT_TRUE(ChildrenOf(getpid()).empty()) << "a process of the run is left";
 }
 
@@ -63,7 +64,7 @@ TEST(ProcessTreeTest, ChildOverTheLimitIsNativeOomUnderACgroup) {
   EXPECT_GE(r->evidence().cgroup_oom_kills(), 1u);
   ExpectChildNamed(*r);
   // node itself was not the one killed.
-  EXPECT_EQ(r->evidence().summary().find("node itself"), std::string::npos);
+  EXPECT_EQ(OutcomeSentence(*r).find("node itself"), std::string::npos);
 }
 
 TEST(ProcessTreeTest, ChildOverTheLimitIsNativeOomUnderTheWatchdog) {

@@ -265,6 +265,10 @@ void Worker::CancelAllRuns() {
   for (auto& [id, slot] : slots) slot->thread.join();
 }
 
+// Kept as one function (~110 lines): a session's lifetime in the order it happens (connect
+// and hello, the writer thread, the reader loop, the teardown that must follow the reader's
+// end); every step uses the stream and the writer thread, which live exactly as long as
+// this call.
 absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) {
   absl::StatusOr<std::unique_ptr<CoordinatorStream>> connected = client_->Connect();
   if (!connected.ok()) {

@@ -24,6 +24,26 @@ const { PerformanceObserver, constants: perfConstants } = require('perf_hooks');
 // the measured process would not otherwise hold.
 
 const TELEMETRY_FD = 3;
+
+// The driver -> engine protocol: a DriverEvent's type and a "done" event's status, by the
+// names of proto/telemetry.proto's DriverEventType and proto/result.proto's DriverStatus
+// (protobuf's JSON parser reads enum names). worker/engine/driver_protocol_test checks these
+// tables against the protos, so a name added on one side only fails the build's tests.
+const EVENT = Object.freeze({
+  HELLO: 'DRIVER_EVENT_TYPE_HELLO',
+  CHECKPOINT: 'DRIVER_EVENT_TYPE_CHECKPOINT',
+  LISTENING: 'DRIVER_EVENT_TYPE_LISTENING',
+  SNAPSHOT: 'DRIVER_EVENT_TYPE_SNAPSHOT',
+  DONE: 'DRIVER_EVENT_TYPE_DONE',
+});
+const STATUS = Object.freeze({
+  COMPLETED: 'DRIVER_STATUS_COMPLETED',
+  STACK_OVERFLOW: 'DRIVER_STATUS_STACK_OVERFLOW',
+  NATIVE_OOM: 'DRIVER_STATUS_NATIVE_OOM',
+  FD_EXHAUSTED: 'DRIVER_STATUS_FD_EXHAUSTED',
+  SCRIPT_ERROR: 'DRIVER_STATUS_SCRIPT_ERROR',
+  INCOMPLETE: 'DRIVER_STATUS_INCOMPLETE',
+});
 const startNs = process.hrtime.bigint();
 
 function elapsedMs() {
@@ -156,7 +176,7 @@ function checkpoint(units, afterGc) {
     physical_bytes: s.physical_space_size,
   }));
   send({
-    type: 'checkpoint',
+    type: EVENT.CHECKPOINT,
     checkpoint: {
       units,
       t_ms: elapsedMs(),
@@ -198,20 +218,20 @@ function statusOfError(e) {
   const message = e && e.message ? String(e.message) : String(e);
   const code = e && e.code;
   if (e instanceof RangeError && message.includes('Maximum call stack size exceeded')) {
-    return 'stack_overflow';
+    return STATUS.STACK_OVERFLOW;
   }
   if (code === 'ERR_MEMORY_ALLOCATION_FAILED' || message.includes('Array buffer allocation failed')) {
-    return 'native_oom';
+    return STATUS.NATIVE_OOM;
   }
-  if (code === 'EMFILE' || code === 'ENFILE' || message.includes('EMFILE')) return 'fd_exhausted';
-  return 'script_error';
+  if (code === 'EMFILE' || code === 'ENFILE' || message.includes('EMFILE')) return STATUS.FD_EXHAUSTED;
+  return STATUS.SCRIPT_ERROR;
 }
 
 function finish(status, fields) {
   if (finished) return;
   finished = true;
   publishUnits(unitsReached);
-  send(Object.assign({ type: 'done', status }, fields || {}));
+  send(Object.assign({ type: EVENT.DONE, status }, fields || {}));
   process.exit(0);
 }
 
@@ -366,7 +386,7 @@ function takePendingSnapshots() {
     fullGc();
     v8.writeHeapSnapshot(file);
     const sites = mode === 'start' ? null : allocationSampling(mode);
-    send(Object.assign({ type: 'snapshot', path: file, units: unitsReached }, sites ? { sites } : {}));
+    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached }, sites ? { sites } : {}));
   }
 }
 
@@ -591,7 +611,7 @@ async function runCachedData(s, every) {
       cache.delete(cache.keys().next().value);
     }
   });
-  finish('completed', { units: entries });
+  finish(STATUS.COMPLETED, { units: entries });
 }
 
 async function runLargeBuffers(s, every) {
@@ -614,7 +634,7 @@ async function runLargeBuffers(s, every) {
     finishWithError(e, unitsReached);
     return;
   }
-  finish('completed', { units: count });
+  finish(STATUS.COMPLETED, { units: count });
 }
 
 // r(d): one frame per call with `locals` live local variables; the sum keeps every local
@@ -671,7 +691,7 @@ async function runDeepRecursion(s, every) {
   }
   unitsReached = state.max;
   checkpoint(state.max, false);
-  finish('completed', { units: state.max, depth: state.max });
+  finish(STATUS.COMPLETED, { units: state.max, depth: state.max });
 }
 
 async function loadModule(file) {
@@ -698,7 +718,7 @@ async function runScript(s, every) {
   }
   const api = mod && mod.default && typeof mod.iteration !== 'function' ? mod.default : mod;
   if (!api || typeof api.iteration !== 'function') {
-    finish('script_error', {
+    finish(STATUS.SCRIPT_ERROR, {
       units: 0,
       error_name: 'TypeError',
       error_message: 'the module does not export a function iteration(i)',
@@ -721,7 +741,7 @@ async function runScript(s, every) {
     finishWithError(e, unitsReached);
     return;
   }
-  finish('completed', {
+  finish(STATUS.COMPLETED, {
     units: done,
     detail: done < iterations ? `the leak check had its verdict after ${done} of ${iterations} iterations` : '',
   });
@@ -757,13 +777,13 @@ function runOpenConnections(s, every) {
     });
     unitDone(held.length);
     if (held.length % every === 0 || held.length === target) checkpoint(held.length, false);
-    if (held.length >= target) finish('completed', { units: held.length });
+    if (held.length >= target) finish(STATUS.COMPLETED, { units: held.length });
     else afterAccept();
   });
   server.on('error', (e) => finishWithError(e, held.length));
   server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
     checkpoint(0, false);
-    send({ type: 'listening', port: server.address().port });
+    send({ type: EVENT.LISTENING, port: server.address().port });
   });
 
   // The engine writes "clients_done N" on stdin once every client has connected or failed,
@@ -787,12 +807,12 @@ function runOpenConnections(s, every) {
       if (held.length >= target) return;
       checkpoint(held.length, false);
       if (emfileNow()) {
-        finish('fd_exhausted', {
+        finish(STATUS.FD_EXHAUSTED, {
           units: held.length,
           detail: `the server held ${held.length} of ${target} connections; opening a file fails with EMFILE`,
         });
       } else {
-        finish('incomplete', {
+        finish(STATUS.INCOMPLETE, {
           units: held.length,
           detail: `only ${held.length} of ${target} connections reached the server (bytes in: ${bytesIn})`,
         });
@@ -811,7 +831,7 @@ function runOpenConnections(s, every) {
 async function main() {
   const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const h = v8.getHeapStatistics();
-  send({ type: 'hello', node_version: process.version, heap_size_limit: h.heap_size_limit, pid: process.pid });
+  send({ type: EVENT.HELLO, node_version: process.version, heap_size_limit: h.heap_size_limit, pid: process.pid });
   const every = Math.max(1, num(config.checkpoint_every, 1));
   configureUnitCounter(config);
   switch (config.kind) {
@@ -827,7 +847,7 @@ async function main() {
     case 'SCENARIO_KIND_OPEN_CONNECTIONS':
       return runOpenConnections(config, every);
     default:
-      finish('incomplete', { detail: `the driver does not know the kind ${config.kind}` });
+      finish(STATUS.INCOMPLETE, { detail: `the driver does not know the kind ${config.kind}` });
   }
 }
 

@@ -44,6 +44,9 @@ ConnectionClients::Counts ConnectionClients::counts() const {
   return c;
 }
 
+// Kept as one function (~100 lines): one epoll loop whose two halves, opening connections
+// on the ramp and handling each socket's events, share the loop's socket table, in-flight
+// count and epoll descriptor.
 void ConnectionClients::Loop() {
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) {

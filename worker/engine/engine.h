@@ -83,8 +83,18 @@ class Engine : public ScenarioRunner {
   static std::vector<std::string> NodeFlags(const v1::Limits& limits);
 
  private:
+  // What one run holds from Prepare() to its result (engine.cc).
+  struct PreparedRun;
+
   Engine(EngineOptions options, std::string node_path, std::string node_version,
          std::unique_ptr<ProcessLauncher> launcher);
+
+  // The steps of Run(): prepare (scratch folder, files, cgroup, pipes, command line),
+  // launch node, monitor it to its end; then the pure BuildRunResult (run_result.h).
+  absl::StatusOr<std::unique_ptr<PreparedRun>> Prepare(const RunRequest& request);
+  void ChooseNativeLimit(PreparedRun* run);
+  absl::Status Launch(PreparedRun* run);
+  absl::Status Monitor(const RunRequest& request, PreparedRun* run);
 
   EngineOptions options_;
   std::string node_path_;

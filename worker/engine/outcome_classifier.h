@@ -4,7 +4,7 @@
 // The rules follow NODE_FACTS.md: the wait4 status first (stderr may be truncated), the
 // cgroup's oom_kill delta to tell a kernel OOM kill from any other SIGKILL, stderr markers
 // for V8's many OOM messages, then what the driver reported. The first verdict wins. An
-// ending no rule recognises is `crashed` with every raw fact in its summary, never
+// ending no rule recognises is `crashed` with every raw fact in its evidence, never
 // `completed`, and no run is `completed` while its evidence says a limit was hit (an OOM
 // kill counted in its cgroup, the watchdog's kill, its descriptors at their limit).
 #ifndef HEAPSTORM_WORKER_ENGINE_OUTCOME_CLASSIFIER_H_
@@ -27,9 +27,10 @@ struct RunObservations {
   std::string stderr_text;
   // the driver's "done" event, if one arrived
   bool driver_done = false;
-  std::string driver_status;   // "completed", "stack_overflow", ...
-  std::string driver_error;    // "RangeError: Maximum call stack size exceeded"
-  std::string driver_detail;
+  v1::DriverStatus driver_status = v1::DRIVER_STATUS_UNSPECIFIED;
+  std::string driver_error_name;     // "RangeError"
+  std::string driver_error_message;  // "Maximum call stack size exceeded"
+  std::string driver_detail;         // the driver's remark
   // the harness
   v1::HarnessKill harness_kill = v1::HARNESS_KILL_NONE;
   uint64_t timeout_ms = 0;
@@ -52,12 +53,15 @@ struct RunObservations {
   uint64_t peak_tree_bytes = 0;  // the whole tree at its largest (watchdog)
 };
 
+// The verdict as facts: no sentence (the reports make it from the reason and the result's
+// numbers, reports/outcome_sentence.h).
 struct Classification {
   v1::Outcome outcome = v1::OUTCOME_CRASHED;
-  std::string summary;         // one sentence with the deciding facts
+  v1::OutcomeReason reason = v1::OUTCOME_REASON_UNSPECIFIED;  // the rule that decided
   std::string matched_stderr;  // the stderr line that decided, if one did
 };
 
+// The outcome of a run, by the first rule that applies (see the top of this file). Pure.
 Classification ClassifyOutcome(const RunObservations& o);
 
 // "SIGABRT", "SIGKILL", ..., or "signal 42".

@@ -190,16 +190,10 @@ void PosixProcessLauncher::SpawnerLoop() {
   }
 }
 
-void PosixProcessLauncher::Spawn(Request* request) {
-  const LaunchSpec& spec = *request->spec;
-  absl::StatusOr<Pipe> error_pipe = MakePipe(0);
-  if (!error_pipe.ok()) {
-    request->result = error_pipe.status();
-    return;
-  }
-  const int nfds = static_cast<int>(std::max<size_t>(3, spec.fds.size()));
-  const int error_fd = nfds;
+namespace {
 
+// The launcher step's command line: its flags for what it sets up, then node's own.
+std::vector<std::string> LauncherArgs(const LaunchSpec& spec, int nfds, int error_fd) {
   std::vector<std::string> args = {"heapstorm-launcher",
                                    absl::StrCat("--parent=", kCheckParent ? getpid() : 0),
                                    absl::StrCat("--nfds=", nfds),
@@ -212,6 +206,38 @@ void PosixProcessLauncher::Spawn(Request* request) {
   args.push_back("--");
   args.push_back(spec.program);
   for (const std::string& a : spec.args) args.push_back(a);
+  return args;
+}
+
+// Everything readable from `fd` until EOF (the launcher's error pipe: empty when the exec
+// of node succeeded, since the pipe is close-on-exec).
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[512];
+  while (true) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n > 0) {
+      text.append(buffer, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return text;
+  }
+}
+
+}  // namespace
+
+void PosixProcessLauncher::Spawn(Request* request) {
+  const LaunchSpec& spec = *request->spec;
+  absl::StatusOr<Pipe> error_pipe = MakePipe(0);
+  if (!error_pipe.ok()) {
+    request->result = error_pipe.status();
+    return;
+  }
+  const int nfds = static_cast<int>(std::max<size_t>(3, spec.fds.size()));
+  const int error_fd = nfds;
+
+  std::vector<std::string> args = LauncherArgs(spec, nfds, error_fd);
 
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -262,17 +288,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
     return;
   }
   // The error pipe closes at exec (EOF, nothing read) or carries the step's reason.
-  std::string reason;
-  char buffer[512];
-  while (true) {
-    ssize_t n = read(error_pipe->read_fd, buffer, sizeof(buffer));
-    if (n > 0) {
-      reason.append(buffer, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break;
-  }
+  std::string reason = ReadAll(error_pipe->read_fd);
   CloseFd(&error_pipe->read_fd);
   if (!reason.empty()) {
     int status = 0;

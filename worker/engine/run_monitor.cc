@@ -21,6 +21,7 @@
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "model/units.h"
+#include "worker/engine/driver_protocol.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
 
@@ -422,35 +423,38 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
 }
 
 void RunMonitor::HandleEvent(const std::string& line) {
-  // The unit counter, about every millisecond of progress: "u N" (not JSON, to keep it cheap).
-  if (line.size() > 2 && line[0] == 'u' && line[1] == ' ') {
-    uint64_t units = 0;
-    if (absl::SimpleAtoi(absl::string_view(line).substr(2), &units)) {
-      seen_.units = std::max(seen_.units, units);
-    }
+  DriverLine decoded = DecodeDriverLine(line);
+  if (decoded.kind == DriverLine::Kind::kUnits) {
+    seen_.units = std::max(seen_.units, decoded.units);
     return;
   }
-  v1::DriverEvent event;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  // The driver runs inside the measured process: its lines carry the module's text
-  // (error messages with lone surrogates, names), so they are untrusted bytes.
-  if (!google::protobuf::util::JsonStringToMessage(ValidJsonText(line), &event, options).ok()) {
-    HS_LOG(WARNING) << "unreadable telemetry line from the driver: " << line.substr(0, 200);
+  if (decoded.kind == DriverLine::Kind::kUnreadable) {
+    HS_LOG(WARNING) << "unreadable telemetry line from the driver: "
+                    << ValidUtf8(absl::string_view(line).substr(0, 200));
     return;
   }
-  if (event.type() == "checkpoint") {
-    OnCheckpoint(event.mutable_checkpoint());
-  } else if (event.type() == "listening" && setup_.scenario->has_open_connections() && !clients_) {
-    clients_ = std::make_unique<ConnectionClients>(static_cast<uint16_t>(event.port()),
-                                                   setup_.scenario->open_connections(),
-                                                   [this] { clients_settled_ = true; });
-  } else if (event.type() == "snapshot") {
-    OnSnapshot(event.path(), event.units(), event.sites());
-  } else if (event.type() == "done") {
-    seen_.driver_done = true;
-    seen_.units = std::max<uint64_t>(seen_.units, event.units());
-    seen_.done = std::move(event);
+  v1::DriverEvent& event = decoded.event;
+  switch (event.type()) {
+    case v1::DRIVER_EVENT_TYPE_CHECKPOINT:
+      OnCheckpoint(event.mutable_checkpoint());
+      break;
+    case v1::DRIVER_EVENT_TYPE_LISTENING:
+      if (setup_.scenario->has_open_connections() && !clients_) {
+        clients_ = std::make_unique<ConnectionClients>(static_cast<uint16_t>(event.port()),
+                                                       setup_.scenario->open_connections(),
+                                                       [this] { clients_settled_ = true; });
+      }
+      break;
+    case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
+      OnSnapshot(event.path(), event.units(), event.sites());
+      break;
+    case v1::DRIVER_EVENT_TYPE_DONE:
+      seen_.driver_done = true;
+      seen_.units = std::max<uint64_t>(seen_.units, event.units());
+      seen_.done = std::move(event);
+      break;
+    default:  // hello, and types this build does not know
+      break;
   }
 }
 
