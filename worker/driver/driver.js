@@ -318,7 +318,22 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // the command arrived). MODE drives the allocation sampling of a retention check: "start"
 // (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
 // stdin; they are acted on between iterations, at checkpoints.
-const commands = { stop: false, snapshots: [], snapshotsAt: [] };
+// A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
+// past the budget (the engine plans it, within the scenario's time limit), and the ramp
+// then runs on to it. `waiters` are resolved at every command line and when stdin closes.
+const commands = { stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, closed: false, waiters: [] };
+
+function wakeWaiters() {
+  const waiters = commands.waiters;
+  commands.waiters = [];
+  for (const w of waiters) w();
+}
+
+// Resolves at the next command line from the engine (or when its pipe closes).
+function nextCommand() {
+  if (commands.closed) return Promise.resolve();
+  return new Promise((resolve) => commands.waiters.push(resolve));
+}
 
 function listenForCommands() {
   let buffered = '';
@@ -338,8 +353,14 @@ function listenForCommands() {
         if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
       }
     }
+    wakeWaiters();
   });
-  process.stdin.on('error', () => {});
+  const closed = () => {
+    commands.closed = true;
+    wakeWaiters();
+  };
+  process.stdin.on('end', closed);
+  process.stdin.on('error', closed);
 }
 
 function takePendingSnapshots() {
@@ -357,6 +378,8 @@ function takePendingSnapshots() {
     // Sampling starts before the first snapshot, so the inspector's own objects are old by
     // then and never count as retained; it is read after the later ones.
     if (mode === 'start') allocationSampling(mode);
+    if (mode === 'start') commands.retentionOpen = true;
+    if (mode === 'write') commands.retentionOpen = false;
     fullGc();
     v8.writeHeapSnapshot(file);
     const sites = mode === 'start' ? null : allocationSampling(mode);
@@ -494,7 +517,17 @@ async function ramp(target, every, step, options) {
   if (forceGc) fullGc();
   checkpoint(0, forceGc);
   let due = schedule ? schedule.next(0) : every;
-  for (let i = 0; i < target; i++) {
+  // Past the target only while a retention check is open, and only to its planned snapshot:
+  // at the target the ramp waits for the engine's next command (the plan of s3, or stop).
+  const pastTarget = () => Boolean(schedule) && commands.retentionOpen && !commands.stop && !commands.closed;
+  for (let i = 0; i < target || pastTarget(); i++) {
+    if (i >= target) {
+      while (pastTarget() && commands.snapshotsAt.length === 0 && commands.snapshots.length === 0) {
+        await nextCommand();
+      }
+      takePendingSnapshots();
+      if (!pastTarget()) break;
+    }
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
     unitDone(i + 1);
@@ -519,7 +552,7 @@ async function ramp(target, every, step, options) {
       if (commands.stop) return unitsReached;
     }
   }
-  return target;
+  return unitsReached;
 }
 
 // --- kinds ------------------------------------------------------------------------------

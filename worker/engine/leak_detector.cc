@@ -258,16 +258,22 @@ uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;
 }
 
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window) {
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window,
+                            uint64_t max_units) {
   const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
-  const uint64_t quarter = std::max<uint64_t>({1, (history + 3) / 4, min_window});
+  const uint64_t window = std::max<uint64_t>({1, (history + 3) / 4, min_window});
   RetentionPlan plan;
-  plan.needed = units + quarter + std::max(quarter, units);
-  const uint64_t left = budget > units ? budget - units : 0;
+  plan.reach = std::max(budget, kRetentionReach * (units + window));
+  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  if (max_units > 0) limit = std::min(limit, max_units);
+  const uint64_t left = limit > units ? limit - units : 0;
   plan.room = left >= 3;
   if (!plan.room) return plan;
-  plan.s2 = units + std::max<uint64_t>(1, std::min(quarter, left / 3));
-  plan.s3 = budget;
+  plan.s2 = units + std::max<uint64_t>(1, std::min(window, left / 3));
+  plan.s3 = std::min(limit, std::max(budget, kRetentionReach * plan.s2));
+  // The window shrank to fit: reaching kRetentionReach of its own end may fit again.
+  plan.s3 = std::max(plan.s3, std::min(limit, plan.s2 + 2 * (plan.s2 - units)));
+  if (plan.s2 < units + window) plan.reach = std::max(budget, kRetentionReach * plan.s2);
   return plan;
 }
 
@@ -294,11 +300,20 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const bool retained = program_part && program + internal >= 0.5 * low;
   const bool agrees = retained && program <= 2 * high + internal;
   const bool still_grows = e.slope_after >= 0.5 * low;
+  r.set_reach(e.reach);
+  if (retained && agrees && still_grows && e.s3 < e.reach) {
+    r.set_undecided(true);
+    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, " (",
+                            FormatSize(program), "/iteration), but the run could not go on to iteration ", e.reach,
+                            ", so a structure that fills up or is flushed later is not ruled out"));
+    return r;
+  }
   if (retained && agrees && still_grows) {
     r.set_confirmed(true);
-    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, ": ",
-                            FormatSize(program), "/iteration, against a slope of ",
-                            FormatSize(suspected.slope_per_iteration()), "/iteration"));
+    r.set_note(absl::StrCat("confirmed by retention up to iteration ", e.s3, ": objects allocated in iterations ",
+                            e.s1, "-", e.s2, " are still alive there, ", FormatSize(program),
+                            "/iteration against a slope of ", FormatSize(suspected.slope_per_iteration()),
+                            "/iteration"));
     return r;
   }
   if (!retained && !program_part && internal >= 0.5 * low) {
