@@ -475,7 +475,7 @@ function nextPlannedSnapshot() {
 // leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
 // warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
 // 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
-// `checkpoint_every`, when set, caps the spacing.
+// `checkpoint_every`, when set, caps the spacing up to the budget.
 //
 // Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
 // kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
@@ -487,7 +487,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 
-function leakSchedule(leak) {
+function leakSchedule(leak, target) {
   const cap = num(leak.checkpoint_every, 0);
   const warmup = num(leak.warmup_iterations, 100);
   return {
@@ -501,7 +501,9 @@ function leakSchedule(leak) {
         const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
         step = Math.ceil(units * spacing);
       }
-      if (cap > 0) step = Math.min(step, cap);
+      // Past the budget (a retention check's s3) only the geometric spacing: the cap is the
+      // user's for the budget they set.
+      if (cap > 0 && units < target) step = Math.min(step, cap);
       return units + Math.max(1, step);
     },
   };
@@ -727,7 +729,7 @@ async function runScript(s, every) {
   try {
     if (typeof api.setup === 'function') await api.setup();
     done = await ramp(iterations, every, (i) => api.iteration(i),
-      leak ? { forceGc: true, schedule: leakSchedule(leak) } : {});
+      leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {

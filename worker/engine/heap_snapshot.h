@@ -27,11 +27,22 @@ struct ConstructorStats {
 // (node type, constructor name) → totals.
 using ConstructorKey = std::pair<std::string, std::string>;
 
+// A backing store an object owns (its internal "elements" or "table" edge): the array of
+// elements of a JS array, the hash table of a Map or Set. Only stores of at least
+// kMinBackingBytes are kept.
+struct BackingStore {
+  uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
+  uint64_t bytes = 0; // its shallow size
+};
+inline constexpr uint64_t kMinBackingBytes = 1024;
+
 struct SnapshotSummary {
   std::map<ConstructorKey, ConstructorStats> by_constructor;
   std::vector<uint64_t> ids;  // every node id, sorted
   uint64_t nodes = 0;
   uint64_t bytes = 0;
+  // Owner's node id → its large backing stores (summed), when asked for (ReadHeapSnapshot).
+  std::map<uint64_t, BackingStore> backing;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
@@ -41,9 +52,11 @@ struct FreshNode {
   ConstructorKey key;
   uint64_t size;
 };
+// With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
+// SnapshotSummary::backing; otherwise they are skipped.
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since = nullptr,
-                                                 std::vector<FreshNode>* fresh = nullptr);
+                                                 std::vector<FreshNode>* fresh = nullptr, bool backing = false);
 
 // True for V8's own objects by node type: code (bytecode, feedback, scope infos, compiled
 // code), hidden ((system)), object shapes (maps, descriptor arrays) and synthetic roots.
@@ -58,6 +71,11 @@ struct SnapshotDiff {
   // Totals over all of them (not only the listed ones), program and V8-internal.
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
+  // What long-lived objects' backing stores grew by from the first snapshot to the third,
+  // where they grew at every snapshot and the third's store is newer than the second:
+  // elements added to an array (or entries to a Map) that live in a store reallocated as it
+  // grows, so no object of the window is the one alive at the third snapshot.
+  uint64_t backing_growth_bytes = 0;
   // One surviving object of the largest program culprit (its node id), 0 when none.
   uint64_t representative_id = 0;
 };

@@ -372,6 +372,7 @@ void RunMonitor::FinishRetention() {
   }
   e.program_bytes = diff->program_bytes;
   e.v8_internal_bytes = diff->v8_internal_bytes;
+  e.backing_growth_bytes = diff->backing_growth_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
@@ -402,8 +403,10 @@ void RunMonitor::FinishRetention() {
   // verdict (FinalLeakVerdict).
 }
 
-// The furthest iteration a retention check may plan for: half the time left before the
-// scenario's time limit, at the rate of iterations so far (0 for no limit of time).
+// The furthest iteration a retention check may plan for: 80% of the time left before the
+// scenario's time limit, at the rate of iterations so far (0 for no limit of time). The
+// rate so far is the slower one: checkpoints are densest early. Should it still fall
+// short, Watch() stops the run at 90% of the limit.
 uint64_t RunMonitor::ReachableUnits() const {
   if (limits_.timeout_ms() == 0) return 0;
   const absl::Time now = absl::Now();
@@ -411,7 +414,7 @@ uint64_t RunMonitor::ReachableUnits() const {
   const double left_s = absl::ToDoubleSeconds(deadline_ - now);
   if (elapsed_s <= 0 || left_s <= 0) return std::max<uint64_t>(1, seen_.units);
   const double rate = static_cast<double>(seen_.units) / elapsed_s;
-  return seen_.units + static_cast<uint64_t>(std::min(1e15, rate * left_s / 2));
+  return seen_.units + static_cast<uint64_t>(std::min(1e15, rate * left_s * 0.8));
 }
 
 void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
@@ -511,6 +514,13 @@ MonitoredRun RunMonitor::Watch() {
         next_sample_ = now + sample_every_;
       }
       if (now >= deadline_) Kill(v1::HARNESS_KILL_TIMEOUT);
+      // A retention check past the budget that the time limit is about to cut short: ended
+      // undecided (FinalLeakVerdict), never a timeout of the scenario.
+      if (retaining_ && !stop_sent_ && seen_.units > setup_.scenario->leak_check().iterations() &&
+          now - setup_.start >= 0.9 * absl::Milliseconds(limits_.timeout_ms())) {
+        Command("stop");
+        stop_sent_ = true;
+      }
       if (setup_.cancel != nullptr && setup_.cancel->load()) {
         seen_.cancelled = true;
         Kill(v1::HARNESS_KILL_CANCELLED);
