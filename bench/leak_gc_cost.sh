@@ -22,8 +22,10 @@ MODULES=("$@")
 OUT=${OUT:-/tmp/leak_gc_cost}
 mkdir -p "$OUT/tmp"
 export TMPDIR="$OUT/tmp"
-bazel build //cli:heapstorm >/dev/null 2>&1
-HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+if [ -z "${HEAPSTORM:-}" ]; then  # or a binary built already
+  bazel build //cli:heapstorm >/dev/null 2>&1
+  HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+fi
 CORPUS=$(pwd)/tests/fixtures/leak_corpus
 SUITE="$OUT/suite.yaml"
 echo "scenarios:" > "$SUITE"

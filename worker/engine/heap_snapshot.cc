@@ -345,6 +345,10 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     // Grew at every snapshot, into a store reallocated after the second (a store of the
     // window still alive at the third is among the window's objects already).
     if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
+    // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
+    // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
+    // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
+    if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
     if (std::binary_search(s2->ids.begin(), s2->ids.end(), b3.id)) continue;
     diff.backing_growth_bytes += b3.bytes - b1->second.bytes;
   }

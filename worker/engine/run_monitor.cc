@@ -302,9 +302,12 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
-    uint64_t needed = retaining_ ? plan_.reach
-                                 : PlanRetention(detector_->first_units(), s1, setup_.scenario->leak_check().iterations(), 1)
-                                       .reach;
+    // Planned once s1 was written; before that (or with no check), as it would be planned.
+    uint64_t needed = retaining_ && plan_.reach > 0
+                          ? plan_.reach
+                          : PlanRetention(detector_->first_units(), s1, setup_.scenario->leak_check().iterations(),
+                                          retaining_ ? MinRetentionWindow(suspected_) : 1)
+                                .reach;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
