@@ -1,25 +1,37 @@
 #include "cli/summary_table.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "common/sizes.h"
 #include "reports/compare.h"
+#include "reports/metrics.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {
 
-double Median(const v1::ScenarioReport& s, const std::string& metric) {
-  for (const v1::Aggregate& a : s.aggregates()) {
-    if (a.metric() == metric) return a.median();
-  }
-  return 0;
+// The metrics in the table, in column order, with their headings.
+struct MetricColumn {
+  MetricId metric;
+  const char* heading;
+};
+constexpr MetricColumn kMetricColumns[] = {
+    {MetricId::kUnitsReached, "units"},         {MetricId::kPeakHeapUsed, "heap peak"},
+    {MetricId::kPeakExternal, "external"},      {MetricId::kPeakRss, "RSS peak"},
+    {MetricId::kHeapBytesPerUnit, "heap/unit"}, {MetricId::kExternalBytesPerUnit, "ext/unit"},
+};
+constexpr size_t kFirstMetricColumn = 2;  // after scenario and outcome
+
+// A configuration's median of `column`'s metric as its cell; a metric the report lacks as 0.
+std::string Cell(const v1::ScenarioReport& s, const MetricColumn& column) {
+  const v1::Aggregate* a = FindAggregate(s, column.metric);
+  return FormatMetric(Metric(column.metric), a == nullptr ? 0 : a->median(), MetricStyle::kColumn);
 }
 
 std::string Outcomes(const v1::ScenarioReport& s) {
@@ -86,17 +98,16 @@ std::string LeakCell(const v1::Report& report, const v1::ScenarioReport& s) {
 }  // namespace
 
 std::string SummaryTable(const v1::Report& report) {
-  std::vector<std::vector<std::string>> rows = {
-      {"scenario", "outcome", "units", "heap peak", "external", "RSS peak", "heap/unit", "ext/unit", "result", "leak check"}};
+  std::vector<std::string> heading = {"scenario", "outcome"};
+  for (const MetricColumn& column : kMetricColumns) heading.push_back(column.heading);
+  heading.insert(heading.end(), {"result", "leak check"});
+  std::vector<std::vector<std::string>> rows = {heading};
   for (const v1::ScenarioReport& s : report.scenarios()) {
     std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
-    rows.push_back({name, Outcomes(s), absl::StrCat(static_cast<uint64_t>(Median(s, "units_reached"))),
-                    FormatSize(Median(s, "peak_heap_used_bytes")),
-                    FormatSize(Median(s, "peak_external_bytes")),
-                    FormatSize(Median(s, "peak_rss_bytes")),
-                    FormatSize(std::max(0.0, Median(s, "heap_bytes_per_unit"))),
-                    FormatSize(std::max(0.0, Median(s, "external_bytes_per_unit"))),
-                    s.passed() ? "PASS" : "FAIL", LeakCell(report, s)});
+    std::vector<std::string> row = {name, Outcomes(s)};
+    for (const MetricColumn& column : kMetricColumns) row.push_back(Cell(s, column));
+    row.insert(row.end(), {s.passed() ? "PASS" : "FAIL", LeakCell(report, s)});
+    rows.push_back(std::move(row));
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -106,7 +117,7 @@ std::string SummaryTable(const v1::Report& report) {
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      bool right = i >= 2 && i <= 7;
+      bool right = i >= kFirstMetricColumn && i < kFirstMetricColumn + std::size(kMetricColumns);
       std::string pad(width[i] - row[i].size(), ' ');
       absl::StrAppend(&line, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "");
     }

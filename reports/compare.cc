@@ -6,34 +6,20 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "reports/metrics.h"
 #include "reports/statistics.h"
-#include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {
 
-struct MetricRule {
-  const char* name;
-  bool higher_is_worse;
-  bool bytes;
-  bool only_when_broken;  // units at the breaking point mean nothing for a completed run
-  bool timing;            // scheduler noise: a verdict only with the U test (≥ 5 repeats)
+// The metrics judged against a baseline, in the order a comparison lists them. Direction,
+// noise and when a metric means something come from the metrics table; a metric whose
+// direction is kNeither is never judged, even if listed here.
+constexpr MetricId kJudged[] = {
+    MetricId::kPeakHeapUsed,     MetricId::kRetainedHeap, MetricId::kPeakExternal, MetricId::kPeakRss,
+    MetricId::kHeapBytesPerUnit, MetricId::kUnitsReached, MetricId::kGcPause,
 };
-
-const std::vector<MetricRule>& Rules() {
-  static const auto* rules = new std::vector<MetricRule>{
-      {"peak_heap_used_bytes", true, true, false, false},
-      {"retained_heap_bytes", true, true, false, false},
-      {"peak_external_bytes", true, true, false, false},
-      {"peak_rss_bytes", true, true, false, false},
-      {"heap_bytes_per_unit", true, true, false, false},
-      {"units_reached", false, false, true, false},
-      {"gc_pause_ms", true, false, false, true},
-  };
-  return *rules;
-}
 
 using Key = std::pair<std::string, std::string>;  // scenario, variation
 
@@ -43,13 +29,6 @@ std::map<Key, const v1::ScenarioReport*> Index(const v1::Report& report) {
   return out;
 }
 
-const v1::Aggregate* Find(const v1::ScenarioReport& s, const std::string& metric) {
-  for (const v1::Aggregate& a : s.aggregates()) {
-    if (a.metric() == metric) return &a;
-  }
-  return nullptr;
-}
-
 bool Broken(const v1::ScenarioReport& s) {
   for (int o : s.outcomes()) {
     if (o != v1::OUTCOME_COMPLETED) return true;
@@ -57,20 +36,17 @@ bool Broken(const v1::ScenarioReport& s) {
   return false;
 }
 
-std::string Value(double v, bool bytes) {
-  return bytes ? FormatSize(v) : absl::StrFormat("%.4g", v);
-}
-
 }  // namespace
 
 std::string DescribeComparison(const v1::MetricComparison& m) {
-  bool bytes = absl::EndsWith(m.metric(), "_bytes") || absl::EndsWith(m.metric(), "_per_unit");
   std::string p = m.p_value() < 0 ? "delta only" : absl::StrFormat("p=%.3g", m.p_value());
   const char* verdict = m.verdict() == v1::VERDICT_REGRESSED  ? "regressed"
                         : m.verdict() == v1::VERDICT_IMPROVED ? "improved"
                                                               : "unchanged";
-  return absl::StrFormat("%s: %s → %s (%+.1f%%, %s): %s", m.metric(), Value(m.baseline_median(), bytes),
-                         Value(m.current_median(), bytes), 100.0 * m.relative_delta(), p, verdict);
+  return absl::StrFormat("%s: %s → %s (%+.1f%%, %s): %s", m.metric(),
+                         FormatMetric(m.metric(), m.baseline_median(), MetricStyle::kComparison),
+                         FormatMetric(m.metric(), m.current_median(), MetricStyle::kComparison),
+                         100.0 * m.relative_delta(), p, verdict);
 }
 
 v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
@@ -106,35 +82,38 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
       continue;
     }
     const v1::ScenarioReport* old = it->second;
-    for (const MetricRule& rule : Rules()) {
-      const v1::Aggregate* a = Find(*old, rule.name);
-      const v1::Aggregate* b = Find(*cur, rule.name);
+    for (MetricId id : kJudged) {
+      const MetricSpec& metric = Metric(id);
+      const v1::Aggregate* a = FindAggregate(*old, id);
+      const v1::Aggregate* b = FindAggregate(*cur, id);
+      if (metric.direction == MetricDirection::kNeither) continue;
       if (a == nullptr || b == nullptr || a->n() == 0 || b->n() == 0) continue;
-      if (rule.only_when_broken && !(Broken(*old) && Broken(*cur))) continue;
+      if (metric.only_when_broken && !(Broken(*old) && Broken(*cur))) continue;
+      bool higher_is_worse = metric.direction == MetricDirection::kLowerIsBetter;
       std::vector<double> xs(a->values().begin(), a->values().end());
       std::vector<double> ys(b->values().begin(), b->values().end());
       v1::MetricComparison* m = c.add_metrics();
       m->set_scenario(key.first);
       m->set_variation(key.second);
-      m->set_metric(rule.name);
+      m->set_metric(metric.name);
       m->set_baseline_median(Median(xs));
       m->set_current_median(Median(ys));
       m->set_baseline_n(a->n());
       m->set_current_n(b->n());
-      m->set_higher_is_worse(rule.higher_is_worse);
+      m->set_higher_is_worse(higher_is_worse);
       double denominator = std::fabs(m->baseline_median());
       double delta = denominator > 0 ? (m->current_median() - m->baseline_median()) / denominator
                      : m->current_median() == m->baseline_median() ? 0.0
                                                                    : (m->current_median() > 0 ? 1.0 : -1.0);
       m->set_relative_delta(delta);
-      double worse = rule.higher_is_worse ? delta : -delta;
+      double worse = higher_is_worse ? delta : -delta;
       bool tested = xs.size() >= kMinRepeatsForTest && ys.size() >= kMinRepeatsForTest;
       bool significant = true;
       if (tested) {
         MannWhitney test = MannWhitneyU(xs, ys);
         m->set_p_value(test.p_value);
         significant = test.p_value < tolerances.p_value;
-      } else if (rule.timing) {
+      } else if (metric.timing) {
         m->set_p_value(-1);
         m->set_note(absl::StrCat("a timing: compared only with ", kMinRepeatsForTest,
                                  " or more repeats a side"));

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "common/sizes.h"
 #include "reports/compare.h"
+#include "reports/metrics.h"
 #include "reports/svg_chart.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
@@ -139,8 +140,7 @@ std::string Regressions(const v1::Report& report) {
                       "</td><td>", verdict, "</td></tr>");
       continue;
     }
-    bool bytes = m.metric().find("bytes") != std::string::npos || m.metric().find("per_unit") != std::string::npos;
-    auto value = [bytes](double v) { return bytes ? Bytes(v) : absl::StrFormat("%.4g", v); };
+    auto value = [&m](double v) { return FormatMetric(m.metric(), v, MetricStyle::kComparison); };
     absl::StrAppend(&out, "<tr class=\"", verdict, "\"><td>", E(name), "</td><td>", E(m.metric()),
                     "</td><td class=\"n\">", value(m.baseline_median()), " <span class=\"sub\">n=",
                     m.baseline_n(), "</span></td><td class=\"n\">", value(m.current_median()),
@@ -405,8 +405,7 @@ std::string Configuration(const v1::Report& report, const v1::ScenarioReport& s)
   absl::StrAppend(&out, "</ul><table><tr><th>metric</th><th class=\"n\">median</th><th class=\"n\">min</th>"
                         "<th class=\"n\">max</th><th class=\"n\">n</th></tr>");
   for (const v1::Aggregate& a : s.aggregates()) {
-    bool bytes = a.metric().find("bytes") != std::string::npos || a.metric().find("per_unit") != std::string::npos;
-    auto v = [bytes](double x) { return bytes ? Bytes(x) : absl::StrFormat("%.6g", x); };
+    auto v = [&a](double x) { return FormatMetric(a.metric(), x, MetricStyle::kTable); };
     absl::StrAppend(&out, "<tr><td>", E(a.metric()), "</td><td class=\"n\">", v(a.median()), "</td><td class=\"n\">",
                     v(a.min()), "</td><td class=\"n\">", v(a.max()), "</td><td class=\"n\">", a.n(), "</td></tr>");
   }

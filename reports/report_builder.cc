@@ -1,7 +1,6 @@
 #include "reports/report_builder.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <set>
 
@@ -9,43 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/median.h"
 #include "reports/capacity.h"
+#include "reports/metrics.h"
 #include "scenarios/suite_loader.h"
 #include "scenarios/units.h"
 
 namespace heapstorm {
 namespace {
-
-// Heap used at the last checkpoint taken after forced full GCs (leak checks); 0 without.
-double RetainedHeap(const v1::RunResult& r) {
-  for (int i = r.checkpoints_size() - 1; i >= 0; --i) {
-    if (r.checkpoints(i).after_gc()) return static_cast<double>(r.checkpoints(i).heap_used_bytes());
-  }
-  return 0;
-}
-
-struct Metric {
-  const char* name;
-  std::function<double(const v1::RunResult&)> get;
-};
-
-const std::vector<Metric>& Metrics() {
-  static const auto* metrics = new std::vector<Metric>{
-      {"peak_heap_used_bytes", [](const v1::RunResult& r) { return double(r.peak_heap_used_bytes()); }},
-      {"peak_heap_total_bytes", [](const v1::RunResult& r) { return double(r.peak_heap_total_bytes()); }},
-      {"peak_external_bytes", [](const v1::RunResult& r) { return double(r.peak_external_bytes()); }},
-      {"peak_array_buffers_bytes",
-       [](const v1::RunResult& r) { return double(r.peak_array_buffers_bytes()); }},
-      {"peak_rss_bytes", [](const v1::RunResult& r) { return double(r.peak_rss_bytes()); }},
-      {"peak_descriptors", [](const v1::RunResult& r) { return double(r.peak_descriptors()); }},
-      {"units_reached", [](const v1::RunResult& r) { return double(r.units_reached()); }},
-      {"heap_bytes_per_unit", [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }},
-      {"retained_heap_bytes", RetainedHeap},
-      {"external_bytes_per_unit", [](const v1::RunResult& r) { return r.external_per_unit().slope(); }},
-      {"gc_pause_ms", [](const v1::RunResult& r) { return r.gc().pause_ms_total(); }},
-      {"wall_ms", [](const v1::RunResult& r) { return r.wall_ms(); }},
-  };
-  return *metrics;
-}
 
 v1::Aggregate Aggregate(const char* name, std::vector<double> values) {
   v1::Aggregate a;
@@ -114,27 +82,23 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
            : absl::StrCat(Run(*r), ": expected ", OutcomeName(want), ", got ",
                           OutcomeName(r->outcome()), ": ", r->evidence().summary())));
   }
-  auto limit = [&](const char* name, uint64_t bound, std::function<double(const v1::RunResult&)> get,
-                   bool bytes) {
+  // A bound on a metric, checked in every run: "max_heap_used: repeat 0: max_heap_used 12Mi ≤ 16Mi".
+  auto limit = [&](const char* name, uint64_t bound, MetricId id) {
     if (bound == 0) return;
+    const MetricSpec& metric = Metric(id);
     for (const v1::RunResult* r : runs) {
-      double value = get(*r);
+      double value = metric.read(*r);
       bool ok = value <= static_cast<double>(bound);
-      std::string shown = bytes ? FormatSize(value) : absl::StrCat(value);
-      std::string bound_shown = bytes ? FormatSize(static_cast<double>(bound)) : absl::StrCat(bound);
       checks.push_back(Check(name, ok,
-                             absl::StrCat(Run(*r), ": ", name, " ", shown, ok ? " ≤ " : " > ",
-                                          bound_shown)));
+                             absl::StrCat(Run(*r), ": ", name, " ", FormatMetric(metric, value, MetricStyle::kTable),
+                                          ok ? " ≤ " : " > ",
+                                          FormatMetric(metric, static_cast<double>(bound), MetricStyle::kTable))));
     }
   };
-  limit("max_heap_used", e.max_heap_used_bytes(),
-        [](const v1::RunResult& r) { return double(r.peak_heap_used_bytes()); }, true);
-  limit("max_rss", e.max_rss_bytes(), [](const v1::RunResult& r) { return double(r.peak_rss_bytes()); },
-        true);
-  limit("max_external", e.max_external_bytes(),
-        [](const v1::RunResult& r) { return double(r.peak_external_bytes()); }, true);
-  limit("max_heap_per_unit", e.max_heap_bytes_per_unit(),
-        [](const v1::RunResult& r) { return r.heap_per_unit().slope(); }, true);
+  limit("max_heap_used", e.max_heap_used_bytes(), MetricId::kPeakHeapUsed);
+  limit("max_rss", e.max_rss_bytes(), MetricId::kPeakRss);
+  limit("max_external", e.max_external_bytes(), MetricId::kPeakExternal);
+  limit("max_heap_per_unit", e.max_heap_bytes_per_unit(), MetricId::kHeapBytesPerUnit);
   if (scenario.has_leak_check()) {
     for (const v1::RunResult* r : runs) {
       if (!r->has_leak()) continue;
@@ -228,12 +192,12 @@ v1::Report BuildReport(const ReportInputs& in) {
       s->set_kind(scenario.kind());
       s->set_description(scenario.description());
       for (const v1::RunResult* r : group) s->add_outcomes(r->outcome());
-      for (const Metric& m : Metrics()) {
+      for (const MetricSpec& m : AllMetrics()) {
         std::vector<double> values;
-        for (const v1::RunResult* r : group) values.push_back(m.get(*r));
-        if (std::string(m.name) == "retained_heap_bytes" &&
+        for (const v1::RunResult* r : group) values.push_back(m.read(*r));
+        if (m.zero_means_unmeasured &&
             std::all_of(values.begin(), values.end(), [](double v) { return v == 0; })) {
-          continue;  // no leak check: nothing retained was measured
+          continue;
         }
         *s->add_aggregates() = Aggregate(m.name, values);
       }

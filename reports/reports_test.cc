@@ -3,7 +3,9 @@
 // JUnit structure, and the baseline comparison's verdicts.
 //
 // To accept an intended change of the golden files:
-//   HEAPSTORM_UPDATE_GOLDEN=$PWD/reports/testdata bazel test //reports:reports_test
+//   HEAPSTORM_UPDATE_GOLDEN=$PWD/reports/testdata bazel test //reports:reports_test \
+//     --test_env=HEAPSTORM_UPDATE_GOLDEN --sandbox_writable_path=$PWD/reports/testdata --cache_test_results=no
+// (without the last three flags the test never sees the variable, or cannot write there).
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -278,6 +280,32 @@ TEST(CompareTest, FewRepeatsAddedRemovedAndEnvironment) {
     }
   }
   EXPECT_TRUE(regressed_by_delta);
+}
+
+// The comparison as people read it, pinned so that a change of formatting shows: every
+// metric's line (DescribeComparison, also in the terminal and JUnit) and the HTML table
+// "Against the baseline". The cache scenario got 20% worse per entry; its units reached
+// and GC pauses (figures that are not sizes) changed too.
+TEST(CompareTest, GoldenComparisonText) {
+  v1::Report current = FixedReport(720);
+  for (v1::Aggregate& a : *current.mutable_scenarios(0)->mutable_aggregates()) {
+    for (int i = 0; i < a.values_size(); ++i) {
+      if (a.metric() == "units_reached") a.set_values(i, 51234.5 + i);
+      if (a.metric() == "gc_pause_ms") a.set_values(i, 10.0 + 0.123 * i);
+    }
+  }
+  *current.mutable_comparison() = Compare(FixedReport(600), current, Tolerances(), "base.json");
+  std::string text;
+  for (const v1::MetricComparison& m : current.comparison().metrics()) {
+    absl::StrAppend(&text, m.scenario(), ": ", m.metric().empty() ? m.note() : DescribeComparison(m), "\n");
+  }
+  std::string html = RenderHtml(current);
+  size_t begin = html.find("<h2>Against the baseline</h2>");
+  ASSERT_NE(begin, std::string::npos);
+  size_t end = html.find("<h2>", begin + 1);
+  ASSERT_NE(end, std::string::npos);
+  absl::StrAppend(&text, html.substr(begin, end - begin), "\n");
+  ExpectGolden("golden_comparison.txt", text);
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+// The terminal summary of a run, pinned by a golden file: the report of reports_test's
+// golden (reports/testdata/golden_report.json) as `heapstorm run` prints it, then the same
+// report with the cases a narrow column has to decide (a median of units that is not a
+// whole number, a negative cost per unit, which is noise) and with a regression against a
+// baseline.
+//
+// To accept an intended change of the golden file:
+//   HEAPSTORM_UPDATE_GOLDEN=$PWD/cli/testdata bazel test //cli:summary_table_test \
+//     --test_env=HEAPSTORM_UPDATE_GOLDEN --sandbox_writable_path=$PWD/cli/testdata --cache_test_results=no
+// (without the last three flags the test never sees the variable, or cannot write there).
+#include "cli/summary_table.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "reports/compare.h"
+
+namespace heapstorm {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/", std::getenv("TEST_WORKSPACE"), "/", path);
+}
+
+v1::Report GoldenReport() {
+  absl::StatusOr<std::string> json = ReadFile(Runfile("reports/testdata/golden_report.json"));
+  EXPECT_TRUE(json.ok()) << json.status();
+  v1::Report report;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json.value_or(""), &report).ok());
+  return report;
+}
+
+void SetMedian(v1::ScenarioReport* s, const std::string& metric, double median) {
+  for (v1::Aggregate& a : *s->mutable_aggregates()) {
+    if (a.metric() == metric) a.set_median(median);
+  }
+}
+
+TEST(SummaryTableTest, Golden) {
+  v1::Report report = GoldenReport();
+  ASSERT_EQ(report.scenarios_size(), 2);
+  std::string text = SummaryTable(report);
+
+  v1::Report edge = report;
+  SetMedian(edge.mutable_scenarios(0), "units_reached", 42020.5);
+  SetMedian(edge.mutable_scenarios(1), "heap_bytes_per_unit", -26);
+  v1::Report baseline = report;
+  for (v1::Aggregate& a : *baseline.mutable_scenarios(0)->mutable_aggregates()) {
+    if (a.metric() != "peak_heap_used_bytes") continue;
+    for (int i = 0; i < a.values_size(); ++i) a.set_values(i, a.values(i) / 2);
+  }
+  *edge.mutable_comparison() = Compare(baseline, report, Tolerances(), "baseline.json");
+  absl::StrAppend(&text, "----\n", SummaryTable(edge));
+
+  const std::string golden = "cli/testdata/golden_summary.txt";
+  if (const char* update = std::getenv("HEAPSTORM_UPDATE_GOLDEN")) {
+    ASSERT_TRUE(WriteFileAtomically(absl::StrCat(update, "/golden_summary.txt"), text).ok());
+    return;
+  }
+  absl::StatusOr<std::string> expected = ReadFile(Runfile(golden));
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  EXPECT_TRUE(*expected == text) << "the summary differs from " << golden << "; if the change is intended, "
+                                 << "regenerate it (see the top of summary_table_test.cc):\n"
+                                 << text;
+}
+
+}  // namespace
+}  // namespace heapstorm
