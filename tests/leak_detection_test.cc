@@ -43,6 +43,7 @@ class LeakDetectionTest : public ::testing::Test {
                                                      module, R"(, iterations: )", iterations,
                                                      R"(}
     leak_check: {iterations: )", iterations, every > 0 ? absl::StrCat(", checkpoint_every: ", every) : "", R"(}
+    limits: {timeout: 10m}
 )"));
     absl::StatusOr<v1::RunResult> r = engine_->Run(request);
     EXPECT_TRUE(r.ok()) << r.status();

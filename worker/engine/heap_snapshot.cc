@@ -310,7 +310,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   }
   for (const Candidate& c : candidates) {
     auto it = names.find(c.name);
-    if (it == names.end() || (it->second != "elements" && it->second != "table")) continue;
+    if (it == names.end() || it->second != "elements") continue;
     BackingStore& b = summary.backing[summary.ids[c.owner]];
     b.id = std::max(b.id, summary.ids[c.store]);
     b.bytes += store_size[c.store];

@@ -27,9 +27,10 @@ struct ConstructorStats {
 // (node type, constructor name) → totals.
 using ConstructorKey = std::pair<std::string, std::string>;
 
-// A backing store an object owns (its internal "elements" or "table" edge): the array of
-// elements of a JS array, the hash table of a Map or Set. Only stores of at least
-// kMinBackingBytes are kept.
+// A backing store an object owns (its internal "elements" edge): the array of elements of
+// a JS array. Only stores of at least kMinBackingBytes are kept. Map and Set hash tables
+// are not: with deletions they step up 4x and more while bounded (an LRU and a TTL map
+// of the leak corpus were false alarms with them), and a Map that leaks adds objects.
 struct BackingStore {
   uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
   uint64_t bytes = 0; // its shallow size
@@ -46,7 +47,7 @@ struct SnapshotSummary {
   std::vector<uint64_t> ids;  // every node id, sorted
   uint64_t nodes = 0;
   uint64_t bytes = 0;
-  // Owner's node id → its large backing stores (summed), when asked for (ReadHeapSnapshot).
+  // Owner's node id → its large elements store, when asked for (ReadHeapSnapshot).
   std::map<uint64_t, BackingStore> backing;
 };
 
@@ -76,7 +77,7 @@ struct SnapshotDiff {
   // Totals over all of them (not only the listed ones), program and V8-internal.
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
-  // What long-lived objects' backing stores grew by from the first snapshot to the third,
+  // What long-lived arrays' elements stores grew by from the first snapshot to the third,
   // where they grew at every snapshot, at least kMinBackingGrowth-fold, and the third's
   // store is newer than the second:
   // elements added to an array (or entries to a Map) that live in a store reallocated as it

@@ -96,7 +96,7 @@ struct RetentionEvidence {
   uint64_t v8_internal_bytes = 0;   // likewise, V8's own (code, bytecode, feedback, maps)
   double slope_after = 0;           // the suspected series over [s2, s3], per iteration
   uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
-  // Growth of long-lived arrays' and Maps' backing stores over [s1, s3] (reallocated as
+  // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
   uint64_t backing_growth_bytes = 0;
 };

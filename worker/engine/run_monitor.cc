@@ -407,16 +407,17 @@ void RunMonitor::FinishRetention() {
 }
 
 // The furthest iteration a retention check may plan for: 80% of the time left before the
-// scenario's time limit, at the rate of iterations so far (0 for no limit of time). The
-// rate so far is the slower one: checkpoints are densest early. Should it still fall
+// scenario's time limit, at the rate of iterations since the first checkpoint after setup
+// (0 for no limit of time). That rate is the slower one: checkpoints are densest early. Should it still fall
 // short, Watch() stops the run at 90% of the limit.
 uint64_t RunMonitor::ReachableUnits() const {
   if (limits_.timeout_ms() == 0) return 0;
   const absl::Time now = absl::Now();
-  const double elapsed_s = absl::ToDoubleSeconds(now - setup_.start);
+  const absl::Time from = rate_from_ == absl::InfiniteFuture() ? setup_.start : rate_from_;
+  const double elapsed_s = absl::ToDoubleSeconds(now - from);
   const double left_s = absl::ToDoubleSeconds(deadline_ - now);
-  if (elapsed_s <= 0 || left_s <= 0) return std::max<uint64_t>(1, seen_.units);
-  const double rate = static_cast<double>(seen_.units) / elapsed_s;
+  if (elapsed_s <= 0 || left_s <= 0 || seen_.units <= rate_from_units_) return std::max<uint64_t>(1, seen_.units);
+  const double rate = static_cast<double>(seen_.units - rate_from_units_) / elapsed_s;
   return seen_.units + static_cast<uint64_t>(std::min(1e15, rate * left_s * 0.8));
 }
 
@@ -429,6 +430,10 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
     }
   }
   seen_.units = std::max<uint64_t>(seen_.units, c->units());
+  if (c->units() > 0 && rate_from_ == absl::InfiniteFuture()) {
+    rate_from_ = absl::Now();
+    rate_from_units_ = c->units();
+  }
   series_->checkpoints.Add(*c);
   seen_.fit_units.push_back(static_cast<double>(c->units()));
   seen_.fit_heap.push_back(static_cast<double>(c->heap_used_bytes()));

@@ -151,6 +151,10 @@ class RunMonitor {
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
   RetentionPlan plan_;                     // planned from s1 as written
+  // The first checkpoint after the driver's setup (units > 0): the rate of iterations is
+  // measured from there, not from the process's start.
+  absl::Time rate_from_ = absl::InfiniteFuture();
+  uint64_t rate_from_units_ = 0;
   std::vector<std::string> retention_files_;
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::optional<v1::LeakRetention> last_retention_;
