@@ -4,6 +4,10 @@
 # table of how often each module got each verdict. Not run in CI (it takes minutes).
 #
 #   bench/leak_corpus.sh [REPEATS] [BUDGETS...]        # default: 5 repeats, 2000 10000 30000
+#   bench/leak_corpus.sh 10 2000                        # the 10-repeat determinism check
+#
+# The table's last line checks determinism (issue 13): every module's verdict the same in
+# at least 9 of 10 repeats (90%), and never both leak and no_leak for one module.
 #
 # Builds //cli:heapstorm, writes one suite per budget into $OUT (default /tmp/leak_corpus),
 # runs it with `heapstorm run --workers 2`, and prints the table (bench/leak_corpus_table.py).

@@ -23,7 +23,7 @@ def modules(corpus):
     out = []
     for path in sorted(glob.glob(os.path.join(corpus, "*.js")) + glob.glob(os.path.join(corpus, "*.mjs"))):
         name = os.path.basename(path)
-        if name == "measure.js":
+        if name in ("measure.js", "check.js"):  # the corpus's own tools, not modules
             continue
         with open(path) as f:
             first = f.readline().strip()
@@ -78,6 +78,8 @@ def table(corpus, out_dir, budgets):
     print(f"| module | label | " + " | ".join(f"{b}" for b in budgets) + " |")
     print("|---|---|" + "---|" * len(budgets))
     found = alarms = leaks_total = sites = 0
+    cells_total = steady = 0
+    flips = []
     for name, path, leaks, fds, first, label in mods:
         scen = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         cells = []
@@ -93,9 +95,17 @@ def table(corpus, out_dir, budgets):
                     leaks_total += 1
                     found += v == "leak"
             cells.append(" ".join(f"{k}:{n}" for k, n in sorted(counts.items())) or "-")
+            # Determinism: the same verdict in >= 90% of the repeats, never leak and no_leak both.
+            if runs:
+                cells_total += 1
+                steady += max(counts.values()) * 10 >= 9 * len(runs)
+                if counts.get("leak") and counts.get("no_leak"):
+                    flips.append(f"{name}@{b}")
         print(f"| {name} | {'leak' if leaks else 'no leak'} | " + " | ".join(cells) + " |")
     print()
     print(f"leak runs found: {found}/{leaks_total}; false alarms: {alarms}")
+    print(f"same verdict in >= 90% of repeats: {steady}/{cells_total} module-budgets; "
+          f"leak<->no_leak flips: {', '.join(flips) if flips else 'none'}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class LeakDetectionTest : public ::testing::Test {
                                                      module, R"(, iterations: )", iterations,
                                                      R"(}
     leak_check: {iterations: )", iterations, every > 0 ? absl::StrCat(", checkpoint_every: ", every) : "", R"(}
+    limits: {timeout: 10m}
 )"));
     absl::StatusOr<v1::RunResult> r = engine_->Run(request);
     EXPECT_TRUE(r.ok()) << r.status();
@@ -185,6 +186,8 @@ TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
       std::lock_guard<std::mutex> lock(mu);
       ++verdicts[module][r.leak().verdict()];
       EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
+      // Not EXPECT_EQ(NO_LEAK): at 3,000 iterations 42 of these 60 runs were honestly
+      // `inconclusive` ("about 1500 more iterations would decide"), none `leak` (2026-12-02).
       EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << r.leak().summary();
     }
   };

@@ -344,7 +344,22 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // the command arrived). MODE drives the allocation sampling of a retention check: "start"
 // (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
 // stdin; they are acted on between iterations, at checkpoints.
-const commands = { stop: false, snapshots: [], snapshotsAt: [] };
+// A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
+// past the budget (the engine plans it, within the scenario's time limit), and the ramp
+// then runs on to it. `waiters` are resolved at every command line and when stdin closes.
+const commands = { stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, closed: false, waiters: [] };
+
+function wakeWaiters() {
+  const waiters = commands.waiters;
+  commands.waiters = [];
+  for (const w of waiters) w();
+}
+
+// Resolves at the next command line from the engine (or when its pipe closes).
+function nextCommand() {
+  if (commands.closed) return Promise.resolve();
+  return new Promise((resolve) => commands.waiters.push(resolve));
+}
 
 function listenForCommands() {
   let buffered = '';
@@ -364,8 +379,14 @@ function listenForCommands() {
         if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
       }
     }
+    wakeWaiters();
   });
-  process.stdin.on('error', () => {});
+  const closed = () => {
+    commands.closed = true;
+    wakeWaiters();
+  };
+  process.stdin.on('end', closed);
+  process.stdin.on('error', closed);
 }
 
 function takePendingSnapshots() {
@@ -383,6 +404,8 @@ function takePendingSnapshots() {
     // Sampling starts before the first snapshot, so the inspector's own objects are old by
     // then and never count as retained; it is read after the later ones.
     if (mode === 'start') allocationSampling(mode);
+    if (mode === 'start') commands.retentionOpen = true;
+    if (mode === 'write') commands.retentionOpen = false;
     fullGc();
     v8.writeHeapSnapshot(file);
     const sites = mode === 'start' ? null : allocationSampling(mode);
@@ -478,7 +501,7 @@ function nextPlannedSnapshot() {
 // leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
 // warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
 // 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
-// `checkpoint_every`, when set, caps the spacing.
+// `checkpoint_every`, when set, caps the spacing up to the budget.
 //
 // Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
 // kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
@@ -490,7 +513,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 
-function leakSchedule(leak) {
+function leakSchedule(leak, target) {
   const cap = num(leak.checkpoint_every, 0);
   const warmup = num(leak.warmup_iterations, 100);
   return {
@@ -504,7 +527,9 @@ function leakSchedule(leak) {
         const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
         step = Math.ceil(units * spacing);
       }
-      if (cap > 0) step = Math.min(step, cap);
+      // Past the budget (a retention check's s3) only the geometric spacing: the cap is the
+      // user's for the budget they set.
+      if (cap > 0 && units < target) step = Math.min(step, cap);
       return units + Math.max(1, step);
     },
   };
@@ -524,7 +549,17 @@ async function ramp(target, every, step, options) {
   // is due (the unit counter's look at the clock, a checkpoint, the end). A no-op unit takes
   // nanoseconds, so each comparison more is a visible share of it.
   let watch = Math.min(unitCounter.next, due, target);
-  for (let i = 0; i < target; i++) {
+  // Past the target only while a retention check is open, and only to its planned snapshot:
+  // at the target the ramp waits for the engine's next command (the plan of s3, or stop).
+  const pastTarget = () => Boolean(schedule) && commands.retentionOpen && !commands.stop && !commands.closed;
+  for (let i = 0; i < target || pastTarget(); i++) {
+    if (i >= target) {
+      while (pastTarget() && commands.snapshotsAt.length === 0 && commands.snapshots.length === 0) {
+        await nextCommand();
+      }
+      takePendingSnapshots();
+      if (!pastTarget()) break;
+    }
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
     if (!schedule) {
@@ -555,7 +590,7 @@ async function ramp(target, every, step, options) {
     takePendingSnapshots();
     if (commands.stop) return unitsReached;
   }
-  return target;
+  return unitsReached;
 }
 
 // --- kinds ------------------------------------------------------------------------------
@@ -730,7 +765,7 @@ async function runScript(s, every) {
   try {
     if (typeof api.setup === 'function') await api.setup();
     done = await ramp(iterations, every, (i) => api.iteration(i),
-      leak ? { forceGc: true, schedule: leakSchedule(leak) } : {});
+      leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {

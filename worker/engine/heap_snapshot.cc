@@ -173,7 +173,7 @@ struct RawFresh {
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since,
-                                                 std::vector<FreshNode>* fresh) {
+                                                 std::vector<FreshNode>* fresh, bool backing) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) {
     return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
@@ -196,9 +196,28 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     return it == fields.end() ? -1 : static_cast<int>(it - fields.begin());
   };
   const int f_type = index_of("type"), f_name = index_of("name"), f_id = index_of("id"),
-            f_size = index_of("self_size");
+            f_size = index_of("self_size"), f_edges = index_of("edge_count");
   const size_t stride = fields.size();
   if (f_type < 0 || f_name < 0 || f_id < 0 || f_size < 0 || stride == 0) return bad("node fields");
+  std::vector<std::string> edge_fields, edge_types;
+  if (backing) {
+    if (f_edges < 0) return bad("node fields");
+    if (!in.SkipPast("\"edge_fields\":[")) return bad("no edge_fields");
+    while (in.NextString(&s, true)) edge_fields.push_back(s);
+    if (!in.SkipPast("\"edge_types\":[[")) return bad("no edge_types");
+    while (in.NextString(&s, true)) edge_types.push_back(s);
+  }
+  auto index_in = [](const std::vector<std::string>& v, const char* name) {
+    auto it = std::find(v.begin(), v.end(), name);
+    return it == v.end() ? -1 : static_cast<int>(it - v.begin());
+  };
+  const int e_type = index_in(edge_fields, "type"), e_name = index_in(edge_fields, "name_or_index"),
+            e_to = index_in(edge_fields, "to_node"), internal = index_in(edge_types, "internal");
+  if (backing && (e_type < 0 || e_name < 0 || e_to < 0 || internal < 0)) return bad("edge fields");
+  const int array_type = index_in(types, "array");
+  // Per node while reading, for `backing`: its edge count and whether it could be a store.
+  std::vector<uint32_t> edge_count;
+  std::vector<uint32_t> store_size;  // shallow size of a large "array" node, else 0
 
   // Nodes.
   if (!in.SkipPast("\"nodes\":[")) return bad("no nodes");
@@ -224,20 +243,52 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     ++summary.nodes;
     summary.bytes += node[f_size];
     summary.ids.push_back(node[f_id]);
+    if (backing) {
+      edge_count.push_back(static_cast<uint32_t>(node[f_edges]));
+      const bool store = static_cast<int>(type) == array_type && node[f_size] >= kMinBackingBytes;
+      store_size.push_back(store ? static_cast<uint32_t>(std::min<uint64_t>(node[f_size], UINT32_MAX)) : 0);
+    }
     if (new_since != nullptr && fresh != nullptr &&
         !std::binary_search(new_since->begin(), new_since->end(), node[f_id])) {
       raw_fresh.push_back({node[f_id], key, node[f_size]});
     }
   }
-  // Edges are not needed.
   if (!in.SkipPast("\"edges\":[")) return bad("no edges");
-  if (!in.SkipNumberArray()) return bad("edges cut short");
+  // Internal edges to large arrays, by name (resolved with the strings): owner, name, store.
+  struct Candidate {
+    uint32_t owner, name, store;
+  };
+  std::vector<Candidate> candidates;
+  if (!backing) {
+    if (!in.SkipNumberArray()) return bad("edges cut short");
+  } else {
+    const size_t edge_stride = edge_fields.size();
+    std::vector<uint64_t> edge(edge_stride);
+    size_t owner = 0;
+    uint32_t left = edge_count.empty() ? 0 : edge_count[0];
+    while (true) {
+      size_t i = 0;
+      for (; i < edge_stride && in.NextNumber(&edge[i]); ++i) {
+      }
+      if (i < edge_stride) break;
+      while (left == 0 && owner + 1 < edge_count.size()) left = edge_count[++owner];
+      if (left == 0) return bad("edge count");
+      --left;
+      if (static_cast<int>(edge[e_type]) != internal) continue;
+      const uint64_t to = edge[e_to] / stride;
+      if (to < store_size.size() && store_size[to] > 0) {
+        candidates.push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[e_name]),
+                              static_cast<uint32_t>(to)});
+      }
+    }
+  }
 
   // Strings: only the names in use.
   std::vector<int64_t> wanted;
   for (const auto& [key, stats] : raw) {
     if (key.name >= 0) wanted.push_back(key.name);
   }
+  for (const Candidate& c : candidates) wanted.push_back(c.name);
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
@@ -257,6 +308,13 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     merged.count += stats.count;
     merged.bytes += stats.bytes;
   }
+  for (const Candidate& c : candidates) {
+    auto it = names.find(c.name);
+    if (it == names.end() || it->second != "elements") continue;
+    BackingStore& b = summary.backing[summary.ids[c.owner]];
+    b.id = std::max(b.id, summary.ids[c.store]);
+    b.bytes += store_size[c.store];
+  }
   if (fresh != nullptr) {
     fresh->clear();
     for (const RawFresh& f : raw_fresh) fresh->push_back({f.id, resolve(f.key), f.size});
@@ -272,13 +330,28 @@ bool IsV8Internal(const std::string& node_type) {
 
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit) {
-  absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first);
+  absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first, nullptr, nullptr, true);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;
-  absl::StatusOr<SnapshotSummary> s2 = ReadHeapSnapshot(second, &s1->ids, &fresh);
+  absl::StatusOr<SnapshotSummary> s2 = ReadHeapSnapshot(second, &s1->ids, &fresh, true);
   if (!s2.ok()) return s2.status();
-  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third);
+  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, nullptr, nullptr, true);
   if (!s3.ok()) return s3.status();
+  SnapshotDiff diff;
+  for (const auto& [owner, b3] : s3->backing) {
+    auto b1 = s1->backing.find(owner);
+    auto b2 = s2->backing.find(owner);
+    if (b1 == s1->backing.end() || b2 == s2->backing.end()) continue;
+    // Grew at every snapshot, into a store reallocated after the second (a store of the
+    // window still alive at the third is among the window's objects already).
+    if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
+    // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
+    // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
+    // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
+    if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
+    if (std::binary_search(s2->ids.begin(), s2->ids.end(), b3.id)) continue;
+    diff.backing_growth_bytes += b3.bytes - b1->second.bytes;
+  }
   std::map<ConstructorKey, ConstructorStats> survivors;
   std::map<ConstructorKey, uint64_t> example;  // one surviving id per constructor
   for (const FreshNode& f : fresh) {
@@ -288,7 +361,6 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     stats.bytes += f.size;
     example.emplace(f.key, f.id);
   }
-  SnapshotDiff diff;
   std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {
     v1::LeakCulprit c;

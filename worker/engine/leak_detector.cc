@@ -258,16 +258,22 @@ uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;
 }
 
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window) {
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window,
+                            uint64_t max_units) {
   const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
-  const uint64_t quarter = std::max<uint64_t>({1, (history + 3) / 4, min_window});
+  const uint64_t window = std::max<uint64_t>({1, (history + 3) / 4, min_window});
   RetentionPlan plan;
-  plan.needed = units + quarter + std::max(quarter, units);
-  const uint64_t left = budget > units ? budget - units : 0;
+  plan.reach = std::max(budget, kRetentionReach * (units + window));
+  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  if (max_units > 0) limit = std::min(limit, max_units);
+  const uint64_t left = limit > units ? limit - units : 0;
   plan.room = left >= 3;
   if (!plan.room) return plan;
-  plan.s2 = units + std::max<uint64_t>(1, std::min(quarter, left / 3));
-  plan.s3 = budget;
+  plan.s2 = units + std::max<uint64_t>(1, std::min(window, left / 3));
+  plan.s3 = std::min(limit, std::max(budget, kRetentionReach * plan.s2));
+  // The window shrank to fit: reaching kRetentionReach of its own end may fit again.
+  plan.s3 = std::max(plan.s3, std::min(limit, plan.s2 + 2 * (plan.s2 - units)));
+  if (plan.s2 < units + window) plan.reach = std::max(budget, kRetentionReach * plan.s2);
   return plan;
 }
 
@@ -277,28 +283,45 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   r.set_s2(e.s2);
   r.set_s3(e.s3);
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 > e.s1 ? e.s2 - e.s1 : 1));
-  const double program = static_cast<double>(e.program_bytes) / window;
+  const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.s1 ? e.s3 - e.s1 : 1));
+  const double program = static_cast<double>(e.program_bytes) / window +
+                         static_cast<double>(e.backing_growth_bytes) / span;
   const double internal = static_cast<double>(e.v8_internal_bytes) / window;
   r.set_program_bytes_per_iteration(program);
   r.set_v8_internal_bytes_per_iteration(internal);
   r.set_slope_after_per_iteration(e.slope_after);
   const double low = std::max(suspected.slope_low(), suspected.min_effect());
   const double high = std::max(suspected.slope_high(), low);
-  // Retained: what is still alive accounts for at least half the slope's lower bound per
-  // iteration, and the program's own objects are a real part of it (more in all than the
+  // The growth that is actually there during the check: the series over [s2, s3]. The
+  // suspicion's slope is measured on the history before s1, which may be mostly before a
+  // late onset (too low) or mostly an early fill-up of the program's caches (too high).
+  // Its bar is the minimum effect over the check's own span.
+  const double rate = std::max(0.0, e.slope_after);
+  const double bar = kMinBytesOverSpan / span;
+  // Retained: what is still alive accounts for at least half the growth per iteration,
+  // and the program's own objects are a real part of it (more in all than the
   // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions a
   // program keeps bring their code and feedback along, but V8's objects alone confirm
   // nothing.
-  const bool program_part = static_cast<double>(e.program_bytes) >= kMinBytesOverSpan / 2 &&
+  const bool program_part = static_cast<double>(e.program_bytes + e.backing_growth_bytes) >= kMinBytesOverSpan / 2 &&
                             program >= 0.1 * (program + internal);
-  const bool retained = program_part && program + internal >= 0.5 * low;
-  const bool agrees = retained && program <= 2 * high + internal;
-  const bool still_grows = e.slope_after >= 0.5 * low;
+  const bool retained = program_part && program + internal >= 0.5 * rate;
+  const bool agrees = retained && program <= 2 * std::max(high, rate) + internal;
+  const bool still_grows = rate >= bar;
+  r.set_reach(e.reach);
+  if (retained && agrees && still_grows && e.s3 < e.reach) {
+    r.set_undecided(true);
+    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, " (",
+                            FormatSize(program), "/iteration), but the run could not go on to iteration ", e.reach,
+                            ", so a structure that fills up or is flushed later is not ruled out"));
+    return r;
+  }
   if (retained && agrees && still_grows) {
     r.set_confirmed(true);
-    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, ": ",
-                            FormatSize(program), "/iteration, against a slope of ",
-                            FormatSize(suspected.slope_per_iteration()), "/iteration"));
+    r.set_note(absl::StrCat("confirmed by retention up to iteration ", e.s3, ": objects allocated in iterations ",
+                            e.s1, "-", e.s2, " are still alive there, ", FormatSize(program),
+                            "/iteration against a growth of ", FormatSize(rate), "/iteration over ", e.s2, "-",
+                            e.s3));
     return r;
   }
   if (!retained && !program_part && internal >= 0.5 * low) {
@@ -310,12 +333,12 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
                             FormatSize(suspected.slope_per_iteration()), "/iteration)"));
   } else if (!still_grows) {
     r.set_note(absl::StrCat("bounded: it stopped growing after iteration ", e.s2, " (",
-                            FormatSize(std::max(0.0, e.slope_after)), "/iteration over ", e.s2, "-", e.s3,
+                            FormatSize(rate), "/iteration over ", e.s2, "-", e.s3,
                             "): a structure that fills up"));
   } else {
     r.set_note(absl::StrCat("the objects still alive (", FormatSize(program),
-                            "/iteration) do not account for the slope (",
-                            FormatSize(suspected.slope_per_iteration()), "/iteration)"));
+                            "/iteration) do not account for the growth (", FormatSize(rate), "/iteration over ",
+                            e.s2, "-", e.s3, ")"));
   }
   return r;
 }

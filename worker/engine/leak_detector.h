@@ -95,32 +95,53 @@ struct RetentionEvidence {
   uint64_t program_bytes = 0;       // new at s2, alive at s3: the program's objects
   uint64_t v8_internal_bytes = 0;   // likewise, V8's own (code, bytecode, feedback, maps)
   double slope_after = 0;           // the suspected series over [s2, s3], per iteration
+  uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
+  // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
+  // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
+  uint64_t backing_growth_bytes = 0;
 };
 
 // The verdict of a retention check on a suspected series (slope with its interval): a
 // leak only when the program's objects of the window are still alive at s3 at a rate that
 // agrees with the slope (at least half its lower bound, at most twice its upper bound plus
-// the V8 part) and the series kept growing after the window (at least half the lower
-// bound). Otherwise not a leak, with the note saying why: bounded (freed by s3), stopped
-// growing, or V8's own growth. Pure function.
+// the V8 part), the series kept growing after the window (at least half the lower bound),
+// and s3 got as far as the plan's reach. Otherwise not a leak, with the note saying why:
+// bounded (freed by s3), stopped growing, or V8's own growth; or `undecided` when all held
+// but the run could not reach `reach` (its time limit): a structure that fills up or
+// flushes later than s3 is then not ruled out. Pure function.
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
+
+// How far a retention check must reach: objects allocated by iteration s2 must still be
+// alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end
+// if that is later. A bounded structure (an LRU still filling, a batch flushed rarely, a
+// TTL) frees the window's objects once it is full or flushed; within 2,000 iterations such
+// a structure is indistinguishable from a leak, so the check runs past the budget when it
+// must. 8 from the leak corpus: its longest fill-up (an LRU of 2,000 keys, one new key
+// every 3rd iteration, suspected at ~800) frees the window's objects at 7.2 s2.
+inline constexpr uint64_t kRetentionReach = 8;
+// A check never runs past this many times the budget (nor past what the scenario's time
+// limit allows, see RunMonitor): short of its reach, a retention that held is undecided.
+inline constexpr uint64_t kRetentionMaxOverrun = 10;
 
 // Where the retention snapshots go, once a series is suspected at `units` iterations having
 // been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
-// units (now); s3 = the budget's end, so the objects have as long as the run allows to be
-// freed (an LRU still filling, a flush period longer than anything seen so far), and a
-// larger budget only makes the test stricter; s2 after a window of a quarter of the history
-// watched (and at least `min_window`: long enough for a slow leak to leave more than the
-// measurement's noise), at most a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
-// is false when fewer than 3 iterations are left; `needed` is then the budget that would
-// do. Pure function.
+// units (now); s2 after a window of a quarter of the history watched (and at least
+// `min_window`: long enough for a slow leak to leave more than the measurement's noise);
+// s3 = the reach (the budget's end, or kRetentionReach s2 when that is later), so the
+// window's objects have as long as the run allows to be freed and a larger budget only
+// makes the test stricter. s3 is capped at kRetentionMaxOverrun budgets and at
+// `max_units` (0: no cap of its own; the run monitor passes what the time limit allows);
+// the window then shrinks to a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
+// is false when fewer than 3 iterations are left; `reach` is the s3 a full check needs
+// (the budget that would do). Pure function.
 struct RetentionPlan {
   uint64_t s2 = 0;
   uint64_t s3 = 0;
   bool room = false;
-  uint64_t needed = 0;  // iterations in all for a check with s3 - s2 >= the history watched
+  uint64_t reach = 0;
 };
-RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1);
+RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
+                            uint64_t max_units = 0);
 
 // The window a retention check of this suspected series needs: kMinBytesOverSpan at the
 // lower end of its slope.

@@ -263,7 +263,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) return;
   // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
   if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations(),
-                     MinRetentionWindow(*suspect))
+                     MinRetentionWindow(*suspect), ReachableUnits())
            .room) {
     return;
   }
@@ -290,7 +290,19 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     (NeedsRetention(s.name()) ? bytes_suspected : count_leak) = true;
     if (NeedsRetention(s.name())) steepest = std::max(steepest, s.slope_per_iteration());
   }
-  if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
+  if (snapshots && !count_leak && !retaining_ && last_retention_ && last_retention_->undecided()) {
+    // Retained up to s3, which fell short of its reach: neither verdict yet.
+    r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+    const v1::LeakRetention& t = *last_retention_;
+    r.set_more_iterations_needed(t.reach() > t.s3() ? t.reach() - t.s3() : 1);
+    for (v1::LeakSeries& s : *r.mutable_series()) {
+      if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+      s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+      s.set_note(t.note());
+    }
+    r.set_summary(absl::StrCat("inconclusive: ", t.note(), ": about ", r.more_iterations_needed(),
+                               " more iterations (or a longer time limit) would decide"));
+  } else if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
     r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     r.set_more_iterations_needed(0);
     for (v1::LeakSeries& s : *r.mutable_series()) {
@@ -303,7 +315,12 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
-    uint64_t needed = PlanRetention(detector_->first_units(), s1, 0, retaining_ ? MinRetentionWindow(suspected_) : 1).needed;
+    // Planned once s1 was written; before that (or with no check), as it would be planned.
+    uint64_t needed = retaining_ && plan_.reach > 0
+                          ? plan_.reach
+                          : PlanRetention(detector_->first_units(), s1, setup_.scenario->leak_check().iterations(),
+                                          retaining_ ? MinRetentionWindow(suspected_) : 1)
+                                .reach;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
@@ -332,9 +349,15 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
   retention_files_.push_back(path);
   const size_t k = retention_units_.size();
   if (k < static_cast<size_t>(kSnapshots)) {
-    RetentionPlan plan = PlanRetention(detector_->first_units(), retention_units_[0],
-                                       setup_.scenario->leak_check().iterations(), MinRetentionWindow(suspected_));
-    uint64_t next = k == 1 ? std::max(plan.s2, units + 1) : std::max(plan.s3, units + 1);
+    // s3 may lie past the budget (PlanRetention): the driver then runs on to it, within what
+    // the time limit allows when it is planned.
+    if (k == 1) {
+      plan_ = PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations(),
+                            MinRetentionWindow(suspected_), ReachableUnits());
+    }
+    const uint64_t reachable = ReachableUnits();
+    const uint64_t s3 = reachable == 0 ? plan_.s3 : std::min(plan_.s3, reachable);
+    uint64_t next = std::max(k == 1 ? plan_.s2 : s3, units + 1);
     Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", setup_.run_dir, "/leak-",
                          retention_checks_, "-", k + 1, ".heapsnapshot"));
     return;
@@ -349,6 +372,7 @@ void RunMonitor::FinishRetention() {
   e.s2 = retention_units_[1];
   e.s3 = retention_units_[2];
   e.slope_after = detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
+  e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
   absl::Cleanup remove = [this] {
@@ -364,6 +388,7 @@ void RunMonitor::FinishRetention() {
   }
   e.program_bytes = diff->program_bytes;
   e.v8_internal_bytes = diff->v8_internal_bytes;
+  e.backing_growth_bytes = diff->backing_growth_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
@@ -390,7 +415,23 @@ void RunMonitor::FinishRetention() {
     LeakVerdict(std::move(r));
     return;
   }
-  // Not retained: s3 is the end of the budget, so this is the verdict (FinalLeakVerdict).
+  // Not retained, or retained short of its reach: s3 is the end of the run, so this is the
+  // verdict (FinalLeakVerdict).
+}
+
+// The furthest iteration a retention check may plan for: 80% of the time left before the
+// scenario's time limit, at the rate of iterations since the first checkpoint after setup
+// (0 for no limit of time). That rate is the slower one: checkpoints are densest early. Should it still fall
+// short, Watch() stops the run at 90% of the limit.
+uint64_t RunMonitor::ReachableUnits() const {
+  if (limits_.timeout_ms() == 0) return 0;
+  const absl::Time now = absl::Now();
+  const absl::Time from = rate_from_ == absl::InfiniteFuture() ? setup_.start : rate_from_;
+  const double elapsed_s = absl::ToDoubleSeconds(now - from);
+  const double left_s = absl::ToDoubleSeconds(deadline_ - now);
+  if (elapsed_s <= 0 || left_s <= 0 || seen_.units <= rate_from_units_) return std::max<uint64_t>(1, seen_.units);
+  const double rate = static_cast<double>(seen_.units - rate_from_units_) / elapsed_s;
+  return seen_.units + static_cast<uint64_t>(std::min(1e15, rate * left_s * 0.8));
 }
 
 void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
@@ -402,6 +443,10 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
     }
   }
   seen_.units = std::max<uint64_t>(seen_.units, c->units());
+  if (c->units() > 0 && rate_from_ == absl::InfiniteFuture()) {
+    rate_from_ = absl::Now();
+    rate_from_units_ = c->units();
+  }
   series_->checkpoints.Add(*c);
   seen_.fit_units.push_back(static_cast<double>(c->units()));
   seen_.fit_heap.push_back(static_cast<double>(c->heap_used_bytes()));
@@ -493,6 +538,13 @@ MonitoredRun RunMonitor::Watch() {
         SampleOutside(now);  // the watchdog may bring next_sample_ closer
       }
       if (now >= deadline_) Kill(v1::HARNESS_KILL_TIMEOUT);
+      // A retention check past the budget that the time limit is about to cut short: ended
+      // undecided (FinalLeakVerdict), never a timeout of the scenario.
+      if (retaining_ && !stop_sent_ && seen_.units > setup_.scenario->leak_check().iterations() &&
+          now - setup_.start >= 0.9 * absl::Milliseconds(limits_.timeout_ms())) {
+        Command("stop");
+        stop_sent_ = true;
+      }
       if (setup_.cancel != nullptr && setup_.cancel->load()) {
         seen_.cancelled = true;
         Kill(v1::HARNESS_KILL_CANCELLED);

@@ -98,7 +98,7 @@ class RunMonitor {
   MonitoredRun Watch();
 
   // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make
-  // (one: its s3 is the end of the budget).
+  // (one: its s3 is the end of the budget, or past it, see PlanRetention).
   static constexpr int kSnapshots = 3;
   static constexpr int kMaxRetentionChecks = 1;
 
@@ -115,6 +115,7 @@ class RunMonitor {
   void FinishRetention();
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
+  uint64_t ReachableUnits() const;
   void Command(const std::string& line);
 
   MonitorSetup setup_;
@@ -150,6 +151,11 @@ class RunMonitor {
   v1::LeakResult suspicion_;          // the detector's result that started the check
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
+  RetentionPlan plan_;                     // planned from s1 as written
+  // The first checkpoint after the driver's setup (units > 0): the rate of iterations is
+  // measured from there, not from the process's start.
+  absl::Time rate_from_ = absl::InfiniteFuture();
+  uint64_t rate_from_units_ = 0;
   std::vector<std::string> retention_files_;
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::optional<v1::LeakRetention> last_retention_;
