@@ -158,7 +158,17 @@ const KindSpec* FindKind(v1::ScenarioKind id) {
 
 const KindSpec* KindOf(const v1::Scenario& scenario) {
   if (scenario.kind() != v1::SCENARIO_KIND_UNSPECIFIED) return FindKind(scenario.kind());
-  if (!scenario.has_other_params()) return nullptr;
+  // A scenario built without `kind` (by hand, or by an older heapstorm) is known by the
+  // params it carries, as it was before the registry.
+  if (scenario.params_case() == v1::Scenario::PARAMS_NOT_SET) return nullptr;
+  if (!scenario.has_other_params()) {
+    const google::protobuf::FieldDescriptor* set =
+        scenario.GetDescriptor()->FindFieldByNumber(static_cast<int>(scenario.params_case()));
+    for (const KindSpec* k : AllKinds()) {
+      if (set != nullptr && k->params_field == set->name()) return k;
+    }
+    return nullptr;
+  }
   absl::string_view type = scenario.other_params().type_url();
   type.remove_prefix(std::min(type.size(), type.rfind('/') + 1));
   for (const KindSpec* k : AllKinds()) {

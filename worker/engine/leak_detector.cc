@@ -72,6 +72,12 @@ double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64
   return 0;
 }
 
+size_t LeakDetector::PointsBetween(uint64_t from, uint64_t to) const {
+  return static_cast<size_t>(std::count_if(x_.begin(), x_.end(), [&](double x) {
+    return x >= static_cast<double>(from) && x <= static_cast<double>(to);
+  }));
+}
+
 v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   v1::LeakSeries out;
   out.set_name(s.name);

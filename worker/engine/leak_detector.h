@@ -53,8 +53,10 @@ class LeakDetector {
   void Add(const v1::Checkpoint& checkpoint);
 
   // Theil–Sen slope per iteration of the named series over the points with units in
-  // [from, to]; 0 with fewer than 3 such points.
+  // [from, to]; 0 with fewer than 2 such points.
   double SlopeBetween(const std::string& series, uint64_t from, uint64_t to) const;
+  // How many checkpoints have units in [from, to].
+  size_t PointsBetween(uint64_t from, uint64_t to) const;
 
   // Iterations of the first and last point used.
   uint64_t first_units() const { return x_.empty() ? 0 : static_cast<uint64_t>(x_.front()); }
@@ -94,7 +96,7 @@ struct RetentionEvidence {
   uint64_t s1 = 0, s2 = 0, s3 = 0;  // iterations at the snapshots
   uint64_t program_bytes = 0;       // new at s2, alive at s3: the program's objects
   uint64_t v8_internal_bytes = 0;   // likewise, V8's own (code, bytecode, feedback, maps)
-  double slope_after = 0;           // the suspected series over [s2, s3], per iteration
+  double slope_after = 0;           // the suspected series over the later half of [s2, s3]
   uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.

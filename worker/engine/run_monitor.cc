@@ -371,7 +371,14 @@ void RunMonitor::FinishRetention() {
   e.s1 = retention_units_[0];
   e.s2 = retention_units_[1];
   e.s3 = retention_units_[2];
-  e.slope_after = detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
+  // The growth still there at the end of the check: the later half of [s2, s3]. A fill-up
+  // or flush period that ended during the check is flat there (a TTL map's table, an LRU
+  // that filled); a leak grows to the end.
+  // With too few checkpoints there, the whole of [s2, s3].
+  const uint64_t later = e.s2 + (e.s3 - e.s2) / 2;
+  e.slope_after = detector_->PointsBetween(later, e.s3) >= 4
+                      ? detector_->SlopeBetween(suspected_.name(), later, e.s3)
+                      : detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
   e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
