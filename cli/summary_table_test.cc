@@ -5,9 +5,9 @@
 // baseline.
 //
 // To accept an intended change of the golden file:
-//   HEAPSTORM_UPDATE_GOLDEN=$PWD/cli/testdata bazel test //cli:summary_table_test \
+//   HEAPSTORM_UPDATE_GOLDEN=$PWD/cli/testdata bazel test //cli:summary_table_test
 //     --test_env=HEAPSTORM_UPDATE_GOLDEN --sandbox_writable_path=$PWD/cli/testdata --cache_test_results=no
-// (without the last three flags the test never sees the variable, or cannot write there).
+// (one command line; without the last three flags the test never sees the variable, or cannot write there).
 #include "cli/summary_table.h"
 
 #include <cstdlib>
