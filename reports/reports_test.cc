@@ -3,9 +3,9 @@
 // JUnit structure, and the baseline comparison's verdicts.
 //
 // To accept an intended change of the golden files:
-//   HEAPSTORM_UPDATE_GOLDEN=$PWD/reports/testdata bazel test //reports:reports_test \
+//   HEAPSTORM_UPDATE_GOLDEN=$PWD/reports/testdata bazel test //reports:reports_test
 //     --test_env=HEAPSTORM_UPDATE_GOLDEN --sandbox_writable_path=$PWD/reports/testdata --cache_test_results=no
-// (without the last three flags the test never sees the variable, or cannot write there).
+// (one command line; without the last three flags the test never sees the variable, or cannot write there).
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
