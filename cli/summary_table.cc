@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/utf8.h"
 #include "model/names.h"
 #include "model/units.h"
 #include "reports/compare.h"
@@ -111,14 +112,14 @@ std::string SummaryTable(const v1::Report& report) {
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], Utf8Width(row[i]));
   }
   std::string out = "\n";
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       bool right = i >= kFirstMetricColumn && i < kFirstMetricColumn + std::size(kMetricColumns);
-      std::string pad(width[i] - row[i].size(), ' ');
+      std::string pad(width[i] - Utf8Width(row[i]), ' ');
       absl::StrAppend(&line, right ? pad + row[i] : row[i] + pad, i + 1 < row.size() ? "  " : "");
     }
     line.erase(line.find_last_not_of(' ') + 1);  // no leak check: no trailing blanks

@@ -98,6 +98,17 @@ size_t FindInvalidUtf8(absl::string_view text) {
   return absl::string_view::npos;
 }
 
+size_t Utf8Width(absl::string_view text) {
+  size_t width = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    char32_t code_point;
+    DecodeUtf8(text, &pos, &code_point);  // advances past a character or an invalid subpart
+    ++width;
+  }
+  return width;
+}
+
 std::string ValidUtf8(absl::string_view text) {
   size_t bad = FindInvalidUtf8(text);
   if (bad == absl::string_view::npos) return std::string(text);

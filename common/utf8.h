@@ -39,6 +39,10 @@ inline bool IsValidUtf8(absl::string_view text) {
 // `text` with every invalid sequence replaced by U+FFFD. Valid input comes back unchanged.
 std::string ValidUtf8(absl::string_view text);
 
+// How many characters `text` shows in a terminal column: its code points (an invalid byte
+// counts as one, as the U+FFFD it is shown as). East Asian wide characters count as one.
+size_t Utf8Width(absl::string_view text);
+
 // At most `max_bytes` bytes from the start (head) or the end (tail) of `text`, cut on a
 // character boundary: no multi-byte character is split.
 absl::string_view Utf8Head(absl::string_view text, size_t max_bytes);

@@ -46,6 +46,15 @@ TEST(Utf8Test, InvalidSequencesBecomeReplacementCharacters) {
   }
 }
 
+TEST(Utf8Test, WidthCountsCharactersNotBytes) {
+  EXPECT_EQ(Utf8Width(""), 0u);
+  EXPECT_EQ(Utf8Width("heap_exhausted"), 14u);
+  EXPECT_EQ(Utf8Width("heap_exhausted\u00d75"), 16u);  // the × is two bytes
+  EXPECT_EQ(Utf8Width("\u20ac\U0001F600"), 2u);         // three and four bytes
+  // An invalid sequence is shown as one U+FFFD: one column, as ValidUtf8 makes it.
+  EXPECT_EQ(Utf8Width("a\xff\xfeb"), Utf8Width(ValidUtf8("a\xff\xfeb")));
+}
+
 TEST(Utf8Test, CutsFallOnCharacterBoundaries) {
   std::string euros;
   for (int i = 0; i < 10; ++i) euros += "\xE2\x82\xAC";  // 30 bytes, 3 per character
