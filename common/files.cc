@@ -17,26 +17,26 @@
 
 namespace heapstorm {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  std::string data;
+int ReadToEnd(int fd, std::string* out) {
   char buffer[65536];
   while (true) {
     ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n > 0) {
-      data.append(buffer, static_cast<size_t>(n));
+      out->append(buffer, static_cast<size_t>(n));
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(err)));
-    }
-    break;
+    if (n == 0) return 0;
+    if (errno != EINTR) return errno;
   }
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  std::string data;
+  int err = ReadToEnd(fd, &data);
   close(fd);
+  if (err != 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(err)));
   return data;
 }
 

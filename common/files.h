@@ -15,6 +15,10 @@ namespace heapstorm {
 // The whole file. NotFound (with the path and strerror) when it cannot be read.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// Appends to `*out` what `fd` gives until EOF (retrying EINTR). On a read error returns
+// errno (what was read before it stays in `*out`); 0 at EOF.
+int ReadToEnd(int fd, std::string* out);
+
 // Writes `data` to a temporary file beside `path`, syncs it and renames it over `path`,
 // so a reader never sees half a file. Internal with the reason on failure.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);

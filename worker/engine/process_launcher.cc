@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/mutex.h"
 #include "worker/engine/launcher_blob.h"
@@ -209,22 +210,6 @@ std::vector<std::string> LauncherArgs(const LaunchSpec& spec, int nfds, int erro
   return args;
 }
 
-// Everything readable from `fd` until EOF (the launcher's error pipe: empty when the exec
-// of node succeeded, since the pipe is close-on-exec).
-std::string ReadAll(int fd) {
-  std::string text;
-  char buffer[512];
-  while (true) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    return text;
-  }
-}
-
 }  // namespace
 
 void PosixProcessLauncher::Spawn(Request* request) {
@@ -288,7 +273,9 @@ void PosixProcessLauncher::Spawn(Request* request) {
     return;
   }
   // The error pipe closes at exec (EOF, nothing read) or carries the step's reason.
-  std::string reason = ReadAll(error_pipe->read_fd);
+  // Empty when the exec of node succeeded: the launcher's error pipe is close-on-exec.
+  std::string reason;
+  (void)ReadToEnd(error_pipe->read_fd, &reason);
   CloseFd(&error_pipe->read_fd);
   if (!reason.empty()) {
     int status = 0;
