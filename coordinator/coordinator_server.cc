@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/mutex.h"
+#include "common/tsan.h"
 #include "common/version.h"
 #include "model/limits.h"
 
@@ -113,22 +114,30 @@ class SessionReactor
     session_->Attach(this);
     in_ = std::make_unique<v1::WorkerMessage>();
     StartRead(in_.get());
+    TsanRelease(this);  // for OnDone, below
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
       deliver_(session_, nullptr);  // the stream ended
       session_->Finish(grpc::Status::OK);
-      return;
+    } else {
+      deliver_(session_, std::move(in_));
+      in_ = std::make_unique<v1::WorkerMessage>();
+      StartRead(in_.get());
     }
-    deliver_(session_, std::move(in_));
-    in_ = std::make_unique<v1::WorkerMessage>();
-    StartRead(in_.get());
+    TsanRelease(this);
   }
 
-  void OnWriteDone(bool ok) override { session_->WriteDone(ok); }
+  void OnWriteDone(bool ok) override {
+    session_->WriteDone(ok);
+    TsanRelease(this);
+  }
 
+  // gRPC calls OnDone after the constructor and every other reaction have returned, from
+  // a thread of its executor that TSan sees no hand-over to: hence the releases above.
   void OnDone() override {
+    TsanAcquire(this);
     session_->Detach();
     delete this;
   }
