@@ -38,7 +38,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The convenience links (bazel-bin, ...) stay the normal build's: links into this output base
 # would make the next `bazel test //...` descend into them.
+# TSan makes the code 5-15 times slower: the size-based timeouts are tripled (small, medium)
+# and doubled (large), or a test that plans a million runs times out on a loaded machine.
 bazel --output_base="$output_base" test --config=tsan --test_summary=short \
+  --test_timeout=180,900,1800,3600 \
   --experimental_convenience_symlinks=ignore \
   --test_env=TSAN_OPTIONS="$tsan_options" "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
