@@ -33,6 +33,12 @@ fi
 output_base="${HEAPSTORM_TSAN_OUTPUT_BASE:-$HOME/.cache/heapstorm-tsan}"
 tsan_options="halt_on_error=1:exitcode=66:second_deadlock_stack=1:ignore_noninstrumented_modules=1"
 tsan_options+=":suppressions=$PWD/bazel/tsan_suppressions.txt"
+# Reports go to files here (printed at the end), so that one from a heapstorm a test started
+# is seen too: the test keeps that process's stderr in its own temporary folder. A fixed
+# path, so that unchanged tests stay cached.
+reports="${output_base}-reports"
+rm -rf "$reports" && mkdir -p "$reports" || exit 1
+tsan_options+=":log_path=$reports/report"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -42,9 +48,14 @@ trap 'rm -f "$log"' EXIT
 # and doubled (large), or a test that plans a million runs times out on a loaded machine.
 bazel --output_base="$output_base" test --config=tsan --test_summary=short \
   --test_timeout=180,900,1800,3600 \
-  --experimental_convenience_symlinks=ignore \
+  --experimental_convenience_symlinks=ignore --sandbox_writable_path="$reports" \
   --test_env=TSAN_OPTIONS="$tsan_options" "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+for report in "$reports"/report.*; do
+  [ -e "$report" ] || continue
+  echo "ThreadSanitizer report ($(basename "$report")):"
+  cat "$report"
+done
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
