@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -10,19 +11,19 @@
 #include "common/linear_fit.h"
 #include "common/sizes.h"
 #include "model/kinds.h"
+#include "model/parameters.h"
 #include "model/units.h"
 #include "reports/statistics.h"
 
 namespace heapstorm {
 namespace {
 
-// The swept limit of a run in bytes (or a count), from the limits it ran with.
-double LimitValue(const std::string& parameter, const v1::Limits& l) {
-  if (parameter == "limits.old_space") return static_cast<double>(l.max_old_space_mib() * kMiB);
-  if (parameter == "limits.semi_space") return static_cast<double>(l.max_semi_space_mib() * kMiB);
-  if (parameter == "limits.native") return static_cast<double>(l.native_bytes());
-  if (parameter == "limits.stack") return l.stack_kib() * 1024.0;
-  if (parameter == "limits.descriptors") return l.max_descriptors();
+// The swept value of a point (its runs' variation) in the parameter's base unit, from the
+// sweep's values; 0 when the variation is none of them.
+double SweptValue(const ParameterSpec& spec, const v1::Sweep& sweep, const std::string& variation) {
+  for (uint64_t value : sweep.values()) {
+    if (variation == PointLabel(spec, value)) return BaseValue(spec, value);
+  }
   return 0;
 }
 
@@ -58,38 +59,20 @@ bool UnitHoldsDescriptor(const v1::Scenario& s) {
   return kind != nullptr && kind->unit_holds_descriptor;
 }
 
-// The swept limit in words, and the step a person reads it in: "old space" per MiB, the
-// stack per KiB, descriptors one by one.
-struct LimitWords {
-  std::string section;
-  std::string per;     // "MiB", "KiB", "descriptor"
-  double step = 1;     // bytes (or a count) per `per`
-  bool bytes = true;
-};
-
-LimitWords WordsFor(const std::string& parameter) {
-  if (parameter == "limits.old_space") return {"old space", "MiB", kMiB, true};
-  if (parameter == "limits.semi_space") return {"semi space", "MiB", kMiB, true};
-  if (parameter == "limits.native") return {"native memory", "MiB", kMiB, true};
-  if (parameter == "limits.stack") return {"stack", "KiB", 1024.0, true};
-  return {"descriptors", "descriptor", 1.0, false};
-}
-
-// "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)".
-// units = intercept + slope × limit, so the base (the limit at which no unit fits) is
-// −intercept ÷ slope.
-std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const std::string& parameter) {
-  LimitWords w = WordsFor(parameter);
+// "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)":
+// the swept parameter's words and step come from model/parameters.h. units = intercept +
+// slope × limit, so the base (the limit at which no unit fits) is −intercept ÷ slope.
+std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const ParameterSpec& w) {
   double per = m.slope() * w.step;
-  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.per, " of ", w.section);
+  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.step_name, " of ", w.display_name);
   if (m.slope() > 0) {
     double base = -m.intercept() / m.slope();
-    std::string base_text = w.bytes ? FormatSize(std::fabs(base)) : FormatCount(std::fabs(base));
+    std::string base_text = FormatBaseAmount(w, std::fabs(base));
     absl::StrAppend(&text, base >= 0 ? absl::StrCat(" + a ", base_text, " base") : absl::StrCat(" − ", base_text));
   }
   if (m.slope_low() != m.slope_high()) {
     absl::StrAppend(&text, " (", FormatCount(m.slope_low() * w.step), "–", FormatCount(m.slope_high() * w.step),
-                    " per ", w.per, ", 95%; ", m.points(), " limits)");
+                    " per ", w.step_name, ", 95%; ", m.points(), " limits)");
   } else {
     absl::StrAppend(&text, " (", m.points(), " limits: too few for an interval)");
   }
@@ -130,13 +113,15 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
     v1::CapacityReport c;
     c.set_scenario(s.name());
     std::string parameter = s.has_sweep() ? s.sweep().parameter() : "";
-    bool limit_sweep = absl::StartsWith(parameter, "limits.");
+    // The swept parameter, a limit or a param of the scenario's kind (nullopt without a sweep).
+    const std::optional<ParameterSpec> swept =
+        parameter.empty() ? std::nullopt : FindParameter(parameter, KindOf(s));
     c.set_parameter(parameter);
     std::vector<double> xs, ys;
     for (const auto& [variation, list] : by_variation) {
       v1::CapacityPoint p;
       p.set_variation(variation);
-      p.set_limit(limit_sweep ? LimitValue(parameter, list.front()->limits()) : 0);
+      p.set_limit(swept ? SweptValue(*swept, s.sweep(), variation) : 0);
       std::vector<double> units, heap, ext, rss;
       int broken = 0;
       double heap_low = INFINITY, heap_high = -INFINITY, ext_low = INFINITY, ext_high = -INFINITY,
@@ -172,7 +157,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
           "heap ", FormatSizeWithInterval(p.heap_bytes_per_unit(), heap_low, heap_high), ", external ",
           FormatSizeWithInterval(p.external_bytes_per_unit(), ext_low, ext_high), ", RSS ",
           FormatSizeWithInterval(p.rss_bytes_per_unit(), rss_low, rss_high), " per unit"));
-      if (limit_sweep && broken > 0) {
+      if (swept && broken > 0) {
         xs.push_back(p.limit());
         ys.push_back(static_cast<double>(p.units_at_break()));
       }
@@ -190,7 +175,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       c.mutable_model()->set_slope_high(f.slope_high);
       c.mutable_model()->set_intercept_low(f.intercept_low);
       c.mutable_model()->set_intercept_high(f.intercept_high);
-      c.set_model_summary(ModelSummary(c.model(), UnitName(s), parameter));
+      c.set_model_summary(ModelSummary(c.model(), UnitName(s), *swept));
     }
     for (v1::SearchResult& sr : own_searches) *c.add_searches() = std::move(sr);
 
@@ -237,22 +222,24 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
       // The model's view of the same target, with its uncertainty: the limit at which the
       // target breaks, at the estimate and at the slow end of the slope's interval; and the
       // margin the recommendation keeps over the latter.
-      if (c.model().points() >= 2 && c.model().slope() > 0) {
-        LimitWords w = WordsFor(parameter);
+      if (swept && c.model().points() >= 2 && c.model().slope() > 0) {
+        const ParameterSpec& w = *swept;
         const v1::LinearFit& m = c.model();
         double needed = (static_cast<double>(target) - m.intercept()) / m.slope();
         double slow = m.slope_low() > 0 ? (static_cast<double>(target) - m.intercept_low()) / m.slope_low() : INFINITY;
-        auto show = [&w](double v) { return w.bytes ? FormatSize(v) : FormatCount(v); };
-        absl::StrAppend(&sentence, "; by the model (", c.model_summary(), ") the ", w.section, " breaks at ",
-                        show(needed));
-        if (std::isfinite(slow) && slow > needed) absl::StrAppend(&sentence, ", at most ", show(slow), " (95%)");
-        double recommended = parameter == "limits.old_space"  ? c.recommended_old_space_mib() * kMiB
-                             : parameter == "limits.native"   ? static_cast<double>(c.recommended_native_bytes())
-                             : parameter == "limits.descriptors" ? c.recommended_descriptors()
-                                                                 : 0;
+        absl::StrAppend(&sentence, "; by the model (", c.model_summary(), ") the ", w.display_name, " breaks at ",
+                        FormatBaseAmount(w, needed));
+        if (std::isfinite(slow) && slow > needed) {
+          absl::StrAppend(&sentence, ", at most ", FormatBaseAmount(w, slow), " (95%)");
+        }
+        double recommended = w.recommended == RecommendedLimit::kOldSpace ? c.recommended_old_space_mib() * kMiB
+                             : w.recommended == RecommendedLimit::kNative
+                                 ? static_cast<double>(c.recommended_native_bytes())
+                             : w.recommended == RecommendedLimit::kDescriptors ? c.recommended_descriptors()
+                                                                                : 0;
         double bound = std::isfinite(slow) ? std::max(slow, needed) : needed;
         if (recommended > 0 && bound > 0) {
-          absl::StrAppend(&sentence, ", so the recommended ", w.section, " keeps a margin of ",
+          absl::StrAppend(&sentence, ", so the recommended ", w.display_name, " keeps a margin of ",
                           absl::StrFormat("%+.0f%%", (recommended / bound - 1) * 100), " over it");
         }
       }

@@ -10,6 +10,7 @@
 #include "model/names.h"
 #include "model/units.h"
 #include "reports/capacity.h"
+#include "reports/leak_sentence.h"
 #include "reports/metrics.h"
 #include "reports/outcome_sentence.h"
 
@@ -106,7 +107,6 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
       const v1::LeakResult& leak = r->leak();
       bool leaked = leak.verdict() == v1::LEAK_VERDICT_LEAK;
       bool ok = e.leak() ? leaked : !leaked;
-      std::string verdict = leaked ? "leak" : leak.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "inconclusive";
       std::string culprit;
       if (leak.allocation_sites_size() > 0) {
         const v1::AllocationSite& a = leak.allocation_sites(0);
@@ -119,9 +119,10 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
         break;
       }
       if (!leak.retainer_path().text().empty()) absl::StrAppend(&culprit, "; held by ", leak.retainer_path().text());
+      // The summary opens with the verdict ("leak: ...", "no leak above ...").
       checks.push_back(Check("leak", ok,
-                             absl::StrCat(Run(*r), ": ", verdict, e.leak() ? " (a leak is expected)" : "",
-                                          ": ", leak.summary(), culprit)));
+                             absl::StrCat(Run(*r), e.leak() ? " (a leak is expected)" : "", ": ",
+                                          LeakSummarySentence(*r), culprit)));
     }
   }
   if (e.min_units() > 0) {
@@ -158,8 +159,12 @@ v1::Report BuildReport(const ReportInputs& in) {
   std::map<std::string, int> order;
   for (int i = 0; i < in.suite->scenarios_size(); ++i) order[in.suite->scenarios(i).name()] = i;
   std::vector<v1::RunResult> runs = in.runs;
-  // The engine writes no prose: the outcome's sentence is made here, from the evidence.
-  for (v1::RunResult& r : runs) r.mutable_evidence()->set_summary(OutcomeSentence(r));
+  // The engine writes no prose: the outcome's and the leak check's sentences are made
+  // here, from the evidence and the figures.
+  for (v1::RunResult& r : runs) {
+    r.mutable_evidence()->set_summary(OutcomeSentence(r));
+    FillLeakSentences(&r);
+  }
   std::stable_sort(runs.begin(), runs.end(), [&](const v1::RunResult& a, const v1::RunResult& b) {
     int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
     int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;

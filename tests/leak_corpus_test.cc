@@ -24,6 +24,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "reports/leak_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 
@@ -138,15 +139,15 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
       ASSERT_TRUE(r.ok()) << c.module << ": " << r.status();
       const v1::LeakResult& leak = r->leak();
       std::cerr << c.module << " @" << c.budget << " (" << (label.leak ? "leak" : "no leak")
-                << "): " << VerdictName(leak.verdict()) << ": " << leak.summary() << "\n";
+                << "): " << VerdictName(leak.verdict()) << ": " << LeakSummarySentence(*r) << "\n";
       if (!label.leak) {
         false_alarms += leak.verdict() == v1::LEAK_VERDICT_LEAK;
-        EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_NO_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+        EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_NO_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
         continue;
       }
       ++leaks;
       found += leak.verdict() == v1::LEAK_VERDICT_LEAK;
-      EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+      EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
       // Leaks confirmed by the growth of an array's elements store (slow_leak_ints.mjs) have
       // no sampled allocation alive from the window (the store was reallocated since), and
       // late_onset_leak.js named none in the module (2026-12-02): printed, not counted.
