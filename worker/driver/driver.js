@@ -202,19 +202,18 @@ function checkpoint(units, afterGc) {
   });
 }
 
-// One full GC before an after-GC checkpoint. A second one (what its finalizers released)
-// changed nothing the verdicts use: in one run of each of six leak-corpus modules at a
-// 2,000 budget (~50 checkpoints each), the Theil-Sen slope of heapUsed read after the first
-// gc() and after the second agreed within the run-to-run spread (e.g. 86.6 / 86.4,
-// 49.45 / 49.44, 55.09 / 55.08 B/iteration), with the same median step between
-// checkpoints; the second gc() cost as much as the first (bench/RESULTS.md, issue 13).
-// What a finalizer frees is collected at the next checkpoint.
+// Two full GCs before an after-GC checkpoint: the second collects what the first one's
+// finalizers and weak callbacks released. One was tried (issue 13, to halve the cost):
+// on tests/fixtures/leaks/slow.js (~10 B/iteration, checkpoint_every 100) it was suspected
+// at 801-898 iterations at 78-92 B/iteration in 4 of 4 runs, against 1,498-1,598 and
+// 13-21 B/iteration with two (3 of 3), so the second stays (bench/RESULTS.md).
 function forcedGc() {
   if (typeof global.gc !== 'function') return;
   const t0 = process.hrtime.bigint();
   global.gc();
+  global.gc();
   gc.forced_gc_ms += Number(process.hrtime.bigint() - t0) / 1e6;
-  gc.forced_gcs += 1;
+  gc.forced_gcs += 2;
 }
 
 function yieldToLoop() {
