@@ -78,11 +78,6 @@ const gc = {
   pause_ms_max: 0,
   scavenge_ms: 0,
   mark_compact_ms: 0,
-  // A leak check's own cost, timed around the calls (proto GcStats): the forced gc() of its
-  // checkpoints, and the writing of its heap snapshots (their own GC included).
-  forced_gc_ms: 0,
-  forced_gcs: 0,
-  snapshot_ms: 0,
 };
 
 const gcObserver = new PerformanceObserver((list) => {
@@ -202,18 +197,12 @@ function checkpoint(units, afterGc) {
   });
 }
 
-// Two full GCs before an after-GC checkpoint: the second collects what the first one's
-// finalizers and weak callbacks released. One was tried (issue 13, to halve the cost):
-// on tests/fixtures/leaks/slow.js (~10 B/iteration, checkpoint_every 100) it was suspected
-// at 801-898 iterations at 78-92 B/iteration in 4 of 4 runs, against 1,498-1,598 and
-// 13-21 B/iteration with two (3 of 3), so the second stays (bench/RESULTS.md).
-function forcedGc() {
-  if (typeof global.gc !== 'function') return;
-  const t0 = process.hrtime.bigint();
-  global.gc();
-  global.gc();
-  gc.forced_gc_ms += Number(process.hrtime.bigint() - t0) / 1e6;
-  gc.forced_gcs += 2;
+// Two full GCs: the second collects what the first one's finalizers released.
+function fullGc() {
+  if (typeof global.gc === 'function') {
+    global.gc();
+    global.gc();
+  }
 }
 
 function yieldToLoop() {
@@ -242,7 +231,7 @@ function finish(status, fields) {
   if (finished) return;
   finished = true;
   publishUnits(unitsReached);
-  send(Object.assign({ type: EVENT.DONE, status, gc: Object.assign({}, gc) }, fields || {}));
+  send(Object.assign({ type: EVENT.DONE, status }, fields || {}));
   process.exit(0);
 }
 
@@ -358,10 +347,7 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
 // past the budget (the engine plans it, within the scenario's time limit), and the ramp
 // then runs on to it. `waiters` are resolved at every command line and when stdin closes.
-// `markUnits` is s2 once its snapshot is written (0 before).
-const commands = {
-  stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, closed: false, waiters: [],
-};
+const commands = { stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, closed: false, waiters: [] };
 
 function wakeWaiters() {
   const waiters = commands.waiters;
@@ -419,16 +405,11 @@ function takePendingSnapshots() {
     // then and never count as retained; it is read after the later ones.
     if (mode === 'start') allocationSampling(mode);
     if (mode === 'start') commands.retentionOpen = true;
-    if (mode === 'mark') commands.markUnits = unitsReached;
     if (mode === 'write') commands.retentionOpen = false;
-    // No gc() first: a snapshot collects the garbage itself before it walks the heap, and a
-    // checkpoint's forced GC has just run.
-    const t0 = process.hrtime.bigint();
+    fullGc();
     v8.writeHeapSnapshot(file);
-    gc.snapshot_ms += Number(process.hrtime.bigint() - t0) / 1e6;
     const sites = mode === 'start' ? null : allocationSampling(mode);
-    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: Object.assign({}, gc) },
-      sites ? { sites } : {}));
+    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached }, sites ? { sites } : {}));
   }
 }
 
@@ -794,11 +775,10 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: during the warm-up at 0, 1, 4, 16, 64 (the detector skips them;
-// JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
-// geometrically, kLeakSpacing of the iterations done apart (4%: about 17 points per
-// doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000). `checkpoint_every`,
-// when set, caps the spacing up to the budget.
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, 8, ... (doubling), then from
+// warmup_iterations on geometrically, kLeakSpacing of the iterations done apart (4%: about
+// 17 points per doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000).
+// `checkpoint_every`, when set, caps the spacing up to the budget.
 //
 // Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
 // kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
@@ -806,16 +786,9 @@ function nextPlannedSnapshot() {
 // verdict), so for modules whose iterations cost more than a checkpoint the overhead stays
 // near 8%. Very cheap iterations (microseconds) cannot be watched for less: their
 // checkpoints dominate the run, and the minimum number of points wins over the share.
-//
-// Past the budget a retention check runs on to its s3, and what its verdict reads there is
-// the series' slope over the later half of [s2, s3] (RunMonitor::FinishRetention: at least
-// 4 points). So past the budget the points go kLeakPastSpacing apart up to that half, and
-// kLeakLaterHalfSteps evenly spaced steps over it (7 points, s3 included).
 const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
-const kLeakPastSpacing = 0.25;
-const kLeakLaterHalfSteps = 6;
 
 function leakSchedule(leak, target) {
   const cap = num(leak.checkpoint_every, 0);
@@ -825,13 +798,7 @@ function leakSchedule(leak, target) {
     next(units) {
       let step;
       if (units < warmup) {
-        step = Math.min(Math.max(3 * units, 1), warmup - units);
-      } else if (units >= target && commands.markUnits > 0 && Number.isFinite(nextPlannedSnapshot())) {
-        const s2 = commands.markUnits;
-        const s3 = nextPlannedSnapshot();
-        const later = Math.ceil(s2 + (s3 - s2) / 2);
-        step = units < later ? Math.min(Math.ceil(units * kLeakPastSpacing), later - units)
-          : Math.ceil((s3 - later) / kLeakLaterHalfSteps);
+        step = Math.min(Math.max(units, 1), warmup - units);
       } else {
         const share = this.costMs / Math.max(1, elapsedMs());
         const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
@@ -852,7 +819,7 @@ function leakSchedule(leak, target) {
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
   const schedule = options && options.schedule;
-  if (forceGc) forcedGc();
+  if (forceGc) fullGc();
   checkpoint(0, forceGc);
   let due = schedule ? schedule.next(0) : every;
   // Without a schedule, one comparison per unit: `watch` is the next count at which anything
@@ -878,7 +845,7 @@ async function ramp(target, every, step, options) {
       if (unitsReached >= unitCounter.next) unitCounterDue(unitsReached);
       if (unitsReached >= due || unitsReached === target) {
         if (unitsReached >= due) due += every;
-        if (forceGc) forcedGc();
+        if (forceGc) fullGc();
         checkpoint(unitsReached, forceGc);
         await yieldToLoop();
         takePendingSnapshots();
@@ -892,7 +859,7 @@ async function ramp(target, every, step, options) {
     const planned = nextPlannedSnapshot() <= unitsReached;
     if (unitsReached < due && !planned && unitsReached !== target) continue;
     const t0 = elapsedMs();
-    forcedGc();
+    fullGc();
     checkpoint(unitsReached, true);
     schedule.costMs += elapsedMs() - t0;
     if (unitsReached >= due) due = schedule.next(unitsReached);
