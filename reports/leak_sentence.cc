@@ -44,7 +44,7 @@ std::string Resource(const v1::LeakExhaustion& x) {
   return "native memory";
 }
 
-std::string ExhaustionFinding(const v1::LeakExhaustion& x) {
+std::string ExhaustionWords(const v1::LeakExhaustion& x) {
   const std::string limit = x.series() == "descriptors" ? absl::StrCat(static_cast<uint64_t>(x.limit()))
                                                          : FormatSize(x.limit());
   switch (x.finding()) {
@@ -193,7 +193,7 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
 
 std::string ExhaustionSentence(const v1::LeakResult& leak) {
   if (!leak.exhaustion().empty()) return leak.exhaustion();
-  return ExhaustionFinding(leak.exhausted());
+  return ExhaustionWords(leak.exhausted());
 }
 
 std::string LimitNoteSentence(const v1::RunResult& run) {

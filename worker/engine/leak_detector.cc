@@ -13,6 +13,38 @@ namespace {
 
 constexpr double kPower = 0.8;
 
+// Detection limit of a slope: (z_{1-α/2} + z_power) σ / sqrt(Sxx), σ the fit's robust noise.
+double MinimumDetectableSlope(const std::vector<double>& x, const std::vector<double>& y, const TheilSen& fit,
+                              double alpha) {
+  double mean = 0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  double sxx = 0;
+  for (double v : x) sxx += (v - mean) * (v - mean);
+  double sigma = RobustNoise(x, y, fit);
+  return sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
+}
+
+// The deepest fall of a series below its running maximum: a sawtooth's give-back. The
+// level is a 5-point running median, so a drop counts only when it holds (what a sawtooth
+// does until it refills), and transient spikes (up to two in any five checkpoints: a GC
+// that ran late, a buffer in flight) are not mistaken for give-backs.
+double Drawdown(const std::vector<double>& y) {
+  double drawdown = 0;
+  double running_max = -INFINITY;
+  constexpr size_t kHalfWindow = 2;
+  for (size_t i = kHalfWindow; i + kHalfWindow < y.size(); ++i) {
+    std::array<double, 2 * kHalfWindow + 1> window;
+    std::copy(y.begin() + static_cast<std::ptrdiff_t>(i - kHalfWindow),
+              y.begin() + static_cast<std::ptrdiff_t>(i + kHalfWindow + 1), window.begin());
+    std::nth_element(window.begin(), window.begin() + kHalfWindow, window.end());
+    double level = window[kHalfWindow];
+    running_max = std::max(running_max, level);
+    drawdown = std::max(drawdown, running_max - level);
+  }
+  return drawdown;
+}
+
 }  // namespace
 
 LeakDetector::LeakDetector(const v1::LeakCheck& check) : check_(check) {
@@ -92,15 +124,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   out.set_slope_low(fit.low);
   out.set_slope_high(fit.high);
   out.set_p_value(mk.p_value);
-  // Detection limit: (z_{1-α/2} + z_power) σ / sqrt(Sxx), and never below the bar.
-  double mean = 0;
-  for (double x : x_) mean += x;
-  mean /= static_cast<double>(x_.size());
-  double sxx = 0;
-  for (double x : x_) sxx += (x - mean) * (x - mean);
-  double sigma = RobustNoise(x_, s.y, fit);
-  double mde = sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
-  out.set_detection_limit(std::max(mde, min_effect));
+  out.set_detection_limit(std::max(MinimumDetectableSlope(x_, s.y, fit, alpha), min_effect));
 
   // The later half: growth that stopped (warm-up, a cache that filled) is not a leak.
   size_t half = x_.size() / 2;
@@ -110,23 +134,9 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   TheilSen late = late_enough ? TheilSenSlope(late_x, late_y, alpha) : fit;
 
   // A leak accumulates: what it holds is never given back. A series that falls back by
-  // more than half of what the trend says it gained releases memory periodically: a
-  // sawtooth. The level is a 5-point running median, so a drop counts only when it holds
-  // (what a sawtooth does until it refills), and transient spikes (up to two in any five
-  // checkpoints: a GC that ran late, a buffer in flight) are not mistaken for give-backs.
+  // more than half of what the trend says it gained releases memory periodically.
   double gained = fit.slope * (x_.back() - x_.front());
-  double drawdown = 0;
-  double running_max = -INFINITY;
-  constexpr size_t kHalfWindow = 2;
-  for (size_t i = kHalfWindow; i + kHalfWindow < s.y.size(); ++i) {
-    std::array<double, 2 * kHalfWindow + 1> window;
-    std::copy(s.y.begin() + static_cast<std::ptrdiff_t>(i - kHalfWindow),
-              s.y.begin() + static_cast<std::ptrdiff_t>(i + kHalfWindow + 1), window.begin());
-    std::nth_element(window.begin(), window.begin() + kHalfWindow, window.end());
-    double level = window[kHalfWindow];
-    running_max = std::max(running_max, level);
-    drawdown = std::max(drawdown, running_max - level);
-  }
+  double drawdown = Drawdown(s.y);
   bool released = gained > 0 && drawdown > 0.5 * gained;
 
   // A leak grows over the whole series and still grows, significantly, in its later half
