@@ -24,8 +24,10 @@ mkdir -p "$OUT/tmp"
 # A private scratch folder: another heapstorm sweeping "stale" run folders in /tmp from a
 # different PID namespace (a sandboxed test) took live ones away mid-run.
 export TMPDIR="$OUT/tmp"
-bazel build -c opt //cli:heapstorm >/dev/null 2>&1 || bazel build //cli:heapstorm
-HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+if [ -z "${HEAPSTORM:-}" ]; then  # or a binary built already (HEAPSTORM=...)
+  bazel build -c opt //cli:heapstorm >/dev/null 2>&1 || bazel build //cli:heapstorm
+  HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+fi
 CORPUS=$(pwd)/tests/fixtures/leak_corpus
 for budget in "${BUDGETS[@]}"; do
   suite="$OUT/corpus-$budget.yaml"

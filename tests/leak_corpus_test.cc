@@ -1,10 +1,11 @@
 // Leak verdicts on the labelled corpus (tests/fixtures/leak_corpus), written apart from
 // heapstorm's code: every module runs once in real node, at a budget of 2,000, 10,000 or
-// 30,000 iterations (spread over the modules so the test stays within minutes). The label
-// is the module's first line ("// LEAK: ..." or "// NO LEAK: ..."), and the descriptor
-// limit the one it names ("descriptors: 256"). Every leak must be found, no non-leak may be
-// called a leak, and the allocation sites of the heap and native leaks confirmed by
-// retention must name the module's own file in at least 90% of them.
+// 30,000 iterations (spread over the modules so the test stays within minutes). The truth
+// is the corpus's labels.json: `leak`, `limits.descriptors`, and `leak_site` (file:line of
+// the allocation). Every leak must be found, every non-leak must be `no_leak`, and the first
+// allocation site of the heap and native leaks confirmed by retention must name the
+// module's own file in at least 90% of them; how many also name the labelled line is
+// printed (the line rate is reported, not asserted: see bench/RESULTS.md).
 //
 // bench/leak_corpus.sh runs the whole corpus at every budget, five times, for the table.
 #include <atomic>
@@ -19,6 +20,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "reports/leak_sentence.h"
 #include "tests/test_support.h"
@@ -42,8 +46,8 @@ struct CorpusCase {
 // slow leaks (~11 B/iteration, near the detection limit at 2,000), and the non-leaks that
 // are honestly `inconclusive` at 2,000 (too few points for "no leak" below the bar: async
 // queues, one-shot grabs, churn, descriptors opened and closed); 30,000 for V8's own slow
-// growth and a metrics window whose verdict at 10,000 is still `inconclusive`. A non-leak must be
-// `no_leak` at its budget, a leak `leak`.
+// growth and a metrics window whose verdict at 10,000 is still `inconclusive`. A non-leak
+// must be `no_leak` at its budget, a leak `leak`, except the one below.
 const std::vector<CorpusCase>& Cases() {
   static const std::vector<CorpusCase> cases = {
       {"async_queue_drain.mjs", 10000},      {"async_retry_leak.js", 10000},
@@ -68,40 +72,65 @@ const std::vector<CorpusCase>& Cases() {
   return cases;
 }
 
+// Non-leaks no budget has decided every time yet; they must not be `leak`, and are printed.
+// A 7 MB table grabbed at iteration 100 and then read, whose heap series after GC falls by
+// ~150 KiB now and then (a sawtooth note) and rises ~5 B/iteration: `inconclusive` at
+// 10,000 ("about 5000 more iterations would decide", and "about 14669 more") and at 15,000
+// once in two ("about 7500 more"), `no_leak` the other time. A metrics window: `no_leak` at
+// 30,000 once, `inconclusive` once ("about 15000 more") (2026-12-02). Their "more
+// iterations" grows with the run.
+bool Undecided(const std::string& module) {
+  return module == "one_shot_at_100.mjs" || module == "metrics_window.js";
+}
+
 struct Label {
   bool leak = false;
   uint32_t descriptors = 0;  // 0: the default limit
+  std::string site_file;     // leak_site: "" for a non-leak
+  uint32_t site_line = 0;
 };
 
-Label ReadLabel(const std::string& path) {
-  std::ifstream in(path);
-  std::string first;
-  std::getline(in, first);
-  Label label;
-  label.leak = absl::StartsWith(first, "// LEAK");
-  size_t at = first.find("descriptors: ");
-  if (at != std::string::npos) {
-    std::string digits;
-    for (size_t i = at + 13; i < first.size() && isdigit(static_cast<unsigned char>(first[i])); ++i) {
-      digits.push_back(first[i]);
-    }
-    (void)absl::SimpleAtoi(digits, &label.descriptors);
+// labels.json: one entry per module (tests/fixtures/leak_corpus/README.md).
+std::map<std::string, Label> ReadLabels() {
+  std::map<std::string, Label> labels;
+  absl::StatusOr<std::string> text = ReadFile(Runfile("tests/fixtures/leak_corpus/labels.json"));
+  EXPECT_TRUE(text.ok()) << text.status();
+  google::protobuf::ListValue list;
+  if (!text.ok() || !google::protobuf::util::JsonStringToMessage(*text, &list).ok()) {
+    ADD_FAILURE() << "labels.json is not a JSON array";
+    return labels;
   }
-  return label;
+  for (const google::protobuf::Value& entry : list.values()) {
+    const auto& f = entry.struct_value().fields();
+    Label label;
+    label.leak = f.count("leak") > 0 && f.at("leak").bool_value();
+    if (f.count("limits") > 0 && f.at("limits").struct_value().fields().count("descriptors") > 0) {
+      label.descriptors = static_cast<uint32_t>(f.at("limits").struct_value().fields().at("descriptors").number_value());
+    }
+    if (f.count("leak_site") > 0 && f.at("leak_site").has_string_value()) {
+      const std::string& site = f.at("leak_site").string_value();
+      size_t colon = site.rfind(':');
+      label.site_file = site.substr(0, colon);
+      if (colon != std::string::npos) (void)absl::SimpleAtoi(site.substr(colon + 1), &label.site_line);
+    }
+    labels[f.count("module") > 0 ? f.at("module").string_value() : ""] = label;
+  }
+  return labels;
 }
 
 const char* VerdictName(v1::LeakVerdict v) {
   return v == v1::LEAK_VERDICT_LEAK ? "leak" : v == v1::LEAK_VERDICT_NO_LEAK ? "no_leak" : "inconclusive";
 }
 
-TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
+TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
+  const std::map<std::string, Label> labels = ReadLabels();
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
   ASSERT_TRUE(engine.ok()) << engine.status();
 
   std::mutex mu;
-  int leaks = 0, found = 0, sited = 0, sites_right = 0, false_alarms = 0;
+  int leaks = 0, found = 0, sited = 0, sites_right = 0, lines_right = 0, false_alarms = 0;
   std::atomic<size_t> next{0};
   auto work = [&]() {
     while (true) {
@@ -109,7 +138,8 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
       if (job >= Cases().size()) return;
       const CorpusCase& c = Cases()[job];
       const std::string path = Runfile(absl::StrCat("tests/fixtures/leak_corpus/", c.module));
-      Label label = ReadLabel(path);
+      ASSERT_EQ(labels.count(c.module), 1u) << c.module << " is not in labels.json";
+      const Label label = labels.at(c.module);
       RunRequest request;
       request.scenario = ScenarioFromYaml(absl::StrCat(
           "scenarios:\n  - name: corpus\n    kind: script\n    params: {module: tests/fixtures/leak_corpus/", c.module,
@@ -123,11 +153,11 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
                 << "): " << VerdictName(leak.verdict()) << ": " << LeakSummarySentence(*r) << "\n";
       if (!label.leak) {
         false_alarms += leak.verdict() == v1::LEAK_VERDICT_LEAK;
-        // The acceptance is no false alarm. `no_leak` is what a non-leak should get, but a
-        // sawtooth may still be `inconclusive` at its budget (metrics_window.js at 30,000
-        // once in two runs, 2026-12-02), so that is counted and printed, not failed.
-        EXPECT_NE(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
-        if (leak.verdict() != v1::LEAK_VERDICT_NO_LEAK) std::cerr << "  not no_leak: " << c.module << "\n";
+        if (Undecided(c.module)) {
+          EXPECT_NE(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
+        } else {
+          EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_NO_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
+        }
         continue;
       }
       ++leaks;
@@ -140,10 +170,14 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
         std::cerr << "  no allocation site: " << c.module << "\n";
       } else if (leak.retention().confirmed()) {
         ++sited;
-        bool right = leak.allocation_sites_size() > 0 &&
-                     absl::EndsWith(leak.allocation_sites(0).file(), absl::StrCat("/", c.module));
+        const v1::AllocationSite& site = leak.allocation_sites(0);
+        bool right = absl::EndsWith(site.file(), absl::StrCat("/", label.site_file));
+        bool line = right && site.line() == label.site_line;
         sites_right += right;
-        if (!right) std::cerr << "  allocation site not in the module: " << c.module << "\n";
+        lines_right += line;
+        std::cerr << "  allocation site " << site.function() << " " << site.file() << ":" << site.line() << " ("
+                  << v1::AllocationPosition_Name(site.position()) << "), labelled " << label.site_file << ":"
+                  << label.site_line << (line ? "" : right ? ": other line" : ": not in the module") << "\n";
       }
     }
   };
@@ -151,7 +185,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
   a.join();
   b.join();
   std::cerr << "leaks found " << found << "/" << leaks << ", false alarms " << false_alarms << ", sites right "
-            << sites_right << "/" << sited << "\n";
+            << sites_right << "/" << sited << ", lines right " << lines_right << "/" << sited << "\n";
   EXPECT_EQ(false_alarms, 0);
   EXPECT_EQ(found, leaks);
   EXPECT_GE(sites_right * 10, sited * 9) << sites_right << " of " << sited;

@@ -142,9 +142,13 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   }
   std::vector<uint64_t> small_prefix(small.begin(), small.end() - 1);  // the budget's own last point
   // The GC-time share may widen the spacing on a loaded machine: compare where both run
-  // unthrottled: the warm-up (doubling) up to warmup_iterations.
+  // unthrottled: the warm-up (doubling) up to warmup_iterations (100 by default).
   ASSERT_GT(prefix.size(), 10u);
-  for (size_t i = 0; i < 9; ++i) EXPECT_EQ(prefix[i], small_prefix[i]) << i;  // 0, 1, 2, 4, ... 64, 100
+  const std::vector<uint64_t> warmup = {0, 1, 2, 4, 8, 16, 32, 64, 100};
+  for (size_t i = 0; i < warmup.size(); ++i) {
+    EXPECT_EQ(prefix[i], warmup[i]) << i;
+    EXPECT_EQ(small_prefix[i], warmup[i]) << i;
+  }
   // Thinning out: the gaps grow.
   EXPECT_GT(large.back() - large[large.size() - 2], prefix[prefix.size() - 1] - prefix[prefix.size() - 2]);
   EXPECT_GT(large.size(), small.size());
@@ -187,8 +191,10 @@ TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
       std::lock_guard<std::mutex> lock(mu);
       ++verdicts[module][r.leak().verdict()];
       EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
-      // Not EXPECT_EQ(NO_LEAK): at 3,000 iterations 42 of these 60 runs were honestly
-      // `inconclusive` ("about 1500 more iterations would decide"), none `leak` (2026-12-02).
+      // Not EXPECT_EQ(NO_LEAK) yet: at 3,000 iterations 42 of these 60 runs were honestly
+      // `inconclusive` ("about 1500 more iterations would decide"), none `leak`; at 6,000
+      // churn.js was still `inconclusive` in at least 4 of 10 ("about 3000 more", or
+      // "suspected at iteration 6000 ... about 66000 more") (2026-12-02).
       EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << LeakSummarySentence(r);
     }
   };

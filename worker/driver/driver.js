@@ -457,26 +457,34 @@ function allocationSampling(mode) {
 }
 
 function groupSamples(profile, markOrdinal) {
-  // Each tree node's innermost user frame: its own if it is the user's code, else its parent's.
+  // Each tree node's innermost user frame, and the first frame it called on the way to the
+  // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
+  // null when the node is the user frame itself.
   const siteOf = new Map();
-  const walk = (node, site) => {
+  const walk = (node, site, callee) => {
     const f = node.callFrame;
     const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
-    const here = user ? f : site;
+    const here = user ? { frame: f, callee: null } : site && { frame: site.frame, callee: site.callee || f.functionName };
     siteOf.set(node.id, here);
     for (const child of node.children || []) walk(child, here);
   };
   walk(profile.head, null);
+  const sources = new Map();  // file -> its tokens, or null when unreadable
   const groups = new Map();
   for (const sample of profile.samples) {
     if (sample.ordinal > markOrdinal) continue;  // allocated after s2
-    const f = siteOf.get(sample.nodeId);
-    if (!f) continue;  // no frame of the user's code on the stack: the harness's or node's
+    const site = siteOf.get(sample.nodeId);
+    if (!site) continue;  // no frame of the user's code on the stack: the harness's or node's
+    const f = site.frame;
     const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
-    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+    const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
+    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;
     let g = groups.get(key);
     if (!g) {
-      g = { function: f.functionName || '(anonymous)', file, line: f.lineNumber + 1, column: f.columnNumber + 1, count: 0, bytes: 0 };
+      g = {
+        function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
+        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0,
+      };
       groups.set(key, g);
     }
     // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
@@ -485,6 +493,275 @@ function groupSamples(profile, markOrdinal) {
   }
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
     .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+}
+
+// --- the allocating line -------------------------------------------------------------------
+//
+// V8's sampling heap profiler keys an allocation by the functions on its stack, each at the
+// position where the function starts, never by line (its nodes' callFrame; heap snapshots'
+// allocation traces are function positions too). The line is read from the function's
+// source, with only the tokens of its own body (nested functions are other frames):
+//  - ALLOCATION_POSITION_CALL: the allocation was made below the user's function, in what
+//    it called (a builtin like `Promise`, node's `allocUnsafe`): the line of its only call
+//    by that name;
+//  - ALLOCATION_POSITION_EXPRESSION: made by the function's own code: the line of its only
+//    allocating expression (`new`, an object, array or function literal; strings built by
+//    `+` or a template are not counted, a `+` is not told from a sum). Optimized code
+//    allocates for the functions inlined into it, which then have no frame of their own: a
+//    function with no allocating expression of its own, that calls exactly one function
+//    defined by name in the same file, is read through that function's body (3 levels);
+//  - ALLOCATION_POSITION_FUNCTION: anything else (several candidates, no source): the
+//    function's first line, as the profiler gives it.
+const kPositionCall = 'ALLOCATION_POSITION_CALL';
+const kPositionExpression = 'ALLOCATION_POSITION_EXPRESSION';
+const kPositionFunction = 'ALLOCATION_POSITION_FUNCTION';
+const kMaxSourceBytes = 4 << 20;
+
+function allocatingLine(sources, file, line, column, callee) {
+  const fallback = { line, column, position: kPositionFunction };
+  if (!sources.has(file)) {
+    let tokens = null;
+    try {
+      if (path.isAbsolute(file) && fs.statSync(file).size <= kMaxSourceBytes) tokens = tokenize(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      tokens = null;  // unreadable: the function's line
+    }
+    sources.set(file, tokens);
+  }
+  const tokens = sources.get(file);
+  if (!tokens) return fallback;
+  let own = ownTokens(tokens, tokenAt(tokens, line, column));
+  for (let level = 0; own && level < 3; level++) {
+    const lines = new Map();  // line -> its first candidate's token
+    for (let k = 0; k < own.length; k++) {
+      const t = own[k];
+      const hit = callee ? t.type === 'name' && t.text === callee && own[k + 1] && own[k + 1].text === '('
+        : isAllocation(own, k);
+      if (hit && !lines.has(t.line)) lines.set(t.line, t);
+    }
+    if (lines.size === 1) {
+      const t = [...lines.values()][0];
+      return { line: t.line, column: t.column, position: callee ? kPositionCall : kPositionExpression };
+    }
+    if (callee || lines.size > 1) return fallback;
+    // Nothing allocates here: through the one function of this file it calls, if one.
+    const called = new Set();
+    for (let k = 0; k + 1 < own.length; k++) {
+      const t = own[k];
+      const before = k > 0 ? own[k - 1].text : ';';
+      if (t.type === 'name' && own[k + 1].text === '(' && before !== '.' && before !== '?.' && before !== 'new' &&
+        definitionOf(tokens, t.text) >= 0) {
+        called.add(t.text);
+      }
+    }
+    if (called.size !== 1) return fallback;
+    own = ownTokens(tokens, definitionOf(tokens, [...called][0]));
+  }
+  return fallback;
+}
+
+// The index of the first token at or after a 0-based line and column, -1 when none.
+function tokenAt(tokens, line, column) {
+  return tokens.findIndex((t) => t.line > line || (t.line === line && t.column >= column));
+}
+
+// Where the parameters of the one function defined by `name` in the file start
+// (`function name(`, `name = function (`, `name = (...) =>`, `name = x =>`): -1 when there
+// is none, or more than one.
+function definitionOf(tokens, name) {
+  let found = -1;
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (tokens[k].text !== name || tokens[k].type !== 'name') continue;
+    let at = -1;
+    if (k > 0 && tokens[k - 1].text === 'function' && tokens[k + 1].text === '(') {
+      at = k + 1;
+    } else if (tokens[k + 1].text === '=') {
+      let j = k + 2;
+      if (tokens[j].text === 'async') j++;
+      if (tokens[j] && tokens[j].text === 'function') {
+        while (j < tokens.length && tokens[j].text !== '(') j++;
+        at = j < tokens.length ? j : -1;
+      } else if (tokens[j] && tokens[j].text === '(') {
+        const close = matching(tokens, j);
+        if (close > 0 && tokens[close + 1] && tokens[close + 1].text === '=>') at = j;
+      } else if (tokens[j] && tokens[j].type === 'name' && tokens[j + 1] && tokens[j + 1].text === '=>') {
+        at = j;
+      }
+    }
+    if (at < 0) continue;
+    if (found >= 0) return -1;
+    found = at;
+  }
+  return found;
+}
+
+// Tokens that open an expression where they stand (so `{` and `[` after them are literals).
+const kExpressionBefore = new Set(['=', '(', ',', ':', '[', '?', '!', '||', '&&', '??', 'return', 'yield', 'await',
+  '=>', '+', '-', '*', '/', '%', '==', '===', '!=', '!==', '<', '>', '<=', '>=', '...', 'throw', 'in', 'of',
+  'typeof', 'void', 'delete', '+=', '-=', '||=', '&&=', '??=', ';', '{', '}']);
+
+function isAllocation(own, k) {
+  const t = own[k];
+  const before = k > 0 ? own[k - 1].text : ';';
+  if (t.type === 'name') return t.text === 'new' || t.text === 'function' || t.text === 'class';
+  if (t.text === '=>') return true;
+  if (t.text === '[' ) return kExpressionBefore.has(before) && before !== '}' && before !== ';' && before !== '{';
+  if (t.text === '{') return kExpressionBefore.has(before) && before !== ';' && before !== '{' && before !== '}' &&
+    before !== '=>';
+  return false;
+}
+
+// The tokens of the body of the function whose parameters start at token k (where V8 says
+// a function starts), without those of functions nested in it (a nested function's own
+// creation, its `function` or `=>`, is kept). null when no function starts there.
+function ownTokens(tokens, k) {
+  if (k < 0 || k >= tokens.length) return null;
+  // The parameters: a parenthesized list, or one name before `=>`.
+  if (tokens[k].text === '(') k = matching(tokens, k);
+  if (k < 0) return null;
+  k++;
+  if (tokens[k] && tokens[k].text === '=>') k++;
+  if (!tokens[k]) return null;
+  let end;
+  if (tokens[k].text === '{') {
+    end = matching(tokens, k);
+  } else {  // an arrow's expression body: to the end of the expression
+    end = k;
+    for (let depth = 0; end < tokens.length; end++) {
+      const x = tokens[end].text;
+      if (x === '(' || x === '[' || x === '{') depth++;
+      else if (x === ')' || x === ']' || x === '}') { if (--depth < 0) break; }
+      else if (depth === 0 && (x === ',' || x === ';')) break;
+    }
+  }
+  if (end < 0) return null;
+  const own = [];
+  for (let i = k + 1; i < end; i++) {
+    own.push(tokens[i]);
+    const nested = nestedFunctionEnd(tokens, i, end);
+    if (nested > i) i = nested;
+  }
+  return own;
+}
+
+// When a nested function starts at token i (`function`, or `=>`), the index of its body's last
+// token; else -1.
+function nestedFunctionEnd(tokens, i, limit) {
+  let k;
+  if (tokens[i].text === 'function') {
+    k = i + 1;
+    while (k < limit && tokens[k].text !== '(') k++;
+    k = matching(tokens, k);
+    if (k < 0) return -1;
+    k++;
+  } else if (tokens[i].text === '=>') {
+    k = i + 1;
+  } else {
+    return -1;
+  }
+  if (!tokens[k]) return -1;
+  if (tokens[k].text === '{') return matching(tokens, k);
+  let depth = 0;
+  for (; k < limit; k++) {
+    const x = tokens[k].text;
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') { if (--depth < 0) return k - 1; }
+    else if (depth === 0 && (x === ',' || x === ';')) return k - 1;
+  }
+  return k - 1;
+}
+
+function matching(tokens, k) {
+  const open = tokens[k] && tokens[k].text;
+  const close = open === '(' ? ')' : open === '[' ? ']' : open === '{' ? '}' : null;
+  if (!close) return -1;
+  for (let depth = 0; k < tokens.length; k++) {
+    if (tokens[k].text === open) depth++;
+    else if (tokens[k].text === close && --depth === 0) return k;
+  }
+  return -1;
+}
+
+// A small JavaScript tokenizer, enough to find brackets, names and literals by line:
+// comments and strings are skipped, a template is one token, a `/` starts
+// a regular expression where an expression may start.
+function tokenize(src) {
+  const tokens = [];
+  let line = 0;
+  let lineStart = 0;
+  let i = 0;
+  const puncts = ['===', '!==', '...', '**=', '>>>', '??=', '||=', '&&=', '=>', '==', '!=', '<=', '>=', '&&', '||',
+    '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '**', '<<', '>>'];
+  const push = (type, text, at, atLine, atColumn, extra) => tokens.push(Object.assign({ type, text, line: atLine, column: atColumn }, extra || {}));
+  const newline = (at) => { line++; lineStart = at + 1; };
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '\n') { newline(i); i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    const atLine = line;
+    const atColumn = i - lineStart;
+    if (c === '/' && src[i + 1] === '/') { while (i < src.length && src[i] !== '\n') i++; continue; }
+    if (c === '/' && src[i + 1] === '*') {
+      i += 2;
+      while (i < src.length && !(src[i] === '*' && src[i + 1] === '/')) { if (src[i] === '\n') newline(i); i++; }
+      i += 2;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      i++;
+      while (i < src.length && src[i] !== c && src[i] !== '\n') i += src[i] === '\\' ? 2 : 1;
+      i++;
+      push('string', 'string', i, atLine, atColumn);
+      continue;
+    }
+    if (c === '`') {
+      i++;
+      for (let depth = 0; i < src.length; i++) {
+        if (src[i] === '\\') { i++; continue; }
+        if (src[i] === '\n') newline(i);
+        if (depth === 0 && src[i] === '`') break;
+        if (src[i] === '$' && src[i + 1] === '{') { depth++; i++; continue; }
+        if (depth > 0 && src[i] === '{') depth++;
+        if (depth > 0 && src[i] === '}') depth--;
+      }
+      i++;
+      push('template', 'template', i, atLine, atColumn);
+      continue;
+    }
+    if (/[A-Za-z_$\u0080-\uffff]/.test(c)) {
+      let j = i + 1;
+      while (j < src.length && /[\w$\u0080-\uffff]/.test(src[j])) j++;
+      push('name', src.slice(i, j), i, atLine, atColumn);
+      i = j;
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] || ''))) {
+      let j = i + 1;
+      while (j < src.length && /[\w.]/.test(src[j])) j++;
+      push('number', 'number', i, atLine, atColumn);
+      i = j;
+      continue;
+    }
+    const prev = tokens.length ? tokens[tokens.length - 1] : null;
+    if (c === '/' && (!prev || (prev.type === 'punct' && prev.text !== ')' && prev.text !== ']' && prev.text !== '}') ||
+      (prev.type === 'name' && /^(return|typeof|case|in|of|yield|await|throw|void|delete)$/.test(prev.text)))) {
+      i++;
+      for (let cls = false; i < src.length && src[i] !== '\n'; i++) {
+        if (src[i] === '\\') { i++; continue; }
+        if (src[i] === '[') cls = true;
+        else if (src[i] === ']') cls = false;
+        else if (src[i] === '/' && !cls) break;
+      }
+      i++;
+      while (i < src.length && /\w/.test(src[i])) i++;
+      push('regexp', 'regexp', i, atLine, atColumn);
+      continue;
+    }
+    const p = puncts.find((q) => src.startsWith(q, i)) || c;
+    push('punct', p, i, atLine, atColumn);
+    i += p.length;
+  }
+  return tokens;
 }
 
 // The iteration of the next planned snapshot, Infinity when none.
