@@ -304,39 +304,77 @@ void CoordinatorServer::PumpAll() {
   }
 }
 
+void CoordinatorServer::HandleHello(const std::shared_ptr<Session>& session, const v1::Hello& hello) {
+  std::string refusal;
+  if (!options_.token.empty() && !SameSecret(hello.token(), options_.token)) {
+    refusal = "wrong or missing token";
+  } else if (hello.worker_id().empty()) {
+    refusal = "the hello names no worker";
+  } else if (auto s = scheduler_->AddWorker(hello.worker_id(), static_cast<int>(hello.slots()));
+             !s.ok()) {
+    refusal = std::string(s.message());
+  }
+  if (!refusal.empty()) {
+    HS_LOG(WARNING) << "refused worker '" << hello.worker_id() << "' from " << session->peer()
+                    << ": " << refusal;
+    if (options_.on_worker_event) options_.on_worker_event(hello.worker_id(), "refused: " + refusal);
+    session->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                 absl::StrCat("refused by the coordinator: ", refusal)));
+    return;
+  }
+  session->set_worker_id(hello.worker_id());
+  sessions_[hello.worker_id()] = session;
+  HS_LOG(INFO) << "worker '" << hello.worker_id() << "' joined from " << session->peer() << " with "
+               << hello.slots() << " slots, node " << hello.node_version();
+  if (options_.on_worker_event) {
+    options_.on_worker_event(hello.worker_id(), absl::StrCat("joined with ", hello.slots(), " slots"));
+  }
+  v1::CoordinatorMessage welcome;
+  welcome.mutable_welcome()->set_heartbeat_interval_ms(
+      static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+  session->Send(std::move(welcome));
+}
+
+void CoordinatorServer::HandleResult(const std::shared_ptr<Session>& session, const std::string& worker,
+                                     const v1::WorkerMessage& message) {
+  if (!fatal_.ok()) return;  // nothing is recorded or acknowledged any more
+  // Checked like every message that enters, whatever sent it: a result with limits no
+  // run can have had comes from a broken or foreign worker. The run counts as failed
+  // there and goes back to the queue; the result is acknowledged, so it is not resent.
+  if (absl::Status valid = ValidateLimits(message.result().result().limits()); !valid.ok()) {
+    HS_LOG(WARNING) << "refused the result of " << message.result().assignment_id() << " from " << worker
+                    << ": " << valid.message();
+    scheduler_->Fail(worker, message.result().assignment_id(),
+                     absl::StrCat("its result was refused: ", valid.message()));
+    pending_acks_.emplace_back(session, message.result().assignment_id());
+    return;
+  }
+  Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
+  if (outcome == Scheduler::RecordOutcome::kJournalFailed) {
+    FailLocked(absl::InternalError(absl::StrCat("the journal cannot be written (",
+                                                scheduler_->JournalError().message(), ")")));
+    return;
+  }
+  // Every other outcome is final for this result, so the worker may forget it: recorded,
+  // recorded before, or not wanted (its lease moved on, or the run is unknown). A
+  // recorded one is acknowledged only after the sync that covers it.
+  pending_acks_.emplace_back(session, message.result().assignment_id());
+  if (outcome == Scheduler::RecordOutcome::kRecorded && options_.on_result) {
+    v1::RunResult recorded = message.result().result();
+    recorded.set_worker(worker);
+    options_.on_result(recorded);
+  }
+  if (outcome == Scheduler::RecordOutcome::kNotLeaseHolder) {
+    HS_LOG(INFO) << "ignored a late result of " << message.result().assignment_id() << " from "
+                 << worker << ": its lease had moved";
+  }
+}
+
 void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
                                const v1::WorkerMessage& message) {
   std::string worker = session->worker_id();
   if (message.has_hello()) {
-    const v1::Hello& hello = message.hello();
-    std::string refusal;
-    if (!options_.token.empty() && !SameSecret(hello.token(), options_.token)) {
-      refusal = "wrong or missing token";
-    } else if (hello.worker_id().empty()) {
-      refusal = "the hello names no worker";
-    } else if (auto s = scheduler_->AddWorker(hello.worker_id(), static_cast<int>(hello.slots()));
-               !s.ok()) {
-      refusal = std::string(s.message());
-    }
-    if (!refusal.empty()) {
-      HS_LOG(WARNING) << "refused worker '" << hello.worker_id() << "' from " << session->peer()
-                      << ": " << refusal;
-      if (options_.on_worker_event) options_.on_worker_event(hello.worker_id(), "refused: " + refusal);
-      session->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                   absl::StrCat("refused by the coordinator: ", refusal)));
-      return;
-    }
-    session->set_worker_id(hello.worker_id());
-    sessions_[hello.worker_id()] = session;
-    HS_LOG(INFO) << "worker '" << hello.worker_id() << "' joined from " << session->peer() << " with "
-                 << hello.slots() << " slots, node " << hello.node_version();
-    if (options_.on_worker_event) {
-      options_.on_worker_event(hello.worker_id(), absl::StrCat("joined with ", hello.slots(), " slots"));
-    }
-    v1::CoordinatorMessage welcome;
-    welcome.mutable_welcome()->set_heartbeat_interval_ms(
-        static_cast<uint64_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
-    session->Send(std::move(welcome));
+    HandleHello(session, message.hello());
     return;
   }
   if (worker.empty()) {
@@ -345,37 +383,7 @@ void CoordinatorServer::Handle(const std::shared_ptr<Session>& session,
   }
   scheduler_->Touch(worker);
   if (message.has_result()) {
-    if (!fatal_.ok()) return;  // nothing is recorded or acknowledged any more
-    // Checked like every message that enters, whatever sent it: a result with limits no
-    // run can have had comes from a broken or foreign worker. The run counts as failed
-    // there and goes back to the queue; the result is acknowledged, so it is not resent.
-    if (absl::Status valid = ValidateLimits(message.result().result().limits()); !valid.ok()) {
-      HS_LOG(WARNING) << "refused the result of " << message.result().assignment_id() << " from " << worker
-                      << ": " << valid.message();
-      scheduler_->Fail(worker, message.result().assignment_id(),
-                       absl::StrCat("its result was refused: ", valid.message()));
-      pending_acks_.emplace_back(session, message.result().assignment_id());
-      return;
-    }
-    Scheduler::RecordOutcome outcome = scheduler_->Record(worker, message.result().result());
-    if (outcome == Scheduler::RecordOutcome::kJournalFailed) {
-      FailLocked(absl::InternalError(absl::StrCat("the journal cannot be written (",
-                                                  scheduler_->JournalError().message(), ")")));
-      return;
-    }
-    // Every other outcome is final for this result, so the worker may forget it: recorded,
-    // recorded before, or not wanted (its lease moved on, or the run is unknown). A
-    // recorded one is acknowledged only after the sync that covers it.
-    pending_acks_.emplace_back(session, message.result().assignment_id());
-    if (outcome == Scheduler::RecordOutcome::kRecorded && options_.on_result) {
-      v1::RunResult recorded = message.result().result();
-      recorded.set_worker(worker);
-      options_.on_result(recorded);
-    }
-    if (outcome == Scheduler::RecordOutcome::kNotLeaseHolder) {
-      HS_LOG(INFO) << "ignored a late result of " << message.result().assignment_id() << " from "
-                   << worker << ": its lease had moved";
-    }
+    HandleResult(session, worker, message);
   } else if (message.has_failure()) {
     HS_LOG(WARNING) << "worker '" << worker << "' could not do " << message.failure().assignment_id() << ": "
                     << message.failure().reason();

@@ -87,6 +87,12 @@ class CoordinatorServer {
   void SyncLoop();
   void Handle(const std::shared_ptr<Session>& session, const v1::WorkerMessage& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Handle's steps: a hello joins (or is refused); a result is checked, recorded and
+  // queued for acknowledgement after the sync that covers it.
+  void HandleHello(const std::shared_ptr<Session>& session, const v1::Hello& hello)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandleResult(const std::shared_ptr<Session>& session, const std::string& worker,
+                    const v1::WorkerMessage& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued work to workers with free slots.
   void PumpAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(std::shared_ptr<Session> session, std::unique_ptr<v1::WorkerMessage> message);

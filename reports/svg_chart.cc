@@ -65,6 +65,23 @@ std::string Coord(double v) { return absl::StrFormat("%.0f", v); }
 
 std::string HtmlEscape(const std::string& text) { return EscapeMarkup(text); }
 
+namespace {
+
+// The legend: one colour swatch and name per series with points, left to right along
+// the top of the plot.
+void AppendLegend(const std::vector<ChartSeries>& series, std::string* svg) {
+  double lx = kLeft + 8;
+  for (const ChartSeries& s : series) {
+    if (s.points.empty()) continue;
+    absl::StrAppend(svg, "<rect x=\"", Coord(lx), "\" y=\"", kTop + 6, "\" width=\"10\" height=\"3\" fill=\"",
+                    HtmlEscape(s.color), "\"/><text class=\"legend\" x=\"", Coord(lx + 14), "\" y=\"",
+                    kTop + 11, "\">", HtmlEscape(s.name), "</text>");
+    lx += 24 + 6.2 * s.name.size();
+  }
+}
+
+}  // namespace
+
 std::string RenderSvgChart(const ChartSpec& spec) {
   double x_min = INFINITY, x_max = -INFINITY, y_max = 0;
   bool any = false;
@@ -137,15 +154,7 @@ std::string RenderSvgChart(const ChartSpec& spec) {
                     s.dashed ? " stroke-dasharray=\"5 3\"" : "", " points=\"", points, "\"><title>",
                     HtmlEscape(s.name), "</title></polyline>");
   }
-  // Legend.
-  double lx = kLeft + 8;
-  for (const ChartSeries& s : spec.series) {
-    if (s.points.empty()) continue;
-    absl::StrAppend(&svg, "<rect x=\"", Coord(lx), "\" y=\"", kTop + 6, "\" width=\"10\" height=\"3\" fill=\"",
-                    HtmlEscape(s.color), "\"/><text class=\"legend\" x=\"", Coord(lx + 14), "\" y=\"",
-                    kTop + 11, "\">", HtmlEscape(s.name), "</text>");
-    lx += 24 + 6.2 * s.name.size();
-  }
+  AppendLegend(spec.series, &svg);
   absl::StrAppend(&svg, "</svg>");
   return svg;
 }

@@ -201,6 +201,7 @@ std::string Scenario(const std::string& body) {
   return "scenarios:\n  - name: a\n" + body;
 }
 
+// A table, one bad input per line: long by design.
 std::vector<BadCase> BadCases() {
   std::string cd = "    kind: cached_data\n    params: {entries: 10}\n";
   return {

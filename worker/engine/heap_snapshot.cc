@@ -169,6 +169,138 @@ struct RawFresh {
   uint64_t size;
 };
 
+// The error for a file at `path` that is not a readable V8 heap snapshot; `what` says
+// which part is missing or wrong.
+absl::Status NotASnapshot(const std::string& path, const char* what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
+}
+
+// The position of `name` in `v`, or -1.
+int IndexIn(const std::vector<std::string>& v, const char* name) {
+  auto it = std::find(v.begin(), v.end(), name);
+  return it == v.end() ? -1 : static_cast<int>(it - v.begin());
+}
+
+// Moves past `key` (which opens a JSON array) and appends the array's strings to `out`.
+// False when the key is not in the rest of the file.
+bool ReadNames(Stream* in, const char* key, std::vector<std::string>* out) {
+  if (!in->SkipPast(key)) return false;
+  std::string s;
+  while (in->NextString(&s, true)) out->push_back(s);
+  return true;
+}
+
+// Where each field sits in a node (and, for backing stores, in an edge), from the
+// snapshot's meta; -1 for a field the snapshot does not have.
+struct Layout {
+  std::vector<std::string> fields, types, edge_fields, edge_types;
+  int f_type, f_name, f_id, f_size, f_edges;
+  size_t stride;  // numbers per node
+  int e_type, e_name, e_to, internal, array_type;
+};
+
+// Reads the meta: which field of a node is what, and the names of node types; with
+// `backing`, the edges' too. InvalidArgument naming `path` when a field is missing.
+absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream* in) {
+  Layout l;
+  if (!ReadNames(in, "\"node_fields\":[", &l.fields)) return NotASnapshot(path, "no node_fields");
+  if (!ReadNames(in, "\"node_types\":[[", &l.types)) return NotASnapshot(path, "no node_types");
+  l.f_type = IndexIn(l.fields, "type");
+  l.f_name = IndexIn(l.fields, "name");
+  l.f_id = IndexIn(l.fields, "id");
+  l.f_size = IndexIn(l.fields, "self_size");
+  l.f_edges = IndexIn(l.fields, "edge_count");
+  l.stride = l.fields.size();
+  if (l.f_type < 0 || l.f_name < 0 || l.f_id < 0 || l.f_size < 0 || l.stride == 0) {
+    return NotASnapshot(path, "node fields");
+  }
+  if (backing) {
+    if (l.f_edges < 0) return NotASnapshot(path, "node fields");
+    if (!ReadNames(in, "\"edge_fields\":[", &l.edge_fields)) return NotASnapshot(path, "no edge_fields");
+    if (!ReadNames(in, "\"edge_types\":[[", &l.edge_types)) return NotASnapshot(path, "no edge_types");
+  }
+  l.e_type = IndexIn(l.edge_fields, "type");
+  l.e_name = IndexIn(l.edge_fields, "name_or_index");
+  l.e_to = IndexIn(l.edge_fields, "to_node");
+  l.internal = IndexIn(l.edge_types, "internal");
+  if (backing && (l.e_type < 0 || l.e_name < 0 || l.e_to < 0 || l.internal < 0)) {
+    return NotASnapshot(path, "edge fields");
+  }
+  l.array_type = IndexIn(l.types, "array");
+  return l;
+}
+
+// What the nodes array leaves for the later steps, before names are resolved.
+struct NodeTables {
+  std::map<RawKey, ConstructorStats> raw;
+  std::vector<RawFresh> raw_fresh;
+  // Per node, for `backing`: its edge count and whether it could be a store.
+  std::vector<uint32_t> edge_count;
+  std::vector<uint32_t> store_size;  // shallow size of a large "array" node, else 0
+};
+
+// Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
+// go to `summary`, the rest to `tables`; a node is fresh when `new_since` is given and
+// lacks its id.
+void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, Stream* in,
+               SnapshotSummary* summary, NodeTables* tables) {
+  std::vector<uint64_t> node(l.stride);
+  while (true) {
+    for (size_t i = 0; i < l.stride; ++i) {
+      if (!in->NextNumber(&node[i])) return;
+    }
+    uint32_t type = static_cast<uint32_t>(node[l.f_type]);
+    const std::string& type_name = type < l.types.size() ? l.types[type] : l.fields[0];
+    RawKey key{type, NeedsName(type_name) ? static_cast<int64_t>(node[l.f_name]) : -1};
+    ConstructorStats& stats = tables->raw[key];
+    ++stats.count;
+    stats.bytes += node[l.f_size];
+    ++summary->nodes;
+    summary->bytes += node[l.f_size];
+    summary->ids.push_back(node[l.f_id]);
+    if (backing) {
+      tables->edge_count.push_back(static_cast<uint32_t>(node[l.f_edges]));
+      const bool store = static_cast<int>(type) == l.array_type && node[l.f_size] >= kMinBackingBytes;
+      tables->store_size.push_back(store ? static_cast<uint32_t>(std::min<uint64_t>(node[l.f_size], UINT32_MAX))
+                                         : 0);
+    }
+    if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
+      tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size]});
+    }
+  }
+}
+
+// An internal edge to a large array, its name not yet resolved: owner, name, store.
+struct Candidate {
+  uint32_t owner, name, store;
+};
+
+// Reads the edges array (the stream stands just inside it) and keeps the internal edges
+// to possible stores. InvalidArgument naming `path` when the edge counts do not add up.
+absl::Status ReadCandidates(const std::string& path, const Layout& l, const NodeTables& tables, Stream* in,
+                            std::vector<Candidate>* candidates) {
+  const std::vector<uint32_t>& edge_count = tables.edge_count;
+  const size_t edge_stride = l.edge_fields.size();
+  std::vector<uint64_t> edge(edge_stride);
+  size_t owner = 0;
+  uint32_t left = edge_count.empty() ? 0 : edge_count[0];
+  while (true) {
+    size_t i = 0;
+    for (; i < edge_stride && in->NextNumber(&edge[i]); ++i) {
+    }
+    if (i < edge_stride) return absl::OkStatus();
+    while (left == 0 && owner + 1 < edge_count.size()) left = edge_count[++owner];
+    if (left == 0) return NotASnapshot(path, "edge count");
+    --left;
+    if (static_cast<int>(edge[l.e_type]) != l.internal) continue;
+    const uint64_t to = edge[l.e_to] / l.stride;
+    if (to < tables.store_size.size() && tables.store_size[to] > 0) {
+      candidates->push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[l.e_name]),
+                             static_cast<uint32_t>(to)});
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
@@ -179,108 +311,21 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
   }
   Stream in(file.get());
-  auto bad = [&path](const char* what) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
-  };
+  absl::StatusOr<Layout> layout = ReadLayout(path, backing, &in);
+  if (!layout.ok()) return layout.status();
+  const std::vector<std::string>& types = layout->types;
 
-  // Meta: which field of a node is what, and the names of node types.
-  if (!in.SkipPast("\"node_fields\":[")) return bad("no node_fields");
-  std::vector<std::string> fields;
-  std::string s;
-  while (in.NextString(&s, true)) fields.push_back(s);
-  if (!in.SkipPast("\"node_types\":[[")) return bad("no node_types");
-  std::vector<std::string> types;
-  while (in.NextString(&s, true)) types.push_back(s);
-  auto index_of = [&fields](const char* name) {
-    auto it = std::find(fields.begin(), fields.end(), name);
-    return it == fields.end() ? -1 : static_cast<int>(it - fields.begin());
-  };
-  const int f_type = index_of("type"), f_name = index_of("name"), f_id = index_of("id"),
-            f_size = index_of("self_size"), f_edges = index_of("edge_count");
-  const size_t stride = fields.size();
-  if (f_type < 0 || f_name < 0 || f_id < 0 || f_size < 0 || stride == 0) return bad("node fields");
-  std::vector<std::string> edge_fields, edge_types;
-  if (backing) {
-    if (f_edges < 0) return bad("node fields");
-    if (!in.SkipPast("\"edge_fields\":[")) return bad("no edge_fields");
-    while (in.NextString(&s, true)) edge_fields.push_back(s);
-    if (!in.SkipPast("\"edge_types\":[[")) return bad("no edge_types");
-    while (in.NextString(&s, true)) edge_types.push_back(s);
-  }
-  auto index_in = [](const std::vector<std::string>& v, const char* name) {
-    auto it = std::find(v.begin(), v.end(), name);
-    return it == v.end() ? -1 : static_cast<int>(it - v.begin());
-  };
-  const int e_type = index_in(edge_fields, "type"), e_name = index_in(edge_fields, "name_or_index"),
-            e_to = index_in(edge_fields, "to_node"), internal = index_in(edge_types, "internal");
-  if (backing && (e_type < 0 || e_name < 0 || e_to < 0 || internal < 0)) return bad("edge fields");
-  const int array_type = index_in(types, "array");
-  // Per node while reading, for `backing`: its edge count and whether it could be a store.
-  std::vector<uint32_t> edge_count;
-  std::vector<uint32_t> store_size;  // shallow size of a large "array" node, else 0
-
-  // Nodes.
-  if (!in.SkipPast("\"nodes\":[")) return bad("no nodes");
+  if (!in.SkipPast("\"nodes\":[")) return NotASnapshot(path, "no nodes");
   SnapshotSummary summary;
-  std::map<RawKey, ConstructorStats> raw;
-  std::vector<RawFresh> raw_fresh;
-  std::vector<uint64_t> node(stride);
-  bool done = false;
-  while (!done) {
-    for (size_t i = 0; i < stride; ++i) {
-      if (!in.NextNumber(&node[i])) {
-        done = true;
-        break;
-      }
-    }
-    if (done) break;
-    uint32_t type = static_cast<uint32_t>(node[f_type]);
-    const std::string& type_name = type < types.size() ? types[type] : fields[0];
-    RawKey key{type, NeedsName(type_name) ? static_cast<int64_t>(node[f_name]) : -1};
-    ConstructorStats& stats = raw[key];
-    ++stats.count;
-    stats.bytes += node[f_size];
-    ++summary.nodes;
-    summary.bytes += node[f_size];
-    summary.ids.push_back(node[f_id]);
-    if (backing) {
-      edge_count.push_back(static_cast<uint32_t>(node[f_edges]));
-      const bool store = static_cast<int>(type) == array_type && node[f_size] >= kMinBackingBytes;
-      store_size.push_back(store ? static_cast<uint32_t>(std::min<uint64_t>(node[f_size], UINT32_MAX)) : 0);
-    }
-    if (new_since != nullptr && fresh != nullptr &&
-        !std::binary_search(new_since->begin(), new_since->end(), node[f_id])) {
-      raw_fresh.push_back({node[f_id], key, node[f_size]});
-    }
-  }
-  if (!in.SkipPast("\"edges\":[")) return bad("no edges");
-  // Internal edges to large arrays, by name (resolved with the strings): owner, name, store.
-  struct Candidate {
-    uint32_t owner, name, store;
-  };
+  NodeTables tables;
+  ReadNodes(*layout, backing, fresh != nullptr ? new_since : nullptr, &in, &summary, &tables);
+  const std::map<RawKey, ConstructorStats>& raw = tables.raw;
+  if (!in.SkipPast("\"edges\":[")) return NotASnapshot(path, "no edges");
   std::vector<Candidate> candidates;
   if (!backing) {
-    if (!in.SkipNumberArray()) return bad("edges cut short");
-  } else {
-    const size_t edge_stride = edge_fields.size();
-    std::vector<uint64_t> edge(edge_stride);
-    size_t owner = 0;
-    uint32_t left = edge_count.empty() ? 0 : edge_count[0];
-    while (true) {
-      size_t i = 0;
-      for (; i < edge_stride && in.NextNumber(&edge[i]); ++i) {
-      }
-      if (i < edge_stride) break;
-      while (left == 0 && owner + 1 < edge_count.size()) left = edge_count[++owner];
-      if (left == 0) return bad("edge count");
-      --left;
-      if (static_cast<int>(edge[e_type]) != internal) continue;
-      const uint64_t to = edge[e_to] / stride;
-      if (to < store_size.size() && store_size[to] > 0) {
-        candidates.push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[e_name]),
-                              static_cast<uint32_t>(to)});
-      }
-    }
+    if (!in.SkipNumberArray()) return NotASnapshot(path, "edges cut short");
+  } else if (absl::Status read = ReadCandidates(path, *layout, tables, &in, &candidates); !read.ok()) {
+    return read;
   }
 
   // Strings: only the names in use.
@@ -292,7 +337,8 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
-  if (!in.SkipPast("\"strings\":[")) return bad("no strings");
+  if (!in.SkipPast("\"strings\":[")) return NotASnapshot(path, "no strings");
+  std::string s;
   for (int64_t index = 0;; ++index) {
     bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
     if (!in.NextString(&s, keep)) break;
@@ -313,11 +359,11 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     if (it == names.end() || it->second != "elements") continue;
     BackingStore& b = summary.backing[summary.ids[c.owner]];
     b.id = std::max(b.id, summary.ids[c.store]);
-    b.bytes += store_size[c.store];
+    b.bytes += tables.store_size[c.store];
   }
   if (fresh != nullptr) {
     fresh->clear();
-    for (const RawFresh& f : raw_fresh) fresh->push_back({f.id, resolve(f.key), f.size});
+    for (const RawFresh& f : tables.raw_fresh) fresh->push_back({f.id, resolve(f.key), f.size});
   }
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
@@ -410,37 +456,23 @@ struct Graph {
   int64_t target = -1;  // the node looked for, -1 when absent
 };
 
-absl::Status NotASnapshot(const std::string& path, const char* what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
-}
-
 absl::StatusOr<GraphMeta> ReadGraphMeta(Stream& in, const std::string& path) {
-  auto read_names = [&in](const char* key, std::vector<std::string>* out) {
-    if (!in.SkipPast(key)) return false;
-    std::string s;
-    while (in.NextString(&s, true)) out->push_back(s);
-    return true;
-  };
   GraphMeta m;
-  if (!read_names("\"node_fields\":[", &m.node_fields)) return NotASnapshot(path, "no node_fields");
-  if (!read_names("\"node_types\":[[", &m.node_types)) return NotASnapshot(path, "no node_types");
-  if (!read_names("\"edge_fields\":[", &m.edge_fields)) return NotASnapshot(path, "no edge_fields");
-  if (!read_names("\"edge_types\":[[", &m.edge_types)) return NotASnapshot(path, "no edge_types");
-  auto index_in = [](const std::vector<std::string>& v, const char* name) {
-    auto it = std::find(v.begin(), v.end(), name);
-    return it == v.end() ? -1 : static_cast<int>(it - v.begin());
-  };
-  m.f_type = index_in(m.node_fields, "type");
-  m.f_name = index_in(m.node_fields, "name");
-  m.f_id = index_in(m.node_fields, "id");
-  m.f_edges = index_in(m.node_fields, "edge_count");
-  m.e_type = index_in(m.edge_fields, "type");
-  m.e_name = index_in(m.edge_fields, "name_or_index");
-  m.e_to = index_in(m.edge_fields, "to_node");
-  m.weak = index_in(m.edge_types, "weak");
-  m.element = index_in(m.edge_types, "element");
-  m.hidden = index_in(m.edge_types, "hidden");
-  m.shortcut = index_in(m.edge_types, "shortcut");
+  if (!ReadNames(&in, "\"node_fields\":[", &m.node_fields)) return NotASnapshot(path, "no node_fields");
+  if (!ReadNames(&in, "\"node_types\":[[", &m.node_types)) return NotASnapshot(path, "no node_types");
+  if (!ReadNames(&in, "\"edge_fields\":[", &m.edge_fields)) return NotASnapshot(path, "no edge_fields");
+  if (!ReadNames(&in, "\"edge_types\":[[", &m.edge_types)) return NotASnapshot(path, "no edge_types");
+  m.f_type = IndexIn(m.node_fields, "type");
+  m.f_name = IndexIn(m.node_fields, "name");
+  m.f_id = IndexIn(m.node_fields, "id");
+  m.f_edges = IndexIn(m.node_fields, "edge_count");
+  m.e_type = IndexIn(m.edge_fields, "type");
+  m.e_name = IndexIn(m.edge_fields, "name_or_index");
+  m.e_to = IndexIn(m.edge_fields, "to_node");
+  m.weak = IndexIn(m.edge_types, "weak");
+  m.element = IndexIn(m.edge_types, "element");
+  m.hidden = IndexIn(m.edge_types, "hidden");
+  m.shortcut = IndexIn(m.edge_types, "shortcut");
   if (m.f_type < 0 || m.f_name < 0 || m.f_id < 0 || m.f_edges < 0 || m.e_type < 0 || m.e_name < 0 || m.e_to < 0) {
     return NotASnapshot(path, "fields");
   }

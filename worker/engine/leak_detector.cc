@@ -340,6 +340,7 @@ struct ExhaustionSeries {
 
 }  // namespace
 
+// Kept as one function (~85 lines): one ladder of findings, judged in order, each returning.
 void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t units_reached,
                      const std::vector<v1::Checkpoint>& checkpoints, v1::LeakResult* result) {
   ExhaustionSeries series;

@@ -210,6 +210,17 @@ std::vector<std::string> LauncherArgs(const LaunchSpec& spec, int nfds, int erro
   return args;
 }
 
+// What the launcher step's reason for not starting `program` means: NOT_FOUND when node
+// is missing or not executable, FAILED_PRECONDITION for any other setup step (a limit,
+// the cgroup, the working directory).
+absl::Status StartFailure(const std::string& program, const std::string& reason) {
+  if (reason.find("No such file") != std::string::npos ||
+      reason.find("Permission denied") != std::string::npos) {
+    return absl::NotFoundError(absl::StrCat("cannot start ", program, ": ", reason));
+  }
+  return absl::FailedPreconditionError(absl::StrCat("cannot start ", program, ": ", reason));
+}
+
 }  // namespace
 
 void PosixProcessLauncher::Spawn(Request* request) {
@@ -281,13 +292,7 @@ void PosixProcessLauncher::Spawn(Request* request) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (reason.find("No such file") != std::string::npos ||
-        reason.find("Permission denied") != std::string::npos) {
-      request->result = absl::NotFoundError(absl::StrCat("cannot start ", spec.program, ": ", reason));
-    } else {
-      request->result =
-          absl::FailedPreconditionError(absl::StrCat("cannot start ", spec.program, ": ", reason));
-    }
+    request->result = StartFailure(spec.program, reason);
     return;
   }
   TellJanitor(absl::StrCat("+", pid));
