@@ -23,7 +23,7 @@ absl::StatusOr<v1::Scenario> ApplyPoint(const v1::Scenario& scenario, const std:
   point.clear_variation();
   absl::Status status = ApplyParameter(*spec, value, &point);
   if (!status.ok()) return status;
-  *label = absl::StrCat(spec->name, "=", FormatParameterValue(*spec, value));
+  *label = PointLabel(*spec, value);
   return point;
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/sizes.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
@@ -12,11 +13,23 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 
-ParameterSpec Limit(const char* name, ValueKind kind, const char* field) {
+// How a limit is shown: its words, and the step a person reads it in.
+struct Shown {
+  const char* display_name;
+  const char* step_name;
+  double step;
+  RecommendedLimit recommended = RecommendedLimit::kNone;
+};
+
+ParameterSpec Limit(const char* name, ValueKind kind, const char* field, const Shown& shown) {
   ParameterSpec spec;
   spec.name = name;
   spec.kind = kind;
   spec.limits_field = field;
+  spec.display_name = shown.display_name;
+  spec.step_name = shown.step_name;
+  spec.step = shown.step;
+  spec.recommended = shown.recommended;
   return spec;
 }
 
@@ -39,12 +52,15 @@ const FieldDescriptor* LimitsField(const ParameterSpec& spec) {
 
 std::vector<ParameterSpec> SweepableParameters() {
   std::vector<ParameterSpec> specs = {
-      Limit("limits.old_space", ValueKind::kMiB, "max_old_space_mib"),
-      Limit("limits.semi_space", ValueKind::kMiB, "max_semi_space_mib"),
-      Limit("limits.stack", ValueKind::kKiB, "stack_kib"),
-      Limit("limits.native", ValueKind::kBytes, "native_bytes"),
-      Limit("limits.descriptors", ValueKind::kCount, "max_descriptors"),
-      Limit("limits.timeout", ValueKind::kMillis, "timeout_ms"),
+      Limit("limits.old_space", ValueKind::kMiB, "max_old_space_mib",
+            {"old space", "MiB", kMiB, RecommendedLimit::kOldSpace}),
+      Limit("limits.semi_space", ValueKind::kMiB, "max_semi_space_mib", {"semi space", "MiB", kMiB}),
+      Limit("limits.stack", ValueKind::kKiB, "stack_kib", {"stack", "KiB", kKiB}),
+      Limit("limits.native", ValueKind::kBytes, "native_bytes",
+            {"native memory", "MiB", kMiB, RecommendedLimit::kNative}),
+      Limit("limits.descriptors", ValueKind::kCount, "max_descriptors",
+            {"descriptors", "descriptor", 1, RecommendedLimit::kDescriptors}),
+      Limit("limits.timeout", ValueKind::kMillis, "timeout_ms", {"time", "second", 1000}),
   };
   for (const KindSpec* kind : AllKinds()) {
     for (const ParamSpec& param : kind->params) {
@@ -54,6 +70,10 @@ std::vector<ParameterSpec> SweepableParameters() {
       spec.kind = ValueKindOf(param);
       spec.scenario_kind = kind;
       spec.param = &param;
+      spec.display_name = absl::StrReplaceAll(param.name, {{"_", " "}});
+      // A size per KiB, a duration per second, a count one by one.
+      spec.step_name = spec.kind == ValueKind::kBytes ? "KiB" : spec.kind == ValueKind::kMillis ? "second" : "1";
+      spec.step = spec.kind == ValueKind::kBytes ? kKiB : spec.kind == ValueKind::kMillis ? 1000 : 1;
       specs.push_back(std::move(spec));
     }
   }
@@ -163,6 +183,31 @@ std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value) {
       return FormatShortDuration(absl::Milliseconds(value));
   }
   return absl::StrCat(value);
+}
+
+std::string PointLabel(const ParameterSpec& spec, uint64_t value) {
+  return absl::StrCat(spec.name, "=", FormatParameterValue(spec, value));
+}
+
+double BaseValue(const ParameterSpec& spec, uint64_t value) {
+  switch (spec.kind) {
+    case ValueKind::kKiB:
+      return static_cast<double>(value) * static_cast<double>(kKiB);
+    case ValueKind::kMiB:
+      return static_cast<double>(value) * static_cast<double>(kMiB);
+    default:
+      return static_cast<double>(value);
+  }
+}
+
+bool IsSize(const ParameterSpec& spec) {
+  return spec.kind == ValueKind::kBytes || spec.kind == ValueKind::kKiB || spec.kind == ValueKind::kMiB;
+}
+
+std::string FormatBaseAmount(const ParameterSpec& spec, double amount) {
+  if (IsSize(spec)) return FormatSize(amount);
+  if (spec.kind == ValueKind::kMillis) return FormatShortDuration(absl::Milliseconds(amount));
+  return FormatCount(amount);
 }
 
 }  // namespace heapstorm

@@ -29,9 +29,21 @@ enum class ValueKind {
   kMillis,    // a duration ("30s"), stored in milliseconds
 };
 
+// The limit a capacity recommendation gives a figure for (CapacityReport's recommended_*),
+// so the model of a sweep over it is compared with the recommendation. kNone for the
+// other limits and every param.
+enum class RecommendedLimit { kNone, kOldSpace, kNative, kDescriptors };
+
 struct ParameterSpec {
   std::string name;  // "limits.old_space", "params.entries"
   ValueKind kind = ValueKind::kCount;
+  // How reports show it (capacity, the HTML): what it sizes in words ("old space"; a param's
+  // name with spaces: "entry size"), and the step a person reads an amount of it in ("MiB"
+  // of old space, "KiB" of a size param, "descriptor"), in base units (BaseValue).
+  std::string display_name;
+  std::string step_name;
+  double step = 1;
+  RecommendedLimit recommended = RecommendedLimit::kNone;
   // A limit: its field of v1::Limits ("max_old_space_mib"). Empty for a param.
   std::string limits_field;
   // A param: the kind whose params hold it, and the param. nullptr for a limit.
@@ -61,6 +73,19 @@ absl::StatusOr<uint64_t> ReadParameter(const ParameterSpec& spec, const v1::Scen
 
 // The value as a person writes it: "64Mi", "30s", "100".
 std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value);
+
+// The label of a sweep's or a search's point, its runs' variation: "limits.old_space=64Mi".
+std::string PointLabel(const ParameterSpec& spec, uint64_t value);
+
+// A stored value in the parameter's base unit: bytes for a size, milliseconds for a
+// duration, else the count.
+double BaseValue(const ParameterSpec& spec, uint64_t value);
+
+// True when the base unit is bytes.
+bool IsSize(const ParameterSpec& spec);
+
+// An amount in the base unit as a person reads it: "64Mi", "1,200", "30s".
+std::string FormatBaseAmount(const ParameterSpec& spec, double amount);
 
 }  // namespace heapstorm
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -10,19 +11,19 @@
 #include "common/linear_fit.h"
 #include "common/sizes.h"
 #include "model/kinds.h"
+#include "model/parameters.h"
 #include "model/units.h"
 #include "reports/statistics.h"
 
 namespace heapstorm {
 namespace {
 
-// The swept limit of a run in bytes (or a count), from the limits it ran with.
-double LimitValue(const std::string& parameter, const v1::Limits& l) {
-  if (parameter == "limits.old_space") return static_cast<double>(l.max_old_space_mib() * kMiB);
-  if (parameter == "limits.semi_space") return static_cast<double>(l.max_semi_space_mib() * kMiB);
-  if (parameter == "limits.native") return static_cast<double>(l.native_bytes());
-  if (parameter == "limits.stack") return l.stack_kib() * 1024.0;
-  if (parameter == "limits.descriptors") return l.max_descriptors();
+// The swept value of a point (its runs' variation) in the parameter's base unit, from the
+// sweep's values; 0 when the variation is none of them.
+double SweptValue(const ParameterSpec& spec, const v1::Sweep& sweep, const std::string& variation) {
+  for (uint64_t value : sweep.values()) {
+    if (variation == PointLabel(spec, value)) return BaseValue(spec, value);
+  }
   return 0;
 }
 
@@ -58,38 +59,20 @@ bool UnitHoldsDescriptor(const v1::Scenario& s) {
   return kind != nullptr && kind->unit_holds_descriptor;
 }
 
-// The swept limit in words, and the step a person reads it in: "old space" per MiB, the
-// stack per KiB, descriptors one by one.
-struct LimitWords {
-  std::string section;
-  std::string per;     // "MiB", "KiB", "descriptor"
-  double step = 1;     // bytes (or a count) per `per`
-  bool bytes = true;
-};
-
-LimitWords WordsFor(const std::string& parameter) {
-  if (parameter == "limits.old_space") return {"old space", "MiB", kMiB, true};
-  if (parameter == "limits.semi_space") return {"semi space", "MiB", kMiB, true};
-  if (parameter == "limits.native") return {"native memory", "MiB", kMiB, true};
-  if (parameter == "limits.stack") return {"stack", "KiB", 1024.0, true};
-  return {"descriptors", "descriptor", 1.0, false};
-}
-
-// "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)".
-// units = intercept + slope × limit, so the base (the limit at which no unit fits) is
-// −intercept ÷ slope.
-std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const std::string& parameter) {
-  LimitWords w = WordsFor(parameter);
+// "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)":
+// the swept parameter's words and step come from model/parameters.h. units = intercept +
+// slope × limit, so the base (the limit at which no unit fits) is −intercept ÷ slope.
+std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const ParameterSpec& w) {
   double per = m.slope() * w.step;
-  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.per, " of ", w.section);
+  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.step_name, " of ", w.display_name);
   if (m.slope() > 0) {
     double base = -m.intercept() / m.slope();
-    std::string base_text = w.bytes ? FormatSize(std::fabs(base)) : FormatCount(std::fabs(base));
+    std::string base_text = FormatBaseAmount(w, std::fabs(base));
     absl::StrAppend(&text, base >= 0 ? absl::StrCat(" + a ", base_text, " base") : absl::StrCat(" − ", base_text));
   }
   if (m.slope_low() != m.slope_high()) {
     absl::StrAppend(&text, " (", FormatCount(m.slope_low() * w.step), "–", FormatCount(m.slope_high() * w.step),
-                    " per ", w.per, ", 95%; ", m.points(), " limits)");
+                    " per ", w.step_name, ", 95%; ", m.points(), " limits)");
   } else {
     absl::StrAppend(&text, " (", m.points(), " limits: too few for an interval)");
   }
@@ -97,6 +80,173 @@ std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, c
 }
 
 uint64_t CeilMiB(double bytes) { return static_cast<uint64_t>(std::ceil(std::max(0.0, bytes) / kMiB)); }
+
+using RunsByVariation = std::map<std::string, std::vector<const v1::RunResult*>>;
+
+// One configuration's figures over its repeats: where it broke (the median), the medians
+// of its per-unit figures and their widest 95% intervals; `limit` is the swept value.
+v1::CapacityPoint PointOf(const std::string& variation, const std::vector<const v1::RunResult*>& list, double limit) {
+  v1::CapacityPoint p;
+  p.set_variation(variation);
+  p.set_limit(limit);
+  std::vector<double> units, heap, ext, rss;
+  int broken = 0;
+  double heap_low = INFINITY, heap_high = -INFINITY, ext_low = INFINITY, ext_high = -INFINITY, rss_low = INFINITY,
+         rss_high = -INFINITY;
+  auto widen = [](const v1::LinearFit& f, double* low, double* high) {
+    double lo = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_low();
+    double hi = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_high();
+    *low = std::min({*low, lo, f.slope()});
+    *high = std::max({*high, hi, f.slope()});
+  };
+  for (const v1::RunResult* r : list) {
+    units.push_back(static_cast<double>(r->units_reached()));
+    heap.push_back(r->heap_per_unit().slope());
+    ext.push_back(r->external_per_unit().slope());
+    rss.push_back(r->rss_per_unit().slope());
+    widen(r->heap_per_unit(), &heap_low, &heap_high);
+    widen(r->external_per_unit(), &ext_low, &ext_high);
+    widen(r->rss_per_unit(), &rss_low, &rss_high);
+    broken += r->outcome() != v1::OUTCOME_COMPLETED;
+  }
+  p.set_outcome(list.front()->outcome());
+  p.set_units_at_break(broken > 0 ? static_cast<uint64_t>(Median(units)) : 0);
+  p.set_heap_bytes_per_unit(Median(heap));
+  p.set_external_bytes_per_unit(Median(ext));
+  p.set_rss_bytes_per_unit(Median(rss));
+  p.set_heap_bytes_per_unit_low(heap_low);
+  p.set_heap_bytes_per_unit_high(heap_high);
+  p.set_external_bytes_per_unit_low(ext_low);
+  p.set_external_bytes_per_unit_high(ext_high);
+  p.set_rss_bytes_per_unit_low(rss_low);
+  p.set_rss_bytes_per_unit_high(rss_high);
+  p.set_per_unit_summary(absl::StrCat("heap ", FormatSizeWithInterval(p.heap_bytes_per_unit(), heap_low, heap_high),
+                                      ", external ", FormatSizeWithInterval(p.external_bytes_per_unit(), ext_low, ext_high),
+                                      ", RSS ", FormatSizeWithInterval(p.rss_bytes_per_unit(), rss_low, rss_high),
+                                      " per unit"));
+  return p;
+}
+
+// The points of a scenario, by swept value; with two or more broken points of a sweep,
+// the model units at break = intercept + slope × value.
+void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variation,
+                       const std::optional<ParameterSpec>& swept, v1::CapacityReport* c) {
+  std::vector<double> xs, ys;
+  for (const auto& [variation, list] : by_variation) {
+    v1::CapacityPoint p = PointOf(variation, list, swept ? SweptValue(*swept, s.sweep(), variation) : 0);
+    const bool broken = std::any_of(list.begin(), list.end(),
+                                    [](const v1::RunResult* r) { return r->outcome() != v1::OUTCOME_COMPLETED; });
+    if (swept && broken) {
+      xs.push_back(p.limit());
+      ys.push_back(static_cast<double>(p.units_at_break()));
+    }
+    *c->add_points() = std::move(p);
+  }
+  std::sort(c->mutable_points()->begin(), c->mutable_points()->end(),
+            [](const v1::CapacityPoint& a, const v1::CapacityPoint& b) { return a.limit() < b.limit(); });
+  if (xs.size() < 2) return;
+  Fit f = LeastSquares(xs, ys);
+  v1::LinearFit* m = c->mutable_model();
+  m->set_slope(f.slope);
+  m->set_intercept(f.intercept);
+  m->set_r_squared(f.r_squared);
+  m->set_points(static_cast<uint32_t>(f.points));
+  m->set_slope_low(f.slope_low);
+  m->set_slope_high(f.slope_high);
+  m->set_intercept_low(f.intercept_low);
+  m->set_intercept_high(f.intercept_high);
+  c->set_model_summary(ModelSummary(*m, UnitName(s), *swept));
+}
+
+// Which current limit of the run that got furthest binds first, and at how many units:
+// the one that broke, else the model's nearest.
+std::pair<std::string, double> BindingLimit(const v1::RunResult& widest) {
+  std::string binding = LimitBroken(widest.outcome());
+  if (!binding.empty()) return {binding, static_cast<double>(widest.units_reached())};
+  const v1::Limits& limits = widest.limits();
+  double best = INFINITY;
+  auto consider = [&](const char* name, double limit, const v1::LinearFit& fit) {
+    if (limit <= 0 || fit.slope() <= 0) return;
+    double units = (limit - fit.intercept()) / fit.slope();
+    if (units < best) {
+      best = units;
+      binding = name;
+    }
+  };
+  consider("old space", static_cast<double>(limits.max_old_space_mib() * kMiB), widest.heap_per_unit());
+  consider("native memory", static_cast<double>(limits.native_bytes()), widest.rss_per_unit());
+  return {binding, best};
+}
+
+// The model's view of the target: the swept value at which it breaks, at the estimate and
+// at the slow end of the slope's interval, and the margin the recommendation keeps over
+// the latter. "" without a model.
+std::string ModelView(const v1::CapacityReport& c, uint64_t target, const std::optional<ParameterSpec>& swept) {
+  if (!swept || c.model().points() < 2 || c.model().slope() <= 0) return "";
+  const ParameterSpec& w = *swept;
+  const v1::LinearFit& m = c.model();
+  double needed = (static_cast<double>(target) - m.intercept()) / m.slope();
+  double slow = m.slope_low() > 0 ? (static_cast<double>(target) - m.intercept_low()) / m.slope_low() : INFINITY;
+  std::string text = absl::StrCat("; by the model (", c.model_summary(), ") the ", w.display_name, " breaks at ",
+                                  FormatBaseAmount(w, needed));
+  if (std::isfinite(slow) && slow > needed) absl::StrAppend(&text, ", at most ", FormatBaseAmount(w, slow), " (95%)");
+  double recommended = w.recommended == RecommendedLimit::kOldSpace     ? c.recommended_old_space_mib() * kMiB
+                       : w.recommended == RecommendedLimit::kNative      ? static_cast<double>(c.recommended_native_bytes())
+                       : w.recommended == RecommendedLimit::kDescriptors ? c.recommended_descriptors()
+                                                                         : 0;
+  double bound = std::isfinite(slow) ? std::max(slow, needed) : needed;
+  if (recommended > 0 && bound > 0) {
+    absl::StrAppend(&text, ", so the recommended ", w.display_name, " keeps a margin of ",
+                    absl::StrFormat("%+.0f%%", (recommended / bound - 1) * 100), " over it");
+  }
+  return text;
+}
+
+// The recommendation for the scenario's target load, from the run that got furthest.
+void Recommend(const v1::Scenario& s, const v1::RunResult& widest, const std::optional<ParameterSpec>& swept,
+               v1::CapacityReport* c) {
+  const uint64_t target = s.target_units();
+  double heap = AtUnits(widest, target, true);
+  double rss = AtUnits(widest, target, false);
+  c->set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
+  c->set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
+  if (UnitHoldsDescriptor(s)) {
+    c->set_recommended_descriptors(static_cast<uint32_t>(
+        std::ceil((target + widest.peak_descriptors() -
+                   std::min<uint64_t>(widest.units_reached(), widest.peak_descriptors())) *
+                  kRecommendationHeadroom)));
+  }
+  const auto [binding, at] = BindingLimit(widest);
+  c->set_binding_limit(binding);
+  std::string unit_name = UnitName(s);
+  std::string sentence = absl::StrCat(
+      "For ", FormatCount(static_cast<double>(target)), " ", unit_name, ": old space ≥ ",
+      c->recommended_old_space_mib(), "Mi, native ≥ ", FormatSize(static_cast<double>(c->recommended_native_bytes())),
+      c->recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c->recommended_descriptors()) : "",
+      " (the peak at that load + 15%)");
+  absl::StrAppend(&sentence, ModelView(*c, target, swept));
+  if (!binding.empty() && std::isfinite(at)) {
+    absl::StrAppend(&sentence, "; with the limits it ran under, the ", binding, " gives out first, at about ",
+                    FormatCount(at), " ", unit_name);
+  }
+  c->set_recommendation(sentence + ".");
+}
+
+// Without a target: how far the furthest run that broke a limit got.
+void RecommendFromBreak(const RunsByVariation& by_variation, v1::CapacityReport* c) {
+  const v1::RunResult* furthest_broken = nullptr;
+  for (const auto& [v, list] : by_variation) {
+    for (const v1::RunResult* r : list) {
+      if (r->outcome() == v1::OUTCOME_COMPLETED || *LimitBroken(r->outcome()) == '\0') continue;
+      if (furthest_broken == nullptr || r->units_reached() > furthest_broken->units_reached()) furthest_broken = r;
+    }
+  }
+  if (furthest_broken == nullptr) return;
+  c->set_binding_limit(LimitBroken(furthest_broken->outcome()));
+  c->set_recommendation(absl::StrCat("At most ", FormatCount(static_cast<double>(furthest_broken->units_reached())),
+                                     " units before the ", LimitBroken(furthest_broken->outcome()),
+                                     " gave out; set target_units for a recommendation."));
+}
 
 }  // namespace
 
@@ -109,7 +259,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
                                               const std::vector<v1::SearchResult>& searches) {
   std::vector<v1::CapacityReport> out;
   for (const v1::Scenario& s : suite.scenarios()) {
-    std::map<std::string, std::vector<const v1::RunResult*>> by_variation;
+    RunsByVariation by_variation;
     const v1::RunResult* widest = nullptr;  // the run that got furthest
     for (const v1::RunResult& r : runs) {
       if (r.scenario() != s.name() || absl::StrContains(r.variation(), "confirm@")) continue;
@@ -129,153 +279,17 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
 
     v1::CapacityReport c;
     c.set_scenario(s.name());
-    std::string parameter = s.has_sweep() ? s.sweep().parameter() : "";
-    bool limit_sweep = absl::StartsWith(parameter, "limits.");
-    c.set_parameter(parameter);
-    std::vector<double> xs, ys;
-    for (const auto& [variation, list] : by_variation) {
-      v1::CapacityPoint p;
-      p.set_variation(variation);
-      p.set_limit(limit_sweep ? LimitValue(parameter, list.front()->limits()) : 0);
-      std::vector<double> units, heap, ext, rss;
-      int broken = 0;
-      double heap_low = INFINITY, heap_high = -INFINITY, ext_low = INFINITY, ext_high = -INFINITY,
-             rss_low = INFINITY, rss_high = -INFINITY;
-      auto widen = [](const v1::LinearFit& f, double* low, double* high) {
-        double lo = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_low();
-        double hi = f.slope_low() == 0 && f.slope_high() == 0 ? f.slope() : f.slope_high();
-        *low = std::min({*low, lo, f.slope()});
-        *high = std::max({*high, hi, f.slope()});
-      };
-      for (const v1::RunResult* r : list) {
-        units.push_back(static_cast<double>(r->units_reached()));
-        heap.push_back(r->heap_per_unit().slope());
-        ext.push_back(r->external_per_unit().slope());
-        rss.push_back(r->rss_per_unit().slope());
-        widen(r->heap_per_unit(), &heap_low, &heap_high);
-        widen(r->external_per_unit(), &ext_low, &ext_high);
-        widen(r->rss_per_unit(), &rss_low, &rss_high);
-        broken += r->outcome() != v1::OUTCOME_COMPLETED;
-      }
-      p.set_outcome(list.front()->outcome());
-      p.set_units_at_break(broken > 0 ? static_cast<uint64_t>(Median(units)) : 0);
-      p.set_heap_bytes_per_unit(Median(heap));
-      p.set_external_bytes_per_unit(Median(ext));
-      p.set_rss_bytes_per_unit(Median(rss));
-      p.set_heap_bytes_per_unit_low(heap_low);
-      p.set_heap_bytes_per_unit_high(heap_high);
-      p.set_external_bytes_per_unit_low(ext_low);
-      p.set_external_bytes_per_unit_high(ext_high);
-      p.set_rss_bytes_per_unit_low(rss_low);
-      p.set_rss_bytes_per_unit_high(rss_high);
-      p.set_per_unit_summary(absl::StrCat(
-          "heap ", FormatSizeWithInterval(p.heap_bytes_per_unit(), heap_low, heap_high), ", external ",
-          FormatSizeWithInterval(p.external_bytes_per_unit(), ext_low, ext_high), ", RSS ",
-          FormatSizeWithInterval(p.rss_bytes_per_unit(), rss_low, rss_high), " per unit"));
-      if (limit_sweep && broken > 0) {
-        xs.push_back(p.limit());
-        ys.push_back(static_cast<double>(p.units_at_break()));
-      }
-      *c.add_points() = std::move(p);
-    }
-    std::sort(c.mutable_points()->begin(), c.mutable_points()->end(),
-              [](const v1::CapacityPoint& a, const v1::CapacityPoint& b) { return a.limit() < b.limit(); });
-    if (xs.size() >= 2) {
-      Fit f = LeastSquares(xs, ys);
-      c.mutable_model()->set_slope(f.slope);
-      c.mutable_model()->set_intercept(f.intercept);
-      c.mutable_model()->set_r_squared(f.r_squared);
-      c.mutable_model()->set_points(static_cast<uint32_t>(f.points));
-      c.mutable_model()->set_slope_low(f.slope_low);
-      c.mutable_model()->set_slope_high(f.slope_high);
-      c.mutable_model()->set_intercept_low(f.intercept_low);
-      c.mutable_model()->set_intercept_high(f.intercept_high);
-      c.set_model_summary(ModelSummary(c.model(), UnitName(s), parameter));
-    }
+    c.set_parameter(s.has_sweep() ? s.sweep().parameter() : "");
+    // The swept parameter, a limit or a param of the scenario's kind (nullopt without a sweep).
+    const std::optional<ParameterSpec> swept =
+        s.has_sweep() ? FindParameter(s.sweep().parameter(), KindOf(s)) : std::nullopt;
+    AddPointsAndModel(s, by_variation, swept, &c);
     for (v1::SearchResult& sr : own_searches) *c.add_searches() = std::move(sr);
-
-    // The recommendation for the target load.
     c.set_target_units(s.target_units());
     if (s.target_units() > 0 && widest != nullptr) {
-      uint64_t target = s.target_units();
-      double heap = AtUnits(*widest, target, true);
-      double rss = AtUnits(*widest, target, false);
-      c.set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
-      c.set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
-      if (UnitHoldsDescriptor(s)) {
-        c.set_recommended_descriptors(static_cast<uint32_t>(
-            std::ceil((target + widest->peak_descriptors() - std::min<uint64_t>(widest->units_reached(),
-                                                                                 widest->peak_descriptors())) *
-                      kRecommendationHeadroom)));
-      }
-      // Which current limit binds first: the one that broke, else the model's nearest.
-      const v1::Limits& limits = widest->limits();
-      std::string binding = LimitBroken(widest->outcome());
-      double at = static_cast<double>(widest->units_reached());
-      if (binding.empty()) {
-        double best = INFINITY;
-        auto consider = [&](const char* name, double limit, const v1::LinearFit& fit) {
-          if (limit <= 0 || fit.slope() <= 0) return;
-          double units = (limit - fit.intercept()) / fit.slope();
-          if (units < best) {
-            best = units;
-            binding = name;
-          }
-        };
-        consider("old space", static_cast<double>(limits.max_old_space_mib() * kMiB), widest->heap_per_unit());
-        consider("native memory", static_cast<double>(limits.native_bytes()), widest->rss_per_unit());
-        at = best;
-      }
-      c.set_binding_limit(binding);
-      std::string unit_name = UnitName(s);
-      std::string sentence = absl::StrCat(
-          "For ", FormatCount(static_cast<double>(target)), " ", unit_name, ": old space ≥ ",
-          c.recommended_old_space_mib(), "Mi, native ≥ ",
-          FormatSize(static_cast<double>(c.recommended_native_bytes())),
-          c.recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c.recommended_descriptors()) : "",
-          " (the peak at that load + 15%)");
-      // The model's view of the same target, with its uncertainty: the limit at which the
-      // target breaks, at the estimate and at the slow end of the slope's interval; and the
-      // margin the recommendation keeps over the latter.
-      if (c.model().points() >= 2 && c.model().slope() > 0) {
-        LimitWords w = WordsFor(parameter);
-        const v1::LinearFit& m = c.model();
-        double needed = (static_cast<double>(target) - m.intercept()) / m.slope();
-        double slow = m.slope_low() > 0 ? (static_cast<double>(target) - m.intercept_low()) / m.slope_low() : INFINITY;
-        auto show = [&w](double v) { return w.bytes ? FormatSize(v) : FormatCount(v); };
-        absl::StrAppend(&sentence, "; by the model (", c.model_summary(), ") the ", w.section, " breaks at ",
-                        show(needed));
-        if (std::isfinite(slow) && slow > needed) absl::StrAppend(&sentence, ", at most ", show(slow), " (95%)");
-        double recommended = parameter == "limits.old_space"  ? c.recommended_old_space_mib() * kMiB
-                             : parameter == "limits.native"   ? static_cast<double>(c.recommended_native_bytes())
-                             : parameter == "limits.descriptors" ? c.recommended_descriptors()
-                                                                 : 0;
-        double bound = std::isfinite(slow) ? std::max(slow, needed) : needed;
-        if (recommended > 0 && bound > 0) {
-          absl::StrAppend(&sentence, ", so the recommended ", w.section, " keeps a margin of ",
-                          absl::StrFormat("%+.0f%%", (recommended / bound - 1) * 100), " over it");
-        }
-      }
-      if (!binding.empty() && std::isfinite(at)) {
-        absl::StrAppend(&sentence, "; with the limits it ran under, the ", binding, " gives out first, at about ",
-                        FormatCount(at), " ", unit_name);
-      }
-      c.set_recommendation(sentence + ".");
+      Recommend(s, *widest, swept, &c);
     } else if (broke && !s.has_search()) {
-      const v1::RunResult* furthest_broken = nullptr;
-      for (const auto& [v, list] : by_variation) {
-        for (const v1::RunResult* r : list) {
-          if (r->outcome() == v1::OUTCOME_COMPLETED || *LimitBroken(r->outcome()) == '\0') continue;
-          if (furthest_broken == nullptr || r->units_reached() > furthest_broken->units_reached()) furthest_broken = r;
-        }
-      }
-      if (furthest_broken != nullptr) {
-        c.set_binding_limit(LimitBroken(furthest_broken->outcome()));
-        c.set_recommendation(absl::StrCat("At most ", FormatCount(static_cast<double>(furthest_broken->units_reached())),
-                                          " units before the ",
-                                          LimitBroken(furthest_broken->outcome()),
-                                          " gave out; set target_units for a recommendation."));
-      }
+      RecommendFromBreak(by_variation, &c);
     }
     out.push_back(std::move(c));
   }

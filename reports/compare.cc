@@ -49,6 +49,71 @@ std::string DescribeComparison(const v1::MetricComparison& m) {
                          100.0 * m.relative_delta(), p, verdict);
 }
 
+namespace {
+
+// What a person should know before trusting the comparison: a different node, native
+// limit mechanism or suite file.
+void AddWarnings(const v1::Report& baseline, const v1::Report& current, v1::Comparison* c) {
+  if (baseline.environment().node_version() != current.environment().node_version()) {
+    c->add_warnings(absl::StrCat("node version differs: baseline ", baseline.environment().node_version(),
+                                 ", current ", current.environment().node_version()));
+  }
+  if (baseline.environment().limit_mechanism() != current.environment().limit_mechanism()) {
+    c->add_warnings(absl::StrCat("native limit mechanism differs: baseline ",
+                                 v1::LimitMechanism_Name(baseline.environment().limit_mechanism()),
+                                 ", current ", v1::LimitMechanism_Name(current.environment().limit_mechanism())));
+  }
+  if (baseline.suite_sha256() != current.suite_sha256()) {
+    c->add_warnings("the suite file changed since the baseline");
+  }
+}
+
+// One metric of one configuration, baseline `a` against current `b`: medians, relative
+// delta, the Mann–Whitney test when both sides have enough repeats, and the verdict.
+v1::MetricComparison CompareMetric(const MetricSpec& metric, const v1::Aggregate& a, const v1::Aggregate& b,
+                                   const Tolerances& tolerances) {
+  const bool higher_is_worse = metric.direction == MetricDirection::kLowerIsBetter;
+  std::vector<double> xs(a.values().begin(), a.values().end());
+  std::vector<double> ys(b.values().begin(), b.values().end());
+  v1::MetricComparison m;
+  m.set_metric(metric.name);
+  m.set_baseline_median(Median(xs));
+  m.set_current_median(Median(ys));
+  m.set_baseline_n(a.n());
+  m.set_current_n(b.n());
+  m.set_higher_is_worse(higher_is_worse);
+  double denominator = std::fabs(m.baseline_median());
+  double delta = denominator > 0 ? (m.current_median() - m.baseline_median()) / denominator
+                 : m.current_median() == m.baseline_median() ? 0.0
+                                                             : (m.current_median() > 0 ? 1.0 : -1.0);
+  m.set_relative_delta(delta);
+  double worse = higher_is_worse ? delta : -delta;
+  bool tested = xs.size() >= kMinRepeatsForTest && ys.size() >= kMinRepeatsForTest;
+  bool significant = true;
+  if (tested) {
+    MannWhitney test = MannWhitneyU(xs, ys);
+    m.set_p_value(test.p_value);
+    significant = test.p_value < tolerances.p_value;
+  } else if (metric.timing) {
+    m.set_p_value(-1);
+    m.set_note(absl::StrCat("a timing: compared only with ", kMinRepeatsForTest, " or more repeats a side"));
+    significant = false;
+  } else {
+    m.set_p_value(-1);
+    m.set_note(absl::StrCat("fewer than ", kMinRepeatsForTest, " repeats on a side: the delta alone decides"));
+  }
+  if (worse > tolerances.relative && significant) {
+    m.set_verdict(v1::VERDICT_REGRESSED);
+  } else if (-worse > tolerances.relative && significant) {
+    m.set_verdict(v1::VERDICT_IMPROVED);
+  } else {
+    m.set_verdict(v1::VERDICT_UNCHANGED);
+  }
+  return m;
+}
+
+}  // namespace
+
 v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
                        const Tolerances& tolerances, const std::string& baseline_path) {
   v1::Comparison c;
@@ -56,19 +121,7 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
   c.set_baseline_suite_sha256(baseline.suite_sha256());
   c.set_tolerance_relative(tolerances.relative);
   c.set_tolerance_p_value(tolerances.p_value);
-  if (baseline.environment().node_version() != current.environment().node_version()) {
-    c.add_warnings(absl::StrCat("node version differs: baseline ", baseline.environment().node_version(),
-                                ", current ", current.environment().node_version()));
-  }
-  if (baseline.environment().limit_mechanism() != current.environment().limit_mechanism()) {
-    c.add_warnings(absl::StrCat("native limit mechanism differs: baseline ",
-                                v1::LimitMechanism_Name(baseline.environment().limit_mechanism()),
-                                ", current ",
-                                v1::LimitMechanism_Name(current.environment().limit_mechanism())));
-  }
-  if (baseline.suite_sha256() != current.suite_sha256()) {
-    c.add_warnings("the suite file changed since the baseline");
-  }
+  AddWarnings(baseline, current, &c);
   auto base = Index(baseline);
   auto now = Index(current);
   for (const auto& [key, cur] : now) {
@@ -89,49 +142,12 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
       if (metric.direction == MetricDirection::kNeither) continue;
       if (a == nullptr || b == nullptr || a->n() == 0 || b->n() == 0) continue;
       if (metric.only_when_broken && !(Broken(*old) && Broken(*cur))) continue;
-      bool higher_is_worse = metric.direction == MetricDirection::kLowerIsBetter;
-      std::vector<double> xs(a->values().begin(), a->values().end());
-      std::vector<double> ys(b->values().begin(), b->values().end());
       v1::MetricComparison* m = c.add_metrics();
+      *m = CompareMetric(metric, *a, *b, tolerances);
       m->set_scenario(key.first);
       m->set_variation(key.second);
-      m->set_metric(metric.name);
-      m->set_baseline_median(Median(xs));
-      m->set_current_median(Median(ys));
-      m->set_baseline_n(a->n());
-      m->set_current_n(b->n());
-      m->set_higher_is_worse(higher_is_worse);
-      double denominator = std::fabs(m->baseline_median());
-      double delta = denominator > 0 ? (m->current_median() - m->baseline_median()) / denominator
-                     : m->current_median() == m->baseline_median() ? 0.0
-                                                                   : (m->current_median() > 0 ? 1.0 : -1.0);
-      m->set_relative_delta(delta);
-      double worse = higher_is_worse ? delta : -delta;
-      bool tested = xs.size() >= kMinRepeatsForTest && ys.size() >= kMinRepeatsForTest;
-      bool significant = true;
-      if (tested) {
-        MannWhitney test = MannWhitneyU(xs, ys);
-        m->set_p_value(test.p_value);
-        significant = test.p_value < tolerances.p_value;
-      } else if (metric.timing) {
-        m->set_p_value(-1);
-        m->set_note(absl::StrCat("a timing: compared only with ", kMinRepeatsForTest,
-                                 " or more repeats a side"));
-        significant = false;
-      } else {
-        m->set_p_value(-1);
-        m->set_note(absl::StrCat("fewer than ", kMinRepeatsForTest,
-                                 " repeats on a side: the delta alone decides"));
-      }
-      if (worse > tolerances.relative && significant) {
-        m->set_verdict(v1::VERDICT_REGRESSED);
-        c.set_regressions(c.regressions() + 1);
-      } else if (-worse > tolerances.relative && significant) {
-        m->set_verdict(v1::VERDICT_IMPROVED);
-        c.set_improvements(c.improvements() + 1);
-      } else {
-        m->set_verdict(v1::VERDICT_UNCHANGED);
-      }
+      if (m->verdict() == v1::VERDICT_REGRESSED) c.set_regressions(c.regressions() + 1);
+      if (m->verdict() == v1::VERDICT_IMPROVED) c.set_improvements(c.improvements() + 1);
     }
   }
   for (const auto& [key, old] : base) {

@@ -1,13 +1,16 @@
 #include "reports/html_report.h"
 
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "common/sizes.h"
+#include "model/kinds.h"
 #include "model/names.h"
+#include "model/parameters.h"
 #include "model/units.h"
 #include "reports/compare.h"
 #include "reports/metrics.h"
@@ -334,6 +337,15 @@ std::string Leak(const v1::RunResult& r) {
   return out;
 }
 
+// The parameter a capacity report swept: a limit, or a param of its scenario's kind.
+std::optional<ParameterSpec> SweptParameter(const v1::Report& report, const v1::CapacityReport& c) {
+  const KindSpec* kind = nullptr;
+  for (const v1::ScenarioReport& s : report.scenarios()) {
+    if (s.scenario() == c.scenario()) kind = FindKind(s.kind());
+  }
+  return FindParameter(c.parameter(), kind);
+}
+
 std::string Capacity(const v1::Report& report) {
   if (report.capacity_size() == 0) return "";
   std::string out = "<h2>Capacity</h2>";
@@ -345,17 +357,20 @@ std::string Capacity(const v1::Report& report) {
       if (!sr.ramp_note().empty()) absl::StrAppend(&out, "<p class=\"sub\">", E(sr.ramp_note()), "</p>");
     }
     if (c.points_size() > 0 && !c.parameter().empty()) {
-      bool bytes = c.parameter() != "limits.descriptors";
+      // Its amounts as the registry shows them, the chart's x in its step (MiB of old space).
+      const std::optional<ParameterSpec> swept = SweptParameter(report, c);
+      const double step = swept ? swept->step : 1;
+      auto amount = [&swept](double v) { return swept ? FormatBaseAmount(*swept, v) : FormatCount(v); };
       absl::StrAppend(&out, "<table><tr><th>", E(c.parameter()), "</th><th class=\"n\">units at break</th><th>outcome</th>"
                             "<th class=\"n\">heap/unit</th><th class=\"n\">external/unit</th><th class=\"n\">RSS/unit</th></tr>");
       ChartSpec chart;
       chart.title = absl::StrCat("Units at the breaking point by ", c.parameter());
-      chart.x_label = bytes ? "limit (MiB)" : "limit";
+      chart.x_label = step != 1 ? absl::StrCat("limit (", swept->step_name, ")") : "limit";
       chart.y_bytes = false;
       ChartSeries measured{"measured", "#0969da", {}};
       ChartSeries model{"model", "#bc4c00", {}, true};
       for (const v1::CapacityPoint& p : c.points()) {
-        absl::StrAppend(&out, "<tr><td>", bytes ? FormatSize(p.limit()) : absl::StrFormat("%.0f", p.limit()),
+        absl::StrAppend(&out, "<tr><td>", E(amount(p.limit())),
                         "</td><td class=\"n\">",
                         p.units_at_break() ? FormatCount(static_cast<double>(p.units_at_break())) : "–",
                         "</td><td>", Outcome(p.outcome()), "</td><td class=\"n\">",
@@ -368,7 +383,7 @@ std::string Capacity(const v1::Report& report) {
                         E(FormatSizeWithInterval(p.rss_bytes_per_unit(), p.rss_bytes_per_unit_low(),
                                                  p.rss_bytes_per_unit_high())),
                         "</td></tr>");
-        double x = bytes ? p.limit() / static_cast<double>(kMiB) : p.limit();
+        double x = p.limit() / step;
         if (p.units_at_break() > 0) measured.points.emplace_back(x, static_cast<double>(p.units_at_break()));
         if (c.model().points() >= 2) {
           model.points.emplace_back(x, c.model().intercept() + c.model().slope() * p.limit());

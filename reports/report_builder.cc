@@ -10,6 +10,7 @@
 #include "model/names.h"
 #include "model/units.h"
 #include "reports/capacity.h"
+#include "reports/leak_sentence.h"
 #include "reports/metrics.h"
 #include "reports/outcome_sentence.h"
 
@@ -106,7 +107,6 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
       const v1::LeakResult& leak = r->leak();
       bool leaked = leak.verdict() == v1::LEAK_VERDICT_LEAK;
       bool ok = e.leak() ? leaked : !leaked;
-      std::string verdict = leaked ? "leak" : leak.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "inconclusive";
       std::string culprit;
       if (leak.allocation_sites_size() > 0) {
         const v1::AllocationSite& a = leak.allocation_sites(0);
@@ -119,9 +119,10 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
         break;
       }
       if (!leak.retainer_path().text().empty()) absl::StrAppend(&culprit, "; held by ", leak.retainer_path().text());
+      // The summary opens with the verdict ("leak: ...", "no leak above ...").
       checks.push_back(Check("leak", ok,
-                             absl::StrCat(Run(*r), ": ", verdict, e.leak() ? " (a leak is expected)" : "",
-                                          ": ", leak.summary(), culprit)));
+                             absl::StrCat(Run(*r), e.leak() ? " (a leak is expected)" : "", ": ",
+                                          LeakSummarySentence(*r), culprit)));
     }
   }
   if (e.min_units() > 0) {
@@ -134,6 +135,97 @@ std::vector<v1::ExpectationCheck> CheckExpectations(const v1::Scenario& scenario
   }
   return checks;
 }
+
+namespace {
+
+// The runs in a stable order (suite order of scenarios, then variation, then repeat), each
+// with its sentences. The engine writes no prose: the outcome's and the leak check's
+// sentences are made here, from the evidence and the figures.
+std::vector<v1::RunResult> OrderedRuns(const ReportInputs& in) {
+  std::map<std::string, int> order;
+  for (int i = 0; i < in.suite->scenarios_size(); ++i) order[in.suite->scenarios(i).name()] = i;
+  std::vector<v1::RunResult> runs = in.runs;
+  for (v1::RunResult& r : runs) {
+    r.mutable_evidence()->set_summary(OutcomeSentence(r));
+    FillLeakSentences(&r);
+  }
+  std::stable_sort(runs.begin(), runs.end(), [&](const v1::RunResult& a, const v1::RunResult& b) {
+    int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
+    int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;
+    if (oa != ob) return oa < ob;
+    if (a.variation() != b.variation()) return a.variation() < b.variation();
+    return a.repeat() < b.repeat();
+  });
+  return runs;
+}
+
+// One configuration (scenario × variation) of the report: its outcomes, the aggregate of
+// every metric it measured, and its checks.
+v1::ScenarioReport ConfigurationReport(const v1::Scenario& scenario, const std::string& variation,
+                                       const std::vector<const v1::RunResult*>& group,
+                                       const std::vector<v1::SearchResult>& searches) {
+  v1::ScenarioReport s;
+  s.set_scenario(scenario.name());
+  s.set_variation(variation);
+  s.set_kind(scenario.kind());
+  s.set_description(scenario.description());
+  for (const v1::RunResult* r : group) s.add_outcomes(r->outcome());
+  for (const MetricSpec& m : AllMetrics()) {
+    std::vector<double> values;
+    for (const v1::RunResult* r : group) values.push_back(m.read(*r));
+    if (m.zero_means_unmeasured && std::all_of(values.begin(), values.end(), [](double v) { return v == 0; })) {
+      continue;
+    }
+    *s.add_aggregates() = Aggregate(m.name, values);
+  }
+  std::vector<v1::ExpectationCheck> checks;
+  if (scenario.has_search()) {
+    // A search's steps fail and complete by design: the search itself is the check.
+    for (const v1::SearchResult& sr : searches) {
+      if (sr.scenario() == scenario.name()) checks.push_back(Check("search", sr.found(), sr.message()));
+    }
+  } else if (absl::StrContains(variation, "confirm@")) {
+    // A confirming run, a margin below a breaking point, must complete.
+    v1::Scenario confirm = scenario;
+    confirm.mutable_expect()->Clear();
+    confirm.mutable_expect()->set_outcome(v1::OUTCOME_COMPLETED);
+    checks = CheckExpectations(confirm, group);
+  } else {
+    checks = CheckExpectations(scenario, group);
+  }
+  bool ok = true;
+  for (v1::ExpectationCheck& c : checks) {
+    ok = ok && c.passed();
+    *s.add_checks() = std::move(c);
+  }
+  s.set_passed(ok);
+  return s;
+}
+
+// Adds the configurations of `scenario` found among the report's runs, in run order;
+// true when every check of every one passed.
+bool AddScenario(const v1::Scenario& scenario, const std::vector<v1::SearchResult>& searches, v1::Report* report) {
+  std::vector<std::string> variations;
+  for (const v1::RunResult& r : report->runs()) {
+    if (r.scenario() != scenario.name()) continue;
+    if (std::find(variations.begin(), variations.end(), r.variation()) == variations.end()) {
+      variations.push_back(r.variation());
+    }
+  }
+  bool passed = true;
+  for (const std::string& variation : variations) {
+    std::vector<const v1::RunResult*> group;
+    for (const v1::RunResult& r : report->runs()) {
+      if (r.scenario() == scenario.name() && r.variation() == variation) group.push_back(&r);
+    }
+    v1::ScenarioReport* s = report->add_scenarios();
+    *s = ConfigurationReport(scenario, variation, group, searches);
+    passed = passed && s->passed();
+  }
+  return passed;
+}
+
+}  // namespace
 
 v1::Report BuildReport(const ReportInputs& in) {
   v1::Report report;
@@ -154,79 +246,15 @@ v1::Report BuildReport(const ReportInputs& in) {
   report.set_wall_ms(in.wall_ms);
   for (const v1::Missing& m : in.missing) *report.add_missing() = m;
 
-  // Runs in a stable order: suite order of scenarios, then variation, then repeat.
-  std::map<std::string, int> order;
-  for (int i = 0; i < in.suite->scenarios_size(); ++i) order[in.suite->scenarios(i).name()] = i;
-  std::vector<v1::RunResult> runs = in.runs;
-  // The engine writes no prose: the outcome's sentence is made here, from the evidence.
-  for (v1::RunResult& r : runs) r.mutable_evidence()->set_summary(OutcomeSentence(r));
-  std::stable_sort(runs.begin(), runs.end(), [&](const v1::RunResult& a, const v1::RunResult& b) {
-    int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
-    int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;
-    if (oa != ob) return oa < ob;
-    if (a.variation() != b.variation()) return a.variation() < b.variation();
-    return a.repeat() < b.repeat();
-  });
   std::set<std::pair<std::string, std::string>> detailed;
-  for (const v1::RunResult& r : runs) {
+  for (const v1::RunResult& r : OrderedRuns(in)) {
     v1::RunResult* added = report.add_runs();
     *added = r;
     SlimForReport(added, detailed.insert({r.scenario(), r.variation()}).second);
   }
-
   bool passed = in.missing.empty() && !in.aborted;
   for (const v1::Scenario& scenario : in.suite->scenarios()) {
-    // Configurations of this scenario in run order.
-    std::vector<std::string> variations;
-    for (const v1::RunResult& r : report.runs()) {
-      if (r.scenario() != scenario.name()) continue;
-      if (std::find(variations.begin(), variations.end(), r.variation()) == variations.end()) {
-        variations.push_back(r.variation());
-      }
-    }
-    for (const std::string& variation : variations) {
-      std::vector<const v1::RunResult*> group;
-      for (const v1::RunResult& r : report.runs()) {
-        if (r.scenario() == scenario.name() && r.variation() == variation) group.push_back(&r);
-      }
-      v1::ScenarioReport* s = report.add_scenarios();
-      s->set_scenario(scenario.name());
-      s->set_variation(variation);
-      s->set_kind(scenario.kind());
-      s->set_description(scenario.description());
-      for (const v1::RunResult* r : group) s->add_outcomes(r->outcome());
-      for (const MetricSpec& m : AllMetrics()) {
-        std::vector<double> values;
-        for (const v1::RunResult* r : group) values.push_back(m.read(*r));
-        if (m.zero_means_unmeasured &&
-            std::all_of(values.begin(), values.end(), [](double v) { return v == 0; })) {
-          continue;
-        }
-        *s->add_aggregates() = Aggregate(m.name, values);
-      }
-      bool ok = true;
-      std::vector<v1::ExpectationCheck> checks;
-      if (scenario.has_search()) {
-        // A search's steps fail and complete by design: the search itself is the check.
-        for (const v1::SearchResult& sr : in.searches) {
-          if (sr.scenario() == scenario.name()) checks.push_back(Check("search", sr.found(), sr.message()));
-        }
-      } else if (absl::StrContains(variation, "confirm@")) {
-        // A confirming run, a margin below a breaking point, must complete.
-        v1::Scenario confirm = scenario;
-        confirm.mutable_expect()->Clear();
-        confirm.mutable_expect()->set_outcome(v1::OUTCOME_COMPLETED);
-        checks = CheckExpectations(confirm, group);
-      } else {
-        checks = CheckExpectations(scenario, group);
-      }
-      for (v1::ExpectationCheck& c : checks) {
-        ok = ok && c.passed();
-        *s->add_checks() = std::move(c);
-      }
-      s->set_passed(ok);
-      passed = passed && ok;
-    }
+    passed = AddScenario(scenario, in.searches, &report) && passed;
   }
   for (const v1::SearchResult& sr : in.searches) *report.add_searches() = sr;
   for (v1::CapacityReport& c : BuildCapacity(*in.suite, in.runs, in.searches)) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "reports/leak_sentence.h"
 #include "reports/outcome_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
@@ -135,7 +136,7 @@ TEST_F(EngineOutcomesTest, NativeOomByTheWatchdog) {
   EXPECT_EQ(r.outcome(), v1::OUTCOME_NATIVE_OOM) << OutcomeSentence(r);
   EXPECT_EQ(r.limit_mechanism(), v1::LIMIT_MECHANISM_WATCHDOG);
   EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_WATCHDOG);
-  EXPECT_NE(r.limit_note().find("watchdog"), std::string::npos) << r.limit_note();
+  EXPECT_NE(LimitNoteSentence(r).find("watchdog"), std::string::npos) << LimitNoteSentence(r);
   EXPECT_GT(r.units_reached(), 60u);
   EXPECT_LT(r.units_reached(), 200u);
 }

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "reports/leak_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 
@@ -119,19 +120,19 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNoFalseAlarmSitesInTheModule) {
       ASSERT_TRUE(r.ok()) << c.module << ": " << r.status();
       const v1::LeakResult& leak = r->leak();
       std::cerr << c.module << " @" << c.budget << " (" << (label.leak ? "leak" : "no leak")
-                << "): " << VerdictName(leak.verdict()) << ": " << leak.summary() << "\n";
+                << "): " << VerdictName(leak.verdict()) << ": " << LeakSummarySentence(*r) << "\n";
       if (!label.leak) {
         false_alarms += leak.verdict() == v1::LEAK_VERDICT_LEAK;
         // The acceptance is no false alarm. `no_leak` is what a non-leak should get, but a
         // sawtooth may still be `inconclusive` at its budget (metrics_window.js at 30,000
         // once in two runs, 2026-12-02), so that is counted and printed, not failed.
-        EXPECT_NE(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+        EXPECT_NE(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
         if (leak.verdict() != v1::LEAK_VERDICT_NO_LEAK) std::cerr << "  not no_leak: " << c.module << "\n";
         continue;
       }
       ++leaks;
       found += leak.verdict() == v1::LEAK_VERDICT_LEAK;
-      EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << leak.summary();
+      EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r);
       // Leaks confirmed by the growth of an array's elements store (slow_leak_ints.mjs) have
       // no sampled allocation alive from the window (the store was reallocated since), and
       // late_onset_leak.js named none in the module (2026-12-02): printed, not counted.

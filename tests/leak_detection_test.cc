@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "reports/leak_sentence.h"
 #include "tests/test_support.h"
 #include "worker/engine/engine.h"
 
@@ -81,10 +82,10 @@ TEST_F(LeakDetectionTest, FindsEveryLeakInItsSeries) {
   for (const LeakCase& c : cases) {
     v1::RunResult r = Run(c.module, c.iterations, c.every);
     ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << c.module << ": " << r.evidence().summary();
-    EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << c.module << ": " << r.leak().summary();
+    EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << c.module << ": " << LeakSummarySentence(r);
     const v1::LeakSeries* s = Series(r, c.series);
     ASSERT_NE(s, nullptr);
-    EXPECT_EQ(s->verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " " << c.series << ": " << r.leak().summary();
+    EXPECT_EQ(s->verdict(), v1::LEAK_VERDICT_LEAK) << c.module << " " << c.series << ": " << LeakSummarySentence(r);
     EXPECT_GT(s->slope_low(), 0) << c.module;
     EXPECT_LT(s->p_value(), 0.01) << c.module;
     EXPECT_GT(s->detection_limit(), 0) << c.module;
@@ -108,8 +109,8 @@ TEST_F(LeakDetectionTest, FindsEveryLeakInItsSeries) {
 // V8's sampling heap profiler) and how they are held (a retainer path from a GC root).
 TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {
   v1::RunResult r = Run("objects.js", 4000, 20);
-  ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << r.leak().summary();
-  ASSERT_GT(r.leak().allocation_sites_size(), 0) << r.leak().summary();
+  ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  ASSERT_GT(r.leak().allocation_sites_size(), 0) << LeakSummarySentence(r);
   const v1::AllocationSite& site = r.leak().allocation_sites(0);
   EXPECT_NE(site.file().find("tests/fixtures/leaks/objects.js"), std::string::npos) << site.file();
   EXPECT_GT(site.line(), 0u);
@@ -188,7 +189,7 @@ TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
       EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
       // Not EXPECT_EQ(NO_LEAK): at 3,000 iterations 42 of these 60 runs were honestly
       // `inconclusive` ("about 1500 more iterations would decide"), none `leak` (2026-12-02).
-      EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << r.leak().summary();
+      EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << LeakSummarySentence(r);
     }
   };
   std::thread a(work), b(work);

@@ -4,6 +4,7 @@
 #include "tests/toy_kind.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,7 @@
 #include "model/targets.h"
 #include "proto/result.pb.h"
 #include "reports/capacity.h"
+#include "reports/html_report.h"
 #include "scenarios/suite_loader.h"
 #include "tests/toy_kind.pb.h"
 
@@ -130,6 +132,42 @@ TEST_F(ToyKindTest, CapacityReadsItsUnitsAndDescriptors) {
       << capacity[0].recommendation();
   // The kind says each brick holds a descriptor, so capacity recommends descriptors.
   EXPECT_GT(capacity[0].recommended_descriptors(), 500u);
+}
+
+// A sweep over the kind's sized param: capacity and the HTML read its words, unit and scale
+// from the registry (the point at 2Ki is 2048 bytes, read per KiB of "brick size").
+TEST_F(ToyKindTest, CapacityAndHtmlShowASweptParamInItsUnit) {
+  absl::StatusOr<v1::Suite> suite = Load(kSuite);
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  for (const auto& [label, bricks] : std::vector<std::pair<std::string, uint64_t>>{{"64B", 900}, {"2Ki", 300}}) {
+    for (uint64_t extra : {0, 10}) {
+      v1::RunResult run;
+      run.set_scenario("pile");
+      run.set_variation("params.brick_size=" + label);
+      run.set_outcome(v1::OUTCOME_HEAP_EXHAUSTED);
+      run.set_units_reached(bricks + extra);
+      runs.push_back(run);
+    }
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  ASSERT_EQ(capacity[0].points_size(), 2);
+  EXPECT_EQ(capacity[0].points(0).limit(), 64);
+  EXPECT_EQ(capacity[0].points(1).limit(), 2048);
+  EXPECT_NE(capacity[0].model_summary().find(" bricks per KiB of brick size"), std::string::npos)
+      << capacity[0].model_summary();
+
+  v1::Report report;
+  v1::ScenarioReport* s = report.add_scenarios();
+  s->set_scenario("pile");
+  s->set_kind(suite->scenarios(0).kind());
+  *report.add_capacity() = capacity[0];
+  std::string html = RenderHtml(report);
+  EXPECT_NE(html.find("<tr><td>64B</td>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>2Ki</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<tr><td>0B</td>"), std::string::npos);
+  EXPECT_NE(html.find("limit (KiB)"), std::string::npos);
 }
 
 TEST_F(ToyKindTest, TheRegistryRefusesASecondKindOfTheSameName) {

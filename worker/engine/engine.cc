@@ -327,13 +327,14 @@ void Engine::ChooseNativeLimit(PreparedRun* run) {
   if (limits.native_bytes() == 0) return;
   f.mechanism = v1::LIMIT_MECHANISM_WATCHDOG;
   if (!options_.use_cgroups) {
-    f.limit_note = "native limit kept by the RSS watchdog: cgroups are turned off";
+    f.limit_fallback = v1::LIMIT_FALLBACK_CGROUPS_OFF;
     return;
   }
   std::string name = absl::StrCat("heapstorm-", getpid(), "-", run_counter_.fetch_add(1));
   auto created = MemoryCgroup::Create(name, limits.native_bytes(), options_.cgroup_root);
   if (!created.ok()) {
-    f.limit_note = absl::StrCat("native limit kept by the RSS watchdog: ", created.status().message());
+    f.limit_fallback = v1::LIMIT_FALLBACK_CGROUP_FAILED;
+    f.cgroup_error = std::string(created.status().message());
     return;
   }
   run->cgroup = std::move(*created);

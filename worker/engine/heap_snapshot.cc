@@ -387,46 +387,71 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   return diff;
 }
 
-absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string& path, uint64_t target_id) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) {
-    return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
-  }
-  Stream in(file.get());
-  auto bad = [&path](const char* what) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
-  };
+namespace {
+
+// A snapshot's meta: the names of its node and edge fields and types, and where in a
+// record each field used by the retainer path sits (-1: absent).
+struct GraphMeta {
+  std::vector<std::string> node_fields, node_types, edge_fields, edge_types;
+  int f_type = -1, f_name = -1, f_id = -1, f_edges = -1;
+  int e_type = -1, e_name = -1, e_to = -1;
+  int weak = -1, element = -1, hidden = -1, shortcut = -1;
+  // An edge that names no property: its label is its index.
+  bool Indexed(uint8_t edge_type) const { return edge_type == element || edge_type == hidden; }
+};
+
+// The whole graph in compact arrays: per node its type, name (a string index) and first
+// edge (first_edge has one more entry, the end); per edge its type, name and target node.
+struct Graph {
+  std::vector<uint8_t> type;
+  std::vector<uint32_t> name, first_edge;
+  std::vector<uint8_t> edge_type;
+  std::vector<uint32_t> edge_name, edge_to;
+  int64_t target = -1;  // the node looked for, -1 when absent
+};
+
+absl::Status NotASnapshot(const std::string& path, const char* what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": not a V8 heap snapshot (", what, ")"));
+}
+
+absl::StatusOr<GraphMeta> ReadGraphMeta(Stream& in, const std::string& path) {
   auto read_names = [&in](const char* key, std::vector<std::string>* out) {
     if (!in.SkipPast(key)) return false;
     std::string s;
     while (in.NextString(&s, true)) out->push_back(s);
     return true;
   };
-  std::vector<std::string> node_fields, node_types, edge_fields, edge_types;
-  if (!read_names("\"node_fields\":[", &node_fields)) return bad("no node_fields");
-  if (!read_names("\"node_types\":[[", &node_types)) return bad("no node_types");
-  if (!read_names("\"edge_fields\":[", &edge_fields)) return bad("no edge_fields");
-  if (!read_names("\"edge_types\":[[", &edge_types)) return bad("no edge_types");
+  GraphMeta m;
+  if (!read_names("\"node_fields\":[", &m.node_fields)) return NotASnapshot(path, "no node_fields");
+  if (!read_names("\"node_types\":[[", &m.node_types)) return NotASnapshot(path, "no node_types");
+  if (!read_names("\"edge_fields\":[", &m.edge_fields)) return NotASnapshot(path, "no edge_fields");
+  if (!read_names("\"edge_types\":[[", &m.edge_types)) return NotASnapshot(path, "no edge_types");
   auto index_in = [](const std::vector<std::string>& v, const char* name) {
     auto it = std::find(v.begin(), v.end(), name);
     return it == v.end() ? -1 : static_cast<int>(it - v.begin());
   };
-  const int f_type = index_in(node_fields, "type"), f_name = index_in(node_fields, "name"),
-            f_id = index_in(node_fields, "id"), f_edges = index_in(node_fields, "edge_count");
-  const int e_type = index_in(edge_fields, "type"), e_name = index_in(edge_fields, "name_or_index"),
-            e_to = index_in(edge_fields, "to_node");
-  const int weak = index_in(edge_types, "weak"), element = index_in(edge_types, "element"),
-            hidden = index_in(edge_types, "hidden"), shortcut = index_in(edge_types, "shortcut");
-  if (f_type < 0 || f_name < 0 || f_id < 0 || f_edges < 0 || e_type < 0 || e_name < 0 || e_to < 0) {
-    return bad("fields");
+  m.f_type = index_in(m.node_fields, "type");
+  m.f_name = index_in(m.node_fields, "name");
+  m.f_id = index_in(m.node_fields, "id");
+  m.f_edges = index_in(m.node_fields, "edge_count");
+  m.e_type = index_in(m.edge_fields, "type");
+  m.e_name = index_in(m.edge_fields, "name_or_index");
+  m.e_to = index_in(m.edge_fields, "to_node");
+  m.weak = index_in(m.edge_types, "weak");
+  m.element = index_in(m.edge_types, "element");
+  m.hidden = index_in(m.edge_types, "hidden");
+  m.shortcut = index_in(m.edge_types, "shortcut");
+  if (m.f_type < 0 || m.f_name < 0 || m.f_id < 0 || m.f_edges < 0 || m.e_type < 0 || m.e_name < 0 || m.e_to < 0) {
+    return NotASnapshot(path, "fields");
   }
-  const size_t node_stride = node_fields.size(), edge_stride = edge_fields.size();
+  return m;
+}
 
-  // Nodes: type, name, edge count; the target's index.
-  if (!in.SkipPast("\"nodes\":[")) return bad("no nodes");
-  std::vector<uint8_t> type;
-  std::vector<uint32_t> name, first_edge;
-  int64_t target = -1;
+// Reads the nodes and the edges (in node order) that follow the meta.
+absl::StatusOr<Graph> ReadGraph(Stream& in, const GraphMeta& m, uint64_t target_id, const std::string& path) {
+  const size_t node_stride = m.node_fields.size(), edge_stride = m.edge_fields.size();
+  if (!in.SkipPast("\"nodes\":[")) return NotASnapshot(path, "no nodes");
+  Graph g;
   std::vector<uint64_t> field(std::max(node_stride, edge_stride));
   uint64_t edges_total = 0;
   while (true) {
@@ -434,65 +459,87 @@ absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string&
     for (; i < node_stride && in.NextNumber(&field[i]); ++i) {
     }
     if (i < node_stride) break;
-    if (field[f_id] == target_id) target = static_cast<int64_t>(type.size());
-    type.push_back(static_cast<uint8_t>(field[f_type]));
-    name.push_back(static_cast<uint32_t>(field[f_name]));
-    first_edge.push_back(static_cast<uint32_t>(edges_total));
-    edges_total += field[f_edges];
+    if (field[m.f_id] == target_id) g.target = static_cast<int64_t>(g.type.size());
+    g.type.push_back(static_cast<uint8_t>(field[m.f_type]));
+    g.name.push_back(static_cast<uint32_t>(field[m.f_name]));
+    g.first_edge.push_back(static_cast<uint32_t>(edges_total));
+    edges_total += field[m.f_edges];
   }
-  first_edge.push_back(static_cast<uint32_t>(edges_total));
-  if (target < 0) return absl::NotFoundError(absl::StrCat("no node with id ", target_id, " in ", path));
-
-  // Edges, in node order.
-  if (!in.SkipPast("\"edges\":[")) return bad("no edges");
-  std::vector<uint8_t> edge_type;
-  std::vector<uint32_t> edge_name, edge_to;
-  edge_type.reserve(edges_total);
-  edge_name.reserve(edges_total);
-  edge_to.reserve(edges_total);
+  g.first_edge.push_back(static_cast<uint32_t>(edges_total));
+  if (!in.SkipPast("\"edges\":[")) return NotASnapshot(path, "no edges");
+  g.edge_type.reserve(edges_total);
+  g.edge_name.reserve(edges_total);
+  g.edge_to.reserve(edges_total);
   while (true) {
     size_t i = 0;
     for (; i < edge_stride && in.NextNumber(&field[i]); ++i) {
     }
     if (i < edge_stride) break;
-    edge_type.push_back(static_cast<uint8_t>(field[e_type]));
-    edge_name.push_back(static_cast<uint32_t>(field[e_name]));
-    edge_to.push_back(static_cast<uint32_t>(field[e_to] / node_stride));
+    g.edge_type.push_back(static_cast<uint8_t>(field[m.e_type]));
+    g.edge_name.push_back(static_cast<uint32_t>(field[m.e_name]));
+    g.edge_to.push_back(static_cast<uint32_t>(field[m.e_to] / node_stride));
   }
-  if (edge_type.size() != edges_total) return bad("edge count");
+  if (g.edge_type.size() != edges_total) return NotASnapshot(path, "edge count");
+  return g;
+}
 
-  // Breadth first from the root (node 0) over strong edges; the edge that reached each node.
+// Breadth first from the root (node 0) over strong edges to the target: the hops from the
+// root, each (edge, node it leads to). NotFound when only weak paths reach it.
+absl::StatusOr<std::vector<std::pair<uint32_t, uint32_t>>> StrongHops(const Graph& g, const GraphMeta& m) {
   constexpr uint32_t kUnseen = UINT32_MAX;
-  std::vector<uint32_t> via(type.size(), kUnseen);
+  std::vector<uint32_t> via(g.type.size(), kUnseen);  // the edge that reached each node
   std::vector<uint32_t> queue = {0};
   via[0] = 0;
-  for (size_t head = 0; head < queue.size() && via[target] == kUnseen; ++head) {
+  for (size_t head = 0; head < queue.size() && via[g.target] == kUnseen; ++head) {
     uint32_t n = queue[head];
-    for (uint32_t e = first_edge[n]; e < first_edge[n + 1]; ++e) {
-      if (edge_type[e] == weak || edge_type[e] == shortcut) continue;
-      uint32_t to = edge_to[e];
+    for (uint32_t e = g.first_edge[n]; e < g.first_edge[n + 1]; ++e) {
+      if (g.edge_type[e] == m.weak || g.edge_type[e] == m.shortcut) continue;
+      uint32_t to = g.edge_to[e];
       if (to >= via.size() || via[to] != kUnseen) continue;
       via[to] = e;
       queue.push_back(to);
     }
   }
-  if (via[target] == kUnseen) return absl::NotFoundError("no strong path from a GC root");
-  // The hops, from the object back to the root: the edge's owner is found by its index.
-  std::vector<std::pair<uint32_t, uint32_t>> hops;  // (edge, node it leads to)
-  for (uint32_t n = static_cast<uint32_t>(target); n != 0;) {
+  if (via[g.target] == kUnseen) return absl::NotFoundError("no strong path from a GC root");
+  // From the object back to the root: the edge's owner is found by its index.
+  std::vector<std::pair<uint32_t, uint32_t>> hops;
+  for (uint32_t n = static_cast<uint32_t>(g.target); n != 0;) {
     uint32_t e = via[n];
     hops.emplace_back(e, n);
-    n = static_cast<uint32_t>(std::upper_bound(first_edge.begin(), first_edge.end(), e) - first_edge.begin() - 1);
+    n = static_cast<uint32_t>(std::upper_bound(g.first_edge.begin(), g.first_edge.end(), e) - g.first_edge.begin() -
+                              1);
   }
   std::reverse(hops.begin(), hops.end());
+  return hops;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string& path, uint64_t target_id) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) {
+    return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
+  }
+  Stream in(file.get());
+  absl::StatusOr<GraphMeta> meta = ReadGraphMeta(in, path);
+  if (!meta.ok()) return meta.status();
+  const GraphMeta& m = *meta;
+  absl::StatusOr<Graph> graph = ReadGraph(in, m, target_id, path);
+  if (!graph.ok()) return graph.status();
+  const Graph& g = *graph;
+  if (g.target < 0) return absl::NotFoundError(absl::StrCat("no node with id ", target_id, " in ", path));
+  absl::StatusOr<std::vector<std::pair<uint32_t, uint32_t>>> hops = StrongHops(g, m);
+  if (!hops.ok()) return hops.status();
+
+  // The strings the path names, read in one pass (long ones shortened).
   std::vector<uint32_t> wanted;
-  for (const auto& [e, n] : hops) {
-    if (edge_type[e] != element && edge_type[e] != hidden) wanted.push_back(edge_name[e]);
-    wanted.push_back(name[n]);
+  for (const auto& [e, n] : *hops) {
+    if (!m.Indexed(g.edge_type[e])) wanted.push_back(g.edge_name[e]);
+    wanted.push_back(g.name[n]);
   }
   std::sort(wanted.begin(), wanted.end());
   std::map<uint32_t, std::string> strings;
-  if (!in.SkipPast("\"strings\":[")) return bad("no strings");
+  if (!in.SkipPast("\"strings\":[")) return NotASnapshot(path, "no strings");
   std::string s;
   for (uint32_t index = 0; index <= wanted.back(); ++index) {
     bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
@@ -500,11 +547,10 @@ absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string&
     if (keep) strings[index] = s.size() > 60 ? s.substr(0, 57) + "..." : s;
   }
   std::vector<std::string> out;
-  for (const auto& [e, n] : hops) {
-    std::string edge = edge_type[e] == element || edge_type[e] == hidden ? absl::StrCat("[", edge_name[e], "]")
-                                                                          : strings[edge_name[e]];
-    const std::string& t = type[n] < node_types.size() ? node_types[type[n]] : "unknown";
-    std::string node = DisplayName(t, NeedsName(t) ? strings[name[n]] : "");
+  for (const auto& [e, n] : *hops) {
+    std::string edge = m.Indexed(g.edge_type[e]) ? absl::StrCat("[", g.edge_name[e], "]") : strings[g.edge_name[e]];
+    const std::string& t = g.type[n] < m.node_types.size() ? m.node_types[g.type[n]] : "unknown";
+    std::string node = DisplayName(t, NeedsName(t) ? strings[g.name[n]] : "");
     out.push_back(absl::StrCat(edge, " (", node, ")"));
   }
   return out;

@@ -5,20 +5,44 @@
 #include <cmath>
 #include <functional>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/sizes.h"
 #include "common/trend.h"
-#include "model/units.h"
 
 namespace heapstorm {
 namespace {
 
 constexpr double kPower = 0.8;
 
-std::string Rate(double value, const std::string& unit) {
-  if (unit == "bytes") return absl::StrCat(FormatSize(value), "/iteration");
-  return absl::StrFormat("%.3g/iteration", value);
+// Detection limit of a slope: (z_{1-α/2} + z_power) σ / sqrt(Sxx), σ the fit's robust noise.
+double MinimumDetectableSlope(const std::vector<double>& x, const std::vector<double>& y, const TheilSen& fit,
+                              double alpha) {
+  double mean = 0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  double sxx = 0;
+  for (double v : x) sxx += (v - mean) * (v - mean);
+  double sigma = RobustNoise(x, y, fit);
+  return sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
+}
+
+// The deepest fall of a series below its running maximum: a sawtooth's give-back. The
+// level is a 5-point running median, so a drop counts only when it holds (what a sawtooth
+// does until it refills), and transient spikes (up to two in any five checkpoints: a GC
+// that ran late, a buffer in flight) are not mistaken for give-backs.
+double Drawdown(const std::vector<double>& y) {
+  double drawdown = 0;
+  double running_max = -INFINITY;
+  constexpr size_t kHalfWindow = 2;
+  for (size_t i = kHalfWindow; i + kHalfWindow < y.size(); ++i) {
+    std::array<double, 2 * kHalfWindow + 1> window;
+    std::copy(y.begin() + static_cast<std::ptrdiff_t>(i - kHalfWindow),
+              y.begin() + static_cast<std::ptrdiff_t>(i + kHalfWindow + 1), window.begin());
+    std::nth_element(window.begin(), window.begin() + kHalfWindow, window.end());
+    double level = window[kHalfWindow];
+    running_max = std::max(running_max, level);
+    drawdown = std::max(drawdown, running_max - level);
+  }
+  return drawdown;
 }
 
 }  // namespace
@@ -87,7 +111,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   const double alpha = check_.p_value();
   if (x_.size() < 3) {
     out.set_min_effect(s.per_iteration ? s.min_over_span : 0);
-    out.set_note("too few checkpoints after warm-up");
+    out.set_note_kind(v1::SERIES_NOTE_TOO_FEW_CHECKPOINTS);
     return out;
   }
   const double span = std::max(1.0, x_.back() - x_.front());
@@ -100,15 +124,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   out.set_slope_low(fit.low);
   out.set_slope_high(fit.high);
   out.set_p_value(mk.p_value);
-  // Detection limit: (z_{1-α/2} + z_power) σ / sqrt(Sxx), and never below the bar.
-  double mean = 0;
-  for (double x : x_) mean += x;
-  mean /= static_cast<double>(x_.size());
-  double sxx = 0;
-  for (double x : x_) sxx += (x - mean) * (x - mean);
-  double sigma = RobustNoise(x_, s.y, fit);
-  double mde = sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
-  out.set_detection_limit(std::max(mde, min_effect));
+  out.set_detection_limit(std::max(MinimumDetectableSlope(x_, s.y, fit, alpha), min_effect));
 
   // The later half: growth that stopped (warm-up, a cache that filled) is not a leak.
   size_t half = x_.size() / 2;
@@ -118,32 +134,17 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   TheilSen late = late_enough ? TheilSenSlope(late_x, late_y, alpha) : fit;
 
   // A leak accumulates: what it holds is never given back. A series that falls back by
-  // more than half of what the trend says it gained releases memory periodically: a
-  // sawtooth. The level is a 5-point running median, so a drop counts only when it holds
-  // (what a sawtooth does until it refills), and transient spikes (up to two in any five
-  // checkpoints: a GC that ran late, a buffer in flight) are not mistaken for give-backs.
+  // more than half of what the trend says it gained releases memory periodically.
   double gained = fit.slope * (x_.back() - x_.front());
-  double drawdown = 0;
-  double running_max = -INFINITY;
-  constexpr size_t kHalfWindow = 2;
-  for (size_t i = kHalfWindow; i + kHalfWindow < s.y.size(); ++i) {
-    std::array<double, 2 * kHalfWindow + 1> window;
-    std::copy(s.y.begin() + static_cast<std::ptrdiff_t>(i - kHalfWindow),
-              s.y.begin() + static_cast<std::ptrdiff_t>(i + kHalfWindow + 1), window.begin());
-    std::nth_element(window.begin(), window.begin() + kHalfWindow, window.end());
-    double level = window[kHalfWindow];
-    running_max = std::max(running_max, level);
-    drawdown = std::max(drawdown, running_max - level);
-  }
+  double drawdown = Drawdown(s.y);
   bool released = gained > 0 && drawdown > 0.5 * gained;
 
   // A leak grows over the whole series and still grows, significantly, in its later half
   // (which therefore needs enough points of its own).
   bool grows = fit.slope >= min_effect && mk.p_value < alpha && fit.low > 0;
   if (grows && late_enough && released) {
-    out.set_note(absl::StrCat("memory is given back periodically (a sawtooth: it fell by ",
-                              s.unit == "bytes" ? FormatSize(drawdown) : absl::StrFormat("%.3g", drawdown),
-                              "), not a leak"));
+    out.set_note_kind(v1::SERIES_NOTE_SAWTOOTH);
+    out.set_drawdown(drawdown);
     return out;
   }
   if (grows && late_enough) {
@@ -151,8 +152,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
       out.set_verdict(v1::LEAK_VERDICT_LEAK);
       return out;
     }
-    out.set_note("it grew early and then slowed or stopped: a warm-up or a structure that "
-                 "fills up, not (yet) a leak");
+    out.set_note_kind(v1::SERIES_NOTE_GREW_EARLY);
     if (late.high < min_effect && late_x.size() >= kMinPointsForNoLeak) {
       out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     }
@@ -164,7 +164,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   }
   if (late_x.size() >= kMinPointsForNoLeak && late.high < min_effect) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
-    out.set_note("flat after an early rise");
+    out.set_note_kind(v1::SERIES_NOTE_FLAT_AFTER_EARLY_RISE);
     return out;
   }
   return out;
@@ -174,14 +174,11 @@ v1::LeakResult LeakDetector::Evaluate() const {
   v1::LeakResult result;
   bool any_leak = false;
   bool all_clear = true;
-  std::vector<std::string> leaking;
   for (const Series& s : series_) {
     v1::LeakSeries e = EvaluateSeries(s);
     if (e.verdict() == v1::LEAK_VERDICT_LEAK) {
       e.set_evidence("trend");
       any_leak = true;
-      leaking.push_back(absl::StrCat(s.name, " +", Rate(e.slope_per_iteration(), s.unit),
-                                     absl::StrFormat(" (p=%.2g)", e.p_value())));
     }
     if (e.verdict() != v1::LEAK_VERDICT_NO_LEAK) all_clear = false;
     *result.add_series() = std::move(e);
@@ -208,21 +205,16 @@ v1::LeakResult LeakDetector::Evaluate() const {
   result.set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
                      : all_clear ? v1::LEAK_VERDICT_NO_LEAK
                                  : v1::LEAK_VERDICT_INCONCLUSIVE);
+  result.set_checkpoints(static_cast<uint32_t>(x_.size()));
+  result.set_first_iteration(first_units());
+  result.set_last_iteration(last_units());
   if (any_leak) {
-    std::string list;
-    for (const std::string& l : leaking) absl::StrAppend(&list, list.empty() ? "" : ", ", l);
-    result.set_summary(absl::StrCat("leak: ", list));
+    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_TREND);
   } else if (all_clear) {
-    result.set_summary(absl::StrCat("no leak above ", Rate(result.series(0).detection_limit(), "bytes"),
-                                    " of heap, ", Rate(result.series(1).detection_limit(), "bytes"),
-                                    " of external memory (", x_.size(), " checkpoints, iterations ",
-                                    first_units(), "-", last_units(), ")"));
+    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_NO_LEAK);
   } else {
-    uint64_t more = MoreIterationsNeeded(result);
-    result.set_more_iterations_needed(more);
-    result.set_summary(absl::StrCat("inconclusive after ", x_.size(), " checkpoints (iterations ",
-                                    first_units(), "-", last_units(), "): about ", more,
-                                    " more iterations would decide"));
+    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_BUDGET_SHORT);
+    result.set_more_iterations_needed(MoreIterationsNeeded(result));
   }
   return result;
 }
@@ -315,36 +307,25 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const bool agrees = retained && program <= 2 * std::max(high, rate) + internal;
   const bool still_grows = rate >= bar;
   r.set_reach(e.reach);
+  r.set_suspected_slope_per_iteration(suspected.slope_per_iteration());
   if (retained && agrees && still_grows && e.s3 < e.reach) {
     r.set_undecided(true);
-    r.set_note(absl::StrCat("objects allocated in iterations ", e.s1, "-", e.s2, " are still alive at ", e.s3, " (",
-                            FormatSize(program), "/iteration), but the run could not go on to iteration ", e.reach,
-                            ", so a structure that fills up or is flushed later is not ruled out"));
+    r.set_finding(v1::RETENTION_FINDING_UNDECIDED);
     return r;
   }
   if (retained && agrees && still_grows) {
     r.set_confirmed(true);
-    r.set_note(absl::StrCat("confirmed by retention up to iteration ", e.s3, ": objects allocated in iterations ",
-                            e.s1, "-", e.s2, " are still alive there, ", FormatSize(program),
-                            "/iteration against a growth of ", FormatSize(rate), "/iteration over ", e.s2, "-",
-                            e.s3));
+    r.set_finding(v1::RETENTION_FINDING_CONFIRMED);
     return r;
   }
   if (!retained && !program_part && internal >= 0.5 * low) {
-    r.set_note(absl::StrCat("V8 internal growth, ", FormatSize(internal),
-                            "/iteration (code, bytecode, feedback, maps): not the program's objects"));
+    r.set_finding(v1::RETENTION_FINDING_V8_INTERNAL);
   } else if (!retained) {
-    r.set_note(absl::StrCat("bounded: objects allocated after iteration ", e.s1, " were freed by ", e.s3,
-                            " (", FormatSize(program), "/iteration of them left, against a slope of ",
-                            FormatSize(suspected.slope_per_iteration()), "/iteration)"));
+    r.set_finding(v1::RETENTION_FINDING_FREED);
   } else if (!still_grows) {
-    r.set_note(absl::StrCat("bounded: it stopped growing after iteration ", e.s2, " (",
-                            FormatSize(rate), "/iteration over ", e.s2, "-", e.s3,
-                            "): a structure that fills up"));
+    r.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
   } else {
-    r.set_note(absl::StrCat("the objects still alive (", FormatSize(program),
-                            "/iteration) do not account for the growth (", FormatSize(rate), "/iteration over ",
-                            e.s2, "-", e.s3, ")"));
+    r.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
   }
   return r;
 }
@@ -376,9 +357,6 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
   } else {
     return;
   }
-  const char* resource = outcome == v1::OUTCOME_FD_EXHAUSTED    ? "descriptors"
-                         : outcome == v1::OUTCOME_HEAP_EXHAUSTED ? "old space"
-                                                                 : "native memory";
   std::vector<double> x, y;
   for (const v1::Checkpoint& c : checkpoints) {
     if (!c.after_gc()) continue;
@@ -386,18 +364,16 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
     x.push_back(static_cast<double>(c.units()));
     y.push_back(series.value(c));
   }
-  auto limit_text = [&]() {
-    return outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrCat(static_cast<uint64_t>(series.limit))
-                                               : FormatSize(series.limit);
-  };
-  auto not_a_leak = [&](const std::string& why) {
-    result->set_exhaustion(why);
-    std::string said = absl::StrCat("the run ran out of ", resource, " at iteration ", units_reached,
-                                    ", but not by a leak: ", why);
-    result->set_summary(result->summary().empty() ? said : absl::StrCat(result->summary(), "; ", said));
-  };
+  v1::LeakExhaustion* judged = result->mutable_exhausted();
+  judged->set_series(series.name);
+  judged->set_at_iteration(units_reached);
+  judged->set_limit(series.limit);
   if (x.empty() || series.limit <= 0) {
-    if (x.empty()) not_a_leak("it ran out before the first iteration (during setup)");
+    if (x.empty()) {
+      judged->set_finding(v1::EXHAUSTION_FINDING_DURING_SETUP);
+    } else {
+      result->clear_exhausted();
+    }
     return;
   }
   // Growth from the first checkpoint (after setup, before any iteration) to the last.
@@ -413,26 +389,25 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
     }
   }
   if (x.front() == 0 && start >= 0.5 * series.limit) {
-    not_a_leak(absl::StrCat("grabbed at setup: ", outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrCat(start) : FormatSize(start),
-                            " of ", limit_text(), " was in use before the first iteration"));
+    judged->set_finding(v1::EXHAUSTION_FINDING_GRABBED_AT_SETUP);
+    judged->set_in_use_at_setup(start);
     return;
   }
   if (x.size() < 4 || rise <= 0 || biggest_step >= 0.5 * rise) {
-    not_a_leak(absl::StrCat("grabbed in one step: ",
-                            rise > 0 && x.size() >= 2 ? absl::StrCat("most of it by iteration ", biggest_at)
-                                                      : std::string("it did not grow between checkpoints"),
-                            ", not iteration by iteration"));
+    judged->set_finding(v1::EXHAUSTION_FINDING_GRABBED_IN_ONE_STEP);
+    // biggest_at is past the first checkpoint whenever the series rose.
+    judged->set_biggest_step_at(rise > 0 && x.size() >= 2 ? biggest_at : 0);
     return;
   }
   TheilSen fit = TheilSenSlope(x, y, 0.01);
   // Where the trend says the series was when the process died: near the limit?
   const double at_death = end + std::max(0.0, fit.slope) * (static_cast<double>(units_reached) - x.back());
   if (fit.slope <= 0 || at_death < 0.5 * series.limit) {
-    not_a_leak(absl::StrCat("its series did not grow up to the limit (", limit_text(), ")"));
+    judged->set_finding(v1::EXHAUSTION_FINDING_SHORT_OF_LIMIT);
     return;
   }
-  std::string ran_out = absl::StrCat("ran out at iteration ", units_reached, " (limit ", limit_text(), ")");
-  result->set_exhaustion(ran_out);
+  judged->set_finding(v1::EXHAUSTION_FINDING_RAN_OUT);
+  result->set_summary_kind(v1::LEAK_SUMMARY_KIND_EXHAUSTION);
   result->set_verdict(v1::LEAK_VERDICT_LEAK);
   result->set_more_iterations_needed(0);
   v1::LeakSeries* target = nullptr;
@@ -450,11 +425,7 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
   target->set_slope_low(fit.low);
   target->set_slope_high(fit.high);
   target->set_points(static_cast<uint32_t>(x.size()));
-  target->set_note(ran_out);
-  result->set_summary(absl::StrCat("leak: ", series.name, " +",
-                                   outcome == v1::OUTCOME_FD_EXHAUSTED ? absl::StrFormat("%.3g/iteration", fit.slope)
-                                                                       : absl::StrCat(FormatSize(fit.slope), "/iteration"),
-                                   "; ", ran_out));
+  target->set_note_kind(v1::SERIES_NOTE_EXHAUSTION);
 }
 
 }  // namespace heapstorm

@@ -21,7 +21,6 @@
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
-#include "model/units.h"
 #include "worker/engine/driver_protocol.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
@@ -276,7 +275,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     }
   }
   if (count_leak || !setup_.scenario->leak_check().snapshots()) {
-    if (!count_leak) absl::StrAppend(r.mutable_summary(), " (by trend only: snapshots are off, retention unproven)");
+    if (!count_leak) r.set_by_trend_only(true);
     LeakVerdict(std::move(r));
     return;
   }
@@ -318,20 +317,18 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
       s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
-      s.set_note(t.note());
+      s.set_note_kind(v1::SERIES_NOTE_RETENTION);
     }
-    r.set_summary(absl::StrCat("inconclusive: ", t.note(), ": about ", r.more_iterations_needed(),
-                               " more iterations (or a longer time limit) would decide"));
+    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED);
   } else if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
     r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     r.set_more_iterations_needed(0);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
       s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
-      s.set_note(last_retention_->note());
+      s.set_note_kind(v1::SERIES_NOTE_RETENTION);
     }
-    r.set_summary(absl::StrCat("no leak: ", last_retention_->note(), "; detection limit ",
-                               FormatSize(r.series(0).detection_limit()), "/iteration of heap"));
+    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED);
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
@@ -345,14 +342,14 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
         s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
-        s.set_note("suspected; its retention was not proven before the run ended");
+        s.set_note_kind(v1::SERIES_NOTE_RETENTION_UNPROVEN);
       }
     }
     r.set_more_iterations_needed(needed > now ? needed - now : std::max<uint64_t>(1, now / 2));
-    r.set_summary(absl::StrCat("inconclusive: growth of ", FormatSize(steepest > 0 ? steepest : suspected_.slope_per_iteration()),
-                               "/iteration suspected at iteration ", s1,
-                               "; proving that its objects are retained needs the run to reach iteration ", needed,
-                               ": about ", r.more_iterations_needed(), " more iterations would decide"));
+    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_UNPROVEN);
+    r.set_suspected_slope_per_iteration(steepest > 0 ? steepest : suspected_.slope_per_iteration());
+    r.set_suspected_at_iteration(s1);
+    r.set_retention_reach_iteration(needed);
   }
   if (last_retention_) *r.mutable_retention() = *last_retention_;
   r.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
@@ -409,7 +406,8 @@ void RunMonitor::FinishRetention() {
     HS_LOG(WARNING) << "heap snapshot diff: " << diff.status().message();
     v1::LeakResult r = suspicion_;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
-    r.set_summary(absl::StrCat("inconclusive: the retention check failed (", diff.status().message(), ")"));
+    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_FAILED);
+    r.set_retention_error(std::string(diff.status().message()));
     LeakVerdict(std::move(r));
     return;
   }
@@ -438,7 +436,7 @@ void RunMonitor::FinishRetention() {
         HS_LOG(WARNING) << "retainer path: " << steps.status().message();
       }
     }
-    absl::StrAppend(r.mutable_summary(), "; ", retention.note());
+    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_CONFIRMED);
     LeakVerdict(std::move(r));
     return;
   }

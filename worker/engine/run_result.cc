@@ -8,7 +8,6 @@
 #include "common/sizes.h"
 #include "common/utf8.h"
 #include "model/targets.h"
-#include "model/units.h"
 #include "worker/engine/leak_detector.h"
 #include "worker/engine/outcome_classifier.h"
 
@@ -45,11 +44,6 @@ void FinishLeakResult(const v1::Scenario& scenario, const std::vector<v1::Checkp
         leak->set_seconds_to_native_limit(t);
       }
     }
-  }
-  if (leak->seconds_to_old_space_limit() > 0) {
-    absl::StrAppend(leak->mutable_summary(), "; at ", static_cast<int64_t>(rate),
-                    " iterations/s the old space (", scenario.limits().max_old_space_mib(),
-                    "Mi) is full in ", FormatShortDuration(absl::Seconds(leak->seconds_to_old_space_limit())));
   }
 }
 
@@ -148,7 +142,8 @@ void SetIdentity(const FinishedRun& run, v1::RunResult* result) {
   result->set_node_version(run.node_version);
   *result->mutable_limits() = scenario.limits();
   result->set_started_unix_ms(run.started_unix_ms);
-  result->set_limit_note(run.limit_note);
+  result->set_limit_fallback(run.limit_fallback);
+  result->set_cgroup_error(run.cgroup_error);
   result->set_limit_mechanism(run.mechanism);
   for (const std::string& a : run.node_args) result->add_node_args(a);
 }

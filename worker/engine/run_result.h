@@ -38,9 +38,11 @@ struct FinishedRun {
   // When node was launched: wall clock for the result, and the start of wall_ms.
   uint64_t started_unix_ms = 0;
   absl::Time start;
-  // How the native limit was kept, and why not by a cgroup when one was wanted ("" else).
+  // How the native limit was kept, and why not by a cgroup when one was wanted
+  // (UNSPECIFIED else; cgroup_error says why creating it failed).
   v1::LimitMechanism mechanism = v1::LIMIT_MECHANISM_NONE;
-  std::string limit_note;
+  v1::LimitFallback limit_fallback = v1::LIMIT_FALLBACK_UNSPECIFIED;
+  std::string cgroup_error;
   pid_t pid = 0;  // node's
   // The run's cgroup counters before launch and after the end (zeros without a cgroup).
   CgroupCounters cgroup_before;

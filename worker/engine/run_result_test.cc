@@ -86,7 +86,7 @@ TEST(BuildRunResult, WatchdogKillCountsUnitsAtTheCrossingAndNamesTheLargestProce
   scenario.mutable_limits()->set_native_bytes(256 << 20);
   FinishedRun f = Finished(&scenario);
   f.mechanism = v1::LIMIT_MECHANISM_WATCHDOG;
-  f.limit_note = "native limit kept by the RSS watchdog: cgroups are turned off";
+  f.limit_fallback = v1::LIMIT_FALLBACK_CGROUPS_OFF;
   f.seen.exit.signal = SIGKILL;
   f.seen.harness_kill = v1::HARNESS_KILL_WATCHDOG;
   f.seen.units = 900;
@@ -101,7 +101,8 @@ TEST(BuildRunResult, WatchdogKillCountsUnitsAtTheCrossingAndNamesTheLargestProce
   EXPECT_EQ(r.units_reached(), 870u);
   EXPECT_EQ(r.evidence().units_reached(), 870u);
   EXPECT_EQ(r.limit_mechanism(), v1::LIMIT_MECHANISM_WATCHDOG);
-  EXPECT_EQ(r.limit_note(), f.limit_note);
+  EXPECT_EQ(r.limit_fallback(), v1::LIMIT_FALLBACK_CGROUPS_OFF);
+  EXPECT_TRUE(r.limit_note().empty());  // the sentence is made by the reports
   EXPECT_EQ(r.evidence().harness_kill(), v1::HARNESS_KILL_WATCHDOG);
   EXPECT_EQ(r.evidence().oom_victim_pid(), 4243u);
   EXPECT_EQ(r.evidence().oom_victim_command(), "sleep");

@@ -1,0 +1,225 @@
+#include "reports/leak_sentence.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "model/units.h"
+
+namespace heapstorm {
+namespace {
+
+// A growth per iteration in the series' unit: "1.06Ki/iteration", "0.5/iteration".
+std::string Rate(double value, const std::string& unit) {
+  if (unit == "bytes") return absl::StrCat(FormatSize(value), "/iteration");
+  return absl::StrFormat("%.3g/iteration", value);
+}
+
+// The series that grow: "heap_used +1.06Ki/iteration (p=2.7e-09), handles +0.5/iteration (p=0.001)".
+std::string Growing(const v1::LeakResult& leak) {
+  std::string list;
+  for (const v1::LeakSeries& s : leak.series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    absl::StrAppend(&list, list.empty() ? "" : ", ", s.name(), " +", Rate(s.slope_per_iteration(), s.unit()),
+                    absl::StrFormat(" (p=%.2g)", s.p_value()));
+  }
+  return list;
+}
+
+double DetectionLimit(const v1::LeakResult& leak, int series) {
+  return series < leak.series_size() ? leak.series(series).detection_limit() : 0;
+}
+
+// The exhausted resource's limit or amount, in its unit.
+std::string Amount(const v1::LeakExhaustion& x, double value) {
+  if (x.series() == "descriptors") return absl::StrCat(value);
+  return FormatSize(value);
+}
+
+std::string Resource(const v1::LeakExhaustion& x) {
+  if (x.series() == "descriptors") return "descriptors";
+  if (x.series() == "heap_used") return "old space";
+  return "native memory";
+}
+
+std::string ExhaustionWords(const v1::LeakExhaustion& x) {
+  const std::string limit = x.series() == "descriptors" ? absl::StrCat(static_cast<uint64_t>(x.limit()))
+                                                         : FormatSize(x.limit());
+  switch (x.finding()) {
+    case v1::EXHAUSTION_FINDING_RAN_OUT:
+      return absl::StrCat("ran out at iteration ", x.at_iteration(), " (limit ", limit, ")");
+    case v1::EXHAUSTION_FINDING_DURING_SETUP:
+      return "it ran out before the first iteration (during setup)";
+    case v1::EXHAUSTION_FINDING_GRABBED_AT_SETUP:
+      return absl::StrCat("grabbed at setup: ", Amount(x, x.in_use_at_setup()), " of ", limit,
+                          " was in use before the first iteration");
+    case v1::EXHAUSTION_FINDING_GRABBED_IN_ONE_STEP:
+      return absl::StrCat("grabbed in one step: ",
+                          x.biggest_step_at() > 0 ? absl::StrCat("most of it by iteration ", x.biggest_step_at())
+                                                  : std::string("it did not grow between checkpoints"),
+                          ", not iteration by iteration");
+    case v1::EXHAUSTION_FINDING_SHORT_OF_LIMIT:
+      return absl::StrCat("its series did not grow up to the limit (", limit, ")");
+    default:
+      return "";
+  }
+}
+
+std::string Retention(const v1::LeakResult& leak) { return RetentionSentence(leak.retention()); }
+
+// The sentence of the summary's kind, before what may be said after it.
+std::string SummaryOfKind(const v1::LeakResult& l) {
+  switch (l.summary_kind()) {
+    case v1::LEAK_SUMMARY_KIND_TREND:
+      return absl::StrCat("leak: ", Growing(l),
+                          l.by_trend_only() ? " (by trend only: snapshots are off, retention unproven)" : "");
+    case v1::LEAK_SUMMARY_KIND_NO_LEAK:
+      return absl::StrCat("no leak above ", Rate(DetectionLimit(l, 0), "bytes"), " of heap, ",
+                          Rate(DetectionLimit(l, 1), "bytes"), " of external memory (", l.checkpoints(),
+                          " checkpoints, iterations ", l.first_iteration(), "-", l.last_iteration(), ")");
+    case v1::LEAK_SUMMARY_KIND_BUDGET_SHORT:
+      return absl::StrCat("inconclusive after ", l.checkpoints(), " checkpoints (iterations ", l.first_iteration(),
+                          "-", l.last_iteration(), "): about ", l.more_iterations_needed(),
+                          " more iterations would decide");
+    case v1::LEAK_SUMMARY_KIND_RETENTION_CONFIRMED:
+      return absl::StrCat("leak: ", Growing(l), "; ", Retention(l));
+    case v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED:
+      return absl::StrCat("inconclusive: ", Retention(l), ": about ", l.more_iterations_needed(),
+                          " more iterations (or a longer time limit) would decide");
+    case v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED:
+      return absl::StrCat("no leak: ", Retention(l), "; detection limit ", FormatSize(DetectionLimit(l, 0)),
+                          "/iteration of heap");
+    case v1::LEAK_SUMMARY_KIND_RETENTION_UNPROVEN:
+      return absl::StrCat("inconclusive: growth of ", FormatSize(l.suspected_slope_per_iteration()),
+                          "/iteration suspected at iteration ", l.suspected_at_iteration(),
+                          "; proving that its objects are retained needs the run to reach iteration ",
+                          l.retention_reach_iteration(), ": about ", l.more_iterations_needed(),
+                          " more iterations would decide");
+    case v1::LEAK_SUMMARY_KIND_RETENTION_FAILED:
+      return absl::StrCat("inconclusive: the retention check failed (", l.retention_error(), ")");
+    case v1::LEAK_SUMMARY_KIND_EXHAUSTION: {
+      double slope = 0;
+      std::string unit = "bytes";
+      for (const v1::LeakSeries& s : l.series()) {
+        if (s.name() != l.exhausted().series()) continue;
+        slope = s.slope_per_iteration();
+        unit = s.unit();
+      }
+      return absl::StrCat("leak: ", l.exhausted().series(), " +", Rate(slope, unit), "; ",
+                          ExhaustionSentence(l));
+    }
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string LeakSummarySentence(const v1::RunResult& run) {
+  if (!run.has_leak()) return "";
+  const v1::LeakResult& l = run.leak();
+  if (!l.summary().empty()) return l.summary();
+  std::string out = SummaryOfKind(l);
+  const v1::ExhaustionFinding found = l.exhausted().finding();
+  if (found != v1::EXHAUSTION_FINDING_UNSPECIFIED && found != v1::EXHAUSTION_FINDING_RAN_OUT) {
+    std::string said = absl::StrCat("the run ran out of ", Resource(l.exhausted()), " at iteration ",
+                                    l.exhausted().at_iteration(), ", but not by a leak: ", ExhaustionSentence(l));
+    out = out.empty() ? said : absl::StrCat(out, "; ", said);
+  }
+  if (l.seconds_to_old_space_limit() > 0) {
+    absl::StrAppend(&out, "; at ", static_cast<int64_t>(l.iterations_per_second()), " iterations/s the old space (",
+                    run.limits().max_old_space_mib(), "Mi) is full in ",
+                    FormatShortDuration(absl::Seconds(l.seconds_to_old_space_limit())));
+  }
+  return out;
+}
+
+std::string SeriesNoteSentence(const v1::LeakResult& leak, const v1::LeakSeries& s) {
+  if (!s.note().empty()) return s.note();
+  switch (s.note_kind()) {
+    case v1::SERIES_NOTE_TOO_FEW_CHECKPOINTS:
+      return "too few checkpoints after warm-up";
+    case v1::SERIES_NOTE_SAWTOOTH:
+      return absl::StrCat("memory is given back periodically (a sawtooth: it fell by ",
+                          s.unit() == "bytes" ? FormatSize(s.drawdown()) : absl::StrFormat("%.3g", s.drawdown()),
+                          "), not a leak");
+    case v1::SERIES_NOTE_GREW_EARLY:
+      return "it grew early and then slowed or stopped: a warm-up or a structure that fills up, not (yet) a leak";
+    case v1::SERIES_NOTE_FLAT_AFTER_EARLY_RISE:
+      return "flat after an early rise";
+    case v1::SERIES_NOTE_RETENTION:
+      return Retention(leak);
+    case v1::SERIES_NOTE_RETENTION_UNPROVEN:
+      return "suspected; its retention was not proven before the run ended";
+    case v1::SERIES_NOTE_EXHAUSTION:
+      return ExhaustionSentence(leak);
+    default:
+      return "";
+  }
+}
+
+std::string RetentionSentence(const v1::LeakRetention& r) {
+  if (!r.note().empty()) return r.note();
+  const std::string program = FormatSize(r.program_bytes_per_iteration());
+  const std::string rate = FormatSize(std::max(0.0, r.slope_after_per_iteration()));
+  switch (r.finding()) {
+    case v1::RETENTION_FINDING_UNDECIDED:
+      return absl::StrCat("objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(),
+                          " (", program, "/iteration), but the run could not go on to iteration ", r.reach(),
+                          ", so a structure that fills up or is flushed later is not ruled out");
+    case v1::RETENTION_FINDING_CONFIRMED:
+      return absl::StrCat("confirmed by retention up to iteration ", r.s3(), ": objects allocated in iterations ",
+                          r.s1(), "-", r.s2(), " are still alive there, ", program, "/iteration against a growth of ",
+                          rate, "/iteration over ", r.s2(), "-", r.s3());
+    case v1::RETENTION_FINDING_V8_INTERNAL:
+      return absl::StrCat("V8 internal growth, ", FormatSize(r.v8_internal_bytes_per_iteration()),
+                          "/iteration (code, bytecode, feedback, maps): not the program's objects");
+    case v1::RETENTION_FINDING_FREED:
+      return absl::StrCat("bounded: objects allocated after iteration ", r.s1(), " were freed by ", r.s3(), " (",
+                          program, "/iteration of them left, against a slope of ",
+                          FormatSize(r.suspected_slope_per_iteration()), "/iteration)");
+    case v1::RETENTION_FINDING_STOPPED_GROWING:
+      return absl::StrCat("bounded: it stopped growing after iteration ", r.s2(), " (", rate, "/iteration over ",
+                          r.s2(), "-", r.s3(), "): a structure that fills up");
+    case v1::RETENTION_FINDING_UNACCOUNTED:
+      return absl::StrCat("the objects still alive (", program, "/iteration) do not account for the growth (", rate,
+                          "/iteration over ", r.s2(), "-", r.s3(), ")");
+    default:
+      return "";
+  }
+}
+
+std::string ExhaustionSentence(const v1::LeakResult& leak) {
+  if (!leak.exhaustion().empty()) return leak.exhaustion();
+  return ExhaustionWords(leak.exhausted());
+}
+
+std::string LimitNoteSentence(const v1::RunResult& run) {
+  if (!run.limit_note().empty()) return run.limit_note();
+  switch (run.limit_fallback()) {
+    case v1::LIMIT_FALLBACK_CGROUPS_OFF:
+      return "native limit kept by the RSS watchdog: cgroups are turned off";
+    case v1::LIMIT_FALLBACK_CGROUP_FAILED:
+      return absl::StrCat("native limit kept by the RSS watchdog: ", run.cgroup_error());
+    default:
+      return "";
+  }
+}
+
+void FillLeakSentences(v1::RunResult* run) {
+  run->set_limit_note(LimitNoteSentence(*run));
+  if (!run->has_leak()) return;
+  v1::LeakResult* l = run->mutable_leak();
+  // The summary and the notes read the retention's sentence and the exhaustion's: fill
+  // those last, so each is made from the same fields whichever is read first.
+  const std::string summary = LeakSummarySentence(*run);
+  const std::string exhaustion = ExhaustionSentence(*l);
+  for (v1::LeakSeries& s : *l->mutable_series()) s.set_note(SeriesNoteSentence(*l, s));
+  l->set_summary(summary);
+  l->set_exhaustion(exhaustion);
+  if (l->has_retention()) l->mutable_retention()->set_note(RetentionSentence(l->retention()));
+}
+
+}  // namespace heapstorm

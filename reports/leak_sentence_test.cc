@@ -1,0 +1,139 @@
+// The leak check's sentences, made here from what the engine's leak detector returns: the
+// same words the engine used to write (the reports' goldens and README quote them).
+#include "reports/leak_sentence.h"
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "proto/suite.pb.h"
+#include "reports/report_builder.h"
+#include "worker/engine/leak_detector.h"
+#include "worker/engine/leak_testing.h"
+
+namespace heapstorm {
+namespace {
+
+using leak_testing::Descriptors;
+using leak_testing::Feed;
+using leak_testing::Schedule;
+using leak_testing::Suspected;
+
+// A run whose leak check is `leak`.
+v1::RunResult RunWith(const v1::LeakResult& leak) {
+  v1::RunResult run;
+  *run.mutable_leak() = leak;
+  run.mutable_limits()->set_max_old_space_mib(256);
+  return run;
+}
+
+TEST(LeakSentenceTest, DetectorVerdicts) {
+  EXPECT_EQ(LeakSummarySentence(RunWith(Feed(40, [](double) { return 4e6; }))),
+            "no leak above 28.2B/iteration of heap, 28.2B/iteration of external memory (30 checkpoints, iterations "
+            "200-780)");
+  std::string inconclusive = LeakSummarySentence(RunWith(Feed(20, [](double x) { return 4e6 + 100 * x; })));
+  EXPECT_TRUE(absl::StartsWith(inconclusive, "inconclusive after 10 checkpoints (iterations 200-380): about "))
+      << inconclusive;
+  EXPECT_TRUE(absl::EndsWith(inconclusive, " more iterations would decide")) << inconclusive;
+  v1::LeakResult leak = Feed(40, [](double x) { return 4e6 + 100 * x + (static_cast<int>(x) % 3) * 50; });
+  ASSERT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK);
+  std::string said = LeakSummarySentence(RunWith(leak));
+  EXPECT_TRUE(absl::StartsWith(said, "leak: heap_used +100B/iteration (p=")) << said;
+  leak.set_by_trend_only(true);
+  EXPECT_TRUE(absl::EndsWith(LeakSummarySentence(RunWith(leak)),
+                             ") (by trend only: snapshots are off, retention unproven)"));
+}
+
+TEST(LeakSentenceTest, RetentionFindings) {
+  RetentionEvidence freed{500, 600, 1200, 3000, 0, 0};
+  EXPECT_TRUE(absl::StartsWith(RetentionSentence(ConfirmByRetention(Suspected(300), freed)),
+                               "bounded: objects allocated after iteration 500 were freed by 1200"));
+  RetentionEvidence v8{5000, 6000, 12000, 200, 7000, 6};
+  EXPECT_EQ(RetentionSentence(ConfirmByRetention(Suspected(7), v8)),
+            "V8 internal growth, 7B/iteration (code, bytecode, feedback, maps): not the program's objects");
+  RetentionEvidence held{500, 600, 4800, 29000, 3000, 290, 4800};
+  EXPECT_TRUE(absl::StartsWith(RetentionSentence(ConfirmByRetention(Suspected(300), held)),
+                               "confirmed by retention up to iteration 4800: objects allocated in iterations "
+                               "500-600 are still alive there, "));
+  RetentionEvidence flat{500, 600, 1200, 30000, 0, 1};
+  EXPECT_NE(RetentionSentence(ConfirmByRetention(Suspected(300), flat)).find("stopped growing"), std::string::npos);
+  held.s3 = 1200;
+  EXPECT_TRUE(absl::EndsWith(RetentionSentence(ConfirmByRetention(Suspected(300), held)),
+                             "but the run could not go on to iteration 4800, so a structure that fills up or is "
+                             "flushed later is not ruled out"));
+}
+
+TEST(LeakSentenceTest, Exhaustion) {
+  const std::vector<uint64_t> units = Schedule(1005);
+  v1::Limits limits;
+  limits.set_max_descriptors(1024);
+  v1::LeakResult ran_out;
+  JudgeExhaustion(v1::OUTCOME_FD_EXHAUSTED, limits, 1005, Descriptors(units, [](double u) { return 19 + u; }),
+                  &ran_out);
+  EXPECT_EQ(ExhaustionSentence(ran_out), "ran out at iteration 1005 (limit 1024)");
+  EXPECT_EQ(SeriesNoteSentence(ran_out, ran_out.series(0)), "ran out at iteration 1005 (limit 1024)");
+  EXPECT_EQ(LeakSummarySentence(RunWith(ran_out)),
+            "leak: descriptors +1/iteration; ran out at iteration 1005 (limit 1024)");
+
+  v1::LeakResult grabbed = Feed(40, [](double) { return 4e6; });
+  JudgeExhaustion(v1::OUTCOME_FD_EXHAUSTED, limits, 30, Descriptors({0, 1, 2, 4, 8, 16, 24}, [](double) { return 1010; }),
+                  &grabbed);
+  EXPECT_EQ(ExhaustionSentence(grabbed), "grabbed at setup: 1010 of 1024 was in use before the first iteration");
+  EXPECT_TRUE(absl::EndsWith(LeakSummarySentence(RunWith(grabbed)),
+                             "iterations 200-780); the run ran out of descriptors at iteration 30, but not by a leak: "
+                             "grabbed at setup: 1010 of 1024 was in use before the first iteration"));
+}
+
+TEST(LeakSentenceTest, RateToTheOldSpaceLimitAndLimitNote) {
+  v1::LeakResult leak = Feed(40, [](double x) { return 4e6 + 100 * x + (static_cast<int>(x) % 3) * 50; });
+  leak.set_iterations_per_second(453.7);
+  leak.set_seconds_to_old_space_limit(536);
+  EXPECT_TRUE(absl::EndsWith(LeakSummarySentence(RunWith(leak)),
+                             "; at 453 iterations/s the old space (256Mi) is full in 8m56s"));
+  v1::RunResult run;
+  run.set_limit_fallback(v1::LIMIT_FALLBACK_CGROUPS_OFF);
+  EXPECT_EQ(LimitNoteSentence(run), "native limit kept by the RSS watchdog: cgroups are turned off");
+  run.set_limit_fallback(v1::LIMIT_FALLBACK_CGROUP_FAILED);
+  run.set_cgroup_error("cgroup v1 memory controller not writable");
+  EXPECT_EQ(LimitNoteSentence(run), "native limit kept by the RSS watchdog: cgroup v1 memory controller not writable");
+}
+
+TEST(LeakSentenceTest, SentencesAlreadyThereAreKept) {
+  v1::RunResult run = RunWith(Feed(40, [](double) { return 4e6; }));
+  run.mutable_leak()->set_summary("written by an older version");
+  run.set_limit_note("an older note");
+  FillLeakSentences(&run);
+  EXPECT_EQ(run.leak().summary(), "written by an older version");
+  EXPECT_EQ(run.limit_note(), "an older note");
+}
+
+// The check's message names the verdict once: the summary opens with it.
+TEST(LeakSentenceTest, LeakCheckMessageSaysLeakOnce) {
+  v1::Scenario scenario;
+  scenario.set_name("leaking");
+  scenario.mutable_leak_check()->set_iterations(2000);
+  v1::RunResult run = RunWith(Feed(40, [](double x) { return 4e6 + 100 * x + (static_cast<int>(x) % 3) * 50; }));
+  std::vector<v1::ExpectationCheck> checks = CheckExpectations(scenario, {&run});
+  bool found = false;
+  for (const v1::ExpectationCheck& c : checks) {
+    if (c.name() != "leak") continue;
+    found = true;
+    EXPECT_FALSE(c.passed());
+    EXPECT_TRUE(absl::StartsWith(c.message(), "repeat 0: leak: heap_used +100B/iteration (p=")) << c.message();
+    EXPECT_FALSE(absl::StrContains(c.message(), "leak: leak:")) << c.message();
+  }
+  EXPECT_TRUE(found);
+  scenario.mutable_expect()->set_leak(true);
+  run = RunWith(Feed(40, [](double) { return 4e6; }));
+  checks = CheckExpectations(scenario, {&run});
+  for (const v1::ExpectationCheck& c : checks) {
+    if (c.name() == "leak") {
+      EXPECT_TRUE(absl::StartsWith(c.message(), "repeat 0 (a leak is expected): no leak above ")) << c.message();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace heapstorm
