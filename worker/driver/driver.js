@@ -3,8 +3,7 @@
 // Started by the engine as `node [limits] driver.js CONFIG.json`, where CONFIG.json is the
 // scenario (proto3 JSON with proto field names). It ramps the scenario's load one unit at
 // a time and writes telemetry as JSON lines (proto/telemetry.proto DriverEvent) to fd 3,
-// never to stdout/stderr, which belong to the scenario's own code, and its count of
-// completed units to a file at fd 4 (see "the unit counter").
+// never to stdout/stderr, which belong to the scenario's own code.
 //
 // Checkpoints are taken inline every `checkpoint_every` units (leak checks: on a schedule
 // of their own, dense at first and thinning out, see leakSchedule): a synchronous
@@ -255,21 +254,14 @@ function finishWithError(e, units, extra) {
 let unitsReached = 0;
 
 // --- the unit counter -----------------------------------------------------------------------
-// The count of completed units is published about every millisecond of progress, whatever
-// checkpoint_every is, so a run that dies (heap OOM abort, OOM kill, crash, timeout) is known
-// to the unit it last completed, not to its last checkpoint. It is a positioned write of a
-// fixed 12-byte record at offset 0 of the counter file, fd 4, which the engine opened in the
-// run folder and reads at each of its samples and once after the reap (the page outlives the
-// process): it wakes nobody. A line on the telemetry pipe cost the same system call, but it
-// woke the engine's reader every time, and on a loaded machine the writer paid for that
-// wakeup (up to +13% CPU, bench/RESULTS.md "The unit counter's cost"). The record: units as
-// two little-endian uint32 (low, high) and a check of both (unitCheck), so a read torn by a
-// concurrent write is recognised and read again (worker/engine/driver_protocol.h decodes
-// it). Cost: one look at the clock every ~100 µs of units (about 0.1 µs) and one pwrite per
-// millisecond. Near a limit (old space above 85% of its limit, or RSS above 75% of the
-// native limit) every unit is published: the last millisecond before the break is where
-// the count matters.
-const UNITS_FD = 4;
+// The count of completed units goes to the engine as a short line "u N" on the telemetry
+// pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
+// (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
+// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
+// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
+// or RSS above 75% of the native limit) every unit is published: the last millisecond before
+// the break is where the count matters. (A shared page read by the worker would need native
+// code in node; a pwrite to a file costs the same system call as the pipe write.)
 const UNIT_PUBLISH_NS = 1000000;
 const UNIT_CHECK_NS = 100000;
 const unitCounter = {
@@ -281,28 +273,15 @@ const unitCounter = {
   fine: false,         // near a limit: publish every unit
   oldLimitBytes: 0,    // the old-space limit, from the config
   nativeBytes: 0,      // the native limit, 0 without one
-  record: Buffer.alloc(12),
 };
-
-// The record's check: a 32-bit mix of both halves of the count (worker/engine/driver_protocol.cc
-// computes the same).
-function unitCheck(low, high) {
-  return (Math.imul(low, 0x9e3779b1) ^ Math.imul(high + 1, 0x85ebca77) ^ 0x68656170) >>> 0;
-}
 
 function publishUnits(n) {
   if (n === unitCounter.published) return;
   unitCounter.published = n;
-  const low = n % 4294967296;
-  const high = (n - low) / 4294967296;
-  const record = unitCounter.record;
-  record.writeUInt32LE(low, 0);
-  record.writeUInt32LE(high, 4);
-  record.writeUInt32LE(unitCheck(low, high), 8);
   try {
-    fs.writeSync(UNITS_FD, record, 0, 12, 0);
+    fs.writeSync(TELEMETRY_FD, 'u ' + n + '\n');
   } catch (e) {
-    process.exit(70);  // no counter file: not started by the engine
+    process.exit(70);  // the engine is gone
   }
 }
 

@@ -5,7 +5,6 @@
 #include "worker/engine/driver_protocol.h"
 
 #include <map>
-#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -72,47 +71,11 @@ TEST(DriverProtocol, DriverJsWritesEventsAndStatusesOnlyThroughItsTables) {
   EXPECT_FALSE(std::regex_search(source, std::regex(R"re(finish\(\s*['"`])re"))) << "a status outside STATUS";
 }
 
-// Records as driver.js writes them (its unitCheck and publishUnits run in node, printed
-// as hex): the engine's decoder must read exactly these.
-std::string Hex(const std::string& hex) {
-  std::string bytes;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return bytes;
-}
-
-TEST(DriverProtocol, DecodesTheUnitCounterRecordsDriverJsWrites) {
-  const std::map<uint64_t, std::string> written = {
-      {0, "000000000000000007ab8eed"},
-      {12345, "39300000000000006ee3a54c"},
-      {4294967303, "070000000100000049a63630"},
-      {9007199254740991, "ffffffffffff1f003fe74d47"},
-  };
-  for (const auto& [units, hex] : written) {
-    EXPECT_EQ(DecodeUnitRecord(Hex(hex)), std::optional<uint64_t>(units)) << hex;
-    EXPECT_EQ(EncodeUnitRecord(units), Hex(hex)) << units;
-  }
-}
-
-// The vectors above came from this very function: it must still be the one in driver.js.
-TEST(DriverProtocol, DriverJsWritesTheRecordTheseVectorsCameFrom) {
-  const std::string source = kDriverSource;
-  EXPECT_NE(source.find("return (Math.imul(low, 0x9e3779b1) ^ Math.imul(high + 1, 0x85ebca77) ^ 0x68656170) >>> 0;"),
-            std::string::npos);
-  EXPECT_NE(source.find("fs.writeSync(UNITS_FD, record, 0, 12, 0);"), std::string::npos);
-  EXPECT_EQ(kUnitRecordBytes, 12u);
-}
-
-TEST(DriverProtocol, TornShortAndUnwrittenRecordsAreNotCounts) {
-  const std::string before = EncodeUnitRecord(0x00000001ffffffffu);
-  const std::string after = EncodeUnitRecord(0x0000000200000000u);
-  // Every tear of a write from `before` to `after`, in either order of the bytes.
-  for (size_t cut = 1; cut < kUnitRecordBytes; ++cut) {
-    EXPECT_EQ(DecodeUnitRecord(after.substr(0, cut) + before.substr(cut)), std::nullopt) << cut;
-    EXPECT_EQ(DecodeUnitRecord(before.substr(0, cut) + after.substr(cut)), std::nullopt) << cut;
-  }
-  EXPECT_EQ(DecodeUnitRecord(std::string(kUnitRecordBytes, '\0')), std::nullopt);
-  EXPECT_EQ(DecodeUnitRecord(after.substr(0, 8)), std::nullopt);
-  EXPECT_EQ(DecodeUnitRecord(after + "x"), std::nullopt);
+TEST(DriverProtocol, DecodesTheUnitCounter) {
+  DriverLine d = DecodeDriverLine("u 12345");
+  EXPECT_EQ(d.kind, DriverLine::Kind::kUnits);
+  EXPECT_EQ(d.units, 12345u);
+  EXPECT_EQ(DecodeDriverLine("u twelve").kind, DriverLine::Kind::kUnreadable);
 }
 
 TEST(DriverProtocol, DecodesEventsByEnumName) {

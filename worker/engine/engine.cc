@@ -25,7 +25,6 @@
 #include "google/protobuf/util/json_util.h"
 #include "model/limits.h"
 #include "worker/driver/driver_source.h"
-#include "worker/engine/driver_protocol.h"
 #include "worker/engine/kernel_oom_log.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/run_monitor.h"
@@ -150,7 +149,7 @@ struct Engine::PreparedRun {
       if (lock >= 0) close(lock);
     }
   };
-  struct PipeCleanup {  // the pipes' ends and the counter file
+  struct PipeCleanup {
     std::vector<int*> fds;
     ~PipeCleanup() {
       for (int* fd : fds) CloseFd(fd);
@@ -163,9 +162,6 @@ struct Engine::PreparedRun {
   std::unique_ptr<MemoryCgroup> cgroup;
   // Control (stdin), stdout, stderr, telemetry (fd 3).
   Pipe control, out, err, telemetry;
-  // The unit counter's file (fd 4 in node): the driver writes its record in place, the
-  // monitor reads it. Open read-write here until the run's end.
-  int units_fd = -1;
   PipeCleanup pipe_cleanup;
   std::unique_ptr<KernelLog> kernel_log;  // who an OOM kill in the cgroup took
   LaunchSpec spec;
@@ -240,21 +236,6 @@ absl::Status WriteDriverFiles(const v1::Scenario& scenario, const std::string& d
   return WriteScratchFile(config_path, config);
 }
 
-// The unit counter's file in the run folder, holding the record of 0 units (so the driver's
-// positioned writes never grow it). Returns the descriptor, open read-write, close-on-exec
-// (the launcher hands node its own copy).
-absl::StatusOr<int> MakeUnitCounterFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
-  const std::string record = EncodeUnitRecord(0);
-  if (pwrite(fd, record.data(), record.size(), 0) != static_cast<ssize_t>(record.size())) {
-    const int error = errno;
-    close(fd);
-    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
-  }
-  return fd;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::RunResult> Engine::Run(const RunRequest& request) {
@@ -293,10 +274,9 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   HS_ASSIGN_OR_RETURN(run->out, MakePipe());
   HS_ASSIGN_OR_RETURN(run->err, MakePipe());
   HS_ASSIGN_OR_RETURN(run->telemetry, MakePipe());
-  HS_ASSIGN_OR_RETURN(run->units_fd, MakeUnitCounterFile(run->run_dir + "/units"));
   run->pipe_cleanup.fds = {&run->control.read_fd, &run->control.write_fd, &run->out.read_fd,
                            &run->out.write_fd,    &run->err.read_fd,      &run->err.write_fd,
-                           &run->telemetry.read_fd, &run->telemetry.write_fd, &run->units_fd};
+                           &run->telemetry.read_fd, &run->telemetry.write_fd};
 
   const v1::Limits& limits = run->scenario.limits();
   LaunchSpec& spec = run->spec;
@@ -313,7 +293,7 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   spec.max_descriptors = limits.max_descriptors();
   spec.data_bytes = limits.data_bytes();
   if (run->cgroup) spec.cgroup_procs = run->cgroup->procs_file();
-  spec.fds = {run->control.read_fd, run->out.write_fd, run->err.write_fd, run->telemetry.write_fd, run->units_fd};
+  spec.fds = {run->control.read_fd, run->out.write_fd, run->err.write_fd, run->telemetry.write_fd};
   f.node_args.push_back(node_path_);
   for (const std::string& a : spec.args) f.node_args.push_back(a);
   return run;
@@ -378,7 +358,6 @@ absl::Status Engine::Monitor(const RunRequest& request, PreparedRun* run) {
   setup.out_fd = &run->out.read_fd;
   setup.err_fd = &run->err.read_fd;
   setup.telemetry_fd = &run->telemetry.read_fd;
-  setup.units_fd = run->units_fd;
   setup.max_checkpoints = options_.max_checkpoints;
   setup.max_samples = options_.max_samples;
   setup.on_checkpoint = request.on_checkpoint;

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <optional>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
@@ -147,24 +146,6 @@ void RunMonitor::Kill(v1::HarnessKill why) {
   }
 }
 
-// The driver's count of completed units, from the record it writes in place in the counter
-// file (nobody is woken by it). A read that a write tore fails its check and is taken
-// again; after the reap nothing writes, so the last record is whole.
-void RunMonitor::ReadUnits() {
-  if (setup_.units_fd < 0) return;
-  char record[kUnitRecordBytes];
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    ssize_t n = pread(setup_.units_fd, record, sizeof(record), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;
-    std::optional<uint64_t> units = DecodeUnitRecord(absl::string_view(record, static_cast<size_t>(n)));
-    if (units) {
-      seen_.units = std::max(seen_.units, *units);
-      return;
-    }
-  }
-}
-
 // The whole tree's memory against the native limit: with a cgroup its members (for the
 // evidence; the kernel keeps the limit), with the watchdog node and its descendants by the
 // PSS of their own memory (ParsePss: shared pages counted once, node's file pages not at
@@ -213,7 +194,6 @@ void RunMonitor::SampleTreeAndWatch(absl::Time now) {
 // watchdog's verdict. Also called at every checkpoint, so short runs have peaks too.
 // Returns the RSS read (0 when the process is gone).
 uint64_t RunMonitor::SampleOutside(absl::Time now) {
-  ReadUnits();  // the count as of this sample: the watchdog's crossing is placed by it
   ProcStatus status;
   if (!ReadProcStatus(setup_.pid, &status)) return 0;
   uint32_t fds = CountDescriptors(setup_.pid);
@@ -494,6 +474,10 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
 
 void RunMonitor::HandleEvent(const std::string& line) {
   DriverLine decoded = DecodeDriverLine(line);
+  if (decoded.kind == DriverLine::Kind::kUnits) {
+    seen_.units = std::max(seen_.units, decoded.units);
+    return;
+  }
   if (decoded.kind == DriverLine::Kind::kUnreadable) {
     HS_LOG(WARNING) << "unreadable telemetry line from the driver: "
                     << ValidUtf8(absl::string_view(line).substr(0, 200));
@@ -554,6 +538,7 @@ MonitoredRun RunMonitor::Watch() {
     absl::Time now = absl::Now();
     if (!reaped_) {
       if (now >= next_sample_) {
+        Drain(setup_.telemetry_fd, true);  // the unit count as of this sample
         next_sample_ = now + sample_every_;
         SampleOutside(now);  // the watchdog may bring next_sample_ closer
       }
@@ -595,7 +580,6 @@ MonitoredRun RunMonitor::Watch() {
     if (!reaped_ && setup_.launcher->TryReap(setup_.pid, &seen_.exit)) {
       reaped_ = true;
       reaped_at = absl::Now();
-      ReadUnits();  // the last unit completed: its record outlives the process
       // What left node's process group: the cgroup's members, and (without a cgroup) the
       // tree last sampled. Killed, then reaped when they were re-parented to us.
       std::vector<int> strays = setup_.cgroup != nullptr ? setup_.cgroup->Pids() : std::vector<int>();

@@ -1,6 +1,5 @@
 // Watches one launched node process until it ends: drains its stdout, stderr and telemetry
-// pipes continuously (node loses pipe output on abort otherwise), reads the driver's unit
-// counter at every sample and after the reap, samples /proc and the
+// pipes continuously (node loses pipe output on abort otherwise), samples /proc and the
 // cgroup from outside, keeps the native-limit watchdog and the time limit, serves the
 // open_connections clients and the leak check's commands, and reaps the process group.
 // What it saw is returned as a MonitoredRun for the engine to classify; it decides nothing.
@@ -45,8 +44,6 @@ struct MonitorSetup {
   int* out_fd = nullptr;
   int* err_fd = nullptr;
   int* telemetry_fd = nullptr;
-  // The unit counter's file (driver_protocol.h's record), read with pread; not owned. -1: none.
-  int units_fd = -1;
   // Bounds on the series kept.
   int max_checkpoints = 1000;
   int max_samples = 2000;
@@ -107,7 +104,6 @@ class RunMonitor {
 
  private:
   void Kill(v1::HarnessKill why);
-  void ReadUnits();
   uint64_t SampleOutside(absl::Time now);
   void SampleTreeAndWatch(absl::Time now);
   void Drain(int* fd, bool is_telemetry);
