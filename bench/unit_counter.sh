@@ -3,17 +3,24 @@
 # off, interleaved A/B in one run, the median of the per-pair ratios.
 #
 #   bench/unit_counter.sh            # PAIRS=12 by default; about 5 minutes on 2 cores
+#   ON_DRIVER=FILE bench/unit_counter.sh   # another driver.js as "on" (and its "off" copy),
+#                                          # e.g. an earlier commit's, to compare ways of publishing
+#   AA=1 bench/unit_counter.sh             # A/A check of the method: "off" is "on" under another name
+#   KINDS=large_buffers,script_sessions bench/unit_counter.sh   # only these scenarios
 #
 # `heapstorm run --keep-run-dirs` writes each kind's scenario JSON (the kind's defaults for
 # every parameter not given); then worker/driver/driver.js runs directly on it ("on") and so
 # does a copy whose unitDone() only records the count ("off": no look at the clock, no
-# publishing; the ramp needs the count anyway). The two of a pair run at the same time, so
+# publishing; the ramp needs the count anyway). Each is given what the engine gives it: its
+# telemetry on a pipe (fd 3) drained as it comes, and the unit counter's file (fd 4), read
+# at every sample (the scenario's sample_hz, as the engine does). The two of a pair run at the same time, so
 # the load of a shared machine falls on both alike (which starts first alternates). Per
 # pair: node's CPU time (user + system, from wait4; it leaves out the time a loaded machine
 # keeps node waiting, which wall time does not) and the ramp's wall time (last checkpoint's
 # t_ms − first's), each as on ÷ off. Printed: min / median / max of each. Then the same cost
 # by accounting: bench/unit_counter_parts.js times each part of the counter in one process,
-# multiplied by how often each run did it.
+# multiplied by how often each run did it (publishes: the `u N` lines of a driver that
+# writes them; for one that writes none, of a copy that also writes them, run once more).
 # Raw data in bench/out/unit_counter/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,26 +47,38 @@ YAML
 TMPDIR=$root/$out "$heapstorm" run --workers 1 --keep-run-dirs --no-cgroups --out "$out/kinds" "$out/kinds.yaml" >/dev/null 2>&1 || true
 
 # "off": unitDone() records the count and returns; next = Infinity stops deep_recursion's tick.
+on_driver=$(realpath "${ON_DRIVER:-worker/driver/driver.js}")
+cp "$on_driver" "$out/driver_on.js"
 sed -e 's/^function unitDone(n) {$/function unitDone(n) { unitsReached = n; return;/' \
-    -e 's/^  next: 1,  /  next: Infinity,  /' worker/driver/driver.js >"$out/driver_off.js"
+    -e 's/^  next: 1,  /  next: Infinity,  /' "$on_driver" >"$out/driver_off.js"
 grep -q 'unitsReached = n; return;' "$out/driver_off.js"
 grep -q 'next: Infinity,' "$out/driver_off.js"
+# "count": "on" that also writes a `u N` line per publish to its telemetry, run once per kind
+# outside the timed pairs, to count the publishes of a driver that writes none.
+sed -e "s/^    fs.writeSync(UNITS_FD, record, 0, 12, 0);\$/&  fs.writeSync(TELEMETRY_FD, 'u ' + n + '\\\\n');/" \
+    "$on_driver" >"$out/driver_count.js"
+if [[ -n "${AA:-}" ]]; then cp "$on_driver" "$out/driver_off.js"; echo "# A/A: off is on under another name"; fi
 
 uptime | sed 's/^/# /'
-python3 - "$root" "$out" "$pairs" <<'PY'
-import glob, json, os, select, statistics, sys
+KINDS=${KINDS:-} python3 - "$root" "$out" "$pairs" <<'PY'
+import glob, json, os, select, statistics, sys, time
 
 root, out, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-drivers = {'on': os.path.join(root, 'worker/driver/driver.js'), 'off': os.path.join(root, out, 'driver_off.js')}
+drivers = {v: os.path.join(root, out, f'driver_{v}.js') for v in ('on', 'off', 'count')}
+by_pipe = b"writeSync(TELEMETRY_FD, 'u '" in open(drivers['on'], 'rb').read()
 
 def start(run_dir, scenario, variant):
-    """Starts one driver run, its telemetry on a pipe: (pid, read end, telemetry file)."""
+    """Starts one driver run, its telemetry on a pipe (fd 3) and its unit counter's file at
+    fd 4 (a record's size of zeros, as the engine pre-writes one): (pid, telemetry read end,
+    telemetry copy, counter file descriptor)."""
     limits = scenario.get('limits', {})
     args = ['node', f"--max-old-space-size={limits.get('max_old_space_mib', 256)}",
             f"--max-semi-space-size={limits.get('max_semi_space_mib', 16)}",
             f"--stack-size={limits.get('stack_kib', 984)}", '--expose-gc', drivers[variant], 'scenario.json']
     stack = int(limits.get('native_stack_kib', 8192)) * 1024
     read_fd, write_fd = os.pipe()
+    units_fd = os.open(os.path.join(root, out, f'units-{variant}'), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.pwrite(units_fd, bytes(12), 0)
     pid = os.fork()
     if pid == 0:
         try:
@@ -67,21 +86,28 @@ def start(run_dir, scenario, variant):
             resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
             os.chdir(run_dir)
             null = os.open(os.devnull, os.O_RDWR)
-            os.dup2(null, 0); os.dup2(null, 1); os.dup2(null, 2); os.dup2(write_fd, 3)
+            os.dup2(null, 0); os.dup2(null, 1); os.dup2(null, 2); os.dup2(write_fd, 3); os.dup2(units_fd, 4)
             os.execvp('node', args)
         finally:
             os._exit(127)
     os.close(write_fd)
-    return pid, read_fd, open(os.path.join(root, out, f'telemetry-{variant}'), 'wb')
+    return pid, read_fd, open(os.path.join(root, out, f'telemetry-{variant}'), 'wb'), units_fd
 
 def pair(run_dir, scenario, order):
     """Runs "on" and "off" at the same time (started in `order`), each telemetry pipe drained
-    as it comes (as the engine does), so both see the same load. Per variant: (ramp wall ms,
-    CPU s, units, publishes)."""
+    as it comes and each counter file read at every sample (as the engine does), so both see
+    the same load. Per variant: (ramp wall ms, CPU s, units, publishes)."""
     running = {v: start(run_dir, scenario, v) for v in order}
     open_fds = {running[v][1]: v for v in running}
+    sample_s = 1.0 / max(1, int(scenario.get('sample_hz', 15)))
+    next_sample = time.monotonic()
     while open_fds:
-        ready, _, _ = select.select(list(open_fds), [], [])
+        now = time.monotonic()
+        if now >= next_sample:
+            for v in running:
+                os.pread(running[v][3], 12, 0)
+            next_sample = now + sample_s
+        ready, _, _ = select.select(list(open_fds), [], [], max(0.0, next_sample - time.monotonic()))
         for fd in ready:
             chunk = os.read(fd, 65536)
             if chunk:
@@ -90,8 +116,9 @@ def pair(run_dir, scenario, order):
                 os.close(fd)
                 del open_fds[fd]
     got = {}
-    for v, (pid, _, telemetry) in running.items():
+    for v, (pid, _, telemetry, units_fd) in running.items():
         telemetry.close()
+        os.close(units_fd)
         _, status, usage = os.wait4(pid, 0)
         first = last = None
         units = publishes = 0
@@ -100,14 +127,33 @@ def pair(run_dir, scenario, order):
                 publishes += 1
             elif line.startswith('{'):
                 e = json.loads(line)
-                if e.get('type') == 'checkpoint':
+                if e.get('type') == 'DRIVER_EVENT_TYPE_CHECKPOINT':
                     t = e['checkpoint']['t_ms']
                     first = t if first is None else first
                     last = t
-                if e.get('type') == 'done':
+                if e.get('type') == 'DRIVER_EVENT_TYPE_DONE':
                     units = int(e.get('units', 0))
-        got[v] = ((last - first) if first is not None else 0.0, usage.ru_utime + usage.ru_stime, units, publishes)
+        ramp_ms = (last - first) if first is not None else 0.0
+        got[v] = (ramp_ms, usage.ru_utime + usage.ru_stime, units, publishes)
     return got
+
+def count_publishes(run_dir, scenario):
+    """The publishes of the "on" driver, counted in one run of its "count" copy."""
+    pid, fd, telemetry, units_fd = start(run_dir, scenario, 'count')
+    lines = b''
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        lines += chunk
+    os.close(fd)
+    os.close(units_fd)
+    telemetry.close()
+    os.waitpid(pid, 0)
+    count = sum(1 for line in lines.split(b'\n') if line.startswith(b'u '))
+    if count == 0:
+        sys.exit('the "count" copy of the driver wrote no `u N` lines: is its sed in this script current?')
+    return count
 
 print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs |')
 print('|---|---|---|---|---|')
@@ -117,6 +163,8 @@ for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
     if not os.path.exists(config):
         continue
     scenario = json.load(open(config))
+    if os.environ.get('KINDS') and scenario['name'] not in os.environ['KINDS'].split(','):
+        continue
     wall, cpu, units, on_cpu, on_publishes = [], [], 0, [], []
     raw = open(os.path.join(root, out, scenario['name'] + '.tsv'), 'w')
     for i in range(pairs):
@@ -128,19 +176,26 @@ for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
             wall.append(got['on'][0] / got['off'][0])
             cpu.append(got['on'][1] / got['off'][1])
         raw.write('\t'.join(str(x) for v in ('on', 'off') for x in got[v]) + '\n')
+    if not cpu:
+        sys.exit(f"{scenario['name']}: no run reported its units (is the driver protocol in this script current?)")
+    if not by_pipe:
+        on_publishes = [count_publishes(run_dir, scenario)]
     fmt = lambda r: f"{min(r):.3f} / **{statistics.median(r):.3f}** / {max(r):.3f}" if r else 'n/a'
     raw.close()
     print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} |", flush=True)
     kinds.append((scenario['name'], units, statistics.median(on_cpu), statistics.median(on_publishes)))
 
 # The same cost by accounting: the counter's parts timed in one process (unit_counter_parts.js),
-# times how often a run did each (its "u" lines counted; a look at the clock ~10 per publish),
+# times how often a run did each (its "u" lines counted, in the "count" run for a driver that
+# writes none; a look at the clock ~10 per publish; a publish by pipe or by file as the "on"
+# driver did),
 # over the run's CPU time (node's start included: ~0.1 s of it).
 read_fd, write_fd = os.pipe()
 pid = os.fork()
 if pid == 0:
     try:
         os.dup2(write_fd, 3)
+        os.dup2(os.open(os.path.join(root, out, 'units-parts'), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600), 4)
         stdout = os.open(os.path.join(root, out, 'parts.json'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(stdout, 1)
         os.execvp('node', ['node', os.path.join(root, 'bench/unit_counter_parts.js')])
@@ -154,13 +209,15 @@ os.waitpid(pid, 0)
 parts = json.load(open(os.path.join(root, out, 'parts.json')))
 print()
 print(f"Parts (ns, median of 21 alternating blocks): a comparison per unit {parts['compare_ns_per_unit']:.2f}, "
-      f"a look at the clock {parts['clock_ns']:.0f}, a publish (pipe write) {parts['publish_ns']:.0f}, "
+      f"a look at the clock {parts['clock_ns']:.0f}, a publish: file record {parts['publish_file_ns']:.0f}, "
+      f"pipe line {parts['publish_pipe_ns']:.0f} (a reader blocked on the pipe), "
       f"a look at the heap {parts['heap_statistics_ns']:.0f}")
 print()
 print('| kind | units | publishes | CPU s (median) | CPU per unit | counter per unit | share |')
 print('|---|---|---|---|---|---|---|')
 for name, units, cpu_s, publishes in kinds:
-    per_publish = parts['publish_ns'] + parts['heap_statistics_ns'] + 10 * parts['clock_ns']
+    publish_ns = parts['publish_pipe_ns'] if by_pipe else parts['publish_file_ns']
+    per_publish = publish_ns + parts['heap_statistics_ns'] + 10 * parts['clock_ns']
     counter_ns = publishes * per_publish + units * parts['compare_ns_per_unit']
     per_unit = cpu_s * 1e9 / max(1, units)
     print(f"| {name} | {units:,} | {publishes:,.0f} | {cpu_s:.2f} | {per_unit:,.1f} ns | "
