@@ -79,7 +79,7 @@ void LeakDetector::Add(const v1::Checkpoint& c) {
   series_[4].y.push_back(static_cast<double>(c.active_handles()));
 }
 
-double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64_t to) const {
+TheilSen LeakDetector::FitBetween(const std::string& name, uint64_t from, uint64_t to) const {
   for (const Series& s : series_) {
     if (s.name != name) continue;
     std::vector<double> x, y;
@@ -89,11 +89,21 @@ double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64
         y.push_back(s.y[i]);
       }
     }
-    if (x.size() < 2) return 0;
-    if (x.size() == 2) return (y[1] - y[0]) / (x[1] - x[0]);
-    return TheilSenSlope(x, y, check_.p_value()).slope;
+    if (x.size() < 2) return TheilSen{};
+    if (x.size() == 2) {
+      TheilSen two;
+      two.slope = two.low = two.high = (y[1] - y[0]) / (x[1] - x[0]);
+      two.intercept = y[0] - two.slope * x[0];
+      two.points = 2;
+      return two;
+    }
+    return TheilSenSlope(x, y, check_.p_value());
   }
-  return 0;
+  return TheilSen{};
+}
+
+double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64_t to) const {
+  return FitBetween(name, from, to).slope;
 }
 
 size_t LeakDetector::PointsBetween(uint64_t from, uint64_t to) const {

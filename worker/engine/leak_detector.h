@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/trend.h"
 #include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 
@@ -52,8 +53,11 @@ class LeakDetector {
   // (warmup_iterations and warmup_ms) count.
   void Add(const v1::Checkpoint& checkpoint);
 
-  // Theil–Sen slope per iteration of the named series over the points with units in
-  // [from, to]; 0 with fewer than 2 such points.
+  // Theil–Sen fit per iteration (slope and its interval at the check's p_value) of the
+  // named series over the points with units in [from, to]; all zero with fewer than 2 such
+  // points (with 2, the interval is the slope itself).
+  TheilSen FitBetween(const std::string& series, uint64_t from, uint64_t to) const;
+  // FitBetween's slope.
   double SlopeBetween(const std::string& series, uint64_t from, uint64_t to) const;
   // How many checkpoints have units in [from, to].
   size_t PointsBetween(uint64_t from, uint64_t to) const;
