@@ -103,6 +103,32 @@ TEST(LeakDetectorTest, SlopeBetweenIsTheSlopeOfThatStretch) {
   EXPECT_NEAR(d.SlopeBetween("heap_used", 700, 1200), 0, 1e-6);
 }
 
+// A confirmed leak's rate is read over [s1, s3] (run_monitor): the fit's interval holds the
+// stretch's true slope when the points scatter around it, and two points give the slope
+// between them with no width.
+TEST(LeakDetectorTest, FitBetweenGivesTheSlopeWithItsInterval) {
+  LeakDetector d(Check());
+  for (int i = 10; i < 110; ++i) {
+    v1::Checkpoint c;
+    c.set_after_gc(true);
+    c.set_units(static_cast<uint64_t>(i) * 20);
+    const double wobble = std::sin(i * 1.7) * 4000.0;  // ±4 KB around 40 B/iteration
+    c.set_heap_used_bytes(static_cast<uint64_t>(4e6 + 40 * i * 20.0 + wobble));
+    d.Add(c);
+  }
+  const TheilSen fit = d.FitBetween("heap_used", 400, 2200);
+  EXPECT_LT(fit.low, 40);
+  EXPECT_GT(fit.high, 40);
+  EXPECT_LT(fit.high - fit.low, 20);
+  EXPECT_NEAR(fit.slope, 40, 5);
+  const TheilSen two = d.FitBetween("heap_used", 400, 420);
+  EXPECT_EQ(two.points, 2u);
+  EXPECT_DOUBLE_EQ(two.low, two.slope);
+  EXPECT_DOUBLE_EQ(two.high, two.slope);
+  EXPECT_EQ(d.FitBetween("heap_used", 5000, 6000).points, 0u);
+  EXPECT_EQ(d.FitBetween("no_such_series", 400, 2200).points, 0u);
+}
+
 TEST(RetentionTest, PlanWaitsForTheEndOfTheBudget) {
   RetentionPlan p = PlanRetention(100, 500, 10000);
   EXPECT_TRUE(p.room);
