@@ -43,6 +43,10 @@ inline constexpr uint64_t kMinTimeoutMs = 100;
 inline constexpr uint64_t kMaxTimeoutMs = 24ull * 3600 * 1000;
 // Margin kept between --stack-size and the real stack: at or above it node segfaults.
 inline constexpr uint32_t kStackMarginKiB = 64;
+// Bounds on the series one result carries (checkpoints, outside samples; thinned evenly
+// beyond): the engine's defaults, and what `validate`'s size estimate assumes.
+inline constexpr int kMaxResultCheckpoints = 1000;
+inline constexpr int kMaxResultSamples = 2000;
 
 // Sets every unset (0) limit that has a default to it.
 void FillDefaultLimits(v1::Limits* limits);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "model/limits.h"
 #include "model/targets.h"
 #include "model/units.h"
 
@@ -38,8 +39,8 @@ PlanEstimate EstimateScenario(const v1::Scenario& s) {
   constexpr uint64_t kReportBytesPerRun = 4608;
   constexpr uint64_t kReportBytesPerCheckpoint = 1152;
   constexpr uint64_t kReportBytesPerSample = 105;
-  constexpr uint64_t kMaxCheckpoints = 1000;
-  constexpr uint64_t kMaxSamples = 2000;
+  constexpr uint64_t kMaxCheckpoints = kMaxResultCheckpoints;
+  constexpr uint64_t kMaxSamples = kMaxResultSamples;
   constexpr uint64_t kSampledSeconds = 10;
   // The coordinator's peak over the report's size: results in wire form (0.3×), parsed
   // (0.6×), the report proto (0.6×) and its JSON text (1×) at the end of the run.

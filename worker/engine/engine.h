@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "model/limits.h"
 #include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 #include "worker/engine/process_launcher.h"
@@ -36,8 +37,8 @@ struct EngineOptions {
   // Keep each run's scratch folder (driver, config, node's files) for inspection.
   bool keep_run_dirs = false;
   // Bounds on what one result carries; series beyond are thinned evenly.
-  int max_checkpoints = 1000;
-  int max_samples = 2000;
+  int max_checkpoints = kMaxResultCheckpoints;
+  int max_samples = kMaxResultSamples;
 };
 
 // One run to do.

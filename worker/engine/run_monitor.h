@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "model/limits.h"
 #include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 #include "proto/telemetry.pb.h"
@@ -45,8 +46,8 @@ struct MonitorSetup {
   int* err_fd = nullptr;
   int* telemetry_fd = nullptr;
   // Bounds on the series kept.
-  int max_checkpoints = 1000;
-  int max_samples = 2000;
+  int max_checkpoints = kMaxResultCheckpoints;
+  int max_samples = kMaxResultSamples;
   // Progress, called for every checkpoint; may be empty.
   std::function<void(const v1::Checkpoint&)> on_checkpoint;
   // When it becomes true the run is killed. May be null.
