@@ -409,7 +409,8 @@ function takePendingSnapshots() {
     fullGc();
     v8.writeHeapSnapshot(file);
     const sites = mode === 'start' ? null : allocationSampling(mode);
-    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached }, sites ? { sites } : {}));
+    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached },
+      sites ? { sites: sites.window, store_sites: sites.store } : {}));
   }
 }
 
@@ -425,7 +426,8 @@ function takePendingSnapshots() {
 const kSamplingIntervalBytes = 2048;
 // The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
-const sampling = { session: null, markOrdinal: 0 };
+// `iteration`: the user's iteration() and its file, set when a script's module is loaded.
+const sampling = { session: null, markOrdinal: 0, iteration: null };
 
 function allocationSampling(mode) {
   try {
@@ -456,44 +458,151 @@ function allocationSampling(mode) {
   }
 }
 
+// The sites of the samples allocated in [s1, s2] (`window`) and, for a leak whose retention
+// is an array's elements store grown and reallocated since s2 (no object of the window is
+// the store alive at s3), the sites of the later samples whose function has one call that
+// grows an array (`store`, ALLOCATION_POSITION_STORE).
 function groupSamples(profile, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
   // null when the node is the user frame itself.
+  // `caller` is the user frame that called the innermost one, when there is one.
+  // V8 inlines a small iteration() into the driver's frames that call it (callIteration,
+  // ramp): a sample whose innermost frame is one of those, and no harness code below, stands
+  // for iteration() (leak corpus late_onset_leak.js: all its samples were ramp's).
+  const sources = new Map();  // file -> its tokens, or null when unreadable
+  const fileOf = (url) => (url.startsWith('file://') ? decodeURIComponent(url.slice(7)) : url);
+  const iteration = iterationFrame(profile, sources, fileOf);
   const siteOf = new Map();
-  const walk = (node, site, callee) => {
+  const walk = (node, site) => {
     const f = node.callFrame;
-    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
-    const here = user ? { frame: f, callee: null } : site && { frame: site.frame, callee: site.callee || f.functionName };
+    const harness = driverUrls.has(f.url);
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !harness;
+    let here = null;
+    if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
+    else if (harness && (f.functionName === 'callIteration' || f.functionName === 'ramp')) {
+      here = iteration && { frame: iteration, callee: null, caller: null, standIn: true };
+    } else if (!harness && site && !site.standIn) {
+      here = { frame: site.frame, callee: site.callee || f.functionName, caller: site.caller };
+    }
     siteOf.set(node.id, here);
     for (const child of node.children || []) walk(child, here);
   };
   walk(profile.head, null);
-  const sources = new Map();  // file -> its tokens, or null when unreadable
   const groups = new Map();
+  const stores = new Map();
   for (const sample of profile.samples) {
-    if (sample.ordinal > markOrdinal) continue;  // allocated after s2
     const site = siteOf.get(sample.nodeId);
     if (!site) continue;  // no frame of the user's code on the stack: the harness's or node's
     const f = site.frame;
-    const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+    const file = fileOf(f.url);
+    if (sample.ordinal > markOrdinal) {  // allocated after s2
+      const at = storeLine(sources, file, f.lineNumber, f.columnNumber);
+      if (!at) continue;
+      const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+      const g = stores.get(key) || {
+        function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
+        position: kPositionStore, function_line: f.lineNumber + 1, count: 0, bytes: 0,
+      };
+      stores.set(key, g);
+      g.count += 1;
+      g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+      continue;
+    }
     const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
     const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;
     let g = groups.get(key);
     if (!g) {
       g = {
         function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
-        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0,
+        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0, candidates: [],
+        seen: new Set(),
       };
       groups.set(key, g);
+    }
+    // Without a callee the allocation was the function's own code (or code inlined into it):
+    // its allocating expressions go with the site, for the engine to pick the one whose kind
+    // of object the heap snapshots show retained (run_monitor, allocation_line.h).
+    const callerKey = site.caller ? `${site.caller.url}:${site.caller.lineNumber}:${site.caller.columnNumber}` : '';
+    if (!site.callee && !g.seen.has(callerKey)) {
+      g.seen.add(callerKey);
+      const caller = site.caller && fileOf(site.caller.url) === file ? site.caller : null;
+      for (const c of allocatingCandidates(sources, file, f, caller)) {
+        const id = `${c.line}:${c.column}:${c.makes}`;
+        if (!g.seen.has(id) && g.candidates.length < kMaxCandidates) {
+          g.seen.add(id);
+          g.candidates.push(c);
+        }
+      }
     }
     // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
     g.count += 1;
     g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
   }
-  return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+  const window = [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+    .map((g) => {
+      delete g.seen;
+      if (g.candidates.length === 0) delete g.candidates;
+      return Object.assign(g, { bytes: Math.round(g.bytes) });
+    });
+  const store = [...stores.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5)
     .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+  return { window, store };
 }
+
+// A call frame for the user's iteration(), where its parameters start (found by its source
+// text in its file), with the script id the profile gives that file: null when unknown.
+function iterationFrame(profile, sources, fileOf) {
+  const it = sampling.iteration;
+  if (!it) return null;
+  const tokens = loadTokens(sources, it.file);
+  if (!tokens) return null;
+  let text;
+  let src;
+  try {
+    text = Function.prototype.toString.call(it.fn);
+    src = fs.readFileSync(it.file, 'utf8');
+  } catch (e) {
+    return null;
+  }
+  const at = src.indexOf(text);
+  if (at < 0 || src.indexOf(text, at + 1) >= 0) return null;
+  const before = src.slice(0, at);
+  const line = before.split('\n').length - 1;
+  const column = at - (before.lastIndexOf('\n') + 1);
+  // Past `async`, `function`, `*` and its name to the parameters (`(`, or `x =>`).
+  let k = tokenAt(tokens, line, column);
+  for (const end = k + 4; k >= 0 && k < end && tokens[k].text !== '(' &&
+    !(tokens[k + 1] && tokens[k + 1].text === '=>'); k++);
+  if (k < 0 || !tokens[k]) return null;
+  let scriptId = '';
+  const find = (node) => {
+    if (!scriptId && fileOf(node.callFrame.url) === it.file) scriptId = node.callFrame.scriptId;
+    for (const child of node.children || []) find(child);
+  };
+  find(profile.head);
+  return {
+    functionName: it.fn.name || 'iteration', url: it.file, scriptId, lineNumber: tokens[k].line,
+    columnNumber: tokens[k].column,
+  };
+}
+
+// The one line of the function whose parameters start at (line, column) that grows an
+// array's elements store (`.push(`, `.unshift(`, `.splice(`): {line, column} (0-based) or
+// null when none or several.
+function storeLine(sources, file, line, column) {
+  const tokens = loadTokens(sources, file);
+  const own = tokens && ownTokens(tokens, tokenAt(tokens, line, column));
+  if (!own) return null;
+  const lines = new Map();
+  for (let k = 1; k + 1 < own.length; k++) {
+    if (own[k - 1].text === '.' && kGrowsStore.has(own[k].text) && own[k + 1].text === '(' && !lines.has(own[k].line)) {
+      lines.set(own[k].line, own[k]);
+    }
+  }
+  return lines.size === 1 ? [...lines.values()][0] : null;
+}
+const kGrowsStore = new Set(['push', 'unshift', 'splice']);
 
 // --- the allocating line -------------------------------------------------------------------
 //
@@ -515,10 +624,11 @@ function groupSamples(profile, markOrdinal) {
 const kPositionCall = 'ALLOCATION_POSITION_CALL';
 const kPositionExpression = 'ALLOCATION_POSITION_EXPRESSION';
 const kPositionFunction = 'ALLOCATION_POSITION_FUNCTION';
+const kPositionStore = 'ALLOCATION_POSITION_STORE';
 const kMaxSourceBytes = 4 << 20;
 
-function allocatingLine(sources, file, line, column, callee) {
-  const fallback = { line, column, position: kPositionFunction };
+// A file's tokens, read once per profile (`sources`); null when unreadable or too large.
+function loadTokens(sources, file) {
   if (!sources.has(file)) {
     let tokens = null;
     try {
@@ -528,7 +638,12 @@ function allocatingLine(sources, file, line, column, callee) {
     }
     sources.set(file, tokens);
   }
-  const tokens = sources.get(file);
+  return sources.get(file);
+}
+
+function allocatingLine(sources, file, line, column, callee) {
+  const fallback = { line, column, position: kPositionFunction };
+  const tokens = loadTokens(sources, file);
   if (!tokens) return fallback;
   let own = ownTokens(tokens, tokenAt(tokens, line, column));
   for (let level = 0; own && level < 3; level++) {
@@ -538,6 +653,13 @@ function allocatingLine(sources, file, line, column, callee) {
       const hit = callee ? t.type === 'name' && t.text === callee && own[k + 1] && own[k + 1].text === '('
         : isAllocation(own, k);
       if (hit && !lines.has(t.line)) lines.set(t.line, t);
+    }
+    if (callee && lines.size > 1) {
+      // Called on several lines: what is alive after the function returned left it, so the
+      // call whose value the function passes on (returns, stores, throws or hands to a
+      // call) wins over those whose value is an operand or read at once, when it is one.
+      const passed = [...lines.values()].filter((t) => valuePassedOn(own, own.indexOf(t)));
+      if (passed.length === 1) return { line: passed[0].line, column: passed[0].column, position: kPositionCall };
     }
     if (lines.size === 1) {
       const t = [...lines.values()][0];
@@ -558,6 +680,150 @@ function allocatingLine(sources, file, line, column, callee) {
     own = ownTokens(tokens, definitionOf(tokens, [...called][0]));
   }
   return fallback;
+}
+
+// True when the value of the call whose name is own[k] (`f(`, `a.b.f(`, `(x).f(`) is passed
+// on as it is: returned, assigned, thrown, yielded or an argument or element, and not
+// followed by a member access or an operator.
+function valuePassedOn(own, k) {
+  let start = k;
+  while (start >= 2 && (own[start - 1].text === '.' || own[start - 1].text === '?.')) {
+    const r = own[start - 2].text;
+    if (r === ')' || r === ']') {
+      const open = r === ')' ? '(' : '[';
+      let depth = 0;
+      let j = start - 2;
+      for (; j >= 0; j--) {
+        if (own[j].text === r) depth++;
+        else if (own[j].text === open && --depth === 0) break;
+      }
+      if (j < 0) return false;
+      start = j;
+    } else {
+      start -= 2;
+    }
+  }
+  const before = start > 0 ? own[start - 1].text : ';';
+  const close = matching(own, k + 1);
+  const after = close > 0 && own[close + 1] ? own[close + 1].text : ';';
+  return kPassedBefore.has(before) && kPassedAfter.has(after);
+}
+const kPassedBefore = new Set(['return', '=', 'throw', 'yield', 'await', ',', '(', '[', ':', '=>', '...', '??=', '||=']);
+const kPassedAfter = new Set([';', ')', ',', ']', '}']);
+
+// --- candidates for the engine ----------------------------------------------------------------
+//
+// Every allocating expression of the site's function, with what the heap snapshot would call
+// what it makes (`makes`), for the engine to pick the line by what is retained:
+//   "closure@SCRIPT:LINE:COLUMN"  a function or arrow literal: V8 records a closure's own
+//                                 position (0-based) in the snapshot's locations;
+//   "class X"                     `new X(` for a class or function X of the same file;
+//   "object X"                    `new X(` for any other X; "object Object", "object Array"
+//                                 for object and array literals;
+//   "closure anonymous"           `new Function(`, whose closures V8 names "anonymous";
+//   "string"                      a template, or a `+` with a string literal.
+// The functions and classes of the file it calls are read too (2 levels; V8 inlines them,
+// so their allocations carry the caller's frame), and, when the site's function is called
+// by user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
+// constructor's frame). line and column are 1-based; `function` names the function whose
+// body holds the line ("" for the site's own).
+const kMaxCandidates = 40;
+
+function allocatingCandidates(sources, file, frame, caller) {
+  const tokens = loadTokens(sources, file);
+  if (!tokens) return [];
+  const out = [];
+  const visited = new Set();
+  const add = (t, name, makes) => out.push({ line: t.line + 1, column: t.column + 1, function: name, makes });
+  const visit = (k, name, depth) => {
+    if (k < 0 || visited.has(k)) return;
+    visited.add(k);
+    const own = ownTokens(tokens, k);
+    if (!own) return;
+    for (let j = 0; j < own.length; j++) {
+      const t = own[j];
+      const made = whatItMakes(tokens, own, j, frame.scriptId);
+      if (made) add(t, name, made);
+      if (depth >= 2 || t.type !== 'name' || !own[j + 1] || own[j + 1].text !== '(') continue;
+      const before = j > 0 ? own[j - 1].text : ';';
+      if (before === 'new') visit(constructorOf(tokens, t.text), t.text, depth + 1);
+      else if (before !== '.' && before !== '?.') visit(definitionOf(tokens, t.text), t.text, depth + 1);
+    }
+  };
+  visit(tokenAt(tokens, frame.lineNumber, frame.columnNumber), '', 0);
+  const self = frame.functionName;
+  if (caller && self && /^[\w$]+$/.test(self)) {
+    const own = ownTokens(tokens, tokenAt(tokens, caller.lineNumber, caller.columnNumber)) || [];
+    for (let j = 1; j + 1 < own.length; j++) {
+      if (own[j - 1].text === 'new' && own[j].text === self && own[j + 1].text === '(') {
+        add(own[j - 1], caller.functionName || '(anonymous)', `class ${self}`);
+      }
+    }
+  }
+  return out;
+}
+
+// What the token own[j] allocates, in the candidates' terms, or null.
+function whatItMakes(tokens, own, j, scriptId) {
+  const t = own[j];
+  const before = j > 0 ? own[j - 1] : null;
+  const after = own[j + 1];
+  if (t.text === 'new' && t.type === 'name') {
+    let k = j + 1;
+    while (own[k + 1] && (own[k + 1].text === '.' || own[k + 1].text === '?.') && own[k + 2]) k += 2;
+    const x = own[k];
+    if (!x || x.type !== 'name') return null;
+    if (x.text === 'Function') return 'closure anonymous';
+    const defined = tokens.some((c, k) => c.text === 'class' && tokens[k + 1] && tokens[k + 1].text === x.text) ||
+      definitionOf(tokens, x.text) >= 0;
+    return defined ? `class ${x.text}` : `object ${x.text}`;
+  }
+  if ((t.text === 'function' && t.type === 'name') || t.text === '=>') {
+    const at = functionStart(tokens, t.index);
+    return at ? `closure@${scriptId}:${at.line}:${at.column}` : null;
+  }
+  if (t.type === 'template') return 'string';
+  if (t.text === '+' && ((before && before.type === 'string') || (after && after.type === 'string'))) return 'string';
+  if (isAllocation(own, j)) return t.text === '[' ? 'object Array' : t.text === '{' ? 'object Object' : null;
+  return null;
+}
+
+// Where V8 says the function made by the `function` or `=>` token at index i starts: its
+// parameters' first token (`(`, or the one name before `=>`). null when not found.
+function functionStart(tokens, i) {
+  if (tokens[i].text === 'function') {
+    let k = i + 1;
+    while (k < tokens.length && tokens[k].text !== '(' && k < i + 4) k++;
+    return tokens[k] && tokens[k].text === '(' ? tokens[k] : null;
+  }
+  const p = tokens[i - 1];
+  if (!p) return null;
+  if (p.type === 'name') return p;
+  if (p.text !== ')') return null;
+  for (let k = i - 1, depth = 0; k >= 0; k--) {
+    if (tokens[k].text === ')') depth++;
+    else if (tokens[k].text === '(' && --depth === 0) return tokens[k];
+  }
+  return null;
+}
+
+// Where the parameters of class X's constructor start (`class X ... { constructor(`): -1
+// when the file has no such class, or it has no constructor of its own.
+function constructorOf(tokens, name) {
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (tokens[k].text !== 'class' || tokens[k + 1].text !== name) continue;
+    let open = k + 2;
+    while (open < tokens.length && tokens[open].text !== '{') open++;
+    const close = matching(tokens, open);
+    for (let j = open + 1, depth = 0; j < close; j++) {
+      const x = tokens[j].text;
+      if (x === '{' || x === '(' || x === '[') depth++;
+      else if (x === '}' || x === ')' || x === ']') depth--;
+      else if (depth === 0 && x === 'constructor' && tokens[j + 1].text === '(') return j + 1;
+    }
+    return -1;
+  }
+  return -1;
 }
 
 // The index of the first token at or after a 0-based line and column, -1 when none.
@@ -692,7 +958,7 @@ function tokenize(src) {
   let i = 0;
   const puncts = ['===', '!==', '...', '**=', '>>>', '??=', '||=', '&&=', '=>', '==', '!=', '<=', '>=', '&&', '||',
     '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '**', '<<', '>>'];
-  const push = (type, text, at, atLine, atColumn, extra) => tokens.push(Object.assign({ type, text, line: atLine, column: atColumn }, extra || {}));
+  const push = (type, text, at, atLine, atColumn) => tokens.push({ type, text, line: atLine, column: atColumn, index: tokens.length });
   const newline = (at) => { line++; lineStart = at + 1; };
   while (i < src.length) {
     const c = src[i];
@@ -1041,7 +1307,10 @@ async function runScript(s, every) {
   let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    done = await ramp(iterations, every, (i) => api.iteration(i),
+    // Named: the allocation sites tell its frame (and ramp's) by name (groupSamples).
+    sampling.iteration = { fn: api.iteration, file: path.resolve(p.module_path) };
+    const callIteration = (i) => api.iteration(i);
+    done = await ramp(iterations, every, callIteration,
       leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {

@@ -20,6 +20,7 @@
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "worker/engine/allocation_line.h"
 #include "worker/engine/driver_protocol.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
@@ -338,9 +339,11 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
 
 // A snapshot was written: plan the next one, or judge the retention after the third.
 void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
-                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites) {
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites) {
   seen_.snapshots.push_back(path);
   retention_sites_.assign(sites.begin(), sites.end());
+  store_sites_.assign(store_sites.begin(), store_sites.end());
   if (!retaining_ || stop_sent_) return;
   retention_units_.push_back(units);
   retention_files_.push_back(path);
@@ -415,7 +418,15 @@ void RunMonitor::FinishRetention() {
     }
     for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
     // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
+    PickRetainedLines(diff->placed, &retention_sites_);
+    // An array's elements store that grew (backing growth) was reallocated after s2: its
+    // sites are the later samples' calls that grow an array. They follow the window's sites
+    // (the push of a leak is not where its objects are made), and stand alone when no
+    // sample of the window is alive (an array of small integers: the store is all).
     for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
+    if (diff->backing_growth_bytes > 0) {
+      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+    }
     if (diff->representative_id != 0) {
       absl::StatusOr<std::vector<std::string>> steps =
           ShortestRetainerPath(retention_files_[2], diff->representative_id);
@@ -506,7 +517,7 @@ void RunMonitor::HandleEvent(const std::string& line) {
       }
       break;
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
-      OnSnapshot(event.path(), event.units(), event.sites());
+      OnSnapshot(event.path(), event.units(), event.sites(), event.store_sites());
       break;
     case v1::DRIVER_EVENT_TYPE_DONE:
       seen_.driver_done = true;
