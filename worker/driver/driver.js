@@ -458,10 +458,12 @@ function allocationSampling(mode) {
   }
 }
 
-// The sites of the samples allocated in [s1, s2] (`window`) and, for a leak whose retention
-// is an array's elements store grown and reallocated since s2 (no object of the window is
-// the store alive at s3), the sites of the later samples whose function has one call that
-// grows an array (`store`, ALLOCATION_POSITION_STORE).
+// The sites of the samples allocated in [s1, s2] (`window`) and the sites of the later
+// samples whose function has one call that grows an array (`store`,
+// ALLOCATION_POSITION_STORE), for a leak whose retention is an array's elements store grown
+// and reallocated since s2 (no object of the window is the store alive at s3), or whose
+// window kept no sample alive (a few small objects: each is sampled with a chance of about
+// its size over kSamplingIntervalBytes).
 function groupSamples(profile, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
@@ -587,9 +589,12 @@ function iterationFrame(profile, sources, fileOf) {
   };
 }
 
-// The one line of the function whose parameters start at (line, column) that grows an
-// array's elements store (`.push(`, `.unshift(`, `.splice(`): {line, column} (0-based) or
-// null when none or several.
+// The function (parameters at line, column) has one line that grows an array's elements
+// store (`.push(`, `.unshift(`, `.splice(`): where what it stores was allocated, as a
+// token {line, column} (0-based): the line of the `const`/`let`/`var` of the function that
+// made the one name it stores, when that allocates (`new`, a literal, a template, a call),
+// else the call's own line (a number stored takes room only in the store). null when the
+// function has no such line, or several.
 function storeLine(sources, file, line, column) {
   const tokens = loadTokens(sources, file);
   const own = tokens && ownTokens(tokens, tokenAt(tokens, line, column));
@@ -597,10 +602,26 @@ function storeLine(sources, file, line, column) {
   const lines = new Map();
   for (let k = 1; k + 1 < own.length; k++) {
     if (own[k - 1].text === '.' && kGrowsStore.has(own[k].text) && own[k + 1].text === '(' && !lines.has(own[k].line)) {
-      lines.set(own[k].line, own[k]);
+      lines.set(own[k].line, k);
     }
   }
-  return lines.size === 1 ? [...lines.values()][0] : null;
+  if (lines.size !== 1) return null;
+  const k = [...lines.values()][0];
+  const arg = own[k + 2];
+  if (!arg || arg.type !== 'name' || !own[k + 3] || own[k + 3].text !== ')') return own[k];
+  for (let d = 0; d + 2 < k; d++) {
+    if (!/^(const|let|var)$/.test(own[d].text) || own[d + 1].text !== arg.text || own[d + 2].text !== '=') continue;
+    for (let e = d + 3, depth = 0; e < own.length; e++) {
+      const x = own[e].text;
+      if (depth === 0 && (x === ';' || x === ',' || own[e].line !== own[d].line)) break;
+      if (x === '(' || x === '[' || x === '{') depth++;
+      else if (x === ')' || x === ']' || x === '}') depth--;
+      const call = own[e].type === 'name' && own[e + 1] && own[e + 1].text === '(';
+      if (x === 'new' || call || own[e].type === 'template' || isAllocation(own, e)) return own[d + 1];
+    }
+    return own[k];
+  }
+  return own[k];
 }
 const kGrowsStore = new Set(['push', 'unshift', 'splice']);
 
@@ -1081,7 +1102,8 @@ function leakSchedule(leak, target) {
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
 // step may return a promise (user scripts): it is awaited only then. With
 // options.schedule (leak checks: forced GCs, see leakSchedule) the checkpoints follow that
-// schedule and planned snapshots instead of `every`.
+// schedule and planned snapshots instead of `every`. Its name is read by groupSamples (V8
+// inlines a small step into it).
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
   const schedule = options && options.schedule;
@@ -1308,7 +1330,14 @@ async function runScript(s, every) {
   try {
     if (typeof api.setup === 'function') await api.setup();
     // Named: the allocation sites tell its frame (and ramp's) by name (groupSamples).
-    sampling.iteration = { fn: api.iteration, file: path.resolve(p.module_path) };
+    // The real path, as V8 names the module's script (node resolves symlinks).
+    let real = path.resolve(p.module_path);
+    try {
+      real = fs.realpathSync(real);
+    } catch (e) {
+      // loaded already, so readable: keep the resolved path
+    }
+    sampling.iteration = { fn: api.iteration, file: real };
     const callIteration = (i) => api.iteration(i);
     done = await ramp(iterations, every, callIteration,
       leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});

@@ -420,11 +420,12 @@ void RunMonitor::FinishRetention() {
     // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
     PickRetainedLines(diff->placed, &retention_sites_);
     // An array's elements store that grew (backing growth) was reallocated after s2: its
-    // sites are the later samples' calls that grow an array. They follow the window's sites
-    // (the push of a leak is not where its objects are made), and stand alone when no
-    // sample of the window is alive (an array of small integers: the store is all).
+    // sites are the later samples' calls that grow an array (what they store). They follow
+    // the window's sites, and stand alone when no sample of the window is alive (an array
+    // of small integers: the store is all; a few small objects no sample hit).
+    const bool window_sampled = !retention_sites_.empty();
     for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
-    if (diff->backing_growth_bytes > 0) {
+    if (diff->backing_growth_bytes > 0 || !window_sampled) {
       for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
     }
     if (diff->representative_id != 0) {
