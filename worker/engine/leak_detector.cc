@@ -261,6 +261,13 @@ bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
 }
 
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units) {
+  if (result.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || units < budget) return 0;
+  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  if (max_units > 0) limit = std::min(limit, max_units);
+  return limit > units ? limit : 0;
+}
+
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   double low = std::max(suspected.slope_low(), suspected.min_effect());
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;

@@ -149,6 +149,18 @@ struct RetentionPlan {
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
                             uint64_t max_units = 0);
 
+// Where a leak check goes on to when it reaches `units` (at or past its budget of `budget`
+// iterations) with the detector's `result` and no retention check running: a check that is
+// still undecided there has not had what it may use (a retention check already runs past
+// the budget, to kRetentionMaxOverrun budgets and within `max_units`, what the time limit
+// allows; 0: no cap of its own), so it goes on to that end, and stops as soon as it is
+// decided. A drift at the very bar (V8's own growth), a later half whose interval
+// straddles it, a give-back that hides the trend: each is decided by a longer run, as
+// `no_leak` once the interval falls under the bar, or by a retention check once the
+// growth clears it. Returns the iteration to go on to, or 0 to stop: decided (leak, its
+// retention check, or no leak), before the budget, or no room left. Pure function.
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units);
+
 // The window a retention check of this suspected series needs: kMinBytesOverSpan at the
 // lower end of its slope.
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
