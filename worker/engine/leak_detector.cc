@@ -164,24 +164,34 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
       return out;
     }
   }
+  // "No leak" is said above a limit: the interval's upper end must fall under the series'
+  // detection limit, the larger of the minimum effect and the smallest slope its noise
+  // lets it see. A series noisier than the minimum effect over its span (a window rebuilt
+  // every few hundred iterations moves the heap by ~100 KB) is then `no_leak` above what
+  // its noise allows, stated; under the minimum effect alone it was never decided.
+  const double limit = out.detection_limit();
+  const double late_limit =
+      late_enough ? std::max(MinimumDetectableSlope(late_x, late_y, late, alpha), min_effect) : limit;
   if (grows && late_enough) {
     if (late.slope >= min_effect && late.low > 0) {
       out.set_verdict(v1::LEAK_VERDICT_LEAK);
       return out;
     }
     out.set_note_kind(v1::SERIES_NOTE_GREW_EARLY);
-    if (late.high < min_effect && late_x.size() >= kMinPointsForNoLeak) {
+    if (late.high < late_limit && late_x.size() >= kMinPointsForNoLeak) {
       out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+      out.set_detection_limit(late_limit);
     }
     return out;
   }
-  if (x_.size() >= kMinPointsForNoLeak && fit.high < min_effect) {
+  if (x_.size() >= kMinPointsForNoLeak && fit.high < limit) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     return out;
   }
-  if (late_x.size() >= kMinPointsForNoLeak && late.high < min_effect) {
+  if (late_x.size() >= kMinPointsForNoLeak && late.high < late_limit) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     out.set_note_kind(v1::SERIES_NOTE_FLAT_AFTER_EARLY_RISE);
+    out.set_detection_limit(late_limit);
     return out;
   }
   return out;
