@@ -478,8 +478,8 @@ function groupSamples(profile, markOrdinal) {
   // null when the node is the user frame itself.
   // `caller` is the user frame that called the innermost one, when there is one.
   // V8 inlines a small iteration() into the driver's frames that call it (callIteration,
-  // ramp): a sample whose innermost frame is one of those, and no harness code below, stands
-  // for iteration() (leak corpus late_onset_leak.js: all its samples were ramp's).
+  // ramp): such a frame, with no harness code below it, stands for iteration() (leak corpus
+  // late_onset_leak.js: all its samples were ramp's), and what it called for its callee.
   const sources = new Map();  // file -> its tokens, or null when unreadable
   const fileOf = (url) => (url.startsWith('file://') ? decodeURIComponent(url.slice(7)) : url);
   const iteration = iterationFrame(profile, sources, fileOf);
@@ -491,8 +491,8 @@ function groupSamples(profile, markOrdinal) {
     let here = null;
     if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
     else if (harness && (f.functionName === 'callIteration' || f.functionName === 'ramp')) {
-      here = iteration && { frame: iteration, callee: null, caller: null, standIn: true };
-    } else if (!harness && site && !site.standIn) {
+      here = iteration && { frame: iteration, callee: null, caller: null };
+    } else if (!harness && site) {
       here = { frame: site.frame, callee: site.callee || f.functionName, caller: site.caller };
     }
     siteOf.set(node.id, here);
@@ -1473,4 +1473,10 @@ async function main() {
   }
 }
 
-main().catch((e) => finishWithError(e, unitsReached));
+// A unit test loads the driver's pure parts that pick an allocation site's line, without
+// running it (worker/driver/allocation_sites_test.js).
+if (process.env.HEAPSTORM_DRIVER_UNIT_TEST === '1') {
+  module.exports = { allocatingLine, allocatingCandidates, storeLine };
+} else {
+  main().catch((e) => finishWithError(e, unitsReached));
+}

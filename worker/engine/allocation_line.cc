@@ -70,6 +70,7 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
       line.bytes += it->second;
       if (line.first < 0) line.first = k;
     }
+    bool picked = false;
     for (const auto& level : lines) {
       const Line* best = nullptr;
       for (const auto& [where, line] : level) {
@@ -83,10 +84,21 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
       site.set_column(c.column());
       site.set_position(v1::ALLOCATION_POSITION_RETAINED);
       if (!c.function().empty()) site.set_function(c.function());
+      picked = true;
       break;
+    }
+    if (!picked && site.candidates_size() > 0 && site.position() == v1::ALLOCATION_POSITION_EXPRESSION) {
+      site.set_position(v1::ALLOCATION_POSITION_FUNCTION);
+      site.set_line(site.function_line());
+      site.set_column(0);
     }
     site.clear_candidates();
   }
+}
+
+bool SiteHasLine(const v1::AllocationSite& site) {
+  return site.position() != v1::ALLOCATION_POSITION_FUNCTION &&
+         site.position() != v1::ALLOCATION_POSITION_UNSPECIFIED;
 }
 
 }  // namespace heapstorm

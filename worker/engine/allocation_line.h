@@ -27,9 +27,15 @@ namespace heapstorm {
 // Candidates on one line add up within a level; equal bytes go to the earlier candidate.
 // A site so chosen gets position ALLOCATION_POSITION_RETAINED and, when the line lies in
 // another function (one the sampled one inlined, or its caller), that function's name. A
-// site none of whose candidates is retained keeps the driver's line. Candidates are
-// cleared from every site.
+// site none of whose candidates is retained keeps the driver's line, except an EXPRESSION
+// (the driver's one allocating expression, which the survivors then contradict): it becomes
+// FUNCTION, at the function's first line (column 0: unknown). Candidates are cleared from
+// every site.
 void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites);
+
+// True when a site's line rests on evidence (RETAINED, CALL, EXPRESSION, STORE), false for
+// FUNCTION (the function's first line) and an unset position.
+bool SiteHasLine(const v1::AllocationSite& site);
 
 }  // namespace heapstorm
 

@@ -106,6 +106,20 @@ TEST(AllocationLineTest, NothingRetainedKeepsTheDriversLineAndDropsTheCandidates
   EXPECT_EQ(sites[0].candidates_size(), 0);
   EXPECT_EQ(sites[1].line(), 20u);
   EXPECT_EQ(sites[1].position(), v1::ALLOCATION_POSITION_CALL);
+  EXPECT_FALSE(SiteHasLine(sites[0]));
+  EXPECT_TRUE(SiteHasLine(sites[1]));
+}
+
+TEST(AllocationLineTest, AnExpressionTheSurvivorsContradictFallsBackToTheFunction) {
+  // slow_leak_ints.mjs: `new Error` is the function's one allocating expression, but what
+  // is retained is an array's store of small integers.
+  std::vector<v1::AllocationSite> sites = {Site("iteration", 11, {{11, "", "object Error"}})};
+  sites[0].set_position(v1::ALLOCATION_POSITION_EXPRESSION);
+  sites[0].set_function_line(5);
+  PickRetainedLines({Survivor("object", "Object", 300), Survivor("code", "(compiled code)", 2000)}, &sites);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
+  EXPECT_EQ(sites[0].line(), 5u);
+  EXPECT_FALSE(SiteHasLine(sites[0]));
 }
 
 }  // namespace

@@ -448,11 +448,15 @@ void RunMonitor::FinishRetention() {
     PickRetainedLines(diff->placed, &retention_sites_);
     // An array's elements store that grew (backing growth) was reallocated after s2: its
     // sites are the later samples' calls that grow an array (what they store). They follow
-    // the window's sites, and stand alone when no sample of the window is alive (an array
-    // of small integers: the store is all; a few small objects no sample hit).
-    const bool window_sampled = !retention_sites_.empty();
+    // the window's sites, and go first when no site of the window has a line the evidence
+    // supports (none sampled: a few small objects no sample hit; only FUNCTION: an array of
+    // small integers, where the store is all).
+    const bool window_lined = std::any_of(retention_sites_.begin(), retention_sites_.end(), SiteHasLine);
+    if (!window_lined) {
+      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+    }
     for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
-    if (diff->backing_growth_bytes > 0 || !window_sampled) {
+    if (window_lined && diff->backing_growth_bytes > 0) {
       for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
     }
     if (diff->representative_id != 0) {
