@@ -4,8 +4,10 @@
 # both sides alike: each module of the leak corpus named below runs as a plain `script`
 # scenario (B, no leak check) and with `leak_check: {iterations: N}` (A, every default),
 # alternating A, B, A, B, ... with one worker. Prints per module the median wall time of
-# each side, the overhead (A - B) / A, and the forced GCs' share as report.json counts it
-# (gc.pause_ms_total / wall_ms of the A runs).
+# each side, and of the A runs: the iterations run (past the budget when a retention check
+# ran on), the forced gc() calls, and three shares of the wall time from report.json: every
+# GC pause (gc.pause_ms_total), the checkpoints' forced GCs alone (gc.forced_gc_ms), and
+# the heap snapshots (gc.snapshot_ms).
 #
 #   bench/leak_gc_cost.sh [ITERATIONS] [PAIRS] [MODULE...]
 #
@@ -51,13 +53,23 @@ runs = json.load(open(sys.argv[1]))["runs"]
 by = {}
 for r in runs:
     m = re.match(r"(.*)-(on|off)-\d+$", r["scenario"])
-    by.setdefault(m.group(1), {"on": [], "off": [], "share": []})
-    by[m.group(1)][m.group(2)].append(r["wall_ms"])
+    d = by.setdefault(m.group(1), {"on": [], "off": [], "share": [], "forced": [], "snap": [], "n": [], "units": []})
+    d[m.group(2)].append(r["wall_ms"])
     if m.group(2) == "on":
-        by[m.group(1)]["share"].append(r.get("gc", {}).get("pause_ms_total", 0) / r["wall_ms"])
-print("| module | wall ms, leak check off (median) | on (median) | overhead (on - off) / on | GC pause share of the on runs (median) |")
-print("|---|---|---|---|---|")
+        gc = r.get("gc", {})
+        d["share"].append(gc.get("pause_ms_total", 0) / r["wall_ms"])
+        d["forced"].append(gc.get("forced_gc_ms", 0) / r["wall_ms"])
+        d["snap"].append(gc.get("snapshot_ms", 0) / r["wall_ms"])
+        d["n"].append(int(gc.get("forced_gcs", 0)))
+        d["units"].append(int(r.get("units_reached", 0)))
+# pause share: report.json gc.pause_ms_total / wall_ms (every GC the run saw, forced or not);
+# forced: the checkpoints' gc() calls alone (gc.forced_gc_ms); snapshots: writing the
+# retention check's three heap snapshots (gc.snapshot_ms), not among the pauses.
+print("| module | wall ms off (median) | on (median) | iterations on | forced gc() calls | GC pause share | forced-GC share | snapshot share |")
+print("|---|---|---|---|---|---|---|---|")
+pct = lambda v: f"{100 * statistics.median(v):.0f}%"
 for name, d in sorted(by.items()):
     on, off = statistics.median(d["on"]), statistics.median(d["off"])
-    print(f"| {name} | {off:.0f} | {on:.0f} | {100 * (on - off) / on:.0f}% | {100 * statistics.median(d['share']):.0f}% |")
+    print(f"| {name} | {off:.0f} | {on:.0f} | {statistics.median(d['units']):.0f} | {statistics.median(d['n']):.0f} | "
+          f"{pct(d['share'])} | {pct(d['forced'])} | {pct(d['snap'])} |")
 PY
