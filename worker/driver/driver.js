@@ -404,7 +404,10 @@ function listenForCommands() {
   process.stdin.on('error', closed);
 }
 
-function takePendingSnapshots() {
+// afterWrite, when given, is called once, right after the first planned snapshot (s2, s3)
+// is written, before the allocation profile is read (which allocates): the checkpoint of a
+// planned snapshot. Without one written, after a gc() of its own.
+function takePendingSnapshots(afterWrite) {
   // Planned ones whose iteration has come (or passed, when the command came late).
   for (let k = 0; k < commands.snapshotsAt.length;) {
     if (commands.snapshotsAt[k].at <= unitsReached) {
@@ -427,9 +430,17 @@ function takePendingSnapshots() {
     const t0 = process.hrtime.bigint();
     v8.writeHeapSnapshot(file);
     gc.snapshot_ms += Number(process.hrtime.bigint() - t0) / 1e6;
+    if (afterWrite && mode !== 'start') {
+      afterWrite();
+      afterWrite = null;
+    }
     const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: Object.assign({}, gc) },
       sites ? { sites } : {}));
+  }
+  if (afterWrite) {
+    forcedGc();
+    afterWrite();
   }
 }
 
@@ -802,46 +813,65 @@ function nextPlannedSnapshot() {
 // when set, caps the spacing up to the budget.
 //
 // Forced GCs cost time that grows with the heap. While the checkpoints' own time is above
-// kLeakGcShare of the time since the driver started, the spacing widens in proportion, up
-// to kLeakMaxSpacing (12%: still ~26 points between 100 and 2,000 iterations, enough for a
-// verdict), so for modules whose iterations cost more than a checkpoint the overhead stays
-// near 8%. Very cheap iterations (microseconds) cannot be watched for less: their
-// checkpoints dominate the run, and the minimum number of points wins over the share.
+// kLeakGcShare of the run's time so far (heap snapshots left out: they are the retention
+// check's, not the program's), the spacing widens in proportion, up to kLeakMaxSpacing
+// (12%: still ~26 points between 100 and 2,000 iterations, enough for a verdict), so for
+// modules whose iterations cost more than a checkpoint the overhead stays near 8%. Very
+// cheap iterations (microseconds) cannot be watched for less: their checkpoints dominate
+// the run, and the minimum number of points wins over the share.
 //
 // Past the budget a retention check runs on to its s3, and what its verdict reads there is
 // the series' slope over the later half of [s2, s3] (RunMonitor::FinishRetention: at least
-// 4 points). So past the budget the points go kLeakPastSpacing apart up to that half, and
-// kLeakLaterHalfSteps evenly spaced steps over it (7 points, s3 included).
+// 4 points) and its rate over [s1, s3]. So past the budget the points go kLeakPastSpacing
+// apart up to that half, and kLeakLaterHalfSteps evenly spaced steps over it (5 points,
+// s3 included). GCs cost twice as much once a heap snapshot was taken (V8 then tracks
+// every object's moves for the snapshots' ids, and the sampling profiler runs), so every
+// point past s1 is the dear kind.
+//
+// The budget's end and a planned snapshot take a checkpoint whatever the schedule says
+// (ramp): a point due less than half a step before one moves onto it.
 const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
-const kLeakPastSpacing = 0.25;
-const kLeakLaterHalfSteps = 6;
+const kLeakPastSpacing = 0.5;
+const kLeakLaterHalfSteps = 4;
+
+// The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
+// is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
+// budget), share (the checkpoints' time over the run's, snapshots left out), s2 (the
+// retention check's second snapshot, 0 before it is written) and planned (the iteration of
+// the next planned snapshot, Infinity for none).
+function nextLeakCheckpoint(units, at) {
+  let step;
+  if (units < at.warmup) {
+    step = Math.min(Math.max(3 * units, 1), at.warmup - units);
+  } else if (units >= at.target && at.s2 > 0 && Number.isFinite(at.planned)) {
+    const later = Math.ceil(at.s2 + (at.planned - at.s2) / 2);
+    step = units < later ? Math.min(Math.ceil(units * kLeakPastSpacing), later - units)
+      : Math.ceil((at.planned - later) / kLeakLaterHalfSteps);
+  } else {
+    const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * at.share / kLeakGcShare));
+    step = Math.ceil(units * spacing);
+  }
+  step = Math.max(1, step);
+  const fixed = Math.min(at.target > units ? at.target : Infinity, at.planned > units ? at.planned : Infinity);
+  if (fixed - units < 1.5 * step) step = fixed - units;
+  // Past the budget (a retention check's s3) only the schedule's spacing: the cap is the
+  // user's for the budget they set.
+  if (at.cap > 0 && units < at.target) step = Math.min(step, at.cap);
+  return units + step;
+}
 
 function leakSchedule(leak, target) {
-  const cap = num(leak.checkpoint_every, 0);
   const warmup = num(leak.warmup_iterations, 100);
+  const cap = num(leak.checkpoint_every, 0);
   return {
     costMs: 0,
     next(units) {
-      let step;
-      if (units < warmup) {
-        step = Math.min(Math.max(3 * units, 1), warmup - units);
-      } else if (units >= target && commands.markUnits > 0 && Number.isFinite(nextPlannedSnapshot())) {
-        const s2 = commands.markUnits;
-        const s3 = nextPlannedSnapshot();
-        const later = Math.ceil(s2 + (s3 - s2) / 2);
-        step = units < later ? Math.min(Math.ceil(units * kLeakPastSpacing), later - units)
-          : Math.ceil((s3 - later) / kLeakLaterHalfSteps);
-      } else {
-        const share = this.costMs / Math.max(1, elapsedMs());
-        const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * share / kLeakGcShare));
-        step = Math.ceil(units * spacing);
-      }
-      // Past the budget (a retention check's s3) only the geometric spacing: the cap is the
-      // user's for the budget they set.
-      if (cap > 0 && units < target) step = Math.min(step, cap);
-      return units + Math.max(1, step);
+      const share = this.costMs / Math.max(1, elapsedMs() - gc.snapshot_ms);
+      return nextLeakCheckpoint(units, {
+        warmup, cap, target, share, s2: commands.markUnits, planned: nextPlannedSnapshot(),
+      });
     },
   };
 }
@@ -870,6 +900,8 @@ async function ramp(target, every, step, options) {
       }
       takePendingSnapshots();
       if (!pastTarget()) break;
+      // The plan of s3 came while the ramp waited: space the points past the budget by it.
+      if (i === target) due = schedule.next(unitsReached);
     }
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
@@ -892,11 +924,18 @@ async function ramp(target, every, step, options) {
     unitDone(i + 1);
     const planned = nextPlannedSnapshot() <= unitsReached;
     if (unitsReached < due && !planned && unitsReached !== target) continue;
-    const t0 = elapsedMs();
-    forcedGc();
-    checkpoint(unitsReached, true);
-    schedule.costMs += elapsedMs() - t0;
-    if (unitsReached >= due) due = schedule.next(unitsReached);
+    if (planned) {
+      // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
+      // its checkpoint is read right after it, with no gc() of its own (the heap used then
+      // is within ~200 B of what a gc() after it leaves, once a first snapshot was taken).
+      takePendingSnapshots(() => checkpoint(unitsReached, true));
+    } else {
+      const t0 = elapsedMs();
+      forcedGc();
+      checkpoint(unitsReached, true);
+      schedule.costMs += elapsedMs() - t0;
+    }
+    due = schedule.next(unitsReached);
     await yieldToLoop();
     takePendingSnapshots();
     if (commands.stop) return unitsReached;
