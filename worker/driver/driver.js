@@ -422,7 +422,7 @@ function takePendingSnapshots(afterWrite) {
     // Sampling starts before the first snapshot, so the inspector's own objects are old by
     // then and never count as retained; it is read after the later ones.
     if (mode === 'start') allocationSampling(mode);
-    if (mode === 'start') commands.retentionOpen = true;
+    if (mode === 'start') Object.assign(commands, { retentionOpen: true, markUnits: 0 });
     if (mode === 'mark') commands.markUnits = unitsReached;
     if (mode === 'write') commands.retentionOpen = false;
     // No gc() first: a snapshot collects the garbage itself before it walks the heap, and a
@@ -820,13 +820,15 @@ function nextPlannedSnapshot() {
 // cheap iterations (microseconds) cannot be watched for less: their checkpoints dominate
 // the run, and the minimum number of points wins over the share.
 //
-// Past the budget a retention check runs on to its s3, and what its verdict reads there is
-// the series' slope over the later half of [s2, s3] (RunMonitor::FinishRetention: at least
-// 4 points) and its rate over [s1, s3]. So past the budget the points go kLeakPastSpacing
-// apart up to that half, and kLeakLaterHalfSteps evenly spaced steps over it (5 points,
-// s3 included). GCs cost twice as much once a heap snapshot was taken (V8 then tracks
-// every object's moves for the snapshots' ids, and the sampling profiler runs), so every
-// point past s1 is the dear kind.
+// While a retention check is open (from s1 on, past the budget when its s3 lies there),
+// what its verdict reads is the snapshots, the series at s2 and s3, its slope over the
+// later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
+// [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
+// go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
+// over it (5 points, s3 included). A forced GC during a retention check costs about twice one before it
+// (medians of 4-10 ms against 2-10 ms per checkpoint in the runs of bench/leak_gc_cost.sh:
+// the sampling profiler is on and V8 keeps the snapshots' object ids), so the points past
+// s1 are the dear ones.
 //
 // The budget's end and a planned snapshot take a checkpoint whatever the schedule says
 // (ramp): a point due less than half a step before one moves onto it.
@@ -838,17 +840,20 @@ const kLeakLaterHalfSteps = 4;
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
-// budget), share (the checkpoints' time over the run's, snapshots left out), s2 (the
-// retention check's second snapshot, 0 before it is written) and planned (the iteration of
-// the next planned snapshot, Infinity for none).
+// budget), share (the checkpoints' time over the run's, snapshots left out), retaining
+// (a retention check is open), s2 (its second snapshot, 0 before it is written) and planned
+// (the iteration of the next planned snapshot, Infinity for none).
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
     step = Math.min(Math.max(3 * units, 1), at.warmup - units);
-  } else if (units >= at.target && at.s2 > 0 && Number.isFinite(at.planned)) {
-    const later = Math.ceil(at.s2 + (at.planned - at.s2) / 2);
-    step = units < later ? Math.min(Math.ceil(units * kLeakPastSpacing), later - units)
-      : Math.ceil((at.planned - later) / kLeakLaterHalfSteps);
+  } else if (at.retaining) {
+    step = Math.ceil(units * kLeakPastSpacing);
+    if (at.s2 > 0 && Number.isFinite(at.planned)) {
+      const later = Math.ceil(at.s2 + (at.planned - at.s2) / 2);
+      if (units >= later) step = Math.ceil((at.planned - later) / kLeakLaterHalfSteps);
+      else if (later - units < 1.5 * step) step = later - units;
+    }
   } else {
     const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * at.share / kLeakGcShare));
     step = Math.ceil(units * spacing);
@@ -870,7 +875,8 @@ function leakSchedule(leak, target) {
     next(units) {
       const share = this.costMs / Math.max(1, elapsedMs() - gc.snapshot_ms);
       return nextLeakCheckpoint(units, {
-        warmup, cap, target, share, s2: commands.markUnits, planned: nextPlannedSnapshot(),
+        warmup, cap, target, share, retaining: commands.retentionOpen, s2: commands.markUnits,
+        planned: nextPlannedSnapshot(),
       });
     },
   };

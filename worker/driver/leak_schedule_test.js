@@ -24,8 +24,9 @@ const kMaxSpacing = 0.12;        // the widest the share may make it (kLeakMaxSp
 
 // The after-GC checkpoints of a leak check, as ramp() takes them: the schedule's, the
 // budget's end, and planned snapshots. retention = {s1, s2, s3}: a retention check that
-// starts at the first point at or after s1, plans s2 then (s2 is a checkpoint), and s3
-// once s2's snapshot is written (its plan reaches the driver after s2's next point is set).
+// starts at the first point at or after s1 (its first snapshot comes after that point's
+// next one is set), plans s2 then (s2 is a checkpoint), and s3 once s2's snapshot is written
+// (its plan reaches the driver after s2's next point is set).
 function points(target, share, cap, retention) {
   const out = [0];
   let units = 0;
@@ -33,8 +34,9 @@ function points(target, share, cap, retention) {
   let planned = Infinity;
   let started = false;
   const end = retention ? Math.max(target, retention.s3) : target;
+  let retaining = false;
   for (;;) {
-    let due = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, s2, planned });
+    let due = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining, s2, planned });
     if (units < target) due = Math.min(due, target);
     due = Math.min(due, planned);
     assert(due > units, `no progress at ${units}`);
@@ -42,13 +44,14 @@ function points(target, share, cap, retention) {
     if (units > end) break;
     out.push(units);
     if (units === end) break;
+    retaining = started;
     if (retention && !started && units >= retention.s1) {
       started = true;
       planned = Math.max(retention.s2, units + 1);
     } else if (retention && units === planned && s2 === 0) {
       s2 = units;
       planned = Infinity;
-      const next = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, s2, planned });
+      const next = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining: true, s2, planned });
       planned = retention.s3;
       if (next < planned) {  // the point already set before the plan of s3 arrived
         out.push(next);
@@ -138,7 +141,9 @@ check('a retention check past the budget: s2, s3 and what its verdict reads, few
     const later = r.s2 + Math.floor((r.s3 - r.s2) / 2);
     assert(between(p, later, r.s3).length >= 4, `later half from ${later}: ${between(p, later, r.s3)}`);
     assert(between(p, r.s1, r.s3).length >= 8);
-    // Past the budget: up to the later half 50% apart, then 4 steps.
+    // From s1 on, 50% apart up to the later half, then 4 steps: before the budget, the one
+    // set before the check started, s2, a point or two and the budget's end; past it, a few.
+    assert(between(p, r.s1 + 1, 2000).length <= 5, `${between(p, r.s1 + 1, 2000)}`);
     const past = between(p, 2001, r.s3).length;
     assert(past <= Math.ceil(Math.log(r.s3 / 2000) / Math.log(1.5)) + 4 + 1, `${past} points past the budget`);
     // As far as 10 budgets: a few points more. With s2 past the budget too, two more:
