@@ -825,10 +825,10 @@ function nextPlannedSnapshot() {
 // later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
 // [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
 // go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (5 points, s3 included). A forced GC during a retention check costs about twice one before it
-// (medians of 4-10 ms against 2-10 ms per checkpoint in the runs of bench/leak_gc_cost.sh:
-// the sampling profiler is on and V8 keeps the snapshots' object ids), so the points past
-// s1 are the dear ones.
+// over it (5 points, s3 included). A forced GC during a retention check costs about twice
+// one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
+// checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
+// profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
 //
 // The budget's end and a planned snapshot take a checkpoint whatever the schedule says
 // (ramp): a point due less than half a step before one moves onto it.
