@@ -350,6 +350,7 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // --- commands from the engine (leak checks) ------------------------------------------------
 
 // The engine may say "stop" (a leak verdict is reached: end the ramp early, run teardown),
+// "extend N" (no verdict at the budget: go on to iteration N),
 // "snapshot MODE PATH" (write a heap snapshot at the next checkpoint) or
 // "snapshot_at N MODE PATH" (take a checkpoint when N iterations are done, then write the
 // snapshot: the retention windows of a leak check end at planned iterations, not wherever
@@ -358,10 +359,12 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // stdin; they are acted on between iterations, at checkpoints.
 // A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
 // past the budget (the engine plans it, within the scenario's time limit), and the ramp
-// then runs on to it. `waiters` are resolved at every command line and when stdin closes.
-// `markUnits` is s2 once its snapshot is written (0 before).
+// then runs on to it. "extend N" (a check still undecided at the budget) runs the ramp on
+// to iteration N, unless "stop" comes first. `waiters` are resolved at every command line
+// and when stdin closes. `markUnits` is s2 once its snapshot is written (0 before).
 const commands = {
-  stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, closed: false, waiters: [],
+  stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
+  waiters: [],
 };
 
 function wakeWaiters() {
@@ -386,7 +389,10 @@ function listenForCommands() {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
       if (line === 'stop') commands.stop = true;
-      else if (line.startsWith('snapshot ')) {
+      else if (line.startsWith('extend ')) {
+        const to = Number(line.slice(7));
+        if (Number.isFinite(to)) commands.extendTo = Math.max(commands.extendTo, to);
+      } else if (line.startsWith('snapshot ')) {
         const [mode, ...file] = line.slice(9).split(' ');
         commands.snapshots.push({ mode, file: file.join(' ') });
       } else if (line.startsWith('snapshot_at ')) {
@@ -896,18 +902,24 @@ async function ramp(target, every, step, options) {
   // is due (the unit counter's look at the clock, a checkpoint, the end). A no-op unit takes
   // nanoseconds, so each comparison more is a visible share of it.
   let watch = Math.min(unitCounter.next, due, target);
-  // Past the target only while a retention check is open, and only to its planned snapshot:
-  // at the target the ramp waits for the engine's next command (the plan of s3, or stop).
-  const pastTarget = () => Boolean(schedule) && commands.retentionOpen && !commands.stop && !commands.closed;
-  for (let i = 0; i < target || pastTarget(); i++) {
+  // A leak check goes past the target only when the engine says so: while a retention check
+  // is open (to its planned snapshot), or to where it extended a check still undecided. At
+  // the target, and at the end of an extension or of a retention check, the ramp waits for
+  // the engine's word on its last checkpoint: "extend N", a snapshot, or "stop".
+  const engineSays = () => Boolean(schedule) && !commands.stop && !commands.closed;
+  const pastTarget = () => engineSays() && (commands.retentionOpen || unitsReached < commands.extendTo);
+  const nothingPending = () => commands.snapshotsAt.length === 0 && commands.snapshots.length === 0;
+  for (let i = 0; i < target || engineSays(); i++) {
     if (i >= target) {
-      while (pastTarget() && commands.snapshotsAt.length === 0 && commands.snapshots.length === 0) {
+      let waited = false;
+      while (engineSays() && nothingPending() && (commands.retentionOpen || unitsReached >= commands.extendTo)) {
+        waited = true;
         await nextCommand();
       }
       takePendingSnapshots();
       if (!pastTarget()) break;
-      // The plan of s3 came while the ramp waited: space the points past the budget by it.
-      if (i === target) due = schedule.next(unitsReached);
+      // What came while the ramp waited (the plan of s3, an extension) spaces the points on.
+      if (waited) due = schedule.next(unitsReached);
     }
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
@@ -929,7 +941,7 @@ async function ramp(target, every, step, options) {
     // A leak check's schedule.
     unitDone(i + 1);
     const planned = nextPlannedSnapshot() <= unitsReached;
-    if (unitsReached < due && !planned && unitsReached !== target) continue;
+    if (unitsReached < due && !planned && unitsReached !== target && unitsReached !== commands.extendTo) continue;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
       // its checkpoint is read right after it, with no gc() of its own (the heap used then

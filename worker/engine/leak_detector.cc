@@ -153,28 +153,45 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   // (which therefore needs enough points of its own).
   bool grows = fit.slope >= min_effect && mk.p_value < alpha && fit.low > 0;
   if (grows && late_enough && released) {
-    out.set_note_kind(v1::SERIES_NOTE_SAWTOOTH);
     out.set_drawdown(drawdown);
-    return out;
+    // By its trend alone (snapshots off) a series that gives back is never a leak. With
+    // snapshots its growth is a suspicion like any other, which retention decides (a
+    // flush frees the window's objects; V8's own code and feedback, which V8 flushes now
+    // and then, confirm nothing): left undecided here, a drift with give-backs stayed
+    // `inconclusive` at any budget (issue 13: a one-shot table, an async queue).
+    if (!check_.snapshots()) {
+      out.set_note_kind(v1::SERIES_NOTE_SAWTOOTH);
+      return out;
+    }
   }
+  // "No leak" is said above a limit: the interval's upper end must fall under the series'
+  // detection limit, the larger of the minimum effect and the smallest slope its noise
+  // lets it see. A series noisier than the minimum effect over its span (a window rebuilt
+  // every few hundred iterations moves the heap by ~100 KB) is then `no_leak` above what
+  // its noise allows, stated; under the minimum effect alone it was never decided.
+  const double limit = out.detection_limit();
+  const double late_limit =
+      late_enough ? std::max(MinimumDetectableSlope(late_x, late_y, late, alpha), min_effect) : limit;
   if (grows && late_enough) {
     if (late.slope >= min_effect && late.low > 0) {
       out.set_verdict(v1::LEAK_VERDICT_LEAK);
       return out;
     }
     out.set_note_kind(v1::SERIES_NOTE_GREW_EARLY);
-    if (late.high < min_effect && late_x.size() >= kMinPointsForNoLeak) {
+    if (late.high < late_limit && late_x.size() >= kMinPointsForNoLeak) {
       out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+      out.set_detection_limit(late_limit);
     }
     return out;
   }
-  if (x_.size() >= kMinPointsForNoLeak && fit.high < min_effect) {
+  if (x_.size() >= kMinPointsForNoLeak && fit.high < limit) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     return out;
   }
-  if (late_x.size() >= kMinPointsForNoLeak && late.high < min_effect) {
+  if (late_x.size() >= kMinPointsForNoLeak && late.high < late_limit) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     out.set_note_kind(v1::SERIES_NOTE_FLAT_AFTER_EARLY_RISE);
+    out.set_detection_limit(late_limit);
     return out;
   }
   return out;
@@ -259,6 +276,13 @@ namespace heapstorm {
 
 bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
+}
+
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units) {
+  if (result.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || units < budget) return 0;
+  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  if (max_units > 0) limit = std::min(limit, max_units);
+  return limit > units ? limit : 0;
 }
 
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
