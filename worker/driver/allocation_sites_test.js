@@ -2,16 +2,23 @@
 // here: a callee called on several lines (the call whose value is passed on), the
 // candidates sent to the engine (what each allocating expression makes, with a closure's
 // own position as the heap snapshot gives it, the callees V8 inlines, the caller's `new`),
-// and the STORE line (what a push stores). Run by allocation_sites_test.sh:
-//   HEAPSTORM_DRIVER_UNIT_TEST=1 node allocation_sites_test.js path/to/driver.js
+// and the STORE line (what a push stores). The allocating line's section of driver.js is
+// read from the file and evaluated alone (as leak_schedule_test.js does the schedule's).
+//   node allocation_sites_test.js path/to/driver.js
 'use strict';
 
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const vm = require('vm');
 
-const driver = require(path.resolve(process.argv[2]));
+const text = fs.readFileSync(process.argv[2], 'utf8');
+const begin = text.indexOf('// --- the allocating line');
+const end = text.indexOf('// The iteration of the next planned snapshot');
+assert(begin >= 0 && end > begin, 'driver.js: the allocating line section was not found');
+const driver = vm.runInNewContext(`${text.slice(begin, end)}; ({ allocatingLine, allocatingCandidates, storeLine })`,
+  { fs, path });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
 
 // Writes `lines` to a module and returns its path.
@@ -82,7 +89,7 @@ check('candidates: what each expression makes, with closures at their own positi
   const at = startOf(file, 'function make');
   const found = driver.allocatingCandidates(new Map(), file,
     { functionName: 'make', scriptId: '42', lineNumber: at.lineNumber, columnNumber: at.columnNumber }, null);
-  const got = found.map((c) => `${c.line} ${c.function || '-'} ${c.makes}`);
+  const got = Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`);
   assert.deepStrictEqual(got, [
     '8 - object Object',
     '8 - string',
@@ -112,7 +119,7 @@ check("candidates: a constructor's sample is made by its caller's new", () => {
   const found = driver.allocatingCandidates(new Map(), file,
     { functionName: 'Connection', scriptId: '3', lineNumber: ctor.lineNumber, columnNumber: ctor.columnNumber },
     { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
-  assert.deepStrictEqual(found.map((c) => `${c.line} ${c.function || '-'} ${c.makes}`),
+  assert.deepStrictEqual(Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`),
     ['3 - string', '7 exports.iteration class Connection']);
 });
 

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs allocation_sites_test.js (driver.js's choice of an allocation site's line) in node.
+# Runs allocation_sites_test.js (driver.js's choice of an allocation site's line, pure logic
+# read out of driver.js) in node.
 set -euo pipefail
-dir="$(dirname "$0")"
-HEAPSTORM_DRIVER_UNIT_TEST=1 exec node "$dir/allocation_sites_test.js" "$dir/driver.js"
+DIR="${TEST_SRCDIR}/${TEST_WORKSPACE}/worker/driver"
+exec node "$DIR/allocation_sites_test.js" "$DIR/driver.js"

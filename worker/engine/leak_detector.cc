@@ -25,6 +25,15 @@ double MinimumDetectableSlope(const std::vector<double>& x, const std::vector<do
   return sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
 }
 
+// The same limit read from a fit's own interval: the slope its half-width would have
+// told from zero with kPower. The rank-based interval of Theil–Sen is wider than the
+// normal one under heavy-tailed noise (a sawtooth sampled at random phases), so this is the
+// limit such a series can honestly state.
+double IntervalDetectableSlope(const TheilSen& fit, double alpha) {
+  const double z = NormalQuantile(1 - alpha / 2);
+  return (fit.high - fit.low) / 2 * (z + NormalQuantile(kPower)) / z;
+}
+
 // The deepest fall of a series below its running maximum: a sawtooth's give-back. The
 // level is a 5-point running median, so a drop counts only when it holds (what a sawtooth
 // does until it refills), and transient spikes (up to two in any five checkpoints: a GC
@@ -165,33 +174,41 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
     }
   }
   // "No leak" is said above a limit: the interval's upper end must fall under the series'
-  // detection limit, the larger of the minimum effect and the smallest slope its noise
-  // lets it see. A series noisier than the minimum effect over its span (a window rebuilt
-  // every few hundred iterations moves the heap by ~100 KB) is then `no_leak` above what
-  // its noise allows, stated; under the minimum effect alone it was never decided.
-  const double limit = out.detection_limit();
-  const double late_limit =
-      late_enough ? std::max(MinimumDetectableSlope(late_x, late_y, late, alpha), min_effect) : limit;
+  // detection limit, the minimum effect or, when the series is noisier than that, the
+  // smallest slope its noise (or its interval's width) lets it see; the verdict states
+  // the limit it used. A series noisier than the minimum effect over its span (a window
+  // rebuilt every few hundred iterations moves the heap by ~100 KB) was never decided
+  // under the minimum effect alone. A slope at or above the limit stays under it with
+  // probability about alpha / 2 at each look.
+  auto no_leak_under = [&](const TheilSen& f, const std::vector<double>& fx, const std::vector<double>& fy,
+                           double* stated) {
+    const double plain = std::max(MinimumDetectableSlope(fx, fy, f, alpha), min_effect);
+    const double wide = std::max(plain, IntervalDetectableSlope(f, alpha));
+    *stated = f.high < plain ? plain : wide;
+    return f.high < wide;
+  };
+  double stated = 0;
   if (grows && late_enough) {
     if (late.slope >= min_effect && late.low > 0) {
       out.set_verdict(v1::LEAK_VERDICT_LEAK);
       return out;
     }
     out.set_note_kind(v1::SERIES_NOTE_GREW_EARLY);
-    if (late.high < late_limit && late_x.size() >= kMinPointsForNoLeak) {
+    if (late_x.size() >= kMinPointsForNoLeak && no_leak_under(late, late_x, late_y, &stated)) {
       out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
-      out.set_detection_limit(late_limit);
+      out.set_detection_limit(stated);
     }
     return out;
   }
-  if (x_.size() >= kMinPointsForNoLeak && fit.high < limit) {
+  if (x_.size() >= kMinPointsForNoLeak && no_leak_under(fit, x_, s.y, &stated)) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+    out.set_detection_limit(stated);
     return out;
   }
-  if (late_x.size() >= kMinPointsForNoLeak && late.high < late_limit) {
+  if (late_x.size() >= kMinPointsForNoLeak && no_leak_under(late, late_x, late_y, &stated)) {
     out.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     out.set_note_kind(v1::SERIES_NOTE_FLAT_AFTER_EARLY_RISE);
-    out.set_detection_limit(late_limit);
+    out.set_detection_limit(stated);
     return out;
   }
   return out;

@@ -550,9 +550,11 @@ void RunMonitor::HandleEvent(const std::string& line) {
       }
       break;
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
+      if (event.has_gc()) seen_.last_gc = event.gc();
       OnSnapshot(event.path(), event.units(), event.sites(), event.store_sites());
       break;
     case v1::DRIVER_EVENT_TYPE_DONE:
+      if (event.has_gc()) seen_.last_gc = event.gc();
       seen_.driver_done = true;
       seen_.units = std::max<uint64_t>(seen_.units, event.units());
       seen_.done = std::move(event);
