@@ -29,10 +29,11 @@
 # compiler threads run). Valgrind slows node ~10x and the counter publishes about once per
 # millisecond of the units' pace, so under valgrind it publishes several times as often per
 # unit as natively (the column beside says how often): for the publishing part the figure is
-# an upper bound. The instructions V8's optimizing compiler spent (functions in
-# v8::internal::compiler, from cachegrind's per-function counts) are also shown apart: "on"
+# an upper bound. The instructions of V8's optimizing compiler and of its garbage collector
+# (by function name, from cachegrind's per-function counts) are also shown apart: "on"
 # compiles the counter's out-of-line part once per run (tens of millions of instructions,
-# tens of ms), a cost per run, not per unit.
+# tens of ms: a cost per run, not per unit), and the work of the same number of GCs varies
+# with when their helper threads run; what is left is the units' own work and the counter's.
 # Raw data in bench/out/unit_counter/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,7 +98,8 @@ def instructions(run_dir, scenario, variant):
     with open(units, 'wb') as f:
         f.write(bytes(12))
     counts = os.path.join(root, out, f'ir-cachegrind-{variant}')
-    command = ['valgrind', '--tool=cachegrind', '--cache-sim=no', f'--cachegrind-out-file={counts}'] + node_args(scenario, variant)
+    command = ['valgrind', '--tool=cachegrind', '--cache-sim=no', f'--main-stacksize={stack_kib * 1024}',
+               f'--cachegrind-out-file={counts}'] + node_args(scenario, variant)
     subprocess.run(['bash', '-c', f"ulimit -s {stack_kib}; exec {shlex.join(command)} "
                     f"3>{shlex.quote(telemetry)} 4<>{shlex.quote(units)} <{os.devnull} >{os.devnull} 2>{shlex.quote(log)}"],
                    cwd=run_dir, check=True)
@@ -107,16 +109,28 @@ def instructions(run_dir, scenario, variant):
     publishes = sum(1 for line in open(telemetry, 'rb') if line.startswith(b'u '))
     if b'DRIVER_EVENT_TYPE_DONE' not in open(telemetry, 'rb').read():
         sys.exit(f'the run under valgrind did not finish: see {log} and {telemetry}')
-    # The part spent in V8's optimizing compiler (functions in v8::internal::compiler): a
-    # cost per run (compiling the counter's code once), not per unit.
-    compiler = 0
-    in_compiler = False
+    # The parts spent in V8's optimizing compiler (functions in v8::internal::compiler: a cost
+    # per run, compiling the counter's code once, not per unit) and in its garbage collector
+    # (by function name; how much a GC does depends on when its helper threads run, which
+    # valgrind changes: the number of GCs is the same on and off, see bench/RESULTS.md).
+    compiler = gc = 0
+    part = None
     for line in open(counts, 'rb'):
         if line.startswith(b'fn='):
-            in_compiler = b'v8::internal::compiler::' in line
-        elif in_compiler and line[:1].isdigit():
-            compiler += int(line.split()[1])
-    return int(count.group(1).replace(b',', b'')), compiler, publishes
+            name = line[3:]
+            part = ('compiler' if b'v8::internal::compiler::' in name else
+                    'gc' if any(k in name for k in GC_NAMES) else None)
+        elif part and line[:1].isdigit():
+            if part == 'compiler':
+                compiler += int(line.split()[1])
+            else:
+                gc += int(line.split()[1])
+    return int(count.group(1).replace(b',', b'')), compiler, gc, publishes
+
+GC_NAMES = (b'Scaveng', b'Marking', b'MarkCompact', b'Sweep', b'Evacuat', b'Pretenuring', b'heap::base::',
+            b'RememberedSet', b'SlotSet', b'BodyDescriptor', b'LiveObject', b'MemoryChunk', b'GCTracer',
+            b'Heap::', b'SizeFromMap', b'NewSpace', b'PagedSpace', b'Compaction', b'Ephemeron', b'WeakObjects',
+            b'RecordWrite', b'cppgc')
 
 def start(run_dir, scenario, variant):
     """Starts one driver run, its telemetry on a pipe (fd 3) and its unit counter's file at
@@ -204,7 +218,7 @@ def count_publishes(run_dir, scenario):
         sys.exit('the "count" copy of the driver wrote no `u N` lines: is its sed in this script current?')
     return count
 
-print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs | publishes per CPU s (on, median) | instructions on ÷ off: min / median / max (valgrind) | the same without V8\'s optimizing compiler | compiler: more instructions "on" (M, once per run) | publishes under valgrind |')
+print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs | publishes per CPU s (on, median) | instructions on ÷ off: min / median / max (valgrind) | the same without V8\'s optimizing compiler and GC | more instructions "on" in the compiler, in GC (M) | publishes under valgrind |')
 print('|---|---|---|---|---|---|---|---|---|---|')
 kinds = []
 for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
@@ -235,19 +249,20 @@ for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
     for i in range(ir_runs):
         for v in (('on', 'off') if i % 2 == 0 else ('off', 'on')):
             counted[v].append(instructions(run_dir, scenario, v))
-    ir = ([c / statistics.median(x for x, _, _ in counted['off']) for c, _, _ in counted['on']]
-          if ir_runs else [])
-    ir_running = ([(c - j) / statistics.median(x - k for x, k, _ in counted['off']) for c, j, _ in counted['on']]
-                  if ir_runs else [])
-    compile_m = (statistics.median(j for _, j, _ in counted['on']) - statistics.median(k for _, k, _ in counted['off'])) / 1e6 if ir_runs else float('nan')
-    ir_publishes = f"{statistics.median(p for _, _, p in counted['on']):,.0f}" if ir_runs else 'n/a'
+    def over_off(part):
+        """Each "on" run's part(counts) over the median of the "off" runs'."""
+        return [part(c) / statistics.median(part(x) for x in counted['off']) for c in counted['on']]
+    ir = over_off(lambda c: c[0])
+    ir_mutator = over_off(lambda c: c[0] - c[1] - c[2])
+    more_m = lambda i: (statistics.median(c[i] for c in counted['on']) - statistics.median(c[i] for c in counted['off'])) / 1e6 if ir_runs else float('nan')
+    ir_publishes = f"{statistics.median(c[3] for c in counted['on']):,.0f}" if ir_runs else 'n/a'
     fmt = lambda r: f"{min(r):.3f} / **{statistics.median(r):.3f}** / {max(r):.3f}" if r else 'n/a'
     fmt4 = lambda r: f"{min(r):.4f} / **{statistics.median(r):.4f}** / {max(r):.4f}" if r else 'n/a'
-    raw.write('# instructions (total, in the optimizing compiler, publishes) on: ' + repr(counted['on']) +
+    raw.write('# instructions (total, in the optimizing compiler, in GC, publishes) on: ' + repr(counted['on']) +
               ', off: ' + repr(counted['off']) + '\n')
     raw.close()
     per_cpu_s = statistics.median(p / c for p, c in zip(on_publishes, on_cpu)) if by_pipe else float('nan')
-    print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} | {per_cpu_s:,.0f} | {fmt4(ir)} | {fmt4(ir_running)} | {compile_m:+,.0f} | {ir_publishes} |", flush=True)
+    print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} | {per_cpu_s:,.0f} | {fmt4(ir)} | {fmt4(ir_mutator)} | {more_m(1):+,.0f}, {more_m(2):+,.0f} | {ir_publishes} |", flush=True)
     kinds.append((scenario['name'], units, statistics.median(on_cpu), statistics.median(on_publishes)))
 
 # The same cost by accounting: the counter's parts timed in one process (unit_counter_parts.js),
