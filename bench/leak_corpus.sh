@@ -5,6 +5,7 @@
 #
 #   bench/leak_corpus.sh [REPEATS] [BUDGETS...]        # default: 5 repeats, 2000 10000 30000
 #   bench/leak_corpus.sh 10 2000                        # the 10-repeat determinism check
+#   MODULES="async_queue_drain.mjs one_shot_at_100.mjs" bench/leak_corpus.sh 10 2000   # some only
 #
 # The table's last line checks determinism (issue 13): every module's verdict the same in
 # at least 9 of 10 repeats (90%), and never both leak and no_leak for one module.

@@ -3,15 +3,23 @@
 # default settings), measured as an interleaved A/B in one run so the machine's load hits
 # both sides alike: each module of the leak corpus named below runs as a plain `script`
 # scenario (B, no leak check) and with `leak_check: {iterations: N}` (A, every default),
-# alternating A, B, A, B, ... with one worker. Prints per module the median wall time of
-# each side, the overhead (A - B) / A, and the forced GCs' share as report.json counts it
-# (gc.pause_ms_total / wall_ms of the A runs).
+# alternating A, B, A, B, ... with one worker. With BUILDS="name=binary name=binary ...",
+# the builds take turns too (pair 1 of each build, then pair 2 of each, ...), so a
+# before/after comparison shares the machine's load as well.
 #
-#   bench/leak_gc_cost.sh [ITERATIONS] [PAIRS] [MODULE...]
+# Prints per build and module the median wall time of each side, and of the A runs: the
+# iterations run (past the budget when a retention check ran on), the major GCs
+# (gc.mark_compacts: forced ones and V8's own; a count the load does not change), the
+# forced gc() calls (gc.forced_gcs), and three shares of the wall time from report.json:
+# every GC pause (gc.pause_ms_total), the checkpoints' forced GCs alone (gc.forced_gc_ms),
+# and writing the retention check's heap snapshots (gc.snapshot_ms, not among the pauses).
+# A build older than those fields prints "-" for them.
+#
+#   [BUILDS="before=/path/heapstorm after=/path/heapstorm"] bench/leak_gc_cost.sh [ITERATIONS] [PAIRS] [MODULE...]
 #
 # Defaults: 2000 iterations, 5 pairs, the corpus's non-leaking modules with cheap and with
 # costly iterations (a leak check of a leak stops early, or runs past the budget to
-# confirm it, so it does not compare like for like).
+# confirm it, so it does not compare like for like); one build, $HEAPSTORM or this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITER=${1:-2000}
@@ -22,14 +30,19 @@ MODULES=("$@")
 OUT=${OUT:-/tmp/leak_gc_cost}
 mkdir -p "$OUT/tmp"
 export TMPDIR="$OUT/tmp"
-if [ -z "${HEAPSTORM:-}" ]; then  # or a binary built already
-  bazel build //cli:heapstorm >/dev/null 2>&1
-  HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+if [ -z "${BUILDS:-}" ]; then
+  if [ -z "${HEAPSTORM:-}" ]; then  # or a binary built already
+    bazel build //cli:heapstorm >/dev/null 2>&1
+    HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
+  fi
+  BUILDS="this=$HEAPSTORM"
 fi
 CORPUS=$(pwd)/tests/fixtures/leak_corpus
-SUITE="$OUT/suite.yaml"
-echo "scenarios:" > "$SUITE"
+rm -rf "$OUT/out"
+uptime
 for ((p = 0; p < PAIRS; p++)); do
+  SUITE="$OUT/suite-$p.yaml"
+  echo "scenarios:" > "$SUITE"
   for m in "${MODULES[@]}"; do
     n=$(echo "$m" | tr -c 'a-z0-9\n' '-')
     for side in on off; do
@@ -40,24 +53,43 @@ for ((p = 0; p < PAIRS; p++)); do
       echo "    limits: {timeout: 10m}" >> "$SUITE"
     done
   done
+  for b in $BUILDS; do
+    "${b#*=}" run "$SUITE" --workers 1 --out "$OUT/out/${b%%=*}/$p" > "$OUT/run-${b%%=*}-$p.log" 2>&1 || true
+  done
+  uptime
 done
-rm -rf "$OUT/out"
-uptime
-"$HEAPSTORM" run "$SUITE" --workers 1 --out "$OUT/out" > "$OUT/run.log" 2>&1 || true
-uptime
-python3 - "$OUT/out/report.json" <<'PY'
-import json, re, statistics, sys
-runs = json.load(open(sys.argv[1]))["runs"]
-by = {}
-for r in runs:
-    m = re.match(r"(.*)-(on|off)-\d+$", r["scenario"])
-    by.setdefault(m.group(1), {"on": [], "off": [], "share": []})
-    by[m.group(1)][m.group(2)].append(r["wall_ms"])
-    if m.group(2) == "on":
-        by[m.group(1)]["share"].append(r.get("gc", {}).get("pause_ms_total", 0) / r["wall_ms"])
-print("| module | wall ms, leak check off (median) | on (median) | overhead (on - off) / on | GC pause share of the on runs (median) |")
-print("|---|---|---|---|---|")
-for name, d in sorted(by.items()):
-    on, off = statistics.median(d["on"]), statistics.median(d["off"])
-    print(f"| {name} | {off:.0f} | {on:.0f} | {100 * (on - off) / on:.0f}% | {100 * statistics.median(d['share']):.0f}% |")
+python3 - "$OUT/out" $BUILDS <<'PY'
+import glob, json, re, statistics, sys
+root, builds = sys.argv[1], [b.split("=", 1)[0] for b in sys.argv[2:]]
+med = statistics.median
+pct = lambda v: f"{100 * med(v):.1f}%" if v else "-"
+print("| build | module | wall ms off (median) | on (median) | iterations on | major GCs | forced gc() calls | "
+      "GC pause share | forced-GC share | snapshot share | verdicts |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for build in builds:
+    by = {}
+    for f in sorted(glob.glob(f"{root}/{build}/*/report.json")):
+        for r in json.load(open(f))["runs"]:
+            m = re.match(r"(.*)-(on|off)-\d+$", r["scenario"])
+            d = by.setdefault(m.group(1), {"on": [], "off": [], "share": [], "forced": [], "snap": [], "n": [],
+                                           "major": [], "units": [], "verdicts": []})
+            d[m.group(2)].append(r["wall_ms"])
+            if m.group(2) != "on":
+                continue
+            gc = r.get("gc", {})
+            d["share"].append(gc.get("pause_ms_total", 0) / r["wall_ms"])
+            d["major"].append(int(gc.get("mark_compacts", 0)))
+            d["units"].append(int(r.get("units_reached", 0)))
+            d["verdicts"].append(r.get("leak", {}).get("verdict", "?").replace("LEAK_VERDICT_", "").lower())
+            if "forced_gcs" in gc:
+                d["forced"].append(gc.get("forced_gc_ms", 0) / r["wall_ms"])
+                d["snap"].append(gc.get("snapshot_ms", 0) / r["wall_ms"])
+                d["n"].append(int(gc["forced_gcs"]))
+    for name, d in sorted(by.items()):
+        if not d["on"] or not d["off"]:
+            continue
+        on, off = med(d["on"]), med(d["off"])
+        n = f"{med(d['n']):.0f}" if d["n"] else "-"
+        print(f"| {build} | {name} | {off:.0f} | {on:.0f} | {med(d['units']):.0f} | {med(d['major']):.0f} | {n} | "
+              f"{pct(d['share'])} | {pct(d['forced'])} | {pct(d['snap'])} | {', '.join(d['verdicts'])} |")
 PY

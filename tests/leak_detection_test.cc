@@ -2,7 +2,7 @@
 // shapes and rates (heap, a slow one of ~10 bytes per iteration, native Buffers,
 // descriptors, timer handles) must be found in the right series, with the culprit named;
 // non-leaks (bounded cache, garbage churn, sawtooth, warm-up then flat, WeakMap metadata,
-// open-and-close) run ten times each must never be called leaks.
+// open-and-close) run ten times each must be `no_leak` every time.
 #include <atomic>
 #include <string>
 #include <map>
@@ -142,9 +142,9 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   }
   std::vector<uint64_t> small_prefix(small.begin(), small.end() - 1);  // the budget's own last point
   // The GC-time share may widen the spacing on a loaded machine: compare where both run
-  // unthrottled: the warm-up (doubling) up to warmup_iterations (100 by default).
+  // unthrottled: the warm-up (x4) up to warmup_iterations (100 by default).
   ASSERT_GT(prefix.size(), 10u);
-  const std::vector<uint64_t> warmup = {0, 1, 2, 4, 8, 16, 32, 64, 100};
+  const std::vector<uint64_t> warmup = {0, 1, 4, 16, 64, 100};
   for (size_t i = 0; i < warmup.size(); ++i) {
     EXPECT_EQ(prefix[i], warmup[i]) << i;
     EXPECT_EQ(small_prefix[i], warmup[i]) << i;
@@ -175,7 +175,7 @@ TEST_F(LeakDetectionTest, ObjectLeakRateAndProjection) {
   EXPECT_GT(r.leak().seconds_to_old_space_limit(), 0);
 }
 
-TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
+TEST_F(LeakDetectionTest, NonLeaksAreDecidedNoLeak) {
   const std::vector<std::string> modules = {"bounded_cache.js", "churn.js",   "sawtooth.js",
                                             "warmup.js",        "weakmap.js", "open_close.js"};
   constexpr int kRepeats = 10;
@@ -191,11 +191,10 @@ TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
       std::lock_guard<std::mutex> lock(mu);
       ++verdicts[module][r.leak().verdict()];
       EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
-      // Not EXPECT_EQ(NO_LEAK) yet: at 3,000 iterations 42 of these 60 runs were honestly
-      // `inconclusive` ("about 1500 more iterations would decide"), none `leak`; at 6,000
-      // churn.js was still `inconclusive` in at least 4 of 10 ("about 3000 more", or
-      // "suspected at iteration 6000 ... about 66000 more") (2026-12-02).
-      EXPECT_NE(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << module << ": " << LeakSummarySentence(r);
+      // Decided, at the budget or past it: a check still undecided at 3,000 goes on (up to
+      // 10 budgets) until its verdict is known. Stopped at the budget, 42 of these 60 runs
+      // were `inconclusive` ("about 1500 more iterations would decide") (2026-12-02).
+      EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << module << ": " << LeakSummarySentence(r);
     }
   };
   std::thread a(work), b(work);
@@ -205,7 +204,8 @@ TEST_F(LeakDetectionTest, NonLeaksAreNeverCalledLeaks) {
     int total = 0;
     for (const auto& [v, n] : counts) total += n;
     EXPECT_EQ(total, kRepeats) << module;
-    EXPECT_EQ(counts.count(v1::LEAK_VERDICT_LEAK), 0u) << module;
+    EXPECT_EQ(counts.count(v1::LEAK_VERDICT_NO_LEAK) > 0 ? counts.at(v1::LEAK_VERDICT_NO_LEAK) : 0, kRepeats)
+        << module;
   }
 }
 

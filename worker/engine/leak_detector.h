@@ -5,7 +5,8 @@
 // A series is suspected only when both clear their bars: the slope is at least the minimum
 // effect and the trend is significant (p < the check's p_value, and the interval excludes
 // 0); and the growth persists in the later half of the series (a cache that fills, a
-// warm-up, is not a leak). It does not leak when the interval's upper end is below the
+// warm-up, is not a leak). A series that gives back more than half of its gain (a
+// sawtooth) is suspected only when a retention check will follow (snapshots on). It does not leak when the interval's upper end is below the
 // minimum effect, in the whole series or in its later half. Otherwise it is undecided; at
 // the end of the budget that is "inconclusive". Every series states its detection limit:
 // the smallest growth per iteration its noise and its number of points could have revealed.
@@ -148,6 +149,18 @@ struct RetentionPlan {
 };
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
                             uint64_t max_units = 0);
+
+// Where a leak check goes on to when it reaches `units` (at or past its budget of `budget`
+// iterations) with the detector's `result` and no retention check running: a check that is
+// still undecided there has not had what it may use (a retention check already runs past
+// the budget, to kRetentionMaxOverrun budgets and within `max_units`, what the time limit
+// allows; 0: no cap of its own), so it goes on to that end, and stops as soon as it is
+// decided. A drift at the very bar (V8's own growth), a later half whose interval
+// straddles it, a give-back that hides the trend: each is decided by a longer run, as
+// `no_leak` once the interval falls under the bar, or by a retention check once the
+// growth clears it. Returns the iteration to go on to, or 0 to stop: decided (leak, its
+// retention check, or no leak), before the budget, or no room left. Pure function.
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units);
 
 // The window a retention check of this suspected series needs: kMinBytesOverSpan at the
 // lower end of its slope.

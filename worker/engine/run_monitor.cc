@@ -236,14 +236,18 @@ void RunMonitor::LeakVerdict(v1::LeakResult result) {
 // leak is the verdict at once; a heap or native suspicion starts a retention check (heap
 // snapshots at s1 = now, s2 and s3 planned from the data, see PlanRetention) unless
 // snapshots are off, and becomes a leak only if retention confirms it. "No leak" is not a
-// reason to stop: the rest of the budget lowers the detection limit. The final verdict of
-// a run that reaches its budget is taken in Watch().
+// reason to stop before the budget: the rest of it lowers the detection limit. At the
+// budget the driver waits for a word (AnswerAtBudget). The final verdict of a run that
+// ends without one is taken in Watch().
 void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (!detector_ || stop_sent_ || !c.after_gc()) return;
   detector_->Add(c);
   if (retaining_) return;
   v1::LeakResult r = detector_->Evaluate();
-  if (r.verdict() != v1::LEAK_VERDICT_LEAK) return;
+  if (r.verdict() != v1::LEAK_VERDICT_LEAK) {
+    AnswerAtBudget(c.units(), r);
+    return;
+  }
   const v1::LeakSeries* suspect = nullptr;
   bool count_leak = false;
   for (const v1::LeakSeries& s : r.series()) {
@@ -259,11 +263,15 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     LeakVerdict(std::move(r));
     return;
   }
-  if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) return;
+  if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) {
+    AnswerAtBudget(c.units(), r);
+    return;
+  }
   // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
   if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations(),
                      MinRetentionWindow(*suspect), ReachableUnits())
            .room) {
+    AnswerAtBudget(c.units(), r);
     return;
   }
   ++retention_checks_;
@@ -273,6 +281,25 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   retention_units_.clear();
   retention_files_.clear();
   Command(absl::StrCat("snapshot start ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
+}
+
+// At or past the budget, with no retention check running, the driver waits after each
+// checkpoint that ends what it may do: told to go on (a check still undecided, see
+// UndecidedGoesOnTo) or to stop. Once a retention check has been made nothing more can
+// change a heap or native verdict (one check per run), so the run stops.
+void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) {
+  const uint64_t budget = setup_.scenario->leak_check().iterations();
+  if (stop_sent_ || retaining_ || units < budget) return;
+  const uint64_t to = last_retention_ ? 0 : UndecidedGoesOnTo(detected, units, budget, ReachableUnits());
+  if (to == 0) {
+    Command("stop");
+    stop_sent_ = true;
+    return;
+  }
+  if (to > extended_to_) {
+    extended_to_ = to;
+    Command(absl::StrCat("extend ", to));
+  }
 }
 
 // The verdict of a run that ended (its budget, or its process) without one: the detector's,
@@ -430,8 +457,9 @@ void RunMonitor::FinishRetention() {
     LeakVerdict(std::move(r));
     return;
   }
-  // Not retained, or retained short of its reach: s3 is the end of the run, so this is the
-  // verdict (FinalLeakVerdict).
+  // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
+  // the run ends (past the budget, told to now).
+  AnswerAtBudget(e.s3, detector_->Evaluate());
 }
 
 // The furthest iteration a retention check may plan for: 80% of the time left before the
@@ -506,9 +534,11 @@ void RunMonitor::HandleEvent(const std::string& line) {
       }
       break;
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
+      if (event.has_gc()) seen_.last_gc = event.gc();
       OnSnapshot(event.path(), event.units(), event.sites());
       break;
     case v1::DRIVER_EVENT_TYPE_DONE:
+      if (event.has_gc()) seen_.last_gc = event.gc();
       seen_.driver_done = true;
       seen_.units = std::max<uint64_t>(seen_.units, event.units());
       seen_.done = std::move(event);
@@ -553,10 +583,11 @@ MonitoredRun RunMonitor::Watch() {
         SampleOutside(now);  // the watchdog may bring next_sample_ closer
       }
       if (now >= deadline_) Kill(v1::HARNESS_KILL_TIMEOUT);
-      // A retention check past the budget that the time limit is about to cut short: ended
-      // undecided (FinalLeakVerdict), never a timeout of the scenario.
-      if (retaining_ && !stop_sent_ && seen_.units > setup_.scenario->leak_check().iterations() &&
-          now - setup_.start >= 0.9 * absl::Milliseconds(limits_.timeout_ms())) {
+      // A leak check at or past the budget (a retention check, or an undecided one going
+      // on) that the time limit is about to cut short: ended undecided (FinalLeakVerdict),
+      // never a timeout of the scenario.
+      if (detector_ && !stop_sent_ && limits_.timeout_ms() > 0 &&
+          seen_.units >= setup_.scenario->leak_check().iterations() && now - setup_.start >= 0.9 * absl::Milliseconds(limits_.timeout_ms())) {
         Command("stop");
         stop_sent_ = true;
       }

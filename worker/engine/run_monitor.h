@@ -111,6 +111,7 @@ class RunMonitor {
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
+  void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites);
   void FinishRetention();
@@ -162,6 +163,7 @@ class RunMonitor {
   std::optional<v1::LeakRetention> last_retention_;
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
+  uint64_t extended_to_ = 0;  // the iteration an undecided check was told to go on to (0: none)
 };
 
 }  // namespace heapstorm

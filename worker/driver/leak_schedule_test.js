@@ -1,0 +1,161 @@
+// Unit test of the leak check's checkpoint schedule (driver.js nextLeakCheckpoint), pure
+// logic: the schedule's section of driver.js is read from the file and evaluated alone (no
+// scenario, no child process), and the ramp's checkpoints are replayed over it: the points
+// do not depend on the budget, their number grows with the logarithm of the iterations
+// (each point is a forced GC: issue 13, under 10% of the run's wall time), and the points
+// the verdicts read are all there (the minimum count the detector needs by 2,000
+// iterations at the widest spacing; s2, s3 and 4+ points over the later half of [s2, s3]).
+//
+//   node leak_schedule_test.js path/to/driver.js
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const vm = require('vm');
+
+const source = fs.readFileSync(process.argv[2], 'utf8');
+const begin = source.indexOf('// --- the leak check\'s checkpoint schedule');
+const end = source.indexOf('function leakSchedule(');
+assert(begin >= 0 && end > begin, 'driver.js: the schedule section was not found');
+const { nextLeakCheckpoint } = vm.runInNewContext(`${source.slice(begin, end)}; ({ nextLeakCheckpoint })`);
+
+const kWarmup = 100;
+const kMinPointsForNoLeak = 20;  // worker/engine/leak_detector.h
+const kMaxSpacing = 0.12;        // the widest the share may make it (kLeakMaxSpacing)
+
+// The after-GC checkpoints of a leak check, as ramp() takes them: the schedule's, the
+// budget's end, and planned snapshots. retention = {s1, s2, s3}: a retention check that
+// starts at the first point at or after s1 (its first snapshot comes after that point's
+// next one is set), plans s2 then (s2 is a checkpoint), and s3 once s2's snapshot is written
+// (its plan reaches the driver after s2's next point is set).
+function points(target, share, cap, retention) {
+  const out = [0];
+  let units = 0;
+  let s2 = 0;
+  let planned = Infinity;
+  let started = false;
+  const end = retention ? Math.max(target, retention.s3) : target;
+  let retaining = false;
+  for (;;) {
+    let due = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining, s2, planned });
+    if (units < target) due = Math.min(due, target);
+    due = Math.min(due, planned);
+    assert(due > units, `no progress at ${units}`);
+    units = due;
+    if (units > end) break;
+    out.push(units);
+    if (units === end) break;
+    retaining = started;
+    if (retention && !started && units >= retention.s1) {
+      started = true;
+      planned = Math.max(retention.s2, units + 1);
+    } else if (retention && units === planned && s2 === 0) {
+      s2 = units;
+      planned = Infinity;
+      const next = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining: true, s2, planned });
+      planned = retention.s3;
+      if (next < planned) {  // the point already set before the plan of s3 arrived
+        out.push(next);
+        units = next;
+      }
+    } else if (units === planned) {
+      planned = Infinity;
+    }
+  }
+  return out;
+}
+
+const between = (p, lo, hi) => p.filter((u) => u >= lo && u <= hi);
+let failures = 0;
+function check(name, f) {
+  try {
+    f();
+    console.log(`ok ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.message}`);
+  }
+}
+
+check('warm-up points 0, 1, 4, 16, 64, then warmup_iterations', () => {
+  for (const share of [0, 1]) assert.deepStrictEqual(points(2000, share, 0).slice(0, 6), [0, 1, 4, 16, 64, 100]);
+});
+
+check('a larger budget only adds points at the end', () => {
+  for (const share of [0, 0.1, 1]) {
+    const small = points(2000, share, 0);
+    const large = points(30000, share, 0);
+    // Below the smaller budget, the same points, but the one moved onto its end.
+    const inLarge = new Set(large);
+    const missing = small.filter((u) => u < 2000 && !inLarge.has(u));
+    assert.deepStrictEqual(missing, [], `share ${share}`);
+    assert(between(large, 0, 1999).length - between(small, 0, 1999).length <= 1, `share ${share}`);
+    assert.strictEqual(small[small.length - 1], 2000);
+  }
+});
+
+check('the number of forced-GC points grows with the logarithm of the iterations', () => {
+  for (const n of [2000, 10000, 30000, 1000000]) {
+    const dense = points(n, 0, 0).length;
+    const wide = points(n, 1, 0).length;
+    // 4% apart from warmup_iterations on (12% when forced GCs take their share), the
+    // warm-up's 5 and the budget's end.
+    assert(dense <= 5 + Math.log(n / kWarmup) / Math.log(1.04) + 2, `${n}: ${dense} points at 4%`);
+    assert(wide <= 5 + Math.log(n / kWarmup) / Math.log(1 + kMaxSpacing) + 2, `${n}: ${wide} points at 12%`);
+  }
+  // Ten times the budget, about 59 points more at 4%, 20 at 12%, not ten times as many.
+  assert(points(20000, 1, 0).length - points(2000, 1, 0).length <= 22);
+});
+
+check('enough points for a verdict by 2,000 iterations, however wide the spacing', () => {
+  for (const share of [0, 0.08, 0.2, 1]) {
+    const p = between(points(2000, share, 0), kWarmup, 2000);
+    assert(p.length >= kMinPointsForNoLeak + 4, `share ${share}: ${p.length} points in [100, 2000]`);
+  }
+});
+
+check('no point right before the budget\'s end: it moves onto it', () => {
+  for (const n of [2000, 2500, 10000, 30000]) {
+    for (const share of [0, 1]) {
+      const p = points(n, share, 0);
+      const [q, last, end] = p.slice(-3);
+      assert.strictEqual(end, n);
+      assert(n - last >= 0.4 * (last - q), `${n}: ... ${q}, ${last}, ${end}`);
+    }
+  }
+});
+
+check('checkpoint_every caps the spacing up to the budget only', () => {
+  const p = points(20000, 1, 100, { s1: 801, s2: 1200, s3: 22000 });
+  const below = between(p, kWarmup, 20000);
+  for (let k = 1; k < below.length; k++) assert(below[k] - below[k - 1] <= 100, `${below[k - 1]} -> ${below[k]}`);
+  assert(between(p, 20001, 22000).length <= 6, `${between(p, 20001, 22000)}`);
+});
+
+check('a retention check past the budget: s2, s3 and what its verdict reads, few points more', () => {
+  for (const share of [0, 1]) {
+    const r = { s1: 898, s2: 1098, s3: 8784 };
+    const p = points(2000, share, 0, r);
+    assert(p.includes(r.s2) && p.includes(r.s3) && p.includes(2000), `${p}`);
+    // RunMonitor::FinishRetention: the slope over the later half of [s2, s3] with 4+ points,
+    // the rate over [s1, s3].
+    const later = r.s2 + Math.floor((r.s3 - r.s2) / 2);
+    assert(between(p, later, r.s3).length >= 4, `later half from ${later}: ${between(p, later, r.s3)}`);
+    assert(between(p, r.s1, r.s3).length >= 8);
+    // From s1 on, 50% apart up to the later half, then 4 steps: before the budget, the one
+    // set before the check started, s2, a point or two and the budget's end; past it, a few.
+    assert(between(p, r.s1 + 1, 2000).length <= 5, `${between(p, r.s1 + 1, 2000)}`);
+    const past = between(p, 2001, r.s3).length;
+    assert(past <= Math.ceil(Math.log(r.s3 / 2000) / Math.log(1.5)) + 4 + 1, `${past} points past the budget`);
+    // As far as 10 budgets: a few points more. With s2 past the budget too, two more:
+    // s2, and the one set at s2 before the plan of s3 arrived.
+    const far = between(points(2000, share, 0, { s1: 898, s2: 1500, s3: 20000 }), 2001, 20000).length;
+    assert(far <= Math.ceil(Math.log(10) / Math.log(1.5)) + 4 + 1, `${far} points past the budget to 20000`);
+    const lateS2 = between(points(2000, share, 0, { s1: 1776, s2: 2400, s3: 20000 }), 2001, 20000).length;
+    assert(lateS2 <= Math.ceil(Math.log(10) / Math.log(1.5)) + 4 + 4, `${lateS2} points past the budget to 20000`);
+  }
+});
+
+if (failures > 0) {
+  console.log(`${failures} failed`);
+  process.exit(1);
+}
