@@ -269,18 +269,26 @@ let unitsReached = 0;
 // The count of completed units goes to the engine as a short line "u N" on the telemetry
 // pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
 // (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
-// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
-// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
-// or RSS above 75% of the native limit) every unit is published: the last millisecond before
-// the break is where the count matters. (A shared page read by the worker would need native
-// code in node; a pwrite to a file costs the same system call as the pipe write.)
+// its last checkpoint. Near a limit (old space above 85% of its limit, or RSS above 75% of
+// the native limit) every unit is published: the last millisecond before the break is where
+// the count matters. (A shared page read by the worker would need native code in node; a
+// pwrite to a file costs the same system call as the pipe write, see bench/RESULTS.md.)
+//
+// The cadence is in units: a publish every `batch` units, the batch sized to take about
+// UNIT_PUBLISH_NS at the quickest pace seen lately. A cadence in wall time would publish
+// several times per millisecond of CPU on a loaded machine (a ramp kept waiting takes 3-4x
+// its CPU time in wall time); a batch the process was kept waiting in only looks slower, so
+// the quickest pace is the process's own, and the publishes per CPU second stay about 1,000
+// whatever the load. Units that really become slower are followed within a few batches: the
+// pace may rise 2x per batch. Cost per unit: one comparison, inlined in the ramp's loop; per
+// batch, one look at the clock and one pipe write (3-10 us).
 const UNIT_PUBLISH_NS = 1000000;
-const UNIT_CHECK_NS = 100000;
 const unitCounter = {
-  batch: 1,            // units between two looks at the clock
-  next: 1,             // the count at which to look next
-  lastCheckNs: startNs,
-  lastPublishNs: startNs,
+  batch: 1,            // units between two publishes
+  next: 1,             // the count at which to publish next
+  lastNs: startNs,     // the clock at the last publish
+  lastUnits: 0,        // the count at the last publish
+  paceNs: 0,           // ns per unit, the quickest lately (0: none seen yet)
   published: 0,
   fine: false,         // near a limit: publish every unit
   oldLimitBytes: 0,    // the old-space limit, from the config
@@ -297,7 +305,7 @@ function publishUnits(n) {
   }
 }
 
-// Near a limit, where the count must be exact: checked once per publish.
+// Near a limit, where the count must be exact: checked once per batch.
 function nearLimit() {
   const h = v8.getHeapStatistics();
   if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
@@ -313,27 +321,28 @@ function nearLimit() {
 
 // Records that `n` units have completed. Called after every unit: a store and a comparison,
 // small enough for V8 to inline into the ramp's loop (a no-op unit takes a few ns, so a call
-// per unit would be a visible share of it); the rest is out of line, every ~100 µs.
+// per unit would be a visible share of it); the rest is out of line, once per batch.
 function unitDone(n) {
   unitsReached = n;
   if (n >= unitCounter.next) unitCounterDue(n);
 }
 
-// Looks at the clock, adapts the batch of units between two looks, and publishes the count
-// every UNIT_PUBLISH_NS (every unit near a limit).
+// Publishes the count, and once per batch sizes the next batch from the pace of this one
+// and looks at the limits.
 function unitCounterDue(n) {
-  if (unitCounter.fine) publishUnits(n);
-  const now = process.hrtime.bigint();
-  const sinceCheck = Number(now - unitCounter.lastCheckNs);
-  unitCounter.lastCheckNs = now;
-  // Look at the clock about every UNIT_CHECK_NS: the batch follows the pace of the units.
-  const scaled = Math.floor(unitCounter.batch * UNIT_CHECK_NS / Math.max(1, sinceCheck));
-  unitCounter.batch = Math.max(1, Math.min(unitCounter.batch * 2, scaled));
-  if (Number(now - unitCounter.lastPublishNs) >= UNIT_PUBLISH_NS) {
-    unitCounter.lastPublishNs = now;
-    publishUnits(n);
-    unitCounter.fine = nearLimit();  // looked at again every millisecond
+  publishUnits(n);
+  if (n - unitCounter.lastUnits < unitCounter.batch) {
+    unitCounter.next = n + 1;  // near a limit: every unit published
+    return;
   }
+  const now = process.hrtime.bigint();
+  const paceNs = Number(now - unitCounter.lastNs) / Math.max(1, n - unitCounter.lastUnits);
+  unitCounter.lastNs = now;
+  unitCounter.lastUnits = n;
+  unitCounter.paceNs = unitCounter.paceNs > 0 ? Math.min(paceNs, 2 * unitCounter.paceNs) : paceNs;
+  unitCounter.batch = Math.max(1, Math.min(2 * unitCounter.batch,
+    Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
+  unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
 }
 
