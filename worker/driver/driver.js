@@ -812,8 +812,8 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: during the warm-up at 0, 1, 4, 16, 64 (the detector skips them;
-// JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, ..., 64 (doubling; the detector
+// skips them, JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
 // geometrically, kLeakSpacing of the iterations done apart (4%: about 17 points per
 // doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000). `checkpoint_every`,
 // when set, caps the spacing up to the budget.
@@ -852,7 +852,12 @@ const kLeakLaterHalfSteps = 4;
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
-    step = Math.min(Math.max(3 * units, 1), at.warmup - units);
+    // Doubling, not x4 (0, 1, 4, 16, 64: 3 forced GCs less): with 5 warm-up checkpoints the
+    // driver's own checkpoint code was still being compiled after the warm-up, V8's code
+    // space grew ~40 KB in [100, 800] (~27 KB with 8), and that raised suspicions there
+    // before any leak: tests/fixtures/leaks/slow.js at 801 (1,698 with 8), and
+    // late_onset_leak.js (leaks from 3,000) was checked on [898, 1,098] and called bounded.
+    step = Math.min(Math.max(units, 1), at.warmup - units);
   } else if (at.retaining) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
