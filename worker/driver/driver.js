@@ -831,7 +831,10 @@ function nextPlannedSnapshot() {
 // later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
 // [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
 // go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (5 points, s3 included). A forced GC during a retention check costs about twice
+// over it (9 points, s3 included: that slope decides whether the growth goes on, against a
+// bar of 16 KiB over the span, and with 5 points a noisy flat series read 1.8-6.8
+// B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once confirmed
+// as a leak). A forced GC during a retention check costs about twice
 // one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
@@ -842,7 +845,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 const kLeakPastSpacing = 0.5;
-const kLeakLaterHalfSteps = 4;
+const kLeakLaterHalfSteps = 8;
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
