@@ -1107,8 +1107,8 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: during the warm-up at 0, 1, 4, 16, 64 (the detector skips them;
-// JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, ..., 64 (doubling; the detector
+// skips them, JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
 // geometrically, kLeakSpacing of the iterations done apart (4%: about 17 points per
 // doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000). `checkpoint_every`,
 // when set, caps the spacing up to the budget.
@@ -1126,7 +1126,10 @@ function nextPlannedSnapshot() {
 // later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
 // [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
 // go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (5 points, s3 included). A forced GC during a retention check costs about twice
+// over it (9 points, s3 included: that slope decides whether the growth goes on, against a
+// bar of 16 KiB over the span, and with 5 points a noisy flat series read 1.8-6.8
+// B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once confirmed
+// as a leak). A forced GC during a retention check costs about twice
 // one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
@@ -1137,7 +1140,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 const kLeakPastSpacing = 0.5;
-const kLeakLaterHalfSteps = 4;
+const kLeakLaterHalfSteps = 8;
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
@@ -1147,7 +1150,12 @@ const kLeakLaterHalfSteps = 4;
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
-    step = Math.min(Math.max(3 * units, 1), at.warmup - units);
+    // Doubling, not x4 (0, 1, 4, 16, 64: 3 forced GCs less): with 5 warm-up checkpoints the
+    // driver's own checkpoint code was still being compiled after the warm-up, V8's code
+    // space grew ~40 KB in [100, 800] (~27 KB with 8), and that raised suspicions there
+    // before any leak: tests/fixtures/leaks/slow.js at 801 (1,698 with 8), and
+    // late_onset_leak.js (leaks from 3,000) was checked on [898, 1,098] and called bounded.
+    step = Math.min(Math.max(units, 1), at.warmup - units);
   } else if (at.retaining) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
