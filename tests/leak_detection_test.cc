@@ -151,7 +151,11 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   }
   // Thinning out: the gaps grow.
   EXPECT_GT(large.back() - large[large.size() - 2], prefix[prefix.size() - 1] - prefix[prefix.size() - 2]);
-  EXPECT_GT(large.size(), small.size());
+  // A larger budget never has fewer points, and they reach its end. (When both runs start
+  // a retention check, the points after s1 are the check's, at the same places whatever the
+  // budget, so the counts may be equal.)
+  EXPECT_GE(large.size(), small.size());
+  EXPECT_GE(large.back(), 10000u);
 }
 
 TEST_F(LeakDetectionTest, SlowLeakRateIsMeasured) {
