@@ -275,13 +275,14 @@ let unitsReached = 0;
 // pwrite to a file costs the same system call as the pipe write, see bench/RESULTS.md.)
 //
 // The cadence is in units: a publish every `batch` units, the batch sized to take about
-// UNIT_PUBLISH_NS at the quickest pace seen lately. A cadence in wall time would publish
-// several times per millisecond of CPU on a loaded machine (a ramp kept waiting takes 3-4x
-// its CPU time in wall time); a batch the process was kept waiting in only looks slower, so
-// the quickest pace is the process's own, and the publishes per CPU second stay about 1,000
-// whatever the load. Units that really become slower are followed within a few batches: the
-// pace may rise 2x per batch. Cost per unit: one comparison, inlined in the ramp's loop; per
-// batch, one look at the clock and one pipe write (3-10 us).
+// UNIT_PUBLISH_NS at the quickest pace seen lately (a batch the process was kept waiting in
+// only looks slower, so the quickest pace is the process's own; units that really become
+// slower are followed within a few batches: the pace may rise 2x per batch). So the
+// out-of-line part below runs once per ~1 ms of units whatever their length; with a look at
+// the clock every ~100 us it ran after every unit of units longer than that, became hot,
+// and V8 compiled it and the ramp around it (~100M instructions per run, bench/RESULTS.md).
+// Cost per unit: one comparison, inlined in the ramp's loop; per batch, one look at the
+// clock, one at the heap and one pipe write (3-10 us).
 const UNIT_PUBLISH_NS = 1000000;
 const unitCounter = {
   batch: 1,            // units between two publishes
