@@ -282,8 +282,15 @@ let unitsReached = 0;
 // the clock every ~100 us it ran after every unit of units longer than that, became hot,
 // and V8 compiled it and the ramp around it (~100M instructions per run, bench/RESULTS.md).
 // Cost per unit: one comparison, inlined in the ramp's loop; per batch, one look at the
-// clock, one at the heap and one pipe write (3-10 us).
+// clock, one at the heap and one pipe write (3-10 us), and with a native limit a look at the
+// resident size when it may be near (below).
 const UNIT_PUBLISH_NS = 1000000;
+// The resident size comes from /proc (an open, a read and a close: ~10 us, four times the
+// publish's write), so it is read at every batch only once what V8 sees of the process (its
+// heap and the external memory of Buffers and ArrayBuffers) has grown, since the last read,
+// to where the resident size may be past half the native limit; else once every
+// RSS_EVERY_BATCHES batches, for native growth V8 does not see.
+const RSS_EVERY_BATCHES = 16;
 const unitCounter = {
   batch: 1,            // units between two publishes
   next: 1,             // the count at which to publish next
@@ -294,6 +301,9 @@ const unitCounter = {
   fine: false,         // near a limit: publish every unit
   oldLimitBytes: 0,    // the old-space limit, from the config
   nativeBytes: 0,      // the native limit, 0 without one
+  rssBytes: 0,         // the resident size at its last read
+  seenAtRssBytes: 0,   // what V8 saw of the process (heap + external) at that read
+  batchesSinceRss: RSS_EVERY_BATCHES,  // so that the first batch reads it
 };
 
 function publishUnits(n) {
@@ -311,11 +321,19 @@ function nearLimit() {
   const h = v8.getHeapStatistics();
   if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
   if (unitCounter.nativeBytes > 0) {
+    const seen = h.total_heap_size + h.external_memory;
+    const estimate = unitCounter.rssBytes + (seen - unitCounter.seenAtRssBytes);
+    if (estimate <= 0.5 * unitCounter.nativeBytes && ++unitCounter.batchesSinceRss < RSS_EVERY_BATCHES) {
+      return false;
+    }
     try {
-      if (process.memoryUsage.rss() > 0.75 * unitCounter.nativeBytes) return true;
+      unitCounter.rssBytes = process.memoryUsage.rss();
     } catch (e) {
       return false;  // EMFILE
     }
+    unitCounter.seenAtRssBytes = seen;
+    unitCounter.batchesSinceRss = 0;
+    if (unitCounter.rssBytes > 0.75 * unitCounter.nativeBytes) return true;
   }
   return false;
 }
