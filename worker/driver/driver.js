@@ -269,22 +269,41 @@ let unitsReached = 0;
 // The count of completed units goes to the engine as a short line "u N" on the telemetry
 // pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
 // (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
-// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
-// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
-// or RSS above 75% of the native limit) every unit is published: the last millisecond before
-// the break is where the count matters. (A shared page read by the worker would need native
-// code in node; a pwrite to a file costs the same system call as the pipe write.)
+// its last checkpoint. Near a limit (old space above 85% of its limit, or RSS above 75% of
+// the native limit) every unit is published: the last millisecond before the break is where
+// the count matters. (A shared page read by the worker would need native code in node; a
+// pwrite to a file costs the same system call as the pipe write, see bench/RESULTS.md.)
+//
+// The cadence is in units: a publish every `batch` units, the batch sized to take about
+// UNIT_PUBLISH_NS at the quickest pace seen lately (a batch the process was kept waiting in
+// only looks slower, so the quickest pace is the process's own; units that really become
+// slower are followed within a few batches: the pace may rise 2x per batch). So the
+// out-of-line part below runs once per ~1 ms of units whatever their length; with a look at
+// the clock every ~100 us it ran after every unit of units longer than that, became hot,
+// and V8 compiled it and the ramp around it (~100M instructions per run, bench/RESULTS.md).
+// Cost per unit: one comparison, inlined in the ramp's loop; per batch, one look at the
+// clock, one at the heap and one pipe write (3-10 us), and with a native limit a look at the
+// resident size when it may be near (below).
 const UNIT_PUBLISH_NS = 1000000;
-const UNIT_CHECK_NS = 100000;
+// The resident size comes from /proc (an open, a read and a close: ~10 us, four times the
+// publish's write), so it is read at every batch only once what V8 sees of the process (its
+// heap and the external memory of Buffers and ArrayBuffers) has grown, since the last read,
+// to where the resident size may be past half the native limit; else once every
+// RSS_EVERY_BATCHES batches, for native growth V8 does not see.
+const RSS_EVERY_BATCHES = 16;
 const unitCounter = {
-  batch: 1,            // units between two looks at the clock
-  next: 1,             // the count at which to look next
-  lastCheckNs: startNs,
-  lastPublishNs: startNs,
+  batch: 1,            // units between two publishes
+  next: 1,             // the count at which to publish next
+  lastNs: startNs,     // the clock at the last publish
+  lastUnits: 0,        // the count at the last publish
+  paceNs: 0,           // ns per unit, the quickest lately (0: none seen yet)
   published: 0,
   fine: false,         // near a limit: publish every unit
   oldLimitBytes: 0,    // the old-space limit, from the config
   nativeBytes: 0,      // the native limit, 0 without one
+  rssBytes: 0,         // the resident size at its last read
+  seenAtRssBytes: 0,   // what V8 saw of the process (heap + external) at that read
+  batchesSinceRss: RSS_EVERY_BATCHES,  // so that the first batch reads it
 };
 
 function publishUnits(n) {
@@ -297,43 +316,52 @@ function publishUnits(n) {
   }
 }
 
-// Near a limit, where the count must be exact: checked once per publish.
+// Near a limit, where the count must be exact: checked once per batch.
 function nearLimit() {
   const h = v8.getHeapStatistics();
   if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
   if (unitCounter.nativeBytes > 0) {
+    const seen = h.total_heap_size + h.external_memory;
+    const estimate = unitCounter.rssBytes + (seen - unitCounter.seenAtRssBytes);
+    if (estimate <= 0.5 * unitCounter.nativeBytes && ++unitCounter.batchesSinceRss < RSS_EVERY_BATCHES) {
+      return false;
+    }
     try {
-      if (process.memoryUsage.rss() > 0.75 * unitCounter.nativeBytes) return true;
+      unitCounter.rssBytes = process.memoryUsage.rss();
     } catch (e) {
       return false;  // EMFILE
     }
+    unitCounter.seenAtRssBytes = seen;
+    unitCounter.batchesSinceRss = 0;
+    if (unitCounter.rssBytes > 0.75 * unitCounter.nativeBytes) return true;
   }
   return false;
 }
 
 // Records that `n` units have completed. Called after every unit: a store and a comparison,
 // small enough for V8 to inline into the ramp's loop (a no-op unit takes a few ns, so a call
-// per unit would be a visible share of it); the rest is out of line, every ~100 µs.
+// per unit would be a visible share of it); the rest is out of line, once per batch.
 function unitDone(n) {
   unitsReached = n;
   if (n >= unitCounter.next) unitCounterDue(n);
 }
 
-// Looks at the clock, adapts the batch of units between two looks, and publishes the count
-// every UNIT_PUBLISH_NS (every unit near a limit).
+// Publishes the count, and once per batch sizes the next batch from the pace of this one
+// and looks at the limits.
 function unitCounterDue(n) {
-  if (unitCounter.fine) publishUnits(n);
-  const now = process.hrtime.bigint();
-  const sinceCheck = Number(now - unitCounter.lastCheckNs);
-  unitCounter.lastCheckNs = now;
-  // Look at the clock about every UNIT_CHECK_NS: the batch follows the pace of the units.
-  const scaled = Math.floor(unitCounter.batch * UNIT_CHECK_NS / Math.max(1, sinceCheck));
-  unitCounter.batch = Math.max(1, Math.min(unitCounter.batch * 2, scaled));
-  if (Number(now - unitCounter.lastPublishNs) >= UNIT_PUBLISH_NS) {
-    unitCounter.lastPublishNs = now;
-    publishUnits(n);
-    unitCounter.fine = nearLimit();  // looked at again every millisecond
+  publishUnits(n);
+  if (n - unitCounter.lastUnits < unitCounter.batch) {
+    unitCounter.next = n + 1;  // near a limit: every unit published
+    return;
   }
+  const now = process.hrtime.bigint();
+  const paceNs = Number(now - unitCounter.lastNs) / Math.max(1, n - unitCounter.lastUnits);
+  unitCounter.lastNs = now;
+  unitCounter.lastUnits = n;
+  unitCounter.paceNs = unitCounter.paceNs > 0 ? Math.min(paceNs, 2 * unitCounter.paceNs) : paceNs;
+  unitCounter.batch = Math.max(1, Math.min(2 * unitCounter.batch,
+    Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
+  unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
 }
 
@@ -1098,8 +1126,8 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: during the warm-up at 0, 1, 4, 16, 64 (the detector skips them;
-// JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, ..., 64 (doubling; the detector
+// skips them, JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
 // geometrically, kLeakSpacing of the iterations done apart (4%: about 17 points per
 // doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000). `checkpoint_every`,
 // when set, caps the spacing up to the budget.
@@ -1117,7 +1145,10 @@ function nextPlannedSnapshot() {
 // later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
 // [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
 // go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (5 points, s3 included). A forced GC during a retention check costs about twice
+// over it (9 points, s3 included: that slope decides whether the growth goes on, against a
+// bar of 16 KiB over the span, and with 5 points a noisy flat series read 1.8-6.8
+// B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once confirmed
+// as a leak). A forced GC during a retention check costs about twice
 // one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
@@ -1128,7 +1159,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 const kLeakPastSpacing = 0.5;
-const kLeakLaterHalfSteps = 4;
+const kLeakLaterHalfSteps = 8;
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
@@ -1138,7 +1169,12 @@ const kLeakLaterHalfSteps = 4;
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
-    step = Math.min(Math.max(3 * units, 1), at.warmup - units);
+    // Doubling, not x4 (0, 1, 4, 16, 64: 3 forced GCs less): with 5 warm-up checkpoints the
+    // driver's own checkpoint code was still being compiled after the warm-up, V8's code
+    // space grew ~40 KB in [100, 800] (~27 KB with 8), and that raised suspicions there
+    // before any leak: tests/fixtures/leaks/slow.js at 801 (1,698 with 8), and
+    // late_onset_leak.js (leaks from 3,000) was checked on [898, 1,098] and called bounded.
+    step = Math.min(Math.max(units, 1), at.warmup - units);
   } else if (at.retaining) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
