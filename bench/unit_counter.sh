@@ -21,10 +21,25 @@
 # by accounting: bench/unit_counter_parts.js times each part of the counter in one process,
 # multiplied by how often each run did it (publishes: the `u N` lines of a driver that
 # writes them; for one that writes none, of a copy that also writes them, run once more).
+# Beside the CPU ratio, a figure that load does not move: the instructions each run executed
+# in user mode (all its threads), on ÷ off. This machine's perf has no hardware counters (a VM:
+# `perf stat -e instructions:u` says <not supported>), so they are counted by valgrind
+# (`--tool=cachegrind --cache-sim=no`, its "I refs"), IR_RUNS runs of each (default 3, 0 to
+# skip; about 10x node's time each). The count varies ~2% from run to run (when V8's GC and
+# compiler threads run). Valgrind slows node ~10x and the counter publishes about once per
+# millisecond of the units' pace, so under valgrind it publishes several times as often per
+# unit as natively (the column beside says how often): for the publishing part the figure is
+# an upper bound. The instructions of V8's optimizing compiler and of its garbage collector
+# (by function name, from cachegrind's per-function counts) are also shown apart: "on"
+# compiles the counter's out-of-line part once per run (tens of millions of instructions,
+# tens of ms: a cost per run, not per unit), and the work of the same number of GCs varies
+# with when their helper threads run; what is left is the units' own work and the counter's.
 # Raw data in bench/out/unit_counter/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${PAIRS:-12}
+ir_runs=${IR_RUNS:-3}
+if ! command -v valgrind >/dev/null; then ir_runs=0; echo "# valgrind not found: no instruction counts" >&2; fi
 out=bench/out/unit_counter
 root=$PWD
 rm -rf "$out"
@@ -60,21 +75,69 @@ sed -e "s/^    fs.writeSync(UNITS_FD, record, 0, 12, 0);\$/&  fs.writeSync(TELEM
 if [[ -n "${AA:-}" ]]; then cp "$on_driver" "$out/driver_off.js"; echo "# A/A: off is on under another name"; fi
 
 uptime | sed 's/^/# /'
-KINDS=${KINDS:-} python3 - "$root" "$out" "$pairs" <<'PY'
-import glob, json, os, select, statistics, sys, time
+KINDS=${KINDS:-} python3 - "$root" "$out" "$pairs" "$ir_runs" <<'PY'
+import glob, json, os, re, select, shlex, statistics, subprocess, sys, time
 
-root, out, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+root, out, pairs, ir_runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 drivers = {v: os.path.join(root, out, f'driver_{v}.js') for v in ('on', 'off', 'count')}
 by_pipe = b"writeSync(TELEMETRY_FD, 'u '" in open(drivers['on'], 'rb').read()
+
+def node_args(scenario, variant):
+    limits = scenario.get('limits', {})
+    return ['node', f"--max-old-space-size={limits.get('max_old_space_mib', 256)}",
+            f"--max-semi-space-size={limits.get('max_semi_space_mib', 16)}",
+            f"--stack-size={limits.get('stack_kib', 984)}", '--expose-gc', drivers[variant], 'scenario.json']
+
+def instructions(run_dir, scenario, variant):
+    """The user-mode instructions of one run of `variant` (all its threads), counted by
+    valgrind, its telemetry to a file and fd 4 the counter's file: (instructions, publishes)."""
+    stack_kib = int(scenario.get('limits', {}).get('native_stack_kib', 8192))
+    telemetry = os.path.join(root, out, f'ir-telemetry-{variant}')
+    log = os.path.join(root, out, f'ir-valgrind-{variant}')
+    units = os.path.join(root, out, f'ir-units-{variant}')
+    with open(units, 'wb') as f:
+        f.write(bytes(12))
+    counts = os.path.join(root, out, f'ir-cachegrind-{variant}')
+    command = ['valgrind', '--tool=cachegrind', '--cache-sim=no', f'--main-stacksize={stack_kib * 1024}',
+               f'--cachegrind-out-file={counts}'] + node_args(scenario, variant)
+    subprocess.run(['bash', '-c', f"ulimit -s {stack_kib}; exec {shlex.join(command)} "
+                    f"3>{shlex.quote(telemetry)} 4<>{shlex.quote(units)} <{os.devnull} >{os.devnull} 2>{shlex.quote(log)}"],
+                   cwd=run_dir, check=True)
+    count = re.search(rb'I\s+refs:\s+([\d,]+)', open(log, 'rb').read())
+    if count is None:
+        sys.exit(f'valgrind counted nothing: see {log}')
+    publishes = sum(1 for line in open(telemetry, 'rb') if line.startswith(b'u '))
+    if b'DRIVER_EVENT_TYPE_DONE' not in open(telemetry, 'rb').read():
+        sys.exit(f'the run under valgrind did not finish: see {log} and {telemetry}')
+    # The parts spent in V8's optimizing compiler (functions in v8::internal::compiler: a cost
+    # per run, compiling the counter's code once, not per unit) and in its garbage collector
+    # (by function name; how much a GC does depends on when its helper threads run, which
+    # valgrind changes: the number of GCs is the same on and off, see bench/RESULTS.md).
+    compiler = gc = 0
+    part = None
+    for line in open(counts, 'rb'):
+        if line.startswith(b'fn='):
+            name = line[3:]
+            part = ('compiler' if b'v8::internal::compiler::' in name else
+                    'gc' if any(k in name for k in GC_NAMES) else None)
+        elif part and line[:1].isdigit():
+            if part == 'compiler':
+                compiler += int(line.split()[1])
+            else:
+                gc += int(line.split()[1])
+    return int(count.group(1).replace(b',', b'')), compiler, gc, publishes
+
+GC_NAMES = (b'Scaveng', b'Marking', b'MarkCompact', b'Sweep', b'Evacuat', b'Pretenuring', b'heap::base::',
+            b'RememberedSet', b'SlotSet', b'BodyDescriptor', b'LiveObject', b'MemoryChunk', b'GCTracer',
+            b'Heap::', b'SizeFromMap', b'NewSpace', b'PagedSpace', b'Compaction', b'Ephemeron', b'WeakObjects',
+            b'RecordWrite', b'cppgc')
 
 def start(run_dir, scenario, variant):
     """Starts one driver run, its telemetry on a pipe (fd 3) and its unit counter's file at
     fd 4 (a record's size of zeros, as the engine pre-writes one): (pid, telemetry read end,
     telemetry copy, counter file descriptor)."""
     limits = scenario.get('limits', {})
-    args = ['node', f"--max-old-space-size={limits.get('max_old_space_mib', 256)}",
-            f"--max-semi-space-size={limits.get('max_semi_space_mib', 16)}",
-            f"--stack-size={limits.get('stack_kib', 984)}", '--expose-gc', drivers[variant], 'scenario.json']
+    args = node_args(scenario, variant)
     stack = int(limits.get('native_stack_kib', 8192)) * 1024
     read_fd, write_fd = os.pipe()
     units_fd = os.open(os.path.join(root, out, f'units-{variant}'), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -155,8 +218,8 @@ def count_publishes(run_dir, scenario):
         sys.exit('the "count" copy of the driver wrote no `u N` lines: is its sed in this script current?')
     return count
 
-print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs |')
-print('|---|---|---|---|---|')
+print('| kind (parameters; the rest at defaults) | units | CPU time on ÷ off: min / median / max | ramp wall time on ÷ off: min / median / max | pairs | publishes per CPU s (on, median) | instructions on ÷ off: min / median / max (valgrind) | the same without V8\'s optimizing compiler and GC | more instructions "on" in the compiler, in GC (M) | publishes under valgrind |')
+print('|---|---|---|---|---|---|---|---|---|---|')
 kinds = []
 for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
     config = os.path.join(run_dir, 'scenario.json')
@@ -180,9 +243,26 @@ for run_dir in sorted(glob.glob(os.path.join(root, out, 'heapstorm-run-*'))):
         sys.exit(f"{scenario['name']}: no run reported its units (is the driver protocol in this script current?)")
     if not by_pipe:
         on_publishes = [count_publishes(run_dir, scenario)]
+    # Instructions: on and off in turn (which goes first alternating), each "on" over the
+    # median of the "off" runs.
+    counted = {'on': [], 'off': []}
+    for i in range(ir_runs):
+        for v in (('on', 'off') if i % 2 == 0 else ('off', 'on')):
+            counted[v].append(instructions(run_dir, scenario, v))
+    def over_off(part):
+        """Each "on" run's part(counts) over the median of the "off" runs'."""
+        return [part(c) / statistics.median(part(x) for x in counted['off']) for c in counted['on']]
+    ir = over_off(lambda c: c[0])
+    ir_mutator = over_off(lambda c: c[0] - c[1] - c[2])
+    more_m = lambda i: (statistics.median(c[i] for c in counted['on']) - statistics.median(c[i] for c in counted['off'])) / 1e6 if ir_runs else float('nan')
+    ir_publishes = f"{statistics.median(c[3] for c in counted['on']):,.0f}" if ir_runs else 'n/a'
     fmt = lambda r: f"{min(r):.3f} / **{statistics.median(r):.3f}** / {max(r):.3f}" if r else 'n/a'
+    fmt4 = lambda r: f"{min(r):.4f} / **{statistics.median(r):.4f}** / {max(r):.4f}" if r else 'n/a'
+    raw.write('# instructions (total, in the optimizing compiler, in GC, publishes) on: ' + repr(counted['on']) +
+              ', off: ' + repr(counted['off']) + '\n')
     raw.close()
-    print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} |", flush=True)
+    per_cpu_s = statistics.median(p / c for p, c in zip(on_publishes, on_cpu)) if by_pipe else float('nan')
+    print(f"| {scenario['name']} | {units:,} | {fmt(cpu)} | {fmt(wall)} | {len(cpu)} | {per_cpu_s:,.0f} | {fmt4(ir)} | {fmt4(ir_mutator)} | {more_m(1):+,.0f}, {more_m(2):+,.0f} | {ir_publishes} |", flush=True)
     kinds.append((scenario['name'], units, statistics.median(on_cpu), statistics.median(on_publishes)))
 
 # The same cost by accounting: the counter's parts timed in one process (unit_counter_parts.js),

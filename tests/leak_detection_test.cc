@@ -142,16 +142,20 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   }
   std::vector<uint64_t> small_prefix(small.begin(), small.end() - 1);  // the budget's own last point
   // The GC-time share may widen the spacing on a loaded machine: compare where both run
-  // unthrottled: the warm-up (x4) up to warmup_iterations (100 by default).
+  // unthrottled: the warm-up (doubling) up to warmup_iterations (100 by default).
   ASSERT_GT(prefix.size(), 10u);
-  const std::vector<uint64_t> warmup = {0, 1, 4, 16, 64, 100};
+  const std::vector<uint64_t> warmup = {0, 1, 2, 4, 8, 16, 32, 64, 100};
   for (size_t i = 0; i < warmup.size(); ++i) {
     EXPECT_EQ(prefix[i], warmup[i]) << i;
     EXPECT_EQ(small_prefix[i], warmup[i]) << i;
   }
   // Thinning out: the gaps grow.
   EXPECT_GT(large.back() - large[large.size() - 2], prefix[prefix.size() - 1] - prefix[prefix.size() - 2]);
-  EXPECT_GT(large.size(), small.size());
+  // A larger budget never has fewer points, and they reach its end. (When both runs start
+  // a retention check, the points after s1 are the check's, at the same places whatever the
+  // budget, so the counts may be equal.)
+  EXPECT_GE(large.size(), small.size());
+  EXPECT_GE(large.back(), 10000u);
 }
 
 TEST_F(LeakDetectionTest, SlowLeakRateIsMeasured) {

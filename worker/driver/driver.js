@@ -269,22 +269,41 @@ let unitsReached = 0;
 // The count of completed units goes to the engine as a short line "u N" on the telemetry
 // pipe about every millisecond of progress, whatever checkpoint_every is, so a run that dies
 // (heap OOM abort, OOM kill, crash, timeout) is known to the unit it last completed, not to
-// its last checkpoint. Cost: one look at the clock every ~100 µs of units (about 0.2 µs) and
-// one pipe write per millisecond (3-10 µs). Near a limit (old space above 85% of its limit,
-// or RSS above 75% of the native limit) every unit is published: the last millisecond before
-// the break is where the count matters. (A shared page read by the worker would need native
-// code in node; a pwrite to a file costs the same system call as the pipe write.)
+// its last checkpoint. Near a limit (old space above 85% of its limit, or RSS above 75% of
+// the native limit) every unit is published: the last millisecond before the break is where
+// the count matters. (A shared page read by the worker would need native code in node; a
+// pwrite to a file costs the same system call as the pipe write, see bench/RESULTS.md.)
+//
+// The cadence is in units: a publish every `batch` units, the batch sized to take about
+// UNIT_PUBLISH_NS at the quickest pace seen lately (a batch the process was kept waiting in
+// only looks slower, so the quickest pace is the process's own; units that really become
+// slower are followed within a few batches: the pace may rise 2x per batch). So the
+// out-of-line part below runs once per ~1 ms of units whatever their length; with a look at
+// the clock every ~100 us it ran after every unit of units longer than that, became hot,
+// and V8 compiled it and the ramp around it (~100M instructions per run, bench/RESULTS.md).
+// Cost per unit: one comparison, inlined in the ramp's loop; per batch, one look at the
+// clock, one at the heap and one pipe write (3-10 us), and with a native limit a look at the
+// resident size when it may be near (below).
 const UNIT_PUBLISH_NS = 1000000;
-const UNIT_CHECK_NS = 100000;
+// The resident size comes from /proc (an open, a read and a close: ~10 us, four times the
+// publish's write), so it is read at every batch only once what V8 sees of the process (its
+// heap and the external memory of Buffers and ArrayBuffers) has grown, since the last read,
+// to where the resident size may be past half the native limit; else once every
+// RSS_EVERY_BATCHES batches, for native growth V8 does not see.
+const RSS_EVERY_BATCHES = 16;
 const unitCounter = {
-  batch: 1,            // units between two looks at the clock
-  next: 1,             // the count at which to look next
-  lastCheckNs: startNs,
-  lastPublishNs: startNs,
+  batch: 1,            // units between two publishes
+  next: 1,             // the count at which to publish next
+  lastNs: startNs,     // the clock at the last publish
+  lastUnits: 0,        // the count at the last publish
+  paceNs: 0,           // ns per unit, the quickest lately (0: none seen yet)
   published: 0,
   fine: false,         // near a limit: publish every unit
   oldLimitBytes: 0,    // the old-space limit, from the config
   nativeBytes: 0,      // the native limit, 0 without one
+  rssBytes: 0,         // the resident size at its last read
+  seenAtRssBytes: 0,   // what V8 saw of the process (heap + external) at that read
+  batchesSinceRss: RSS_EVERY_BATCHES,  // so that the first batch reads it
 };
 
 function publishUnits(n) {
@@ -297,43 +316,52 @@ function publishUnits(n) {
   }
 }
 
-// Near a limit, where the count must be exact: checked once per publish.
+// Near a limit, where the count must be exact: checked once per batch.
 function nearLimit() {
   const h = v8.getHeapStatistics();
   if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
   if (unitCounter.nativeBytes > 0) {
+    const seen = h.total_heap_size + h.external_memory;
+    const estimate = unitCounter.rssBytes + (seen - unitCounter.seenAtRssBytes);
+    if (estimate <= 0.5 * unitCounter.nativeBytes && ++unitCounter.batchesSinceRss < RSS_EVERY_BATCHES) {
+      return false;
+    }
     try {
-      if (process.memoryUsage.rss() > 0.75 * unitCounter.nativeBytes) return true;
+      unitCounter.rssBytes = process.memoryUsage.rss();
     } catch (e) {
       return false;  // EMFILE
     }
+    unitCounter.seenAtRssBytes = seen;
+    unitCounter.batchesSinceRss = 0;
+    if (unitCounter.rssBytes > 0.75 * unitCounter.nativeBytes) return true;
   }
   return false;
 }
 
 // Records that `n` units have completed. Called after every unit: a store and a comparison,
 // small enough for V8 to inline into the ramp's loop (a no-op unit takes a few ns, so a call
-// per unit would be a visible share of it); the rest is out of line, every ~100 µs.
+// per unit would be a visible share of it); the rest is out of line, once per batch.
 function unitDone(n) {
   unitsReached = n;
   if (n >= unitCounter.next) unitCounterDue(n);
 }
 
-// Looks at the clock, adapts the batch of units between two looks, and publishes the count
-// every UNIT_PUBLISH_NS (every unit near a limit).
+// Publishes the count, and once per batch sizes the next batch from the pace of this one
+// and looks at the limits.
 function unitCounterDue(n) {
-  if (unitCounter.fine) publishUnits(n);
-  const now = process.hrtime.bigint();
-  const sinceCheck = Number(now - unitCounter.lastCheckNs);
-  unitCounter.lastCheckNs = now;
-  // Look at the clock about every UNIT_CHECK_NS: the batch follows the pace of the units.
-  const scaled = Math.floor(unitCounter.batch * UNIT_CHECK_NS / Math.max(1, sinceCheck));
-  unitCounter.batch = Math.max(1, Math.min(unitCounter.batch * 2, scaled));
-  if (Number(now - unitCounter.lastPublishNs) >= UNIT_PUBLISH_NS) {
-    unitCounter.lastPublishNs = now;
-    publishUnits(n);
-    unitCounter.fine = nearLimit();  // looked at again every millisecond
+  publishUnits(n);
+  if (n - unitCounter.lastUnits < unitCounter.batch) {
+    unitCounter.next = n + 1;  // near a limit: every unit published
+    return;
   }
+  const now = process.hrtime.bigint();
+  const paceNs = Number(now - unitCounter.lastNs) / Math.max(1, n - unitCounter.lastUnits);
+  unitCounter.lastNs = now;
+  unitCounter.lastUnits = n;
+  unitCounter.paceNs = unitCounter.paceNs > 0 ? Math.min(paceNs, 2 * unitCounter.paceNs) : paceNs;
+  unitCounter.batch = Math.max(1, Math.min(2 * unitCounter.batch,
+    Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
+  unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
 }
 
@@ -442,7 +470,7 @@ function takePendingSnapshots(afterWrite) {
     }
     const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: Object.assign({}, gc) },
-      sites ? { sites } : {}));
+      sites ? { sites: sites.window, store_sites: sites.store } : {}));
   }
   if (afterWrite) {
     forcedGc();
@@ -462,7 +490,8 @@ function takePendingSnapshots(afterWrite) {
 const kSamplingIntervalBytes = 2048;
 // The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
-const sampling = { session: null, markOrdinal: 0 };
+// `iteration`: the user's iteration() and its file, set when a script's module is loaded.
+const sampling = { session: null, markOrdinal: 0, iteration: null };
 
 function allocationSampling(mode) {
   try {
@@ -493,43 +522,135 @@ function allocationSampling(mode) {
   }
 }
 
+// The sites of the samples allocated in [s1, s2] (`window`) and the sites of the later
+// samples whose function has one call that grows an array (`store`,
+// ALLOCATION_POSITION_STORE), for a leak whose retention is an array's elements store grown
+// and reallocated since s2 (no object of the window is the store alive at s3), or whose
+// window kept no sample alive (a few small objects: each is sampled with a chance of about
+// its size over kSamplingIntervalBytes).
 function groupSamples(profile, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
   // null when the node is the user frame itself.
+  // `caller` is the user frame that called the innermost one, when there is one.
+  // V8 inlines a small iteration() into the driver's frames that call it (callIteration,
+  // ramp): such a frame, with no harness code below it, stands for iteration() (leak corpus
+  // late_onset_leak.js: all its samples were ramp's), and what it called for its callee.
+  const sources = new Map();  // file -> its tokens, or null when unreadable
+  const fileOf = (url) => (url.startsWith('file://') ? decodeURIComponent(url.slice(7)) : url);
+  const iteration = iterationFrame(profile, sources, fileOf);
   const siteOf = new Map();
-  const walk = (node, site, callee) => {
+  const walk = (node, site) => {
     const f = node.callFrame;
-    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !driverUrls.has(f.url);
-    const here = user ? { frame: f, callee: null } : site && { frame: site.frame, callee: site.callee || f.functionName };
+    const harness = driverUrls.has(f.url);
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !harness;
+    let here = null;
+    if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
+    else if (harness && (f.functionName === 'callIteration' || f.functionName === 'ramp')) {
+      here = iteration && { frame: iteration, callee: null, caller: null };
+    } else if (!harness && site) {
+      here = { frame: site.frame, callee: site.callee || f.functionName, caller: site.caller };
+    }
     siteOf.set(node.id, here);
     for (const child of node.children || []) walk(child, here);
   };
   walk(profile.head, null);
-  const sources = new Map();  // file -> its tokens, or null when unreadable
   const groups = new Map();
+  const stores = new Map();
   for (const sample of profile.samples) {
-    if (sample.ordinal > markOrdinal) continue;  // allocated after s2
     const site = siteOf.get(sample.nodeId);
     if (!site) continue;  // no frame of the user's code on the stack: the harness's or node's
     const f = site.frame;
-    const file = f.url.startsWith('file://') ? decodeURIComponent(f.url.slice(7)) : f.url;
+    const file = fileOf(f.url);
+    if (sample.ordinal > markOrdinal) {  // allocated after s2
+      const at = storeLine(sources, file, f.lineNumber, f.columnNumber);
+      if (!at) continue;
+      const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+      const g = stores.get(key) || {
+        function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
+        position: kPositionStore, function_line: f.lineNumber + 1, count: 0, bytes: 0,
+      };
+      stores.set(key, g);
+      g.count += 1;
+      g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+      continue;
+    }
     const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
     const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;
     let g = groups.get(key);
     if (!g) {
       g = {
         function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
-        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0,
+        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0, candidates: [],
+        seen: new Set(),
       };
       groups.set(key, g);
+    }
+    // Without a callee the allocation was the function's own code (or code inlined into it):
+    // its allocating expressions go with the site, for the engine to pick the one whose kind
+    // of object the heap snapshots show retained (run_monitor, allocation_line.h).
+    const callerKey = site.caller ? `${site.caller.url}:${site.caller.lineNumber}:${site.caller.columnNumber}` : '';
+    if (!site.callee && !g.seen.has(callerKey)) {
+      g.seen.add(callerKey);
+      const caller = site.caller && fileOf(site.caller.url) === file ? site.caller : null;
+      for (const c of allocatingCandidates(sources, file, f, caller)) {
+        const id = `${c.line}:${c.column}:${c.makes}`;
+        if (!g.seen.has(id) && g.candidates.length < kMaxCandidates) {
+          g.seen.add(id);
+          g.candidates.push(c);
+        }
+      }
     }
     // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
     g.count += 1;
     g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
   }
-  return [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+  const window = [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+    .map((g) => {
+      delete g.seen;
+      if (g.candidates.length === 0) delete g.candidates;
+      return Object.assign(g, { bytes: Math.round(g.bytes) });
+    });
+  const store = [...stores.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5)
     .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+  return { window, store };
+}
+
+// A call frame for the user's iteration(), where its parameters start (found by its source
+// text in its file), with the script id the profile gives that file: null when unknown.
+function iterationFrame(profile, sources, fileOf) {
+  const it = sampling.iteration;
+  if (!it) return null;
+  const tokens = loadTokens(sources, it.file);
+  if (!tokens) return null;
+  let text;
+  let src;
+  try {
+    text = Function.prototype.toString.call(it.fn);
+    src = fs.readFileSync(it.file, 'utf8');
+  } catch (e) {
+    return null;
+  }
+  const at = src.indexOf(text);
+  if (at < 0 || src.indexOf(text, at + 1) >= 0) return null;
+  const before = src.slice(0, at);
+  const line = before.split('\n').length - 1;
+  const column = at - (before.lastIndexOf('\n') + 1);
+  // Past `async`, `function`, `*` and its name to the parameters (`(`, or `x =>`).
+  let k = tokenAt(tokens, line, column);
+  for (const end = k + 4; k >= 0 && k < end && tokens[k].text !== '(' &&
+    !(tokens[k + 1] && tokens[k + 1].text === '=>'); k++);
+  if (k < 0 || !tokens[k]) return null;
+  let scriptId = '';
+  const find = (node) => {
+    if (!scriptId && fileOf(node.callFrame.url) === it.file) scriptId = node.callFrame.scriptId;
+    for (const child of node.children || []) find(child);
+  };
+  find(profile.head);
+  return {
+    functionName: it.fn.name || 'iteration', url: it.file, scriptId, lineNumber: tokens[k].line,
+    columnNumber: tokens[k].column,
+  };
 }
 
 // --- the allocating line -------------------------------------------------------------------
@@ -552,10 +673,11 @@ function groupSamples(profile, markOrdinal) {
 const kPositionCall = 'ALLOCATION_POSITION_CALL';
 const kPositionExpression = 'ALLOCATION_POSITION_EXPRESSION';
 const kPositionFunction = 'ALLOCATION_POSITION_FUNCTION';
+const kPositionStore = 'ALLOCATION_POSITION_STORE';
 const kMaxSourceBytes = 4 << 20;
 
-function allocatingLine(sources, file, line, column, callee) {
-  const fallback = { line, column, position: kPositionFunction };
+// A file's tokens, read once per profile (`sources`); null when unreadable or too large.
+function loadTokens(sources, file) {
   if (!sources.has(file)) {
     let tokens = null;
     try {
@@ -565,7 +687,12 @@ function allocatingLine(sources, file, line, column, callee) {
     }
     sources.set(file, tokens);
   }
-  const tokens = sources.get(file);
+  return sources.get(file);
+}
+
+function allocatingLine(sources, file, line, column, callee) {
+  const fallback = { line, column, position: kPositionFunction };
+  const tokens = loadTokens(sources, file);
   if (!tokens) return fallback;
   let own = ownTokens(tokens, tokenAt(tokens, line, column));
   for (let level = 0; own && level < 3; level++) {
@@ -575,6 +702,13 @@ function allocatingLine(sources, file, line, column, callee) {
       const hit = callee ? t.type === 'name' && t.text === callee && own[k + 1] && own[k + 1].text === '('
         : isAllocation(own, k);
       if (hit && !lines.has(t.line)) lines.set(t.line, t);
+    }
+    if (callee && lines.size > 1) {
+      // Called on several lines: what is alive after the function returned left it, so the
+      // call whose value the function passes on (returns, stores, throws or hands to a
+      // call) wins over those whose value is an operand or read at once, when it is one.
+      const passed = [...lines.values()].filter((t) => valuePassedOn(own, own.indexOf(t)));
+      if (passed.length === 1) return { line: passed[0].line, column: passed[0].column, position: kPositionCall };
     }
     if (lines.size === 1) {
       const t = [...lines.values()][0];
@@ -595,6 +729,186 @@ function allocatingLine(sources, file, line, column, callee) {
     own = ownTokens(tokens, definitionOf(tokens, [...called][0]));
   }
   return fallback;
+}
+
+// True when the value of the call whose name is own[k] (`f(`, `a.b.f(`, `(x).f(`) is passed
+// on as it is: returned, assigned, thrown, yielded or an argument or element, and not
+// followed by a member access or an operator.
+function valuePassedOn(own, k) {
+  let start = k;
+  while (start >= 2 && (own[start - 1].text === '.' || own[start - 1].text === '?.')) {
+    const r = own[start - 2].text;
+    if (r === ')' || r === ']') {
+      const open = r === ')' ? '(' : '[';
+      let depth = 0;
+      let j = start - 2;
+      for (; j >= 0; j--) {
+        if (own[j].text === r) depth++;
+        else if (own[j].text === open && --depth === 0) break;
+      }
+      if (j < 0) return false;
+      start = j;
+    } else {
+      start -= 2;
+    }
+  }
+  const before = start > 0 ? own[start - 1].text : ';';
+  const close = matching(own, k + 1);
+  const after = close > 0 && own[close + 1] ? own[close + 1].text : ';';
+  return kPassedBefore.has(before) && kPassedAfter.has(after);
+}
+const kPassedBefore = new Set(['return', '=', 'throw', 'yield', 'await', ',', '(', '[', ':', '=>', '...', '??=', '||=']);
+const kPassedAfter = new Set([';', ')', ',', ']', '}']);
+
+// The function (parameters at line, column) has one line that grows an array's elements
+// store (`.push(`, `.unshift(`, `.splice(`): where what it stores was allocated, as a
+// token {line, column} (0-based): the line of the `const`/`let`/`var` of the function that
+// made the one name it stores, when that allocates (`new`, a literal, a template, a call),
+// else the call's own line (a number stored takes room only in the store). null when the
+// function has no such line, or several.
+function storeLine(sources, file, line, column) {
+  const tokens = loadTokens(sources, file);
+  const own = tokens && ownTokens(tokens, tokenAt(tokens, line, column));
+  if (!own) return null;
+  const lines = new Map();
+  for (let k = 1; k + 1 < own.length; k++) {
+    if (own[k - 1].text === '.' && kGrowsStore.has(own[k].text) && own[k + 1].text === '(' && !lines.has(own[k].line)) {
+      lines.set(own[k].line, k);
+    }
+  }
+  if (lines.size !== 1) return null;
+  const k = [...lines.values()][0];
+  const arg = own[k + 2];
+  if (!arg || arg.type !== 'name' || !own[k + 3] || own[k + 3].text !== ')') return own[k];
+  for (let d = 0; d + 2 < k; d++) {
+    if (!/^(const|let|var)$/.test(own[d].text) || own[d + 1].text !== arg.text || own[d + 2].text !== '=') continue;
+    for (let e = d + 3, depth = 0; e < own.length; e++) {
+      const x = own[e].text;
+      if (depth === 0 && (x === ';' || x === ',' || own[e].line !== own[d].line)) break;
+      if (x === '(' || x === '[' || x === '{') depth++;
+      else if (x === ')' || x === ']' || x === '}') depth--;
+      const call = own[e].type === 'name' && own[e + 1] && own[e + 1].text === '(';
+      if (x === 'new' || call || own[e].type === 'template' || isAllocation(own, e)) return own[d + 1];
+    }
+    return own[k];
+  }
+  return own[k];
+}
+const kGrowsStore = new Set(['push', 'unshift', 'splice']);
+
+// --- candidates for the engine ----------------------------------------------------------------
+//
+// Every allocating expression of the site's function, with what the heap snapshot would call
+// what it makes (`makes`), for the engine to pick the line by what is retained:
+//   "closure@SCRIPT:LINE:COLUMN"  a function or arrow literal: V8 records a closure's own
+//                                 position (0-based) in the snapshot's locations;
+//   "class X"                     `new X(` for a class or function X of the same file;
+//   "object X"                    `new X(` for any other X; "object Object", "object Array"
+//                                 for object and array literals;
+//   "closure anonymous"           `new Function(`, whose closures V8 names "anonymous";
+//   "string"                      a template, or a `+` with a string literal.
+// The functions and classes of the file it calls are read too (2 levels; V8 inlines them,
+// so their allocations carry the caller's frame), and, when the site's function is called
+// by user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
+// constructor's frame). line and column are 1-based; `function` names the function whose
+// body holds the line ("" for the site's own).
+const kMaxCandidates = 40;
+
+function allocatingCandidates(sources, file, frame, caller) {
+  const tokens = loadTokens(sources, file);
+  if (!tokens) return [];
+  const out = [];
+  const visited = new Set();
+  const add = (t, name, makes) => out.push({ line: t.line + 1, column: t.column + 1, function: name, makes });
+  const visit = (k, name, depth) => {
+    if (k < 0 || visited.has(k)) return;
+    visited.add(k);
+    const own = ownTokens(tokens, k);
+    if (!own) return;
+    for (let j = 0; j < own.length; j++) {
+      const t = own[j];
+      const made = whatItMakes(tokens, own, j, frame.scriptId);
+      if (made) add(t, name, made);
+      if (depth >= 2 || t.type !== 'name' || !own[j + 1] || own[j + 1].text !== '(') continue;
+      const before = j > 0 ? own[j - 1].text : ';';
+      if (before === 'new') visit(constructorOf(tokens, t.text), t.text, depth + 1);
+      else if (before !== '.' && before !== '?.') visit(definitionOf(tokens, t.text), t.text, depth + 1);
+    }
+  };
+  visit(tokenAt(tokens, frame.lineNumber, frame.columnNumber), '', 0);
+  const self = frame.functionName;
+  if (caller && self && /^[\w$]+$/.test(self)) {
+    const own = ownTokens(tokens, tokenAt(tokens, caller.lineNumber, caller.columnNumber)) || [];
+    for (let j = 1; j + 1 < own.length; j++) {
+      if (own[j - 1].text === 'new' && own[j].text === self && own[j + 1].text === '(') {
+        add(own[j - 1], caller.functionName || '(anonymous)', `class ${self}`);
+      }
+    }
+  }
+  return out;
+}
+
+// What the token own[j] allocates, in the candidates' terms, or null.
+function whatItMakes(tokens, own, j, scriptId) {
+  const t = own[j];
+  const before = j > 0 ? own[j - 1] : null;
+  const after = own[j + 1];
+  if (t.text === 'new' && t.type === 'name') {
+    let k = j + 1;
+    while (own[k + 1] && (own[k + 1].text === '.' || own[k + 1].text === '?.') && own[k + 2]) k += 2;
+    const x = own[k];
+    if (!x || x.type !== 'name') return null;
+    if (x.text === 'Function') return 'closure anonymous';
+    const defined = tokens.some((c, k) => c.text === 'class' && tokens[k + 1] && tokens[k + 1].text === x.text) ||
+      definitionOf(tokens, x.text) >= 0;
+    return defined ? `class ${x.text}` : `object ${x.text}`;
+  }
+  if ((t.text === 'function' && t.type === 'name') || t.text === '=>') {
+    const at = functionStart(tokens, t.index);
+    return at ? `closure@${scriptId}:${at.line}:${at.column}` : null;
+  }
+  if (t.type === 'template') return 'string';
+  if (t.text === '+' && ((before && before.type === 'string') || (after && after.type === 'string'))) return 'string';
+  if (isAllocation(own, j)) return t.text === '[' ? 'object Array' : t.text === '{' ? 'object Object' : null;
+  return null;
+}
+
+// Where V8 says the function made by the `function` or `=>` token at index i starts: its
+// parameters' first token (`(`, or the one name before `=>`). null when not found.
+function functionStart(tokens, i) {
+  if (tokens[i].text === 'function') {
+    let k = i + 1;
+    while (k < tokens.length && tokens[k].text !== '(' && k < i + 4) k++;
+    return tokens[k] && tokens[k].text === '(' ? tokens[k] : null;
+  }
+  const p = tokens[i - 1];
+  if (!p) return null;
+  if (p.type === 'name') return p;
+  if (p.text !== ')') return null;
+  for (let k = i - 1, depth = 0; k >= 0; k--) {
+    if (tokens[k].text === ')') depth++;
+    else if (tokens[k].text === '(' && --depth === 0) return tokens[k];
+  }
+  return null;
+}
+
+// Where the parameters of class X's constructor start (`class X ... { constructor(`): -1
+// when the file has no such class, or it has no constructor of its own.
+function constructorOf(tokens, name) {
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (tokens[k].text !== 'class' || tokens[k + 1].text !== name) continue;
+    let open = k + 2;
+    while (open < tokens.length && tokens[open].text !== '{') open++;
+    const close = matching(tokens, open);
+    for (let j = open + 1, depth = 0; j < close; j++) {
+      const x = tokens[j].text;
+      if (x === '{' || x === '(' || x === '[') depth++;
+      else if (x === '}' || x === ')' || x === ']') depth--;
+      else if (depth === 0 && x === 'constructor' && tokens[j + 1].text === '(') return j + 1;
+    }
+    return -1;
+  }
+  return -1;
 }
 
 // The index of the first token at or after a 0-based line and column, -1 when none.
@@ -729,7 +1043,7 @@ function tokenize(src) {
   let i = 0;
   const puncts = ['===', '!==', '...', '**=', '>>>', '??=', '||=', '&&=', '=>', '==', '!=', '<=', '>=', '&&', '||',
     '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '**', '<<', '>>'];
-  const push = (type, text, at, atLine, atColumn, extra) => tokens.push(Object.assign({ type, text, line: atLine, column: atColumn }, extra || {}));
+  const push = (type, text, at, atLine, atColumn) => tokens.push({ type, text, line: atLine, column: atColumn, index: tokens.length });
   const newline = (at) => { line++; lineStart = at + 1; };
   while (i < src.length) {
     const c = src[i];
@@ -812,8 +1126,8 @@ function nextPlannedSnapshot() {
 
 // Leak checks take checkpoints on a schedule that does not depend on the budget, so a
 // larger `iterations` only adds points at the end and a process that dies early still
-// leaves a dense series: during the warm-up at 0, 1, 4, 16, 64 (the detector skips them;
-// JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
+// leaves a dense series: during the warm-up at 0, 1, 2, 4, ..., 64 (doubling; the detector
+// skips them, JudgeExhaustion reads them when the run dies that early), then from warmup_iterations on
 // geometrically, kLeakSpacing of the iterations done apart (4%: about 17 points per
 // doubling, ~75 between 100 and 2,000 iterations, ~145 by 30,000). `checkpoint_every`,
 // when set, caps the spacing up to the budget.
@@ -831,7 +1145,10 @@ function nextPlannedSnapshot() {
 // later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
 // [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
 // go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (5 points, s3 included). A forced GC during a retention check costs about twice
+// over it (9 points, s3 included: that slope decides whether the growth goes on, against a
+// bar of 16 KiB over the span, and with 5 points a noisy flat series read 1.8-6.8
+// B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once confirmed
+// as a leak). A forced GC during a retention check costs about twice
 // one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
@@ -842,7 +1159,7 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 const kLeakPastSpacing = 0.5;
-const kLeakLaterHalfSteps = 4;
+const kLeakLaterHalfSteps = 8;
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
@@ -852,7 +1169,12 @@ const kLeakLaterHalfSteps = 4;
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
-    step = Math.min(Math.max(3 * units, 1), at.warmup - units);
+    // Doubling, not x4 (0, 1, 4, 16, 64: 3 forced GCs less): with 5 warm-up checkpoints the
+    // driver's own checkpoint code was still being compiled after the warm-up, V8's code
+    // space grew ~40 KB in [100, 800] (~27 KB with 8), and that raised suspicions there
+    // before any leak: tests/fixtures/leaks/slow.js at 801 (1,698 with 8), and
+    // late_onset_leak.js (leaks from 3,000) was checked on [898, 1,098] and called bounded.
+    step = Math.min(Math.max(units, 1), at.warmup - units);
   } else if (at.retaining) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
@@ -891,7 +1213,8 @@ function leakSchedule(leak, target) {
 // Runs step(i) for i in [0, target), a checkpoint every `every` units and at the end.
 // step may return a promise (user scripts): it is awaited only then. With
 // options.schedule (leak checks: forced GCs, see leakSchedule) the checkpoints follow that
-// schedule and planned snapshots instead of `every`.
+// schedule and planned snapshots instead of `every`. Its name is read by groupSamples (V8
+// inlines a small step into it).
 async function ramp(target, every, step, options) {
   const forceGc = options && options.forceGc;
   const schedule = options && options.schedule;
@@ -1132,7 +1455,17 @@ async function runScript(s, every) {
   let done = 0;
   try {
     if (typeof api.setup === 'function') await api.setup();
-    done = await ramp(iterations, every, (i) => api.iteration(i),
+    // Named: the allocation sites tell its frame (and ramp's) by name (groupSamples).
+    // The real path, as V8 names the module's script (node resolves symlinks).
+    let real = path.resolve(p.module_path);
+    try {
+      real = fs.realpathSync(real);
+    } catch (e) {
+      // loaded already, so readable: keep the resolved path
+    }
+    sampling.iteration = { fn: api.iteration, file: real };
+    const callIteration = (i) => api.iteration(i);
+    done = await ramp(iterations, every, callIteration,
       leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/utf8.h"
@@ -167,6 +168,9 @@ struct RawFresh {
   uint64_t id;
   RawKey key;
   uint64_t size;
+  uint64_t index;  // the node's position in the nodes array (its record's first number)
+  int64_t script_id = -1;
+  uint32_t line = 0, column = 0;
 };
 
 // The error for a file at `path` that is not a readable V8 heap snapshot; `what` says
@@ -245,7 +249,7 @@ struct NodeTables {
 void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, Stream* in,
                SnapshotSummary* summary, NodeTables* tables) {
   std::vector<uint64_t> node(l.stride);
-  while (true) {
+  for (uint64_t index = 0;; index += l.stride) {
     for (size_t i = 0; i < l.stride; ++i) {
       if (!in->NextNumber(&node[i])) return;
     }
@@ -265,7 +269,7 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
                                          : 0);
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
-      tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size]});
+      tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
     }
   }
 }
@@ -298,6 +302,37 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, const Node
       candidates->push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[l.e_name]),
                              static_cast<uint32_t>(to)});
     }
+  }
+}
+
+// Moves past the next key of the top-level object (the stream stands between sections)
+// and its colon into `key`. False at the end of the file.
+bool NextKey(Stream* in, std::string* key) {
+  if (!in->SkipPast("\"")) return false;
+  key->clear();
+  for (int c = in->Next(); c != '"'; c = in->Next()) {
+    if (c < 0) return false;
+    key->push_back(static_cast<char>(c));
+  }
+  return in->SkipPast(":");
+}
+
+// Reads the locations array (the stream stands before its bracket): each entry is
+// [object_index, script_id, line, column], V8's location_fields since 2018. Positions go to
+// the fresh nodes (in node order) they name.
+bool ReadLocations(Stream* in, std::vector<RawFresh>* fresh) {
+  if (!in->SkipPast("[")) return false;
+  uint64_t entry[4];
+  while (true) {
+    for (int i = 0; i < 4; ++i) {
+      if (!in->NextNumber(&entry[i])) return i == 0;
+    }
+    auto it = std::lower_bound(fresh->begin(), fresh->end(), entry[0],
+                               [](const RawFresh& f, uint64_t index) { return f.index < index; });
+    if (it == fresh->end() || it->index != entry[0]) continue;
+    it->script_id = static_cast<int64_t>(entry[1]);
+    it->line = static_cast<uint32_t>(entry[2]);
+    it->column = static_cast<uint32_t>(entry[3]);
   }
 }
 
@@ -337,7 +372,15 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
-  if (!in.SkipPast("\"strings\":[")) return NotASnapshot(path, "no strings");
+  // The sections between the edges and the strings (traces, samples, locations) are
+  // skipped, but for the fresh nodes' locations.
+  for (std::string key; key != "strings";) {
+    if (!NextKey(&in, &key)) return NotASnapshot(path, "no strings");
+    if (key == "locations" && fresh != nullptr && !ReadLocations(&in, &tables.raw_fresh)) {
+      return NotASnapshot(path, "locations cut short");
+    }
+  }
+  if (!in.SkipPast("[")) return NotASnapshot(path, "no strings");
   std::string s;
   for (int64_t index = 0;; ++index) {
     bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
@@ -363,7 +406,9 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   }
   if (fresh != nullptr) {
     fresh->clear();
-    for (const RawFresh& f : tables.raw_fresh) fresh->push_back({f.id, resolve(f.key), f.size});
+    for (const RawFresh& f : tables.raw_fresh) {
+      fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column});
+    }
   }
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
@@ -400,12 +445,17 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   }
   std::map<ConstructorKey, ConstructorStats> survivors;
   std::map<ConstructorKey, uint64_t> example;  // one surviving id per constructor
+  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t>, uint64_t> placed;
   for (const FreshNode& f : fresh) {
     if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
     ConstructorStats& stats = survivors[f.key];
     ++stats.count;
     stats.bytes += f.size;
     example.emplace(f.key, f.id);
+    placed[{f.key, f.script_id, f.line, f.column}] += f.size;
+  }
+  for (const auto& [where, bytes] : placed) {
+    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where), bytes});
   }
   std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {

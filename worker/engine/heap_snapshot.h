@@ -5,7 +5,8 @@
 //
 // DiffSnapshots() names what leaks by the three-snapshot technique: objects allocated
 // after the first snapshot (their ids are new in the second) that are still alive in the
-// third, grouped by constructor.
+// third, grouped by constructor, and by the source position the snapshot's `locations`
+// give them (a closure's own position: allocation_line.h picks a site's line with it).
 #ifndef HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
 #define HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
 
@@ -53,10 +54,16 @@ struct SnapshotSummary {
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
 // `fresh` collect, per node id not in it, the node's constructor and size.
+// With it, the node's source position where the snapshot records one (its `locations`:
+// a closure's own position, a function's, an object's constructor's), script_id -1 when
+// none.
 struct FreshNode {
   uint64_t id;
   ConstructorKey key;
   uint64_t size;
+  int64_t script_id = -1;
+  uint32_t line = 0;    // 0-based
+  uint32_t column = 0;  // 0-based
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
 // SnapshotSummary::backing; otherwise they are skipped.
@@ -85,6 +92,15 @@ struct SnapshotDiff {
   uint64_t backing_growth_bytes = 0;
   // One surviving object of the largest program culprit (its node id), 0 when none.
   uint64_t representative_id = 0;
+  // The same survivors by constructor and source position (FreshNode), for choosing an
+  // allocation site's line (allocation_line.h); unordered, all of them.
+  struct Placed {
+    ConstructorKey key;
+    int64_t script_id = -1;
+    uint32_t line = 0, column = 0;  // 0-based
+    uint64_t bytes = 0;
+  };
+  std::vector<Placed> placed;
 };
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = 20);

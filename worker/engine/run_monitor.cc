@@ -20,6 +20,7 @@
 #include "common/logging.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "worker/engine/allocation_line.h"
 #include "worker/engine/driver_protocol.h"
 #include "worker/engine/heap_snapshot.h"
 #include "worker/engine/proc_sampler.h"
@@ -365,9 +366,11 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
 
 // A snapshot was written: plan the next one, or judge the retention after the third.
 void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
-                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites) {
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
+                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites) {
   seen_.snapshots.push_back(path);
   retention_sites_.assign(sites.begin(), sites.end());
+  store_sites_.assign(store_sites.begin(), store_sites.end());
   if (!retaining_ || stop_sent_) return;
   retention_units_.push_back(units);
   retention_files_.push_back(path);
@@ -442,7 +445,20 @@ void RunMonitor::FinishRetention() {
     }
     for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
     // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
+    PickRetainedLines(diff->placed, &retention_sites_);
+    // An array's elements store that grew (backing growth) was reallocated after s2: its
+    // sites are the later samples' calls that grow an array (what they store). They follow
+    // the window's sites, and go first when no site of the window has a line the evidence
+    // supports (none sampled: a few small objects no sample hit; only FUNCTION: an array of
+    // small integers, where the store is all).
+    const bool window_lined = std::any_of(retention_sites_.begin(), retention_sites_.end(), SiteHasLine);
+    if (!window_lined) {
+      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+    }
     for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
+    if (window_lined && diff->backing_growth_bytes > 0) {
+      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+    }
     if (diff->representative_id != 0) {
       absl::StatusOr<std::vector<std::string>> steps =
           ShortestRetainerPath(retention_files_[2], diff->representative_id);
@@ -535,7 +551,7 @@ void RunMonitor::HandleEvent(const std::string& line) {
       break;
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
       if (event.has_gc()) seen_.last_gc = event.gc();
-      OnSnapshot(event.path(), event.units(), event.sites());
+      OnSnapshot(event.path(), event.units(), event.sites(), event.store_sites());
       break;
     case v1::DRIVER_EVENT_TYPE_DONE:
       if (event.has_gc()) seen_.last_gc = event.gc();

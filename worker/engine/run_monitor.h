@@ -113,7 +113,8 @@ class RunMonitor {
   void LeakStep(const v1::Checkpoint& c);
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
-                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites);
+                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
+                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites);
   void FinishRetention();
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
@@ -160,6 +161,7 @@ class RunMonitor {
   uint64_t rate_from_units_ = 0;
   std::vector<std::string> retention_files_;
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
+  std::vector<v1::AllocationSite> store_sites_;      // its store_sites
   std::optional<v1::LeakRetention> last_retention_;
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;

@@ -1,0 +1,185 @@
+// Unit test of driver.js's choice of an allocation site's line, on small sources written
+// here: a callee called on several lines (the call whose value is passed on), the
+// candidates sent to the engine (what each allocating expression makes, with a closure's
+// own position as the heap snapshot gives it, the callees V8 inlines, the caller's `new`),
+// and the STORE line (what a push stores). The allocating line's section of driver.js is
+// read from the file and evaluated alone (as leak_schedule_test.js does the schedule's).
+//   node allocation_sites_test.js path/to/driver.js
+'use strict';
+
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const vm = require('vm');
+
+const text = fs.readFileSync(process.argv[2], 'utf8');
+const begin = text.indexOf('// --- the allocating line');
+const end = text.indexOf('// The iteration of the next planned snapshot');
+assert(begin >= 0 && end > begin, 'driver.js: the allocating line section was not found');
+const driver = vm.runInNewContext(`${text.slice(begin, end)}; ({ allocatingLine, allocatingCandidates, storeLine })`,
+  { fs, path });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
+
+// Writes `lines` to a module and returns its path.
+function source(name, lines) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+// Where V8 says a function starts (its parameters' `(`), 0-based, found by `marker`.
+function startOf(file, marker) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(marker));
+  assert(line >= 0, marker);
+  return { lineNumber: line, columnNumber: lines[line].indexOf('(', lines[line].indexOf(marker)) };
+}
+
+let failures = 0;
+function check(name, fn) {
+  try {
+    fn();
+    console.log(`ok ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAILED ${name}: ${e.message}`);
+  }
+}
+
+check('a callee called on several lines: the call whose value is returned', () => {
+  const file = source('decode.js', [
+    'const wire = Buffer.alloc(64);',
+    'function decode(i) {',
+    "  wire.write(('u' + (i >>> 0).toString(36)).padEnd(24, '-'), 0, 'latin1');",
+    "  return wire.toString('latin1', 0, 64);",
+    '}',
+  ]);
+  const at = startOf(file, 'function decode');
+  const picked = driver.allocatingLine(new Map(), file, at.lineNumber, at.columnNumber, 'toString');
+  assert.deepStrictEqual([picked.line + 1, picked.position], [4, 'ALLOCATION_POSITION_CALL']);
+  // Both calls passed on as they are: no single line.
+  const both = source('both.js', [
+    'function both(a, b) {',
+    '  const x = a.toString(16);',
+    '  return [x, b.toString(8)];',
+    '}',
+  ]);
+  const b = startOf(both, 'function both');
+  const none = driver.allocatingLine(new Map(), both, b.lineNumber, b.columnNumber, 'toString');
+  assert.strictEqual(none.position, 'ALLOCATION_POSITION_FUNCTION');
+});
+
+check('candidates: what each expression makes, with closures at their own positions', () => {
+  const file = source('chain.js', [
+    'class Session {',
+    '  constructor(id) {',
+    '    this.id = id;',
+    '    bus.on("x", (e) => this.seen(e));',
+    '  }',
+    '}',
+    'function make(i) {',
+    '  const config = { name: `mw${i}`, list: [i] };',
+    '  const s = new Session(i);',
+    '  const e = new Error("no");',
+    "  const f = new Function('x', 'return x');",
+    '  return (req) => config.name + req + s + e + f;',
+    '}',
+  ]);
+  const at = startOf(file, 'function make');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'make', scriptId: '42', lineNumber: at.lineNumber, columnNumber: at.columnNumber }, null);
+  const got = Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`);
+  assert.deepStrictEqual(got, [
+    '8 - object Object',
+    '8 - string',
+    '8 - object Array',
+    '9 - class Session',
+    // Session's constructor, read because V8 inlines it: its arrow at (4, 17), 0-based (3, 16).
+    '4 Session closure@42:3:16',
+    '10 - object Error',
+    '11 - closure anonymous',
+    '12 - closure@42:11:9',
+  ]);
+});
+
+check("candidates: a constructor's sample is made by its caller's new", () => {
+  const file = source('registry.js', [
+    'class Connection {',
+    '  constructor(id) {',
+    "    this.remote = '10.0.' + id;",
+    '  }',
+    '}',
+    'exports.iteration = function (i) {',
+    '  const c = new Connection(i);',
+    '};',
+  ]);
+  const ctor = startOf(file, 'constructor');
+  const caller = startOf(file, 'exports.iteration = function');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'Connection', scriptId: '3', lineNumber: ctor.lineNumber, columnNumber: ctor.columnNumber },
+    { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
+  assert.deepStrictEqual(Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`),
+    ['3 - string', '7 exports.iteration class Connection']);
+});
+
+check("a closure's candidate position is the location V8's heap snapshot gives it", () => {
+  const file = source('kept.js', [
+    'exports.kept = [];',
+    'exports.make = function make(i) {',
+    '  exports.kept.push((a, b) => a + b + i, function named(x) { return x * i; }, x => x + i);',
+    '};',
+  ]);
+  const mod = require(file);
+  for (let i = 0; i < 3; i++) mod.make(i);
+  const at = startOf(file, 'function make');
+  const scriptId = '7';
+  const keys = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'make', scriptId, lineNumber: at.lineNumber, columnNumber: at.columnNumber }, null)
+    .map((c) => c.makes).filter((m) => m.startsWith('closure@')).map((m) => m.slice(m.indexOf(':') + 1));
+  // The snapshot's locations of the closures the module keeps (script ids aside).
+  const snap = JSON.parse(fs.readFileSync(require('v8').writeHeapSnapshot(path.join(dir, 'kept.heapsnapshot'))));
+  const meta = snap.snapshot.meta;
+  const stride = meta.node_fields.length;
+  const closure = meta.node_types[0].indexOf('closure');
+  const names = new Set(['', 'named']);
+  const located = new Set();
+  for (let k = 0; k < snap.locations.length; k += 4) {
+    const node = snap.locations[k];
+    if (snap.nodes[node] !== closure || !names.has(snap.strings[snap.nodes[node + 1]])) continue;
+    if (snap.locations[k + 2] !== 2) continue;  // the module's line 3, where all three are
+    located.add(`${snap.locations[k + 2]}:${snap.locations[k + 3]}`);
+  }
+  assert.strictEqual(keys.length, 3);
+  for (const key of keys) assert(located.has(key), `${key} not among ${[...located].join(' ')}`);
+});
+
+check('store: the line that allocated what a push stores, else the push', () => {
+  const file = source('store.js', [
+    'const ids = [];',
+    'const samples = [];',
+    'function keep(i) {',
+    '  const id = Buffer.allocUnsafe(48);',
+    '  ids.push(id);',
+    '}',
+    'function sample(i) {',
+    '  const latency = (i * 7) % 250;',
+    '  samples.push(latency);',
+    '}',
+    'function two(i) {',
+    '  ids.push(i);',
+    '  samples.push(i);',
+    '}',
+  ]);
+  const line = (marker) => {
+    const at = startOf(file, marker);
+    const t = driver.storeLine(new Map(), file, at.lineNumber, at.columnNumber);
+    return t && t.line + 1;
+  };
+  assert.strictEqual(line('function keep'), 4);
+  assert.strictEqual(line('function sample'), 9);
+  assert.strictEqual(line('function two'), null);
+});
+
+fs.rmSync(dir, { recursive: true, force: true });
+if (failures > 0) process.exit(1);

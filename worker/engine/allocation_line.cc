@@ -1,0 +1,104 @@
+#include "worker/engine/allocation_line.h"
+
+#include <map>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace heapstorm {
+namespace {
+
+constexpr int kLevels = 4;
+
+// The keys under which a survivor answers candidates (AllocationCandidate.makes), with the
+// level each key stands for: bytes per key and level.
+struct Retained {
+  std::map<std::string, uint64_t> bytes;
+};
+
+Retained Index(const std::vector<SnapshotDiff::Placed>& placed) {
+  Retained r;
+  for (const SnapshotDiff::Placed& p : placed) {
+    const std::string& type = p.key.first;
+    const std::string& name = p.key.second;
+    if (type == "object") {
+      r.bytes[absl::StrCat("object ", name)] += p.bytes;
+    } else if (type == "closure") {
+      // DisplayName: "(closure) NAME", or "(closure)" for an anonymous one.
+      // `new Function` makes closures V8 names "anonymous" (or leaves unnamed).
+      std::string plain = absl::StartsWith(name, "(closure) ") ? name.substr(10) : "anonymous";
+      r.bytes[absl::StrCat("closure ", plain)] += p.bytes;
+      if (p.script_id >= 0) {
+        r.bytes[absl::StrCat("closure@", p.script_id, ":", p.line, ":", p.column)] += p.bytes;
+      }
+    } else if (type == "string" || type == "concatenated string" || type == "sliced string") {
+      r.bytes["string"] += p.bytes;
+    }
+  }
+  return r;
+}
+
+// The level (0-based, kLevels when none) and the survivors' key of a candidate's `makes`.
+std::pair<int, std::string> LevelOf(const std::string& makes) {
+  if (absl::StartsWith(makes, "closure@")) return {0, makes};
+  if (absl::StartsWith(makes, "class ")) return {0, absl::StrCat("object ", makes.substr(6))};
+  if (makes == "object Object" || makes == "object Array") return {2, makes};
+  if (absl::StartsWith(makes, "object ") || makes == "closure anonymous") return {1, makes};
+  if (makes == "string") return {3, makes};
+  return {kLevels, ""};
+}
+
+}  // namespace
+
+void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites) {
+  const Retained index = Index(retained);
+  for (v1::AllocationSite& site : *sites) {
+    // Per level, per (function, line): bytes, and the first candidate there.
+    struct Line {
+      uint64_t bytes = 0;
+      int first = -1;
+    };
+    std::map<std::pair<std::string, uint32_t>, Line> lines[kLevels];
+    for (int k = 0; k < site.candidates_size(); ++k) {
+      const v1::AllocationCandidate& c = site.candidates(k);
+      auto [level, key] = LevelOf(c.makes());
+      if (level >= kLevels) continue;
+      auto it = index.bytes.find(key);
+      if (it == index.bytes.end() || it->second == 0) continue;
+      Line& line = lines[level][{c.function(), c.line()}];
+      line.bytes += it->second;
+      if (line.first < 0) line.first = k;
+    }
+    bool picked = false;
+    for (const auto& level : lines) {
+      const Line* best = nullptr;
+      for (const auto& [where, line] : level) {
+        if (best == nullptr || line.bytes > best->bytes || (line.bytes == best->bytes && line.first < best->first)) {
+          best = &line;
+        }
+      }
+      if (best == nullptr) continue;
+      const v1::AllocationCandidate& c = site.candidates(best->first);
+      site.set_line(c.line());
+      site.set_column(c.column());
+      site.set_position(v1::ALLOCATION_POSITION_RETAINED);
+      if (!c.function().empty()) site.set_function(c.function());
+      picked = true;
+      break;
+    }
+    if (!picked && site.candidates_size() > 0 && site.position() == v1::ALLOCATION_POSITION_EXPRESSION) {
+      site.set_position(v1::ALLOCATION_POSITION_FUNCTION);
+      site.set_line(site.function_line());
+      site.set_column(0);
+    }
+    site.clear_candidates();
+  }
+}
+
+bool SiteHasLine(const v1::AllocationSite& site) {
+  return site.position() != v1::ALLOCATION_POSITION_FUNCTION &&
+         site.position() != v1::ALLOCATION_POSITION_UNSPECIFIED;
+}
+
+}  // namespace heapstorm

@@ -1,0 +1,42 @@
+// Chooses the allocating line of a leak's allocation sites from what the heap snapshots
+// show retained. V8's sampling heap profiler names only the functions on an allocating
+// stack, each at the position where it starts; driver.js sends, with each site whose
+// function allocated by its own code, the function's allocating expressions
+// (AllocationCandidate: a closure literal at its position, `new X`, a literal, a string)
+// and this picks the one whose kind of object the window's survivors hold the most bytes
+// of (SnapshotDiff::placed).
+#ifndef HEAPSTORM_WORKER_ENGINE_ALLOCATION_LINE_H_
+#define HEAPSTORM_WORKER_ENGINE_ALLOCATION_LINE_H_
+
+#include <vector>
+
+#include "proto/result.pb.h"
+#include "worker/engine/heap_snapshot.h"
+
+namespace heapstorm {
+
+// For every site with candidates: the line of the candidate whose kind of object is
+// retained, by the first of these that any candidate matches, most bytes first within it:
+//   1. proof of the very expression: a surviving closure whose snapshot location is the
+//      candidate's own position ("closure@SCRIPT:LINE:COLUMN"), or an instance of a class
+//      or function of the module made by `new` ("class X");
+//   2. an instance of another constructor (`new Error`, `new Promise`; `new Function`'s
+//      closures, named "anonymous");
+//   3. an object or array literal ("object Object", "object Array");
+//   4. a string (a template, a `+` with a string literal).
+// Candidates on one line add up within a level; equal bytes go to the earlier candidate.
+// A site so chosen gets position ALLOCATION_POSITION_RETAINED and, when the line lies in
+// another function (one the sampled one inlined, or its caller), that function's name. A
+// site none of whose candidates is retained keeps the driver's line, except an EXPRESSION
+// (the driver's one allocating expression, which the survivors then contradict): it becomes
+// FUNCTION, at the function's first line (column 0: unknown). Candidates are cleared from
+// every site.
+void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites);
+
+// True when a site's line rests on evidence (RETAINED, CALL, EXPRESSION, STORE), false for
+// FUNCTION (the function's first line) and an unset position.
+bool SiteHasLine(const v1::AllocationSite& site);
+
+}  // namespace heapstorm
+
+#endif  // HEAPSTORM_WORKER_ENGINE_ALLOCATION_LINE_H_

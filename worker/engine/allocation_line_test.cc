@@ -1,0 +1,126 @@
+// PickRetainedLines on sites and survivors written by hand, shaped like the leak corpus's:
+// a closure chain with its config object, an Error thrown beside an object literal, a
+// constructor whose instances the caller's `new` made, and candidates nothing retains.
+#include "worker/engine/allocation_line.h"
+
+#include "gtest/gtest.h"
+
+namespace heapstorm {
+namespace {
+
+SnapshotDiff::Placed Survivor(const std::string& type, const std::string& name, uint64_t bytes,
+                              int64_t script = -1, uint32_t line = 0, uint32_t column = 0) {
+  return {ConstructorKey(type, name), script, line, column, bytes};
+}
+
+v1::AllocationSite Site(const std::string& function, uint32_t line,
+                        const std::vector<std::tuple<uint32_t, std::string, std::string>>& candidates) {
+  v1::AllocationSite site;
+  site.set_function(function);
+  site.set_file("/m.js");
+  site.set_line(line);
+  site.set_column(1);
+  site.set_position(v1::ALLOCATION_POSITION_FUNCTION);
+  for (const auto& [at, in, makes] : candidates) {
+    v1::AllocationCandidate* c = site.add_candidates();
+    c->set_line(at);
+    c->set_column(3);
+    c->set_function(in);
+    c->set_makes(makes);
+  }
+  return site;
+}
+
+TEST(AllocationLineTest, ClosureAtItsOwnPositionBeatsALiteralWithMoreBytes) {
+  std::vector<v1::AllocationSite> sites = {
+      Site("use", 6, {{8, "", "object Object"}, {8, "", "string"}, {9, "", "closure@7:8:13"}})};
+  PickRetainedLines({Survivor("object", "Object", 9000), Survivor("string", "(string)", 5000),
+                     Survivor("closure", "(closure) pipeline", 800, 7, 8, 13)},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 9u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
+  EXPECT_EQ(sites[0].function(), "use");
+  EXPECT_EQ(sites[0].candidates_size(), 0);
+}
+
+TEST(AllocationLineTest, ClosureElsewhereInTheScriptDoesNotMatch) {
+  std::vector<v1::AllocationSite> sites = {Site("use", 6, {{8, "", "object Object"}, {9, "", "closure@7:8:13"}})};
+  PickRetainedLines({Survivor("object", "Object", 100), Survivor("closure", "(closure)", 800, 7, 8, 14),
+                     Survivor("closure", "(closure)", 800, 8, 8, 13)},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 8u);
+}
+
+TEST(AllocationLineTest, ABuiltinConstructorBeatsLiteralsAndStrings) {
+  // fetchQuote: `new Promise` (not retained), `new Error` with a template, a returned literal.
+  std::vector<v1::AllocationSite> sites = {Site("fetchQuote", 7,
+                                                {{8, "", "object Promise"},
+                                                 {8, "", "closure@3:7:20"},
+                                                 {9, "", "object Error"},
+                                                 {9, "", "string"},
+                                                 {10, "", "object Object"}})};
+  PickRetainedLines({Survivor("object", "Error", 2800), Survivor("object", "Object", 9000),
+                     Survivor("string", "(string)", 9000), Survivor("hidden", "system / CallSiteInfo", 16000)},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 9u);
+  EXPECT_EQ(sites[0].column(), 3u);
+}
+
+TEST(AllocationLineTest, TheCallersNewOfAConstructorNamesTheCaller) {
+  std::vector<v1::AllocationSite> sites = {
+      Site("Connection", 7, {{9, "", "string"}, {24, "exports.iteration", "class Connection"}})};
+  PickRetainedLines({Survivor("object", "Connection", 1100), Survivor("string", "(string)", 6000)}, &sites);
+  EXPECT_EQ(sites[0].line(), 24u);
+  EXPECT_EQ(sites[0].function(), "exports.iteration");
+  EXPECT_EQ(sites[0].function_line(), 0u);  // left as the driver sent it
+}
+
+TEST(AllocationLineTest, MostBytesWithinALevelAddedUpPerLineTiesToTheFirst) {
+  std::vector<v1::AllocationSite> sites = {
+      Site("f", 1, {{2, "", "object Object"}, {3, "", "object Array"}, {3, "", "object Object"}})};
+  PickRetainedLines({Survivor("object", "Object", 100), Survivor("object", "Array", 50)}, &sites);
+  EXPECT_EQ(sites[0].line(), 3u);  // 150 on line 3 against 100 on line 2
+
+  std::vector<v1::AllocationSite> tie = {Site("f", 1, {{5, "", "object Object"}, {4, "", "object Object"}})};
+  PickRetainedLines({Survivor("object", "Object", 100)}, &tie);
+  EXPECT_EQ(tie[0].line(), 5u);
+}
+
+TEST(AllocationLineTest, NewFunctionMatchesAnonymousClosuresAheadOfItsSourceString) {
+  std::vector<v1::AllocationSite> sites = {Site("makeHandler", 6, {{7, "", "string"}, {8, "", "closure anonymous"}})};
+  PickRetainedLines({Survivor("string", "(string)", 29000), Survivor("closure", "(closure) anonymous", 12000, 40, 0, 9)},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 8u);
+  std::vector<v1::AllocationSite> unnamed = {Site("makeHandler", 6, {{7, "", "string"}, {8, "", "closure anonymous"}})};
+  PickRetainedLines({Survivor("string", "(string)", 29000), Survivor("closure", "(closure)", 12000, 40, 0, 9)}, &unnamed);
+  EXPECT_EQ(unnamed[0].line(), 8u);
+}
+
+TEST(AllocationLineTest, NothingRetainedKeepsTheDriversLineAndDropsTheCandidates) {
+  std::vector<v1::AllocationSite> sites = {Site("f", 11, {{12, "", "object Map"}, {13, "", "closure@1:12:4"}}),
+                                           Site("g", 20, {})};
+  sites[1].set_position(v1::ALLOCATION_POSITION_CALL);
+  PickRetainedLines({Survivor("object", "Set", 500), Survivor("code", "(compiled code)", 900)}, &sites);
+  EXPECT_EQ(sites[0].line(), 11u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
+  EXPECT_EQ(sites[0].candidates_size(), 0);
+  EXPECT_EQ(sites[1].line(), 20u);
+  EXPECT_EQ(sites[1].position(), v1::ALLOCATION_POSITION_CALL);
+  EXPECT_FALSE(SiteHasLine(sites[0]));
+  EXPECT_TRUE(SiteHasLine(sites[1]));
+}
+
+TEST(AllocationLineTest, AnExpressionTheSurvivorsContradictFallsBackToTheFunction) {
+  // slow_leak_ints.mjs: `new Error` is the function's one allocating expression, but what
+  // is retained is an array's store of small integers.
+  std::vector<v1::AllocationSite> sites = {Site("iteration", 11, {{11, "", "object Error"}})};
+  sites[0].set_position(v1::ALLOCATION_POSITION_EXPRESSION);
+  sites[0].set_function_line(5);
+  PickRetainedLines({Survivor("object", "Object", 300), Survivor("code", "(compiled code)", 2000)}, &sites);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
+  EXPECT_EQ(sites[0].line(), 5u);
+  EXPECT_FALSE(SiteHasLine(sites[0]));
+}
+
+}  // namespace
+}  // namespace heapstorm
