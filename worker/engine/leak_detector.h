@@ -6,7 +6,8 @@
 // effect and the trend is significant (p < the check's p_value, and the interval excludes
 // 0); and the growth persists in the later half of the series (a cache that fills, a
 // warm-up, is not a leak). A series that gives back more than half of its gain (a
-// sawtooth) is suspected only when a retention check will follow (snapshots on). It does not leak when the interval's upper end is below the
+// sawtooth) is suspected only past the budget (where an undecided check goes on) and when
+// a retention check will follow (snapshots on). It does not leak when the interval's upper end is below the
 // minimum effect, in the whole series or in its later half. Otherwise it is undecided; at
 // the end of the budget that is "inconclusive". Every series states its detection limit:
 // the smallest growth per iteration its noise and its number of points could have revealed.
