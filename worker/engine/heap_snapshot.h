@@ -85,8 +85,8 @@ struct SnapshotDiff {
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
   // What long-lived arrays' elements stores grew by from the first snapshot to the third,
-  // where they grew at every snapshot, at least kMinBackingGrowth-fold, and the third's
-  // store is newer than the second:
+  // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store such an
+  // array was given in the window is not among the window's objects):
   // elements added to an array (or entries to a Map) that live in a store reallocated as it
   // grows, so no object of the window is the one alive at the third snapshot.
   uint64_t backing_growth_bytes = 0;

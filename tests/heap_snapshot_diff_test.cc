@@ -1,0 +1,74 @@
+// The three-snapshot diff (worker/engine/heap_snapshot.h) on snapshots that real node writes:
+// what counts as the window's retention, and what does not.
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+#include "worker/engine/heap_snapshot.h"
+
+namespace heapstorm {
+namespace {
+
+// Writes s1, s2 and s3 with `window` run between the first two and `after` between the
+// last two, over an array `keep` of 400 small objects made before s1 (its elements store,
+// 3.2 KiB, is one the diff tracks). Returns the diff.
+SnapshotDiff Diff(const std::string& name, const std::string& window, const std::string& after) {
+  const std::string dir = absl::StrCat(testing_support::TmpDir(), "/", name);
+  const std::string script = absl::StrCat(
+      "const v8 = require('v8'); const fs = require('fs'); const dir = process.argv[2];\n"
+      "fs.mkdirSync(dir, {recursive: true});\n"
+      "const keep = []; for (let i = 0; i < 400; i++) keep.push({i});\n"
+      "globalThis.keep = keep;\n"
+      "v8.writeHeapSnapshot(dir + '/s1.heapsnapshot');\n",
+      window, "\n", "v8.writeHeapSnapshot(dir + '/s2.heapsnapshot');\n", after, "\n",
+      "v8.writeHeapSnapshot(dir + '/s3.heapsnapshot');\n");
+  const std::string script_path = dir + ".js";
+  {
+    std::ofstream(script_path) << script;
+  }
+  testing_support::CommandResult r = testing_support::RunCommand({"/usr/bin/env", "node", script_path, dir});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<SnapshotDiff> diff =
+      DiffSnapshots(dir + "/s1.heapsnapshot", dir + "/s2.heapsnapshot", dir + "/s3.heapsnapshot", 10);
+  EXPECT_TRUE(diff.ok()) << diff.status();
+  return diff.ok() ? *diff : SnapshotDiff{};
+}
+
+// An array that outgrows its store in the window and is cut back to its size after it: the
+// new store (larger than the old one, ~5 KiB) is alive at s3 but is not the window's
+// retention; the 300 objects the window pushed are freed.
+TEST(HeapSnapshotDiffTest, AStoreAnOldArrayWasGivenInTheWindowIsNotRetention) {
+  SnapshotDiff d = Diff("regrown",
+                        "for (let i = 0; i < 300; i++) keep.push({w: i});",
+                        "keep.length = 400;");
+  EXPECT_LT(d.program_bytes, 1024u) << "the array's new store counted as the window's retention";
+  EXPECT_EQ(d.backing_growth_bytes, 0u);
+}
+
+// The same window whose objects stay: they are retention, the store still is not.
+TEST(HeapSnapshotDiffTest, ObjectsTheWindowAddedAndKeptAreRetention) {
+  SnapshotDiff d = Diff("kept", "for (let i = 0; i < 300; i++) keep.push({w: i});", "");
+  // 300 objects of at least 16 bytes each; the store (~5 KiB) is not among them.
+  EXPECT_GE(d.program_bytes, 300u * 16);
+  uint64_t objects = 0;
+  for (const v1::LeakCulprit& c : d.culprits) {
+    if (c.constructor() == "Object") objects += c.count();
+  }
+  EXPECT_GE(objects, 300u);
+}
+
+// An array of numbers that grows at every snapshot, many-fold: its growth is counted as the
+// array's, from the first snapshot to the third, whichever store holds it at the third.
+TEST(HeapSnapshotDiffTest, AnArrayOfNumbersThatKeepsGrowingIsBackingGrowth) {
+  SnapshotDiff d = Diff("numbers",
+                        "for (let i = 0; i < 400; i++) keep.push(i);",
+                        "for (let i = 0; i < 4000; i++) keep.push(i);");
+  // keep went from 400 to 4,800 elements: ~35 KiB more store.
+  EXPECT_GE(d.backing_growth_bytes, 30u * 1024);
+}
+
+}  // namespace
+}  // namespace heapstorm
