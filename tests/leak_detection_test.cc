@@ -3,6 +3,7 @@
 // descriptors, timer handles) must be found in the right series, with the culprit named;
 // non-leaks (bounded cache, garbage churn, sawtooth, warm-up then flat, WeakMap metadata,
 // open-and-close) run ten times each must be `no_leak` every time.
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <map>
@@ -123,8 +124,9 @@ TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {
 }
 
 // The checkpoints do not depend on the budget: the same schedule at 2,000 and 10,000
-// iterations up to 2,000 (dense at first, then thinning out), so a larger budget only adds
-// points at the end.
+// iterations (dense at first, then thinning out) until a run's points become its retention
+// check's (from its s1 on: spaced by the check, whatever the budget), so a larger budget
+// never thins the points before it; and each run's points reach its budget's end.
 TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   auto units = [](const v1::RunResult& r) {
     std::vector<uint64_t> u;
@@ -133,28 +135,42 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
     }
     return u;
   };
-  std::vector<uint64_t> small = units(Run("churn.js", 2000, 0));
-  std::vector<uint64_t> large = units(Run("churn.js", 10000, 0));
+  // Where a run's own schedule ends: its retention check's s1, else its budget.
+  auto own_until = [](const v1::RunResult& r, uint64_t budget) {
+    return r.leak().has_retention() && r.leak().retention().s1() > 0 ? r.leak().retention().s1() : budget;
+  };
+  const v1::RunResult small_run = Run("churn.js", 2000, 0);
+  const v1::RunResult large_run = Run("churn.js", 10000, 0);
+  const std::vector<uint64_t> small = units(small_run), large = units(large_run);
   ASSERT_GT(small.size(), 20u);
-  std::vector<uint64_t> prefix;
-  for (uint64_t u : large) {
-    if (u < 2000) prefix.push_back(u);
-  }
-  std::vector<uint64_t> small_prefix(small.begin(), small.end() - 1);  // the budget's own last point
-  // The GC-time share may widen the spacing on a loaded machine: compare where both run
-  // unthrottled: the warm-up (doubling) up to warmup_iterations (100 by default).
-  ASSERT_GT(prefix.size(), 10u);
+  // Raising the budget does not make the verdict worse: churn.js is no leak at both.
+  EXPECT_EQ(small_run.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(small_run);
+  EXPECT_EQ(large_run.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(large_run);
+  // The warm-up, doubling up to warmup_iterations (100 by default), in both.
   const std::vector<uint64_t> warmup = {0, 1, 2, 4, 8, 16, 32, 64, 100};
+  ASSERT_GT(large.size(), warmup.size());
   for (size_t i = 0; i < warmup.size(); ++i) {
-    EXPECT_EQ(prefix[i], warmup[i]) << i;
-    EXPECT_EQ(small_prefix[i], warmup[i]) << i;
+    EXPECT_EQ(large[i], warmup[i]) << i;
+    EXPECT_EQ(small[i], warmup[i]) << i;
   }
-  // Thinning out: the gaps grow.
-  EXPECT_GT(large.back() - large[large.size() - 2], prefix[prefix.size() - 1] - prefix[prefix.size() - 2]);
-  // A larger budget never has fewer points, and they reach its end. (When both runs start
-  // a retention check, the points after s1 are the check's, at the same places whatever the
-  // budget, so the counts may be equal.)
-  EXPECT_GE(large.size(), small.size());
+  // Up to where either run's own schedule ends, the larger budget has as many points as the
+  // smaller (compared as a count, give or take two: the GC-time share may widen the spacing
+  // of one run and not the other on a loaded machine).
+  const uint64_t shared = std::min(own_until(small_run, 2000), own_until(large_run, 10000));
+  auto before = [](const std::vector<uint64_t>& v, uint64_t end) {
+    return std::count_if(v.begin(), v.end(), [end](uint64_t u) { return u < end; });
+  };
+  EXPECT_GT(before(large, shared), static_cast<long>(warmup.size())) << "no point between the warm-up and " << shared;
+  EXPECT_GE(before(large, shared) + 2, before(small, shared)) << "the larger budget thinned the points before " << shared;
+  // Thinning out: after the warm-up the gaps grow.
+  std::vector<uint64_t> own;
+  for (uint64_t u : large) {
+    if (u < own_until(large_run, 10000)) own.push_back(u);
+  }
+  ASSERT_GT(own.size(), warmup.size() + 2);
+  EXPECT_GT(own.back() - own[own.size() - 2], own[warmup.size()] - own[warmup.size() - 1]);
+  // Each run's points reach its budget's end.
+  EXPECT_GE(small.back(), 2000u);
   EXPECT_GE(large.back(), 10000u);
 }
 
