@@ -11,14 +11,10 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const vm = require('vm');
+const { driverSection, check } = require('./driver_testing');
 
-const text = fs.readFileSync(process.argv[2], 'utf8');
-const begin = text.indexOf('// --- the allocating line');
-const end = text.indexOf('// The iteration of the next planned snapshot');
-assert(begin >= 0 && end > begin, 'driver.js: the allocating line section was not found');
-const driver = vm.runInNewContext(`${text.slice(begin, end)}; ({ allocatingLine, allocatingCandidates, storeLine })`,
-  { fs, path });
+const driver = driverSection(process.argv[2], '// --- the allocating line', '// The iteration of the next planned snapshot',
+  ['allocatingLine', 'allocatingCandidates', 'storeLine'], { fs, path });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sites-'));
 
 // Writes `lines` to a module and returns its path.
@@ -36,16 +32,6 @@ function startOf(file, marker) {
   return { lineNumber: line, columnNumber: lines[line].indexOf('(', lines[line].indexOf(marker)) };
 }
 
-let failures = 0;
-function check(name, fn) {
-  try {
-    fn();
-    console.log(`ok ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`FAILED ${name}: ${e.message}`);
-  }
-}
 
 check('a callee called on several lines: the call whose value is returned', () => {
   const file = source('decode.js', [
@@ -182,4 +168,3 @@ check('store: the line that allocated what a push stores, else the push', () => 
 });
 
 fs.rmSync(dir, { recursive: true, force: true });
-if (failures > 0) process.exit(1);

@@ -9,14 +9,10 @@
 //   node leak_schedule_test.js path/to/driver.js
 'use strict';
 const assert = require('assert');
-const fs = require('fs');
-const vm = require('vm');
+const { driverSection, check } = require('./driver_testing');
 
-const source = fs.readFileSync(process.argv[2], 'utf8');
-const begin = source.indexOf('// --- the leak check\'s checkpoint schedule');
-const end = source.indexOf('function leakSchedule(');
-assert(begin >= 0 && end > begin, 'driver.js: the schedule section was not found');
-const { nextLeakCheckpoint } = vm.runInNewContext(`${source.slice(begin, end)}; ({ nextLeakCheckpoint })`);
+const { nextLeakCheckpoint } = driverSection(process.argv[2], '// --- the leak check\'s checkpoint schedule',
+  'function leakSchedule(', ['nextLeakCheckpoint']);
 
 const kWarmup = 100;
 const kMinPointsForNoLeak = 20;  // worker/engine/leak_detector.h
@@ -65,16 +61,6 @@ function points(target, share, cap, retention) {
 }
 
 const between = (p, lo, hi) => p.filter((u) => u >= lo && u <= hi);
-let failures = 0;
-function check(name, f) {
-  try {
-    f();
-    console.log(`ok ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
 
 check('warm-up points 0, 1, 2, 4, ..., 64, then warmup_iterations', () => {
   const warmup = [0, 1, 2, 4, 8, 16, 32, 64, 100];
@@ -156,7 +142,3 @@ check('a retention check past the budget: s2, s3 and what its verdict reads, few
   }
 });
 
-if (failures > 0) {
-  console.log(`${failures} failed`);
-  process.exit(1);
-}
