@@ -42,6 +42,9 @@ namespace heapstorm {
 inline constexpr double kMinBytesOverSpan = 16 * 1024;
 // Counts (descriptors, handles): this many more over the span.
 inline constexpr double kMinCountOverSpan = 8;
+// The most that the program's objects a retention window left may exceed the growth measured
+// during the check by, per iteration, and still confirm it (ConfirmByRetention).
+inline constexpr double kMaxRetainedOverGrowth = 4;
 // Points after warm-up before anything is decided: a leak needs this many in the later
 // half of the series alone, "no leak" this many in all.
 inline constexpr size_t kMinPointsForLeak = 10;
@@ -111,8 +114,8 @@ struct RetentionEvidence {
 
 // The verdict of a retention check on a suspected series (slope with its interval): a
 // leak only when the program's objects of the window are still alive at s3 at a rate that
-// agrees with the slope (at least half its lower bound, at most twice its upper bound plus
-// the V8 part), the series kept growing after the window (at least half the lower bound),
+// agrees with the growth measured during the check (at least half of it, at most
+// kMaxRetainedOverGrowth times it plus the V8 part), the series kept growing after the window,
 // and s3 got as far as the plan's reach. Otherwise not a leak, with the note saying why:
 // bounded (freed by s3), stopped growing, or V8's own growth; or `undecided` when all held
 // but the run could not reach `reach` (its time limit): a structure that fills up or

@@ -324,6 +324,19 @@ TEST(RetentionTest, RetainedAtTheSlopeIsALeak) {
   EXPECT_NEAR(r.program_bytes_per_iteration(), 290, 1e-9);
 }
 
+TEST(RetentionTest, RetainedFarAboveTheGrowthDuringTheCheckIsNotALeak) {
+  // map_ttl_sweep.js at 2,000 (recorded 2026-12-02): suspected at 898 while filling (~200
+  // B/iteration); the window 898-1098 left 57.7 KB alive at 8784 (entries that outlive the
+  // check), but over 1098-8784 the heap grew by only 3.59 B/iteration: a turnover, not a leak.
+  RetentionEvidence e{898, 1098, 8784, 57720, 0, 3.59, 8784};
+  v1::LeakRetention r = ConfirmByRetention(Suspected(203), e);
+  EXPECT_FALSE(r.confirmed());
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_UNACCOUNTED);
+  // The same window at a growth that carries it is a leak.
+  e.slope_after = 250;
+  EXPECT_TRUE(ConfirmByRetention(Suspected(203), e).confirmed());
+}
+
 TEST(RetentionTest, FreedByS3IsBounded) {
   // An LRU still filling when suspected: the window's objects were evicted by s3.
   RetentionEvidence e{500, 600, 1200, 3000, 0, 0};
