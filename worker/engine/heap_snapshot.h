@@ -28,10 +28,12 @@ struct ConstructorStats {
 // (node type, constructor name) → totals.
 using ConstructorKey = std::pair<std::string, std::string>;
 
-// A backing store an object owns (its internal "elements" edge): the array of elements of
-// a JS array. Only stores of at least kMinBackingBytes are kept. Map and Set hash tables
-// are not: with deletions they step up 4x and more while bounded (an LRU and a TTL map
-// of the leak corpus were false alarms with them), and a Map that leaks adds objects.
+// A backing store an object owns: the array of elements of a JS array (its internal
+// "elements" edge), or the hash table of a Map, Set, WeakMap or WeakSet ("table") or of an
+// object in dictionary mode ("properties"). Only stores of at least kMinBackingBytes are
+// kept. The growth of stores is counted for arrays' elements only: hash tables with
+// deletions step up 4x and more while bounded (an LRU and a TTL map of the leak corpus
+// were false alarms with them), and a Map that leaks adds objects.
 struct BackingStore {
   uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
   uint64_t bytes = 0; // its shallow size
@@ -50,6 +52,8 @@ struct SnapshotSummary {
   uint64_t bytes = 0;
   // Owner's node id → its large elements store, when asked for (ReadHeapSnapshot).
   std::map<uint64_t, BackingStore> backing;
+  // Owner's node id → its large hash table or dictionary of properties, likewise.
+  std::map<uint64_t, BackingStore> tables;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
@@ -85,8 +89,8 @@ struct SnapshotDiff {
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
   // What long-lived arrays' elements stores grew by from the first snapshot to the third,
-  // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store such an
-  // array was given in the window is not among the window's objects):
+  // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store or table
+  // an object older than the window was given in it is not among the window's objects):
   // elements added to an array (or entries to a Map) that live in a store reallocated as it
   // grows, so no object of the window is the one alive at the third snapshot.
   uint64_t backing_growth_bytes = 0;
