@@ -237,7 +237,7 @@ TEST(LeakDetectorTest, UndecidedGoesOnPastTheBudgetWithinItsLimits) {
   EXPECT_EQ(UndecidedGoesOnTo(undecided, 2600, 2000, 0), kRetentionMaxOverrun * 2000);
   EXPECT_EQ(UndecidedGoesOnTo(undecided, 2000, 2000, 7000), 7000u);  // the time limit
   EXPECT_EQ(UndecidedGoesOnTo(undecided, 1980, 2000, 0), 0u);        // before the budget: no word
-  EXPECT_EQ(UndecidedGoesOnTo(undecided, 20000, 2000, 0), 0u);       // at the cap: stop
+  EXPECT_EQ(UndecidedGoesOnTo(undecided, kRetentionMaxOverrun * 2000, 2000, 0), 0u);  // at the cap: stop
   EXPECT_EQ(UndecidedGoesOnTo(undecided, 2000, 2000, 1990), 0u);     // no time left
   v1::LeakResult flat = Feed(40, [](double) { return 4e6; });
   ASSERT_EQ(flat.verdict(), v1::LEAK_VERDICT_NO_LEAK);
@@ -270,7 +270,7 @@ TEST(LeakDetectorTest, DriftAtTheBarIsDecidedByGoingOn) {
   v1::LeakResult at_budget = d.Evaluate();
   ASSERT_EQ(at_budget.verdict(), v1::LEAK_VERDICT_INCONCLUSIVE) << at_budget.series(0).DebugString();
   const uint64_t to = UndecidedGoesOnTo(at_budget, 3000, 3000, 0);
-  ASSERT_EQ(to, 30000u);
+  ASSERT_EQ(to, kRetentionMaxOverrun * 3000);
   uint64_t u = 3000;
   v1::LeakResult r = at_budget;
   while (u < to && UndecidedGoesOnTo(r, u, 3000, 0) != 0) {
@@ -298,8 +298,10 @@ TEST(RetentionTest, PlanRunsPastTheBudgetToItsReach) {
   EXPECT_EQ(p.s2, 1100u);
   EXPECT_EQ(p.s3, kRetentionReach * 1100);
   EXPECT_EQ(p.reach, p.s3);
-  // Never past kRetentionMaxOverrun budgets: the reach is then out of range.
-  RetentionPlan late = PlanRetention(100, 1990, 2000, 2000);
+  // Never past kRetentionMaxOverrun budgets: the reach of a suspicion raised that late
+  // (while the run went on past its budget) is then out of range.
+  const uint64_t suspected = 2 * kRetentionMaxOverrun * 2000 / kRetentionReach;
+  RetentionPlan late = PlanRetention(100, suspected, 2000, 2000);
   EXPECT_TRUE(late.room);
   EXPECT_EQ(late.s3, kRetentionMaxOverrun * 2000);
   EXPECT_GT(late.reach, late.s3);
