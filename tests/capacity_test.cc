@@ -192,6 +192,17 @@ TEST(BreakingPointTest, NativeUnderTheWatchdog) {
                    v1::OUTCOME_NATIVE_OOM, {.pss_limit_bytes = 384u << 20});
 }
 
+// Native memory V8 does not see (ICU's, behind Intl objects): the driver learns it is near
+// the limit only from the resident size, which it reads every 16 batches while what V8 sees
+// stays far below the limit (worker/driver/driver.js, nearLimit).
+TEST(BreakingPointTest, NativeGrowthV8DoesNotSeeUnderACgroup) {
+  HS_REQUIRE_CGROUPS();
+  std::unique_ptr<Engine> engine = MakeEngine(true);
+  ASSERT_NE(engine, nullptr);
+  ExpectExactBreak(engine.get(), "tests/fixtures/capacity/intl_formatters.js", 200000,
+                   "old_space: 64Mi, native: 256Mi", v1::OUTCOME_NATIVE_OOM, {.cgroup = true});
+}
+
 TEST(BreakingPointTest, Descriptors) {
   std::unique_ptr<Engine> engine = MakeEngine(false);
   ASSERT_NE(engine, nullptr);
