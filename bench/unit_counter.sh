@@ -7,6 +7,8 @@
 #                                          # e.g. an earlier commit's, to compare ways of publishing
 #   AA=1 bench/unit_counter.sh             # A/A check of the method: "off" is "on" under another name
 #   KINDS=large_buffers,script_sessions bench/unit_counter.sh   # only these scenarios
+#   LB_COUNT=40000 KINDS=large_buffers bench/unit_counter.sh     # longer runs (default 4000
+#                                          # buffers): the per-run noise of the ratio shrinks
 #
 # `heapstorm run --keep-run-dirs` writes each kind's scenario JSON (the kind's defaults for
 # every parameter not given); then worker/driver/driver.js runs directly on it ("on") and so
@@ -54,7 +56,7 @@ printf '%s\n' "'use strict';" "module.exports = { iteration() {} };" >"$out/noop
 cat >"$out/kinds.yaml" <<YAML
 scenarios:
   - {name: cached_data, kind: cached_data, params: {entries: 100000}, limits: {old_space: 1024Mi}}
-  - {name: large_buffers, kind: large_buffers, params: {count: 4000, size: 64Ki}, limits: {old_space: 1024Mi}}
+  - {name: large_buffers, kind: large_buffers, params: {count: ${LB_COUNT:-4000}, size: 64Ki}, limits: {old_space: 1024Mi}}
   - {name: deep_recursion, kind: deep_recursion, params: {depth: 400000}, limits: {stack: 63Mi, native_stack: 64Mi}}
   - {name: script_noop, kind: script, params: {module: $root/$out/noop.js, iterations: 20000000}}
   - {name: script_sessions, kind: script, params: {module: $root/tests/fixtures/capacity/sessions.js, iterations: 1500}, limits: {old_space: 1024Mi}}
