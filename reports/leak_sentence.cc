@@ -155,6 +155,9 @@ std::string SeriesNoteSentence(const v1::LeakResult& leak, const v1::LeakSeries&
       return "suspected; its retention was not proven before the run ended";
     case v1::SERIES_NOTE_EXHAUSTION:
       return ExhaustionSentence(leak);
+    case v1::SERIES_NOTE_UNDER_THE_BUDGETS_BAR:
+      return absl::StrCat("its later half grew less than the bar of the budget (", Rate(s.detection_limit(), s.unit()),
+                          "), though not provably less than the lower bar of the longer run");
     default:
       return "";
   }

@@ -217,12 +217,27 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   return out;
 }
 
-v1::LeakResult LeakDetector::Evaluate() const {
+void LeakDetector::DecideAgainstTheBudgetsBar(const Series& s, v1::LeakSeries* e) const {
+  const double budget = static_cast<double>(check_.iterations());
+  if (s.per_iteration || x_.size() < kMinPointsForNoLeak || x_.back() <= budget) return;
+  const double bar = s.min_over_span / std::max(1.0, budget - x_.front());
+  const size_t half = x_.size() / 2;
+  std::vector<double> late_x(x_.begin() + static_cast<std::ptrdiff_t>(half), x_.end());
+  std::vector<double> late_y(s.y.begin() + static_cast<std::ptrdiff_t>(half), s.y.end());
+  const TheilSen late = TheilSenSlope(late_x, late_y, check_.p_value());
+  if (!(late.high < bar)) return;
+  e->set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+  e->set_detection_limit(bar);
+  e->set_note_kind(v1::SERIES_NOTE_UNDER_THE_BUDGETS_BAR);
+}
+
+v1::LeakResult LeakDetector::Evaluate(bool at_end) const {
   v1::LeakResult result;
   bool any_leak = false;
   bool all_clear = true;
   for (const Series& s : series_) {
     v1::LeakSeries e = EvaluateSeries(s);
+    if (at_end && e.verdict() == v1::LEAK_VERDICT_INCONCLUSIVE) DecideAgainstTheBudgetsBar(s, &e);
     if (e.verdict() == v1::LEAK_VERDICT_LEAK) {
       e.set_evidence("trend");
       any_leak = true;

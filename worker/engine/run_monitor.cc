@@ -308,7 +308,7 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
 // is no leak: inconclusive while its check was still running or had no room to start, no
 // leak when a check found it bounded and nothing since has been suspected.
 v1::LeakResult RunMonitor::FinalLeakVerdict() const {
-  v1::LeakResult r = detector_->Evaluate();
+  v1::LeakResult r = detector_->Evaluate(/*at_end=*/true);
   const bool snapshots = setup_.scenario->leak_check().snapshots();
   bool bytes_suspected = false, count_leak = false;
   double steepest = 0;
