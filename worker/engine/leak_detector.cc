@@ -25,6 +25,16 @@ double MinimumDetectableSlope(const std::vector<double>& x, const std::vector<do
   return sxx > 0 ? (NormalQuantile(1 - alpha / 2) + NormalQuantile(kPower)) * sigma / std::sqrt(sxx) : 0;
 }
 
+// The later half of a series (its points from the middle one on): growth that stopped
+// there (a warm-up, a cache that filled) is not a leak.
+struct LaterHalf {
+  std::vector<double> x, y;
+};
+LaterHalf LaterHalfOf(const std::vector<double>& x, const std::vector<double>& y) {
+  const auto half = static_cast<std::ptrdiff_t>(x.size() / 2);
+  return {std::vector<double>(x.begin() + half, x.end()), std::vector<double>(y.begin() + half, y.end())};
+}
+
 // The same limit read from a fit's own interval: the slope its half-width would have
 // told from zero with kPower. The rank-based interval of Theil–Sen is wider than the
 // normal one under heavy-tailed noise (a sawtooth sampled at random phases), so this is the
@@ -146,9 +156,7 @@ v1::LeakSeries LeakDetector::EvaluateSeries(const Series& s) const {
   out.set_detection_limit(std::max(MinimumDetectableSlope(x_, s.y, fit, alpha), min_effect));
 
   // The later half: growth that stopped (warm-up, a cache that filled) is not a leak.
-  size_t half = x_.size() / 2;
-  std::vector<double> late_x(x_.begin() + half, x_.end());
-  std::vector<double> late_y(s.y.begin() + half, s.y.end());
+  const auto [late_x, late_y] = LaterHalfOf(x_, s.y);
   bool late_enough = late_x.size() >= kMinPointsForLeak;
   TheilSen late = late_enough ? TheilSenSlope(late_x, late_y, alpha) : fit;
 
@@ -221,10 +229,8 @@ void LeakDetector::DecideAgainstTheBudgetsBar(const Series& s, v1::LeakSeries* e
   const double budget = static_cast<double>(check_.iterations());
   if (s.per_iteration || x_.size() < kMinPointsForNoLeak || x_.back() <= budget) return;
   const double bar = s.min_over_span / std::max(1.0, budget - x_.front());
-  const size_t half = x_.size() / 2;
-  std::vector<double> late_x(x_.begin() + static_cast<std::ptrdiff_t>(half), x_.end());
-  std::vector<double> late_y(s.y.begin() + static_cast<std::ptrdiff_t>(half), s.y.end());
-  const TheilSen late = TheilSenSlope(late_x, late_y, check_.p_value());
+  const LaterHalf later = LaterHalfOf(x_, s.y);
+  const TheilSen late = TheilSenSlope(later.x, later.y, check_.p_value());
   if (!(late.high < bar)) return;
   e->set_verdict(v1::LEAK_VERDICT_NO_LEAK);
   e->set_detection_limit(bar);
