@@ -16,7 +16,7 @@ namespace {
 // last two, over an array `keep` of 400 small objects made before s1 (its elements store,
 // 3.2 KiB, is one the diff tracks) and what `before` makes. Returns the diff.
 SnapshotDiff Diff(const std::string& name, const std::string& window, const std::string& after,
-                  const std::string& before = "") {
+                  const std::string& before = "", const std::string& fourth = "") {
   const std::string dir = absl::StrCat(testing_support::TmpDir(), "/", name);
   const std::string script = absl::StrCat(
       "const v8 = require('v8'); const fs = require('fs'); const dir = process.argv[2];\n"
@@ -26,7 +26,8 @@ SnapshotDiff Diff(const std::string& name, const std::string& window, const std:
       before, "\n",
       "v8.writeHeapSnapshot(dir + '/s1.heapsnapshot');\n",
       window, "\n", "v8.writeHeapSnapshot(dir + '/s2.heapsnapshot');\n", after, "\n",
-      "v8.writeHeapSnapshot(dir + '/s3.heapsnapshot');\n");
+      "v8.writeHeapSnapshot(dir + '/s3.heapsnapshot');\n", fourth, "\n",
+      "v8.writeHeapSnapshot(dir + '/s4.heapsnapshot');\n");
   const std::string script_path = dir + ".js";
   {
     std::ofstream(script_path) << script;
@@ -86,6 +87,47 @@ TEST(HeapSnapshotDiffTest, ATableAnOldWeakMapWasGivenInTheWindowIsNotRetention) 
                         "", "const wm = new WeakMap(); globalThis.wm = wm;");
   EXPECT_LT(d.program_bytes, 8u * 1024) << "the WeakMap's new table counted as the window's retention";
   EXPECT_EQ(d.backing_growth_bytes, 0u);
+  EXPECT_EQ(d.table_growth_bytes, 0u) << "a weak collection's table counted as growth";
+}
+
+// A Set of numbers made before s1 that grows at every snapshot, many-fold: it holds no
+// object, so only its hash table (and the part of its growth after s2) tells; its owner is
+// where the retainer path goes. A WeakMap whose table grew as much is not counted (above).
+TEST(HeapSnapshotDiffTest, ASetOfNumbersThatKeepsGrowingIsTableGrowth) {
+  SnapshotDiff d = Diff("set_of_numbers",
+                        "for (let i = 100; i < 400; i++) ids.add(i * 3);",
+                        "for (let i = 400; i < 6000; i++) ids.add(i * 3);",
+                        "const ids = new Set(); for (let i = 0; i < 100; i++) ids.add(i * 3); globalThis.ids = ids;");
+  // 100 -> 6,000 entries: the table goes from ~2.5 KiB to ~160 KiB (about 20 B per slot).
+  EXPECT_GE(d.table_growth_bytes, 100u * 1024);
+  EXPECT_GE(d.table_growth_after_bytes, d.table_growth_bytes / 2);
+  EXPECT_LT(d.program_bytes, 4u * 1024);
+  EXPECT_NE(d.store_owner_id, 0u);
+  EXPECT_EQ(d.grown_tables.size(), 1u);
+}
+
+// The fourth snapshot of a table's check: a Set of numbers that goes on growing doubles its
+// table again; a Set that deletes as many as it adds once full (a window of recent ids)
+// keeps it.
+TEST(HeapSnapshotDiffTest, ATableThatGoesOnGrowingDoublesAgainAndABoundedOneDoesNot) {
+  const std::string before = "const ids = new Set(); for (let i = 0; i < 100; i++) ids.add(i); globalThis.ids = ids;";
+  const std::string window = "for (let i = 100; i < 400; i++) ids.add(i);";
+  const std::string after = "for (let i = 400; i < 6000; i++) ids.add(i);";
+  const std::string dir = absl::StrCat(testing_support::TmpDir(), "/");
+  SnapshotDiff leak = Diff("table_leak", window, after, before, "for (let i = 6000; i < 14000; i++) ids.add(i);");
+  absl::StatusOr<bool> doubled = TableDoubled(dir + "table_leak/s4.heapsnapshot", leak.grown_tables);
+  ASSERT_TRUE(doubled.ok()) << doubled.status();
+  EXPECT_TRUE(*doubled);
+  // The window of the last 1,000 ids fills, then its table steps up once more as deleted
+  // entries pile up (before s3 here, as in a check whose later part saw that step), then
+  // stays.
+  SnapshotDiff bounded = Diff("table_window", window,
+                              "for (let i = 400; i < 6000; i++) { ids.add(i); if (i >= 1000) ids.delete(i - 1000); }",
+                              before, "for (let i = 6000; i < 14000; i++) { ids.add(i); ids.delete(i - 1000); }");
+  EXPECT_EQ(bounded.grown_tables.size(), 1u);
+  doubled = TableDoubled(dir + "table_window/s4.heapsnapshot", bounded.grown_tables);
+  ASSERT_TRUE(doubled.ok()) << doubled.status();
+  EXPECT_FALSE(*doubled);
 }
 
 }  // namespace

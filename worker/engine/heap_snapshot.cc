@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <tuple>
 
@@ -241,6 +242,7 @@ struct NodeTables {
   // Per node, for `backing`: its edge count and whether it could be a store.
   std::vector<uint32_t> edge_count;
   std::vector<uint32_t> store_size;  // shallow size of a large "array" node, else 0
+  std::vector<uint32_t> node_name;   // its name (a string index): a store's owner is named
 };
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
@@ -264,6 +266,7 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
     summary->ids.push_back(node[l.f_id]);
     if (backing) {
       tables->edge_count.push_back(static_cast<uint32_t>(node[l.f_edges]));
+      tables->node_name.push_back(static_cast<uint32_t>(node[l.f_name]));
       const bool store = static_cast<int>(type) == l.array_type && node[l.f_size] >= kMinBackingBytes;
       tables->store_size.push_back(store ? static_cast<uint32_t>(std::min<uint64_t>(node[l.f_size], UINT32_MAX))
                                          : 0);
@@ -274,9 +277,10 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
   }
 }
 
-// An internal edge to a large array, its name not yet resolved: owner, name, store.
+// An internal edge to a large array, its name not yet resolved: owner, name, store, and
+// the owner's name.
 struct Candidate {
-  uint32_t owner, name, store;
+  uint32_t owner, name, store, owner_name;
 };
 
 // Reads the edges array (the stream stands just inside it) and keeps the internal edges
@@ -300,7 +304,7 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, const Node
     const uint64_t to = edge[l.e_to] / l.stride;
     if (to < tables.store_size.size() && tables.store_size[to] > 0) {
       candidates->push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[l.e_name]),
-                             static_cast<uint32_t>(to)});
+                             static_cast<uint32_t>(to), tables.node_name[owner]});
     }
   }
 }
@@ -368,7 +372,10 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   for (const auto& [key, stats] : raw) {
     if (key.name >= 0) wanted.push_back(key.name);
   }
-  for (const Candidate& c : candidates) wanted.push_back(c.name);
+  for (const Candidate& c : candidates) {
+    wanted.push_back(c.name);
+    wanted.push_back(c.owner_name);
+  }
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
@@ -405,6 +412,8 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     BackingStore& b = (elements ? summary.backing : summary.tables)[summary.ids[c.owner]];
     b.id = std::max(b.id, summary.ids[c.store]);
     b.bytes += tables.store_size[c.store];
+    auto owner = names.find(c.owner_name);
+    b.weak = !elements && owner != names.end() && (owner->second == "WeakMap" || owner->second == "WeakSet");
   }
   if (fresh != nullptr) {
     fresh->clear();
@@ -414,6 +423,16 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   }
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
+}
+
+absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64_t, uint64_t>& grown_tables) {
+  absl::StatusOr<SnapshotSummary> later = ReadHeapSnapshot(path, nullptr, nullptr, true);
+  if (!later.ok()) return later.status();
+  for (const auto& [owner, bytes] : grown_tables) {
+    auto t = later->tables.find(owner);
+    if (t != later->tables.end() && static_cast<double>(t->second.bytes) >= 1.5 * static_cast<double>(bytes)) return true;
+  }
+  return false;
 }
 
 bool IsV8Internal(const std::string& node_type) {
@@ -431,18 +450,32 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, nullptr, nullptr, true);
   if (!s3.ok()) return s3.status();
   SnapshotDiff diff;
-  for (const auto& [owner, b3] : s3->backing) {
-    auto b1 = s1->backing.find(owner);
-    auto b2 = s2->backing.find(owner);
-    if (b1 == s1->backing.end() || b2 == s2->backing.end()) continue;
-    // Grew at every snapshot.
-    if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
-    // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
-    // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
-    // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
-    if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
-    diff.backing_growth_bytes += b3.bytes - b1->second.bytes;
-  }
+  // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
+  // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
+  // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
+  // A weak collection's table is not: its keys are alive elsewhere, or it is not a leak.
+  uint64_t largest = 0;
+  auto grown = [&](const std::map<uint64_t, BackingStore>& at1, const std::map<uint64_t, BackingStore>& at2,
+                   const std::map<uint64_t, BackingStore>& at3, uint64_t* growth, uint64_t* after) {
+    for (const auto& [owner, b3] : at3) {
+      auto b1 = at1.find(owner);
+      auto b2 = at2.find(owner);
+      if (b3.weak || b1 == at1.end() || b2 == at2.end()) continue;
+      // Grew at every snapshot.
+      if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
+      if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
+      *growth += b3.bytes - b1->second.bytes;
+      *after += b3.bytes - b2->second.bytes;
+      if (&at3 == &s3->tables) diff.grown_tables[owner] = b3.bytes;
+      if (b3.bytes - b1->second.bytes > largest) {
+        largest = b3.bytes - b1->second.bytes;
+        diff.store_owner_id = owner;
+      }
+    }
+  };
+  uint64_t elements_after = 0;
+  grown(s1->backing, s2->backing, s3->backing, &diff.backing_growth_bytes, &elements_after);
+  grown(s1->tables, s2->tables, s3->tables, &diff.table_growth_bytes, &diff.table_growth_after_bytes);
   // The stores that objects older than the window were given in it, when they outgrew the
   // one they had: an array's elements, a Map's, Set's or WeakMap's hash table, an object's
   // dictionary of properties. Such a store alive at the third snapshot holds the owner's
@@ -513,6 +546,7 @@ struct GraphMeta {
   int f_type = -1, f_name = -1, f_id = -1, f_edges = -1;
   int e_type = -1, e_name = -1, e_to = -1;
   int weak = -1, element = -1, hidden = -1, shortcut = -1;
+  int hidden_type = -1, code_type = -1;  // node types
   // An edge that names no property: its label is its index.
   bool Indexed(uint8_t edge_type) const { return edge_type == element || edge_type == hidden; }
 };
@@ -544,6 +578,8 @@ absl::StatusOr<GraphMeta> ReadGraphMeta(Stream& in, const std::string& path) {
   m.element = IndexIn(m.edge_types, "element");
   m.hidden = IndexIn(m.edge_types, "hidden");
   m.shortcut = IndexIn(m.edge_types, "shortcut");
+  m.hidden_type = IndexIn(m.node_types, "hidden");
+  m.code_type = IndexIn(m.node_types, "code");
   if (m.f_type < 0 || m.f_name < 0 || m.f_id < 0 || m.f_edges < 0 || m.e_type < 0 || m.e_name < 0 || m.e_to < 0) {
     return NotASnapshot(path, "fields");
   }
@@ -586,21 +622,41 @@ absl::StatusOr<Graph> ReadGraph(Stream& in, const GraphMeta& m, uint64_t target_
   return g;
 }
 
-// Breadth first from the root (node 0) over strong edges to the target: the hops from the
-// root, each (edge, node it leads to). NotFound when only weak paths reach it.
+// From the root (node 0) over strong edges to the target, fewest V8-internal hops first,
+// then fewest hops (a 0-1 breadth-first search): an edge that reaches a (system) or code
+// node by index (an internal array's slot: a feedback vector's, optimized code's literals)
+// costs 1, any other 0. So the path goes through the closures, contexts and properties a
+// developer can act on (`... → context (system / Context) → seenIds (Set)`) where one
+// exists, not through the compiled code that embeds the object as a constant
+// (`[1] ((system)) → [11] ((system)) → 582 (Set)`, the shortest). The hops from the root,
+// each (edge, node it leads to). NotFound when only weak paths reach it.
 absl::StatusOr<std::vector<std::pair<uint32_t, uint32_t>>> StrongHops(const Graph& g, const GraphMeta& m) {
   constexpr uint32_t kUnseen = UINT32_MAX;
   std::vector<uint32_t> via(g.type.size(), kUnseen);  // the edge that reached each node
-  std::vector<uint32_t> queue = {0};
+  std::vector<uint32_t> cost(g.type.size(), kUnseen);
+  std::vector<bool> done(g.type.size(), false);
+  std::deque<uint32_t> queue = {0};
   via[0] = 0;
-  for (size_t head = 0; head < queue.size() && via[g.target] == kUnseen; ++head) {
-    uint32_t n = queue[head];
+  cost[0] = 0;
+  while (!queue.empty() && !done[g.target]) {
+    const uint32_t n = queue.front();
+    queue.pop_front();
+    if (done[n]) continue;
+    done[n] = true;
     for (uint32_t e = g.first_edge[n]; e < g.first_edge[n + 1]; ++e) {
       if (g.edge_type[e] == m.weak || g.edge_type[e] == m.shortcut) continue;
-      uint32_t to = g.edge_to[e];
-      if (to >= via.size() || via[to] != kUnseen) continue;
+      const uint32_t to = g.edge_to[e];
+      if (to >= via.size() || done[to]) continue;
+      const bool internal = m.Indexed(g.edge_type[e]) && (g.type[to] == m.hidden_type || g.type[to] == m.code_type);
+      const uint32_t c = cost[n] + (internal ? 1 : 0);
+      if (c >= cost[to]) continue;
+      cost[to] = c;
       via[to] = e;
-      queue.push_back(to);
+      if (internal) {
+        queue.push_back(to);
+      } else {
+        queue.push_front(to);
+      }
     }
   }
   if (via[g.target] == kUnseen) return absl::NotFoundError("no strong path from a GC root");

@@ -31,12 +31,14 @@ using ConstructorKey = std::pair<std::string, std::string>;
 // A backing store an object owns: the array of elements of a JS array (its internal
 // "elements" edge), or the hash table of a Map, Set, WeakMap or WeakSet ("table") or of an
 // object in dictionary mode ("properties"). Only stores of at least kMinBackingBytes are
-// kept. The growth of stores is counted for arrays' elements only: hash tables with
+// kept. The growth of arrays' elements and of tables is counted apart: hash tables with
 // deletions step up 4x and more while bounded (an LRU and a TTL map of the leak corpus
-// were false alarms with them), and a Map that leaks adds objects.
+// were false alarms when their growth counted alone), so a table's growth is evidence only
+// where the series rose as much as its last step (ConfirmByRetention).
 struct BackingStore {
   uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
   uint64_t bytes = 0; // its shallow size
+  bool weak = false;  // a WeakMap's or WeakSet's table
 };
 inline constexpr uint64_t kMinBackingBytes = 1024;
 // A store counts as grown only when the third snapshot's is at least this many times the
@@ -94,6 +96,18 @@ struct SnapshotDiff {
   // elements added to an array (or entries to a Map) that live in a store reallocated as it
   // grows, so no object of the window is the one alive at the third snapshot.
   uint64_t backing_growth_bytes = 0;
+  // Likewise for the hash tables of Maps and Sets and the dictionaries of objects (not
+  // weak collections'): their growth from the first snapshot to the third, and the part of
+  // it after the second. A Set of numbers or a Map of numbers to numbers that leaks holds
+  // no object but its table.
+  uint64_t table_growth_bytes = 0;
+  uint64_t table_growth_after_bytes = 0;
+  // The owner of the store or table that grew most (its node id), 0 when none: where the
+  // retainer path leads when no object of the window survived.
+  uint64_t store_owner_id = 0;
+  // The tables counted in table_growth_bytes: owner's node id → the table's bytes at the
+  // third snapshot (to be compared with a later snapshot's, TableDoubled).
+  std::map<uint64_t, uint64_t> grown_tables;
   // One surviving object of the largest program culprit (its node id), 0 when none.
   uint64_t representative_id = 0;
   // The same survivors by constructor and source position (FreshNode), for choosing an
@@ -109,10 +123,15 @@ struct SnapshotDiff {
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = 20);
 
+// Whether any of `grown_tables` (SnapshotDiff::grown_tables) is at least 1.5 times its
+// size in the snapshot at `path`, read alone: a table that grows by doubling did again.
+absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64_t, uint64_t>& grown_tables);
+
 // The shortest chain of strong references (weak edges skipped) from the snapshot's root
-// to the node with id `target_id`, as labels: each hop is "edge (node)", e.g.
+// to the node with id `target_id`, through as few of V8's internal arrays and code as can
+// be (StrongHops), as labels: each hop is "edge (node)", e.g.
 // ["sessions (Map)", "table (Array)", "[12] Session"]; GC-root bookkeeping at the start is
-// kept as it is. Streams the file once; holds per node 17 bytes and per edge 9 bytes (far
+// kept as it is. Streams the file once; holds per node 22 bytes and per edge 9 bytes (far
 // less than the text), no strings but the ones on the path. NotFound when no strong path
 // reaches it; InvalidArgument for a file that is not a snapshot.
 absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string& path, uint64_t target_id);
