@@ -186,6 +186,21 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
     case v1::RETENTION_FINDING_STOPPED_GROWING:
       return absl::StrCat("bounded: it stopped growing after iteration ", r.s2(), " (", rate, "/iteration over ",
                           r.s2(), "-", r.s3(), "): a structure that fills up");
+    case v1::RETENTION_FINDING_TABLE_STEPPED:
+      return absl::StrCat("a hash table grew ", FormatSize(r.table_growth_bytes()), " from iteration ", r.s1(), " to ",
+                          r.s3(), " with no object of its own (numbers), ",
+                          r.table_checked_to() > r.s3() ? absl::StrCat("had not doubled again by ", r.table_checked_to(), ", ")
+                                                        : std::string(),
+                          "but the run could not go on to iteration ", r.reach(),
+                          ", where a leaking table has doubled again and a bounded one with deletions has not");
+    case v1::RETENTION_FINDING_TABLE_DOUBLED:
+      return absl::StrCat("confirmed by a hash table's growth: it grew ", FormatSize(r.table_growth_bytes()),
+                          " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
+                          "and doubled again by ", r.table_checked_to());
+    case v1::RETENTION_FINDING_TABLE_STOPPED:
+      return absl::StrCat("bounded: a hash table that grew ", FormatSize(r.table_growth_bytes()), " from iteration ",
+                          r.s1(), " to ", r.s3(), " did not grow again by ", r.table_checked_to(),
+                          " (a Set or Map with deletions settles at its capacity)");
     case v1::RETENTION_FINDING_UNACCOUNTED:
       return absl::StrCat("the objects still alive (", program, "/iteration) do not account for the growth (", rate,
                           "/iteration over ", r.s2(), "-", r.s3(), ")");

@@ -491,7 +491,7 @@ const kSamplingIntervalBytes = 2048;
 // The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
 // `iteration`: the user's iteration() and its file, set when a script's module is loaded.
-const sampling = { session: null, markOrdinal: 0, iteration: null };
+const sampling = { session: null, kept: null, markOrdinal: 0, iteration: null };
 
 function allocationSampling(mode) {
   try {
@@ -513,8 +513,11 @@ function allocationSampling(mode) {
       for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
       return null;
     }
+    // The session stays connected, its sampling stopped: disconnecting disables the
+    // inspector's heap profiler, which clears V8's object ids, and a later snapshot (a
+    // table's fourth, RunMonitor::JudgeTable) must know the objects of the first three.
     sampling.session.post('HeapProfiler.stopSampling');
-    sampling.session.disconnect();
+    sampling.kept = sampling.session;
     sampling.session = null;
     return groupSamples(profile, sampling.markOrdinal);
   } catch (e) {
@@ -761,7 +764,8 @@ const kPassedBefore = new Set(['return', '=', 'throw', 'yield', 'await', ',', '(
 const kPassedAfter = new Set([';', ')', ',', ']', '}']);
 
 // The function (parameters at line, column) has one line that grows an array's elements
-// store (`.push(`, `.unshift(`, `.splice(`): where what it stores was allocated, as a
+// store (`.push(`, `.unshift(`, `.splice(`) or a Set's or Map's table (`.add(`, `.set(`):
+// where what it stores was allocated, as a
 // token {line, column} (0-based): the line of the `const`/`let`/`var` of the function that
 // made the one name it stores, when that allocates (`new`, a literal, a template, a call),
 // else the call's own line (a number stored takes room only in the store). null when the
@@ -794,7 +798,7 @@ function storeLine(sources, file, line, column) {
   }
   return own[k];
 }
-const kGrowsStore = new Set(['push', 'unshift', 'splice']);
+const kGrowsStore = new Set(['push', 'unshift', 'splice', 'add', 'set']);
 
 // --- candidates for the engine ----------------------------------------------------------------
 //
@@ -1141,14 +1145,15 @@ function nextPlannedSnapshot() {
 // the run, and the minimum number of points wins over the share.
 //
 // While a retention check is open (from s1 on, past the budget when its s3 lies there),
-// what its verdict reads is the snapshots, the series at s2 and s3, its slope over the
-// later half of [s2, s3] (RunMonitor::FinishRetention: at least 4 points) and its rate over
-// [s1, s3]; the detector judges nothing new meanwhile (RunMonitor::LeakStep). So the points
-// go kLeakPastSpacing apart up to that half, and kLeakLaterHalfSteps evenly spaced steps
-// over it (9 points, s3 included: that slope decides whether the growth goes on, against a
-// bar of 16 KiB over the span, and with 5 points a noisy flat series read 1.8-6.8
-// B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once confirmed
-// as a leak). A forced GC during a retention check costs about twice
+// what its verdict reads is the snapshots, the series at s2 and s3, its slope and rise over
+// the later part of [s2, s3] (from laterPartFrom; RunMonitor::FinishRetention: at least 4
+// points) and its rate over [s1, s3]; the detector judges nothing new meanwhile
+// (RunMonitor::LeakStep). So the points go kLeakPastSpacing apart in the window [s1, s2],
+// none between s2 and the later part but the budget's end, and kLeakLaterSteps evenly
+// spaced steps over it (9 points, s3 included: that slope decides whether the growth goes
+// on, against a bar of 16 KiB over the span, and with 5 points a noisy flat series read
+// 1.8-6.8 B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once
+// confirmed as a leak). A forced GC during a retention check costs about twice
 // one before it (bench/leak_gc_cost.sh, 18 runs at load ~10: a median of 6.1 ms per
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
@@ -1159,7 +1164,14 @@ const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
 const kLeakPastSpacing = 0.5;
-const kLeakLaterHalfSteps = 8;
+const kLeakLaterSteps = 8;
+
+// Where the later part of [s2, s3] starts: worker/engine/leak_detector.h LaterPartFrom, the
+// same integer arithmetic.
+function laterPartFrom(s2, s3) {
+  if (s3 <= s2) return s2;
+  return Math.max(s2, Math.min(s2 + Math.floor((s3 - s2) / 2), Math.floor(s3 / 2)));
+}
 
 // The iteration of a leak check's next checkpoint after one at `units`. Pure: all it reads
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
@@ -1178,9 +1190,8 @@ function nextLeakCheckpoint(units, at) {
   } else if (at.retaining) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
-      const later = Math.ceil(at.s2 + (at.planned - at.s2) / 2);
-      if (units >= later) step = Math.ceil((at.planned - later) / kLeakLaterHalfSteps);
-      else if (later - units < 1.5 * step) step = later - units;
+      const later = laterPartFrom(at.s2, at.planned);
+      step = units >= later ? Math.ceil((at.planned - later) / kLeakLaterSteps) : later - units;
     }
   } else {
     const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * at.share / kLeakGcShare));

@@ -123,13 +123,18 @@ check('a retention check past the budget: s2, s3 and what its verdict reads, few
     const r = { s1: 898, s2: 1098, s3: 8784 };
     const p = points(2000, share, 0, r);
     assert(p.includes(r.s2) && p.includes(r.s3) && p.includes(2000), `${p}`);
-    // RunMonitor::FinishRetention: the slope over the later half of [s2, s3] with 4+ points,
-    // the rate over [s1, s3].
-    const later = r.s2 + Math.floor((r.s3 - r.s2) / 2);
-    assert(between(p, later, r.s3).length >= 9, `later half from ${later}: ${between(p, later, r.s3)}`);
+    // RunMonitor::FinishRetention: the slope and rise over the later part of [s2, s3] with
+    // 4+ points (from s3 / 2 here: LaterPartFrom), the rate over [s1, s3].
+    const later = Math.min(r.s2 + Math.floor((r.s3 - r.s2) / 2), Math.floor(r.s3 / 2));
+    assert(p.includes(later), `no point where the later part starts (${later}): ${p}`);
+    assert(between(p, later, r.s3).length >= 9, `later part from ${later}: ${between(p, later, r.s3)}`);
     assert(between(p, r.s1, r.s3).length >= 8);
-    // From s1 on, 50% apart up to the later half, then 8 steps: before the budget, the one
-    // set before the check started, s2, a point or two and the budget's end; past it, a few.
+    // Nothing between s2 and the later part reads a point: none there but the budget's end
+    // and the one set at s2 before the plan of s3 arrived (kLeakPastSpacing on).
+    assert.deepStrictEqual(between(p, r.s2 + 1, later - 1), [r.s2 + Math.ceil(r.s2 / 2), 2000].sort((a, b) => a - b),
+      `${between(p, r.s2 + 1, later - 1)}`);
+    // From s1 on, 50% apart up to s2, then the later part's 8 steps: before the budget, the
+    // one set before the check started, s2, a point or two and the budget's end; past it, a few.
     assert(between(p, r.s1 + 1, 2000).length <= 5, `${between(p, r.s1 + 1, 2000)}`);
     const past = between(p, 2001, r.s3).length;
     assert(past <= Math.ceil(Math.log(r.s3 / 2000) / Math.log(1.5)) + 8 + 1, `${past} points past the budget`);
@@ -141,4 +146,5 @@ check('a retention check past the budget: s2, s3 and what its verdict reads, few
     assert(lateS2 <= Math.ceil(Math.log(10) / Math.log(1.5)) + 8 + 4, `${lateS2} points past the budget to 20000`);
   }
 });
+
 

@@ -125,6 +125,20 @@ double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64
   return FitBetween(name, from, to).slope;
 }
 
+double LeakDetector::RiseBetween(const std::string& name, uint64_t from, uint64_t to) const {
+  for (const Series& s : series_) {
+    if (s.name != name) continue;
+    size_t first = x_.size(), last = x_.size();
+    for (size_t i = 0; i < x_.size(); ++i) {
+      if (x_[i] < static_cast<double>(from) || x_[i] > static_cast<double>(to)) continue;
+      if (first == x_.size()) first = i;
+      last = i;
+    }
+    return first < last ? s.y[last] - s.y[first] : 0;
+  }
+  return 0;
+}
+
 size_t LeakDetector::PointsBetween(uint64_t from, uint64_t to) const {
   return static_cast<size_t>(std::count_if(x_.begin(), x_.end(), [&](double x) {
     return x >= static_cast<double>(from) && x <= static_cast<double>(to);
@@ -326,6 +340,11 @@ uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_
   return limit > units ? limit : 0;
 }
 
+uint64_t LaterPartFrom(uint64_t s2, uint64_t s3) {
+  if (s3 <= s2) return s2;
+  return std::max(s2, std::min(s2 + (s3 - s2) / 2, s3 / 2));
+}
+
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   double low = std::max(suspected.slope_low(), suspected.min_effect());
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;
@@ -357,42 +376,77 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   r.set_s3(e.s3);
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 > e.s1 ? e.s2 - e.s1 : 1));
   const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.s1 ? e.s3 - e.s1 : 1));
-  const double program = static_cast<double>(e.program_bytes) / window +
-                         static_cast<double>(e.backing_growth_bytes) / span;
+  const double later_span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.later ? e.s3 - e.later : 1));
+  // A table that grows by doubling takes one step in the later part, which a fit's median
+  // slope may read as flat: its growth is evidence where the series rose there by a quarter
+  // of what the tables grew after s2 (a leak's last step is about half of that) and by more
+  // than the measurement's noise. A bounded table that filled up or stepped as its deleted
+  // entries piled up before the later part is flat there (map_ttl_sweep.js, the LRUs).
+  const bool table_steps = e.table_growth_bytes > 0 &&
+                           e.rise_after >= std::max(kMinBytesOverSpan, 0.25 * static_cast<double>(e.table_growth_after_bytes));
   const double internal = static_cast<double>(e.v8_internal_bytes) / window;
-  r.set_program_bytes_per_iteration(program);
+  const double low = std::max(suspected.slope_low(), suspected.min_effect());
+  const double bar = kMinBytesOverSpan / span;
+  // The evidence judged without the tables' growth, and with it.
+  struct Judged {
+    double program = 0, rate = 0;
+    bool program_part = false, retained = false, agrees = false, still_grows = false;
+    bool Holds() const { return retained && agrees && still_grows; }
+  };
+  auto judge = [&](bool tables) {
+    Judged j;
+    const uint64_t store_bytes = e.backing_growth_bytes + (tables ? e.table_growth_bytes : 0);
+    j.program = static_cast<double>(e.program_bytes) / window + static_cast<double>(store_bytes) / span;
+    // The growth that is actually there during the check: the series over the later part
+    // of [s2, s3] (its rise, where a table stepped). The suspicion's slope is measured on
+    // the history before s1, which may be mostly before a late onset (too low) or mostly an
+    // early fill-up of the program's caches (too high). Its bar is the minimum effect over
+    // the check's own span.
+    j.rate = std::max({0.0, e.slope_after, tables ? e.rise_after / later_span : 0.0});
+    // Retained: what is still alive accounts for at least half the growth per iteration,
+    // and the program's own objects are a real part of it (more in all than the
+    // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions
+    // a program keeps bring their code and feedback along, but V8's objects alone confirm
+    // nothing.
+    j.program_part = static_cast<double>(e.program_bytes + store_bytes) >= kMinBytesOverSpan / 2 &&
+                     j.program >= 0.1 * (j.program + internal);
+    j.retained = j.program_part && j.program + internal >= 0.5 * j.rate;
+    // Agrees: what the window left is no more than the growth measured during the check
+    // can carry (4x, for a rate read from a noisy series). Not the suspicion's slope: that
+    // is the history before s1, an early fill-up's. A bounded structure with a long
+    // turnover (a TTL map whose entries outlive the check) keeps the window's objects while
+    // the heap stays level: map_ttl_sweep.js left 288.6 B/iteration of them against a
+    // growth of 3.59 over s2-s3.
+    j.agrees = j.retained && j.program <= kMaxRetainedOverGrowth * j.rate + internal;
+    j.still_grows = j.rate >= bar;
+    return j;
+  };
+  const Judged objects = judge(false);
+  const Judged with_tables = table_steps ? judge(true) : objects;
+  // Carried by a table alone (without its growth the evidence does not hold): a bounded Set
+  // or Map with deletions steps up once more after it is full, at the same iterations as a
+  // leaking one, and holds no object that tells them apart. The run goes on until the
+  // leaking one would double again (RunMonitor::WatchTable).
+  const bool table_only = !objects.Holds() && with_tables.Holds();
+  const Judged& j = table_only ? with_tables : objects;
+  r.set_program_bytes_per_iteration(j.program);
   r.set_v8_internal_bytes_per_iteration(internal);
   r.set_slope_after_per_iteration(e.slope_after);
-  const double low = std::max(suspected.slope_low(), suspected.min_effect());
-  // The growth that is actually there during the check: the series over [s2, s3]. The
-  // suspicion's slope is measured on the history before s1, which may be mostly before a
-  // late onset (too low) or mostly an early fill-up of the program's caches (too high).
-  // Its bar is the minimum effect over the check's own span.
-  const double rate = std::max(0.0, e.slope_after);
-  const double bar = kMinBytesOverSpan / span;
-  // Retained: what is still alive accounts for at least half the growth per iteration,
-  // and the program's own objects are a real part of it (more in all than the
-  // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions a
-  // program keeps bring their code and feedback along, but V8's objects alone confirm
-  // nothing.
-  const bool program_part = static_cast<double>(e.program_bytes + e.backing_growth_bytes) >= kMinBytesOverSpan / 2 &&
-                            program >= 0.1 * (program + internal);
-  const bool retained = program_part && program + internal >= 0.5 * rate;
-  // Agrees: what the window left is no more than the growth measured during the check can
-  // carry (4x, for a rate read from a noisy series). Not the suspicion's slope: that is the
-  // history before s1, an early fill-up's. A bounded structure with a long turnover (a TTL map
-  // whose entries outlive the check) keeps the window's objects while the heap stays level:
-  // map_ttl_sweep.js left 288.6 B/iteration of them against a growth of 3.59 over s2-s3.
-  const bool agrees = retained && program <= kMaxRetainedOverGrowth * rate + internal;
-  const bool still_grows = rate >= bar;
+  if (table_only) r.set_table_growth_bytes(e.table_growth_bytes);
   r.set_reach(e.reach);
   r.set_suspected_slope_per_iteration(suspected.slope_per_iteration());
-  if (retained && agrees && still_grows && e.s3 < e.reach) {
+  if (table_only) {
+    r.set_undecided(true);
+    r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
+    return r;
+  }
+  const bool program_part = j.program_part, retained = j.retained, still_grows = j.still_grows;
+  if (j.Holds() && e.s3 < e.reach) {
     r.set_undecided(true);
     r.set_finding(v1::RETENTION_FINDING_UNDECIDED);
     return r;
   }
-  if (retained && agrees && still_grows) {
+  if (j.Holds()) {
     r.set_confirmed(true);
     r.set_finding(v1::RETENTION_FINDING_CONFIRMED);
     return r;

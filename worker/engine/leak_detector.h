@@ -66,6 +66,10 @@ class LeakDetector {
   double SlopeBetween(const std::string& series, uint64_t from, uint64_t to) const;
   // How many checkpoints have units in [from, to].
   size_t PointsBetween(uint64_t from, uint64_t to) const;
+  // The named series at the last point in [from, to] less at the first; 0 with fewer than
+  // 2 such points. What a store that grows by doubling added there, where a fit's median
+  // slope reads a single step as flat.
+  double RiseBetween(const std::string& series, uint64_t from, uint64_t to) const;
 
   // Iterations of the first and last point used.
   uint64_t first_units() const { return x_.empty() ? 0 : static_cast<uint64_t>(x_.front()); }
@@ -116,12 +120,26 @@ struct RetentionEvidence {
   uint64_t s1 = 0, s2 = 0, s3 = 0;  // iterations at the snapshots
   uint64_t program_bytes = 0;       // new at s2, alive at s3: the program's objects
   uint64_t v8_internal_bytes = 0;   // likewise, V8's own (code, bytecode, feedback, maps)
-  double slope_after = 0;           // the suspected series over the later half of [s2, s3]
+  double slope_after = 0;           // the suspected series over the later part (LaterPartFrom)
   uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
   uint64_t backing_growth_bytes = 0;
+  // Likewise of Maps' and Sets' tables and objects' dictionaries, over [s1, s3] and over
+  // [s2, s3] (SnapshotDiff::table_growth_bytes).
+  uint64_t table_growth_bytes = 0;
+  uint64_t table_growth_after_bytes = 0;
+  double rise_after = 0;  // the suspected series' rise over the later part (RiseBetween)
+  uint64_t later = 0;     // where the later part starts
 };
+
+// Where the later part of a retention check [s2, s3] starts, over which the growth that is
+// still there at its end is read: the later half, or from s3 / 2 when that is earlier (not
+// before s2, so all of [s2, s3] when s3 < 2 s2). A bounded structure that filled up or
+// flushed during the check is flat there; a leak grows to the end, and a store that grows
+// by doubling (a Set of numbers, a Map's table) takes its last step in [s3 / 2, s3], where
+// its entries double.
+uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 
 // The verdict of a retention check on a suspected series (slope with its interval): a
 // leak only when the program's objects of the window are still alive at s3 at a rate that

@@ -410,6 +410,52 @@ TEST(RetentionTest, FreedByS3IsBounded) {
   EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_FREED);
 }
 
+// A Set of numbers that leaks (recorded at 2,000, 2026-12-02: s1 801, s2 1001, s3 9024,
+// its table 8 KiB -> 320 KiB, the later part 4512-9024 one step of 160 KiB that a fit's
+// median slope reads as 2.8 B/iteration): no object of the window survives, the table
+// carries it, and the run must go on to see it double again.
+TEST(RetentionTest, ATableThatSteppedInTheLaterPartWaitsForItsNextStep) {
+  RetentionEvidence e{801, 1001, 9024, 40, 0, 2.8, 9024};
+  e.table_growth_bytes = 320 * 1024 - 8 * 1024;
+  e.table_growth_after_bytes = 320 * 1024 - 16 * 1024;
+  e.later = LaterPartFrom(e.s2, e.s3);
+  EXPECT_EQ(e.later, 4512u);  // s3 / 2: the last step of a doubling table lies after it
+  e.rise_after = 165000;
+  v1::LeakRetention r = ConfirmByRetention(Suspected(45), e);
+  EXPECT_FALSE(r.confirmed());
+  EXPECT_TRUE(r.undecided());
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+  EXPECT_EQ(r.table_growth_bytes(), e.table_growth_bytes);
+  // Flat in the later part (a table that filled or stepped before it): not evidence.
+  e.rise_after = 9000;
+  EXPECT_EQ(ConfirmByRetention(Suspected(45), e).finding(), v1::RETENTION_FINDING_FREED);
+  // A rise under a quarter of what the tables grew after s2 is not their step either.
+  e.rise_after = 60000;
+  EXPECT_EQ(ConfirmByRetention(Suspected(45), e).finding(), v1::RETENTION_FINDING_FREED);
+  // Objects of the window that carry the growth confirm it at once, table or not (a Map of
+  // ids to objects: the objects grow the series evenly, the fit reads their rate).
+  e.rise_after = 165000;
+  e.program_bytes = 200 * 45;
+  e.slope_after = 45;
+  EXPECT_EQ(ConfirmByRetention(Suspected(45), e).finding(), v1::RETENTION_FINDING_CONFIRMED);
+  // map_ttl_sweep.js at 30,000 (recorded 2026-12-02): 1.1 B/iteration of the window's
+  // entries outlive the check, the heap level over the later part (-0.1 B/iteration) but
+  // for one rise of 19 KiB, and its table grew 84 KiB through deleted entries: the objects
+  // do not hold alone, so the table is watched, not taken as a leak.
+  RetentionEvidence ttl{898, 1098, 30000, 220, 500, -0.1, 30000};
+  ttl.table_growth_bytes = 86016;
+  ttl.table_growth_after_bytes = 65536;
+  ttl.later = LaterPartFrom(ttl.s2, ttl.s3);
+  ttl.rise_after = 19500;
+  EXPECT_EQ(ConfirmByRetention(Suspected(20), ttl).finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+}
+
+TEST(RetentionTest, LaterPartStartsAtHalfOfS3OrTheLaterHalf) {
+  EXPECT_EQ(LaterPartFrom(1000, 8000), 4000u);
+  EXPECT_EQ(LaterPartFrom(1000, 1600), 1000u);  // s3 / 2 before s2: all of [s2, s3]
+  EXPECT_EQ(LaterPartFrom(1000, 1000), 1000u);
+}
+
 TEST(RetentionTest, OnlyV8ObjectsAreV8InternalGrowth) {
   // Code and feedback from a module that compiles functions: never a leak on their own.
   RetentionEvidence e{5000, 6000, 12000, 200, 7000, 6};

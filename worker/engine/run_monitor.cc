@@ -243,7 +243,8 @@ void RunMonitor::LeakVerdict(v1::LeakResult result) {
 void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (!detector_ || stop_sent_ || !c.after_gc()) return;
   detector_->Add(c);
-  if (retaining_) return;
+  // While a table waits for its fourth snapshot, nothing new is judged.
+  if (retaining_ || table_result_) return;
   v1::LeakResult r = detector_->Evaluate();
   if (r.verdict() != v1::LEAK_VERDICT_LEAK) {
     AnswerAtBudget(c.units(), r);
@@ -321,7 +322,8 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     // Retained up to s3, which fell short of its reach: neither verdict yet.
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     const v1::LeakRetention& t = *last_retention_;
-    r.set_more_iterations_needed(t.reach() > t.s3() ? t.reach() - t.s3() : 1);
+    const uint64_t got = std::max(t.s3(), t.table_checked_to());
+    r.set_more_iterations_needed(t.reach() > got ? t.reach() - got : 1);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
       s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
@@ -369,6 +371,10 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
                             const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
                             const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites) {
   seen_.snapshots.push_back(path);
+  if (table_result_ && !stop_sent_) {
+    JudgeTable(path, units);
+    return;
+  }
   retention_sites_.assign(sites.begin(), sites.end());
   store_sites_.assign(store_sites.begin(), store_sites.end());
   if (!retaining_ || stop_sent_) return;
@@ -392,20 +398,128 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
   FinishRetention();
 }
 
+// The fourth snapshot of a retention check carried by a table (TABLE_STEPPED): a table
+// that grew in the check and doubled again by now is a leak; one that stayed is bounded.
+void RunMonitor::JudgeTable(const std::string& path, uint64_t units) {
+  absl::StatusOr<bool> doubled = TableDoubled(path, table_sizes_);
+  unlink(path.c_str());
+  last_retention_->set_table_checked_to(units);
+  if (!doubled.ok()) {
+    // Undecided (FinalLeakVerdict): the snapshot could not be read.
+    HS_LOG(WARNING) << "heap snapshot: " << doubled.status().message();
+  } else if (*doubled) {
+    last_retention_->set_finding(v1::RETENTION_FINDING_TABLE_DOUBLED);
+    last_retention_->set_undecided(false);
+    last_retention_->set_confirmed(true);
+    v1::LeakResult r = std::move(*table_result_);
+    table_result_.reset();
+    LeakVerdict(std::move(r));
+    return;
+  } else if (units >= table_until_) {
+    last_retention_->set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
+    last_retention_->set_undecided(false);
+  }
+  // Otherwise it could not go on far enough: undecided (FinalLeakVerdict).
+  table_result_.reset();
+  Command("stop");
+  stop_sent_ = true;
+}
+
+// The leak a retention check confirmed (or, for a table, will confirm once it doubles
+// again): the suspicion's result with the rate over [s1, s3], the culprits, the allocation
+// sites and the retainer path from the third snapshot (still on disk).
+v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff) {
+  v1::LeakResult r = suspicion_;
+  for (v1::LeakSeries& s : *r.mutable_series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    s.set_evidence("retention");
+    // The rate of a confirmed leak is read over [s1, s3], the longest stretch now known to
+    // leak (s3 >= 8 s2), not over the few points that made it suspect, where one step of a
+    // growing array's elements store weighs most (a ~10 B/iteration leak was suspected at
+    // 20-90 B/iteration and grows at 9 over [s1, s3]).
+    if (detector_->PointsBetween(e.s1, e.s3) >= 4) {
+      const TheilSen fit = detector_->FitBetween(s.name(), e.s1, e.s3);
+      s.set_slope_per_iteration(fit.slope);
+      s.set_slope_low(fit.low);
+      s.set_slope_high(fit.high);
+    }
+  }
+  for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
+  // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
+  PickRetainedLines(diff->placed, &retention_sites_);
+  // An array's elements store or a table that grew was reallocated after s2: its sites are
+  // the later samples' calls that grow an array or a table (what they store). They follow
+  // the window's sites, and go first when no site of the window has a line the evidence
+  // supports (none sampled: a few small objects no sample hit; only FUNCTION: an array of
+  // small integers, where the store is all).
+  const bool window_lined = std::any_of(retention_sites_.begin(), retention_sites_.end(), SiteHasLine);
+  if (!window_lined) {
+    for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+  }
+  for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
+  if (window_lined && (diff->backing_growth_bytes > 0 || diff->table_growth_bytes > 0)) {
+    for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
+  }
+  // A table's leak, or one no object of the window survived: the path to the store's owner.
+  const uint64_t representative =
+      (table || diff->representative_id == 0) && diff->store_owner_id != 0 ? diff->store_owner_id
+                                                                            : diff->representative_id;
+  if (representative != 0) {
+    absl::StatusOr<std::vector<std::string>> steps = ShortestRetainerPath(retention_files_[2], representative);
+    if (steps.ok()) {
+      for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
+      r.mutable_retainer_path()->set_text(absl::StrJoin(*steps, " → "));
+    } else {
+      HS_LOG(WARNING) << "retainer path: " << steps.status().message();
+    }
+  }
+  r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_CONFIRMED);
+  return r;
+}
+
+// A retention check carried by a table alone (TABLE_STEPPED). A leaking table took its last
+// step in [LaterPartFrom, s3], at about twice the entries of the one before; it doubles
+// again by about 2 s3, as its entries do. A bounded one with deletions stays at its
+// capacity. A fourth snapshot there tells them apart by the tables themselves (the heap
+// series moves by as much as a small table's step on its own: ~100 KB as the driver reads
+// its allocation profile at s3). Short of it (kRetentionMaxOverrun, the time limit), as far
+// as the run may go: a leak that doubled by then is found; one that did not yet stays
+// undecided (JudgeTable).
+void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables,
+                            v1::LeakResult leak) {
+  table_result_ = std::move(leak);
+  table_sizes_ = tables;
+  table_until_ = 2 * e.s3 + (e.s3 - e.later) / 8;
+  const uint64_t budget = setup_.scenario->leak_check().iterations();
+  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  if (const uint64_t reachable = ReachableUnits(); reachable > 0) limit = std::min(limit, reachable);
+  last_retention_->set_reach(table_until_);
+  const uint64_t s4 = std::min(table_until_, limit);
+  if (s4 <= e.s3) {
+    // No room to go on: the run ends here, undecided (FinalLeakVerdict).
+    table_result_.reset();
+    AnswerAtBudget(e.s3, detector_->Evaluate());
+    return;
+  }
+  extended_to_ = std::max(extended_to_, s4);
+  Command(absl::StrCat("extend ", extended_to_));
+  Command(absl::StrCat("snapshot_at ", s4, " none ", setup_.run_dir, "/leak-", retention_checks_, "-4.heapsnapshot"));
+}
+
 void RunMonitor::FinishRetention() {
   retaining_ = false;
   RetentionEvidence e;
   e.s1 = retention_units_[0];
   e.s2 = retention_units_[1];
   e.s3 = retention_units_[2];
-  // The growth still there at the end of the check: the later half of [s2, s3]. A fill-up
-  // or flush period that ended during the check is flat there (a TTL map's table, an LRU
-  // that filled); a leak grows to the end.
-  // With too few checkpoints there, the whole of [s2, s3].
-  const uint64_t later = e.s2 + (e.s3 - e.s2) / 2;
-  e.slope_after = detector_->PointsBetween(later, e.s3) >= 4
-                      ? detector_->SlopeBetween(suspected_.name(), later, e.s3)
-                      : detector_->SlopeBetween(suspected_.name(), e.s2, e.s3);
+  // The growth still there at the end of the check: its later part (LaterPartFrom). A
+  // fill-up or flush period that ended during the check is flat there (a TTL map's table,
+  // an LRU that filled); a leak grows to the end. With too few checkpoints there, the
+  // whole of [s2, s3].
+  e.later = LaterPartFrom(e.s2, e.s3);
+  if (detector_->PointsBetween(e.later, e.s3) < 4) e.later = e.s2;
+  e.slope_after = detector_->SlopeBetween(suspected_.name(), e.later, e.s3);
+  e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
@@ -424,53 +538,18 @@ void RunMonitor::FinishRetention() {
   e.program_bytes = diff->program_bytes;
   e.v8_internal_bytes = diff->v8_internal_bytes;
   e.backing_growth_bytes = diff->backing_growth_bytes;
+  e.table_growth_bytes = diff->table_growth_bytes;
+  e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
+  const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
-    v1::LeakResult r = suspicion_;
-    for (v1::LeakSeries& s : *r.mutable_series()) {
-      if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
-      s.set_evidence("retention");
-      // The rate of a confirmed leak is read over [s1, s3], the longest stretch now known to
-      // leak (s3 >= 8 s2), not over the few points that made it suspect, where one step of a
-      // growing array's elements store weighs most (a ~10 B/iteration leak was suspected at
-      // 20-90 B/iteration and grows at 9 over [s1, s3]).
-      if (detector_->PointsBetween(e.s1, e.s3) >= 4) {
-        const TheilSen fit = detector_->FitBetween(s.name(), e.s1, e.s3);
-        s.set_slope_per_iteration(fit.slope);
-        s.set_slope_low(fit.low);
-        s.set_slope_high(fit.high);
-      }
-    }
-    for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
-    // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
-    PickRetainedLines(diff->placed, &retention_sites_);
-    // An array's elements store that grew (backing growth) was reallocated after s2: its
-    // sites are the later samples' calls that grow an array (what they store). They follow
-    // the window's sites, and go first when no site of the window has a line the evidence
-    // supports (none sampled: a few small objects no sample hit; only FUNCTION: an array of
-    // small integers, where the store is all).
-    const bool window_lined = std::any_of(retention_sites_.begin(), retention_sites_.end(), SiteHasLine);
-    if (!window_lined) {
-      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
-    }
-    for (v1::AllocationSite& site : retention_sites_) *r.add_allocation_sites() = std::move(site);
-    if (window_lined && diff->backing_growth_bytes > 0) {
-      for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
-    }
-    if (diff->representative_id != 0) {
-      absl::StatusOr<std::vector<std::string>> steps =
-          ShortestRetainerPath(retention_files_[2], diff->representative_id);
-      if (steps.ok()) {
-        for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
-        r.mutable_retainer_path()->set_text(absl::StrJoin(*steps, " → "));
-      } else {
-        HS_LOG(WARNING) << "retainer path: " << steps.status().message();
-      }
-    }
-    r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_CONFIRMED);
-    LeakVerdict(std::move(r));
+    LeakVerdict(ConfirmedResult(e, table, &*diff));
+    return;
+  }
+  if (table) {
+    WatchTable(e, diff->grown_tables, ConfirmedResult(e, table, &*diff));
     return;
   }
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once

@@ -23,6 +23,7 @@
 #include "proto/suite.pb.h"
 #include "proto/telemetry.pb.h"
 #include "worker/engine/connection_clients.h"
+#include "worker/engine/heap_snapshot.h"
 #include "worker/engine/leak_detector.h"
 #include "worker/engine/memory_cgroup.h"
 #include "worker/engine/proc_sampler.h"
@@ -116,6 +117,9 @@ class RunMonitor {
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites);
   void FinishRetention();
+  v1::LeakResult ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff);
+  void WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables, v1::LeakResult leak);
+  void JudgeTable(const std::string& path, uint64_t units);
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
   uint64_t ReachableUnits() const;
@@ -166,6 +170,11 @@ class RunMonitor {
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
   uint64_t extended_to_ = 0;  // the iteration an undecided check was told to go on to (0: none)
+  // A retention check carried by a table alone (RETENTION_FINDING_TABLE_STEPPED), waiting
+  // for its fourth snapshot: the leak's result, made ready, and the tables' sizes at s3.
+  std::optional<v1::LeakResult> table_result_;
+  std::map<uint64_t, uint64_t> table_sizes_;
+  uint64_t table_until_ = 0;  // where a leaking table has doubled again (about 2 s3)
 };
 
 }  // namespace heapstorm
