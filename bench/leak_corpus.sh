@@ -6,6 +6,7 @@
 #   bench/leak_corpus.sh [REPEATS] [BUDGETS...]        # default: 5 repeats, 2000 10000 30000
 #   bench/leak_corpus.sh 10 2000                        # the 10-repeat determinism check
 #   MODULES="async_queue_drain.mjs one_shot_at_100.mjs" bench/leak_corpus.sh 10 2000   # some only
+#   CORPUS=tests/fixtures/table_corpus bench/leak_corpus.sh 5 2000 10000   # another corpus
 #
 # The table's last line checks determinism (issue 13): every module's verdict the same in
 # at least 9 of 10 repeats (90%), and never both leak and no_leak for one module.
@@ -29,7 +30,7 @@ if [ -z "${HEAPSTORM:-}" ]; then  # or a binary built already (HEAPSTORM=...)
   bazel build -c opt //cli:heapstorm >/dev/null 2>&1 || bazel build //cli:heapstorm
   HEAPSTORM=$(bazel info bazel-bin 2>/dev/null)/cli/heapstorm
 fi
-CORPUS=$(pwd)/tests/fixtures/leak_corpus
+CORPUS=$(realpath "${CORPUS:-tests/fixtures/leak_corpus}")
 for budget in "${BUDGETS[@]}"; do
   suite="$OUT/corpus-$budget.yaml"
   python3 bench/leak_corpus_table.py suite "$CORPUS" "$budget" "$REPEATS" > "$suite"
