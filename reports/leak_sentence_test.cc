@@ -65,6 +65,34 @@ TEST(LeakSentenceTest, RetentionFindings) {
                              "flushed later is not ruled out"));
 }
 
+// A table's findings (RunMonitor::JudgeTable sets the last two from the first).
+TEST(LeakSentenceTest, TableFindings) {
+  v1::LeakRetention r;
+  r.set_s1(801);
+  r.set_s2(1001);
+  r.set_s3(9024);
+  r.set_reach(18590);
+  r.set_table_growth_bytes(300 * 1024);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
+  EXPECT_EQ(RetentionSentence(r),
+            "a hash table grew 300Ki from iteration 801 to 9024 with no object of its own (numbers), but the run could "
+            "not go on to iteration 18590, where a leaking table has doubled again and a bounded one with deletions "
+            "has not");
+  r.set_table_checked_to(15000);
+  EXPECT_NE(RetentionSentence(r).find("had not doubled again by 15000, but the run could not go on to iteration 18590"),
+            std::string::npos)
+      << RetentionSentence(r);
+  r.set_table_checked_to(18590);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_DOUBLED);
+  EXPECT_EQ(RetentionSentence(r),
+            "confirmed by a hash table's growth: it grew 300Ki from iteration 801 to 9024 holding numbers (no object "
+            "of its own), and doubled again by 18590");
+  r.set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: a hash table that grew 300Ki from iteration 801 to 9024 did not grow again by 18590 (a Set or "
+            "Map with deletions settles at its capacity)");
+}
+
 TEST(LeakSentenceTest, Exhaustion) {
   const std::vector<uint64_t> units = Schedule(1005);
   v1::Limits limits;
