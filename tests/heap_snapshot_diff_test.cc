@@ -104,6 +104,9 @@ TEST(HeapSnapshotDiffTest, ASetOfNumbersThatKeepsGrowingIsTableGrowth) {
   EXPECT_LT(d.program_bytes, 4u * 1024);
   EXPECT_NE(d.store_owner_id, 0u);
   EXPECT_EQ(d.grown_tables.size(), 1u);
+  ASSERT_EQ(d.table_culprits.size(), 1u);
+  EXPECT_EQ(d.table_culprits[0].constructor(), "Set");
+  EXPECT_EQ(d.table_culprits[0].bytes(), d.table_growth_bytes);
 }
 
 // The fourth snapshot of a table's check: a Set of numbers that goes on growing doubles its

@@ -211,8 +211,12 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItKeepsDoubling) {
   EXPECT_EQ(leak.leak().retention().finding(), v1::RETENTION_FINDING_TABLE_DOUBLED) << LeakSummarySentence(leak);
   EXPECT_GT(leak.leak().retention().table_growth_bytes(), 0u);
   EXPECT_GT(leak.leak().retention().table_checked_to(), leak.leak().retention().s3());
-  EXPECT_NE(leak.leak().retainer_path().text().find("handledRequestIds"), std::string::npos)
+  EXPECT_NE(leak.leak().retainer_path().text().find("handledRequestIds (Set)"), std::string::npos)
       << leak.leak().retainer_path().text();
+  ASSERT_GT(leak.leak().culprits_size(), 0);
+  EXPECT_EQ(leak.leak().culprits(0).constructor(), "Set");
+  ASSERT_GT(leak.leak().allocation_sites_size(), 0);
+  EXPECT_EQ(leak.leak().allocation_sites(0).line(), 9u) << "the .add( line";
   for (const char* module : {"table_corpus/bounded_set_window.js", "table_corpus/map_reset_every.js"}) {
     v1::RunResult r = Run(module, 2000, 0);
     ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();

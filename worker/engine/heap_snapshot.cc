@@ -414,6 +414,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     b.bytes += tables.store_size[c.store];
     auto owner = names.find(c.owner_name);
     b.weak = !elements && owner != names.end() && (owner->second == "WeakMap" || owner->second == "WeakSet");
+    if (owner != names.end()) b.owner = owner->second;
   }
   if (fresh != nullptr) {
     fresh->clear();
@@ -455,6 +456,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
   // A weak collection's table is not: its keys are alive elsewhere, or it is not a leak.
   uint64_t largest = 0;
+  std::map<std::string, uint64_t> table_growth;  // by owner's name
   auto grown = [&](const std::map<uint64_t, BackingStore>& at1, const std::map<uint64_t, BackingStore>& at2,
                    const std::map<uint64_t, BackingStore>& at3, uint64_t* growth, uint64_t* after) {
     for (const auto& [owner, b3] : at3) {
@@ -466,7 +468,10 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
       *growth += b3.bytes - b1->second.bytes;
       *after += b3.bytes - b2->second.bytes;
-      if (&at3 == &s3->tables) diff.grown_tables[owner] = b3.bytes;
+      if (&at3 == &s3->tables) {
+        diff.grown_tables[owner] = b3.bytes;
+        table_growth[b3.owner.empty() ? "(table)" : b3.owner] += b3.bytes - b1->second.bytes;
+      }
       if (b3.bytes - b1->second.bytes > largest) {
         largest = b3.bytes - b1->second.bytes;
         diff.store_owner_id = owner;
@@ -476,6 +481,15 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   uint64_t elements_after = 0;
   grown(s1->backing, s2->backing, s3->backing, &diff.backing_growth_bytes, &elements_after);
   grown(s1->tables, s2->tables, s3->tables, &diff.table_growth_bytes, &diff.table_growth_after_bytes);
+  for (const auto& [name, bytes] : table_growth) {
+    v1::LeakCulprit c;
+    c.set_node_type("object");
+    c.set_constructor(name);
+    c.set_bytes(bytes);
+    diff.table_culprits.push_back(std::move(c));
+  }
+  std::sort(diff.table_culprits.begin(), diff.table_culprits.end(),
+            [](const v1::LeakCulprit& a, const v1::LeakCulprit& b) { return a.bytes() > b.bytes(); });
   // The stores that objects older than the window were given in it, when they outgrew the
   // one they had: an array's elements, a Map's, Set's or WeakMap's hash table, an object's
   // dictionary of properties. Such a store alive at the third snapshot holds the owner's

@@ -39,6 +39,7 @@ struct BackingStore {
   uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
   uint64_t bytes = 0; // its shallow size
   bool weak = false;  // a WeakMap's or WeakSet's table
+  std::string owner;  // a table's owner's name: "Map", "Set", "Object"
 };
 inline constexpr uint64_t kMinBackingBytes = 1024;
 // A store counts as grown only when the third snapshot's is at least this many times the
@@ -108,6 +109,9 @@ struct SnapshotDiff {
   // The tables counted in table_growth_bytes: owner's node id → the table's bytes at the
   // third snapshot (to be compared with a later snapshot's, TableDoubled).
   std::map<uint64_t, uint64_t> grown_tables;
+  // The same tables as culprits: by their owners' constructor, the growth in bytes (no new
+  // object: the owner is older than the window).
+  std::vector<v1::LeakCulprit> table_culprits;
   // One surviving object of the largest program culprit (its node id), 0 when none.
   uint64_t representative_id = 0;
   // The same survivors by constructor and source position (FreshNode), for choosing an

@@ -33,6 +33,7 @@ constexpr size_t kStderrTailBytes = 48 * 1024;
 constexpr size_t kMaxTelemetryLine = 4 << 20;
 // The watchdog samples at least this often, whatever the scenario's sample_hz.
 constexpr int kWatchdogHz = 200;
+constexpr size_t kPathTextHops = 8;
 
 // Keeps the first and last bytes of a stream: the FATAL line of an abort is at the end.
 class HeadTail {
@@ -444,6 +445,11 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
       s.set_slope_high(fit.high);
     }
   }
+  // A table's leak: its owner first (the growth of its table; the window's few survivors
+  // are what any run leaves).
+  if (table) {
+    for (v1::LeakCulprit& c : diff->table_culprits) *r.add_culprits() = std::move(c);
+  }
   for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
   // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
   PickRetainedLines(diff->placed, &retention_sites_);
@@ -467,8 +473,12 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   if (representative != 0) {
     absl::StatusOr<std::vector<std::string>> steps = ShortestRetainerPath(retention_files_[2], representative);
     if (steps.ok()) {
+      // All hops in `steps`; the text from the user's module on: the last kPathTextHops, the
+      // way from a GC root to the module being node's own (30 hops and more).
       for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
-      r.mutable_retainer_path()->set_text(absl::StrJoin(*steps, " → "));
+      const size_t skip = steps->size() > kPathTextHops ? steps->size() - kPathTextHops : 0;
+      r.mutable_retainer_path()->set_text(
+          absl::StrCat(skip > 0 ? "… → " : "", absl::StrJoin(steps->begin() + skip, steps->end(), " → ")));
     } else {
       HS_LOG(WARNING) << "retainer path: " << steps.status().message();
     }
