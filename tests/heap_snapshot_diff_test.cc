@@ -73,6 +73,30 @@ TEST(HeapSnapshotDiffTest, AnArrayOfNumbersThatKeepsGrowingIsBackingGrowth) {
   EXPECT_GE(d.backing_growth_bytes, 30u * 1024);
 }
 
+// Values a program replaces with bigger ones: a log string appended to (and searched, which
+// flattens it into a new string) and a Buffer grown with Buffer.concat. No object of the
+// window is alive at s3; the largest string (native data) new since s2 is many times the
+// largest new in the window. The path leads to that value.
+TEST(HeapSnapshotDiffTest, AValueReplacedByABiggerOneIsBackingGrowth) {
+  SnapshotDiff log = Diff("string_log",
+                          "for (let i = 0; i < 300; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
+                          "for (let i = 0; i < 4000; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
+                          "const state = {log: 'x'.repeat(1500)}; state.log.indexOf('z'); globalThis.state = state;");
+  EXPECT_GE(log.backing_growth_bytes, 30u * 1024);  // ~4 KiB at s2, ~40 KiB at s3
+  EXPECT_NE(log.store_owner_id, 0u);
+  SnapshotDiff buffer = Diff("buffer_concat",
+                             "for (let i = 0; i < 300; i++) state.b = Buffer.concat([state.b, Buffer.from('event ' + i)]);",
+                             "for (let i = 0; i < 4000; i++) state.b = Buffer.concat([state.b, Buffer.from('event ' + i)]);",
+                             "const state = {b: Buffer.alloc(1500)}; globalThis.state = state;");
+  EXPECT_GE(buffer.backing_growth_bytes, 30u * 1024);
+  // Churn of one size: the largest new values alike.
+  SnapshotDiff churn = Diff("buffer_churn",
+                            "for (let i = 0; i < 300; i++) state.b = Buffer.alloc(64 * 1024, i);",
+                            "for (let i = 0; i < 4000; i++) state.b = Buffer.alloc(64 * 1024, i);",
+                            "const state = {b: null}; globalThis.state = state;");
+  EXPECT_EQ(churn.backing_growth_bytes, 0u);
+}
+
 // A WeakMap made before s1 whose keys pile up in the window (alive at once, as they are
 // between two collections when a module sets one per iteration) and all die: the ephemeron
 // table it outgrew into (64 KiB for 1,500 keys) stays alive to s3 (V8 does not shrink it

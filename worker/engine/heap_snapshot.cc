@@ -245,10 +245,15 @@ struct NodeTables {
   std::vector<uint32_t> node_name;   // its name (a string index): a store's owner is named
 };
 
+// The kinds of node a program replaces with a bigger one as a value grows: a string
+// appended to (flattened into a new one), an array rebuilt by concat, the data of a Buffer
+// or typed array grown by copying (Buffer.concat).
+bool IsReallocatedKind(const std::string& type) { return type == "string" || type == "array" || type == "native"; }
+
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
 // go to `summary`, the rest to `tables`; a node is fresh when `new_since` is given and
 // lacks its id.
-void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, Stream* in,
+void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, bool fresh, Stream* in,
                SnapshotSummary* summary, NodeTables* tables) {
   std::vector<uint64_t> node(l.stride);
   for (uint64_t index = 0;; index += l.stride) {
@@ -272,7 +277,11 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
                                          : 0);
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
-      tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
+      if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
+      if (type < l.types.size() && IsReallocatedKind(l.types[type])) {
+        BackingStore& largest = summary->largest_fresh[l.types[type]];
+        if (node[l.f_size] > largest.bytes) largest = BackingStore{node[l.f_id], node[l.f_size]};
+      }
     }
   }
 }
@@ -357,7 +366,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   if (!in.SkipPast("\"nodes\":[")) return NotASnapshot(path, "no nodes");
   SnapshotSummary summary;
   NodeTables tables;
-  ReadNodes(*layout, backing, fresh != nullptr ? new_since : nullptr, &in, &summary, &tables);
+  ReadNodes(*layout, backing, new_since, fresh != nullptr, &in, &summary, &tables);
   const std::map<RawKey, ConstructorStats>& raw = tables.raw;
   if (!in.SkipPast("\"edges\":[")) return NotASnapshot(path, "no edges");
   std::vector<Candidate> candidates;
@@ -448,7 +457,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   std::vector<FreshNode> fresh;
   absl::StatusOr<SnapshotSummary> s2 = ReadHeapSnapshot(second, &s1->ids, &fresh, true);
   if (!s2.ok()) return s2.status();
-  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, nullptr, nullptr, true);
+  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, &s2->ids, nullptr, true);
   if (!s3.ok()) return s3.status();
   SnapshotDiff diff;
   // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
@@ -481,6 +490,20 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   uint64_t elements_after = 0;
   grown(s1->backing, s2->backing, s3->backing, &diff.backing_growth_bytes, &elements_after);
   grown(s1->tables, s2->tables, s3->tables, &diff.table_growth_bytes, &diff.table_growth_after_bytes);
+  // One value a program keeps replacing with a bigger one (a log string appended to, a Buffer
+  // grown with Buffer.concat): no object of the window is alive at s3, but the largest node
+  // of its kind allocated after s2 is many times the largest allocated in the window. A
+  // program that churns big values of one size (buffer_churn_big.js) has both alike.
+  for (const auto& [kind, at3] : s3->largest_fresh) {
+    auto at2 = s2->largest_fresh.find(kind);
+    if (at2 == s2->largest_fresh.end() || at2->second.bytes < kMinBackingBytes) continue;
+    if (static_cast<double>(at3.bytes) < kMinBackingGrowth * static_cast<double>(at2->second.bytes)) continue;
+    diff.backing_growth_bytes += at3.bytes - at2->second.bytes;
+    if (at3.bytes - at2->second.bytes > largest) {
+      largest = at3.bytes - at2->second.bytes;
+      diff.store_owner_id = at3.id;
+    }
+  }
   for (const auto& [name, bytes] : table_growth) {
     v1::LeakCulprit c;
     c.set_node_type("object");

@@ -57,10 +57,14 @@ struct SnapshotSummary {
   std::map<uint64_t, BackingStore> backing;
   // Owner's node id → its large hash table or dictionary of properties, likewise.
   std::map<uint64_t, BackingStore> tables;
+  // With `new_since`: per node type among string, array and native (a Buffer's data), the
+  // largest node not in it (id and bytes).
+  std::map<std::string, BackingStore> largest_fresh;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
-// `fresh` collect, per node id not in it, the node's constructor and size.
+// `fresh` (when given) collect, per node id not in it, the node's constructor and size, and
+// fills SnapshotSummary::largest_fresh.
 // With it, the node's source position where the snapshot records one (its `locations`:
 // a closure's own position, a function's, an object's constructor's), script_id -1 when
 // none.
@@ -91,7 +95,9 @@ struct SnapshotDiff {
   // Totals over all of them (not only the listed ones), program and V8-internal.
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
-  // What long-lived arrays' elements stores grew by from the first snapshot to the third,
+  // What long-lived arrays' elements stores grew by from the first snapshot to the third
+  // (and a value replaced by a bigger one: the largest string, array or native node new
+  // since the second snapshot less the largest new in the window, when many times it),
   // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store or table
   // an object older than the window was given in it is not among the window's objects):
   // elements added to an array (or entries to a Map) that live in a store reallocated as it

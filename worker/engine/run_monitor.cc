@@ -466,10 +466,12 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   if (window_lined && (diff->backing_growth_bytes > 0 || diff->table_growth_bytes > 0)) {
     for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
   }
-  // A table's leak, or one no object of the window survived: the path to the store's owner.
+  // A table's leak, or one whose stores grew more than the window's objects that survived:
+  // the path to the store (its owner for a table or an array; a string or a Buffer's data
+  // replaced by a bigger one, itself).
+  const bool by_store = table || diff->representative_id == 0 || diff->backing_growth_bytes > diff->program_bytes;
   const uint64_t representative =
-      (table || diff->representative_id == 0) && diff->store_owner_id != 0 ? diff->store_owner_id
-                                                                            : diff->representative_id;
+      by_store && diff->store_owner_id != 0 ? diff->store_owner_id : diff->representative_id;
   if (representative != 0) {
     absl::StatusOr<std::vector<std::string>> steps = ShortestRetainerPath(retention_files_[2], representative);
     if (steps.ok()) {
