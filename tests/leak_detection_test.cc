@@ -224,6 +224,27 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItKeepsDoubling) {
   }
 }
 
+// A value replaced by a bigger one every iteration: a log string appended to (flattened as
+// it is searched) and a Buffer grown with Buffer.concat. Both were `no leak` ("objects
+// allocated after iteration 898 were freed"; the Buffer behind a bounded heap suspicion)
+// before (2026-12-02). The Buffer's data is not the heap's: the first check tests heap_used
+// and finds it bounded, a second one tests the native series.
+TEST_F(LeakDetectionTest, AValueReplacedByABiggerOneLeaks) {
+  v1::RunResult log = Run("appended_log.js", 2000, 0);
+  ASSERT_EQ(log.outcome(), v1::OUTCOME_COMPLETED) << log.evidence().summary();
+  EXPECT_EQ(log.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(log);
+  EXPECT_NE(log.leak().retainer_path().text().find("log ((string))"), std::string::npos)
+      << log.leak().retainer_path().text();
+  v1::RunResult buffer = Run("buffer_concat.js", 10000, 0);
+  ASSERT_EQ(buffer.outcome(), v1::OUTCOME_COMPLETED) << buffer.evidence().summary();
+  EXPECT_EQ(buffer.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(buffer);
+  const v1::LeakSeries* external = Series(buffer, "external");
+  const v1::LeakSeries* array_buffers = Series(buffer, "array_buffers");
+  ASSERT_TRUE(external != nullptr && array_buffers != nullptr);
+  EXPECT_TRUE(external->verdict() == v1::LEAK_VERDICT_LEAK || array_buffers->verdict() == v1::LEAK_VERDICT_LEAK)
+      << "a native series: " << LeakSummarySentence(buffer);
+}
+
 TEST_F(LeakDetectionTest, NonLeaksAreDecidedNoLeak) {
   const std::vector<std::string> modules = {"bounded_cache.js", "churn.js",   "sawtooth.js",
                                             "warmup.js",        "weakmap.js", "open_close.js"};

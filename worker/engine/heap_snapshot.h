@@ -57,8 +57,8 @@ struct SnapshotSummary {
   std::map<uint64_t, BackingStore> backing;
   // Owner's node id → its large hash table or dictionary of properties, likewise.
   std::map<uint64_t, BackingStore> tables;
-  // With `new_since`: per node type among string, array and native (a Buffer's data), the
-  // largest node not in it (id and bytes).
+  // With `new_since`: per node type among string and native (a Buffer's data), the largest
+  // node not in it (id and bytes).
   std::map<std::string, BackingStore> largest_fresh;
 };
 
@@ -96,7 +96,7 @@ struct SnapshotDiff {
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
   // What long-lived arrays' elements stores grew by from the first snapshot to the third
-  // (and a value replaced by a bigger one: the largest string, array or native node new
+  // (and a value replaced by a bigger one: the largest string or native node new
   // since the second snapshot less the largest new in the window, when many times it),
   // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store or table
   // an object older than the window was given in it is not among the window's objects):

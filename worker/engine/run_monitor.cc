@@ -246,9 +246,22 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   detector_->Add(c);
   // While a table waits for its fourth snapshot, nothing new is judged.
   if (retaining_ || table_result_) return;
+  JudgeLeak(c.units());
+}
+
+// A series a retention check has tested (and found bounded, or the run would have ended).
+bool RunMonitor::Checked(const std::string& series) const {
+  return std::find(checked_series_.begin(), checked_series_.end(), series) != checked_series_.end();
+}
+
+// The detector's verdict at `units`: a count's leak ends the run; a heap or native
+// suspicion on a series no check has tested starts a retention check (a second one when
+// the first tested another series: heap_used bounded while a Buffer's data grows); else the
+// budget's word.
+void RunMonitor::JudgeLeak(uint64_t units) {
   v1::LeakResult r = detector_->Evaluate();
   if (r.verdict() != v1::LEAK_VERDICT_LEAK) {
-    AnswerAtBudget(c.units(), r);
+    AnswerAtBudget(units, r);
     return;
   }
   const v1::LeakSeries* suspect = nullptr;
@@ -257,7 +270,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
     if (!NeedsRetention(s.name())) {
       count_leak = true;
-    } else if (suspect == nullptr || s.slope_per_iteration() > suspect->slope_per_iteration()) {
+    } else if (!Checked(s.name()) && (suspect == nullptr || s.slope_per_iteration() > suspect->slope_per_iteration())) {
       suspect = &s;
     }
   }
@@ -267,18 +280,19 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     return;
   }
   if (suspect == nullptr || retention_checks_ >= kMaxRetentionChecks) {
-    AnswerAtBudget(c.units(), r);
+    AnswerAtBudget(units, r);
     return;
   }
   // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
-  if (!PlanRetention(detector_->first_units(), c.units(), setup_.scenario->leak_check().iterations(),
+  if (!PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
                      MinRetentionWindow(*suspect), ReachableUnits())
            .room) {
-    AnswerAtBudget(c.units(), r);
+    AnswerAtBudget(units, r);
     return;
   }
   ++retention_checks_;
   retaining_ = true;
+  checked_series_.push_back(suspect->name());
   suspected_ = *suspect;
   suspicion_ = std::move(r);
   retention_units_.clear();
@@ -289,7 +303,8 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
 // At or past the budget, with no retention check running, the driver waits after each
 // checkpoint that ends what it may do: told to go on (a check still undecided, see
 // UndecidedGoesOnTo) or to stop. Once a retention check has been made nothing more can
-// change a heap or native verdict (one check per run), so the run stops.
+// change a heap or native verdict (a second check, on another series, starts from
+// JudgeLeak), so the run stops.
 void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) {
   const uint64_t budget = setup_.scenario->leak_check().iterations();
   if (stop_sent_ || retaining_ || units < budget) return;
@@ -312,11 +327,13 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
 v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   v1::LeakResult r = detector_->Evaluate(/*at_end=*/true);
   const bool snapshots = setup_.scenario->leak_check().snapshots();
-  bool bytes_suspected = false, count_leak = false;
+  bool bytes_suspected = false, count_leak = false, unchecked = false;
   double steepest = 0;
   for (const v1::LeakSeries& s : r.series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
     (NeedsRetention(s.name()) ? bytes_suspected : count_leak) = true;
+    // Suspected, and no check tested it: not found bounded (below, unproven).
+    unchecked |= NeedsRetention(s.name()) && !Checked(s.name());
     if (NeedsRetention(s.name())) steepest = std::max(steepest, s.slope_per_iteration());
   }
   if (snapshots && !count_leak && !retaining_ && last_retention_ && last_retention_->undecided()) {
@@ -331,7 +348,8 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
       s.set_note_kind(v1::SERIES_NOTE_RETENTION);
     }
     r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED);
-  } else if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed()) {
+  } else if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed() &&
+             !unchecked) {
     r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     r.set_more_iterations_needed(0);
     for (v1::LeakSeries& s : *r.mutable_series()) {
@@ -466,21 +484,37 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   if (window_lined && (diff->backing_growth_bytes > 0 || diff->table_growth_bytes > 0)) {
     for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
   }
-  // A table's leak, or one whose stores grew more than the window's objects that survived:
+  // A table's leak, or one whose stores grew more per iteration than the window's objects
+  // that survived:
   // the path to the store (its owner for a table or an array; a string or a Buffer's data
   // replaced by a bigger one, itself).
-  const bool by_store = table || diff->representative_id == 0 || diff->backing_growth_bytes > diff->program_bytes;
+  const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1));
+  const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s1));
+  const bool by_store = table || diff->representative_id == 0 ||
+                        static_cast<double>(diff->backing_growth_bytes) / span >
+                            static_cast<double>(diff->program_bytes) / window;
   const uint64_t representative =
       by_store && diff->store_owner_id != 0 ? diff->store_owner_id : diff->representative_id;
   if (representative != 0) {
     absl::StatusOr<std::vector<std::string>> steps = ShortestRetainerPath(retention_files_[2], representative);
     if (steps.ok()) {
       // All hops in `steps`; the text from the user's module on: the last kPathTextHops, the
-      // way from a GC root to the module being node's own (30 hops and more).
-      for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
-      const size_t skip = steps->size() > kPathTextHops ? steps->size() - kPathTextHops : 0;
+      // way from a GC root to the module being node's own (30 hops and more), with a hop
+      // repeated in a row said once (a string appended to is a chain of `first` hops).
+      std::vector<std::pair<std::string, int>> runs;  // a hop and how many times in a row
+      for (const std::string& step : *steps) {
+        r.mutable_retainer_path()->add_steps(step);
+        if (!runs.empty() && runs.back().first == step) {
+          ++runs.back().second;
+        } else {
+          runs.emplace_back(step, 1);
+        }
+      }
+      std::vector<std::string> text;
+      for (const auto& [step, times] : runs) text.push_back(times > 1 ? absl::StrCat(step, " x", times) : step);
+      const size_t skip = text.size() > kPathTextHops ? text.size() - kPathTextHops : 0;
       r.mutable_retainer_path()->set_text(
-          absl::StrCat(skip > 0 ? "… → " : "", absl::StrJoin(steps->begin() + skip, steps->end(), " → ")));
+          absl::StrCat(skip > 0 ? "… → " : "", absl::StrJoin(text.begin() + skip, text.end(), " → ")));
     } else {
       HS_LOG(WARNING) << "retainer path: " << steps.status().message();
     }
@@ -565,8 +599,8 @@ void RunMonitor::FinishRetention() {
     return;
   }
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
-  // the run ends (past the budget, told to now).
-  AnswerAtBudget(e.s3, detector_->Evaluate());
+  // the run ends (past the budget, told to now), unless another series is suspected.
+  JudgeLeak(e.s3);
 }
 
 // The furthest iteration a retention check may plan for: 80% of the time left before the

@@ -99,10 +99,12 @@ class RunMonitor {
   // its end), then returns what it saw. Call once.
   MonitoredRun Watch();
 
-  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make
-  // (one: its s3 is the end of the budget, or past it, see PlanRetention).
+  // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make:
+  // one per series, two in all (its s3 is the end of the budget, or past it, see
+  // PlanRetention; a second tests a series the first did not, such as a Buffer's data
+  // growing while the heap's suspicion was bounded).
   static constexpr int kSnapshots = 3;
-  static constexpr int kMaxRetentionChecks = 1;
+  static constexpr int kMaxRetentionChecks = 2;
 
  private:
   void Kill(v1::HarnessKill why);
@@ -112,6 +114,8 @@ class RunMonitor {
   void HandleEvent(const std::string& line);
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
+  void JudgeLeak(uint64_t units);
+  bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
@@ -155,6 +159,7 @@ class RunMonitor {
   std::unique_ptr<LeakDetector> detector_;
   bool retaining_ = false;
   int retention_checks_ = 0;
+  std::vector<std::string> checked_series_;  // the series retention checks have tested
   v1::LeakResult suspicion_;          // the detector's result that started the check
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
