@@ -201,7 +201,7 @@ struct Layout {
   std::vector<std::string> fields, types, edge_fields, edge_types;
   int f_type, f_name, f_id, f_size, f_edges;
   size_t stride;  // numbers per node
-  int e_type, e_name, e_to, internal, array_type;
+  int e_type, e_name, e_to, internal, array_type, string_type, native_type;
 };
 
 // Reads the meta: which field of a node is what, and the names of node types; with
@@ -232,6 +232,8 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
     return NotASnapshot(path, "edge fields");
   }
   l.array_type = IndexIn(l.types, "array");
+  l.string_type = IndexIn(l.types, "string");
+  l.native_type = IndexIn(l.types, "native");
   return l;
 }
 
@@ -243,14 +245,14 @@ struct NodeTables {
   std::vector<uint32_t> edge_count;
   std::vector<uint32_t> store_size;  // shallow size of a large "array" node, else 0
   std::vector<uint32_t> node_name;   // its name (a string index): a store's owner is named
+  // With `new_since`, the largest node not in it: of type string (key -1), and of type
+  // native by name (a string index). The kinds of node a program replaces with a bigger one
+  // as a value grows: a string appended to (flattened into a new one), the data of a Buffer
+  // or typed array grown by copying (Buffer.concat). Not arrays: the stores of arrays and
+  // tables are reallocated as they grow too, and are judged as such (a bounded Set's table,
+  // larger at s3 than in the window after its last step, read as a leak when counted here).
+  std::map<int64_t, BackingStore> largest_fresh;
 };
-
-// The kinds of node a program replaces with a bigger one as a value grows: a string
-// appended to (flattened into a new one), the data of a Buffer or typed array grown by
-// copying (Buffer.concat). Not arrays: the stores of arrays and tables are reallocated as
-// they grow too, and are judged as such (a bounded Set's table, larger at s3 than in the
-// window after its last step, read as a leak when counted here).
-bool IsReallocatedKind(const std::string& type) { return type == "string" || type == "native"; }
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
 // go to `summary`, the rest to `tables`; a node is fresh when `new_since` is given and
@@ -280,8 +282,11 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
       if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
-      if (type < l.types.size() && IsReallocatedKind(l.types[type])) {
-        BackingStore& largest = summary->largest_fresh[l.types[type]];
+      if (static_cast<int>(type) == l.string_type || static_cast<int>(type) == l.native_type) {
+        // Natives by name: only an ArrayBuffer's data is a program's value (node's own
+        // natives, such as a 16 KB buffer of its inspector, come and go).
+        const int64_t by = static_cast<int>(type) == l.native_type ? static_cast<int64_t>(node[l.f_name]) : -1;
+        BackingStore& largest = tables->largest_fresh[by];
         if (node[l.f_size] > largest.bytes) largest = BackingStore{node[l.f_id], node[l.f_size]};
       }
     }
@@ -387,6 +392,9 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     wanted.push_back(c.name);
     wanted.push_back(c.owner_name);
   }
+  for (const auto& [name, largest] : tables.largest_fresh) {
+    if (name >= 0) wanted.push_back(name);
+  }
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
@@ -426,6 +434,14 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     auto owner = names.find(c.owner_name);
     b.weak = !elements && owner != names.end() && (owner->second == "WeakMap" || owner->second == "WeakSet");
     if (owner != names.end()) b.owner = owner->second;
+  }
+  for (const auto& [name, largest] : tables.largest_fresh) {
+    auto it = names.find(name);
+    if (name < 0) {
+      summary.largest_fresh["string"] = largest;
+    } else if (it != names.end() && it->second == "system / JSArrayBufferData") {
+      summary.largest_fresh["native"] = largest;
+    }
   }
   if (fresh != nullptr) {
     fresh->clear();
@@ -504,6 +520,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     if (at3.bytes - at2->second.bytes > largest) {
       largest = at3.bytes - at2->second.bytes;
       diff.store_owner_id = at3.id;
+      diff.reallocated = true;
     }
   }
   for (const auto& [name, bytes] : table_growth) {

@@ -112,6 +112,9 @@ struct SnapshotDiff {
   // The owner of the store or table that grew most (its node id), 0 when none: where the
   // retainer path leads when no object of the window survived.
   uint64_t store_owner_id = 0;
+  // That store is a value replaced by a bigger one (a string, a Buffer's data): the path to
+  // it names the variable that holds it, where the window's survivors may be any part.
+  bool reallocated = false;
   // The tables counted in table_growth_bytes: owner's node id → the table's bytes at the
   // third snapshot (to be compared with a later snapshot's, TableDoubled).
   std::map<uint64_t, uint64_t> grown_tables;

@@ -490,7 +490,7 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   // replaced by a bigger one, itself).
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1));
   const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s1));
-  const bool by_store = table || diff->representative_id == 0 ||
+  const bool by_store = table || diff->reallocated || diff->representative_id == 0 ||
                         static_cast<double>(diff->backing_growth_bytes) / span >
                             static_cast<double>(diff->program_bytes) / window;
   const uint64_t representative =
