@@ -157,5 +157,12 @@ TEST(HeapSnapshotDiffTest, ATableThatGoesOnGrowingDoublesAgainAndABoundedOneDoes
   EXPECT_FALSE(*doubled);
 }
 
+// The path's one line: the last hops, a hop repeated in a row said once.
+TEST(RetainerPathTextTest, TheLastHopsWithRepeatsSaidOnce) {
+  EXPECT_EQ(RetainerPathText({"a (X)", "log ((string))"}, 8), "a (X) → log ((string))");
+  EXPECT_EQ(RetainerPathText({"r (R)", "m (Module)", "log ((string))", "first ((string))", "first ((string))"}, 2),
+            "… → log ((string)) → first ((string)) x2");
+}
+
 }  // namespace
 }  // namespace heapstorm

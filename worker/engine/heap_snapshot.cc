@@ -463,6 +463,24 @@ absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64
   return false;
 }
 
+std::string RetainerPathText(const std::vector<std::string>& steps, size_t last) {
+  std::vector<std::pair<std::string, int>> runs;  // a hop and how many times in a row
+  for (const std::string& step : steps) {
+    if (!runs.empty() && runs.back().first == step) {
+      ++runs.back().second;
+    } else {
+      runs.emplace_back(step, 1);
+    }
+  }
+  const size_t skip = runs.size() > last ? runs.size() - last : 0;
+  std::string text = skip > 0 ? "… → " : "";
+  for (size_t i = skip; i < runs.size(); ++i) {
+    absl::StrAppend(&text, i > skip ? " → " : "", runs[i].first,
+                    runs[i].second > 1 ? absl::StrCat(" x", runs[i].second) : std::string());
+  }
+  return text;
+}
+
 bool IsV8Internal(const std::string& node_type) {
   return node_type == "code" || node_type == "hidden" || node_type == "object shape" ||
          node_type == "synthetic";
@@ -484,8 +502,10 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   // A weak collection's table is not: its keys are alive elsewhere, or it is not a leak.
   uint64_t largest = 0;
   std::map<std::string, uint64_t> table_growth;  // by owner's name
+  // Arrays' elements into backing_growth_bytes; tables into table_growth_bytes, with the
+  // part after s2, their sizes at s3 and their owners' names.
   auto grown = [&](const std::map<uint64_t, BackingStore>& at1, const std::map<uint64_t, BackingStore>& at2,
-                   const std::map<uint64_t, BackingStore>& at3, uint64_t* growth, uint64_t* after) {
+                   const std::map<uint64_t, BackingStore>& at3, bool tables) {
     for (const auto& [owner, b3] : at3) {
       auto b1 = at1.find(owner);
       auto b2 = at2.find(owner);
@@ -493,21 +513,23 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       // Grew at every snapshot.
       if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
       if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
-      *growth += b3.bytes - b1->second.bytes;
-      *after += b3.bytes - b2->second.bytes;
-      if (&at3 == &s3->tables) {
+      const uint64_t growth = b3.bytes - b1->second.bytes;
+      if (tables) {
+        diff.table_growth_bytes += growth;
+        diff.table_growth_after_bytes += b3.bytes - b2->second.bytes;
         diff.grown_tables[owner] = b3.bytes;
-        table_growth[b3.owner.empty() ? "(table)" : b3.owner] += b3.bytes - b1->second.bytes;
+        table_growth[b3.owner.empty() ? "(table)" : b3.owner] += growth;
+      } else {
+        diff.backing_growth_bytes += growth;
       }
-      if (b3.bytes - b1->second.bytes > largest) {
-        largest = b3.bytes - b1->second.bytes;
+      if (growth > largest) {
+        largest = growth;
         diff.store_owner_id = owner;
       }
     }
   };
-  uint64_t elements_after = 0;
-  grown(s1->backing, s2->backing, s3->backing, &diff.backing_growth_bytes, &elements_after);
-  grown(s1->tables, s2->tables, s3->tables, &diff.table_growth_bytes, &diff.table_growth_after_bytes);
+  grown(s1->backing, s2->backing, s3->backing, /*tables=*/false);
+  grown(s1->tables, s2->tables, s3->tables, /*tables=*/true);
   // One value a program keeps replacing with a bigger one (a log string appended to, a Buffer
   // grown with Buffer.concat): no object of the window is alive at s3, but the largest node
   // of its kind allocated after s2 is many times the largest allocated in the window. A

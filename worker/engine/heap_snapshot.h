@@ -149,6 +149,11 @@ absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64
 // reaches it; InvalidArgument for a file that is not a snapshot.
 absl::StatusOr<std::vector<std::string>> ShortestRetainerPath(const std::string& path, uint64_t target_id);
 
+// A retainer path's steps as one line: the last `last` hops (the way from a GC root to a
+// user's module is node's own, 30 hops and more), after "… → " when some are left out,
+// with a hop repeated in a row said once ("first ((string)) x24": a string appended to).
+std::string RetainerPathText(const std::vector<std::string>& steps, size_t last);
+
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_

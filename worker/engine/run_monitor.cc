@@ -485,9 +485,8 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
     for (v1::AllocationSite& site : store_sites_) *r.add_allocation_sites() = std::move(site);
   }
   // A table's leak, or one whose stores grew more per iteration than the window's objects
-  // that survived:
-  // the path to the store (its owner for a table or an array; a string or a Buffer's data
-  // replaced by a bigger one, itself).
+  // that survived: the path to the store (its owner for a table or an array; a string or a
+  // Buffer's data replaced by a bigger one, itself).
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1));
   const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s1));
   const bool by_store = table || diff->reallocated || diff->representative_id == 0 ||
@@ -498,23 +497,9 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   if (representative != 0) {
     absl::StatusOr<std::vector<std::string>> steps = ShortestRetainerPath(retention_files_[2], representative);
     if (steps.ok()) {
-      // All hops in `steps`; the text from the user's module on: the last kPathTextHops, the
-      // way from a GC root to the module being node's own (30 hops and more), with a hop
-      // repeated in a row said once (a string appended to is a chain of `first` hops).
-      std::vector<std::pair<std::string, int>> runs;  // a hop and how many times in a row
-      for (const std::string& step : *steps) {
-        r.mutable_retainer_path()->add_steps(step);
-        if (!runs.empty() && runs.back().first == step) {
-          ++runs.back().second;
-        } else {
-          runs.emplace_back(step, 1);
-        }
-      }
-      std::vector<std::string> text;
-      for (const auto& [step, times] : runs) text.push_back(times > 1 ? absl::StrCat(step, " x", times) : step);
-      const size_t skip = text.size() > kPathTextHops ? text.size() - kPathTextHops : 0;
-      r.mutable_retainer_path()->set_text(
-          absl::StrCat(skip > 0 ? "… → " : "", absl::StrJoin(text.begin() + skip, text.end(), " → ")));
+      // All hops in `steps`; the text from the user's module on.
+      for (const std::string& step : *steps) r.mutable_retainer_path()->add_steps(step);
+      r.mutable_retainer_path()->set_text(RetainerPathText(*steps, kPathTextHops));
     } else {
       HS_LOG(WARNING) << "retainer path: " << steps.status().message();
     }
