@@ -108,6 +108,31 @@ TEST_F(LeakDetectionTest, FindsEveryLeakInItsSeries) {
   }
 }
 
+// A run that dies of the leaking resource before its warm-up is over (one descriptor per
+// iteration, 64 allowed: dead at ~45) is a leak by exhaustion, read from the warm-up's
+// doubling points: a steady leak's last interval holds half the rise, which is not one grab.
+TEST_F(LeakDetectionTest, ALeakThatRunsOutDuringTheWarmUpIsALeak) {
+  RunRequest request;
+  request.scenario = ScenarioFromYaml(R"(scenarios:
+  - name: leak
+    kind: script
+    params: {module: tests/fixtures/leaks/descriptors_fast.js, iterations: 2000}
+    leak_check: {iterations: 2000}
+    limits: {descriptors: 64, timeout: 10m}
+)");
+  absl::StatusOr<v1::RunResult> r = engine_->Run(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->outcome(), v1::OUTCOME_FD_EXHAUSTED) << r->evidence().summary();
+  EXPECT_LT(r->units_reached(), 100u);
+  EXPECT_EQ(r->leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(*r);
+  EXPECT_EQ(r->leak().exhausted().finding(), v1::EXHAUSTION_FINDING_RAN_OUT) << LeakSummarySentence(*r);
+  const v1::LeakSeries* s = Series(*r, "descriptors");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->evidence(), "exhaustion");
+  EXPECT_GE(s->points(), 5u);
+  EXPECT_NEAR(s->slope_per_iteration(), 1.0, 0.2);
+}
+
 // A confirmed heap leak names where its objects were allocated (the module's own file, by
 // V8's sampling heap profiler) and how they are held (a retainer path from a GC root).
 TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {

@@ -515,19 +515,27 @@ void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t uni
   const double end = y.back();
   const double rise = end - start;
   double biggest_step = 0;
+  double biggest_interval = 0;
   uint64_t biggest_at = 0;
   for (size_t i = 1; i < y.size(); ++i) {
     if (y[i] - y[i - 1] > biggest_step) {
       biggest_step = y[i] - y[i - 1];
+      biggest_interval = x[i] - x[i - 1];
       biggest_at = static_cast<uint64_t>(x[i]);
     }
   }
+  // One step took most of the rise, and far more than its interval's share of the
+  // iterations: with the warm-up's doubling points a steady leak's last interval is half
+  // of them, and takes half of the rise.
+  const double span = x.back() - x.front();
+  const bool one_step = rise > 0 && biggest_step >= 0.5 * rise &&
+                        biggest_step / rise >= 1.5 * (span > 0 ? biggest_interval / span : 1.0);
   if (x.front() == 0 && start >= 0.5 * series.limit) {
     judged->set_finding(v1::EXHAUSTION_FINDING_GRABBED_AT_SETUP);
     judged->set_in_use_at_setup(start);
     return;
   }
-  if (x.size() < 4 || rise <= 0 || biggest_step >= 0.5 * rise) {
+  if (x.size() < 4 || rise <= 0 || one_step) {
     judged->set_finding(v1::EXHAUSTION_FINDING_GRABBED_IN_ONE_STEP);
     // biggest_at is past the first checkpoint whenever the series rose.
     judged->set_biggest_step_at(rise > 0 && x.size() >= 2 ? biggest_at : 0);

@@ -210,7 +210,8 @@ uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
 //  - the resource's series grew, step by step, up to near its limit → "leak" for that
 //    series, evidence "exhaustion", with its slope and "ran out at iteration N (limit L)";
 //  - it was (almost) all taken before the first iteration → not a leak: "grabbed at setup";
-//  - one step between two checkpoints took most of it → not a leak: "grabbed in one step".
+//  - one step between two checkpoints took most of it, far more than its share of the
+//    iterations → not a leak: "grabbed in one step".
 // Changes `result` in place (its verdict, the series, exhaustion and summary); does
 // nothing for other outcomes. Pure function.
 void JudgeExhaustion(v1::Outcome outcome, const v1::Limits& limits, uint64_t units_reached,

@@ -540,6 +540,31 @@ TEST(ExhaustionTest, GrabbingInOneStepIsNotALeak) {
   EXPECT_EQ(r.exhausted().finding(), v1::EXHAUSTION_FINDING_GRABBED_IN_ONE_STEP);
 }
 
+TEST(ExhaustionTest, ALeakThatRunsOutDuringTheWarmUpIsALeak) {
+  // One descriptor per iteration under `descriptors: 64`: dead at iteration 45, with only
+  // the warm-up's doubling points. Their last interval, 16 to 32, is half of the
+  // iterations and holds half of the rise: a steady leak, not one grab.
+  v1::Limits limits;
+  limits.set_max_descriptors(64);
+  v1::LeakResult r;
+  r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  JudgeExhaustion(v1::OUTCOME_FD_EXHAUSTED, limits, 45, Descriptors({0, 1, 2, 4, 8, 16, 32}, [](double u) { return 19 + u; }),
+                  &r);
+  EXPECT_EQ(r.verdict(), v1::LEAK_VERDICT_LEAK);
+  EXPECT_EQ(r.exhausted().finding(), v1::EXHAUSTION_FINDING_RAN_OUT);
+  ASSERT_EQ(r.series_size(), 1);
+  EXPECT_NEAR(r.series(0).slope_per_iteration(), 1.0, 1e-9);
+
+  // The same points, one grab between 16 and 32: most of the rise in half the iterations.
+  r.Clear();
+  r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  JudgeExhaustion(v1::OUTCOME_FD_EXHAUSTED, limits, 45,
+                  Descriptors({0, 1, 2, 4, 8, 16, 32}, [](double u) { return u < 20 ? 19 : 62; }), &r);
+  EXPECT_EQ(r.verdict(), v1::LEAK_VERDICT_INCONCLUSIVE);
+  EXPECT_EQ(r.exhausted().finding(), v1::EXHAUSTION_FINDING_GRABBED_IN_ONE_STEP);
+  EXPECT_EQ(r.exhausted().biggest_step_at(), 32u);
+}
+
 TEST(ExhaustionTest, OtherOutcomesChangeNothing) {
   v1::Limits limits;
   limits.set_max_descriptors(1024);
