@@ -1,6 +1,7 @@
 // The three-snapshot diff (worker/engine/heap_snapshot.h) on snapshots that real node writes:
 // what counts as the window's retention, and what does not.
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,23 @@ TEST(HeapSnapshotDiffTest, ObjectsTheWindowAddedAndKeptAreRetention) {
     if (c.constructor() == "Object") objects += c.count();
   }
   EXPECT_GE(objects, 300u);
+}
+
+// The window's surviving plain objects carry their shapes: the names of the properties the
+// snapshot records (`i` and `at` hold small integers, which get no edge; __proto__ is left
+// out), for telling two object literals of one function apart (allocation_line.h).
+TEST(HeapSnapshotDiffTest, SurvivorsCarryTheirShape) {
+  SnapshotDiff d = Diff("shapes",
+                        "for (let i = 0; i < 300; i++) {\n"
+                        "  keep.push({i, route: 'r' + i, at: i * 7, nested: {deep: 'x' + i}});\n"
+                        "}",
+                        "");
+  std::map<std::string, uint64_t> by_shape;
+  for (const SnapshotDiff::Placed& p : d.placed) {
+    if (p.key == ConstructorKey("object", "Object")) by_shape[p.shape] += p.bytes;
+  }
+  EXPECT_GE(by_shape["nested,route"], 300u * 16) << "the records";
+  EXPECT_GE(by_shape["deep"], 300u * 16) << "the nested objects";
 }
 
 // An array of numbers that grows at every snapshot, many-fold: its growth is counted as the

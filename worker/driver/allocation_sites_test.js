@@ -89,6 +89,24 @@ check('candidates: what each expression makes, with closures at their own positi
   ]);
 });
 
+check("candidates: an object literal names its own properties", () => {
+  const file = source('shapes.js', [
+    'const warm = [], kept = [];',
+    'exports.iteration = function (i) {',
+    "  if (i < 10) warm.push({ i, key: 'w' + i, payload: [i], get size() { return 1; } });",
+    "  kept.push({ i, route: '/o/' + i, at: i * 7, nested: { deep: 1 } });",
+    '  kept.push({ ...warm[0], extra: 1 });',
+    '  kept.push({ [i]: 1 });',
+    "  kept.push({ 'quoted': 1 });",
+    '};',
+  ]);
+  const at = startOf(file, 'exports.iteration = function');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'exports.iteration', scriptId: '5', lineNumber: at.lineNumber, columnNumber: at.columnNumber }, null);
+  const got = Array.from(found.filter((c) => c.makes === 'object Object'), (c) => `${c.line} ${c.keys || '?'}`);
+  assert.deepStrictEqual(got, ['3 i,key,payload,size', '4 at,i,nested,route', '4 deep', '5 ?', '6 ?', '7 ?']);
+});
+
 check("candidates: a constructor's sample is made by its caller's new", () => {
   const file = source('registry.js', [
     'class Connection {',

@@ -823,7 +823,8 @@ function allocatingCandidates(sources, file, frame, caller) {
   if (!tokens) return [];
   const out = [];
   const visited = new Set();
-  const add = (t, name, makes) => out.push({ line: t.line + 1, column: t.column + 1, function: name, makes });
+  const add = (t, name, makes, keys) =>
+    out.push(Object.assign({ line: t.line + 1, column: t.column + 1, function: name, makes }, keys ? { keys } : {}));
   const visit = (k, name, depth) => {
     if (k < 0 || visited.has(k)) return;
     visited.add(k);
@@ -832,7 +833,7 @@ function allocatingCandidates(sources, file, frame, caller) {
     for (let j = 0; j < own.length; j++) {
       const t = own[j];
       const made = whatItMakes(tokens, own, j, frame.scriptId);
-      if (made) add(t, name, made);
+      if (made) add(t, name, made, made === 'object Object' ? literalKeys(own, j) : null);
       if (depth >= 2 || t.type !== 'name' || !own[j + 1] || own[j + 1].text !== '(') continue;
       const before = j > 0 ? own[j - 1].text : ';';
       if (before === 'new') visit(constructorOf(tokens, t.text), t.text, depth + 1);
@@ -875,6 +876,37 @@ function whatItMakes(tokens, own, j, scriptId) {
   if (t.text === '+' && ((before && before.type === 'string') || (after && after.type === 'string'))) return 'string';
   if (isAllocation(own, j)) return t.text === '[' ? 'object Array' : t.text === '{' ? 'object Object' : null;
   return null;
+}
+
+// The property names an object literal whose `{` is own[j] gives its object, sorted and
+// joined with commas ("at,i,route"): a name before `:`, a shorthand name, a method's
+// name. null when some are unknown (a spread, a computed name, a quoted or numeric one) or
+// there are none.
+function literalKeys(own, j) {
+  const close = matching(own, j);
+  if (close < 0) return null;
+  const keys = new Set();
+  for (let k = j + 1, depth = 0; k < close; k++) {
+    const x = own[k].text;
+    if (x === '{' || x === '(' || x === '[') {
+      if (depth === 0 && x === '[' && (own[k - 1].text === '{' || own[k - 1].text === ',')) return null;
+      depth++;
+      continue;
+    }
+    if (x === '}' || x === ')' || x === ']') {
+      depth--;
+      continue;
+    }
+    if (depth > 0 || (own[k - 1].text !== '{' && own[k - 1].text !== ',')) continue;
+    if (x === '...') return null;
+    let key = own[k];
+    // get/set/async accessors and methods: the name after them.
+    if ((x === 'get' || x === 'set' || x === 'async') && own[k + 1] && own[k + 1].type === 'name' &&
+        own[k + 2] && own[k + 2].text === '(') key = own[k + 1];
+    if (key.type !== 'name') return null;  // a string's or number's text is not kept
+    keys.add(key.text);
+  }
+  return keys.size > 0 ? [...keys].sort().join(',') : null;
 }
 
 // Where V8 says the function made by the `function` or `=>` token at index i starts: its

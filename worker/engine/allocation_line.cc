@@ -1,20 +1,26 @@
 #include "worker/engine/allocation_line.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace heapstorm {
 namespace {
 
-constexpr int kLevels = 4;
+constexpr int kLevels = 5;
+constexpr int kShapeLevel = 1;
 
 // The keys under which a survivor answers candidates (AllocationCandidate.makes), with the
-// level each key stands for: bytes per key and level.
+// level each key stands for: bytes per key and level; and the plain objects' bytes by
+// shape (their property names, sorted).
 struct Retained {
   std::map<std::string, uint64_t> bytes;
+  std::map<std::vector<std::string>, uint64_t> shapes;
 };
 
 Retained Index(const std::vector<SnapshotDiff::Placed>& placed) {
@@ -24,6 +30,9 @@ Retained Index(const std::vector<SnapshotDiff::Placed>& placed) {
     const std::string& name = p.key.second;
     if (type == "object") {
       r.bytes[absl::StrCat("object ", name)] += p.bytes;
+      if (name == "Object" && !p.shape.empty()) {
+        r.shapes[absl::StrSplit(p.shape, ',')] += p.bytes;
+      }
     } else if (type == "closure") {
       // DisplayName: "(closure) NAME", or "(closure)" for an anonymous one.
       // `new Function` makes closures V8 names "anonymous" (or leaves unnamed).
@@ -43,10 +52,23 @@ Retained Index(const std::vector<SnapshotDiff::Placed>& placed) {
 std::pair<int, std::string> LevelOf(const std::string& makes) {
   if (absl::StartsWith(makes, "closure@")) return {0, makes};
   if (absl::StartsWith(makes, "class ")) return {0, absl::StrCat("object ", makes.substr(6))};
-  if (makes == "object Object" || makes == "object Array") return {2, makes};
-  if (absl::StartsWith(makes, "object ") || makes == "closure anonymous") return {1, makes};
-  if (makes == "string") return {3, makes};
+  if (makes == "object Object" || makes == "object Array") return {3, makes};
+  if (absl::StartsWith(makes, "object ") || makes == "closure anonymous") return {2, makes};
+  if (makes == "string") return {4, makes};
   return {kLevels, ""};
+}
+
+// The bytes of plain objects retained whose every recorded property is one of an object
+// literal's own `keys` (AllocationCandidate.keys): objects that literal could have made.
+uint64_t ShapeBytes(const Retained& index, const std::string& keys) {
+  if (keys.empty()) return 0;
+  std::vector<std::string> own = absl::StrSplit(keys, ',');
+  std::sort(own.begin(), own.end());
+  uint64_t bytes = 0;
+  for (const auto& [shape, b] : index.shapes) {
+    if (std::includes(own.begin(), own.end(), shape.begin(), shape.end())) bytes += b;
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -62,6 +84,11 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
     std::map<std::pair<std::string, uint32_t>, Line> lines[kLevels];
     for (int k = 0; k < site.candidates_size(); ++k) {
       const v1::AllocationCandidate& c = site.candidates(k);
+      if (const uint64_t shaped = c.makes() == "object Object" ? ShapeBytes(index, c.keys()) : 0; shaped > 0) {
+        Line& line = lines[kShapeLevel][{c.function(), c.line()}];
+        line.bytes += shaped;
+        if (line.first < 0) line.first = k;
+      }
       auto [level, key] = LevelOf(c.makes());
       if (level >= kLevels) continue;
       auto it = index.bytes.find(key);

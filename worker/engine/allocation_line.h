@@ -20,10 +20,13 @@ namespace heapstorm {
 //   1. proof of the very expression: a surviving closure whose snapshot location is the
 //      candidate's own position ("closure@SCRIPT:LINE:COLUMN"), or an instance of a class
 //      or function of the module made by `new` ("class X");
-//   2. an instance of another constructor (`new Error`, `new Promise`; `new Function`'s
+//   2. an object literal whose own property names (AllocationCandidate.keys) include every
+//      property a surviving plain object has (SnapshotDiff::Placed::shape): two literals
+//      of one function are told apart by their keys;
+//   3. an instance of another constructor (`new Error`, `new Promise`; `new Function`'s
 //      closures, named "anonymous");
-//   3. an object or array literal ("object Object", "object Array");
-//   4. a string (a template, a `+` with a string literal).
+//   4. an object or array literal ("object Object", "object Array");
+//   5. a string (a template, a `+` with a string literal).
 // Candidates on one line add up within a level; equal bytes go to the earlier candidate.
 // A site so chosen gets position ALLOCATION_POSITION_RETAINED and, when the line lies in
 // another function (one the sampled one inlined, or its caller), that function's name. A

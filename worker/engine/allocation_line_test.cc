@@ -9,8 +9,9 @@ namespace heapstorm {
 namespace {
 
 SnapshotDiff::Placed Survivor(const std::string& type, const std::string& name, uint64_t bytes,
-                              int64_t script = -1, uint32_t line = 0, uint32_t column = 0) {
-  return {ConstructorKey(type, name), script, line, column, bytes};
+                              int64_t script = -1, uint32_t line = 0, uint32_t column = 0,
+                              const std::string& shape = "") {
+  return {ConstructorKey(type, name), script, line, column, bytes, shape};
 }
 
 v1::AllocationSite Site(const std::string& function, uint32_t line,
@@ -41,6 +42,36 @@ TEST(AllocationLineTest, ClosureAtItsOwnPositionBeatsALiteralWithMoreBytes) {
   EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
   EXPECT_EQ(sites[0].function(), "use");
   EXPECT_EQ(sites[0].candidates_size(), 0);
+}
+
+TEST(AllocationLineTest, AnObjectLiteralIsToldFromAnotherByItsKeys) {
+  // A warm-up cache's literal (with `new Array` and a string beside it) on line 8, the kept
+  // record's on line 10: the survivors are records ({i, route, at}: V8 records `route` alone,
+  // the small integers get no edge). By kind alone line 8 won, with the Array's bytes added.
+  std::vector<v1::AllocationSite> sites = {
+      Site("iteration", 7, {{8, "", "object Object"}, {8, "", "string"}, {8, "", "object Array"},
+                            {10, "", "object Object"}, {10, "", "string"}})};
+  sites[0].mutable_candidates(0)->set_keys("i,key,payload");
+  sites[0].mutable_candidates(3)->set_keys("at,i,route");
+  const std::vector<SnapshotDiff::Placed> survivors = {
+      Survivor("object", "Object", 3200, -1, 0, 0, "route"), Survivor("object", "Array", 800),
+      Survivor("string", "(string)", 2400)};
+  PickRetainedLines(survivors, &sites);
+  EXPECT_EQ(sites[0].line(), 10u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
+  // Without the keys (an older driver, a spread), the kinds decide as before.
+  sites = {Site("iteration", 7, {{8, "", "object Object"}, {8, "", "string"}, {8, "", "object Array"},
+                                 {10, "", "object Object"}, {10, "", "string"}})};
+  PickRetainedLines(survivors, &sites);
+  EXPECT_EQ(sites[0].line(), 8u);
+  // A survivor with a property the literal does not name was not made by it.
+  sites = {Site("iteration", 7, {{8, "", "object Object"}, {10, "", "object Object"}})};
+  sites[0].mutable_candidates(0)->set_keys("i,key,payload");
+  sites[0].mutable_candidates(1)->set_keys("at,i,route");
+  PickRetainedLines({Survivor("object", "Object", 3200, -1, 0, 0, "key,payload"),
+                     Survivor("object", "Object", 9000, -1, 0, 0, "added,route")},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 8u);
 }
 
 TEST(AllocationLineTest, ClosureElsewhereInTheScriptDoesNotMatch) {

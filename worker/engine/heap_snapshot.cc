@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/utf8.h"
 
 namespace heapstorm {
@@ -172,7 +173,12 @@ struct RawFresh {
   uint64_t index;  // the node's position in the nodes array (its record's first number)
   int64_t script_id = -1;
   uint32_t line = 0, column = 0;
+  // An object's named properties (string indices of its property edges' names), read with
+  // the edges; kMaxShapeNames at most, and none when it has more (its shape is unknown).
+  std::vector<uint32_t> names;
+  bool many_names = false;
 };
+constexpr size_t kMaxShapeNames = 16;
 
 // The error for a file at `path` that is not a readable V8 heap snapshot; `what` says
 // which part is missing or wrong.
@@ -201,7 +207,7 @@ struct Layout {
   std::vector<std::string> fields, types, edge_fields, edge_types;
   int f_type, f_name, f_id, f_size, f_edges;
   size_t stride;  // numbers per node
-  int e_type, e_name, e_to, internal, array_type, string_type, native_type;
+  int e_type, e_name, e_to, internal, property, array_type, string_type, native_type, object_type;
 };
 
 // Reads the meta: which field of a node is what, and the names of node types; with
@@ -228,12 +234,14 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
   l.e_name = IndexIn(l.edge_fields, "name_or_index");
   l.e_to = IndexIn(l.edge_fields, "to_node");
   l.internal = IndexIn(l.edge_types, "internal");
+  l.property = IndexIn(l.edge_types, "property");
   if (backing && (l.e_type < 0 || l.e_name < 0 || l.e_to < 0 || l.internal < 0)) {
     return NotASnapshot(path, "edge fields");
   }
   l.array_type = IndexIn(l.types, "array");
   l.string_type = IndexIn(l.types, "string");
   l.native_type = IndexIn(l.types, "native");
+  l.object_type = IndexIn(l.types, "object");
   return l;
 }
 
@@ -300,13 +308,16 @@ struct Candidate {
 };
 
 // Reads the edges array (the stream stands just inside it) and keeps the internal edges
-// to possible stores. InvalidArgument naming `path` when the edge counts do not add up.
-absl::Status ReadCandidates(const std::string& path, const Layout& l, const NodeTables& tables, Stream* in,
+// to possible stores, and the names of the fresh objects' properties (their shapes).
+// InvalidArgument naming `path` when the edge counts do not add up.
+absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables* tables, Stream* in,
                             std::vector<Candidate>* candidates) {
-  const std::vector<uint32_t>& edge_count = tables.edge_count;
+  const std::vector<uint32_t>& edge_count = tables->edge_count;
+  std::vector<RawFresh>& fresh = tables->raw_fresh;  // in node order
   const size_t edge_stride = l.edge_fields.size();
   std::vector<uint64_t> edge(edge_stride);
   size_t owner = 0;
+  size_t next_fresh = 0;  // the first fresh node at or after the owner
   uint32_t left = edge_count.empty() ? 0 : edge_count[0];
   while (true) {
     size_t i = 0;
@@ -316,11 +327,25 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, const Node
     while (left == 0 && owner + 1 < edge_count.size()) left = edge_count[++owner];
     if (left == 0) return NotASnapshot(path, "edge count");
     --left;
-    if (static_cast<int>(edge[l.e_type]) != l.internal) continue;
+    const int type = static_cast<int>(edge[l.e_type]);
+    if (type == l.property) {
+      while (next_fresh < fresh.size() && fresh[next_fresh].index < owner * l.stride) ++next_fresh;
+      if (next_fresh < fresh.size() && fresh[next_fresh].index == owner * l.stride &&
+          static_cast<int>(fresh[next_fresh].key.type) == l.object_type) {
+        RawFresh& f = fresh[next_fresh];
+        if (f.names.size() < kMaxShapeNames) {
+          f.names.push_back(static_cast<uint32_t>(edge[l.e_name]));
+        } else {
+          f.many_names = true;
+        }
+      }
+      continue;
+    }
+    if (type != l.internal) continue;
     const uint64_t to = edge[l.e_to] / l.stride;
-    if (to < tables.store_size.size() && tables.store_size[to] > 0) {
+    if (to < tables->store_size.size() && tables->store_size[to] > 0) {
       candidates->push_back({static_cast<uint32_t>(owner), static_cast<uint32_t>(edge[l.e_name]),
-                             static_cast<uint32_t>(to), tables.node_name[owner]});
+                             static_cast<uint32_t>(to), tables->node_name[owner]});
     }
   }
 }
@@ -356,6 +381,21 @@ bool ReadLocations(Stream* in, std::vector<RawFresh>* fresh) {
   }
 }
 
+// A fresh object's shape: its named properties, sorted and joined with commas, but
+// __proto__ (V8 names every object's prototype so); "" when it has none or too many.
+std::string Shape(const RawFresh& f, const std::map<int64_t, std::string>& names) {
+  if (f.many_names) return "";
+  std::vector<std::string> shape;
+  for (uint32_t name : f.names) {
+    auto it = names.find(name);
+    if (it == names.end() || it->second == "__proto__") continue;
+    shape.push_back(it->second);
+  }
+  std::sort(shape.begin(), shape.end());
+  shape.erase(std::unique(shape.begin(), shape.end()), shape.end());
+  return absl::StrJoin(shape, ",");
+}
+
 }  // namespace
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
@@ -379,7 +419,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   std::vector<Candidate> candidates;
   if (!backing) {
     if (!in.SkipNumberArray()) return NotASnapshot(path, "edges cut short");
-  } else if (absl::Status read = ReadCandidates(path, *layout, tables, &in, &candidates); !read.ok()) {
+  } else if (absl::Status read = ReadCandidates(path, *layout, &tables, &in, &candidates); !read.ok()) {
     return read;
   }
 
@@ -394,6 +434,9 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   }
   for (const auto& [name, largest] : tables.largest_fresh) {
     if (name >= 0) wanted.push_back(name);
+  }
+  for (const RawFresh& f : tables.raw_fresh) {
+    for (uint32_t name : f.names) wanted.push_back(name);
   }
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
@@ -446,7 +489,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   if (fresh != nullptr) {
     fresh->clear();
     for (const RawFresh& f : tables.raw_fresh) {
-      fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column});
+      fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names)});
     }
   }
   std::sort(summary.ids.begin(), summary.ids.end());
@@ -576,7 +619,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   std::sort(regrown.begin(), regrown.end());
   std::map<ConstructorKey, ConstructorStats> survivors;
   std::map<ConstructorKey, uint64_t> example;  // one surviving id per constructor
-  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t>, uint64_t> placed;
+  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, uint64_t> placed;
   for (const FreshNode& f : fresh) {
     if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
     if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
@@ -584,10 +627,11 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     ++stats.count;
     stats.bytes += f.size;
     example.emplace(f.key, f.id);
-    placed[{f.key, f.script_id, f.line, f.column}] += f.size;
+    placed[{f.key, f.script_id, f.line, f.column, f.shape}] += f.size;
   }
   for (const auto& [where, bytes] : placed) {
-    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where), bytes});
+    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where), bytes,
+                           std::get<4>(where)});
   }
   std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {

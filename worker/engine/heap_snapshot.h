@@ -75,6 +75,10 @@ struct FreshNode {
   int64_t script_id = -1;
   uint32_t line = 0;    // 0-based
   uint32_t column = 0;  // 0-based
+  // With `backing` too, an object's shape: the names of its properties that the snapshot
+  // records (not those holding small integers: V8 gives them no edge), sorted, joined with
+  // commas ("nested,route"); "" for none, or more than 16.
+  std::string shape;
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
 // SnapshotSummary::backing; otherwise they are skipped.
@@ -130,6 +134,7 @@ struct SnapshotDiff {
     int64_t script_id = -1;
     uint32_t line = 0, column = 0;  // 0-based
     uint64_t bytes = 0;
+    std::string shape;  // FreshNode::shape
   };
   std::vector<Placed> placed;
 };
