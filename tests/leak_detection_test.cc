@@ -249,6 +249,32 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItKeepsDoubling) {
   }
 }
 
+// A leak that starts after an early fill-up was dropped: a warm-up cache grows to 1,500
+// iterations and is freed, a record per iteration is kept from 3,000 on. The first check
+// tests the fill-up and finds its window freed while the heap goes on growing, ~90
+// B/iteration; a second check tests that growth. Both budgets were `no leak` ("objects
+// allocated after iteration 898 were freed") before (2026-12-03). At 2,000 the second check
+// cannot reach 8 s2 within 25 budgets: not decided, never `no leak`.
+TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
+  v1::RunResult r = Run("flush_then_leak.js", 10000, 0);
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  EXPECT_EQ(r.leak().retention().finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
+  EXPECT_GE(r.leak().retention().s1(), 3000u) << "the second check's window lies in the leak";
+  const v1::LeakSeries* heap = Series(r, "heap_used");
+  ASSERT_NE(heap, nullptr);
+  EXPECT_NEAR(heap->slope_per_iteration(), 90, 30);
+  EXPECT_NE(r.leak().retainer_path().text().find("kept (Array)"), std::string::npos)
+      << r.leak().retainer_path().text();
+  // Two object literals in iteration(): the kept record's keys name line 10, the warm-up's
+  // line 8 (with a `new Array` beside it, which won by kind alone).
+  ASSERT_GT(r.leak().allocation_sites_size(), 0);
+  EXPECT_EQ(r.leak().allocation_sites(0).line(), 10u) << "the kept.push( line";
+  v1::RunResult short_budget = Run("flush_then_leak.js", 2000, 0);
+  ASSERT_EQ(short_budget.outcome(), v1::OUTCOME_COMPLETED) << short_budget.evidence().summary();
+  EXPECT_NE(short_budget.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(short_budget);
+}
+
 // A value replaced by a bigger one every iteration: a log string appended to (flattened as
 // it is searched) and a Buffer grown with Buffer.concat. Both were `no leak` ("objects
 // allocated after iteration 898 were freed"; the Buffer behind a bounded heap suspicion)

@@ -463,6 +463,17 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   return r;
 }
 
+bool GrewPastItsWindow(const v1::LeakRetention& retention) {
+  if (retention.finding() != v1::RETENTION_FINDING_FREED && retention.finding() != v1::RETENTION_FINDING_V8_INTERNAL) {
+    return false;
+  }
+  const uint64_t s1 = retention.s1(), s3 = retention.s3();
+  const double span = static_cast<double>(s3 > s1 ? s3 - s1 : 1);
+  const double rate = retention.slope_after_per_iteration();
+  return rate >= kRegrowthOverBar * kMinBytesOverSpan / span &&
+         rate >= kRegrowthOverSuspicion * retention.suspected_slope_per_iteration();
+}
+
 namespace {
 
 struct ExhaustionSeries {

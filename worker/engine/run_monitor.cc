@@ -249,15 +249,16 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   JudgeLeak(c.units());
 }
 
-// A series a retention check has tested (and found bounded, or the run would have ended).
+// A series a retention check has tested (and found bounded, or the run would have ended),
+// unless it went on growing past the check's window (GrewPastItsWindow).
 bool RunMonitor::Checked(const std::string& series) const {
   return std::find(checked_series_.begin(), checked_series_.end(), series) != checked_series_.end();
 }
 
 // The detector's verdict at `units`: a count's leak ends the run; a heap or native
 // suspicion on a series no check has tested starts a retention check (a second one when
-// the first tested another series: heap_used bounded while a Buffer's data grows); else the
-// budget's word.
+// the first tested another series, heap_used bounded while a Buffer's data grows, or found
+// this one bounded while it went on growing); else the budget's word.
 void RunMonitor::JudgeLeak(uint64_t units) {
   v1::LeakResult r = detector_->Evaluate();
   if (r.verdict() != v1::LEAK_VERDICT_LEAK) {
@@ -303,8 +304,8 @@ void RunMonitor::JudgeLeak(uint64_t units) {
 // At or past the budget, with no retention check running, the driver waits after each
 // checkpoint that ends what it may do: told to go on (a check still undecided, see
 // UndecidedGoesOnTo) or to stop. Once a retention check has been made nothing more can
-// change a heap or native verdict (a second check, on another series, starts from
-// JudgeLeak), so the run stops.
+// change a heap or native verdict (a second check, on a series no check has tested or on
+// one that grew past its window, starts from JudgeLeak), so the run stops.
 void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) {
   const uint64_t budget = setup_.scenario->leak_check().iterations();
   if (stop_sent_ || retaining_ || units < budget) return;
@@ -583,8 +584,16 @@ void RunMonitor::FinishRetention() {
     WatchTable(e, diff->grown_tables, ConfirmedResult(e, table, &*diff));
     return;
   }
+  // Found bounded while it went on growing: that growth is not the window's, so the series
+  // is not taken as tested; JudgeLeak may check it again, and FinalLeakVerdict does not
+  // call it bounded untested.
+  if (GrewPastItsWindow(retention)) {
+    checked_series_.erase(std::remove(checked_series_.begin(), checked_series_.end(), suspected_.name()),
+                          checked_series_.end());
+  }
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
-  // the run ends (past the budget, told to now), unless another series is suspected.
+  // the run ends (past the budget, told to now), unless a series is suspected that no check
+  // has tested.
   JudgeLeak(e.s3);
 }
 
