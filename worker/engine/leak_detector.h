@@ -187,7 +187,9 @@ inline constexpr uint64_t kRetentionMaxOverrun = 25;
 // Where the retention snapshots go, once a series is suspected at `units` iterations having
 // been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
 // units (now); s2 after a window of a quarter of the history watched (and at least
-// `min_window`: long enough for a slow leak to leave more than the measurement's noise);
+// `min_window`: long enough for a slow leak to leave more than the measurement's noise;
+// shorter, down to that, when its reach would lie past the cap below and a shorter one's
+// fits);
 // s3 = the reach (the budget's end, or kRetentionReach s2 when that is later), so the
 // window's objects have as long as the run allows to be freed and a larger budget only
 // makes the test stricter. s3 is capped at kRetentionMaxOverrun budgets and at

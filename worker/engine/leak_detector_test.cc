@@ -370,6 +370,22 @@ TEST(RetentionTest, PlanRunsPastTheBudgetToItsReach) {
   EXPECT_GT(late.reach, late.s3);
 }
 
+TEST(RetentionTest, AWindowWhoseReachLiesPastTheLimitShrinksToFit) {
+  // Recorded: late_onset_leak.js at 2,000 (limit 50,000), suspected at 4,958 after 100:
+  // a quarter of the history ends at 6,173, whose reach (49,384) fits; at 5,100 it would
+  // end at 6,350 (reach 50,800): the window ends at 6,250 instead.
+  RetentionPlan p = PlanRetention(100, 5100, 2000);
+  EXPECT_TRUE(p.room);
+  EXPECT_EQ(p.s2, 6250u);
+  EXPECT_EQ(p.s3, 50000u);
+  EXPECT_EQ(p.reach, 50000u);
+  // Not below the window a slow leak needs: then the reach stays out of range.
+  RetentionPlan slow = PlanRetention(100, 5100, 2000, 3000);
+  EXPECT_EQ(slow.s2, 8100u);
+  EXPECT_EQ(slow.s3, 50000u);
+  EXPECT_GT(slow.reach, slow.s3);
+}
+
 TEST(RetentionTest, PlanShrinksToWhatTheTimeLimitAllows) {
   RetentionPlan tight = PlanRetention(100, 1700, 2000, 1, 2000);
   EXPECT_EQ(tight.s2, 1800u);  // a third of what is left: s3 - s2 >= 2 (s2 - s1)
