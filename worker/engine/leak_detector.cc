@@ -478,8 +478,7 @@ bool GrewPastItsWindow(const v1::LeakRetention& retention) {
   const uint64_t s1 = retention.s1(), s3 = retention.s3();
   const double span = static_cast<double>(s3 > s1 ? s3 - s1 : 1);
   const double rate = retention.slope_after_per_iteration();
-  return rate >= kRegrowthOverBar * kMinBytesOverSpan / span &&
-         rate >= kRegrowthOverSuspicion * retention.suspected_slope_per_iteration();
+  return rate >= kRegrowthOverBar * kMinBytesOverSpan / span;
 }
 
 namespace {

@@ -115,6 +115,8 @@ class RunMonitor {
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
   void JudgeLeak(uint64_t units);
+  void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion);
+  bool CheckRegrowth(const RetentionEvidence& e);
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
