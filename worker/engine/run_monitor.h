@@ -117,6 +117,7 @@ class RunMonitor {
   void JudgeLeak(uint64_t units);
   void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion);
   bool CheckRegrowth(const RetentionEvidence& e);
+  bool OtherSuspect(uint64_t units) const;
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
@@ -162,6 +163,9 @@ class RunMonitor {
   bool retaining_ = false;
   int retention_checks_ = 0;
   std::vector<std::string> checked_series_;  // the series retention checks have tested
+  // A series a check found freed while it went on growing (GrewPastItsWindow), its slope
+  // the growth after; reset once a check tests it.
+  std::optional<v1::LeakSeries> regrown_;
   v1::LeakResult suspicion_;          // the detector's result that started the check
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
