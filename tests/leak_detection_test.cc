@@ -275,6 +275,9 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   v1::RunResult short_budget = Run("flush_then_leak.js", 2000, 0);
   ASSERT_EQ(short_budget.outcome(), v1::OUTCOME_COMPLETED) << short_budget.evidence().summary();
   EXPECT_NE(short_budget.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(short_budget);
+  // The second check was made, from the first one's s3 (~8,000), not at the cap.
+  EXPECT_GE(short_budget.leak().retention().s1(), 3000u) << LeakSummarySentence(short_budget);
+  EXPECT_LT(short_budget.leak().retention().s1(), 20000u) << LeakSummarySentence(short_budget);
 }
 
 // The phase corpus (tests/fixtures/phase_corpus, written by a helper session that never saw

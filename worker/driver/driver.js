@@ -390,9 +390,11 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // then runs on to it. "extend N" (a check still undecided at the budget) runs the ramp on
 // to iteration N, unless "stop" comes first. `waiters` are resolved at every command line
 // and when stdin closes. `markUnits` is s2 once its snapshot is written (0 before).
+// `verdictDue`: a retention check's last snapshot was written and the engine's word on it
+// (stop, a second check, a fourth snapshot) has not come yet.
 const commands = {
   stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
-  waiters: [],
+  verdictDue: false, waiters: [],
 };
 
 function wakeWaiters() {
@@ -416,6 +418,7 @@ function listenForCommands() {
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
+      if (line) commands.verdictDue = false;
       if (line === 'stop') commands.stop = true;
       else if (line.startsWith('extend ')) {
         const to = Number(line.slice(7));
@@ -458,7 +461,7 @@ function takePendingSnapshots(afterWrite) {
     if (mode === 'start') allocationSampling(mode);
     if (mode === 'start') Object.assign(commands, { retentionOpen: true, markUnits: 0 });
     if (mode === 'mark') commands.markUnits = unitsReached;
-    if (mode === 'write') commands.retentionOpen = false;
+    if (mode === 'write') Object.assign(commands, { retentionOpen: false, verdictDue: true });
     // No gc() first: a snapshot collects the garbage itself before it walks the heap, and a
     // checkpoint's forced GC has just run.
     const t0 = process.hrtime.bigint();
@@ -1278,7 +1281,12 @@ async function ramp(target, every, step, options) {
   for (let i = 0; i < target || engineSays(); i++) {
     if (i >= target) {
       let waited = false;
-      while (engineSays() && nothingPending() && (commands.retentionOpen || unitsReached >= commands.extendTo)) {
+      // Past a retention check's s3 it waits for the engine's word on it even within an
+      // extension: the engine reads three snapshots first, and a run of cheap iterations
+      // went on to the cap meanwhile, where a second check had no room
+      // (phase_corpus/late_listener_leak.js at 2,000).
+      while (engineSays() && nothingPending() &&
+             (commands.retentionOpen || commands.verdictDue || unitsReached >= commands.extendTo)) {
         waited = true;
         await nextCommand();
       }
