@@ -330,9 +330,17 @@ bool RunMonitor::OtherSuspect(uint64_t units) const {
 }
 
 bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
-  if (retention_checks_ >= kMaxRetentionChecks || detector_->PointsBetween(e.later, e.s3) < 4) return false;
-  const TheilSen fit = detector_->FitBetween(suspected_.name(), e.later, e.s3);
-  v1::LeakSeries regrown = suspected_;
+  if (!regrown_ || retention_checks_ >= kMaxRetentionChecks || detector_->PointsBetween(e.later, e.s3) < 4) {
+    return false;
+  }
+  // Over the later part of the check just made (another series' check, when that went
+  // first): growth that stopped there was a fill-up after all.
+  const TheilSen fit = detector_->FitBetween(regrown_->name(), e.later, e.s3);
+  if (fit.slope < kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s1))) {
+    regrown_.reset();
+    return false;
+  }
+  v1::LeakSeries regrown = *regrown_;
   regrown.set_verdict(v1::LEAK_VERDICT_LEAK);
   regrown.set_slope_per_iteration(fit.slope);
   regrown.set_slope_low(fit.low);
@@ -669,8 +677,8 @@ void RunMonitor::FinishRetention() {
     v1::LeakSeries regrown = suspected_;
     regrown.set_slope_per_iteration(e.slope_after);
     regrown_ = regrown;
-    if (!OtherSuspect(e.s3) && CheckRegrowth(e)) return;
   }
+  if (!OtherSuspect(e.s3) && CheckRegrowth(e)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.
