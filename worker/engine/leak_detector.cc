@@ -475,10 +475,11 @@ bool GrewPastItsWindow(const v1::LeakRetention& retention) {
   if (retention.finding() != v1::RETENTION_FINDING_FREED && retention.finding() != v1::RETENTION_FINDING_V8_INTERNAL) {
     return false;
   }
-  const uint64_t s1 = retention.s1(), s3 = retention.s3();
-  const double span = static_cast<double>(s3 > s1 ? s3 - s1 : 1);
-  const double rate = retention.slope_after_per_iteration();
-  return rate >= kRegrowthOverBar * kMinBytesOverSpan / span;
+  return retention.slope_after_per_iteration() >= RegrowthBar(retention.s1(), retention.s3());
+}
+
+double RegrowthBar(uint64_t s1, uint64_t s3) {
+  return kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(s3 > s1 ? s3 - s1 : 1);
 }
 
 namespace {

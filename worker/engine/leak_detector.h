@@ -165,6 +165,9 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
 // iteration dropped, ~100 B per iteration kept after: 0.01 of it). Pure function.
 inline constexpr double kRegrowthOverBar = 16;
 bool GrewPastItsWindow(const v1::LeakRetention& retention);
+// The growth per iteration that counts as going on past a check over [s1, s3]:
+// kRegrowthOverBar times the check's bar (kMinBytesOverSpan over the span).
+double RegrowthBar(uint64_t s1, uint64_t s3);
 
 // How far a retention check must reach: objects allocated by iteration s2 must still be
 // alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end

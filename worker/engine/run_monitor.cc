@@ -285,13 +285,18 @@ void RunMonitor::JudgeLeak(uint64_t units) {
     return;
   }
   // No room left in the budget for a check: the run ends undecided (FinalLeakVerdict).
-  if (!PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
-                     MinRetentionWindow(*suspect), ReachableUnits())
-           .room) {
+  if (!RoomForCheck(units, *suspect)) {
     AnswerAtBudget(units, r);
     return;
   }
   StartRetention(*suspect, std::move(r));
+}
+
+// Whether a retention check of `suspect` from `units` has room (PlanRetention).
+bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const {
+  return PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
+                       MinRetentionWindow(suspect), ReachableUnits())
+      .room;
 }
 
 // A retention check of `suspect` from now (s1, the next checkpoint); `suspicion` is the
@@ -308,35 +313,30 @@ void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult su
   Command(absl::StrCat("snapshot start ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
 }
 
-// After a check that found the window freed while the series went on growing
-// (GrewPastItsWindow): that growth, over the check's later part, is the suspicion of a
-// second check on the same series, whatever the whole series says (a fill-up of KiBs per
-// iteration, dropped, dwarfs a leak of ~100 B per iteration that starts after it, and the
-// whole series' slope is then flat or falling). False when no second check can be made.
-// Whether the detector suspects, at `units`, a heap or native series other than the one
-// just checked that no check has tested, with room for a check.
+// Whether the detector suspects, at `units`, a heap or native series that no check has
+// tested, with room for a check.
 bool RunMonitor::OtherSuspect(uint64_t units) const {
   if (retention_checks_ >= kMaxRetentionChecks) return false;
   const v1::LeakResult r = detector_->Evaluate();
   for (const v1::LeakSeries& s : r.series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK || !NeedsRetention(s.name()) || Checked(s.name())) continue;
-    if (PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
-                      MinRetentionWindow(s), ReachableUnits())
-            .room) {
-      return true;
-    }
+    if (RoomForCheck(units, s)) return true;
   }
   return false;
 }
 
+// After a check, a series that a check found freed while it went on growing (regrown_,
+// GrewPastItsWindow): its growth over this check's later part is the suspicion of a check
+// on it, whatever the whole series says (a fill-up of KiBs per iteration, dropped, dwarfs a
+// leak of ~100 B per iteration that starts after it, and the whole series' slope is then
+// flat or falling). False when no check can be made, or the growth stopped (then it was a
+// fill-up after all, and regrown_ is dropped).
 bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
   if (!regrown_ || retention_checks_ >= kMaxRetentionChecks || detector_->PointsBetween(e.later, e.s3) < 4) {
     return false;
   }
-  // Over the later part of the check just made (another series' check, when that went
-  // first): growth that stopped there was a fill-up after all.
   const TheilSen fit = detector_->FitBetween(regrown_->name(), e.later, e.s3);
-  if (fit.slope < kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s1))) {
+  if (fit.slope < RegrowthBar(e.s1, e.s3)) {
     regrown_.reset();
     return false;
   }
@@ -345,11 +345,7 @@ bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
   regrown.set_slope_per_iteration(fit.slope);
   regrown.set_slope_low(fit.low);
   regrown.set_slope_high(fit.high);
-  if (!PlanRetention(detector_->first_units(), e.s3, setup_.scenario->leak_check().iterations(),
-                     MinRetentionWindow(regrown), ReachableUnits())
-           .room) {
-    return false;
-  }
+  if (!RoomForCheck(e.s3, regrown)) return false;
   v1::LeakResult suspicion = detector_->Evaluate();
   bool found = false;
   for (v1::LeakSeries& s : *suspicion.mutable_series()) {

@@ -102,9 +102,8 @@ class RunMonitor {
   // Heap snapshots of one retention check (s1, s2, s3), and how many checks a run may make:
   // three in all (its s3 is the end of the budget, or past it, see PlanRetention). A later
   // one tests a series no check tested (a Buffer's data growing while the heap's suspicion
-  // was bounded), or the growth a check saw past its freed window (GrewPastItsWindow), the
-  // untested series first: buffer_concat.js needs its heap's check, its native series' and
-  // room for both before the heap's regrowth is tested.
+  // was bounded), then the growth a check saw past its freed window (GrewPastItsWindow):
+  // buffer_concat.js checks its heap, then its native series, before the heap's regrowth.
   static constexpr int kSnapshots = 3;
   static constexpr int kMaxRetentionChecks = 3;
 
@@ -120,6 +119,7 @@ class RunMonitor {
   void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion);
   bool CheckRegrowth(const RetentionEvidence& e);
   bool OtherSuspect(uint64_t units) const;
+  bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void OnSnapshot(const std::string& path, uint64_t units,
