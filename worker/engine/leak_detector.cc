@@ -333,10 +333,14 @@ bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
 }
 
+uint64_t CheckLimit(uint64_t budget, uint64_t max_units) {
+  const uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+  return max_units > 0 ? std::min(limit, max_units) : limit;
+}
+
 uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units) {
   if (result.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || units < budget) return 0;
-  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
-  if (max_units > 0) limit = std::min(limit, max_units);
+  const uint64_t limit = CheckLimit(budget, max_units);
   return limit > units ? limit : 0;
 }
 
@@ -355,8 +359,7 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
   uint64_t window = std::max<uint64_t>({1, (history + 3) / 4, min_window});
   RetentionPlan plan;
-  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
-  if (max_units > 0) limit = std::min(limit, max_units);
+  const uint64_t limit = CheckLimit(budget, max_units);
   // A window whose reach lies past the limit shrinks (not below min_window, what a slow
   // leak needs to leave more than the noise) to end where its reach fits: the quarter of
   // the history is a choice, the reach is the test. late_onset_leak.js at 2,000, suspected
@@ -375,6 +378,16 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   plan.s3 = std::max(plan.s3, std::min(limit, plan.s2 + 2 * (plan.s2 - units)));
   if (plan.s2 < units + window) plan.reach = std::max(budget, kRetentionReach * plan.s2);
   return plan;
+}
+
+bool RetentionWaits(uint64_t first_units, uint64_t units, uint64_t budget, const v1::LeakSeries& suspected,
+                    uint64_t max_units) {
+  const RetentionPlan now = PlanRetention(first_units, units, budget, MinRetentionWindow(suspected), max_units);
+  if (!now.room || now.s3 >= now.reach) return false;
+  v1::LeakSeries at_slope = suspected;
+  at_slope.set_slope_low(suspected.slope_per_iteration());
+  const RetentionPlan hoped = PlanRetention(first_units, units, budget, MinRetentionWindow(at_slope), max_units);
+  return hoped.room && hoped.s3 >= hoped.reach;
 }
 
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& e) {

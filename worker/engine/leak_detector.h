@@ -187,6 +187,11 @@ inline constexpr uint64_t kRetentionReach = 8;
 // scenario's time limit bounds; it never turns a bounded structure into a leak.
 inline constexpr uint64_t kRetentionMaxOverrun = 25;
 
+// The iteration a leak check of `budget` iterations may go on to: kRetentionMaxOverrun
+// budgets, and no more than `max_units` (0: no cap of its own; the run monitor passes what
+// the time limit allows).
+uint64_t CheckLimit(uint64_t budget, uint64_t max_units);
+
 // Where the retention snapshots go, once a series is suspected at `units` iterations having
 // been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
 // units (now); s2 after a window of a quarter of the history watched (and at least
@@ -224,6 +229,18 @@ uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_
 // The window a retention check of this suspected series needs: kMinBytesOverSpan at the
 // lower end of its slope.
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
+
+// Whether a retention check of `suspected`, due at `units`, waits for the next points
+// instead: planned now (PlanRetention, MinRetentionWindow) its reach lies past the limit,
+// so it could only end undecided, while a window sized at the slope itself would fit. A
+// leak that started late and was suspected early in its onset has a lower end far under
+// its slope (the flat points before the onset): late_onset_leak.js at 2,000, suspected at
+// 3,951 (slope 17, lower end 5.5 B/iteration; it leaks 164 from 3,000), needed a window to
+// 6,955 and a reach of 55,640 past the cap of 50,000, and ended `inconclusive`; one
+// checkpoint later the lower end had doubled and the check fitted. Waiting is bounded: once
+// even the slope's window would not fit, the check starts. Pure function.
+bool RetentionWaits(uint64_t first_units, uint64_t units, uint64_t budget, const v1::LeakSeries& suspected,
+                    uint64_t max_units);
 
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):

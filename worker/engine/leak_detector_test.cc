@@ -386,6 +386,36 @@ TEST(RetentionTest, AWindowWhoseReachLiesPastTheLimitShrinksToFit) {
   EXPECT_GT(slow.reach, slow.s3);
 }
 
+TEST(RetentionTest, ACheckThatCouldOnlyEndUndecidedWaitsWhileTheSlopesWindowFits) {
+  // Recorded: late_onset_leak.js at 2,000 (limit 50,000; it leaks 164 B/iteration from
+  // 3,000), suspected at 3,951 with a slope of 16.9 and a lower end of 5.45 B/iteration.
+  v1::LeakSeries s;
+  s.set_name("heap_used");
+  s.set_slope_per_iteration(16.9);
+  s.set_slope_low(5.45);
+  s.set_min_effect(1);
+  const RetentionPlan now = PlanRetention(100, 3951, 2000, MinRetentionWindow(s));
+  ASSERT_TRUE(now.room);
+  EXPECT_GT(now.reach, now.s3);  // checked now it could only end undecided
+  EXPECT_TRUE(RetentionWaits(100, 3951, 2000, s, 0));
+  // Once the lower end has risen, the check fits and starts.
+  v1::LeakSeries later = s;
+  later.set_slope_low(14.6);
+  EXPECT_FALSE(RetentionWaits(100, 4425, 2000, later, 0));
+  // A check whose window fits now does not wait.
+  EXPECT_FALSE(RetentionWaits(100, 1500, 2000, s, 0));
+  // Bounded: when even a window at the slope itself would reach past the limit, the check
+  // starts (undecided, if its window's objects stay) rather than wait for nothing.
+  EXPECT_FALSE(RetentionWaits(100, 6000, 2000, s, 0));
+  // A steady slow leak, whose slope is not far above its lower end, does not wait either.
+  v1::LeakSeries slow = s;
+  slow.set_slope_per_iteration(7);
+  slow.set_slope_low(5.45);
+  EXPECT_FALSE(RetentionWaits(100, 3951, 2000, slow, 0));
+  // Nor past what the time limit allows.
+  EXPECT_FALSE(RetentionWaits(100, 3951, 2000, s, 4000));
+}
+
 TEST(RetentionTest, PlanShrinksToWhatTheTimeLimitAllows) {
   RetentionPlan tight = PlanRetention(100, 1700, 2000, 1, 2000);
   EXPECT_EQ(tight.s2, 1800u);  // a third of what is left: s3 - s2 >= 2 (s2 - s1)

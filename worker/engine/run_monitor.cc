@@ -289,6 +289,12 @@ void RunMonitor::JudgeLeak(uint64_t units) {
     AnswerAtBudget(units, r);
     return;
   }
+  // Checked now it could only end undecided, while the next points may let it fit.
+  if (RetentionWaits(detector_->first_units(), units, setup_.scenario->leak_check().iterations(), *suspect,
+                     ReachableUnits())) {
+    GoOn(units);
+    return;
+  }
   StartRetention(*suspect, std::move(r));
 }
 
@@ -297,6 +303,23 @@ bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) con
   return PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
                        MinRetentionWindow(suspect), ReachableUnits())
       .room;
+}
+
+// The window the running check's suspected series needs (MinRetentionWindow), at the
+// higher lower end of its slope: as suspected, or as the detector reads it now when it
+// still suspects it (not so a regrowth, whose whole series may be flat). s1 is the
+// checkpoint after the suspicion, and for a leak that started late one more of its points
+// raises the lower end (late_onset_leak.js at 2,000: suspected at 4,426 where a window
+// fitted, s1 at 4,958, where the suspicion's window reached 52,120, past the cap).
+uint64_t RunMonitor::SuspectedWindow() const {
+  v1::LeakSeries s = suspected_;
+  const v1::LeakResult detected = detector_->Evaluate();
+  for (const v1::LeakSeries& now : detected.series()) {
+    if (now.name() == s.name() && now.verdict() == v1::LEAK_VERDICT_LEAK && now.slope_low() > s.slope_low()) {
+      s.set_slope_low(now.slope_low());
+    }
+  }
+  return MinRetentionWindow(s);
 }
 
 // A retention check of `suspect` from now (s1, the next checkpoint); `suspicion` is the
@@ -374,10 +397,22 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
     stop_sent_ = true;
     return;
   }
-  if (to > extended_to_) {
-    extended_to_ = to;
-    Command(absl::StrCat("extend ", to));
-  }
+  ExtendTo(to);
+}
+
+// A check waits for more points (RetentionWaits): at or past the budget, the run goes on
+// to where a check may still go.
+void RunMonitor::GoOn(uint64_t units) {
+  const uint64_t budget = setup_.scenario->leak_check().iterations();
+  if (stop_sent_ || units < budget) return;
+  const uint64_t to = CheckLimit(budget, ReachableUnits());
+  if (to > units) ExtendTo(to);
+}
+
+void RunMonitor::ExtendTo(uint64_t to) {
+  if (to <= extended_to_) return;
+  extended_to_ = to;
+  Command(absl::StrCat("extend ", to));
 }
 
 // The verdict of a run that ended (its budget, or its process) without one: the detector's,
@@ -434,7 +469,7 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     uint64_t needed = retaining_ && plan_.reach > 0
                           ? plan_.reach
                           : PlanRetention(detector_->first_units(), s1, setup_.scenario->leak_check().iterations(),
-                                          retaining_ ? MinRetentionWindow(suspected_) : 1)
+                                          retaining_ ? SuspectedWindow() : 1)
                                 .reach;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
@@ -474,7 +509,7 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
     // the time limit allows when it is planned.
     if (k == 1) {
       plan_ = PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations(),
-                            MinRetentionWindow(suspected_), ReachableUnits());
+                            SuspectedWindow(), ReachableUnits());
       if (!plan_.room) {
         // s1 came where no window fits (asked for just short of the cap, written at it): no
         // check is made. A window of one iteration read as "V8 internal growth" and made a

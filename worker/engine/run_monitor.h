@@ -120,8 +120,11 @@ class RunMonitor {
   bool CheckRegrowth(const RetentionEvidence& e);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
+  uint64_t SuspectedWindow() const;
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
+  void GoOn(uint64_t units);
+  void ExtendTo(uint64_t to);
   void OnSnapshot(const std::string& path, uint64_t units,
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
                   const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites);
