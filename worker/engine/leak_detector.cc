@@ -257,7 +257,12 @@ v1::LeakResult LeakDetector::Evaluate(bool at_end) const {
   bool all_clear = true;
   for (const Series& s : series_) {
     v1::LeakSeries e = EvaluateSeries(s);
-    if (at_end && e.verdict() == v1::LEAK_VERDICT_INCONCLUSIVE) DecideAgainstTheBudgetsBar(s, &e);
+    // At the end a heap or native suspicion is one no retention check could test any more
+    // (a check's verdict ends the run before this): decided as an undecided series is.
+    if (at_end && (e.verdict() == v1::LEAK_VERDICT_INCONCLUSIVE ||
+                   (e.verdict() == v1::LEAK_VERDICT_LEAK && NeedsRetention(s.name)))) {
+      DecideAgainstTheBudgetsBar(s, &e);
+    }
     if (e.verdict() == v1::LEAK_VERDICT_LEAK) {
       e.set_evidence("trend");
       any_leak = true;

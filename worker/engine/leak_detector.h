@@ -77,7 +77,8 @@ class LeakDetector {
 
   // The verdict on everything added so far (series, overall verdict, summary).
   // With `at_end` (the run has ended), a series still undecided after the run went on past
-  // its budget is decided against the bar of the budget alone (DecideAgainstTheBudgetsBar).
+  // its budget is decided against the bar of the budget alone (DecideAgainstTheBudgetsBar),
+  // and so is a heap or native suspicion, which no retention check tested then.
   v1::LeakResult Evaluate(bool at_end = false) const;
 
   // True once the overall verdict is leak or no_leak.

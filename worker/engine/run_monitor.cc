@@ -425,12 +425,18 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   bool bytes_suspected = false, count_leak = false, unchecked = false;
   double steepest = 0;
   // A check found its window freed while the series went on growing, and no check tested
-  // that growth: not bounded (unproven).
+  // that growth: not bounded (unproven), unless its later half grew provably less than the
+  // budget's bar (LeakDetector::Evaluate at the end).
   if (snapshots && !retaining_ && regrown_) {
     for (v1::LeakSeries& s : *r.mutable_series()) {
-      if (s.name() != regrown_->name() || s.verdict() == v1::LEAK_VERDICT_LEAK) continue;
+      if (s.name() != regrown_->name() || s.verdict() == v1::LEAK_VERDICT_LEAK ||
+          s.note_kind() == v1::SERIES_NOTE_UNDER_THE_BUDGETS_BAR) {
+        continue;
+      }
       s.set_verdict(v1::LEAK_VERDICT_LEAK);
       s.set_slope_per_iteration(regrown_->slope_per_iteration());
+      s.set_slope_low(regrown_->slope_low());
+      s.set_slope_high(regrown_->slope_high());
     }
   }
   for (const v1::LeakSeries& s : r.series()) {
