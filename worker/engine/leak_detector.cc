@@ -121,10 +121,6 @@ TheilSen LeakDetector::FitBetween(const std::string& name, uint64_t from, uint64
   return TheilSen{};
 }
 
-double LeakDetector::SlopeBetween(const std::string& name, uint64_t from, uint64_t to) const {
-  return FitBetween(name, from, to).slope;
-}
-
 double LeakDetector::RiseBetween(const std::string& name, uint64_t from, uint64_t to) const {
   for (const Series& s : series_) {
     if (s.name != name) continue;
@@ -489,11 +485,15 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   return r;
 }
 
-bool GrewPastItsWindow(const v1::LeakRetention& retention) {
+bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after) {
   if (retention.finding() != v1::RETENTION_FINDING_FREED && retention.finding() != v1::RETENTION_FINDING_V8_INTERNAL) {
     return false;
   }
-  return retention.slope_after_per_iteration() >= RegrowthBar(retention.s1(), retention.s3());
+  return KeepsGrowing(after, retention.s1(), retention.s3());
+}
+
+bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3) {
+  return after.slope >= RegrowthBar(s1, s3) && after.low >= RegrowthBar(s1, s3) / kRegrowthOverBar;
 }
 
 double RegrowthBar(uint64_t s1, uint64_t s3) {

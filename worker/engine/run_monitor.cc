@@ -359,7 +359,7 @@ bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
     return false;
   }
   const TheilSen fit = detector_->FitBetween(regrown_->name(), e.later, e.s3);
-  if (fit.slope < RegrowthBar(e.s1, e.s3)) {
+  if (!KeepsGrowing(fit, e.s1, e.s3)) {
     regrown_.reset();
     return false;
   }
@@ -672,7 +672,8 @@ void RunMonitor::FinishRetention() {
   // whole of [s2, s3].
   e.later = LaterPartFrom(e.s2, e.s3);
   if (detector_->PointsBetween(e.later, e.s3) < 4) e.later = e.s2;
-  e.slope_after = detector_->SlopeBetween(suspected_.name(), e.later, e.s3);
+  const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
+  e.slope_after = after.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
@@ -710,9 +711,11 @@ void RunMonitor::FinishRetention() {
   // check has tested goes first (a Buffer's data growing beside a heap that regrew:
   // buffer_concat.js); else that growth is the next check's suspicion (CheckRegrowth).
   // Untested, FinalLeakVerdict does not call it bounded.
-  if (GrewPastItsWindow(retention)) {
+  if (GrewPastItsWindow(retention, after)) {
     v1::LeakSeries regrown = suspected_;
-    regrown.set_slope_per_iteration(e.slope_after);
+    regrown.set_slope_per_iteration(after.slope);
+    regrown.set_slope_low(after.low);
+    regrown.set_slope_high(after.high);
     regrown_ = regrown;
   }
   if (!OtherSuspect(e.s3) && CheckRegrowth(e)) return;
