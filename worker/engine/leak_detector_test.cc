@@ -282,6 +282,17 @@ TEST(LeakDetectorTest, DriftAtTheBarIsDecidedByGoingOn) {
   EXPECT_LT(u, to);
 }
 
+// Adds recorded after-GC heap figures (iterations, bytes), plus `leak` bytes per iteration.
+void AddHeap(const std::vector<std::pair<uint64_t, double>>& recorded, double leak, LeakDetector* d) {
+  for (const auto& [units, heap] : recorded) {
+    v1::Checkpoint c;
+    c.set_after_gc(true);
+    c.set_units(units);
+    c.set_heap_used_bytes(static_cast<uint64_t>(heap + leak * static_cast<double>(units)));
+    d->Add(c);
+  }
+}
+
 // Recorded (leak corpus metrics_window.js, budget 2,000, 2026-12-02): the check went on to 25
 // budgets undecided. Over 50,000 iterations the bar per iteration is 0.33 B and the later
 // half's interval, V8's own drift with ~100 KB of noise, straddled it: `inconclusive` in 2 of
@@ -302,13 +313,7 @@ TEST(LeakDetectorTest, UndecidedPastTheBudgetIsDecidedAtTheEndAgainstTheBudgetsB
   v1::LeakCheck check = Check();
   check.set_warmup_iterations(100);
   LeakDetector d(check);
-  for (const auto& [units, heap] : recorded) {
-    v1::Checkpoint c;
-    c.set_after_gc(true);
-    c.set_units(units);
-    c.set_heap_used_bytes(static_cast<uint64_t>(heap));
-    d.Add(c);
-  }
+  AddHeap(recorded, 0, &d);
   v1::LeakResult going_on = d.Evaluate();
   ASSERT_EQ(going_on.series(0).verdict(), v1::LEAK_VERDICT_INCONCLUSIVE) << going_on.series(0).DebugString();
   v1::LeakResult at_end = d.Evaluate(/*at_end=*/true);
@@ -320,13 +325,7 @@ TEST(LeakDetectorTest, UndecidedPastTheBudgetIsDecidedAtTheEndAgainstTheBudgetsB
 
   // A leak at twice the budget's bar, past the budget, is never decided so.
   LeakDetector leak(check);
-  for (const auto& [units, heap] : recorded) {
-    v1::Checkpoint c;
-    c.set_after_gc(true);
-    c.set_units(units);
-    c.set_heap_used_bytes(static_cast<uint64_t>(heap + 2 * kMinBytesOverSpan / 1900.0 * static_cast<double>(units)));
-    leak.Add(c);
-  }
+  AddHeap(recorded, 2 * kMinBytesOverSpan / 1900.0, &leak);
   EXPECT_NE(leak.Evaluate(true).series(0).verdict(), v1::LEAK_VERDICT_NO_LEAK);
 }
 
@@ -347,13 +346,7 @@ TEST(LeakDetectorTest, ASuspicionLeftUntestedPastTheBudgetIsDecidedAtTheEndAgain
   v1::LeakCheck check = Check();
   check.set_warmup_iterations(100);
   LeakDetector d(check);
-  for (const auto& [units, heap] : recorded) {
-    v1::Checkpoint c;
-    c.set_after_gc(true);
-    c.set_units(units);
-    c.set_heap_used_bytes(static_cast<uint64_t>(heap));
-    d.Add(c);
-  }
+  AddHeap(recorded, 0, &d);
   ASSERT_EQ(d.Evaluate().series(0).verdict(), v1::LEAK_VERDICT_LEAK) << d.Evaluate().series(0).DebugString();
   v1::LeakResult at_end = d.Evaluate(/*at_end=*/true);
   EXPECT_EQ(at_end.series(0).verdict(), v1::LEAK_VERDICT_NO_LEAK) << at_end.series(0).DebugString();
@@ -362,13 +355,7 @@ TEST(LeakDetectorTest, ASuspicionLeftUntestedPastTheBudgetIsDecidedAtTheEndAgain
 
   // A leak of twice the budget's bar on top of it stays suspected at the end.
   LeakDetector leak(check);
-  for (const auto& [units, heap] : recorded) {
-    v1::Checkpoint c;
-    c.set_after_gc(true);
-    c.set_units(units);
-    c.set_heap_used_bytes(static_cast<uint64_t>(heap + 2 * kMinBytesOverSpan / 1900.0 * static_cast<double>(units)));
-    leak.Add(c);
-  }
+  AddHeap(recorded, 2 * kMinBytesOverSpan / 1900.0, &leak);
   EXPECT_EQ(leak.Evaluate(true).series(0).verdict(), v1::LEAK_VERDICT_LEAK);
 }
 
