@@ -644,19 +644,15 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   table_result_ = std::move(leak);
   table_sizes_ = tables;
   table_until_ = 2 * e.s3 + (e.s3 - e.later) / 8;
-  const uint64_t budget = setup_.scenario->leak_check().iterations();
-  uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
-  if (const uint64_t reachable = ReachableUnits(); reachable > 0) limit = std::min(limit, reachable);
   last_retention_->set_reach(table_until_);
-  const uint64_t s4 = std::min(table_until_, limit);
+  const uint64_t s4 = std::min(table_until_, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()));
   if (s4 <= e.s3) {
     // No room to go on: the run ends here, undecided (FinalLeakVerdict).
     table_result_.reset();
     AnswerAtBudget(e.s3, detector_->Evaluate());
     return;
   }
-  extended_to_ = std::max(extended_to_, s4);
-  Command(absl::StrCat("extend ", extended_to_));
+  ExtendTo(s4);
   Command(absl::StrCat("snapshot_at ", s4, " none ", setup_.run_dir, "/leak-", retention_checks_, "-4.heapsnapshot"));
 }
 
