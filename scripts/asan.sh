@@ -15,6 +15,7 @@
 # stays cached. Ends with "N passed, N failed". Extra arguments go to `bazel test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bazel_counts.sh
 scripts/setup.sh || exit $?
 
 targets=("$@")
@@ -35,13 +36,7 @@ bazel --output_base="$output_base" test --config=asan --test_summary=short --bui
   --test_env=ASAN_OPTIONS="$asan_options" --test_env=UBSAN_OPTIONS="$ubsan_options" \
   "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-for report in "$reports"/*; do
-  [ -e "$report" ] || continue
-  echo "Sanitizer report ($(basename "$report")):"
-  cat "$report"
-done
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+print_sanitizer_reports "$reports" "Sanitizer report"
+bazel_test_counts "$log" "$status"
 echo "${passed} passed, ${failed} failed"
 exit "$status"

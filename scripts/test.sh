@@ -6,6 +6,7 @@
 # Extra arguments go to `bazel test` (e.g. a narrower pattern than //...).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bazel_counts.sh
 scripts/setup.sh || exit $?
 
 targets=("$@")
@@ -16,13 +17,7 @@ trap 'rm -f "$log"' EXIT
 bazel test --test_summary=short "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Bazel's summary: one line per test target, "//pkg:target  (cached) PASSED in 0.1s".
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  # The build broke before any test ran: count that as a failure, never as green.
-  failed=1
-fi
+bazel_test_counts "$log" "$status"
 tests/layering_test.sh
 layering=$?
 if [ "$layering" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -24,6 +24,7 @@
 # Extra arguments go to `bazel test` (e.g. another pattern).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bazel_counts.sh
 scripts/setup.sh || exit $?
 
 targets=("$@")
@@ -51,13 +52,7 @@ bazel --output_base="$output_base" test --config=tsan --test_summary=short \
   --experimental_convenience_symlinks=ignore --sandbox_writable_path="$reports" \
   --test_env=TSAN_OPTIONS="$tsan_options" "${targets[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-for report in "$reports"/report.*; do
-  [ -e "$report" ] || continue
-  echo "ThreadSanitizer report ($(basename "$report")):"
-  cat "$report"
-done
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE|REMOTE FAILURE|FAILED TO BUILD)' "$log" || true)
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+print_sanitizer_reports "$reports" "ThreadSanitizer report"
+bazel_test_counts "$log" "$status"
 echo "${passed} passed, ${failed} failed"
 exit "$status"
