@@ -392,9 +392,13 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // and when stdin closes. `markUnits` is s2 once its snapshot is written (0 before).
 // `verdictDue`: a retention check's last snapshot was written and the engine's word on it
 // (stop, a second check, a fourth snapshot) has not come yet.
+// "seen N" ends the engine's word on the after-GC checkpoint at N of a leak check: whatever
+// that point made it decide (a retention check's first snapshot, "extend", "stop") came
+// before it. The ramp waits for it at each such point (engineSaw), so where a check starts
+// does not depend on how soon the engine answers. `seen` is the last N.
 const commands = {
   stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
-  verdictDue: false, waiters: [],
+  verdictDue: false, seen: -1, waiters: [],
 };
 
 function wakeWaiters() {
@@ -403,34 +407,98 @@ function wakeWaiters() {
   for (const w of waiters) w();
 }
 
+// A leak check reads the engine's lines itself, blocking, where it waits for them
+// (readCommands): stdin's stream would run Node's stream code at every checkpoint, and V8's
+// code and feedback for it (~50 KB over the first ~20 reads, kept after GC) grew the heap
+// the check measures enough to be suspected at ~800 iterations. Other scripts listen on the
+// stream. `input`: the blocking reader's buffer and the part of a line read so far.
+const input = { sync: false, buffer: null, partial: '' };
+
+// One line from the engine.
+function commandLine(line) {
+  if (line.startsWith('seen ')) {
+    const n = Number(line.slice(5));
+    if (Number.isFinite(n)) commands.seen = Math.max(commands.seen, n);
+    return;
+  }
+  if (line) commands.verdictDue = false;
+  if (line === 'stop') commands.stop = true;
+  else if (line.startsWith('extend ')) {
+    const to = Number(line.slice(7));
+    if (Number.isFinite(to)) commands.extendTo = Math.max(commands.extendTo, to);
+  } else if (line.startsWith('snapshot ')) {
+    const [mode, ...file] = line.slice(9).split(' ');
+    commands.snapshots.push({ mode, file: file.join(' ') });
+  } else if (line.startsWith('snapshot_at ')) {
+    const [at, mode, ...file] = line.slice(12).split(' ');
+    if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
+  }
+}
+
+// Splits what came into lines; the rest waits for its newline. Returns the count of lines.
+function commandText(text) {
+  let buffered = input.partial + text;
+  let lines = 0;
+  let newline;
+  while ((newline = buffered.indexOf('\n')) >= 0) {
+    commandLine(buffered.slice(0, newline).trim());
+    buffered = buffered.slice(newline + 1);
+    lines++;
+  }
+  input.partial = buffered;
+  return lines;
+}
+
+// Blocks until `done()`, stdin closes, or (with no `done`) a line came. stdin is the
+// engine's pipe as node inherited it, blocking (node never opened it as a stream here).
+function readCommands(done) {
+  if (!input.buffer) input.buffer = Buffer.alloc(4096);
+  let lines = 0;
+  while (!commands.closed && (done ? !done() : lines === 0)) {
+    let n = 0;
+    try {
+      n = fs.readSync(0, input.buffer, 0, input.buffer.length, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN' || e.code === 'EINTR') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      n = 0;
+    }
+    if (n === 0) {
+      commands.closed = true;
+      break;
+    }
+    lines += commandText(input.buffer.toString('utf8', 0, n));
+  }
+}
+
 // Resolves at the next command line from the engine (or when its pipe closes).
 function nextCommand() {
   if (commands.closed) return Promise.resolve();
+  if (input.sync) {
+    readCommands(null);
+    return Promise.resolve();
+  }
   return new Promise((resolve) => commands.waiters.push(resolve));
 }
 
-function listenForCommands() {
-  let buffered = '';
+// Once the engine has judged the after-GC checkpoint at `units` ("seen N"), told the
+// driver to stop, or closed the pipe.
+function engineSaw(units) {
+  readCommands(() => commands.stop || commands.seen >= units);
+}
+
+// Commands of a leak check: read where the ramp waits for them (readCommands); of other
+// scripts: from stdin's stream.
+function listenForCommands(leakCheck) {
+  if (leakCheck) {
+    input.sync = true;
+    return;
+  }
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk) => {
-    buffered += chunk;
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (line) commands.verdictDue = false;
-      if (line === 'stop') commands.stop = true;
-      else if (line.startsWith('extend ')) {
-        const to = Number(line.slice(7));
-        if (Number.isFinite(to)) commands.extendTo = Math.max(commands.extendTo, to);
-      } else if (line.startsWith('snapshot ')) {
-        const [mode, ...file] = line.slice(9).split(' ');
-        commands.snapshots.push({ mode, file: file.join(' ') });
-      } else if (line.startsWith('snapshot_at ')) {
-        const [at, mode, ...file] = line.slice(12).split(' ');
-        if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
-      }
-    }
+    commandText(chunk);
     wakeWaiters();
   });
   const closed = () => {
@@ -1328,6 +1396,7 @@ async function ramp(target, every, step, options) {
       schedule.costMs += elapsedMs() - t0;
     }
     due = schedule.next(unitsReached);
+    engineSaw(unitsReached);
     await yieldToLoop();
     takePendingSnapshots();
     if (commands.stop) return unitsReached;
@@ -1629,7 +1698,7 @@ async function main() {
     case 'SCENARIO_KIND_DEEP_RECURSION':
       return runDeepRecursion(config, every);
     case 'SCENARIO_KIND_SCRIPT':
-      listenForCommands();
+      listenForCommands(Boolean(config.leak_check));
       return runScript(config, every);
     case 'SCENARIO_KIND_OPEN_CONNECTIONS':
       return runOpenConnections(config, every);

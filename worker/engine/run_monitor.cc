@@ -766,6 +766,10 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
   }
   seen_.last_gc = c->gc();
   LeakStep(*c);
+  // The driver of a leak check waits for this word on each after-GC point: what the point
+  // made the engine decide is on its way first, so a check starts at the point that raised
+  // the suspicion, however busy the machine.
+  if (detector_ && c->after_gc() && !stop_sent_) Command(absl::StrCat("seen ", c->units()));
   if (setup_.on_checkpoint) setup_.on_checkpoint(*c);
 }
 
