@@ -381,14 +381,25 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   return plan;
 }
 
-bool RetentionWaits(uint64_t first_units, uint64_t units, uint64_t budget, const v1::LeakSeries& suspected,
-                    uint64_t max_units) {
-  const RetentionPlan now = PlanRetention(first_units, units, budget, MinRetentionWindow(suspected), max_units);
-  if (!now.room || now.s3 >= now.reach) return false;
+RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
+                                   const v1::LeakSeries& suspected, uint64_t max_units) {
+  auto fits = [&](uint64_t at, uint64_t window) {
+    const RetentionPlan plan = PlanRetention(first_units, at, budget, window, max_units);
+    return plan.room && plan.s3 >= plan.reach;
+  };
+  RetentionStart start;
+  start.window = MinRetentionWindow(suspected);
+  if (fits(units, start.window)) return start;
   v1::LeakSeries at_slope = suspected;
   at_slope.set_slope_low(suspected.slope_per_iteration());
-  const RetentionPlan hoped = PlanRetention(first_units, units, budget, MinRetentionWindow(at_slope), max_units);
-  return hoped.room && hoped.s3 >= hoped.reach;
+  const uint64_t hoped = MinRetentionWindow(at_slope);
+  if (!fits(units, hoped)) return start;
+  if (next_units > units && fits(next_units, hoped)) {
+    start.wait = true;
+    return start;
+  }
+  start.window = hoped;
+  return start;
 }
 
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& e) {

@@ -237,17 +237,24 @@ uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_
 // lower end of its slope.
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
 
-// Whether a retention check of `suspected`, due at `units`, waits for the next points
-// instead: planned now (PlanRetention, MinRetentionWindow) its reach lies past the limit,
-// so it could only end undecided, while a window sized at the slope itself would fit. A
-// leak that started late and was suspected early in its onset has a lower end far under
-// its slope (the flat points before the onset): late_onset_leak.js at 2,000, suspected at
-// 3,951 (slope 17, lower end 5.5 B/iteration; it leaks 164 from 3,000), needed a window to
-// 6,955 and a reach of 55,640 past the cap of 50,000, and ended `inconclusive`; one
-// checkpoint later the lower end had doubled and the check fitted. Waiting is bounded: once
-// even the slope's window would not fit, the check starts. Pure function.
-bool RetentionWaits(uint64_t first_units, uint64_t units, uint64_t budget, const v1::LeakSeries& suspected,
-                    uint64_t max_units);
+// How a retention check of `suspected`, due at `units`, starts: now, with the window it is
+// planned with (PlanRetention's min_window), or later (`wait`). Planned with the window at
+// the lower end of its slope (MinRetentionWindow) when that one's reach fits the limit. Else
+// it could only end undecided; a leak that started late and was suspected early in its
+// onset has a lower end far under its slope (the flat points before the onset):
+// late_onset_leak.js at 2,000, suspected at 3,951 (slope 17, lower end 5.5 B/iteration; it
+// leaks 164 from 3,000), needed a window to 6,955 and a reach of 55,640 past the cap of
+// 50,000, and ended `inconclusive`. Then, while a window sized at the slope itself would
+// fit at the next point (`next_units`) too, the check waits for it, whose lower end may
+// have risen; at the last point where it fits, the check starts with it; and when it does
+// not fit even now, the check starts as planned (undecided, if its window's objects stay).
+// Pure function.
+struct RetentionStart {
+  bool wait = false;
+  uint64_t window = 1;
+};
+RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
+                                   const v1::LeakSeries& suspected, uint64_t max_units);
 
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):

@@ -417,7 +417,8 @@ TEST(RetentionTest, AWindowWhoseReachLiesPastTheLimitShrinksToFit) {
 
 TEST(RetentionTest, ACheckThatCouldOnlyEndUndecidedWaitsWhileTheSlopesWindowFits) {
   // Recorded: late_onset_leak.js at 2,000 (limit 50,000; it leaks 164 B/iteration from
-  // 3,000), suspected at 3,951 with a slope of 16.9 and a lower end of 5.45 B/iteration.
+  // 3,000), suspected at 3,951 with a slope of 16.9 and a lower end of 5.45 B/iteration;
+  // its points are ~12% apart there.
   v1::LeakSeries s;
   s.set_name("heap_used");
   s.set_slope_per_iteration(16.9);
@@ -426,23 +427,43 @@ TEST(RetentionTest, ACheckThatCouldOnlyEndUndecidedWaitsWhileTheSlopesWindowFits
   const RetentionPlan now = PlanRetention(100, 3951, 2000, MinRetentionWindow(s));
   ASSERT_TRUE(now.room);
   EXPECT_GT(now.reach, now.s3);  // checked now it could only end undecided
-  EXPECT_TRUE(RetentionWaits(100, 3951, 2000, s, 0));
-  // Once the lower end has risen, the check fits and starts.
+  EXPECT_TRUE(StartRetentionCheck(100, 3951, 4426, 2000, s, 0).wait);
+  // Once the lower end has risen, the check fits and starts, its window at the lower end.
   v1::LeakSeries later = s;
   later.set_slope_low(14.6);
-  EXPECT_FALSE(RetentionWaits(100, 4425, 2000, later, 0));
+  RetentionStart start = StartRetentionCheck(100, 4425, 4958, 2000, later, 0);
+  EXPECT_FALSE(start.wait);
+  EXPECT_EQ(start.window, MinRetentionWindow(later));
   // A check whose window fits now does not wait.
-  EXPECT_FALSE(RetentionWaits(100, 1500, 2000, s, 0));
+  start = StartRetentionCheck(100, 1500, 1700, 2000, s, 0);
+  EXPECT_FALSE(start.wait);
+  EXPECT_EQ(start.window, MinRetentionWindow(s));
+  // At the last point where a window at the slope fits (the next one lies past where any
+  // reach fits: 8 x 6,300 > 50,000), the check starts with that window, not the lower
+  // end's, which would leave it undecided. Recorded: suspected at 5,553 with a slope of 163
+  // over its later half and a lower end of 10.8; the next point was at 6,220.
+  v1::LeakSeries onset = s;
+  onset.set_slope_per_iteration(163);
+  onset.set_slope_low(10.8);
+  start = StartRetentionCheck(100, 5553, 6220, 2000, onset, 0);
+  EXPECT_FALSE(start.wait);
+  v1::LeakSeries at_slope = onset;
+  at_slope.set_slope_low(163);
+  EXPECT_EQ(start.window, MinRetentionWindow(at_slope));
+  const RetentionPlan last = PlanRetention(100, 5553, 2000, start.window);
+  EXPECT_GE(last.s3, last.reach) << "the check can decide";
   // Bounded: when even a window at the slope itself would reach past the limit, the check
-  // starts (undecided, if its window's objects stay) rather than wait for nothing.
-  EXPECT_FALSE(RetentionWaits(100, 6000, 2000, s, 0));
+  // starts as planned (undecided, if its window's objects stay) rather than wait for nothing.
+  start = StartRetentionCheck(100, 6000, 6700, 2000, s, 0);
+  EXPECT_FALSE(start.wait);
+  EXPECT_EQ(start.window, MinRetentionWindow(s));
   // A steady slow leak, whose slope is not far above its lower end, does not wait either.
   v1::LeakSeries slow = s;
   slow.set_slope_per_iteration(7);
   slow.set_slope_low(5.45);
-  EXPECT_FALSE(RetentionWaits(100, 3951, 2000, slow, 0));
+  EXPECT_FALSE(StartRetentionCheck(100, 3951, 4426, 2000, slow, 0).wait);
   // Nor past what the time limit allows.
-  EXPECT_FALSE(RetentionWaits(100, 3951, 2000, s, 4000));
+  EXPECT_FALSE(StartRetentionCheck(100, 3951, 4426, 2000, s, 4000).wait);
 }
 
 TEST(RetentionTest, PlanShrinksToWhatTheTimeLimitAllows) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
@@ -243,6 +244,8 @@ void RunMonitor::LeakVerdict(v1::LeakResult result) {
 // ends without one is taken in Watch().
 void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (!detector_ || stop_sent_ || !c.after_gc()) return;
+  previous_point_ = c.units() > last_point_ ? last_point_ : previous_point_;
+  last_point_ = std::max(last_point_, c.units());
   detector_->Add(c);
   // While a table waits for its fourth snapshot, nothing new is judged.
   if (retaining_ || table_result_) return;
@@ -289,28 +292,56 @@ void RunMonitor::JudgeLeak(uint64_t units) {
     AnswerAtBudget(units, r);
     return;
   }
-  // Checked now it could only end undecided, while the next points may let it fit.
-  if (RetentionWaits(detector_->first_units(), units, setup_.scenario->leak_check().iterations(), *suspect,
-                     ReachableUnits())) {
+  // Checked now it could only end undecided, while the next points may let it fit: it
+  // waits, or starts with the window that still fits (StartRetentionCheck).
+  const RetentionStart start =
+      StartRetentionCheck(detector_->first_units(), units, NextPointAfter(units),
+                          setup_.scenario->leak_check().iterations(), AtItsRecentRate(*suspect, units), ReachableUnits());
+  if (start.wait) {
     GoOn(units);
     return;
   }
-  StartRetention(*suspect, std::move(r));
+  StartRetention(*suspect, std::move(r), start.window);
+}
+
+// Where the after-GC checkpoint after the one at `units` is expected: as much further on,
+// relatively, as this one was from the one before (the schedule's spacing grows with the
+// iterations; a fixed step is overestimated a little).
+uint64_t RunMonitor::NextPointAfter(uint64_t units) const {
+  if (previous_point_ == 0 || units <= previous_point_) return units + 1;
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(units) * units / previous_point_));
 }
 
 // Whether a retention check of `suspect` from `units` has room (PlanRetention).
 bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const {
   return PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
-                       MinRetentionWindow(suspect), ReachableUnits())
+                       MinRetentionWindow(AtItsRecentRate(suspect, units)), ReachableUnits())
       .room;
 }
 
+// `suspect` with its slope and the lower end of it raised to those of its later half (the
+// points in the later half of the iterations up to `units`, 4 or more), where higher: a
+// window is sized by how fast the series grows now (MinRetentionWindow,
+// StartRetentionCheck), not by a history mostly flat before a late onset.
+// late_onset_leak.js (164 B/iteration from 3,000) suspected at 5,553 read 28 B/iteration
+// over its history (lower end 10) and 164 over its later half (whose lower end, on 6
+// points, rises one point later). A fill-up that slows down reads lower there, and keeps
+// the whole history's.
+v1::LeakSeries RunMonitor::AtItsRecentRate(const v1::LeakSeries& suspect, uint64_t units) const {
+  v1::LeakSeries s = suspect;
+  const uint64_t first = detector_->first_units();
+  const uint64_t from = first + (units > first ? (units - first) / 2 : 0);
+  if (detector_->PointsBetween(from, units) < 4) return s;
+  const TheilSen recent = detector_->FitBetween(s.name(), from, units);
+  if (recent.low > s.slope_low()) s.set_slope_low(recent.low);
+  if (recent.slope > s.slope_per_iteration()) s.set_slope_per_iteration(recent.slope);
+  return s;
+}
+
 // The window the running check's suspected series needs (MinRetentionWindow), at the
-// higher lower end of its slope: as suspected, or as the detector reads it now when it
-// still suspects it (not so a regrowth, whose whole series may be flat). s1 is the
-// checkpoint after the suspicion, and for a leak that started late one more of its points
-// raises the lower end (late_onset_leak.js at 2,000: suspected at 4,426 where a window
-// fitted, s1 at 4,958, where the suspicion's window reached 52,120, past the cap).
+// highest lower end of its slope: as suspected, as the detector reads it now when it still
+// suspects it (not so a regrowth, whose whole series may be flat), or over its later half
+// (AtItsRecentRate).
 uint64_t RunMonitor::SuspectedWindow() const {
   v1::LeakSeries s = suspected_;
   const v1::LeakResult detected = detector_->Evaluate();
@@ -319,12 +350,15 @@ uint64_t RunMonitor::SuspectedWindow() const {
       s.set_slope_low(now.slope_low());
     }
   }
-  return MinRetentionWindow(s);
+  const uint64_t window = MinRetentionWindow(AtItsRecentRate(s, detector_->last_units()));
+  return check_window_ > 0 ? std::min(window, check_window_) : window;
 }
 
-// A retention check of `suspect` from now (s1, the next checkpoint); `suspicion` is the
-// result a confirmation builds on.
-void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion) {
+// A retention check of `suspect` from now (s1: this checkpoint, or after a check's s3 the
+// next one); `suspicion` is the result a confirmation builds on; `window`, when not 0, the
+// most its window may take (StartRetentionCheck), else SuspectedWindow's.
+void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window) {
+  check_window_ = window;
   if (regrown_ && regrown_->name() == suspect.name()) regrown_.reset();
   ++retention_checks_;
   retaining_ = true;
@@ -400,7 +434,7 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
   ExtendTo(to);
 }
 
-// A check waits for more points (RetentionWaits): at or past the budget, the run goes on
+// A check waits for more points (StartRetentionCheck): at or past the budget, the run goes on
 // to where a check may still go.
 void RunMonitor::GoOn(uint64_t units) {
   const uint64_t budget = setup_.scenario->leak_check().iterations();

@@ -116,10 +116,12 @@ class RunMonitor {
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
   void JudgeLeak(uint64_t units);
-  void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion);
+  void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window = 0);
   bool CheckRegrowth(const RetentionEvidence& e);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
+  v1::LeakSeries AtItsRecentRate(const v1::LeakSeries& suspect, uint64_t units) const;
+  uint64_t NextPointAfter(uint64_t units) const;
   uint64_t SuspectedWindow() const;
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
@@ -175,6 +177,10 @@ class RunMonitor {
   v1::LeakSeries suspected_;          // the series it suspects (the steepest relative one)
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
   RetentionPlan plan_;                     // planned from s1 as written
+  uint64_t check_window_ = 0;              // the most the running check's window may take (0: any)
+  // The last two after-GC checkpoints' iterations (NextPointAfter).
+  uint64_t previous_point_ = 0;
+  uint64_t last_point_ = 0;
   // The first checkpoint after the driver's setup (units > 0): the rate of iterations is
   // measured from there, not from the process's start.
   absl::Time rate_from_ = absl::InfiniteFuture();
