@@ -412,7 +412,7 @@ function wakeWaiters() {
 // code and feedback for it (~50 KB over the first ~20 reads, kept after GC) grew the heap
 // the check measures enough to be suspected at ~800 iterations. Other scripts listen on the
 // stream. `input`: the blocking reader's buffer and the part of a line read so far.
-const input = { sync: false, buffer: null, partial: '' };
+const input = { sync: false, buffer: null, partial: '', pause: null };
 
 // One line from the engine.
 function commandLine(line) {
@@ -452,7 +452,7 @@ function commandText(text) {
 // Blocks until `done()`, stdin closes, or (with no `done`) a line came. stdin is the
 // engine's pipe as node inherited it, blocking (node never opened it as a stream here).
 function readCommands(done) {
-  if (!input.buffer) input.buffer = Buffer.alloc(4096);
+  if (!input.buffer) Object.assign(input, { buffer: Buffer.alloc(4096), pause: new Int32Array(new SharedArrayBuffer(4)) });
   let lines = 0;
   while (!commands.closed && (done ? !done() : lines === 0)) {
     let n = 0;
@@ -460,7 +460,7 @@ function readCommands(done) {
       n = fs.readSync(0, input.buffer, 0, input.buffer.length, null);
     } catch (e) {
       if (e.code === 'EAGAIN' || e.code === 'EINTR') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        Atomics.wait(input.pause, 0, 0, 1);
         continue;
       }
       n = 0;
