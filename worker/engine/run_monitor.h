@@ -116,12 +116,13 @@ class RunMonitor {
   void OnCheckpoint(v1::Checkpoint* c);
   void LeakStep(const v1::Checkpoint& c);
   void JudgeLeak(uint64_t units);
-  void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window = 0);
+  void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window, bool now);
+  void AskForFirstSnapshot();
   bool CheckRegrowth(const RetentionEvidence& e);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
   v1::LeakSeries AtItsRecentRate(const v1::LeakSeries& suspect, uint64_t units) const;
-  uint64_t NextPointAfter(uint64_t units) const;
+  uint64_t NextPointAfter(uint64_t units, uint64_t at = 0) const;
   uint64_t SuspectedWindow() const;
   bool Checked(const std::string& series) const;
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
@@ -178,6 +179,7 @@ class RunMonitor {
   std::vector<uint64_t> retention_units_;  // iterations at s1, s2, s3 as written
   RetentionPlan plan_;                     // planned from s1 as written
   uint64_t check_window_ = 0;              // the most the running check's window may take (0: any)
+  bool start_due_ = false;                 // its first snapshot is asked for at the next point
   // The last two after-GC checkpoints' iterations (NextPointAfter).
   uint64_t previous_point_ = 0;
   uint64_t last_point_ = 0;
