@@ -306,7 +306,7 @@ void RunMonitor::JudgeLeak(uint64_t units) {
   const uint64_t s1 = driver_waits ? units : NextPointAfter(units);
   const RetentionStart start =
       StartRetentionCheck(detector_->first_units(), s1, NextPointAfter(units, s1), budget,
-                          AtItsRecentRate(*suspect, units), ReachableUnits());
+                          AtItsRecentSlope(*suspect, units), ReachableUnits());
   if (start.wait) {
     GoOn(units);
     return;
@@ -327,19 +327,19 @@ uint64_t RunMonitor::NextPointAfter(uint64_t units, uint64_t at) const {
 // Whether a retention check of `suspect` from `units` has room (PlanRetention).
 bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const {
   return PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
-                       MinRetentionWindow(AtItsRecentRate(suspect, units)), ReachableUnits())
+                       MinRetentionWindow(suspect), ReachableUnits())
       .room;
 }
 
-// `suspect` with its slope and the lower end of it raised to those of its later half (the
-// points in the later half of the iterations up to `units`, 4 or more), where higher: a
-// window is sized by how fast the series grows now (MinRetentionWindow,
-// StartRetentionCheck), not by a history mostly flat before a late onset.
-// late_onset_leak.js (164 B/iteration from 3,000) suspected at 5,553 read 28 B/iteration
-// over its history (lower end 10) and 164 over its later half (whose lower end, on 6
-// points, rises one point later). A fill-up that slows down reads lower there, and keeps
-// the whole history's.
-v1::LeakSeries RunMonitor::AtItsRecentRate(const v1::LeakSeries& suspect, uint64_t units) const {
+// `suspect` with its slope raised to that of its later half (the points in the later half
+// of the iterations up to `units`, 4 or more), where higher: the window a check that
+// waits hopes for is sized by how fast the series grows now (StartRetentionCheck), not by
+// a history mostly flat before a late onset. late_onset_leak.js (164 B/iteration from
+// 3,000) suspected at 5,553 read 28 B/iteration over its history and 164 over its later
+// half. The lower end, which sizes the window a check is planned with, stays the whole
+// history's: raised too, it shrank the windows of fill-ups suspected before a late onset
+// (881ebc3).
+v1::LeakSeries RunMonitor::AtItsRecentSlope(const v1::LeakSeries& suspect, uint64_t units) const {
   v1::LeakSeries s = suspect;
   const uint64_t first = detector_->first_units();
   const uint64_t from = first + (units > first ? (units - first) / 2 : 0);
@@ -350,9 +350,9 @@ v1::LeakSeries RunMonitor::AtItsRecentRate(const v1::LeakSeries& suspect, uint64
 }
 
 // The window the running check's suspected series needs (MinRetentionWindow), at the
-// highest lower end of its slope: as suspected, as the detector reads it now when it still
-// suspects it (not so a regrowth, whose whole series may be flat), or over its later half
-// (AtItsRecentRate).
+// higher lower end of its slope: as suspected, or as the detector reads it now when it
+// still suspects it (not so a regrowth, whose whole series may be flat); at most the window
+// the check was started with (StartRetentionCheck).
 uint64_t RunMonitor::SuspectedWindow() const {
   v1::LeakSeries s = suspected_;
   const v1::LeakResult detected = detector_->Evaluate();
@@ -361,7 +361,7 @@ uint64_t RunMonitor::SuspectedWindow() const {
       s.set_slope_low(now.slope_low());
     }
   }
-  const uint64_t window = MinRetentionWindow(AtItsRecentRate(s, detector_->last_units()));
+  const uint64_t window = MinRetentionWindow(s);
   return check_window_ > 0 ? std::min(window, check_window_) : window;
 }
 

@@ -121,7 +121,7 @@ class RunMonitor {
   bool CheckRegrowth(const RetentionEvidence& e);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
-  v1::LeakSeries AtItsRecentRate(const v1::LeakSeries& suspect, uint64_t units) const;
+  v1::LeakSeries AtItsRecentSlope(const v1::LeakSeries& suspect, uint64_t units) const;
   uint64_t NextPointAfter(uint64_t units, uint64_t at = 0) const;
   uint64_t SuspectedWindow() const;
   bool Checked(const std::string& series) const;
