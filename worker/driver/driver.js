@@ -411,8 +411,9 @@ function wakeWaiters() {
 // (readCommands): stdin's stream would run Node's stream code at every checkpoint, and V8's
 // code and feedback for it (~50 KB over the first ~20 reads, kept after GC) grew the heap
 // the check measures enough to be suspected at ~800 iterations. Other scripts listen on the
-// stream. `input`: the blocking reader's buffer and the part of a line read so far.
-const input = { sync: false, buffer: null, partial: '', pause: null };
+// stream. `input`: the blocking reader's buffer and decoder, and the part of a line read so
+// far.
+const input = { sync: false, buffer: null, decoder: null, partial: '', pause: null };
 
 // One line from the engine.
 function commandLine(line) {
@@ -452,7 +453,13 @@ function commandText(text) {
 // Blocks until `done()`, stdin closes, or (with no `done`) a line came. stdin is the
 // engine's pipe as node inherited it, blocking (node never opened it as a stream here).
 function readCommands(done) {
-  if (!input.buffer) Object.assign(input, { buffer: Buffer.alloc(4096), pause: new Int32Array(new SharedArrayBuffer(4)) });
+  if (!input.buffer) {
+    const { StringDecoder } = require('string_decoder');
+    // A path's character may be split between two reads.
+    Object.assign(input, {
+      buffer: Buffer.alloc(4096), decoder: new StringDecoder('utf8'), pause: new Int32Array(new SharedArrayBuffer(4)),
+    });
+  }
   let lines = 0;
   while (!commands.closed && (done ? !done() : lines === 0)) {
     let n = 0;
@@ -469,7 +476,7 @@ function readCommands(done) {
       commands.closed = true;
       break;
     }
-    lines += commandText(input.buffer.toString('utf8', 0, n));
+    lines += commandText(input.decoder.write(input.buffer.subarray(0, n)));
   }
 }
 
