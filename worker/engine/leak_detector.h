@@ -1,6 +1,7 @@
 // Decides whether a script leaks, from checkpoints taken after forced full GCs: for each
-// series (retained heap, external, arrayBuffers, descriptors, active handles) a Theil–Sen
-// slope per iteration with its confidence interval and a Mann–Kendall trend test.
+// series (retained heap without compiled code, external, arrayBuffers, descriptors, active
+// handles) a Theil–Sen slope per iteration with its confidence interval and a Mann–Kendall
+// trend test.
 //
 // A series is suspected only when both clear their bars: the slope is at least the minimum
 // effect and the trend is significant (p < the check's p_value, and the interval excludes
@@ -110,6 +111,10 @@ class LeakDetector {
   std::vector<double> x_;
   std::vector<Series> series_;
 };
+
+// The heap series' value at a checkpoint: heap_used less V8's compiled code (its code
+// spaces), which is V8's own and grows in steps as functions are compiled and tiered up.
+double ProgramHeapBytes(const v1::Checkpoint& c);
 
 // True for the series a retention check must confirm: heap and native memory.
 bool NeedsRetention(const std::string& series);
