@@ -344,18 +344,6 @@ TEST_F(LeakDetectionTest, ThePhaseCorpusGetsItsLabelsAt10000) {
     const bool leaks = absl::StartsWith(label, "// LEAK");
     v1::RunResult r = Run("phase_corpus/" + m, 10000, 0);
     ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << m << ": " << r.evidence().summary();
-    // Known limit (bench/RESULTS.md, session 11): late_listener_leak.js starts leaking at
-    // 4,000, after a fill-up that is suspected first. In ~1 run of 10 at 10,000 that
-    // fill-up's check is found bounded, and the check of the leak after it is retained up to
-    // the cap (250,000) but short of its reach. That is the one other verdict allowed here,
-    // with its own summary and how many iterations more would decide; never `no leak`.
-    if (leaks && std::string(m) == "late_listener_leak.js" && r.leak().verdict() == v1::LEAK_VERDICT_INCONCLUSIVE) {
-      EXPECT_EQ(r.leak().summary_kind(), v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED) << LeakSummarySentence(r);
-      EXPECT_GT(r.leak().more_iterations_needed(), 0u) << LeakSummarySentence(r);
-      EXPECT_GT(r.leak().retention().program_bytes_per_iteration(), 0.5 * r.leak().retention().slope_after_per_iteration())
-          << "the leak's own objects were retained: " << LeakSummarySentence(r);
-      continue;
-    }
     EXPECT_EQ(r.leak().verdict(), leaks ? v1::LEAK_VERDICT_LEAK : v1::LEAK_VERDICT_NO_LEAK)
         << m << ": " << LeakSummarySentence(r);
   }
