@@ -201,6 +201,16 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       return absl::StrCat("bounded: a hash table that grew ", FormatSize(r.table_growth_bytes()), " from iteration ",
                           r.s1(), " to ", r.s3(), " did not grow again by ", r.table_checked_to(),
                           " (a Set or Map with deletions settles at its capacity)");
+    case v1::RETENTION_FINDING_TABLE_ENTRIES_GREW:
+      return absl::StrCat("confirmed by a hash table's entries: it grew ", FormatSize(r.table_growth_bytes()),
+                          " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
+                          "and its owner went on from ", r.table_entries_at_s3(), " entries at ", r.s3(), " to ",
+                          r.table_entries_checked(), " at ", r.table_checked_to());
+    case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
+      return absl::StrCat("bounded: a hash table grew ", FormatSize(r.table_growth_bytes()), " from iteration ",
+                          r.s1(), " to ", r.s3(), ", but its owner held ", r.table_entries_at_s3(), " entries at ",
+                          r.s3(), " and ", r.table_entries_checked(), " at ", r.table_checked_to(),
+                          " (a Set or Map that deletes as it adds)");
     case v1::RETENTION_FINDING_UNACCOUNTED:
       return absl::StrCat("the objects still alive (", program, "/iteration) do not account for the growth (", rate,
                           "/iteration over ", r.s2(), "-", r.s3(), ")");

@@ -91,6 +91,18 @@ TEST(LeakSentenceTest, TableFindings) {
   EXPECT_EQ(RetentionSentence(r),
             "bounded: a hash table that grew 300Ki from iteration 801 to 9024 did not grow again by 18590 (a Set or "
             "Map with deletions settles at its capacity)");
+  r.set_table_checked_to(15000);
+  r.set_table_entries_at_s3(2250);
+  r.set_table_entries_checked(3750);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_GREW);
+  EXPECT_EQ(RetentionSentence(r),
+            "confirmed by a hash table's entries: it grew 300Ki from iteration 801 to 9024 holding numbers (no object "
+            "of its own), and its owner went on from 2250 entries at 9024 to 3750 at 15000");
+  r.set_table_entries_checked(2250);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: a hash table grew 300Ki from iteration 801 to 9024, but its owner held 2250 entries at 9024 and "
+            "2250 at 15000 (a Set or Map that deletes as it adds)");
 }
 
 TEST(LeakSentenceTest, Exhaustion) {

@@ -35,6 +35,7 @@ const EVENT = Object.freeze({
   LISTENING: 'DRIVER_EVENT_TYPE_LISTENING',
   SNAPSHOT: 'DRIVER_EVENT_TYPE_SNAPSHOT',
   DONE: 'DRIVER_EVENT_TYPE_DONE',
+  ENTRIES: 'DRIVER_EVENT_TYPE_ENTRIES',
 });
 const STATUS = Object.freeze({
   COMPLETED: 'DRIVER_STATUS_COMPLETED',
@@ -422,6 +423,12 @@ function commandLine(line) {
     if (Number.isFinite(n)) commands.seen = Math.max(commands.seen, n);
     return;
   }
+  if (line.startsWith('entries ')) {
+    // Answered at once, where the ramp waits; the engine's word on the check comes after.
+    const ids = line.slice(8).split(' ').filter((id) => /^[0-9]+$/.test(id));
+    send({ type: EVENT.ENTRIES, units: unitsReached, entries: ids.map((id) => ({ id, entries: objectEntries(id) })) });
+    return;
+  }
   if (line) commands.verdictDue = false;
   if (line === 'stop') commands.stop = true;
   else if (line.startsWith('extend ')) {
@@ -601,6 +608,37 @@ function allocationSampling(mode) {
   } catch (e) {
     return null;  // no inspector (a node built without it): the culprits go without sites
   }
+}
+
+// How many entries the object with heap snapshot node id `id` holds: a Map's or Set's size
+// (read through their prototypes' getters, so a Map of another realm counts too), else its
+// own keys; -1 when it cannot be read (no inspector session kept, the object is gone).
+// Through the inspector session a retention check kept connected (allocationSampling),
+// which keeps V8's object ids; the object's handle is released at once.
+const kEntriesFunction = `function () {
+  for (const C of [Map, Set]) {
+    try { return Reflect.apply(Object.getOwnPropertyDescriptor(C.prototype, 'size').get, this, []); } catch (e) {}
+  }
+  try { return Reflect.ownKeys(this).length; } catch (e) { return -1; }
+}`;
+function objectEntries(id) {
+  const session = sampling.kept;
+  let entries = -1;
+  if (!session) return entries;
+  try {
+    session.post('HeapProfiler.getObjectByHeapObjectId', { objectId: String(id), objectGroup: 'heapstorm' }, (err, r) => {
+      if (err || !r.result || !r.result.objectId) return;
+      session.post('Runtime.callFunctionOn', {
+        objectId: r.result.objectId, functionDeclaration: kEntriesFunction, returnByValue: true,
+      }, (e, v) => {
+        if (!e && v.result && Number.isInteger(v.result.value)) entries = v.result.value;
+      });
+    });
+    session.post('Runtime.releaseObjectGroup', { objectGroup: 'heapstorm' });
+  } catch (e) {
+    entries = -1;
+  }
+  return entries;
 }
 
 // The sites of the samples allocated in [s1, s2] (`window`) and the sites of the later

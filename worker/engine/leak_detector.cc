@@ -523,6 +523,25 @@ bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3) {
   return after.slope >= RegrowthBar(s1, s3) && after.low >= RegrowthBar(s1, s3) / kRegrowthOverBar;
 }
 
+TableEntriesFinding JudgeTableEntries(const TableEntries& at_s3, const TableEntries& at_mid, const TableEntries& at_to) {
+  const bool mid = at_mid.units > at_s3.units && at_mid.units < at_to.units && !at_mid.owners.empty();
+  const TableEntries& from = mid ? at_mid : at_s3;
+  if (from.owners.empty() || at_to.units <= from.units || from.units == 0) return TableEntriesFinding::kUnknown;
+  const double later = static_cast<double>(at_to.units - from.units) / static_cast<double>(from.units);
+  bool grew = false;
+  for (const auto& [owner, ignored] : at_s3.owners) {
+    auto before = from.owners.find(owner);
+    auto after = at_to.owners.find(owner);
+    if (before == from.owners.end() || after == at_to.owners.end() || before->second < 0 || after->second < 0) {
+      return TableEntriesFinding::kUnknown;
+    }
+    const double bar = 0.25 * static_cast<double>(before->second) * later;
+    if (bar < kMinTableEntriesGrowth) return TableEntriesFinding::kUnknown;
+    grew |= static_cast<double>(after->second - before->second) >= bar;
+  }
+  return grew ? TableEntriesFinding::kGrew : TableEntriesFinding::kStayed;
+}
+
 double RegrowthBar(uint64_t s1, uint64_t s3) {
   return kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(s3 > s1 ? s3 - s1 : 1);
 }

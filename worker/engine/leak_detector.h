@@ -181,6 +181,27 @@ double RegrowthBar(uint64_t s1, uint64_t s3);
 // (leak corpus pooled_small_churn.mjs at 2,000). Pure function.
 bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3);
 
+// What the entries of the tables a check saw grow (TABLE_STEPPED) say, counted at s3, at
+// `mid` (the first checkpoint at or past halfway to `to`; 0: not counted) and at `to`, the
+// owners by node id (-1: unread). A hash table's capacity says little: a bounded Map or
+// Set with deletions doubles once more as its deleted entries pile up, and a leaking one
+// whose s3 fell just after a step doubles only at about 2 s3, past the cap at small
+// budgets (table corpus leak_slow_set.js at 2,000: s3 ~35,000, cap 50,000). Its entries
+// tell, over the later half [mid, to] (an LRU still filling at s3, full by then, has
+// stopped; lru_numbers_8000.js went from 5,484 entries at s3 = 11,056 to 8,000, and
+// stayed there from ~16,000): a leak's grow at its rate, so by (to - mid) / mid of the
+// entries at mid at least (it started at or after 0); they count as grown past a quarter
+// of that (up to three quarters of the entries may be older than the leak). Bounded
+// otherwise. Unknown with any owner unread, or when a quarter of that growth is under
+// kMinTableEntriesGrowth entries. Without `mid`, over [s3, to]. Pure function.
+enum class TableEntriesFinding { kUnknown, kGrew, kStayed };
+inline constexpr double kMinTableEntriesGrowth = 8;
+struct TableEntries {
+  uint64_t units = 0;
+  std::map<uint64_t, int64_t> owners;  // node id -> entries
+};
+TableEntriesFinding JudgeTableEntries(const TableEntries& at_s3, const TableEntries& at_mid, const TableEntries& at_to);
+
 // How far a retention check must reach: objects allocated by iteration s2 must still be
 // alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end
 // if that is later. A bounded structure (an LRU still filling, a batch flushed rarely, a

@@ -592,6 +592,33 @@ TEST(RetentionTest, ATableThatSteppedInTheLaterPartWaitsForItsNextStep) {
   EXPECT_EQ(ConfirmByRetention(Suspected(20), ttl).finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
 }
 
+// The entries of a grown table's owner, counted at s3, halfway and at the check's end.
+TEST(RetentionTest, ATablesEntriesDecideWhatItsCapacityCannot) {
+  using F = TableEntriesFinding;
+  const TableEntries none;
+  auto at = [](uint64_t units, std::map<uint64_t, int64_t> owners) { return TableEntries{units, std::move(owners)}; };
+  // Seen on node (table corpus leak_slow_set.js at 2,000, a Set gaining a number every 4th
+  // iteration): s3 at 34,472, just past a step; the cap of 50,000 came before the next.
+  EXPECT_EQ(JudgeTableEntries(at(34472, {{7, 8618}}), at(42236, {{7, 10559}}), at(50000, {{7, 12500}})), F::kGrew);
+  EXPECT_EQ(JudgeTableEntries(at(34472, {{7, 8618}}), none, at(50000, {{7, 12500}})), F::kGrew);
+  // An LRU of 8,000 numbers at its capacity: its table doubles once more as deleted
+  // entries pile up, and its entries stay.
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), at(30000, {{7, 8000}}), at(40000, {{7, 8000}})), F::kStayed);
+  // Seen on node (lru_numbers_8000.js at 2,000): still filling at s3 (5,484 of 8,000), full
+  // by ~16,000. From s3 alone that reads as a leak; its later half is flat.
+  EXPECT_EQ(JudgeTableEntries(at(11056, {{7, 5484}}), none, at(22803, {{7, 8000}})), F::kGrew);
+  EXPECT_EQ(JudgeTableEntries(at(11056, {{7, 5484}}), at(17100, {{7, 8000}}), at(22803, {{7, 8000}})), F::kStayed);
+  // A leak of 1 entry per 10 iterations behind 3,000 entries made before it: a quarter of
+  // the proportional growth, still a leak. Any of two owners growing is enough.
+  EXPECT_EQ(JudgeTableEntries(at(10000, {{7, 4000}, {9, 500}}), none, at(20000, {{7, 5000}, {9, 500}})), F::kGrew);
+  // Unread, gone, or too few entries to tell.
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), none, at(40000, {{7, -1}})), F::kUnknown);
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), at(30000, {{7, -1}}), at(40000, {{7, 8000}})), F::kUnknown);
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), none, at(40000, {})), F::kUnknown);
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 20}}), none, at(40000, {{7, 20}})), F::kUnknown);
+  EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), none, at(20000, {{7, 8000}})), F::kUnknown);
+}
+
 TEST(RetentionTest, LaterPartStartsAtHalfOfS3OrTheLaterHalf) {
   EXPECT_EQ(LaterPartFrom(1000, 8000), 4000u);
   EXPECT_EQ(LaterPartFrom(1000, 1600), 1000u);  // s3 / 2 before s2: all of [s2, s3]

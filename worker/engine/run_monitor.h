@@ -135,6 +135,9 @@ class RunMonitor {
   v1::LeakResult ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff);
   void WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables, v1::LeakResult leak);
   void JudgeTable(const std::string& path, uint64_t units);
+  static std::string EntriesCommand(const std::map<uint64_t, int64_t>& owners);
+  void OnEntries(const v1::DriverEvent& event);
+  void DecideTable(const TableEntries& entries_now);
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
   uint64_t ReachableUnits() const;
@@ -199,6 +202,16 @@ class RunMonitor {
   std::optional<v1::LeakResult> table_result_;
   std::map<uint64_t, uint64_t> table_sizes_;
   uint64_t table_until_ = 0;  // where a leaking table has doubled again (about 2 s3)
+  // The tables' owners' entries (JudgeTableEntries): at s3 (units 0 until counted), at the
+  // first after-GC checkpoint at or past table_mid_ (asked for once: mid_asked_); whether
+  // the fourth snapshot's tables doubled (unset: unread); and whether the owners' entries
+  // at the fourth snapshot are awaited (JudgeTable, OnEntries).
+  TableEntries entries_at_s3_;
+  TableEntries entries_at_mid_;
+  uint64_t table_mid_ = 0;
+  bool mid_asked_ = true;
+  std::optional<bool> table_doubled_;
+  bool entries_due_ = false;
 };
 
 }  // namespace heapstorm
