@@ -409,7 +409,11 @@ RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_
   v1::LeakSeries at_slope = suspected;
   at_slope.set_slope_low(suspected.slope_per_iteration());
   const uint64_t hoped = MinRetentionWindow(at_slope);
-  if (!fits(units, hoped)) return start;
+  if (!fits(units, hoped)) {
+    const bool onset = suspected.slope_per_iteration() > 2 * std::max(suspected.slope_low(), suspected.min_effect());
+    start.wait = onset && next_units > units && next_units < CheckLimit(budget, max_units) / kRetentionReach;
+    return start;
+  }
   if (next_units > units && fits(next_units, hoped)) {
     start.wait = true;
     return start;

@@ -503,6 +503,15 @@ TEST(RetentionTest, ACheckThatCouldOnlyEndUndecidedWaitsWhileTheSlopesWindowFits
   // Bounded: when even a window at the slope itself would reach past the limit, the check
   // starts as planned (undecided, if its window's objects stay) rather than wait for nothing.
   EXPECT_TRUE(starts_with(StartRetentionCheck(100, 6000, 6700, 2000, s, 0), MinRetentionWindow(s)));
+  // When not even a window at the slope fits now, a slope more than twice its lower end
+  // (points not on one line, as just after an onset) may still rise: the check waits while
+  // the next point leaves room for a window whose reach fits (before 50,000 / 8)...
+  v1::LeakSeries rising = s;
+  rising.set_slope_per_iteration(12);
+  rising.set_slope_low(5);
+  EXPECT_TRUE(StartRetentionCheck(100, 4958, 5553, 2000, rising, 0).wait);
+  // ...and starts as planned where it leaves none.
+  EXPECT_TRUE(starts_with(StartRetentionCheck(100, 5553, 6300, 2000, rising, 0), MinRetentionWindow(rising)));
   // A steady slow leak, whose slope is not far above its lower end, does not wait either.
   v1::LeakSeries slow = s;
   slow.set_slope_per_iteration(7);

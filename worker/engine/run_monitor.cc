@@ -337,20 +337,24 @@ bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) con
 }
 
 // `suspect` with its slope raised to that of its later half (the points in the later half
-// of the iterations up to `units`, 4 or more), where higher: the window a check that
-// waits hopes for is sized by how fast the series grows now (StartRetentionCheck), not by
-// a history mostly flat before a late onset. late_onset_leak.js (164 B/iteration from
-// 3,000) suspected at 5,553 read 28 B/iteration over its history and 164 over its later
-// half. The lower end, which sizes the window a check is planned with, stays the whole
-// history's: raised too, it shrank the windows of fill-ups suspected before a late onset
-// (881ebc3).
+// of the iterations up to `units`, 4 or more) or of its last kRecentPoints points, where
+// higher: the window a check that waits hopes for is sized by how fast the series grows
+// now (StartRetentionCheck), not by a history mostly flat before a late onset.
+// late_onset_leak.js (164 B/iteration from 3,000) suspected at 5,553 read 28 B/iteration
+// over its history and 164 over its later half; the points just after an onset carry it
+// sooner than the later half does. The lower end, which sizes the window a check is
+// planned with, stays the whole history's: raised too, it shrank the windows of fill-ups
+// suspected before a late onset (881ebc3).
+constexpr size_t kRecentPoints = 4;
 v1::LeakSeries RunMonitor::AtItsRecentSlope(const v1::LeakSeries& suspect, uint64_t units) const {
   v1::LeakSeries s = suspect;
   const uint64_t first = detector_->first_units();
-  const uint64_t from = first + (units > first ? (units - first) / 2 : 0);
-  if (detector_->PointsBetween(from, units) < 4) return s;
-  const TheilSen recent = detector_->FitBetween(s.name(), from, units);
-  if (recent.slope > s.slope_per_iteration()) s.set_slope_per_iteration(recent.slope);
+  const uint64_t span = units > first ? units - first : 0;
+  for (const uint64_t from : {first + span / 2, detector_->units_from_end(kRecentPoints - 1)}) {
+    if (detector_->PointsBetween(from, units) < 4) continue;
+    const TheilSen recent = detector_->FitBetween(s.name(), from, units);
+    if (recent.slope > s.slope_per_iteration()) s.set_slope_per_iteration(recent.slope);
+  }
   return s;
 }
 
