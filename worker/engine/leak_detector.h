@@ -281,11 +281,11 @@ uint64_t MinRetentionWindow(const v1::LeakSeries& suspected);
 // fit even now, and the slope is more than twice its lower end (its points are not on one
 // line, as a steady slow leak's are), the check waits while the next point still leaves
 // room for a window whose reach fits (before CheckLimit / kRetentionReach): the slope
-// itself may rise by then (a
-// suspicion raised by the first point after an onset: phase_corpus/late_listener_leak.js
-// at 2,000, leaking from 4,000, was suspected at ~4,450 with a slope of 40 B/iteration and
-// a lower end of 10 against 177, and its check, started there, ended undecided in 8 runs
-// of 10). Past that, it starts as planned (undecided, if its window's objects stay).
+// itself may rise by then (a suspicion raised by the first point after an onset:
+// phase_corpus/late_listener_leak.js at 2,000, leaking from 4,000, was suspected at
+// ~4,450 with a slope of 40 B/iteration and a lower end of 10 against 177, and its check,
+// started there, ended undecided in 8 runs of 10). Past that, it starts as planned
+// (undecided, if its window's objects stay).
 // Pure function.
 struct RetentionStart {
   bool wait = false;

@@ -255,7 +255,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   // entries are counted once halfway there (the driver answers before it goes on).
   if (table_result_ && !mid_asked_ && c.units() >= table_mid_ && c.units() < extended_to_) {
     mid_asked_ = true;
-    Command(EntriesCommand(entries_at_s3_.owners));
+    Command(EntriesCommand());
   }
   if (retaining_ || table_result_) return;
   JudgeLeak(c.units());
@@ -619,17 +619,17 @@ void RunMonitor::JudgeTable(const std::string& path, uint64_t units) {
   table_doubled_ = doubled.ok() ? std::optional<bool>(*doubled) : std::nullopt;
   if (!entries_at_s3_.owners.empty()) {
     // The driver waits at the extension's end (s4) for the engine's word.
-    Command(EntriesCommand(entries_at_s3_.owners));
+    Command(EntriesCommand());
     entries_due_ = true;
     return;
   }
   DecideTable({});
 }
 
-// "entries ID..." for the owners counted at s3.
-std::string RunMonitor::EntriesCommand(const std::map<uint64_t, int64_t>& owners) {
+// "entries ID..." for the owners of the tables the check saw grow.
+std::string RunMonitor::EntriesCommand() const {
   std::string line = "entries";
-  for (const auto& [owner, entries] : owners) absl::StrAppend(&line, " ", owner);
+  for (const auto& [owner, bytes] : table_sizes_) absl::StrAppend(&line, " ", owner);
   return line;
 }
 
@@ -786,11 +786,9 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   // The owners' entries now (the driver waits at s3 for the engine's word), to be read again
   // at s4 (DecideTable).
   entries_at_s3_ = entries_at_mid_ = TableEntries{};
-  std::map<uint64_t, int64_t> owners;
-  for (const auto& [owner, bytes] : tables) owners[owner] = -1;
-  if (!owners.empty()) Command(EntriesCommand(owners));
+  if (!table_sizes_.empty()) Command(EntriesCommand());
   table_mid_ = e.s3 + (s4 - e.s3) / 2;
-  mid_asked_ = owners.empty();
+  mid_asked_ = table_sizes_.empty();
   ExtendTo(s4);
   Command(absl::StrCat("snapshot_at ", s4, " none ", setup_.run_dir, "/leak-", retention_checks_, "-4.heapsnapshot"));
 }

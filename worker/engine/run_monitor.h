@@ -135,7 +135,7 @@ class RunMonitor {
   v1::LeakResult ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff);
   void WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables, v1::LeakResult leak);
   void JudgeTable(const std::string& path, uint64_t units);
-  static std::string EntriesCommand(const std::map<uint64_t, int64_t>& owners);
+  std::string EntriesCommand() const;
   void OnEntries(const v1::DriverEvent& event);
   void DecideTable(const TableEntries& entries_now);
   void LeakVerdict(v1::LeakResult result);
