@@ -397,9 +397,13 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // that point made it decide (a retention check's first snapshot, "extend", "stop") came
 // before it. The ramp waits for it at each such point (engineSaw), so where a check starts
 // does not depend on how soon the engine answers. `seen` is the last N.
+// "snapshot_seen" ends the engine's word on a snapshot event: after a retention check's
+// first or second snapshot, the plan of the next one came before it. The ramp waits for it
+// there (takePendingSnapshots), so the next point is set from the plan: none is taken that
+// the check does not read. `snapshotsSent`, `snapshotsSeen`: the events sent and answered.
 const commands = {
   stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
-  verdictDue: false, seen: -1, waiters: [],
+  verdictDue: false, seen: -1, snapshotsSent: 0, snapshotsSeen: 0, waiters: [],
 };
 
 function wakeWaiters() {
@@ -421,6 +425,10 @@ function commandLine(line) {
   if (line.startsWith('seen ')) {
     const n = Number(line.slice(5));
     if (Number.isFinite(n)) commands.seen = Math.max(commands.seen, n);
+    return;
+  }
+  if (line === 'snapshot_seen') {
+    commands.snapshotsSeen++;
     return;
   }
   if (line.startsWith('entries ')) {
@@ -556,6 +564,11 @@ function takePendingSnapshots(afterWrite) {
     const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: Object.assign({}, gc) },
       sites ? { sites: sites.window, store_sites: sites.store } : {}));
+    commands.snapshotsSent++;
+    // The plan of the check's next snapshot, before the next point is set (or the stop).
+    if ((mode === 'start' || mode === 'mark') && input.sync) {
+      readCommands(() => commands.stop || commands.snapshotsSeen >= commands.snapshotsSent);
+    }
   }
   if (afterWrite) {
     forcedGc();
@@ -1297,7 +1310,8 @@ function nextPlannedSnapshot() {
 // the later part of [s2, s3] (from laterPartFrom; RunMonitor::FinishRetention: at least 4
 // points) and its rate over [s1, s3]; the detector judges nothing new meanwhile
 // (RunMonitor::LeakStep). So the points go kLeakPastSpacing apart in the window [s1, s2],
-// none between s2 and the later part but the budget's end, and kLeakLaterSteps evenly
+// none between s2 and the later part (the budget's end neither, when it lies there: the
+// plan of s3 is in before the point after s2 is set), and kLeakLaterSteps evenly
 // spaced steps over it (9 points, s3 included: that slope decides whether the growth goes
 // on, against a bar of 16 KiB over the span, and with 5 points a noisy flat series read
 // 1.8-6.8 B/iteration there: tests/fixtures/leak_corpus/metrics_window.js at 30,000, once
@@ -1306,8 +1320,9 @@ function nextPlannedSnapshot() {
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
 //
-// The budget's end and a planned snapshot take a checkpoint whatever the schedule says
-// (ramp): a point due less than half a step before one moves onto it.
+// The budget's end (but in a retention check past it: readsTheBudgetsEnd) and a planned
+// snapshot take a checkpoint whatever the schedule says (ramp): a point due less than half
+// a step before one moves onto it.
 const kLeakSpacing = 0.04;
 const kLeakMaxSpacing = 0.12;
 const kLeakGcShare = 0.08;
@@ -1346,12 +1361,21 @@ function nextLeakCheckpoint(units, at) {
     step = Math.ceil(units * spacing);
   }
   step = Math.max(1, step);
-  const fixed = Math.min(at.target > units ? at.target : Infinity, at.planned > units ? at.planned : Infinity);
+  const budgetsEnd = at.target > units && readsTheBudgetsEnd(at.retaining, at.planned, at.target) ? at.target : Infinity;
+  const fixed = Math.min(budgetsEnd, at.planned > units ? at.planned : Infinity);
   if (fixed - units < 1.5 * step) step = fixed - units;
   // Past the budget (a retention check's s3) only the schedule's spacing: the cap is the
   // user's for the budget they set.
   if (at.cap > 0 && units < at.target) step = Math.min(step, at.cap);
   return units + step;
+}
+
+// Whether a checkpoint is taken at the budget's end (`target`): not while a retention check
+// is open whose next snapshot (`planned`) lies past it. The check reads nothing there (its
+// snapshots, s2, s3 and the later part of [s2, s3]; the detector judges nothing new
+// meanwhile), and a forced GC in a check costs about twice one before it.
+function readsTheBudgetsEnd(retaining, planned, target) {
+  return !(retaining && Number.isFinite(planned) && planned > target);
 }
 
 function leakSchedule(leak, target) {
@@ -1428,7 +1452,8 @@ async function ramp(target, every, step, options) {
     // A leak check's schedule.
     unitDone(i + 1);
     const planned = nextPlannedSnapshot() <= unitsReached;
-    if (unitsReached < due && !planned && unitsReached !== target && unitsReached !== commands.extendTo) continue;
+    const budgetsEnd = unitsReached === target && readsTheBudgetsEnd(commands.retentionOpen, nextPlannedSnapshot(), target);
+    if (unitsReached < due && !planned && !budgetsEnd && unitsReached !== commands.extendTo) continue;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
       // its checkpoint is read right after it, with no gc() of its own (the heap used then
@@ -1440,11 +1465,13 @@ async function ramp(target, every, step, options) {
       checkpoint(unitsReached, true);
       schedule.costMs += elapsedMs() - t0;
     }
-    due = schedule.next(unitsReached);
     engineSaw(unitsReached);
     await yieldToLoop();
     takePendingSnapshots();
     if (commands.stop) return unitsReached;
+    // Set once the engine's word on this point is in: a retention check it started here
+    // spaces the next points from here.
+    due = schedule.next(unitsReached);
   }
   return unitsReached;
 }

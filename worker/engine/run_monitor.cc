@@ -936,6 +936,9 @@ void RunMonitor::HandleEvent(const std::string& line) {
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
       if (event.has_gc()) seen_.last_gc = event.gc();
       OnSnapshot(event.path(), event.units(), event.sites(), event.store_sites());
+      // The driver waits for this word after a retention check's first and second
+      // snapshots: the plan of the next one came before it, so the next point is set from it.
+      if (detector_ && !stop_sent_) Command("snapshot_seen");
       break;
     case v1::DRIVER_EVENT_TYPE_ENTRIES:
       OnEntries(event);
