@@ -9,7 +9,9 @@
 #   CORPUS=tests/fixtures/table_corpus bench/leak_corpus.sh 5 2000 10000   # another corpus
 #
 # The table's last line checks determinism (issue 13): every module's verdict the same in
-# at least 9 of 10 repeats (90%), and never both leak and no_leak for one module.
+# at least 9 of 10 repeats (90%), and never both leak and no_leak for one module. A line
+# per budget follows with what the forced GCs cost over every run (issue 13: under 10% of
+# the run's wall time): the share's median, p90 and max, and the gc() calls per run.
 #
 # Builds //cli:heapstorm, writes one suite per budget into $OUT (default /tmp/leak_corpus),
 # runs it with `heapstorm run --workers 2`, and prints the table (bench/leak_corpus_table.py).

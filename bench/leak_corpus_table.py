@@ -110,6 +110,21 @@ def table(corpus, out_dir, budgets):
     print(f"leak runs found: {found}/{leaks_total}; false alarms: {alarms}")
     print(f"same verdict in >= 90% of repeats: {steady}/{cells_total} module-budgets; "
           f"leak<->no_leak flips: {', '.join(flips) if flips else 'none'}")
+    # What the checkpoints' forced GCs cost (issue 13: under 10% of the run's wall time),
+    # over every run of the corpus, not only the cheap non-leaks of bench/leak_gc_cost.sh:
+    # gc.forced_gc_ms over wall_ms, and per forced gc() (2 workers share the machine here).
+    for b in budgets:
+        runs = [r for (scen, bb), rs in by.items() if bb == b for r in rs if r.get("wall_ms")]
+        if not runs:
+            continue
+        share = sorted(100 * r.get("gc", {}).get("forced_gc_ms", 0) / r["wall_ms"] for r in runs)
+        per = sorted(r.get("gc", {}).get("forced_gc_ms", 0) / max(1, int(r.get("gc", {}).get("forced_gcs", 0)))
+                     for r in runs)
+        calls = sorted(int(r.get("gc", {}).get("forced_gcs", 0)) for r in runs)
+        q = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]
+        print(f"forced GCs at {b}: share of the wall time median {q(share, 0.5):.1f}%, p90 {q(share, 0.9):.1f}%, "
+              f"max {share[-1]:.1f}%, over 10% in {sum(x > 10 for x in share)}/{len(share)} runs; "
+              f"gc() calls median {q(calls, 0.5)} (max {calls[-1]}), {q(per, 0.5):.1f} ms each (median)")
 
 
 if __name__ == "__main__":
