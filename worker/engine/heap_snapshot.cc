@@ -175,7 +175,7 @@ struct RawFresh {
   uint32_t line = 0, column = 0;
   // An object's named properties (string indices of its property edges' names), read with
   // the edges; kMaxShapeNames at most, and none when it has more (its shape is unknown).
-  std::vector<uint32_t> names;
+  std::vector<uint32_t> names{};
   bool many_names = false;
 };
 constexpr size_t kMaxShapeNames = 16;

@@ -39,7 +39,7 @@ struct BackingStore {
   uint64_t id = 0;    // the store's node id (a new one each time it is reallocated)
   uint64_t bytes = 0; // its shallow size
   bool weak = false;  // a WeakMap's or WeakSet's table
-  std::string owner;  // a table's owner's name: "Map", "Set", "Object"
+  std::string owner{};  // a table's owner's name: "Map", "Set", "Object"
 };
 inline constexpr uint64_t kMinBackingBytes = 1024;
 // A store counts as grown only when the third snapshot's is at least this many times the
