@@ -52,7 +52,11 @@ TEST(Utf8Test, WidthCountsCharactersNotBytes) {
   EXPECT_EQ(Utf8Width("heap_exhausted\u00d75"), 16u);  // the × is two bytes
   EXPECT_EQ(Utf8Width("\u20ac\U0001F600"), 2u);         // three and four bytes
   // An invalid sequence is shown as one U+FFFD: one column, as ValidUtf8 makes it.
-  EXPECT_EQ(Utf8Width("a\xff\xfeb"), Utf8Width(ValidUtf8("a\xff\xfeb")));
+  // (A string literal ends the escape: "\xfeb" would be one out-of-range escape.)
+  const std::string invalid = "a\xff\xfe" "b";
+  ASSERT_EQ(invalid.size(), 4u);
+  EXPECT_EQ(Utf8Width(invalid), Utf8Width(ValidUtf8(invalid)));
+  EXPECT_EQ(Utf8Width(invalid), 4u);
 }
 
 TEST(Utf8Test, CutsFallOnCharacterBoundaries) {
