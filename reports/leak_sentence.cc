@@ -175,7 +175,17 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
     case v1::RETENTION_FINDING_CONFIRMED:
       return absl::StrCat("confirmed by retention up to iteration ", r.s3(), ": objects allocated in iterations ",
                           r.s1(), "-", r.s2(), " are still alive there, ", program, "/iteration against a growth of ",
-                          rate, "/iteration over ", r.s2(), "-", r.s3());
+                          rate, "/iteration over ", r.s2(), "-", r.s3(),
+                          r.slowing_checked_to() > 0
+                              ? absl::StrCat(", and it kept growing, ", FormatSize(r.slope_checked_per_iteration()),
+                                             "/iteration up to iteration ", r.slowing_checked_to())
+                              : std::string());
+    case v1::RETENTION_FINDING_SLOWED:
+      return absl::StrCat("bounded: objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ",
+                          r.s3(), " (", program, "/iteration), but the growth slowed, to ", rate, "/iteration over ",
+                          r.s2(), "-", r.s3(), " and ",
+                          FormatSize(std::max(0.0, r.slope_checked_per_iteration())), "/iteration over ", r.s3(), "-",
+                          r.slowing_checked_to(), ": a structure that fills ever more slowly toward its size");
     case v1::RETENTION_FINDING_V8_INTERNAL:
       return absl::StrCat("V8 internal growth, ", FormatSize(r.v8_internal_bytes_per_iteration()),
                           "/iteration (code, bytecode, feedback, maps): not the program's objects");

@@ -65,6 +65,23 @@ TEST(LeakSentenceTest, RetentionFindings) {
                              "flushed later is not ruled out"));
 }
 
+// A confirmation whose growth slowed (RunMonitor::DecideSlowing sets these from it).
+TEST(LeakSentenceTest, SlowedFindings) {
+  RetentionEvidence pool{898, 1098, 8784, 11416, 936, 14.8, 8784};
+  v1::LeakRetention r = ConfirmByRetention(Suspected(191), pool);
+  r.set_slowing_checked_to(35136);
+  r.set_slope_checked_per_iteration(0.0162);
+  EXPECT_TRUE(absl::EndsWith(RetentionSentence(r), "over 1098-8784, and it kept growing, 0.0162B/iteration up to "
+                                                   "iteration 35136"))
+      << RetentionSentence(r);
+  r.set_confirmed(false);
+  r.set_finding(v1::RETENTION_FINDING_SLOWED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: objects allocated in iterations 898-1098 are still alive at 8784 (57.08B/iteration), but the "
+            "growth slowed, to 14.8B/iteration over 1098-8784 and 0.0162B/iteration over 8784-35136: a structure "
+            "that fills ever more slowly toward its size");
+}
+
 // A table's findings (RunMonitor::JudgeTable sets the last two from the first).
 TEST(LeakSentenceTest, TableFindings) {
   v1::LeakRetention r;

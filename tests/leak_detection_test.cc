@@ -359,6 +359,30 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_LT(short_budget.leak().retention().s1(), 20000u) << LeakSummarySentence(short_budget);
 }
 
+// Two modules a helper session wrote from a description of their shapes alone: a Map
+// interning strings drawn at random from 5,000 (it keeps all it took in, like a leak, but
+// fills ever more slowly, full by ~30,000) and Buffers of 256 B kept in an array (its
+// window's heap and data count against the data's series alone, so it reads as slowed
+// too). Both are watched on to 4 s3 (SlowedSinceItsWindow): the pool is bounded there, the
+// Buffers kept pace. Before, the pool was a `leak` at 2,000 and 10,000.
+TEST_F(LeakDetectionTest, AGrowthThatSlowsIsWatchedOnBeforeItIsALeak) {
+  for (const uint64_t budget : {2000u, 10000u}) {
+    const v1::RunResult pool = RunLabelled("leaks", "intern_pool.mjs", budget);
+    const v1::LeakRetention& t = pool.leak().retention();
+    EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_SLOWED) << budget << ": " << LeakSummarySentence(pool);
+    EXPECT_EQ(t.slowing_checked_to(), 4 * t.s3()) << LeakSummarySentence(pool);
+    EXPECT_LT(t.slope_checked_per_iteration(), 0.5 * t.slope_after_per_iteration()) << LeakSummarySentence(pool);
+    EXPECT_NE(LeakSummarySentence(pool).find("fills ever more slowly"), std::string::npos) << LeakSummarySentence(pool);
+  }
+  const v1::RunResult kept = RunLabelled("leaks", "buffer_hoard.mjs", 2000);
+  const v1::LeakRetention& t = kept.leak().retention();
+  EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(kept);
+  EXPECT_EQ(t.slowing_checked_to(), 4 * t.s3()) << LeakSummarySentence(kept);
+  EXPECT_NEAR(t.slope_checked_per_iteration(), 256, 26) << LeakSummarySentence(kept);
+  ASSERT_GT(kept.leak().allocation_sites_size(), 0);
+  EXPECT_EQ(kept.leak().allocation_sites(0).line(), 10u) << "the Buffer.alloc( line";
+}
+
 // The phase corpus (tests/fixtures/phase_corpus, written by a helper session that never saw
 // this code): memory that changes partway through the run. Six leaks, three of them behind
 // a fill-up of 2-8 KiB per iteration that is dropped before the leak starts, and four

@@ -546,6 +546,13 @@ TableEntriesFinding JudgeTableEntries(const TableEntries& at_s3, const TableEntr
   return grew ? TableEntriesFinding::kGrew : TableEntriesFinding::kStayed;
 }
 
+bool SlowedSinceItsWindow(const v1::LeakRetention& retention) {
+  return retention.confirmed() &&
+         retention.program_bytes_per_iteration() > kSlowedOver * std::max(0.0, retention.slope_after_per_iteration());
+}
+
+bool KeptPace(double slope_after, const TheilSen& since) { return since.slope >= kKeptPace * slope_after; }
+
 double RegrowthBar(uint64_t s1, uint64_t s3) {
   return kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(s3 > s1 ? s3 - s1 : 1);
 }

@@ -207,6 +207,27 @@ struct TableEntries {
 };
 TableEntriesFinding JudgeTableEntries(const TableEntries& at_s3, const TableEntries& at_mid, const TableEntries& at_to);
 
+// A confirmed retention whose series slowed since its window: the window's program objects
+// came at more than kSlowedOver times the rate the series grew at over the later part of
+// [s2, s3]. A leak takes in objects as fast at the end of a check as in its window, so the
+// two agree (the window's rate at most 1.75 times the later slope over the 936 other
+// confirmed leaks of the corpora and of 12 modules written for session 13: the most where a
+// Buffer's object and its data count against its data's series alone). A structure that fills
+// ever more slowly toward its size keeps all it took in, like a leak, and grows slower each
+// time: a pool interning 5,000 strings drawn at random left 57.8 B/iteration of its window
+// [898, 1,098] at s3 = 8,784 while its heap grew at 15.3 there, and stopped by ~30,000.
+// Such a check goes on to kSlowingReach times s3 before it is confirmed (KeptPace). Pure.
+inline constexpr double kSlowedOver = 1.3;
+inline constexpr uint64_t kSlowingReach = 4;
+bool SlowedSinceItsWindow(const v1::LeakRetention& retention);
+
+// After a check that slowed, whether the series over [s3, kSlowingReach s3] (`since`) kept
+// at least kKeptPace of its slope over the later part of [s2, s3]: a leak does (its slope is
+// the same), a structure that fills ever more slowly does not (the pool above: ~3
+// B/iteration over [8,784, 35,136] against 15.3). Pure function.
+inline constexpr double kKeptPace = 0.5;
+bool KeptPace(double slope_after, const TheilSen& since);
+
 // How far a retention check must reach: objects allocated by iteration s2 must still be
 // alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end
 // if that is later. A bounded structure (an LRU still filling, a batch flushed rarely, a

@@ -689,6 +689,37 @@ TheilSen FitOf(const std::vector<std::pair<uint64_t, double>>& points) {
   return TheilSenSlope(x, y, 0.01);
 }
 
+TEST(RetentionTest, AGrowthThatSlowedSinceItsWindowIsWatchedOnBeforeItIsALeak) {
+  // Recorded at 2,000 (a module written for session 13 from a description of its shape: a
+  // Map interning strings drawn at random from 5,000, full by ~30,000). Its window
+  // [898, 1,098] left 57.08 B/iteration alive at 8,784, while the heap grew 14.8 there:
+  // retained, and still growing, so confirmed by the rules before; but slowed.
+  RetentionEvidence pool{898, 1098, 8784, 11416, 936, 14.8, 8784};
+  const v1::LeakRetention slowed = ConfirmByRetention(Suspected(191), pool);
+  ASSERT_TRUE(slowed.confirmed());
+  EXPECT_TRUE(SlowedSinceItsWindow(slowed));
+  // A leak takes in objects as fast at the end as in its window (the same session's module
+  // adding an EventEmitter listener per iteration: 305.7 B/iteration left, 292.8 of growth).
+  RetentionEvidence listeners{898, 1098, 8784, 61140, 500, 292.8, 8784};
+  const v1::LeakRetention leak = ConfirmByRetention(Suspected(345), listeners);
+  ASSERT_TRUE(leak.confirmed());
+  EXPECT_FALSE(SlowedSinceItsWindow(leak));
+  // Not confirmed: nothing to watch.
+  pool.program_bytes = 0;
+  EXPECT_FALSE(SlowedSinceItsWindow(ConfirmByRetention(Suspected(191), pool)));
+
+  // Its heap from s3 on to 4 s3 (recorded): one step of the Map's table, then level.
+  const std::vector<std::pair<uint64_t, double>> since = {
+      {8784, 4059128},   {9839, 4163536},   {11020, 4150400},  {12343, 4154152}, {13825, 4154176},
+      {15484, 4154016},  {17343, 4150888},  {19425, 4147248},  {21756, 4144640}, {24367, 4264400},
+      {27292, 4155008},  {30568, 4153664},  {34237, 4152120},  {35136, 4152384}};
+  EXPECT_FALSE(KeptPace(14.8, FitOf(since)));
+  // The same pool with a leak of 12 B/iteration beside it keeps pace.
+  std::vector<std::pair<uint64_t, double>> with_leak = since;
+  for (auto& [units, bytes] : with_leak) bytes += 12.0 * static_cast<double>(units - 8784);
+  EXPECT_TRUE(KeptPace(14.8, FitOf(with_leak)));
+}
+
 TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
   // Recorded (tests/fixtures/leaks/flush_then_leak.js at 2,000: a warm-up cache of ~240
   // B/iteration dropped at 1,500, a leak of ~90 B/iteration from 3,000; the first suspicion

@@ -251,6 +251,11 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     start_due_ = false;
     AskForFirstSnapshot();
   }
+  // While a check that slowed goes on, nothing new is judged (DecideSlowing at its end).
+  if (slowing_result_) {
+    if (c.units() >= slowing_until_) DecideSlowing(c.units());
+    return;
+  }
   // While a table waits for its fourth snapshot, nothing new is judged; its owners'
   // entries are counted once halfway there (the driver answers before it goes on).
   if (table_result_ && !mid_asked_ && c.units() >= table_mid_ && c.units() < extended_to_) {
@@ -626,6 +631,42 @@ void RunMonitor::JudgeTable(const std::string& path, uint64_t units) {
   DecideTable({});
 }
 
+// A confirmation whose series slowed since its window (SlowedSinceItsWindow) goes on to
+// kSlowingReach s3 before it is a leak, where there is room (within the cap and the time
+// limit); false where there is none, or it did not slow: `leak` is the verdict now.
+bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak) {
+  if (!SlowedSinceItsWindow(*last_retention_)) return false;
+  const uint64_t until =
+      std::min(kSlowingReach * e.s3, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()));
+  // Room for the slope since s3 to be read over at least as many iterations as s3 itself.
+  if (until < 2 * e.s3) return false;
+  slowing_result_ = leak;
+  *slowing_result_->mutable_retention() = *last_retention_;
+  slowing_result_->set_v8_internal_bytes_per_iteration(v8_internal_rate_);
+  slowing_from_ = e.s3;
+  slowing_until_ = until;
+  slowing_rate_ = e.slope_after;
+  ExtendTo(until);
+  return true;
+}
+
+// At the end of a slowing check (`units` at or past slowing_until_): a leak if the series
+// kept pace since s3, else bounded, and the detector's word on the rest, as after any check.
+void RunMonitor::DecideSlowing(uint64_t units) {
+  const TheilSen since = detector_->FitBetween(suspected_.name(), slowing_from_, units);
+  last_retention_->set_slowing_checked_to(units);
+  last_retention_->set_slope_checked_per_iteration(since.slope);
+  v1::LeakResult leak = std::move(*slowing_result_);
+  slowing_result_.reset();
+  if (KeptPace(slowing_rate_, since)) {
+    LeakVerdict(std::move(leak));
+    return;
+  }
+  last_retention_->set_confirmed(false);
+  last_retention_->set_finding(v1::RETENTION_FINDING_SLOWED);
+  JudgeLeak(units);
+}
+
 // "entries ID..." for the owners of the tables the check saw grow.
 std::string RunMonitor::EntriesCommand() const {
   std::string line = "entries";
@@ -833,7 +874,8 @@ void RunMonitor::FinishRetention() {
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
-    LeakVerdict(ConfirmedResult(e, table, &*diff));
+    v1::LeakResult leak = ConfirmedResult(e, table, &*diff);
+    if (!WatchSlowing(e, leak)) LeakVerdict(std::move(leak));
     return;
   }
   if (table) {
@@ -1048,6 +1090,8 @@ MonitoredRun RunMonitor::Watch() {
   seen_.stderr_text = series_->stderr_text.Text();
   seen_.checkpoints = series_->checkpoints.Items();
   seen_.samples = series_->samples.Items();
+  // A check that slowed and was cut short (the time limit, the process) stays confirmed.
+  if (detector_ && !seen_.leak && slowing_result_) seen_.leak = std::move(*slowing_result_);
   if (detector_ && !seen_.leak) seen_.leak = FinalLeakVerdict();
   return std::move(seen_);
 }
