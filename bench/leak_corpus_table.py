@@ -114,13 +114,13 @@ def table(corpus, out_dir, budgets):
     # over every run of the corpus, not only the cheap non-leaks of bench/leak_gc_cost.sh:
     # gc.forced_gc_ms over wall_ms, and per forced gc() (2 workers share the machine here).
     for b in budgets:
-        runs = [r for (scen, bb), rs in by.items() if bb == b for r in rs if r.get("wall_ms")]
+        runs = [(r["wall_ms"], r.get("gc", {})) for (scen, bb), rs in by.items() if bb == b for r in rs
+                if r.get("wall_ms")]
         if not runs:
             continue
-        share = sorted(100 * r.get("gc", {}).get("forced_gc_ms", 0) / r["wall_ms"] for r in runs)
-        per = sorted(r.get("gc", {}).get("forced_gc_ms", 0) / max(1, int(r.get("gc", {}).get("forced_gcs", 0)))
-                     for r in runs)
-        calls = sorted(int(r.get("gc", {}).get("forced_gcs", 0)) for r in runs)
+        share = sorted(100 * gc.get("forced_gc_ms", 0) / wall for wall, gc in runs)
+        calls = sorted(int(gc.get("forced_gcs", 0)) for wall, gc in runs)
+        per = sorted(gc.get("forced_gc_ms", 0) / max(1, int(gc.get("forced_gcs", 0))) for wall, gc in runs)
         q = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]
         print(f"forced GCs at {b}: share of the wall time median {q(share, 0.5):.1f}%, p90 {q(share, 0.9):.1f}%, "
               f"max {share[-1]:.1f}%, over 10% in {sum(x > 10 for x in share)}/{len(share)} runs; "

@@ -227,10 +227,15 @@ void RunMonitor::Command(const std::string& line) {
 }
 
 // A final verdict: recorded, and the driver told to stop (teardown runs).
-void RunMonitor::LeakVerdict(v1::LeakResult result) {
+// `result` with what the last retention check found (its retention, V8's own rate).
+v1::LeakResult RunMonitor::WithRetention(v1::LeakResult result) const {
   if (last_retention_) *result.mutable_retention() = *last_retention_;
   result.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
-  seen_.leak = std::move(result);
+  return result;
+}
+
+void RunMonitor::LeakVerdict(v1::LeakResult result) {
+  seen_.leak = WithRetention(std::move(result));
   Command("stop");
   stop_sent_ = true;
 }
@@ -641,11 +646,7 @@ bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& 
   // Room for the slope since s3 to be read over at least as many iterations as s3 itself.
   if (until < 2 * e.s3) return false;
   slowing_result_ = leak;
-  *slowing_result_->mutable_retention() = *last_retention_;
-  slowing_result_->set_v8_internal_bytes_per_iteration(v8_internal_rate_);
-  slowing_from_ = e.s3;
   slowing_until_ = until;
-  slowing_rate_ = e.slope_after;
   ExtendTo(until);
   return true;
 }
@@ -653,12 +654,12 @@ bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& 
 // At the end of a slowing check (`units` at or past slowing_until_): a leak if the series
 // kept pace since s3, else bounded, and the detector's word on the rest, as after any check.
 void RunMonitor::DecideSlowing(uint64_t units) {
-  const TheilSen since = detector_->FitBetween(suspected_.name(), slowing_from_, units);
+  const TheilSen since = detector_->FitBetween(suspected_.name(), last_retention_->s3(), units);
   last_retention_->set_slowing_checked_to(units);
   last_retention_->set_slope_checked_per_iteration(since.slope);
   v1::LeakResult leak = std::move(*slowing_result_);
   slowing_result_.reset();
-  if (KeptPace(slowing_rate_, since)) {
+  if (KeptPace(last_retention_->slope_after_per_iteration(), since)) {
     LeakVerdict(std::move(leak));
     return;
   }
@@ -1091,7 +1092,7 @@ MonitoredRun RunMonitor::Watch() {
   seen_.checkpoints = series_->checkpoints.Items();
   seen_.samples = series_->samples.Items();
   // A check that slowed and was cut short (the time limit, the process) stays confirmed.
-  if (detector_ && !seen_.leak && slowing_result_) seen_.leak = std::move(*slowing_result_);
+  if (detector_ && !seen_.leak && slowing_result_) seen_.leak = WithRetention(std::move(*slowing_result_));
   if (detector_ && !seen_.leak) seen_.leak = FinalLeakVerdict();
   return std::move(seen_);
 }

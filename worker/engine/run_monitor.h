@@ -140,6 +140,7 @@ class RunMonitor {
   void DecideTable(const TableEntries& entries_now);
   bool WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak);
   void DecideSlowing(uint64_t units);
+  v1::LeakResult WithRetention(v1::LeakResult result) const;
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
   uint64_t ReachableUnits() const;
@@ -215,13 +216,11 @@ class RunMonitor {
   std::optional<bool> table_doubled_;
   bool entries_due_ = false;
   // A confirmation whose series slowed since its window (SlowedSinceItsWindow): the leak's
-  // result, made ready, while the run goes on from slowing_from_ (s3) to slowing_until_,
-  // where the series' slope since s3 decides (KeptPace against slowing_rate_, the later
-  // part's). A run that ends before gives this result.
+  // result, made ready, while the run goes on from s3 to slowing_until_, where the series'
+  // slope since s3 decides (KeptPace against last_retention_'s later slope). A run that
+  // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
-  uint64_t slowing_from_ = 0;
   uint64_t slowing_until_ = 0;
-  double slowing_rate_ = 0;
 };
 
 }  // namespace heapstorm
