@@ -185,4 +185,29 @@ check('store: the line that allocated what a push stores, else the push', () => 
   assert.strictEqual(line('function two'), null);
 });
 
+check("a site's bytes and their sampling error", () => {
+  const interval = 2048;
+  const sampled = driverSection(process.argv[2], '// A sample of `size` bytes was kept with probability',
+    '// --- the allocating line', ['addSample', 'rounded'], { kSamplingIntervalBytes: interval });
+  const site = (sizes) => {
+    const g = { count: 0, bytes: 0 };
+    for (const size of sizes) sampled.addSample(g, size);
+    return sampled.rounded(g);
+  };
+  // One 80 B object stands for ~26 of them (~2 KiB), known to about that much.
+  const one = site([80]);
+  assert.strictEqual(one.count, 1);
+  assert(Math.abs(one.bytes - 2088) <= 2, `bytes ${one.bytes}`);
+  assert(one.bytes_error > 2000 && one.bytes_error < one.bytes, `error ${one.bytes_error}`);
+  // Four such: the error grows as the square root of the count, the bytes as the count.
+  const four = site([80, 80, 80, 80]);
+  assert(Math.abs(four.bytes_error - 2 * one.bytes_error) <= 2, `error ${four.bytes_error}`);
+  assert(Math.abs(four.bytes - 4 * one.bytes) <= 4);
+  // A 1 MiB object is sampled almost surely: its bytes are known.
+  const large = site([1 << 20]);
+  assert.strictEqual(large.bytes, 1 << 20);
+  assert.strictEqual(large.bytes_error, 0);
+  assert(!('variance' in large));
+});
+
 fs.rmSync(dir, { recursive: true, force: true });

@@ -703,8 +703,7 @@ function groupSamples(profile, markOrdinal) {
         position: kPositionStore, function_line: f.lineNumber + 1, count: 0, bytes: 0,
       };
       stores.set(key, g);
-      g.count += 1;
-      g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+      addSample(g, sample.size);
       continue;
     }
     const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
@@ -733,19 +732,34 @@ function groupSamples(profile, markOrdinal) {
         }
       }
     }
-    // A sample of `size` bytes stands for 1 / (1 - e^(-size/interval)) such allocations.
-    g.count += 1;
-    g.bytes += sample.size / (1 - Math.exp(-sample.size / kSamplingIntervalBytes));
+    addSample(g, sample.size);
   }
   const window = [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
     .map((g) => {
       delete g.seen;
       if (g.candidates.length === 0) delete g.candidates;
-      return Object.assign(g, { bytes: Math.round(g.bytes) });
+      return rounded(g);
     });
-  const store = [...stores.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5)
-    .map((g) => Object.assign(g, { bytes: Math.round(g.bytes) }));
+  const store = [...stores.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5).map(rounded);
   return { window, store };
+}
+
+// A sample of `size` bytes was kept with probability p = 1 - e^(-size/interval): it stands
+// for size / p bytes (the estimate), and adds (size / p)^2 (1 - p) to the estimate's
+// variance (Horvitz-Thompson). Small objects are a few samples of ~interval bytes each, with
+// an error of about interval * sqrt(count); a large one is sampled almost surely, with none.
+function addSample(g, size) {
+  const kept = 1 - Math.exp(-size / kSamplingIntervalBytes);
+  const estimate = size / kept;
+  g.count += 1;
+  g.bytes += estimate;
+  g.variance = (g.variance || 0) + estimate * estimate * (1 - kept);
+}
+
+function rounded(g) {
+  const error = Math.round(Math.sqrt(g.variance || 0));
+  delete g.variance;
+  return Object.assign(g, { bytes: Math.round(g.bytes), bytes_error: error });
 }
 
 // A call frame for the user's iteration(), where its parameters start (found by its source

@@ -1,6 +1,7 @@
 #include "worker/engine/allocation_line.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -120,6 +121,18 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
       site.set_column(0);
     }
     site.clear_candidates();
+  }
+  // Sites come ordered by their estimated bytes. A site with a line moves ahead of each site
+  // with none just before it that its bytes cannot be told from (a difference within twice
+  // their joint standard error): with a few samples each, their order is chance.
+  for (size_t j = 1; j < sites->size(); ++j) {
+    for (size_t k = j; k > 0 && SiteHasLine((*sites)[k]) && !SiteHasLine((*sites)[k - 1]); --k) {
+      const v1::AllocationSite& ahead = (*sites)[k - 1];
+      const v1::AllocationSite& site = (*sites)[k];
+      const double error = std::hypot(static_cast<double>(ahead.bytes_error()), static_cast<double>(site.bytes_error()));
+      if (static_cast<double>(ahead.bytes()) - static_cast<double>(site.bytes()) > 2 * error) break;
+      std::swap((*sites)[k - 1], (*sites)[k]);
+    }
   }
 }
 

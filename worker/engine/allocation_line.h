@@ -33,7 +33,11 @@ namespace heapstorm {
 // site none of whose candidates is retained keeps the driver's line, except an EXPRESSION
 // (the driver's one allocating expression, which the survivors then contradict): it becomes
 // FUNCTION, at the function's first line (column 0: unknown). Candidates are cleared from
-// every site.
+// every site. Then a site with a line (SiteHasLine) moves ahead of each site without one just
+// before it whose bytes exceed its own by no more than twice their joint standard error
+// (AllocationSite.bytes_error): a window of a few small survivors gets a sample or two per
+// site, and which of them drew more is chance (leak corpus pooled_slice_pin.js: its kept
+// slice's line and the pool's function, one sample each).
 void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites);
 
 // True when a site's line rests on evidence (RETAINED, CALL, EXPRESSION, STORE), false for

@@ -131,6 +131,8 @@ TEST(AllocationLineTest, NothingRetainedKeepsTheDriversLineAndDropsTheCandidates
   std::vector<v1::AllocationSite> sites = {Site("f", 11, {{12, "", "object Map"}, {13, "", "closure@1:12:4"}}),
                                            Site("g", 20, {})};
   sites[1].set_position(v1::ALLOCATION_POSITION_CALL);
+  sites[0].set_bytes(4096);  // exact (no sampling error): the order stays
+  sites[1].set_bytes(2048);
   PickRetainedLines({Survivor("object", "Set", 500), Survivor("code", "(compiled code)", 900)}, &sites);
   EXPECT_EQ(sites[0].line(), 11u);
   EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
@@ -151,6 +153,38 @@ TEST(AllocationLineTest, AnExpressionTheSurvivorsContradictFallsBackToTheFunctio
   EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
   EXPECT_EQ(sites[0].line(), 5u);
   EXPECT_FALSE(SiteHasLine(sites[0]));
+}
+
+// leak_corpus/pooled_slice_pin.js at 2,000: the window kept ~12 slices of 48 B and the
+// pool slabs they pin, one sample each. The pool's function (no line) drew a few bytes more
+// by chance; the kept slice's line goes first. Told apart by more than twice their error,
+// the order stays.
+TEST(AllocationLineTest, ALinedSiteGoesAheadOfOneWithoutALineItCannotBeToldFrom) {
+  auto sampled = [](v1::AllocationSite site, uint64_t bytes, uint64_t error) {
+    site.set_bytes(bytes);
+    site.set_bytes_error(error);
+    return site;
+  };
+  v1::AllocationSite pool = sampled(Site("parseFrame", 7, {}), 2101, 2036);
+  v1::AllocationSite slice = sampled(Site("exports.iteration", 18, {}), 2080, 2030);
+  slice.set_position(v1::ALLOCATION_POSITION_CALL);
+  v1::AllocationSite other = sampled(Site("h", 30, {}), 2090, 2040);
+
+  std::vector<v1::AllocationSite> sites = {pool, other, slice};  // by bytes, as the driver sends them
+  PickRetainedLines({}, &sites);
+  ASSERT_EQ(sites.size(), 3u);
+  EXPECT_EQ(sites[0].line(), 18u);  // ahead of both sites without a line
+  EXPECT_EQ(sites[1].function(), "parseFrame");
+  EXPECT_EQ(sites[2].function(), "h");
+
+  // 40 samples of the pool against 2 of the slice: the pool's function stays first.
+  std::vector<v1::AllocationSite> apart = {sampled(Site("parseFrame", 7, {}), 83000, 13000), slice};
+  PickRetainedLines({}, &apart);
+  EXPECT_EQ(apart[0].function(), "parseFrame");
+  // A large object is sampled almost surely: 1 MiB with no error is not 2 KiB.
+  std::vector<v1::AllocationSite> large = {sampled(Site("grow", 2, {}), 1 << 20, 0), slice};
+  PickRetainedLines({}, &large);
+  EXPECT_EQ(large[0].function(), "grow");
 }
 
 }  // namespace
