@@ -386,6 +386,26 @@ TEST_F(LeakDetectionTest, AGrowthThatSlowsIsWatchedOnBeforeItIsALeak) {
   EXPECT_EQ(kept.leak().allocation_sites(0).line(), 10u) << "the Buffer.alloc( line";
 }
 
+// The same Buffers, from a module that throws at iteration 20,000: past s3 (8,784 at a
+// budget of 2,000), before the watch's end (4 s3). The run is a script error, and its leak
+// stays the one confirmed at s3, its watch not finished (slowing_checked_to unset); without
+// the watch's held result (RunMonitor::Watch), the verdict is `inconclusive`, with no site.
+TEST_F(LeakDetectionTest, AWatchCutShortKeepsItsConfirmedLeak) {
+  const v1::RunResult r = Run("leaks/buffer_hoard_dies.mjs", 2000, 0);
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
+  EXPECT_EQ(r.units_reached(), 20000u);
+  const v1::LeakRetention& t = r.leak().retention();
+  ASSERT_LT(t.s3(), 20000u) << "the module must die within the watch: " << LeakSummarySentence(r);
+  ASSERT_GT(4 * t.s3(), 20000u) << LeakSummarySentence(r);
+  EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
+  EXPECT_TRUE(t.confirmed());
+  EXPECT_EQ(t.slowing_checked_to(), 0u) << "cut short: " << LeakSummarySentence(r);
+  EXPECT_EQ(LeakSummarySentence(r).find("kept growing"), std::string::npos) << LeakSummarySentence(r);
+  ASSERT_GT(r.leak().allocation_sites_size(), 0);
+  EXPECT_EQ(r.leak().allocation_sites(0).line(), 10u) << "the Buffer.alloc( line";
+}
+
 // The phase corpus (tests/fixtures/phase_corpus, written by a helper session that never saw
 // this code): memory that changes partway through the run. Six leaks, three of them behind
 // a fill-up of 2-8 KiB per iteration that is dropped before the leak starts, and four
