@@ -310,11 +310,13 @@ std::string Leak(const v1::RunResult& r) {
   if (l.allocation_sites_size() > 0) {
     absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive):</p>"
                           "<table><tr><th>function</th><th>file:line:column</th><th class=\"n\">samples</th>"
-                          "<th class=\"n\">bytes (est.)</th></tr>");
+                          "<th class=\"n\">bytes (est. &plusmn; its standard error)</th></tr>");
     for (const v1::AllocationSite& a : l.allocation_sites()) {
       absl::StrAppend(&out, "<tr><td>", E(a.function()), "</td><td>", E(a.file()), ":", a.line(), ":", a.column(),
                       "</td><td class=\"n\">", a.count(), "</td><td class=\"n\">",
-                      FormatSize(static_cast<double>(a.bytes())), "</td></tr>");
+                      FormatSize(static_cast<double>(a.bytes())),
+                      a.bytes_error() > 0 ? absl::StrCat(" &plusmn; ", FormatSize(static_cast<double>(a.bytes_error()))) : "",
+                      "</td></tr>");
     }
     absl::StrAppend(&out, "</table>");
   }

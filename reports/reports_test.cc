@@ -20,6 +20,7 @@
 #include "reports/junit_report.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
+#include "model/units.h"
 #include "scenarios/suite_loader.h"
 
 namespace heapstorm {
@@ -146,6 +147,35 @@ TEST(ReportsTest, GoldenJson) {
 }
 
 TEST(ReportsTest, GoldenHtml) { ExpectGolden("golden_report.html", RenderHtml(FixedReport())); }
+
+// A leak's allocation sites in the HTML: each estimate with its sampling error, none for a
+// site whose objects are sampled surely (large ones).
+TEST(ReportsTest, AllocationSitesShowTheirSamplingError) {
+  static v1::Suite suite = FixedSuite();
+  ReportInputs in;
+  in.suite = &suite;
+  v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 100, 0, 1048576);
+  v1::LeakResult* leak = run.mutable_leak();
+  leak->set_verdict(v1::LEAK_VERDICT_LEAK);
+  v1::AllocationSite* slice = leak->add_allocation_sites();
+  slice->set_function("exports.iteration");
+  slice->set_file("/m/pooled_slice_pin.js");
+  slice->set_line(18);
+  slice->set_count(1);
+  slice->set_bytes(2080);
+  slice->set_bytes_error(2030);
+  v1::AllocationSite* large = leak->add_allocation_sites();
+  large->set_function("grow");
+  large->set_file("/m/big.js");
+  large->set_line(4);
+  large->set_count(1);
+  large->set_bytes(1 << 20);
+  in.runs.push_back(run);
+  const std::string html = RenderHtml(BuildReport(in));
+  EXPECT_TRUE(absl::StrContains(html, absl::StrCat(FormatSize(2080), " &plusmn; ", FormatSize(2030), "</td>"))) << html;
+  EXPECT_TRUE(absl::StrContains(html, absl::StrCat(FormatSize(1 << 20), "</td>"))) << html;
+  EXPECT_FALSE(absl::StrContains(html, absl::StrCat(FormatSize(1 << 20), " &plusmn;"))) << html;
+}
 
 TEST(ReportsTest, AggregatesAndChecks) {
   v1::Report report = FixedReport();
