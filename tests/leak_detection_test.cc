@@ -384,6 +384,12 @@ TEST_F(LeakDetectionTest, AGrowthThatSlowsIsWatchedOnBeforeItIsALeak) {
   EXPECT_NEAR(t.slope_checked_per_iteration(), 256, 26) << LeakSummarySentence(kept);
   ASSERT_GT(kept.leak().allocation_sites_size(), 0);
   EXPECT_EQ(kept.leak().allocation_sites(0).line(), 10u) << "the Buffer.alloc( line";
+  // The path to a kept Buffer reaches the module's variable, and never through the harness:
+  // before, the driver held the ES module's iteration() itself, and the path went "sampling
+  // (Object) → iteration (Object) → fn ((closure) iteration) → context → kept".
+  const std::string& path = kept.leak().retainer_path().text();
+  EXPECT_NE(path.find("kept (Array)"), std::string::npos) << path;
+  EXPECT_EQ(path.find("sampling (Object)"), std::string::npos) << path;
 }
 
 // The same Buffers, from a module that throws at iteration 20,000: past s3 (8,784 at a

@@ -588,7 +588,8 @@ function takePendingSnapshots(afterWrite) {
 const kSamplingIntervalBytes = 2048;
 // The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
-// `iteration`: the user's iteration() and its file, set when a script's module is loaded.
+// `iteration`: the user's iteration() (its name and source text) and its file, set when a
+// script's module is loaded.
 const sampling = { session: null, kept: null, markOrdinal: 0, iteration: null };
 
 function allocationSampling(mode) {
@@ -772,7 +773,7 @@ function iterationFrame(profile, sources, fileOf) {
   let text;
   let src;
   try {
-    text = Function.prototype.toString.call(it.fn);
+    text = it.text;
     src = fs.readFileSync(it.file, 'utf8');
   } catch (e) {
     return null;
@@ -794,7 +795,7 @@ function iterationFrame(profile, sources, fileOf) {
   };
   find(profile.head);
   return {
-    functionName: it.fn.name || 'iteration', url: it.file, scriptId, lineNumber: tokens[k].line,
+    functionName: it.name || 'iteration', url: it.file, scriptId, lineNumber: tokens[k].line,
     columnNumber: tokens[k].column,
   };
 }
@@ -1669,7 +1670,11 @@ async function runScript(s, every) {
     } catch (e) {
       // loaded already, so readable: keep the resolved path
     }
-    sampling.iteration = { fn: api.iteration, file: real };
+    // Its name and source text, not the function: a leak's shortest retainer path would go
+    // through this object to the module's variables (`sampling → iteration → fn → context`).
+    sampling.iteration = {
+      name: api.iteration.name, text: Function.prototype.toString.call(api.iteration), file: real,
+    };
     const callIteration = (i) => api.iteration(i);
     done = await ramp(iterations, every, callIteration,
       leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
