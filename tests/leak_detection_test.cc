@@ -392,10 +392,11 @@ TEST_F(LeakDetectionTest, AGrowthThatSlowsIsWatchedOnBeforeItIsALeak) {
   EXPECT_EQ(path.find("sampling (Object)"), std::string::npos) << path;
 }
 
-// The same Buffers, from a module that throws at iteration 20,000: past s3 (8,784 at a
-// budget of 2,000), before the watch's end (4 s3). The run is a script error, and its leak
-// stays the one confirmed at s3, its watch not finished (slowing_checked_to unset); without
-// the watch's held result (RunMonitor::Watch), the verdict is `inconclusive`, with no site.
+// The same Buffers (buffer_hoard_dies.mjs calls buffer_hoard.mjs), from a module that throws
+// at iteration 20,000: past s3 (8,784 at a budget of 2,000), before the watch's end (4 s3).
+// The run is a script error, and its leak stays the one confirmed at s3, its watch not
+// finished (slowing_checked_to unset); without the watch's held result (RunMonitor::Watch),
+// the verdict is `inconclusive`, with no site.
 TEST_F(LeakDetectionTest, AWatchCutShortKeepsItsConfirmedLeak) {
   const v1::RunResult r = Run("leaks/buffer_hoard_dies.mjs", 2000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
@@ -409,6 +410,7 @@ TEST_F(LeakDetectionTest, AWatchCutShortKeepsItsConfirmedLeak) {
   EXPECT_EQ(t.slowing_checked_to(), 0u) << "cut short: " << LeakSummarySentence(r);
   EXPECT_EQ(LeakSummarySentence(r).find("kept growing"), std::string::npos) << LeakSummarySentence(r);
   ASSERT_GT(r.leak().allocation_sites_size(), 0);
+  EXPECT_TRUE(absl::EndsWith(r.leak().allocation_sites(0).file(), "/buffer_hoard.mjs")) << r.leak().allocation_sites(0).file();
   EXPECT_EQ(r.leak().allocation_sites(0).line(), 10u) << "the Buffer.alloc( line";
 }
 
