@@ -112,7 +112,7 @@ def table(corpus, out_dir, budgets):
           f"leak<->no_leak flips: {', '.join(flips) if flips else 'none'}")
     # What the checkpoints' forced GCs cost (issue 13: under 10% of the run's wall time),
     # over every run of the corpus, not only the cheap non-leaks of bench/leak_gc_cost.sh:
-    # gc.forced_gc_ms over wall_ms, and per forced gc() (2 workers share the machine here).
+    # gc.forced_gc_ms over wall_ms, and per forced gc() (with WORKERS runs sharing the machine).
     for b in budgets:
         runs = [(r["wall_ms"], r.get("gc", {})) for (scen, bb), rs in by.items() if bb == b for r in rs
                 if r.get("wall_ms")]
@@ -121,10 +121,13 @@ def table(corpus, out_dir, budgets):
         share = sorted(100 * gc.get("forced_gc_ms", 0) / wall for wall, gc in runs)
         calls = sorted(int(gc.get("forced_gcs", 0)) for wall, gc in runs)
         per = sorted(gc.get("forced_gc_ms", 0) / max(1, int(gc.get("forced_gcs", 0))) for wall, gc in runs)
+        # The heap snapshots' share, beside it: the retention check's other cost.
+        snapshots = sorted(100 * gc.get("snapshot_ms", 0) / wall for wall, gc in runs)
         q = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]
         print(f"forced GCs at {b}: share of the wall time median {q(share, 0.5):.1f}%, p90 {q(share, 0.9):.1f}%, "
               f"max {share[-1]:.1f}%, over 10% in {sum(x > 10 for x in share)}/{len(share)} runs; "
-              f"gc() calls median {q(calls, 0.5)} (max {calls[-1]}), {q(per, 0.5):.1f} ms each (median)")
+              f"gc() calls median {q(calls, 0.5)} (max {calls[-1]}), {q(per, 0.5):.1f} ms each (median); "
+              f"heap snapshots' share median {q(snapshots, 0.5):.1f}%")
 
 
 if __name__ == "__main__":
