@@ -122,6 +122,7 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
     }
     site.clear_candidates();
   }
+  MergeSameLines(sites);
   // Sites come ordered by their estimated bytes. A site with a line moves ahead of each site
   // with none just before it that its bytes cannot be told from (a difference within twice
   // their joint standard error): with a few samples each, their order is chance.
@@ -134,6 +135,28 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
       std::swap((*sites)[k - 1], (*sites)[k]);
     }
   }
+}
+
+void MergeSameLines(std::vector<v1::AllocationSite>* sites) {
+  std::vector<v1::AllocationSite> merged;
+  for (v1::AllocationSite& site : *sites) {
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const v1::AllocationSite& m) {
+      return m.file() == site.file() && m.line() == site.line() && m.column() == site.column() &&
+             m.position() == site.position() && m.function_line() == site.function_line();
+    });
+    if (same == merged.end()) {
+      merged.push_back(std::move(site));
+      continue;
+    }
+    if (site.bytes() > same->bytes()) same->set_function(site.function());  // the larger share's name
+    same->set_count(same->count() + site.count());
+    same->set_bytes(same->bytes() + site.bytes());
+    same->set_bytes_error(static_cast<uint64_t>(
+        std::llround(std::hypot(static_cast<double>(same->bytes_error()), static_cast<double>(site.bytes_error())))));
+  }
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const v1::AllocationSite& a, const v1::AllocationSite& b) { return a.bytes() > b.bytes(); });
+  *sites = std::move(merged);
 }
 
 bool SiteHasLine(const v1::AllocationSite& site) {

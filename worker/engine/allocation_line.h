@@ -33,12 +33,21 @@ namespace heapstorm {
 // site none of whose candidates is retained keeps the driver's line, except an EXPRESSION
 // (the driver's one allocating expression, which the survivors then contradict): it becomes
 // FUNCTION, at the function's first line (column 0: unknown). Candidates are cleared from
-// every site. Then a site with a line (SiteHasLine) moves ahead of each site without one just
-// before it whose bytes exceed its own by no more than twice their joint standard error
-// (AllocationSite.bytes_error): a window of a few small survivors gets a sample or two per
-// site, and which of them drew more is chance (leak corpus pooled_slice_pin.js: its kept
-// slice's line and the pool's function, one sample each).
+// every site, and the sites of one place are merged (MergeSameLines). Then a site with a
+// line (SiteHasLine) moves ahead of each site without one just before it whose bytes exceed
+// its own by no more than twice their joint standard error (AllocationSite.bytes_error): a
+// window of a few small survivors gets a sample or two per site, and which of them drew more
+// is chance (leak corpus pooled_slice_pin.js: its kept slice's line and the pool's function,
+// one sample each).
 void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites);
+
+// Merges the sites of one place (file, line, column, position and the function's first
+// line) into one: their samples and bytes added, their errors in quadrature, the name that
+// of the larger share. One function has two names: `iteration` for the frame the harness
+// stands in for when V8 inlined it, `exports.iteration` from the profiler. That made two
+// rows of one line (leak corpus pooled_slice_pin.js: `iteration` and `exports.iteration`,
+// both STORE at line 18). The result is ordered by bytes, most first.
+void MergeSameLines(std::vector<v1::AllocationSite>* sites);
 
 // True when a site's line rests on evidence (RETAINED, CALL, EXPRESSION, STORE), false for
 // FUNCTION (the function's first line) and an unset position.

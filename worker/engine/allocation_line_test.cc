@@ -187,5 +187,47 @@ TEST(AllocationLineTest, ALinedSiteGoesAheadOfOneWithoutALineItCannotBeToldFrom)
   EXPECT_EQ(large[0].function(), "grow");
 }
 
+// pooled_slice_pin.js's store sites as they came: one push, under the two names V8 gives
+// its iteration(), and another line. One row per place, the counts and bytes added, the
+// errors in quadrature, the name of the larger share; a FUNCTION site of another function
+// on the same line stays apart.
+TEST(AllocationLineTest, SitesOfOnePlaceAreMerged) {
+  auto store = [](const std::string& function, uint32_t line, uint64_t count, uint64_t bytes, uint64_t error) {
+    v1::AllocationSite site;
+    site.set_function(function);
+    site.set_file("/m/pooled_slice_pin.js");
+    site.set_line(line);
+    site.set_column(5);
+    site.set_function_line(15);
+    site.set_position(v1::ALLOCATION_POSITION_STORE);
+    site.set_count(count);
+    site.set_bytes(bytes);
+    site.set_bytes_error(error);
+    return site;
+  };
+  v1::AllocationSite other = store("helper", 18, 1, 40000, 0);
+  other.set_position(v1::ALLOCATION_POSITION_FUNCTION);
+  other.set_function_line(18);
+  std::vector<v1::AllocationSite> sites = {store("iteration", 18, 12, 41410, 6707), other,
+                                           store("exports.iteration", 18, 9, 29541, 5880),
+                                           store("exports.iteration", 20, 2, 6000, 2800)};
+  MergeSameLines(&sites);
+  ASSERT_EQ(sites.size(), 3u);
+  EXPECT_EQ(sites[0].function(), "iteration");
+  EXPECT_EQ(sites[0].line(), 18u);
+  EXPECT_EQ(sites[0].count(), 21u);
+  EXPECT_EQ(sites[0].bytes(), 70951u);
+  EXPECT_EQ(sites[0].bytes_error(), 8920u);  // sqrt(6707^2 + 5880^2)
+  EXPECT_EQ(sites[1].function(), "helper");
+  EXPECT_EQ(sites[2].line(), 20u);
+
+  // The larger share names it, whichever came first.
+  std::vector<v1::AllocationSite> swapped = {store("iteration", 18, 2, 6000, 2800),
+                                             store("exports.iteration", 18, 9, 29541, 5880)};
+  MergeSameLines(&swapped);
+  ASSERT_EQ(swapped.size(), 1u);
+  EXPECT_EQ(swapped[0].function(), "exports.iteration");
+}
+
 }  // namespace
 }  // namespace heapstorm

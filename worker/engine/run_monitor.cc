@@ -767,6 +767,7 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   for (v1::LeakCulprit& c : diff->culprits) *r.add_culprits() = std::move(c);
   // Valid UTF-8 already: protobuf's JSON parser rejects a telemetry line that is not.
   PickRetainedLines(diff->placed, &retention_sites_);
+  MergeSameLines(&store_sites_);
   // An array's elements store or a table that grew was reallocated after s2: its sites are
   // the later samples' calls that grow an array or a table (what they store). They follow
   // the window's sites, and go first when no site of the window has a line the evidence
