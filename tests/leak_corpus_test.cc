@@ -156,7 +156,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
       // no sample; it counts as wrong).
       confirmed += leak.retention().confirmed();
       // One row per place: V8 names one iteration() two ways (`iteration`, `exports.iteration`),
-      // which made two STORE rows of one push line in most pooled_slice_pin.js runs.
+      // which made two STORE rows of one push line (pooled_slice_pin.js, slow_leak_strings.js).
       std::set<std::string> places;
       for (const v1::AllocationSite& site : leak.allocation_sites()) {
         const std::string place = absl::StrCat(site.file(), ":", site.line(), ":", site.column(), " ",
