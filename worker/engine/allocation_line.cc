@@ -130,7 +130,8 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
     for (size_t k = j; k > 0 && SiteHasLine((*sites)[k]) && !SiteHasLine((*sites)[k - 1]); --k) {
       const v1::AllocationSite& ahead = (*sites)[k - 1];
       const v1::AllocationSite& site = (*sites)[k];
-      const double error = std::hypot(static_cast<double>(ahead.bytes_error()), static_cast<double>(site.bytes_error()));
+      const double error =
+          std::hypot(static_cast<double>(ahead.bytes_error()), static_cast<double>(site.bytes_error()));
       if (static_cast<double>(ahead.bytes()) - static_cast<double>(site.bytes()) > 2 * error) break;
       std::swap((*sites)[k - 1], (*sites)[k]);
     }
