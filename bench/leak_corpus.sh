@@ -16,7 +16,8 @@
 # the run's wall time): the share's median, p90 and max, and the gc() calls per run.
 #
 # Builds //cli:heapstorm, writes one suite per budget into $OUT (default /tmp/leak_corpus),
-# runs it with `heapstorm run --workers $WORKERS` (default 2), and prints the table (bench/leak_corpus_table.py).
+# runs it with `heapstorm run --workers $WORKERS` (default 2), and prints the table
+# (bench/leak_corpus_table.py).
 # The label of a module is the first line of its file ("// LEAK: ..." or "// NO LEAK: ...")
 # and its descriptor limit the "descriptors: N" it names there, until labels.json exists.
 set -euo pipefail

@@ -15,12 +15,12 @@
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "model/units.h"
 #include "reports/compare.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
-#include "model/units.h"
 #include "scenarios/suite_loader.h"
 
 namespace heapstorm {
