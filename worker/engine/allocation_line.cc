@@ -143,13 +143,16 @@ void MergeSameLines(std::vector<v1::AllocationSite>* sites) {
   for (v1::AllocationSite& site : *sites) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const v1::AllocationSite& m) {
       return m.file() == site.file() && m.line() == site.line() && m.column() == site.column() &&
-             m.position() == site.position() && m.function_line() == site.function_line();
+             m.position() == site.position();
     });
     if (same == merged.end()) {
       merged.push_back(std::move(site));
       continue;
     }
-    if (site.bytes() > same->bytes()) same->set_function(site.function());  // the larger share's name
+    if (site.bytes() > same->bytes()) {  // the larger share's sampled function
+      same->set_function(site.function());
+      same->set_function_line(site.function_line());
+    }
     same->set_count(same->count() + site.count());
     same->set_bytes(same->bytes() + site.bytes());
     same->set_bytes_error(static_cast<uint64_t>(

@@ -41,12 +41,16 @@ namespace heapstorm {
 // one sample each).
 void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::vector<v1::AllocationSite>* sites);
 
-// Merges the sites of one place (file, line, column, position and the function's first
-// line) into one: their samples and bytes added, their errors in quadrature, the name that
-// of the larger share. One function has two names: `iteration` for the frame the harness
-// stands in for when V8 inlined it, `exports.iteration` from the profiler. That made two
-// rows of one line (leak corpus pooled_slice_pin.js: `iteration` and `exports.iteration`,
-// both STORE at line 18). The result is ordered by bytes, most first.
+// Merges the sites of one place (file, line, column and position) into one: their samples
+// and bytes added, their errors in quadrature, the function's name and first line those of
+// the larger share. One place comes from several sampled frames:
+// - one function has two names: `iteration` for the frame the harness stands in for when V8
+//   inlined it, `exports.iteration` from the profiler (leak corpus pooled_slice_pin.js: two
+//   STORE rows of line 18);
+// - a line of a function that V8 inlined into some of its callers is sampled in its own
+//   frame and in the caller's, whose first line differs (a cache filled with what a helper
+//   builds: two RETAINED rows of the helper's line, from the helper and from iteration).
+// The result is ordered by bytes, most first.
 void MergeSameLines(std::vector<v1::AllocationSite>* sites);
 
 // True when a site's line rests on evidence (RETAINED, CALL, EXPRESSION, STORE), false for

@@ -229,5 +229,37 @@ TEST(AllocationLineTest, SitesOfOnePlaceAreMerged) {
   EXPECT_EQ(swapped[0].function(), "exports.iteration");
 }
 
+// A cache filled with what a helper builds, as an unseen module's leak came: the helper's
+// line (render, from line 8) sampled in its own frame, and in iteration's (from line 12),
+// which V8 inlined it into. One row, named after the larger share's frame.
+TEST(AllocationLineTest, AHelpersLineSampledInItsCallersFrameIsOnePlace) {
+  auto retained = [](uint32_t function_line, uint64_t count, uint64_t bytes, uint64_t error) {
+    v1::AllocationSite site;
+    site.set_function("render");
+    site.set_file("/m/late_cache.js");
+    site.set_line(9);
+    site.set_column(17);
+    site.set_function_line(function_line);
+    site.set_position(v1::ALLOCATION_POSITION_RETAINED);
+    site.set_count(count);
+    site.set_bytes(bytes);
+    site.set_bytes_error(error);
+    return site;
+  };
+  std::vector<v1::AllocationSite> sites = {retained(8, 12, 39133, 6798), retained(12, 8, 26004, 5555)};
+  MergeSameLines(&sites);
+  ASSERT_EQ(sites.size(), 1u);
+  EXPECT_EQ(sites[0].line(), 9u);
+  EXPECT_EQ(sites[0].count(), 20u);
+  EXPECT_EQ(sites[0].bytes(), 65137u);
+  EXPECT_EQ(sites[0].bytes_error(), 8779u);  // sqrt(6798^2 + 5555^2)
+  EXPECT_EQ(sites[0].function_line(), 8u);
+
+  std::vector<v1::AllocationSite> swapped = {retained(8, 2, 6000, 2800), retained(12, 8, 26004, 5555)};
+  MergeSameLines(&swapped);
+  ASSERT_EQ(swapped.size(), 1u);
+  EXPECT_EQ(swapped[0].function_line(), 12u);
+}
+
 }  // namespace
 }  // namespace heapstorm
