@@ -16,10 +16,15 @@
 # A build older than those fields prints "-" for them.
 #
 #   [BUILDS="before=/path/heapstorm after=/path/heapstorm"] bench/leak_gc_cost.sh [ITERATIONS] [PAIRS] [MODULE...]
+#   bench/leak_gc_cost.sh 2000 2 busy:3 busy:10 busy:30 busy:100   # the share against an iteration's cost
 #
 # Defaults: 2000 iterations, 5 pairs, the corpus's non-leaking modules with cheap and with
 # costly iterations (a leak check of a leak stops early, or runs past the budget to
 # confirm it, so it does not compare like for like); one build, $HEAPSTORM or this tree's.
+# A MODULE is a file of tests/fixtures/leak_corpus, a path to any module, or busy:N: a
+# module written into $OUT that keeps nothing and spends N µs per iteration making small
+# objects (busy:0, one pass: the cheapest module), to see how the share falls as the
+# module's own work grows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITER=${1:-2000}
@@ -38,17 +43,41 @@ if [ -z "${BUILDS:-}" ]; then
   BUILDS="this=$HEAPSTORM"
 fi
 CORPUS=$(pwd)/tests/fixtures/leak_corpus
+# The module file of a MODULE argument (see above).
+module_file() {
+  case "$1" in
+    busy:*)
+      local us=${1#busy:} f="$OUT/busy_${1#busy:}us.js"
+      cat > "$f" <<JS
+'use strict';
+// NO LEAK: spends ${us} µs per iteration (at least one pass) making small objects and
+// strings, and keeps nothing.
+exports.iteration = function (i) {
+  const end = process.hrtime.bigint() + BigInt(${us} * 1000);
+  let n = 0;
+  do {
+    const o = { id: i + n, name: 'user' + (i + n) };
+    n += o.name.length;
+  } while (process.hrtime.bigint() < end);
+  return n;
+};
+JS
+      echo "$f" ;;
+    */*) realpath "$1" ;;
+    *) echo "$CORPUS/$1" ;;
+  esac
+}
 rm -rf "$OUT/out"
 uptime
 for ((p = 0; p < PAIRS; p++)); do
   SUITE="$OUT/suite-$p.yaml"
   echo "scenarios:" > "$SUITE"
   for m in "${MODULES[@]}"; do
-    n=$(echo "$m" | tr -c 'a-z0-9\n' '-')
+    n=$(basename "$(module_file "$m")" | tr -c 'a-z0-9\n' '-')
     for side in on off; do
       echo "  - name: $n-$side-$p" >> "$SUITE"
       echo "    kind: script" >> "$SUITE"
-      echo "    params: {module: $CORPUS/$m, iterations: $ITER}" >> "$SUITE"
+      echo "    params: {module: $(module_file "$m"), iterations: $ITER}" >> "$SUITE"
       [ "$side" = on ] && echo "    leak_check: {iterations: $ITER}" >> "$SUITE"
       echo "    limits: {timeout: 10m}" >> "$SUITE"
     done
