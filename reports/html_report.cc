@@ -270,6 +270,28 @@ std::string Evidence(const v1::RunResult& r) {
   return out;
 }
 
+// How an allocation site's line was found (AllocationPosition), and which iterations its
+// estimate covers: the window's survivors, or what a storing function made after s2.
+std::string SiteKind(const v1::AllocationSite& a, const v1::LeakRetention& t) {
+  const bool spans = t.s3() > 0;
+  switch (a.position()) {
+    case v1::ALLOCATION_POSITION_STORE:
+      return spans ? absl::StrCat("store; made in ", t.s2(), "&ndash;", t.s3()) : "store";
+    case v1::ALLOCATION_POSITION_RETAINED:
+    case v1::ALLOCATION_POSITION_CALL:
+    case v1::ALLOCATION_POSITION_EXPRESSION:
+    case v1::ALLOCATION_POSITION_FUNCTION: {
+      const std::string kind = a.position() == v1::ALLOCATION_POSITION_RETAINED     ? "retained kind"
+                               : a.position() == v1::ALLOCATION_POSITION_CALL       ? "call"
+                               : a.position() == v1::ALLOCATION_POSITION_EXPRESSION ? "only allocation"
+                                                                                    : "function";
+      return spans ? absl::StrCat(kind, "; made in ", t.s1(), "&ndash;", t.s2()) : kind;
+    }
+    default:
+      return "";
+  }
+}
+
 std::string Leak(const v1::RunResult& r) {
   if (!r.has_leak()) return "";
   const v1::LeakResult& l = r.leak();
@@ -308,12 +330,13 @@ std::string Leak(const v1::RunResult& r) {
                     "/iteration (code, bytecode, feedback, maps): not counted as a leak.</p>");
   }
   if (l.allocation_sites_size() > 0) {
-    absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive):</p>"
-                          "<table><tr><th>function</th><th>file:line:column</th><th class=\"n\">samples</th>"
-                          "<th class=\"n\">bytes (est. &plusmn; its standard error)</th></tr>");
+    absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive "
+                          "at the last snapshot; the line found by, and the iterations that made them):</p>"
+                          "<table><tr><th>function</th><th>file:line:column</th><th>line, iterations</th>"
+                          "<th class=\"n\">samples</th><th class=\"n\">bytes (est. &plusmn; its standard error)</th></tr>");
     for (const v1::AllocationSite& a : l.allocation_sites()) {
       absl::StrAppend(&out, "<tr><td>", E(a.function()), "</td><td>", E(a.file()), ":", a.line(), ":", a.column(),
-                      "</td><td class=\"n\">", a.count(), "</td><td class=\"n\">",
+                      "</td><td>", SiteKind(a, l.retention()), "</td><td class=\"n\">", a.count(), "</td><td class=\"n\">",
                       FormatSize(static_cast<double>(a.bytes())),
                       a.bytes_error() > 0 ? absl::StrCat(" &plusmn; ", FormatSize(static_cast<double>(a.bytes_error()))) : "",
                       "</td></tr>");

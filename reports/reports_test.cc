@@ -177,6 +177,41 @@ TEST(ReportsTest, AllocationSitesShowTheirSamplingError) {
   EXPECT_FALSE(absl::StrContains(html, absl::StrCat(FormatSize(1 << 20), " &plusmn;"))) << html;
 }
 
+// A session store's leak as a new user read it: the window's site (the session literal) and
+// the store's (`sessions.set(`), whose estimate covers far more iterations and so far more
+// bytes. Each row says how its line was found and which iterations made what it counts.
+TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCount) {
+  static v1::Suite suite = FixedSuite();
+  ReportInputs in;
+  in.suite = &suite;
+  v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 8784, 0, 1048576);
+  v1::LeakResult* leak = run.mutable_leak();
+  leak->set_verdict(v1::LEAK_VERDICT_LEAK);
+  leak->mutable_retention()->set_s1(898);
+  leak->mutable_retention()->set_s2(1098);
+  leak->mutable_retention()->set_s3(8784);
+  leak->mutable_retention()->set_confirmed(true);
+  v1::AllocationSite* literal = leak->add_allocation_sites();
+  literal->set_function("createSession");
+  literal->set_file("/m/session_store.js");
+  literal->set_line(10);
+  literal->set_position(v1::ALLOCATION_POSITION_RETAINED);
+  literal->set_count(22);
+  literal->set_bytes(71606);
+  v1::AllocationSite* store = leak->add_allocation_sites();
+  store->set_function("createSession");
+  store->set_file("/m/session_store.js");
+  store->set_line(11);
+  store->set_position(v1::ALLOCATION_POSITION_STORE);
+  store->set_count(576);
+  store->set_bytes(2352265);
+  in.runs.push_back(run);
+  const std::string html = RenderHtml(BuildReport(in));
+  EXPECT_TRUE(absl::StrContains(html, "session_store.js:10:0</td><td>retained kind; made in 898&ndash;1098</td>"))
+      << html;
+  EXPECT_TRUE(absl::StrContains(html, "session_store.js:11:0</td><td>store; made in 1098&ndash;8784</td>")) << html;
+}
+
 TEST(ReportsTest, AggregatesAndChecks) {
   v1::Report report = FixedReport();
   ASSERT_EQ(report.scenarios_size(), 2);
