@@ -122,6 +122,12 @@ std::string LeakSummarySentence(const v1::RunResult& run) {
   const v1::LeakResult& l = run.leak();
   if (!l.summary().empty()) return l.summary();
   std::string out = SummaryOfKind(l);
+  if (l.summary_kind() == v1::LEAK_SUMMARY_KIND_BUDGET_SHORT && l.checkpoints() == 0) {
+    // The run ended in the warm-up: no point was judged, though some were taken.
+    out = absl::StrCat("inconclusive: the run ended at iteration ", run.units_reached(),
+                       ", within the warm-up, before any checkpoint was judged: about ", l.more_iterations_needed(),
+                       " more iterations would decide");
+  }
   const v1::ExhaustionFinding found = l.exhausted().finding();
   if (found != v1::EXHAUSTION_FINDING_UNSPECIFIED && found != v1::EXHAUSTION_FINDING_RAN_OUT) {
     std::string said = absl::StrCat("the run ran out of ", Resource(l.exhausted()), " at iteration ",

@@ -46,6 +46,22 @@ TEST(LeakSentenceTest, DetectorVerdicts) {
                              ") (by trend only: snapshots are off, retention unproven)"));
 }
 
+// A module that threw at iteration 5 (a new user's): the checkpoints taken were all the
+// warm-up's, none judged. The sentence says where the run ended, not "after 0 checkpoints
+// (iterations 0-0)".
+TEST(LeakSentenceTest, ARunThatEndedInTheWarmUpSaysSo) {
+  v1::LeakResult early = Feed(4, [](double) { return 4e6; });
+  ASSERT_EQ(early.summary_kind(), v1::LEAK_SUMMARY_KIND_BUDGET_SHORT);
+  ASSERT_EQ(early.checkpoints(), 0u);
+  v1::RunResult run = RunWith(early);
+  run.set_units_reached(5);
+  const std::string said = LeakSummarySentence(run);
+  EXPECT_TRUE(absl::StartsWith(said, "inconclusive: the run ended at iteration 5, within the warm-up, before any "
+                                     "checkpoint was judged: about "))
+      << said;
+  EXPECT_TRUE(absl::EndsWith(said, " more iterations would decide")) << said;
+}
+
 TEST(LeakSentenceTest, RetentionFindings) {
   RetentionEvidence freed{500, 600, 1200, 3000, 0, 0};
   EXPECT_TRUE(absl::StartsWith(RetentionSentence(ConfirmByRetention(Suspected(300), freed)),
