@@ -51,8 +51,8 @@ std::string NativeLimitSentence(const v1::RunResult& r) {
                       Victim(e), ") at ", units, " units");
 }
 
-// What the driver said, node having exited 0.
-std::string DriverSentence(const v1::Evidence& e) {
+// What the driver said, node having exited 0. `target`: the run's target units (0: none).
+std::string DriverSentence(const v1::Evidence& e, uint64_t target) {
   const uint64_t units = e.units_reached();
   std::string error;
   if (!e.driver_error_name().empty() || !e.driver_error_message().empty()) {
@@ -62,6 +62,12 @@ std::string DriverSentence(const v1::Evidence& e) {
   switch (e.driver_status()) {
     case v1::DRIVER_STATUS_COMPLETED:
       if (!e.driver_detail().empty()) return absl::StrCat("completed: ", e.driver_detail());
+      // A leak check goes on past its budget until its verdict (a retention check's last
+      // snapshot, a check undecided at the budget).
+      if (target > 0 && units > target) {
+        return absl::StrCat("went on past its target of ", target, " units to ", units,
+                            " for the leak check, and exited 0");
+      }
       return absl::StrCat("reached its target of ", units, " units and exited 0");
     case v1::DRIVER_STATUS_STACK_OVERFLOW:
       return absl::StrCat("the V8 stack limit was hit at ", units, " units", error);
@@ -135,7 +141,7 @@ std::string OutcomeSentence(const v1::RunResult& run) {
     case v1::OUTCOME_REASON_NATIVE_OOM_MESSAGE:
       return absl::StrCat(Signal(e), " with a native out-of-memory message at ", units, " units");
     case v1::OUTCOME_REASON_DRIVER:
-      return DriverSentence(e);
+      return DriverSentence(e, run.target_units());
     case v1::OUTCOME_REASON_DESCRIPTORS_AT_LIMIT:
       return absl::StrCat("the scenario reported completion, but its descriptors reached their limit (",
                           e.peak_descriptors(), " of ", e.max_descriptors(),

@@ -30,6 +30,12 @@ TEST(OutcomeSentence, CompletedAndTheDriversRemark) {
   r.mutable_evidence()->set_driver_status(v1::DRIVER_STATUS_COMPLETED);
   r.mutable_evidence()->set_units_reached(2000);
   EXPECT_EQ(OutcomeSentence(r), "reached its target of 2000 units and exited 0");
+  r.set_target_units(2000);
+  EXPECT_EQ(OutcomeSentence(r), "reached its target of 2000 units and exited 0");
+  // A leak check's retention check went on past the budget (a new user read "reached its
+  // target of 8784 units" for a target of 2000).
+  r.mutable_evidence()->set_units_reached(8784);
+  EXPECT_EQ(OutcomeSentence(r), "went on past its target of 2000 units to 8784 for the leak check, and exited 0");
   r.mutable_evidence()->set_driver_detail("the leak check had its verdict after 300 of 2000 iterations");
   EXPECT_EQ(OutcomeSentence(r), "completed: the leak check had its verdict after 300 of 2000 iterations");
 }
