@@ -162,9 +162,14 @@ std::string SummaryTable(const v1::Report& report) {
                     c.improvements(), " improved\n");
     for (const std::string& w : c.warnings()) absl::StrAppend(&out, "  note: ", w, "\n");
   }
-  absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", report.scenarios_size(),
-                  " configuration", report.scenarios_size() == 1 ? "" : "s", ", ", report.runs_size(),
-                  " run", report.runs_size() == 1 ? "" : "s", "\n");
+  // "FAILED: 5 of 8 configurations failed, 8 runs, 2 missing": how many failed, not only
+  // how many there were.
+  const int failed = static_cast<int>(std::count_if(report.scenarios().begin(), report.scenarios().end(),
+                                                    [](const v1::ScenarioReport& s) { return !s.passed(); }));
+  absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", failed > 0 ? absl::StrCat(failed, " of ") : "",
+                  report.scenarios_size(), " configuration", report.scenarios_size() == 1 ? "" : "s",
+                  failed > 0 ? " failed" : "", ", ", report.runs_size(), " run", report.runs_size() == 1 ? "" : "s",
+                  report.missing_size() > 0 ? absl::StrCat(", ", report.missing_size(), " missing") : "", "\n");
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "google/protobuf/util/json_util.h"
@@ -65,6 +66,27 @@ TEST(SummaryTableTest, Golden) {
   EXPECT_TRUE(*expected == text) << "the summary differs from " << golden << "; if the change is intended, "
                                  << "regenerate it (see the top of summary_table_test.cc):\n"
                                  << text;
+}
+
+// The last line says how many configurations failed and how many runs are missing, not only
+// how many there were (a new user read "FAILED: 8 configurations, 8 runs" when 5 failed).
+TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
+  v1::Report report = GoldenReport();
+  ASSERT_EQ(report.scenarios_size(), 2);
+  report.mutable_scenarios(0)->set_passed(true);
+  report.mutable_scenarios(1)->set_passed(false);
+  report.set_passed(false);
+  report.add_missing()->set_scenario("cache");
+  report.add_missing()->set_scenario("cache");
+  const std::string text = SummaryTable(report);
+  EXPECT_TRUE(absl::EndsWith(text, absl::StrCat("\nFAILED: 1 of 2 configurations failed, ", report.runs_size(),
+                                                " runs, 2 missing\n")))
+      << text;
+  report.mutable_scenarios(1)->set_passed(true);
+  report.clear_missing();
+  report.set_passed(true);
+  EXPECT_TRUE(absl::EndsWith(SummaryTable(report), absl::StrCat("\nPASSED: 2 configurations, ", report.runs_size(),
+                                                                " runs\n")));
 }
 
 }  // namespace
