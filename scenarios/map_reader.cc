@@ -106,6 +106,13 @@ bool MapReader::Count(absl::string_view key, uint64_t min, uint64_t max, uint64_
   if (v == nullptr || v->IsNull()) return false;
   uint64_t value = 0;
   std::string text = v->IsScalar() ? v->value : "";
+  // A whole number past the maximum, or past what 64 bits hold: say so, not "of at least".
+  const bool digits = v->IsScalar() && !v->quoted && !text.empty() &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return absl::ascii_isdigit(c); });
+  if (digits && (!absl::SimpleAtoi(text, &value) || value > max)) {
+    Error(*v, KeyPath(path_, key), absl::StrCat("must be at most ", max, ", got ", text));
+    return false;
+  }
   if (!v->IsScalar() || v->quoted || !absl::SimpleAtoi(text, &value) ||
       (!text.empty() && text[0] == '-')) {
     Error(*v, KeyPath(path_, key),
