@@ -86,6 +86,8 @@ struct KindLoadContext {
   bool check_files = true;        // false only for the fuzzer
   uint64_t max_module_bytes = 0;  // a module larger than this is refused. Bytes.
   std::set<std::string> given;    // the params the suite wrote validly
+  // The kind's target param may be left out: a leak check's budget stands in for it.
+  bool target_optional = false;
 };
 
 struct KindSpec {

@@ -67,7 +67,9 @@ void ReadKindParams(Diagnostics* diagnostics, KindLoadContext context, MapReader
   std::unique_ptr<google::protobuf::Message> params(kind.params_prototype->New());
   for (const ParamSpec& spec : kind.params) {
     bool ok = ReadParam(r, spec, params.get());
-    if (spec.required) Require(diagnostics, r.node(), r.path(), spec.name.c_str(), ok);
+    if (spec.required && !(context.target_optional && spec.name == kind.target_param)) {
+      Require(diagnostics, r.node(), r.path(), spec.name.c_str(), ok);
+    }
     if (ok) context.given.insert(spec.name);
   }
   std::vector<KindIssue> issues;

@@ -143,9 +143,48 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   l->set_snapshots(true);
   if (r.Bool("snapshots", &snapshots)) l->set_snapshots(snapshots);
   r.Finish();
-  // The trend needs iterations after the warm-up: at least as many again.
+}
+
+// A leak check's budget and the kind's target (a script's params.iterations) are one
+// number: the one written is both, leak_check's default (2,000) when neither is; written
+// twice, they must agree.
+void MergeTargetAndLeakBudget(Context* ctx, const YamlNode& node, const std::string& path, const KindSpec& kind,
+                              const YamlNode& leak, v1::Scenario* s) {
+  v1::LeakCheck* l = s->mutable_leak_check();
+  const ParamSpec* spec = FindParam(kind, kind.target_param);
+  const YamlNode* params = node.Entry("params");
+  const YamlNode* target = params != nullptr ? params->Entry(kind.target_param) : nullptr;
+  std::unique_ptr<google::protobuf::Message> values = CopyParams(kind, *s);
+  absl::StatusOr<uint64_t> written = GetParamValue(*values, *spec);
+  const std::string target_path = KeyPath(path, KeyPath("params", kind.target_param));
+  if (target != nullptr && written.ok() && *written > 0) {
+    if (leak.Entry("iterations") != nullptr) {
+      if (*written != l->iterations()) {
+        ctx->Error(*target, target_path,
+                   absl::StrCat("is ", *written, " but leak_check.iterations is ", l->iterations(),
+                                ": a leak check runs one budget; write it once (either key)"));
+      }
+    } else if (*written < 20) {
+      ctx->Error(*target, target_path,
+                 absl::StrCat("a leak check needs at least 20 iterations, got ", *written));
+    } else {
+      l->set_iterations(*written);
+    }
+  } else if (SetParamValue(*spec, l->iterations(), values.get()).ok()) {
+    StoreParams(kind, *values, s);
+  }
+}
+
+// A leak check's budget, from leak_check.iterations or the kind's target; the trend needs
+// iterations after the warm-up: at least as many again.
+void ReconcileLeakBudget(Context* ctx, const YamlNode& node, const std::string& path, const KindSpec* kind,
+                         v1::Scenario* s) {
+  const YamlNode* leak = node.Entry("leak_check");
+  if (!s->has_leak_check() || leak == nullptr) return;
+  v1::LeakCheck* l = s->mutable_leak_check();
+  if (kind != nullptr && kind->leak_check) MergeTargetAndLeakBudget(ctx, node, path, *kind, *leak, s);
   if (l->iterations() < 2 * l->warmup_iterations()) {
-    ctx->Error(node, path,
+    ctx->Error(*leak, KeyPath(path, "leak_check"),
                absl::StrCat("iterations (", l->iterations(), ") must be at least twice warmup_iterations (",
                             l->warmup_iterations(), "): the trend is measured after the warm-up"));
   }
@@ -336,8 +375,9 @@ const KindSpec* ReadScenarioKind(Context* ctx, MapReader& r, const YamlNode& nod
     empty.line = node.line;
     empty.column = node.column;
     MapReader pr(ctx->diagnostics, *params != nullptr ? **params : empty, KeyPath(path, "params"));
-    ReadKindParams(ctx->diagnostics, {ctx->base_dir, ctx->options.check_files, ctx->options.max_module_bytes, {}},
-                   pr, *kind, s);
+    KindLoadContext context{ctx->base_dir, ctx->options.check_files, ctx->options.max_module_bytes, {}};
+    context.target_optional = kind->leak_check && node.Entry("leak_check") != nullptr;
+    ReadKindParams(ctx->diagnostics, context, pr, *kind, s);
   }
   return kind;
 }
@@ -422,6 +462,7 @@ void ReadScenario(Context* ctx, const YamlNode& node, const std::string& path,
   const KindSpec* kind = ReadScenarioKind(ctx, r, node, path, s, &params);
   ReadScenarioRuns(ctx, r, node, path, defaults, s);
   ReadScenarioChecks(ctx, r, path, kind, s);
+  ReconcileLeakBudget(ctx, node, path, kind, s);
 
   uint64_t every = 0;
   bool has_every = r.Count("checkpoint_every", 1, 1ULL << 40, &every);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace heapstorm {
@@ -126,6 +127,47 @@ TEST(SuiteLoaderTest, ScriptModuleResolvesAgainstTheSuiteFile) {
   ASSERT_TRUE(suite.ok()) << suite.status();
   EXPECT_EQ(suite->scenarios(0).script().module_path(), dir + "/mods/m.js");
   EXPECT_EQ(suite->scenarios(0).script().iterations(), 5u);
+}
+
+// A leak check's budget is written once: as leak_check.iterations, or as the script's
+// params.iterations (no longer required then), or not at all (2,000). Written twice, the two
+// must agree: a new user wrote params.iterations: 500 and leak_check: {} and got a run of
+// 2,000 iterations, the 500 silently unused.
+TEST(SuiteLoaderTest, ALeakChecksBudgetIsWrittenOnce) {
+  std::string dir = TmpDir() + "/budget";
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  WriteFile(dir + "/m.js", "module.exports = {iteration() {}};\n");
+  auto load = [&](const std::string& params, const std::string& leak) {
+    WriteFile(dir + "/suite.yaml", "scenarios:\n  - name: s\n    kind: script\n    params: {module: m.js" + params +
+                                       "}\n    leak_check: {" + leak + "}\n");
+    return LoadSuiteFile(dir + "/suite.yaml");
+  };
+  absl::StatusOr<v1::Suite> neither = load("", "");
+  ASSERT_TRUE(neither.ok()) << neither.status();
+  EXPECT_EQ(neither->scenarios(0).leak_check().iterations(), 2000u);
+  EXPECT_EQ(neither->scenarios(0).script().iterations(), 2000u);
+  absl::StatusOr<v1::Suite> params = load(", iterations: 500", "");
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_EQ(params->scenarios(0).leak_check().iterations(), 500u);
+  EXPECT_EQ(params->scenarios(0).script().iterations(), 500u);
+  absl::StatusOr<v1::Suite> leak = load("", "iterations: 5000");
+  ASSERT_TRUE(leak.ok()) << leak.status();
+  EXPECT_EQ(leak->scenarios(0).script().iterations(), 5000u);
+  absl::StatusOr<v1::Suite> both = load(", iterations: 5000", "iterations: 5000");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->scenarios(0).leak_check().iterations(), 5000u);
+
+  absl::StatusOr<v1::Suite> differ = load(", iterations: 500", "iterations: 2000");
+  ASSERT_FALSE(differ.ok());
+  EXPECT_TRUE(absl::StrContains(differ.status().message(),
+                                "suite.yaml:4:40: scenarios[0].params.iterations: is 500 but leak_check.iterations "
+                                "is 2000: a leak check runs one budget"))
+      << differ.status();
+  absl::StatusOr<v1::Suite> small = load(", iterations: 150", "");
+  ASSERT_FALSE(small.ok());
+  EXPECT_TRUE(absl::StrContains(small.status().message(),
+                                "leak_check: iterations (150) must be at least twice warmup_iterations (100)"))
+      << small.status();
 }
 
 TEST(SuiteLoaderTest, ReportsEveryProblemNotJustTheFirst) {

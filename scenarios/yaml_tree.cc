@@ -211,6 +211,13 @@ bool FindBinary(absl::string_view text, int* line, int* column) {
 
 }  // namespace
 
+const YamlNode* YamlNode::Entry(absl::string_view key) const {
+  for (const auto& [k, v] : entries) {
+    if (k.value == key) return &v;
+  }
+  return nullptr;
+}
+
 const char* YamlNode::TypeName() const {
   switch (type) {
     case Type::kNull:

@@ -37,6 +37,8 @@ struct YamlNode {
   bool IsMap() const { return type == Type::kMap; }
   // "a string", "a list", "a mapping", "nothing": for messages.
   const char* TypeName() const;
+  // The value of a map's `key`; nullptr when this is not a map or has no such key.
+  const YamlNode* Entry(absl::string_view key) const;
 };
 
 // Parses `text`. On failure returns false with every problem found in `diagnostics`
