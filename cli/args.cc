@@ -1,9 +1,13 @@
 #include "cli/args.h"
 
 #include <algorithm>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace heapstorm {
 
@@ -113,9 +117,13 @@ std::string ArgParser::Help() const {
       width = std::max(width, heads.back().size());
     }
     heads.push_back("--help");
+    // A help of several lines: each line after the first starts under the first's text.
+    const std::string indent = absl::StrCat("\n", std::string(width + 4, ' '));
     for (size_t i = 0; i < flags_.size(); ++i) {
+      std::vector<std::string> lines = absl::StrSplit(flags_[i].help, '\n');
+      for (std::string& line : lines) line = std::string(absl::StripLeadingAsciiWhitespace(line));
       absl::StrAppend(&out, "  ", heads[i], std::string(width - heads[i].size() + 2, ' '),
-                      flags_[i].help, "\n");
+                      absl::StrJoin(lines, indent), "\n");
     }
     absl::StrAppend(&out, "  --help", std::string(width > 6 ? width - 6 + 2 : 2, ' '),
                     "show this help\n");

@@ -76,5 +76,24 @@ TEST(ArgParserTest, HelpListsEveryFlag) {
   EXPECT_NE(help.find("--help"), std::string::npos);
 }
 
+// A help of several lines continues under its first line's text, whatever the flag's width
+// (run --help's continuations stood three columns left of it).
+TEST(ArgParserTest, AHelpOfSeveralLinesStaysInItsColumn) {
+  ArgParser p("heapstorm run", "SUITE.yaml", "Runs a suite.");
+  std::string out;
+  bool flag = false;
+  p.String("--baseline", "REPORT.json", "compare with an earlier report", &out);
+  p.Bool("--bazel-test", "follow Bazel's test contract: scratch in\n$TEST_TMPDIR, reports in\n  $OUTPUTS", &flag);
+  const std::string help = p.Help();
+  const size_t first = help.find("follow Bazel's");
+  ASSERT_NE(first, std::string::npos) << help;
+  const size_t column = first - help.rfind('\n', first) - 1;
+  for (const char* next : {"$TEST_TMPDIR", "$OUTPUTS"}) {
+    const size_t at = help.find(next);
+    ASSERT_NE(at, std::string::npos) << help;
+    EXPECT_EQ(at - help.rfind('\n', at) - 1, column) << next << " in\n" << help;
+  }
+}
+
 }  // namespace
 }  // namespace heapstorm

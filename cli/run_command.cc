@@ -57,7 +57,7 @@ int RunCommand(int argc, char** argv) {
   parser.Int("--workers", "N", "runs at once (default: one per core)", &workers);
   parser.String("--out", "DIR",
                 "the run folder for reports and the journal (default:\n"
-                "                       heapstorm-out/SUITE-YYYYmmdd-HHMMSS in the current folder)",
+                "heapstorm-out/SUITE-YYYYmmdd-HHMMSS in the current folder)",
                 &out_dir);
   parser.String("--resume", "DIR", "continue an interrupted run in DIR; its recorded runs are kept",
                 &resume);
@@ -66,8 +66,8 @@ int RunCommand(int argc, char** argv) {
   parser.String("--filter", "GLOBS", "only scenarios whose name matches (comma-separated, * and ?)",
                 &filter);
   parser.Bool("--bazel-test", "follow Bazel's test contract (see bazel/heapstorm.bzl): scratch in\n"
-              "                       $TEST_TMPDIR, reports in $TEST_UNDECLARED_OUTPUTS_DIR, JUnit in\n"
-              "                       $XML_OUTPUT_FILE, --test_filter, TEST_PREMATURE_EXIT_FILE",
+              "$TEST_TMPDIR, reports in $TEST_UNDECLARED_OUTPUTS_DIR, JUnit in\n"
+              "$XML_OUTPUT_FILE, --test_filter, TEST_PREMATURE_EXIT_FILE",
               &bazel_test);
   parser.String("--node", "PATH", "the node executable (default: node on PATH)", &node);
   parser.Bool("--keep-run-dirs", "keep each run's scratch folder (driver, config, snapshots)", &keep);
