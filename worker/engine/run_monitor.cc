@@ -737,6 +737,16 @@ void RunMonitor::DecideTable(const TableEntries& entries_now) {
 // sites and the retainer path from the third snapshot (still on disk).
 v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff) {
   v1::LeakResult r = suspicion_;
+  // The other series were judged on the suspicion's few points (too few for `no leak`: a
+  // flat descriptor count read "inconclusive" beside a heap leak). Judged again on every
+  // point up to s3, a `no leak` holds; a growth found only now stays undecided, unproven.
+  const v1::LeakResult now = detector_->Evaluate(/*at_end=*/true);
+  for (v1::LeakSeries& s : *r.mutable_series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE) continue;
+    for (const v1::LeakSeries& later : now.series()) {
+      if (later.name() == s.name() && later.verdict() == v1::LEAK_VERDICT_NO_LEAK) s = later;
+    }
+  }
   for (v1::LeakSeries& s : *r.mutable_series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
     s.set_evidence("retention");
