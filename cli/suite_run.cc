@@ -1,6 +1,7 @@
 #include "cli/suite_run.h"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -225,9 +226,21 @@ std::optional<int> SuiteRun::OpenRunFolder() {
     }
     engine_ = std::move(*created);
   }
+  // A folder that holds a run is continued with --resume, never run into afresh: the new
+  // run's records would join the old ones in its journal, and its reports replace the old.
+  auto holds_a_run = [](const std::string& dir) {
+    struct stat st;
+    return stat(Journal::PathIn(dir).c_str(), &st) == 0 && st.st_size > 0;
+  };
   if (out_dir_.empty()) {
-    out_dir_ = absl::StrCat("heapstorm-out/", suite_->name(), "-",
-                            absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
+    const std::string base = absl::StrCat("heapstorm-out/", suite_->name(), "-",
+                                          absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::LocalTimeZone()));
+    out_dir_ = base;
+    for (int k = 2; holds_a_run(out_dir_); ++k) out_dir_ = absl::StrCat(base, "-", k);
+  } else if (!options_.resume && holds_a_run(out_dir_)) {
+    std::cerr << "heapstorm: " << out_dir_ << " holds a run already (" << Journal::PathIn(out_dir_)
+              << "): continue it with --resume " << out_dir_ << ", or give another --out; nothing was written\n";
+    return kExitBadInput;
   }
   if (absl::Status made = MakeDirs(out_dir_); !made.ok()) {
     std::cerr << "heapstorm: " << made.message() << "\n";

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <algorithm>
 #include <string>
 
@@ -170,6 +171,31 @@ TEST(CliTest, FailedExpectationIsExit1) {
   EXPECT_TRUE(absl::StrContains(r.out, "max_heap_used")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "FAIL")) << r.out;
   EXPECT_EQ(access((out + "/report.json").c_str(), F_OK), 0);
+}
+
+// A second run into a folder that holds one is refused: its records would join the first's
+// in the journal (a later --resume would read both), and its reports would replace the
+// first's. A new user's second run into the same --out did both, silently.
+TEST(CliTest, ARunIntoAFolderThatHoldsOneIsRefused) {
+  std::string path = WriteSuite("twice.yaml", R"(scenarios:
+  - {name: a, kind: cached_data, params: {entries: 10}}
+)");
+  std::string out = TmpDir() + "/o-twice";
+  CommandResult first = RunCommand({Heapstorm(), "run", "--workers", "1", "--out", out, path});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::ifstream before_file(out + "/report.json");
+  const std::string before((std::istreambuf_iterator<char>(before_file)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(before.empty());
+  CommandResult second = RunCommand({Heapstorm(), "run", "--workers", "1", "--out", out, path});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_TRUE(absl::StrContains(second.err, "holds a run already")) << second.err;
+  EXPECT_TRUE(absl::StrContains(second.err, "--resume " + out)) << second.err;
+  std::ifstream after_file(out + "/report.json");
+  const std::string after((std::istreambuf_iterator<char>(after_file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(after, before) << "the first run's report must stay as it was";
+  // --resume continues it: every run is in the journal, so nothing runs again.
+  CommandResult resumed = RunCommand({Heapstorm(), "run", "--workers", "1", "--resume", out});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
 }
 
 // Each example suite's expectations state what its comments promise; a run passes only
