@@ -310,7 +310,9 @@ std::string Leak(const v1::RunResult& r) {
   for (const v1::LeakSeries& s : l.series()) {
     bool bytes = s.unit() == "bytes";
     auto v = [bytes](double x) { return bytes ? FormatSize(x) : absl::StrFormat("%.3g", x); };
-    const char* sv = s.verdict() == v1::LEAK_VERDICT_LEAK ? "leak" : s.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak" : "undecided";
+    const char* sv = s.verdict() == v1::LEAK_VERDICT_LEAK      ? "leak"
+                     : s.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak"
+                                                               : "inconclusive";  // the JSON's word
     absl::StrAppend(&out, "<tr class=\"", s.verdict() == v1::LEAK_VERDICT_LEAK ? "regressed" : "", "\"><td>",
                     E(s.name()), "</td><td class=\"n\">", v(s.slope_per_iteration()), "</td><td class=\"n\">",
                     v(s.slope_low()), " … ", v(s.slope_high()), "</td><td class=\"n\">",

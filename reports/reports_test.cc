@@ -212,6 +212,23 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:11:0</td><td>store; made in 1098&ndash;8784</td>")) << html;
 }
 
+// A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
+// of the HTML's own ("undecided", which a new user took for something else).
+TEST(ReportsTest, ASeriesVerdictIsTheJsonsWord) {
+  static v1::Suite suite = FixedSuite();
+  ReportInputs in;
+  in.suite = &suite;
+  v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 100, 0, 1048576);
+  v1::LeakSeries* s = run.mutable_leak()->add_series();
+  s->set_name("external");
+  s->set_unit("bytes");
+  s->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  in.runs.push_back(run);
+  const std::string html = RenderHtml(BuildReport(in));
+  EXPECT_TRUE(absl::StrContains(html, "<td>inconclusive")) << html;
+  EXPECT_FALSE(absl::StrContains(html, "undecided")) << html;
+}
+
 TEST(ReportsTest, AggregatesAndChecks) {
   v1::Report report = FixedReport();
   ASSERT_EQ(report.scenarios_size(), 2);
