@@ -148,30 +148,39 @@ TEST(ReportsTest, GoldenJson) {
 
 TEST(ReportsTest, GoldenHtml) { ExpectGolden("golden_report.html", RenderHtml(FixedReport())); }
 
-// A leak's allocation sites in the HTML: each estimate with its sampling error, none for a
-// site whose objects are sampled surely (large ones).
-TEST(ReportsTest, AllocationSitesShowTheirSamplingError) {
+// One allocation site of `leak`, as the engine fills it.
+v1::AllocationSite* AddSite(v1::LeakResult* leak, const std::string& function, const std::string& file, uint32_t line,
+                            uint64_t count, uint64_t bytes, uint64_t error = 0,
+                            v1::AllocationPosition position = v1::ALLOCATION_POSITION_UNSPECIFIED) {
+  v1::AllocationSite* site = leak->add_allocation_sites();
+  site->set_function(function);
+  site->set_file(file);
+  site->set_line(line);
+  site->set_count(count);
+  site->set_bytes(bytes);
+  site->set_bytes_error(error);
+  site->set_position(position);
+  return site;
+}
+
+// The HTML report of the fixed suite with `run` alone.
+std::string HtmlOf(const v1::RunResult& run) {
   static v1::Suite suite = FixedSuite();
   ReportInputs in;
   in.suite = &suite;
+  in.runs.push_back(run);
+  return RenderHtml(BuildReport(in));
+}
+
+// A leak's allocation sites in the HTML: each estimate with its sampling error, none for a
+// site whose objects are sampled surely (large ones).
+TEST(ReportsTest, AllocationSitesShowTheirSamplingError) {
   v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 100, 0, 1048576);
   v1::LeakResult* leak = run.mutable_leak();
   leak->set_verdict(v1::LEAK_VERDICT_LEAK);
-  v1::AllocationSite* slice = leak->add_allocation_sites();
-  slice->set_function("exports.iteration");
-  slice->set_file("/m/pooled_slice_pin.js");
-  slice->set_line(18);
-  slice->set_count(1);
-  slice->set_bytes(2080);
-  slice->set_bytes_error(2030);
-  v1::AllocationSite* large = leak->add_allocation_sites();
-  large->set_function("grow");
-  large->set_file("/m/big.js");
-  large->set_line(4);
-  large->set_count(1);
-  large->set_bytes(1 << 20);
-  in.runs.push_back(run);
-  const std::string html = RenderHtml(BuildReport(in));
+  AddSite(leak, "exports.iteration", "/m/pooled_slice_pin.js", 18, 1, 2080, 2030);
+  AddSite(leak, "grow", "/m/big.js", 4, 1, 1 << 20);
+  const std::string html = HtmlOf(run);
   EXPECT_TRUE(absl::StrContains(html, absl::StrCat(FormatSize(2080), " &plusmn; ", FormatSize(2030), "</td>"))) << html;
   EXPECT_TRUE(absl::StrContains(html, absl::StrCat(FormatSize(1 << 20), "</td>"))) << html;
   EXPECT_FALSE(absl::StrContains(html, absl::StrCat(FormatSize(1 << 20), " &plusmn;"))) << html;
@@ -181,9 +190,6 @@ TEST(ReportsTest, AllocationSitesShowTheirSamplingError) {
 // the store's (`sessions.set(`), whose estimate covers far more iterations and so far more
 // bytes. Each row says how its line was found and which iterations made what it counts.
 TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCount) {
-  static v1::Suite suite = FixedSuite();
-  ReportInputs in;
-  in.suite = &suite;
   v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 8784, 0, 1048576);
   v1::LeakResult* leak = run.mutable_leak();
   leak->set_verdict(v1::LEAK_VERDICT_LEAK);
@@ -191,22 +197,9 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
   leak->mutable_retention()->set_s2(1098);
   leak->mutable_retention()->set_s3(8784);
   leak->mutable_retention()->set_confirmed(true);
-  v1::AllocationSite* literal = leak->add_allocation_sites();
-  literal->set_function("createSession");
-  literal->set_file("/m/session_store.js");
-  literal->set_line(10);
-  literal->set_position(v1::ALLOCATION_POSITION_RETAINED);
-  literal->set_count(22);
-  literal->set_bytes(71606);
-  v1::AllocationSite* store = leak->add_allocation_sites();
-  store->set_function("createSession");
-  store->set_file("/m/session_store.js");
-  store->set_line(11);
-  store->set_position(v1::ALLOCATION_POSITION_STORE);
-  store->set_count(576);
-  store->set_bytes(2352265);
-  in.runs.push_back(run);
-  const std::string html = RenderHtml(BuildReport(in));
+  AddSite(leak, "createSession", "/m/session_store.js", 10, 22, 71606, 0, v1::ALLOCATION_POSITION_RETAINED);
+  AddSite(leak, "createSession", "/m/session_store.js", 11, 576, 2352265, 0, v1::ALLOCATION_POSITION_STORE);
+  const std::string html = HtmlOf(run);
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:10:0</td><td>retained kind; made in 898&ndash;1098</td>"))
       << html;
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:11:0</td><td>store; made in 1098&ndash;8784</td>")) << html;
@@ -215,16 +208,12 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
 // A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
 // of the HTML's own ("undecided", which a new user took for something else).
 TEST(ReportsTest, ASeriesVerdictIsTheJsonsWord) {
-  static v1::Suite suite = FixedSuite();
-  ReportInputs in;
-  in.suite = &suite;
   v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 100, 0, 1048576);
   v1::LeakSeries* s = run.mutable_leak()->add_series();
   s->set_name("external");
   s->set_unit("bytes");
   s->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
-  in.runs.push_back(run);
-  const std::string html = RenderHtml(BuildReport(in));
+  const std::string html = HtmlOf(run);
   EXPECT_TRUE(absl::StrContains(html, "<td>inconclusive")) << html;
   EXPECT_FALSE(absl::StrContains(html, "undecided")) << html;
 }
