@@ -3,4 +3,4 @@
 # read out of driver.js) in node.
 set -euo pipefail
 DIR="${TEST_SRCDIR}/${TEST_WORKSPACE}/worker/driver"
-exec node "$DIR/allocation_sites_test.js" "$DIR/driver.js"
+exec node --expose-gc "$DIR/allocation_sites_test.js" "$DIR/driver.js"

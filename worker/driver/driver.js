@@ -745,16 +745,35 @@ function groupSamples(profile, markOrdinal) {
   return { window, store };
 }
 
-// A sample of `size` bytes was kept with probability p = 1 - e^(-size/interval): it stands
-// for size / p bytes (the estimate), and adds (size / p)^2 (1 - p) to the estimate's
-// variance (Horvitz-Thompson). Small objects are a few samples of ~interval bytes each, with
-// an error of about interval * sqrt(count); a large one is sampled almost surely, with none.
-function addSample(g, size) {
-  const kept = 1 - Math.exp(-size / kSamplingIntervalBytes);
-  const estimate = size / kept;
+// What one sample of the inspector's profile stands for. Its `size` is already the
+// profiler's estimate, not the object's size: V8 keeps an object of s bytes with
+// probability p = 1 - e^(-s/interval) and reports it as s * round(1/p) bytes
+// (SamplingHeapProfiler::ScaleSample; ~2 KiB for any small object, s for a large one, kept
+// surely). The estimate adds it as it is. Its variance, estimate^2 (1 - p)
+// (Horvitz-Thompson), needs p, so the object's size is solved back from the estimate:
+// s / (1 - e^(-s/interval)) grows with s from `interval` at 0. Small objects are a few
+// samples of ~interval bytes each, with an error of about interval * sqrt(count); a large
+// one has none.
+function addSample(g, estimate) {
+  const s = sampledObjectSize(estimate);
+  const kept = 1 - Math.exp(-s / kSamplingIntervalBytes);
   g.count += 1;
   g.bytes += estimate;
   g.variance = (g.variance || 0) + estimate * estimate * (1 - kept);
+}
+
+// The s whose s / (1 - e^(-s/interval)) is `estimate` (bisection; near 0 for an estimate at
+// or under the interval, which rounding makes).
+function sampledObjectSize(estimate) {
+  const scaled = (s) => s / (1 - Math.exp(-s / kSamplingIntervalBytes));
+  let low = 0;
+  let high = Math.max(estimate, 1);
+  for (let k = 0; k < 60 && high - low > 0.5; k++) {
+    const mid = (low + high) / 2;
+    if (scaled(mid) < estimate) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
 }
 
 function rounded(g) {

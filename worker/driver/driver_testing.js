@@ -17,13 +17,21 @@ function driverSection(driverPath, beginMarker, endMarker, names, sandbox = {}) 
 }
 
 // Runs one case: prints "ok NAME" or "FAILED NAME: why"; a failure makes the exit code 1.
+// A case that returns a promise is reported when it settles.
 function check(name, fn) {
-  try {
-    fn();
-    console.log(`ok ${name}`);
-  } catch (e) {
+  const fail = (e) => {
     process.exitCode = 1;
     console.log(`FAILED ${name}: ${e.message}`);
+  };
+  try {
+    const result = fn();
+    if (result && typeof result.then === 'function') {
+      result.then(() => console.log(`ok ${name}`), fail);
+      return;
+    }
+    console.log(`ok ${name}`);
+  } catch (e) {
+    fail(e);
   }
 }
 
