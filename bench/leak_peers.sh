@@ -4,14 +4,20 @@
 # bench/leak_peers/cases (lru-cache, express). Not run in CI; tests never install peers.
 #
 #   bench/leak_peers.sh [REPEATS=3]
+#   CORPUS=tests/fixtures/shape_corpus CASES=none bench/leak_peers.sh 1   # another corpus alone
 #
-# Environment (defaults): BUDGETS ("2000 10000", heapstorm's leak_check iterations; empty:
-# heapstorm is not built nor run),
-# OUT (/tmp/leak_peers: results, never the repo), CACHE (~/.cache/heapstorm-bench: the npm
-# install of bench/leak_peers/package.json, pinned, with its lockfile and node_modules),
-# HEAPSTORM (bazel-bin/cli/heapstorm of this checkout, built -c opt), TOOLS ("memlab leakage
-# memwatch"; empty: no peer runs), and each peer's settings: MEMLAB_WARMUP (200) MEMLAB_N (1000), LEAKAGE_ITERATIONS
-# (1000) LEAKAGE_ROUNDS (6), MEMWATCH_ITERATIONS (6000) MEMWATCH_EVERY (100) MEMWATCH_WARMUP (200).
+# Environment (defaults):
+# - CORPUS (tests/fixtures/leak_corpus): the labelled modules;
+# - CASES ("none": without the real-package cases);
+# - BUDGETS ("2000 10000"): heapstorm's leak_check iterations; empty: heapstorm is not built
+#   nor run;
+# - OUT (/tmp/leak_peers): results, never the repo;
+# - CACHE (~/.cache/heapstorm-bench): the npm install of bench/leak_peers/package.json,
+#   pinned, with its lockfile and node_modules;
+# - HEAPSTORM (bazel-bin/cli/heapstorm of this checkout, built -c opt);
+# - TOOLS ("memlab leakage memwatch"); empty: no peer runs;
+# - each peer's settings: MEMLAB_WARMUP (200), MEMLAB_N (1000), LEAKAGE_ITERATIONS (1000),
+#   LEAKAGE_ROUNDS (6), MEMWATCH_ITERATIONS (6000), MEMWATCH_EVERY (100), MEMWATCH_WARMUP (200).
 #
 # heapstorm runs each budget's suite (`heapstorm run --workers 1`, one repeat per pass) in the
 # background while the peers run one case at a time in the foreground (a case under
@@ -25,7 +31,7 @@ read -r -a BUDGETS <<< "${BUDGETS-2000 10000}"
 read -r -a TOOLS <<< "${TOOLS-memlab leakage memwatch}"
 OUT=${OUT:-/tmp/leak_peers}
 CACHE=${CACHE:-$HOME/.cache/heapstorm-bench}
-CORPUS=$ROOT/tests/fixtures/leak_corpus
+CORPUS=$(realpath "${CORPUS:-$ROOT/tests/fixtures/leak_corpus}")
 mkdir -p "$OUT/tmp" "$CACHE"
 # A private scratch folder (see bench/leak_corpus.sh).
 export TMPDIR="$OUT/tmp"
@@ -42,7 +48,8 @@ if ! cmp -s bench/leak_peers/package.json "$CACHE/package.json" || [ ! -d "$CACH
 fi
 # The runners and cases run from the cache, next to its node_modules.
 cp bench/leak_peers/*.js "$CACHE/"
-rm -rf "$CACHE/cases" && cp -r bench/leak_peers/cases "$CACHE/cases"
+rm -rf "$CACHE/cases" && mkdir -p "$CACHE/cases"
+[ "${CASES:-}" = none ] || cp -r bench/leak_peers/cases/. "$CACHE/cases/"
 
 if [ ${#BUDGETS[@]} -gt 0 ] && [ -z "${HEAPSTORM:-}" ]; then
   bazel build -c opt //cli:heapstorm >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
