@@ -1,5 +1,6 @@
 #include "reports/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -102,9 +103,14 @@ v1::MetricComparison CompareMetric(const MetricSpec& metric, const v1::Aggregate
     m.set_p_value(-1);
     m.set_note(absl::StrCat("fewer than ", kMinRepeatsForTest, " repeats on a side: the delta alone decides"));
   }
-  if (worse > tolerances.relative && significant) {
+  const double tolerance = metric.timing ? std::max(tolerances.relative, kTimingTolerance) : tolerances.relative;
+  if (metric.timing && tested && std::fabs(worse) > tolerances.relative && std::fabs(worse) <= tolerance) {
+    m.set_note(absl::StrCat("a timing: a change within ", absl::StrFormat("%.0f%%", 100 * tolerance),
+                            " is the machine's, not the program's"));
+  }
+  if (worse > tolerance && significant) {
     m.set_verdict(v1::VERDICT_REGRESSED);
-  } else if (-worse > tolerances.relative && significant) {
+  } else if (-worse > tolerance && significant) {
     m.set_verdict(v1::VERDICT_IMPROVED);
   } else {
     m.set_verdict(v1::VERDICT_UNCHANGED);
