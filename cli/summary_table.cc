@@ -96,6 +96,17 @@ std::string LeakCell(const v1::Report& report, const v1::ScenarioReport& s) {
   return detail.empty() ? cell : absl::StrCat(cell, ": ", detail);
 }
 
+// Whether a metric of this configuration regressed against the baseline: it fails the run
+// though its own expectations held.
+bool Regressed(const v1::Report& report, const v1::ScenarioReport& s) {
+  for (const v1::MetricComparison& m : report.comparison().metrics()) {
+    if (m.scenario() == s.scenario() && m.variation() == s.variation() && m.verdict() == v1::VERDICT_REGRESSED) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string SummaryTable(const v1::Report& report) {
@@ -103,12 +114,18 @@ std::string SummaryTable(const v1::Report& report) {
   for (const MetricColumn& column : kMetricColumns) heading.push_back(column.heading);
   heading.insert(heading.end(), {"result", "leak check"});
   std::vector<std::vector<std::string>> rows = {heading};
+  bool leak_checks = false;
   for (const v1::ScenarioReport& s : report.scenarios()) {
     std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
     std::vector<std::string> row = {name, Outcomes(s)};
     for (const MetricColumn& column : kMetricColumns) row.push_back(Cell(s, column));
-    row.insert(row.end(), {s.passed() ? "PASS" : "FAIL", LeakCell(report, s)});
+    row.insert(row.end(), {!s.passed() ? "FAIL" : Regressed(report, s) ? "REGRESSED" : "PASS", LeakCell(report, s)});
+    leak_checks = leak_checks || !row.back().empty();
     rows.push_back(std::move(row));
+  }
+  // No leak check in the suite: no column for it.
+  if (!leak_checks) {
+    for (auto& row : rows) row.pop_back();
   }
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -162,10 +179,11 @@ std::string SummaryTable(const v1::Report& report) {
                     c.improvements(), " improved\n");
     for (const std::string& w : c.warnings()) absl::StrAppend(&out, "  note: ", w, "\n");
   }
-  // "FAILED: 5 of 8 configurations failed, 8 runs, 2 missing": how many failed, not only
-  // how many there were.
-  const int failed = static_cast<int>(std::count_if(report.scenarios().begin(), report.scenarios().end(),
-                                                    [](const v1::ScenarioReport& s) { return !s.passed(); }));
+  // "FAILED: 5 of 8 configurations failed, 8 runs, 2 missing": how many failed (an
+  // expectation or a regression), not only how many there were.
+  const int failed = static_cast<int>(
+      std::count_if(report.scenarios().begin(), report.scenarios().end(),
+                    [&report](const v1::ScenarioReport& s) { return !s.passed() || Regressed(report, s); }));
   absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", failed > 0 ? absl::StrCat(failed, " of ") : "",
                   report.scenarios_size(), " configuration", report.scenarios_size() == 1 ? "" : "s",
                   failed > 0 ? " failed" : "", ", ", report.runs_size(), " run", report.runs_size() == 1 ? "" : "s",

@@ -82,8 +82,19 @@ TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   EXPECT_TRUE(absl::EndsWith(text, absl::StrCat("\nFAILED: 1 of 2 configurations failed, ", report.runs_size(),
                                                 " runs, 2 missing\n")))
       << text;
-  report.mutable_scenarios(1)->set_passed(true);
+  // A configuration whose metric regressed failed too, though its expectations held; its
+  // row says so (it read PASS).
   report.clear_missing();
+  v1::MetricComparison* regressed = report.mutable_comparison()->add_metrics();
+  regressed->set_scenario(report.scenarios(0).scenario());
+  regressed->set_variation(report.scenarios(0).variation());
+  regressed->set_verdict(v1::VERDICT_REGRESSED);
+  const std::string with_regression = SummaryTable(report);
+  EXPECT_TRUE(absl::StrContains(with_regression, "  REGRESSED\n")) << with_regression;
+  EXPECT_TRUE(absl::StrContains(with_regression, "\nFAILED: 2 of 2 configurations failed, ")) << with_regression;
+  EXPECT_FALSE(absl::StrContains(with_regression, "leak check")) << "no leak check, no column for it";
+  report.clear_comparison();
+  report.mutable_scenarios(1)->set_passed(true);
   report.set_passed(true);
   EXPECT_TRUE(absl::EndsWith(SummaryTable(report), absl::StrCat("\nPASSED: 2 configurations, ", report.runs_size(),
                                                                 " runs\n")));
