@@ -34,10 +34,19 @@ absl::StatusOr<v1::Report> ReadReportJson(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a heapstorm report: ", status.message().as_string()));
   }
+  if (report.schema_version() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a heapstorm report: it has no schema_version"));
+  }
   if (report.schema_version() != kReportSchemaVersion) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": report schema version ", report.schema_version(), ", this heapstorm reads ",
         kReportSchemaVersion));
+  }
+  // A report of no configuration (a stub, or a run stopped before any finished) compares
+  // with nothing: as a baseline every scenario would pass as new.
+  if (report.scenarios_size() == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": a heapstorm report of no configuration: there is nothing to compare with"));
   }
   return report;
 }

@@ -296,6 +296,30 @@ TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {
   EXPECT_TRUE(absl::StrContains(xml, "<skipped message=\"filtered out\"/>")) << xml;
 }
 
+// What is read as a report (a baseline, `compare`'s sides) is one: a stub with a schema
+// version and nothing else passed CI as a baseline (every scenario "not in the baseline").
+TEST(CompareTest, OnlyAReportOfSomeConfigurationIsReadAsOne) {
+  const std::string dir = ::testing::TempDir();
+  auto read = [&dir](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+    return ReadReportJson(dir + "/" + name);
+  };
+  absl::StatusOr<v1::Report> stub = read("stub.json", "{\"schema_version\": 1}");
+  ASSERT_FALSE(stub.ok());
+  EXPECT_TRUE(absl::StrContains(stub.status().message(), "stub.json: a heapstorm report of no configuration"))
+      << stub.status();
+  absl::StatusOr<v1::Report> other = read("other.json", "{\"foo\": 1}");
+  ASSERT_FALSE(other.ok());
+  EXPECT_TRUE(absl::StrContains(other.status().message(), "other.json: not a heapstorm report: it has no "
+                                                           "schema_version"))
+      << other.status();
+  absl::StatusOr<v1::Report> yaml = read("suite.yaml", "scenarios:\n  - name: a\n");
+  ASSERT_FALSE(yaml.ok());
+  EXPECT_TRUE(absl::StrContains(yaml.status().message(), "suite.yaml: not a heapstorm report")) << yaml.status();
+  absl::StatusOr<v1::Report> golden = ReadReportJson(Runfile("reports/testdata/golden_report.json"));
+  EXPECT_TRUE(golden.ok()) << golden.status();
+}
+
 TEST(CompareTest, RegressionImprovementAndNoChange) {
   v1::Report base = FixedReport(600);
   Tolerances t;
