@@ -189,6 +189,19 @@ std::string PointLabel(const ParameterSpec& spec, uint64_t value) {
   return absl::StrCat(spec.name, "=", FormatParameterValue(spec, value));
 }
 
+bool VariationBefore(absl::string_view a, absl::string_view b) {
+  const size_t ea = a.find('=');
+  const size_t eb = b.find('=');
+  if (ea != absl::string_view::npos && eb != absl::string_view::npos && a.substr(0, ea) == b.substr(0, eb)) {
+    if (std::optional<ParameterSpec> spec = FindParameter(a.substr(0, ea))) {
+      absl::StatusOr<uint64_t> va = ParseParameterValue(*spec, a.substr(ea + 1), false);
+      absl::StatusOr<uint64_t> vb = ParseParameterValue(*spec, b.substr(eb + 1), false);
+      if (va.ok() && vb.ok() && *va != *vb) return BaseValue(*spec, *va) < BaseValue(*spec, *vb);
+    }
+  }
+  return a < b;
+}
+
 double BaseValue(const ParameterSpec& spec, uint64_t value) {
   switch (spec.kind) {
     case ValueKind::kKiB:

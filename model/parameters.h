@@ -77,6 +77,11 @@ std::string FormatParameterValue(const ParameterSpec& spec, uint64_t value);
 // The label of a sweep's or a search's point, its runs' variation: "limits.old_space=64Mi".
 std::string PointLabel(const ParameterSpec& spec, uint64_t value);
 
+// Whether variation label `a` ("old_space=32Mi", a PointLabel) comes before `b`: by the
+// parameter's value when both vary the same parameter (32Mi before 128Mi, 512Ki before
+// 1Mi), else as text.
+bool VariationBefore(absl::string_view a, absl::string_view b);
+
 // A stored value in the parameter's base unit: bytes for a size, milliseconds for a
 // duration, else the count.
 double BaseValue(const ParameterSpec& spec, uint64_t value);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/median.h"
 #include "model/names.h"
+#include "model/parameters.h"
 #include "model/units.h"
 #include "reports/capacity.h"
 #include "reports/leak_sentence.h"
@@ -153,7 +154,7 @@ std::vector<v1::RunResult> OrderedRuns(const ReportInputs& in) {
     int oa = order.count(a.scenario()) ? order[a.scenario()] : 1 << 30;
     int ob = order.count(b.scenario()) ? order[b.scenario()] : 1 << 30;
     if (oa != ob) return oa < ob;
-    if (a.variation() != b.variation()) return a.variation() < b.variation();
+    if (a.variation() != b.variation()) return VariationBefore(a.variation(), b.variation());
     return a.repeat() < b.repeat();
   });
   return runs;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -203,6 +204,26 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:10:0</td><td>retained kind; made in 898&ndash;1098</td>"))
       << html;
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:11:0</td><td>store; made in 1098&ndash;8784</td>")) << html;
+}
+
+// A sweep's configurations come in the order of their values, not of their labels' text
+// (a new user read old_space=128Mi, 32Mi, 64Mi).
+TEST(ReportsTest, ASweepsConfigurationsComeByValue) {
+  static v1::Suite suite = FixedSuite();
+  ReportInputs in;
+  in.suite = &suite;
+  for (const char* v : {"limits.old_space=128Mi", "limits.old_space=32Mi", "limits.old_space=1Gi",
+                        "limits.old_space=64Mi"}) {
+    v1::RunResult r = FixedRun("cache", 0, v1::OUTCOME_HEAP_EXHAUSTED, 1000, 0, 0);
+    r.set_variation(v);
+    r.set_assignment_id(absl::StrCat("cache/", v, "/r0"));
+    in.runs.push_back(r);
+  }
+  v1::Report report = BuildReport(in);
+  std::vector<std::string> order;
+  for (const v1::ScenarioReport& s : report.scenarios()) order.push_back(s.variation());
+  EXPECT_EQ(order, (std::vector<std::string>{"limits.old_space=32Mi", "limits.old_space=64Mi",
+                                             "limits.old_space=128Mi", "limits.old_space=1Gi"}));
 }
 
 // A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
