@@ -98,9 +98,12 @@ int BaselineCommand(int argc, char** argv) {
     std::cerr << "heapstorm baseline: " << status.message() << "\n";
     return kExitBadInput;
   }
-  if (parser.help_requested() || argc < 3 || std::string(argv[2]) != "update") {
-    (parser.help_requested() ? std::cout : std::cerr) << parser.Help();
-    return parser.help_requested() ? kExitOk : kExitBadInput;
+  // `heapstorm baseline --help` asks as much as `heapstorm baseline update --help`.
+  const bool help = parser.help_requested() ||
+                    (argc >= 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h"));
+  if (help || argc < 3 || std::string(argv[2]) != "update") {
+    (help ? std::cout : std::cerr) << parser.Help();
+    return help ? kExitOk : kExitBadInput;
   }
   if (parser.positional().size() != 2) {
     std::cerr << "heapstorm baseline update: name the report and the baseline file\n";

@@ -45,6 +45,12 @@ TEST(CliTest, HelpAndUsage) {
   CommandResult run_help = RunCommand({Heapstorm(), "run", "--help"});
   EXPECT_EQ(run_help.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(run_help.out, "--workers N")) << run_help.out;
+  // Every command answers --help on stdout with exit 0 (`baseline --help` was exit 2).
+  for (const char* command : {"validate", "run", "compare", "baseline", "coordinator", "worker"}) {
+    CommandResult h = RunCommand({Heapstorm(), command, "--help"});
+    EXPECT_EQ(h.exit_code, 0) << command << ": " << h.err;
+    EXPECT_TRUE(absl::StrContains(h.out, "usage: heapstorm ")) << command << ": " << h.out;
+  }
   CommandResult unknown = RunCommand({Heapstorm(), "frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(unknown.err, "unknown command 'frobnicate'"));
