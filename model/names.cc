@@ -29,4 +29,17 @@ std::string OutcomeName(v1::Outcome outcome) {
   return "unspecified";
 }
 
+std::string LimitMechanismName(v1::LimitMechanism mechanism) {
+  switch (mechanism) {
+    case v1::LIMIT_MECHANISM_CGROUP_V2:
+      return "a cgroup v2 (memory.max)";
+    case v1::LIMIT_MECHANISM_CGROUP_V1:
+      return "a cgroup v1 (memory.limit_in_bytes)";
+    case v1::LIMIT_MECHANISM_WATCHDOG:
+      return "heapstorm's RSS watchdog";
+    default:
+      return "none (no native limit was set)";
+  }
+}
+
 }  // namespace heapstorm

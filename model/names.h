@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 
 namespace heapstorm {
@@ -25,6 +26,10 @@ std::string OutcomeName(v1::Outcome outcome);
 
 // Every outcome's name in enum order: OutcomeNames()[i] names the outcome i + 1.
 const std::vector<std::string>& OutcomeNames();
+
+// What kept a run's native limit, in words: "a cgroup v1 (memory.limit_in_bytes)", ...;
+// "none (no native limit was set)" for LIMIT_MECHANISM_UNSPECIFIED.
+std::string LimitMechanismName(v1::LimitMechanism mechanism);
 
 }  // namespace heapstorm
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "model/names.h"
 #include "reports/metrics.h"
 #include "reports/statistics.h"
 
@@ -59,10 +60,12 @@ void AddWarnings(const v1::Report& baseline, const v1::Report& current, v1::Comp
     c->add_warnings(absl::StrCat("node version differs: baseline ", baseline.environment().node_version(),
                                  ", current ", current.environment().node_version()));
   }
-  if (baseline.environment().limit_mechanism() != current.environment().limit_mechanism()) {
-    c->add_warnings(absl::StrCat("native limit mechanism differs: baseline ",
-                                 v1::LimitMechanism_Name(baseline.environment().limit_mechanism()),
-                                 ", current ", v1::LimitMechanism_Name(current.environment().limit_mechanism())));
+  // Only when both kept a native limit: a run of scenarios without one (a --filter) has none.
+  const v1::LimitMechanism was = baseline.environment().limit_mechanism();
+  const v1::LimitMechanism is = current.environment().limit_mechanism();
+  if (was != is && was != v1::LIMIT_MECHANISM_UNSPECIFIED && is != v1::LIMIT_MECHANISM_UNSPECIFIED) {
+    c->add_warnings(absl::StrCat("the native limit was kept by ", LimitMechanismName(was), " in the baseline, by ",
+                                 LimitMechanismName(is), " now"));
   }
   if (baseline.suite_sha256() != current.suite_sha256()) {
     c->add_warnings("the suite file changed since the baseline");

@@ -56,15 +56,6 @@ std::string Outcome(int o) { return OutcomeName(static_cast<v1::Outcome>(o)); }
 
 std::string Bytes(double v) { return FormatSize(v); }
 
-std::string Mechanism(v1::LimitMechanism m) {
-  switch (m) {
-    case v1::LIMIT_MECHANISM_CGROUP_V2: return "a cgroup v2 (memory.max)";
-    case v1::LIMIT_MECHANISM_CGROUP_V1: return "a cgroup v1 (memory.limit_in_bytes)";
-    case v1::LIMIT_MECHANISM_WATCHDOG: return "heapstorm's RSS watchdog";
-    default: return "none (no native limit was set)";
-  }
-}
-
 std::string Chips(const std::map<std::string, int>& counts) {
   std::string out = "<div class=\"chips\">";
   for (const auto& [name, n] : counts) {
@@ -112,7 +103,7 @@ std::string Summary(const v1::Report& report) {
   absl::StrAppend(&out, "<div>environment</div><div>node ", E(env.node_version()), ", heapstorm ",
                   E(env.heapstorm_version()), ", ", E(env.hostname()), " (", env.cpus(), " cpus, ",
                   Bytes(static_cast<double>(env.memory_bytes())), "), native limits by ",
-                  Mechanism(env.limit_mechanism()), "</div>");
+                  LimitMechanismName(env.limit_mechanism()), "</div>");
   absl::StrAppend(&out, "<div>suite</div><div>", E(report.suite_path()), " <span class=\"sub\">sha256 ",
                   E(report.suite_sha256().substr(0, 16)), "…</span></div>");
   absl::StrAppend(&out, "</div></div>");
@@ -243,7 +234,7 @@ std::string Evidence(const v1::RunResult& r) {
                              "Ki, descriptors ", r.limits().max_descriptors(), ", timeout ",
                              FormatShortDuration(absl::Milliseconds(r.limits().timeout_ms())),
                              r.limits().native_bytes() ? ", native " + Bytes(static_cast<double>(r.limits().native_bytes())) : ""));
-  row("native limit by", absl::StrCat(Mechanism(r.limit_mechanism()),
+  row("native limit by", absl::StrCat(LimitMechanismName(r.limit_mechanism()),
                                       r.limit_note().empty() ? "" : " — " + E(r.limit_note())));
   if (e.cgroup_oom_kills() || e.cgroup_failcnt()) {
     row("cgroup", absl::StrCat("oom_kill +", e.cgroup_oom_kills(), ", failcnt ", e.cgroup_failcnt(),

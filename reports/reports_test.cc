@@ -398,6 +398,24 @@ TEST(CompareTest, FewRepeatsAddedRemovedAndEnvironment) {
   EXPECT_TRUE(regressed_by_delta);
 }
 
+// The native limit's mechanism is compared only when both sides kept one, and said in words:
+// a run filtered to scenarios without a native limit read "native limit mechanism differs:
+// baseline LIMIT_MECHANISM_CGROUP_V1, current LIMIT_MECHANISM_UNSPECIFIED".
+TEST(CompareTest, TheNativeLimitsMechanismIsComparedWhenBothKeptOne) {
+  v1::Report base = FixedReport();
+  base.mutable_environment()->set_limit_mechanism(v1::LIMIT_MECHANISM_CGROUP_V1);
+  v1::Report filtered = FixedReport();
+  filtered.mutable_environment()->set_limit_mechanism(v1::LIMIT_MECHANISM_UNSPECIFIED);
+  EXPECT_EQ(Compare(base, filtered, Tolerances(), "b").warnings_size(), 0);
+  v1::Report watchdog = FixedReport();
+  watchdog.mutable_environment()->set_limit_mechanism(v1::LIMIT_MECHANISM_WATCHDOG);
+  v1::Comparison c = Compare(base, watchdog, Tolerances(), "b");
+  ASSERT_EQ(c.warnings_size(), 1);
+  EXPECT_EQ(c.warnings(0),
+            "the native limit was kept by a cgroup v1 (memory.limit_in_bytes) in the baseline, by heapstorm's RSS "
+            "watchdog now");
+}
+
 // The comparison as people read it, pinned so that a change of formatting shows: every
 // metric's line (DescribeComparison, also in the terminal and JUnit) and the HTML table
 // "Against the baseline". The cache scenario got 20% worse per entry; its units reached
