@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "model/units.h"
+#include "reports/capacity.h"
 #include "reports/compare.h"
 #include "reports/html_report.h"
 #include "reports/junit_report.h"
@@ -224,6 +225,42 @@ TEST(ReportsTest, ASweepsConfigurationsComeByValue) {
   for (const v1::ScenarioReport& s : report.scenarios()) order.push_back(s.variation());
   EXPECT_EQ(order, (std::vector<std::string>{"limits.old_space=32Mi", "limits.old_space=64Mi",
                                              "limits.old_space=128Mi", "limits.old_space=1Gi"}));
+}
+
+// A sweep of the old space itself says where the target load breaks; the recommendation is
+// never under that (a new user's read "the old space breaks at 64.7Mi, at most 92.9Mi (95%),
+// so the recommended old space keeps a margin of -19% over it", recommending 75Mi).
+TEST(ReportsTest, ARecommendationIsNeverUnderTheModelsBreak) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
+  - name: grow
+    kind: cached_data
+    params: {entries: 1000000, entry_size: 1Ki}
+    target_units: 100000
+    sweep: {parameter: limits.old_space, values: [32Mi, 64Mi, 128Mi]}
+)",
+                                                  "s.yaml", ".");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  const std::vector<std::pair<uint32_t, uint64_t>> broke = {{32, 14000}, {64, 30000}, {128, 60440}};
+  for (const auto& [mib, units] : broke) {
+    v1::RunResult r = FixedRun("grow", 0, v1::OUTCOME_HEAP_EXHAUSTED, units, 0, 0);
+    r.set_variation(absl::StrCat("limits.old_space=", mib, "Mi"));
+    r.mutable_limits()->set_max_old_space_mib(mib);
+    // The heap a unit costs, without V8's room to collect: the peak + 15% at 100,000 units
+    // is ~130Mi, under where the sweep says 100,000 units break (~210Mi).
+    r.mutable_heap_per_unit()->set_slope(1100);
+    r.mutable_heap_per_unit()->set_intercept(3e6);
+    runs.push_back(r);
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  const v1::CapacityReport& c = capacity[0];
+  ASSERT_GT(c.model().slope(), 0);
+  const double needed = (100000 - c.model().intercept()) / c.model().slope();
+  EXPECT_GE(c.recommended_old_space_mib() * 1048576.0, needed) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "raised to where the model says that load breaks"))
+      << c.recommendation();
+  EXPECT_FALSE(absl::StrContains(c.recommendation(), "margin of -")) << c.recommendation();
 }
 
 // A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
