@@ -62,17 +62,28 @@ bool UnitHoldsDescriptor(const v1::Scenario& s) {
 // "≈ 2,360 entries per MiB of old space + a 7Mi base (2,310–2,410 per MiB, 95%; 3 limits)":
 // the swept parameter's words and step come from model/parameters.h. units = intercept +
 // slope × limit, so the base (the limit at which no unit fits) is −intercept ÷ slope.
+// A count's step is its own name ("descriptor" of "descriptors"): "per descriptor", "326
+// descriptors"; an amount's is not: "per MiB of old space", "210Mi of old space".
+bool CountsItself(const ParameterSpec& w) { return absl::StartsWith(w.display_name, w.step_name); }
+
+std::string AmountOf(const ParameterSpec& w, double base_units) {
+  return absl::StrCat(FormatBaseAmount(w, base_units), CountsItself(w) ? " " : " of ", w.display_name);
+}
+
 std::string ModelSummary(const v1::LinearFit& m, const std::string& unit_name, const ParameterSpec& w) {
   double per = m.slope() * w.step;
-  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.step_name, " of ", w.display_name);
+  std::string text = absl::StrCat("≈ ", FormatCount(per), " ", unit_name, " per ", w.step_name,
+                                  CountsItself(w) ? "" : absl::StrCat(" of ", w.display_name));
   if (m.slope() > 0) {
     double base = -m.intercept() / m.slope();
     std::string base_text = FormatBaseAmount(w, std::fabs(base));
-    absl::StrAppend(&text, base >= 0 ? absl::StrCat(" + a ", base_text, " base") : absl::StrCat(" − ", base_text));
+    absl::StrAppend(&text, base >= 0 ? absl::StrCat(" + a base of ", base_text) : absl::StrCat(" − ", base_text));
   }
   if (m.slope_low() != m.slope_high()) {
     absl::StrAppend(&text, " (", FormatCount(m.slope_low() * w.step), "–", FormatCount(m.slope_high() * w.step),
                     " per ", w.step_name, ", 95%; ", m.points(), " limits)");
+  } else if (m.points() >= 3) {
+    absl::StrAppend(&text, " (", m.points(), " limits, exactly on a line)");
   } else {
     absl::StrAppend(&text, " (", m.points(), " limits: too few for an interval)");
   }
@@ -203,9 +214,9 @@ std::string ModelView(const v1::CapacityReport& c, uint64_t target, const std::o
   const ParameterSpec& w = *swept;
   const double needed = at->needed;
   const double slow = at->slow;
-  std::string text = absl::StrCat("; by the model (", c.model_summary(), ") the ", w.display_name, " breaks at ",
-                                  FormatBaseAmount(w, needed));
-  if (std::isfinite(slow) && slow > needed) absl::StrAppend(&text, ", at most ", FormatBaseAmount(w, slow), " (95%)");
+  std::string text = absl::StrCat("; by the model (", c.model_summary(), ") that load breaks at ",
+                                  AmountOf(w, needed));
+  if (std::isfinite(slow) && slow > needed) absl::StrAppend(&text, ", at most ", AmountOf(w, slow), " (95%)");
   double recommended = w.recommended == RecommendedLimit::kOldSpace     ? c.recommended_old_space_mib() * kMiB
                        : w.recommended == RecommendedLimit::kNative      ? static_cast<double>(c.recommended_native_bytes())
                        : w.recommended == RecommendedLimit::kDescriptors ? c.recommended_descriptors()

@@ -261,6 +261,36 @@ TEST(ReportsTest, ARecommendationIsNeverUnderTheModelsBreak) {
   EXPECT_TRUE(absl::StrContains(c.recommendation(), "raised to where the model says that load breaks"))
       << c.recommendation();
   EXPECT_FALSE(absl::StrContains(c.recommendation(), "margin of -")) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "per MiB of old space + a base of ")) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "that load breaks at 210Mi of old space")) << c.recommendation();
+}
+
+// A count is its own step: "per descriptor", "320 descriptors" (a new user read "1
+// connections per descriptor of descriptors + a 20 base", "the descriptors breaks at 520",
+// and "too few for an interval" for three limits exactly on a line).
+TEST(ReportsTest, ACountsModelReadsAsACount) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
+  - name: conns
+    kind: open_connections
+    params: {connections: 5000}
+    target_units: 300
+    sweep: {parameter: limits.descriptors, values: [128, 256, 512]}
+)",
+                                                  "s.yaml", ".");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  for (uint32_t fds : {128u, 256u, 512u}) {
+    v1::RunResult r = FixedRun("conns", 0, v1::OUTCOME_FD_EXHAUSTED, fds - 20, 0, 0);
+    r.set_variation(absl::StrCat("limits.descriptors=", fds));
+    r.mutable_limits()->set_max_descriptors(fds);
+    runs.push_back(r);
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  const std::string& said = capacity[0].recommendation();
+  EXPECT_TRUE(absl::StrContains(said, " per descriptor + a base of 20 (3 limits, exactly on a line)")) << said;
+  EXPECT_TRUE(absl::StrContains(said, "that load breaks at 320 descriptors")) << said;
+  EXPECT_FALSE(absl::StrContains(said, "of descriptors")) << said;
 }
 
 // A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
