@@ -155,10 +155,7 @@ void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variatio
   }
   std::sort(c->mutable_points()->begin(), c->mutable_points()->end(),
             [](const v1::CapacityPoint& a, const v1::CapacityPoint& b) { return a.limit() < b.limit(); });
-  // Units at break grow in proportion to a limit; against a param of the load (an entry's
-  // size, whose doubling halves the units) a line means nothing ("≈ -173,417 entries per KiB
-  // of entry size"): its points stand alone.
-  if (xs.size() < 2 || swept->limits_field.empty()) return;
+  if (xs.size() < 2) return;
   Fit f = LeastSquares(xs, ys);
   v1::LinearFit* m = c->mutable_model();
   m->set_slope(f.slope);

@@ -265,34 +265,6 @@ TEST(ReportsTest, ARecommendationIsNeverUnderTheModelsBreak) {
   EXPECT_TRUE(absl::StrContains(c.recommendation(), "that load breaks at 210Mi of old space")) << c.recommendation();
 }
 
-// A sweep of a param of the load (an entry's size) lists where each point broke but fits no
-// line of units against it: a new user read "≈ -173,417 entries per KiB of entry size".
-TEST(ReportsTest, ASweepOfAParamHasNoModel) {
-  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
-  - name: sizes
-    kind: cached_data
-    params: {entries: 1000000, entry_size: 1Ki}
-    target_units: 100000
-    sweep: {parameter: params.entry_size, values: [256B, 1Ki, 4Ki]}
-)",
-                                                  "s.yaml", ".");
-  ASSERT_TRUE(suite.ok()) << suite.status();
-  std::vector<v1::RunResult> runs;
-  for (const auto& [size, units] : std::vector<std::pair<const char*, uint64_t>>{{"256B", 180000}, {"1Ki", 53150},
-                                                                                  {"4Ki", 14000}}) {
-    v1::RunResult r = FixedRun("sizes", 0, v1::OUTCOME_HEAP_EXHAUSTED, units, 0, 0);
-    r.set_variation(absl::StrCat("params.entry_size=", size));
-    r.mutable_limits()->set_max_old_space_mib(64);
-    runs.push_back(r);
-  }
-  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
-  ASSERT_EQ(capacity.size(), 1u);
-  EXPECT_EQ(capacity[0].points_size(), 3);
-  EXPECT_EQ(capacity[0].model().points(), 0u) << capacity[0].model_summary();
-  EXPECT_EQ(capacity[0].model_summary(), "");
-  EXPECT_FALSE(absl::StrContains(capacity[0].recommendation(), "by the model")) << capacity[0].recommendation();
-}
-
 // A count is its own step: "per descriptor", "320 descriptors" (a new user read "1
 // connections per descriptor of descriptors + a 20 base", "the descriptors breaks at 520",
 // and "too few for an interval" for three limits exactly on a line).
