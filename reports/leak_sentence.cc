@@ -70,7 +70,8 @@ std::string ExhaustionWords(const v1::LeakExhaustion& x) {
 std::string Retention(const v1::LeakResult& leak) { return RetentionSentence(leak.retention()); }
 
 // The sentence of the summary's kind, before what may be said after it.
-std::string SummaryOfKind(const v1::LeakResult& l) {
+std::string SummaryOfKind(const v1::RunResult& run) {
+  const v1::LeakResult& l = run.leak();
   switch (l.summary_kind()) {
     case v1::LEAK_SUMMARY_KIND_TREND:
       return absl::StrCat("leak: ", Growing(l),
@@ -80,6 +81,12 @@ std::string SummaryOfKind(const v1::LeakResult& l) {
                           Rate(DetectionLimit(l, 1), "bytes"), " of external memory (", l.checkpoints(),
                           " checkpoints, iterations ", l.first_iteration(), "-", l.last_iteration(), ")");
     case v1::LEAK_SUMMARY_KIND_BUDGET_SHORT:
+      // A run that ended in the warm-up: no point was judged, though some were taken.
+      if (l.checkpoints() == 0) {
+        return absl::StrCat("inconclusive: the run ended at iteration ", run.units_reached(),
+                            ", within the warm-up, before any checkpoint was judged: about ",
+                            l.more_iterations_needed(), " more iterations would decide");
+      }
       return absl::StrCat("inconclusive after ", l.checkpoints(), " checkpoints (iterations ", l.first_iteration(),
                           "-", l.last_iteration(), "): about ", l.more_iterations_needed(),
                           " more iterations would decide");
@@ -121,13 +128,7 @@ std::string LeakSummarySentence(const v1::RunResult& run) {
   if (!run.has_leak()) return "";
   const v1::LeakResult& l = run.leak();
   if (!l.summary().empty()) return l.summary();
-  std::string out = SummaryOfKind(l);
-  if (l.summary_kind() == v1::LEAK_SUMMARY_KIND_BUDGET_SHORT && l.checkpoints() == 0) {
-    // The run ended in the warm-up: no point was judged, though some were taken.
-    out = absl::StrCat("inconclusive: the run ended at iteration ", run.units_reached(),
-                       ", within the warm-up, before any checkpoint was judged: about ", l.more_iterations_needed(),
-                       " more iterations would decide");
-  }
+  std::string out = SummaryOfKind(run);
   const v1::ExhaustionFinding found = l.exhausted().finding();
   if (found != v1::EXHAUSTION_FINDING_UNSPECIFIED && found != v1::EXHAUSTION_FINDING_RAN_OUT) {
     std::string said = absl::StrCat("the run ran out of ", Resource(l.exhausted()), " at iteration ",
