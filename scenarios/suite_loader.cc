@@ -117,12 +117,16 @@ void ReadExpect(Context* ctx, const YamlNode& node, const std::string& path,
   r.Finish();
 }
 
+// A leak check's budget: at least this many iterations, 2,000 when none is written.
+constexpr uint64_t kMinLeakIterations = 20;
+constexpr uint64_t kDefaultLeakIterations = 2000;
+
 void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
                    v1::LeakCheck* l) {
   MapReader r(ctx->diagnostics, node, path);
   uint64_t value = 0;
-  l->set_iterations(2000);
-  if (r.Count("iterations", 20, 1ULL << 32, &value)) l->set_iterations(value);
+  l->set_iterations(kDefaultLeakIterations);
+  if (r.Count("iterations", kMinLeakIterations, 1ULL << 32, &value)) l->set_iterations(value);
   if (const YamlNode* old = r.Find("warmup")) {
     ctx->Error(*old, KeyPath(path, "warmup"),
                "'warmup' counted checkpoints, which are no longer evenly spaced (dense at first, "
@@ -164,9 +168,9 @@ void MergeTargetAndLeakBudget(Context* ctx, const YamlNode& node, const std::str
                    absl::StrCat("is ", *written, " but leak_check.iterations is ", l->iterations(),
                                 ": a leak check runs one budget; write it once (either key)"));
       }
-    } else if (*written < 20) {
+    } else if (*written < kMinLeakIterations) {
       ctx->Error(*target, target_path,
-                 absl::StrCat("a leak check needs at least 20 iterations, got ", *written));
+                 absl::StrCat("a leak check needs at least ", kMinLeakIterations, " iterations, got ", *written));
     } else {
       l->set_iterations(*written);
     }
