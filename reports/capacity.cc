@@ -205,6 +205,37 @@ std::optional<ModelBreak> BreakOfTarget(const v1::CapacityReport& c, uint64_t ta
                     m.slope_low() > 0 ? (static_cast<double>(target) - m.intercept_low()) / m.slope_low() : INFINITY};
 }
 
+// The recommendation for a limit that a sweep can vary, in its base units (0: none made).
+double Recommended(const v1::CapacityReport& c, RecommendedLimit limit) {
+  switch (limit) {
+    case RecommendedLimit::kOldSpace:
+      return static_cast<double>(c.recommended_old_space_mib()) * kMiB;
+    case RecommendedLimit::kNative:
+      return static_cast<double>(c.recommended_native_bytes());
+    case RecommendedLimit::kDescriptors:
+      return c.recommended_descriptors();
+    default:
+      return 0;
+  }
+}
+
+// Sets that recommendation to `amount` (base units), rounded up to what it is counted in.
+void SetRecommended(v1::CapacityReport* c, RecommendedLimit limit, double amount) {
+  switch (limit) {
+    case RecommendedLimit::kOldSpace:
+      c->set_recommended_old_space_mib(CeilMiB(amount));
+      break;
+    case RecommendedLimit::kNative:
+      c->set_recommended_native_bytes(CeilMiB(amount) * kMiB);
+      break;
+    case RecommendedLimit::kDescriptors:
+      c->set_recommended_descriptors(static_cast<uint32_t>(std::ceil(amount)));
+      break;
+    default:
+      break;
+  }
+}
+
 // The model's view of the target: the swept value at which it breaks, at the estimate and
 // at the slow end of the slope's interval, and the margin the recommendation keeps over
 // the latter. "" without a model.
@@ -217,10 +248,7 @@ std::string ModelView(const v1::CapacityReport& c, uint64_t target, const std::o
   std::string text = absl::StrCat("; by the model (", c.model_summary(), ") that load breaks at ",
                                   AmountOf(w, needed));
   if (std::isfinite(slow) && slow > needed) absl::StrAppend(&text, ", at most ", AmountOf(w, slow), " (95%)");
-  double recommended = w.recommended == RecommendedLimit::kOldSpace     ? c.recommended_old_space_mib() * kMiB
-                       : w.recommended == RecommendedLimit::kNative      ? static_cast<double>(c.recommended_native_bytes())
-                       : w.recommended == RecommendedLimit::kDescriptors ? c.recommended_descriptors()
-                                                                         : 0;
+  double recommended = Recommended(c, w.recommended);
   double bound = at->bound();
   if (recommended > 0 && bound > 0) {
     absl::StrAppend(&text, ", so the recommended ", w.display_name, " keeps a margin of ",
@@ -248,17 +276,8 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& widest, const std::op
   // 92.9Mi of old space: a margin of -19%).
   bool raised = false;
   if (const std::optional<ModelBreak> model = BreakOfTarget(*c, target, swept)) {
-    const double bound = model->bound();
-    if (swept->recommended == RecommendedLimit::kOldSpace && bound > c->recommended_old_space_mib() * kMiB) {
-      c->set_recommended_old_space_mib(CeilMiB(bound));
-      raised = true;
-    } else if (swept->recommended == RecommendedLimit::kNative && bound > c->recommended_native_bytes()) {
-      c->set_recommended_native_bytes(CeilMiB(bound) * kMiB);
-      raised = true;
-    } else if (swept->recommended == RecommendedLimit::kDescriptors && bound > c->recommended_descriptors()) {
-      c->set_recommended_descriptors(static_cast<uint32_t>(std::ceil(bound)));
-      raised = true;
-    }
+    raised = swept->recommended != RecommendedLimit::kNone && model->bound() > Recommended(*c, swept->recommended);
+    if (raised) SetRecommended(c, swept->recommended, model->bound());
   }
   const auto [binding, at] = BindingLimit(widest);
   c->set_binding_limit(binding);
