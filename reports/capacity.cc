@@ -169,24 +169,48 @@ void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variatio
   c->set_model_summary(ModelSummary(*m, UnitName(s), *swept));
 }
 
-// Which current limit of the run that got furthest binds first, and at how many units:
-// the one that broke, else the model's nearest.
-std::pair<std::string, double> BindingLimit(const v1::RunResult& widest) {
-  std::string binding = LimitBroken(widest.outcome());
-  if (!binding.empty()) return {binding, static_cast<double>(widest.units_reached())};
-  const v1::Limits& limits = widest.limits();
+// Which limit of `run` binds first, and at how many units: the one it broke, else the
+// nearest by its own figures (old space by its heap per unit, native memory by its RSS per
+// unit, descriptors at one per unit over the run's base when a unit holds one).
+std::pair<std::string, double> BindingLimit(const v1::Scenario& s, const v1::RunResult& run) {
+  std::string binding = LimitBroken(run.outcome());
+  if (!binding.empty()) return {binding, static_cast<double>(run.units_reached())};
+  const v1::Limits& limits = run.limits();
   double best = INFINITY;
-  auto consider = [&](const char* name, double limit, const v1::LinearFit& fit) {
-    if (limit <= 0 || fit.slope() <= 0) return;
-    double units = (limit - fit.intercept()) / fit.slope();
-    if (units < best) {
+  auto consider = [&](const char* name, double units) {
+    if (units > 0 && units < best) {
       best = units;
       binding = name;
     }
   };
-  consider("old space", static_cast<double>(limits.max_old_space_mib() * kMiB), widest.heap_per_unit());
-  consider("native memory", static_cast<double>(limits.native_bytes()), widest.rss_per_unit());
+  auto by_fit = [](double limit, const v1::LinearFit& fit) {
+    return limit > 0 && fit.slope() > 0 ? (limit - fit.intercept()) / fit.slope() : INFINITY;
+  };
+  consider("old space", by_fit(static_cast<double>(limits.max_old_space_mib() * kMiB), run.heap_per_unit()));
+  consider("native memory", by_fit(static_cast<double>(limits.native_bytes()), run.rss_per_unit()));
+  if (UnitHoldsDescriptor(s) && limits.max_descriptors() > 0) {
+    const double base = static_cast<double>(run.peak_descriptors() -
+                                            std::min<uint64_t>(run.units_reached(), run.peak_descriptors()));
+    consider("descriptors", static_cast<double>(limits.max_descriptors()) - base);
+  }
   return {binding, best};
+}
+
+// The run a recommendation is read from: the one that got furthest, except in a sweep of a
+// param of the load (entry_size), whose points cost differently per unit: there, the
+// furthest run of the point that needs the most heap at the target, so that the
+// recommendation holds at every point (the furthest run alone was the lightest point's).
+const v1::RunResult* ReferenceRun(const RunsByVariation& by_variation, const std::optional<ParameterSpec>& swept,
+                                  uint64_t target, const v1::RunResult* widest) {
+  if (!swept || swept->param == nullptr) return widest;
+  const v1::RunResult* heaviest = widest;
+  for (const auto& [variation, list] : by_variation) {
+    const v1::RunResult* furthest = *std::max_element(
+        list.begin(), list.end(),
+        [](const v1::RunResult* a, const v1::RunResult* b) { return a->units_reached() < b->units_reached(); });
+    if (AtUnits(*furthest, target, true) > AtUnits(*heaviest, target, true)) heaviest = furthest;
+  }
+  return heaviest;
 }
 
 // Where the model puts the target's breaking point on the swept value (base units): at the
@@ -257,18 +281,17 @@ std::string ModelView(const v1::CapacityReport& c, uint64_t target, const std::o
   return text;
 }
 
-// The recommendation for the scenario's target load, from the run that got furthest.
-void Recommend(const v1::Scenario& s, const v1::RunResult& widest, const std::optional<ParameterSpec>& swept,
+// The recommendation for the scenario's target load, from `run` (ReferenceRun).
+void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optional<ParameterSpec>& swept,
                v1::CapacityReport* c) {
   const uint64_t target = s.target_units();
-  double heap = AtUnits(widest, target, true);
-  double rss = AtUnits(widest, target, false);
+  double heap = AtUnits(run, target, true);
+  double rss = AtUnits(run, target, false);
   c->set_recommended_old_space_mib(std::max<uint64_t>(16, CeilMiB(heap * kRecommendationHeadroom)));
   c->set_recommended_native_bytes(CeilMiB(rss * kRecommendationHeadroom) * kMiB);
   if (UnitHoldsDescriptor(s)) {
     c->set_recommended_descriptors(static_cast<uint32_t>(
-        std::ceil((target + widest.peak_descriptors() -
-                   std::min<uint64_t>(widest.units_reached(), widest.peak_descriptors())) *
+        std::ceil((target + run.peak_descriptors() - std::min<uint64_t>(run.units_reached(), run.peak_descriptors())) *
                   kRecommendationHeadroom)));
   }
   // A sweep of the limit itself measured where the target breaks: the recommendation is never
@@ -279,19 +302,23 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& widest, const std::op
     raised = swept->recommended != RecommendedLimit::kNone && model->bound() > Recommended(*c, swept->recommended);
     if (raised) SetRecommended(c, swept->recommended, model->bound());
   }
-  const auto [binding, at] = BindingLimit(widest);
+  const auto [binding, at] = BindingLimit(s, run);
   c->set_binding_limit(binding);
   std::string unit_name = UnitName(s);
+  std::string basis = "the peak at that load + 15%";
+  if (swept && swept->param != nullptr) absl::StrAppend(&basis, ", at ", run.variation(), ", the heaviest point");
+  if (raised) absl::StrAppend(&basis, "; the ", swept->display_name, " raised to where the model says that load breaks");
   std::string sentence = absl::StrCat(
       "For ", FormatCount(static_cast<double>(target)), " ", unit_name, ": old space ≥ ",
       c->recommended_old_space_mib(), "Mi, native ≥ ", FormatSize(static_cast<double>(c->recommended_native_bytes())),
-      c->recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c->recommended_descriptors()) : "",
-      raised ? absl::StrCat(" (the peak at that load + 15%; the ", swept->display_name,
-                            " raised to where the model says that load breaks)")
-             : " (the peak at that load + 15%)");
+      c->recommended_descriptors() ? absl::StrCat(", descriptors ≥ ", c->recommended_descriptors()) : "", " (",
+      basis, ")");
   absl::StrAppend(&sentence, ModelView(*c, target, swept));
   if (!binding.empty() && std::isfinite(at)) {
-    absl::StrAppend(&sentence, "; with the limits it ran under, the ", binding, " gives out first, at about ",
+    // The runs of a sweep or a search ran under different limits: name the one read.
+    absl::StrAppend(&sentence, run.variation().empty() ? "; with the limits it ran under"
+                                                       : absl::StrCat("; in its run at ", run.variation()),
+                    ", the ", binding, binding == "descriptors" ? " give" : " gives", " out first, at about ",
                     FormatCount(at), " ", unit_name);
   }
   c->set_recommendation(sentence + ".");
@@ -352,7 +379,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
     for (v1::SearchResult& sr : own_searches) *c.add_searches() = std::move(sr);
     c.set_target_units(s.target_units());
     if (s.target_units() > 0 && widest != nullptr) {
-      Recommend(s, *widest, swept, &c);
+      Recommend(s, *ReferenceRun(by_variation, swept, s.target_units(), widest), swept, &c);
     } else if (broke && !s.has_search()) {
       RecommendFromBreak(by_variation, &c);
     }

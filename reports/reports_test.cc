@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -291,6 +293,76 @@ TEST(ReportsTest, ACountsModelReadsAsACount) {
   EXPECT_TRUE(absl::StrContains(said, " per descriptor + a base of 20 (3 limits, exactly on a line)")) << said;
   EXPECT_TRUE(absl::StrContains(said, "that load breaks at 320 descriptors")) << said;
   EXPECT_FALSE(absl::StrContains(said, "of descriptors")) << said;
+}
+
+// After a search of descriptors, every run that completed holds the target: which limit
+// gives out first is read from one of them, named, and descriptors count (a new user read
+// "the old space gives out first, at about 72,707 connections" where the run that said it
+// had 1024 descriptors, 18 of them its base).
+TEST(ReportsTest, ABindingLimitIsReadFromTheRunItNamesAndCountsDescriptors) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
+  - name: conns
+    kind: open_connections
+    params: {connections: 300}
+    target_units: 300
+    search: {parameter: limits.descriptors, low: 64, high: 1024, precision: 8, goal: smallest_completing}
+)",
+                                                  "s.yaml", ".");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  for (uint32_t fds : {1024u, 304u, 326u}) {
+    const bool completed = fds != 304;
+    v1::RunResult r = FixedRun("conns", 0, completed ? v1::OUTCOME_COMPLETED : v1::OUTCOME_FD_EXHAUSTED,
+                               completed ? 300 : 284, 1100, 0);
+    r.set_variation(absl::StrCat("limits.descriptors=", fds));
+    r.mutable_limits()->set_max_descriptors(fds);
+    r.mutable_limits()->set_max_old_space_mib(64);
+    r.set_peak_descriptors(completed ? 318 : fds);
+    runs.push_back(r);
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  const std::string& said = capacity[0].recommendation();
+  EXPECT_EQ(capacity[0].binding_limit(), "descriptors") << said;
+  EXPECT_TRUE(absl::StrContains(said, "; in its run at limits.descriptors=1024, the descriptors give out first, "
+                                      "at about 1,006 connections"))
+      << said;
+}
+
+// A sweep of a param of the load costs differently at each point: the recommendation holds
+// at the heaviest, and says which (a new user's sweep of entry_size over 128B, 256B and 1Ki
+// recommended 38Mi for 100,000 entries, from the 128B run, where 1Ki broke at 53,150 in 64Mi).
+TEST(ReportsTest, AParamSweepsRecommendationHoldsAtItsHeaviestPoint) {
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 1000000, entry_size: 256B}
+    limits: {old_space: 64Mi}
+    target_units: 100000
+    sweep: {parameter: params.entry_size, values: [128B, 256B, 1Ki]}
+)",
+                                                  "s.yaml", ".");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  const std::vector<std::tuple<std::string, uint64_t, double>> points = {
+      {"128B", 226701, 280}, {"256B", 148315, 430}, {"1Ki", 53150, 1200}};
+  for (const auto& [label, units, per_unit] : points) {
+    v1::RunResult r = FixedRun("cache", 0, v1::OUTCOME_HEAP_EXHAUSTED, units, per_unit, 0);
+    r.set_variation("params.entry_size=" + label);
+    r.mutable_heap_per_unit()->set_intercept(4194304);
+    r.mutable_limits()->set_max_old_space_mib(64);
+    runs.push_back(r);
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  const v1::CapacityReport& c = capacity[0];
+  // 1Ki's heap at 100,000 entries: 4Mi + 1,200 B × 100,000 ≈ 118.4Mi, + 15% = 137Mi.
+  EXPECT_GE(c.recommended_old_space_mib(), (4194304 + 1200 * 100000.0) * 1.15 / 1048576) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "at params.entry_size=1Ki, the heaviest point"))
+      << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "; in its run at params.entry_size=1Ki, the old space gives out "
+                                                    "first, at about 53,150 entries"))
+      << c.recommendation();
 }
 
 // A series' verdict reads as in report.json and the summaries: "inconclusive", not a word
