@@ -32,6 +32,7 @@
 #include "reports/compare.h"
 #include "reports/report_builder.h"
 #include "reports/report_writer.h"
+#include "scenarios/plan_estimate.h"
 #include "scenarios/suite_loader.h"
 #include "worker/worker.h"
 
@@ -341,10 +342,15 @@ std::optional<int> SuiteRun::StartCoordinator() {
   return std::nullopt;
 }
 
-// "heapstorm: suite 'S', N runs (M recovered from the journal) on K local workers, ..."
+// "heapstorm: suite 'S', N runs (up to B as its searches narrow) (M recovered from the journal) on K
+// local workers, ..."
 void SuiteRun::AnnounceStart(const std::string& address) const {
   const size_t total = scheduler_->counts().total;
   std::cerr << "heapstorm: suite '" << suite_->name() << "', " << total << " run" << (total == 1 ? "" : "s");
+  // A search adds its steps as results come in: say how many it may take (validate's figure).
+  if (const uint64_t bound = EstimatePlan(*suite_).runs; bound > total) {
+    std::cerr << " (up to " << bound << " as its searches narrow)";
+  }
   if (recovered_count_ > 0) std::cerr << " (" << recovered_count_ << " recovered from the journal)";
   if (options_.local_workers > 0) {
     std::cerr << " on " << options_.local_workers << " local worker"

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/linear_fit.h"
 #include "gtest/gtest.h"
@@ -282,6 +283,9 @@ TEST(CapacityTest, SearchConvergesWithinItsStepBound) {
   testing_support::CommandResult r =
       testing_support::RunCommand({Heapstorm(), "run", "--no-cgroups", "--out", dir + "/run", dir + "/suite.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The header counts what is planned and what the search may add, as validate does.
+  EXPECT_TRUE(absl::StrContains(r.err, "'suite', 2 runs (up to 7 as its searches narrow) on "))
+      << r.err;
   absl::StatusOr<v1::Report> report = ReadReportJson(dir + "/run/report.json");
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_EQ(report->searches_size(), 1);
