@@ -85,6 +85,9 @@ std::string FormatMetric(const MetricSpec& metric, double value, MetricStyle sty
       break;
   }
   if (style == MetricStyle::kColumn) return absl::StrCat(static_cast<uint64_t>(std::max(0.0, value)));
+  // A comparison of counts in whole units: "228,232 → 228,199", where 4 significant
+  // figures read "2.282e+05 → 2.282e+05" for both.
+  if (style == MetricStyle::kComparison && metric.unit != MetricUnit::kMilliseconds) return FormatCount(value);
   return FormatNumber(value, style);
 }
 

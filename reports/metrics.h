@@ -87,7 +87,8 @@ const MetricSpec* FindMetric(absl::string_view name);
 // Where a figure is written, which decides how much of it a person needs.
 enum class MetricStyle {
   kTable,       // a table of aggregates (HTML): numbers to 6 significant figures
-  kComparison,  // a comparison line or row (terminal, JUnit, HTML): 4 significant figures
+  kComparison,  // a comparison line or row (terminal, JUnit, HTML): counts whole with
+                // separators ("228,232"), timings to 4 significant figures
   kColumn,      // a narrow terminal column: whole numbers (truncated), and a cost per unit
                 // below zero (fit noise) shown as 0
 };

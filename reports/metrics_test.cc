@@ -238,7 +238,7 @@ TEST(MetricsTest, FiguresAreFormattedByUnitNotByName) {
   EXPECT_EQ(FormatMetric(per_unit, -26, MetricStyle::kColumn), FormatSize(0));
   EXPECT_EQ(FormatMetric(per_unit, -26, MetricStyle::kTable), FormatSize(-26));
   EXPECT_EQ(FormatMetric(units, 42020.5, MetricStyle::kTable), "42020.5");
-  EXPECT_EQ(FormatMetric(units, 42020.5, MetricStyle::kComparison), "4.202e+04");
+  EXPECT_EQ(FormatMetric(units, 228232, MetricStyle::kComparison), "228,232");
   EXPECT_EQ(FormatMetric(units, 42020.5, MetricStyle::kColumn), "42020");
   EXPECT_EQ(FormatMetric(Metric(MetricId::kGcPause), 10.246, MetricStyle::kComparison), "10.25");
   // A key this version does not know is a plain number, whatever its name says.
