@@ -81,7 +81,7 @@ int CompareCommand(int argc, char** argv) {
     absl::Status written = json.ok() ? WriteFileAtomically(json_out, *json) : json.status();
     if (!written.ok()) {
       std::cerr << "heapstorm compare: " << written.message() << "\n";
-      return kExitHarness;
+      return ExitCodeFor(written);
     }
   }
   return c.regressions() > 0 ? kExitFailed : kExitOk;
@@ -133,7 +133,7 @@ int BaselineCommand(int argc, char** argv) {
   absl::Status written = WriteFileAtomically(parser.positional()[1], json);
   if (!written.ok()) {
     std::cerr << "heapstorm baseline update: " << written.message() << "\n";
-    return kExitHarness;
+    return ExitCodeFor(written);
   }
   std::cout << "baseline " << parser.positional()[1] << ": " << baseline.scenarios_size()
             << " configurations from " << parser.positional()[0] << "\n";

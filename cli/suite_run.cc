@@ -110,7 +110,11 @@ class SuiteRun {
   std::optional<v1::Report> baseline_;
   std::optional<LazyPlan> plan_;
   std::unique_ptr<Engine> engine_;
-  absl::Time started_;
+  absl::Time started_;  // this session's start
+  // --resume: when the run first started (run.json), and the time its earlier sessions
+  // spent (the report they left); the report counts both.
+  uint64_t first_started_unix_ms_ = 0;
+  double earlier_wall_ms_ = 0;
   std::unique_ptr<Journal> journal_;
   // Each script module is held once for the run; assignments carry its hash, and workers
   // fetch it by hash (once each) over their session.
@@ -138,6 +142,10 @@ std::optional<int> SuiteRun::ReadResumeState() {
     return kExitBadInput;
   }
   if (suite_path_.empty()) suite_path_ = manifest->suite_path();
+  first_started_unix_ms_ = manifest->started_unix_ms();
+  if (absl::StatusOr<v1::Report> earlier = ReadReportJson(out_dir_ + "/report.json"); earlier.ok()) {
+    earlier_wall_ms_ = earlier->wall_ms();
+  }
   absl::StatusOr<std::vector<v1::RunResult>> journal = Journal::Load(out_dir_);
   if (!journal.ok()) {
     std::cerr << "heapstorm: --resume: " << journal.status().message() << "\n";
@@ -442,6 +450,11 @@ int SuiteRun::Report() {
   }
   inputs.started_unix_ms = static_cast<uint64_t>(absl::ToUnixMillis(started_));
   inputs.wall_ms = absl::ToDoubleMilliseconds(absl::Now() - started_);
+  if (options_.resume) {
+    // A resume of a finished run ran nothing: its report stays as it was.
+    inputs.started_unix_ms = first_started_unix_ms_;
+    inputs.wall_ms = earlier_wall_ms_ + (scheduler_->counts().recorded > recovered_count_ ? inputs.wall_ms : 0);
+  }
   inputs.aborted = (interrupted_ || start_timed_out_) && inputs.runs.empty();
   inputs.searches = adaptive_->Searches();
   v1::Report report = BuildReport(inputs);

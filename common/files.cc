@@ -61,6 +61,12 @@ bool WriteAll(int fd, absl::string_view data) {
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
   std::string temp = absl::StrCat(path, ".tmp.", getpid());
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+    // The path a person gave names no folder: their input, not the harness (exit 2).
+    const size_t slash = path.rfind('/');
+    return absl::NotFoundError(absl::StrCat("cannot write ", path, ": there is no folder ",
+                                            slash == std::string::npos ? "." : path.substr(0, slash)));
+  }
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot write ", temp, ": ", std::strerror(errno)));
   if (!WriteAll(fd, data)) {
     int err = errno;

@@ -20,7 +20,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 int ReadToEnd(int fd, std::string* out);
 
 // Writes `data` to a temporary file beside `path`, syncs it and renames it over `path`,
-// so a reader never sees half a file. Internal with the reason on failure.
+// so a reader never sees half a file. NotFound when no folder holds `path` (what a person
+// gave is wrong), else Internal with the reason on failure.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
 
 // Writes `data` to `path` with no sync and no rename: for scratch files in a private

@@ -199,9 +199,21 @@ TEST(CliTest, ARunIntoAFolderThatHoldsOneIsRefused) {
   std::ifstream after_file(out + "/report.json");
   const std::string after((std::istreambuf_iterator<char>(after_file)), std::istreambuf_iterator<char>());
   EXPECT_EQ(after, before) << "the first run's report must stay as it was";
-  // --resume continues it: every run is in the journal, so nothing runs again.
+  // --resume continues it: every run is in the journal, so nothing runs again, and the
+  // report keeps when the run started and how long it took (a resume of a finished run
+  // wrote its own start and its 7 ms).
   CommandResult resumed = RunCommand({Heapstorm(), "run", "--workers", "1", "--resume", out});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  std::ifstream resumed_file(out + "/report.json");
+  const std::string after_resume((std::istreambuf_iterator<char>(resumed_file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(after_resume, before);
+
+  // A baseline written into a folder that is not there is the user's path: exit 2, said.
+  CommandResult baseline = RunCommand(
+      {Heapstorm(), "baseline", "update", out + "/report.json", TmpDir() + "/no-such-folder/base.json"});
+  EXPECT_EQ(baseline.exit_code, 2) << baseline.err;
+  EXPECT_TRUE(absl::StrContains(baseline.err, "there is no folder " + TmpDir() + "/no-such-folder"))
+      << baseline.err;
 }
 
 // Each example suite's expectations state what its comments promise; a run passes only
