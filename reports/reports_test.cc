@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -454,6 +455,14 @@ TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {
       << xml;
   EXPECT_TRUE(absl::StrContains(xml, "<error message=\"no result: worker_lost after 3 attempts\"")) << xml;
   EXPECT_TRUE(absl::StrContains(xml, "<skipped message=\"filtered out\"/>")) << xml;
+  // The suite and the file around it took the run's wall time, whatever its cases add up to.
+  const std::string time = absl::StrFormat("time=\"%.3f\"", report.wall_ms() / 1000);
+  EXPECT_TRUE(absl::StrContains(xml, absl::StrCat("<testsuites name=\"heapstorm\" tests=\"4\" failures=\"1\" "
+                                                  "errors=\"1\" skipped=\"1\" ", time, ">")))
+      << xml;
+  EXPECT_TRUE(absl::StrContains(xml, absl::StrCat("<testsuite name=\"golden\" tests=\"4\" failures=\"1\" "
+                                                  "errors=\"1\" skipped=\"1\" ", time, ">")))
+      << xml;
 }
 
 // What is read as a report (a baseline, `compare`'s sides) is one: a stub with a schema
