@@ -151,6 +151,7 @@ std::string SummaryTable(const v1::Report& report) {
     if (!c.model_summary().empty()) {
       absl::StrAppend(&capacity, "  ", c.scenario(), ": units at break ", c.model_summary(), "\n");
     }
+    if (!c.unit_cost_summary().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.unit_cost_summary(), "\n");
     if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");
   }
   if (!capacity.empty()) absl::StrAppend(&out, "\ncapacity:\n", capacity);

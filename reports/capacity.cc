@@ -138,16 +138,46 @@ v1::CapacityPoint PointOf(const std::string& variation, const std::vector<const 
   return p;
 }
 
-// The points of a scenario, by swept value; with two or more broken points of a sweep,
-// the model units at break = intercept + slope × value.
+// "heap per unit ≈ 1.01Ki per KiB of entry size + 152B (1Ki–1.02Ki per KiB, 95%; 3 points)".
+std::string UnitCostSummary(const v1::LinearFit& m, const ParameterSpec& w) {
+  std::string text = absl::StrCat("heap per unit ≈ ", FormatSize(m.slope() * w.step), " per ", w.step_name,
+                                  CountsItself(w) ? "" : absl::StrCat(" of ", w.display_name),
+                                  m.intercept() >= 0 ? " + " : " − ", FormatSize(std::fabs(m.intercept())));
+  if (m.slope_low() != m.slope_high()) {
+    absl::StrAppend(&text, " (", FormatSize(m.slope_low() * w.step), "–", FormatSize(m.slope_high() * w.step),
+                    " per ", w.step_name, ", 95%; ", m.points(), " points)");
+  } else {
+    absl::StrAppend(&text, " (", m.points(), m.points() >= 3 ? " points, exactly on a line)" : " points: too few for an interval)");
+  }
+  return text;
+}
+
+void SetFit(const Fit& f, v1::LinearFit* m) {
+  m->set_slope(f.slope);
+  m->set_intercept(f.intercept);
+  m->set_r_squared(f.r_squared);
+  m->set_points(static_cast<uint32_t>(f.points));
+  m->set_slope_low(f.slope_low);
+  m->set_slope_high(f.slope_high);
+  m->set_intercept_low(f.intercept_low);
+  m->set_intercept_high(f.intercept_high);
+}
+
+// The points of a scenario, by swept value. With two or more points of a sweep: for a
+// limit, the model units at break = intercept + slope × value over its broken points; for a
+// param of the load, what a unit costs against it (unit_cost), over every point.
 void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variation,
                        const std::optional<ParameterSpec>& swept, v1::CapacityReport* c) {
+  const bool param = swept && swept->param != nullptr;
   std::vector<double> xs, ys;
   for (const auto& [variation, list] : by_variation) {
     v1::CapacityPoint p = PointOf(variation, list, swept ? SweptValue(*swept, s.sweep(), variation) : 0);
     const bool broken = std::any_of(list.begin(), list.end(),
                                     [](const v1::RunResult* r) { return r->outcome() != v1::OUTCOME_COMPLETED; });
-    if (swept && broken) {
+    if (param) {
+      xs.push_back(p.limit());
+      ys.push_back(p.heap_bytes_per_unit());
+    } else if (swept && broken) {
       xs.push_back(p.limit());
       ys.push_back(static_cast<double>(p.units_at_break()));
     }
@@ -157,16 +187,13 @@ void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variatio
             [](const v1::CapacityPoint& a, const v1::CapacityPoint& b) { return a.limit() < b.limit(); });
   if (xs.size() < 2) return;
   Fit f = LeastSquares(xs, ys);
-  v1::LinearFit* m = c->mutable_model();
-  m->set_slope(f.slope);
-  m->set_intercept(f.intercept);
-  m->set_r_squared(f.r_squared);
-  m->set_points(static_cast<uint32_t>(f.points));
-  m->set_slope_low(f.slope_low);
-  m->set_slope_high(f.slope_high);
-  m->set_intercept_low(f.intercept_low);
-  m->set_intercept_high(f.intercept_high);
-  c->set_model_summary(ModelSummary(*m, UnitName(s), *swept));
+  if (param) {
+    SetFit(f, c->mutable_unit_cost());
+    c->set_unit_cost_summary(UnitCostSummary(c->unit_cost(), *swept));
+    return;
+  }
+  SetFit(f, c->mutable_model());
+  c->set_model_summary(ModelSummary(c->model(), UnitName(s), *swept));
 }
 
 // Which limit of `run` binds first, and at how many units: the one it broke, else the

@@ -412,6 +412,10 @@ std::string Capacity(const v1::Report& report) {
         absl::StrAppend(&out, "<p class=\"sub\">model: units at break ", E(c.model_summary()),
                         absl::StrFormat(" (R² %.3f)", c.model().r_squared()), "</p>");
       }
+      if (!c.unit_cost_summary().empty()) {
+        absl::StrAppend(&out, "<p class=\"sub\">", E(c.unit_cost_summary()),
+                        absl::StrFormat(" (R² %.3f)", c.unit_cost().r_squared()), "</p>");
+      }
       chart.series = {measured, model};
       absl::StrAppend(&out, "<div class=\"charts\">", RenderSvgChart(chart), "</div>");
     }

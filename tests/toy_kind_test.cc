@@ -140,6 +140,7 @@ TEST_F(ToyKindTest, CapacityAndHtmlShowASweptParamInItsUnit) {
   absl::StatusOr<v1::Suite> suite = Load(kSuite);
   ASSERT_TRUE(suite.ok()) << suite.status();
   std::vector<v1::RunResult> runs;
+  // A brick costs its size + 96 B of heap: 160 B at 64B, 2,144 B at 2Ki.
   for (const auto& [label, bricks] : std::vector<std::pair<std::string, uint64_t>>{{"64B", 900}, {"2Ki", 300}}) {
     for (uint64_t extra : {0, 10}) {
       v1::RunResult run;
@@ -147,6 +148,7 @@ TEST_F(ToyKindTest, CapacityAndHtmlShowASweptParamInItsUnit) {
       run.set_variation("params.brick_size=" + label);
       run.set_outcome(v1::OUTCOME_HEAP_EXHAUSTED);
       run.set_units_reached(bricks + extra);
+      run.mutable_heap_per_unit()->set_slope(label == "64B" ? 160 : 2144);
       runs.push_back(run);
     }
   }
@@ -155,8 +157,11 @@ TEST_F(ToyKindTest, CapacityAndHtmlShowASweptParamInItsUnit) {
   ASSERT_EQ(capacity[0].points_size(), 2);
   EXPECT_EQ(capacity[0].points(0).limit(), 64);
   EXPECT_EQ(capacity[0].points(1).limit(), 2048);
-  EXPECT_NE(capacity[0].model_summary().find(" bricks per KiB of brick size"), std::string::npos)
-      << capacity[0].model_summary();
+  // Bricks at break fall as 1/cost, so the param gets no line of units against it (it read
+  // "≈ -310 bricks per KiB of brick size"), but what a brick costs per KiB of it.
+  EXPECT_EQ(capacity[0].model().points(), 0u) << capacity[0].model_summary();
+  EXPECT_EQ(capacity[0].unit_cost_summary(),
+            "heap per unit ≈ 1Ki per KiB of brick size + 96B (2 points: too few for an interval)");
 
   v1::Report report;
   v1::ScenarioReport* s = report.add_scenarios();
@@ -168,6 +173,7 @@ TEST_F(ToyKindTest, CapacityAndHtmlShowASweptParamInItsUnit) {
   EXPECT_NE(html.find("<tr><td>2Ki</td>"), std::string::npos);
   EXPECT_EQ(html.find("<tr><td>0B</td>"), std::string::npos);
   EXPECT_NE(html.find("limit (KiB)"), std::string::npos);
+  EXPECT_NE(html.find("heap per unit ≈ 1Ki per KiB of brick size"), std::string::npos);
 }
 
 TEST_F(ToyKindTest, TheRegistryRefusesASecondKindOfTheSameName) {
