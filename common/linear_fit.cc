@@ -62,4 +62,15 @@ Fit LeastSquares(const std::vector<double>& x, const std::vector<double>& y) {
   return fit;
 }
 
+void SetFit(const Fit& f, v1::LinearFit* out) {
+  out->set_slope(f.slope);
+  out->set_intercept(f.intercept);
+  out->set_r_squared(f.r_squared);
+  out->set_points(static_cast<uint32_t>(f.points));
+  out->set_slope_low(f.slope_low);
+  out->set_slope_high(f.slope_high);
+  out->set_intercept_low(f.intercept_low);
+  out->set_intercept_high(f.intercept_high);
+}
+
 }  // namespace heapstorm

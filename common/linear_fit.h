@@ -1,10 +1,13 @@
 // Least-squares line through points: bytes per unit of load and the base they start from.
-// Shared by the engine (a run's bytes per unit) and the reports (capacity models).
+// Shared by the engine (a run's bytes per unit) and the reports (capacity models and unit
+// costs), which keep it as a v1::LinearFit (SetFit).
 #ifndef HEAPSTORM_COMMON_LINEAR_FIT_H_
 #define HEAPSTORM_COMMON_LINEAR_FIT_H_
 
 #include <cstddef>
 #include <vector>
+
+#include "proto/result.pb.h"
 
 namespace heapstorm {
 
@@ -26,6 +29,9 @@ double StudentT95(size_t df);
 // Ordinary least squares of y on x. Fewer than two distinct x give slope 0 and
 // intercept = mean(y). Pure.
 Fit LeastSquares(const std::vector<double>& x, const std::vector<double>& y);
+
+// The fit as the reports keep it.
+void SetFit(const Fit& f, v1::LinearFit* out);
 
 }  // namespace heapstorm
 

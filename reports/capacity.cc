@@ -147,20 +147,10 @@ std::string UnitCostSummary(const v1::LinearFit& m, const ParameterSpec& w) {
     absl::StrAppend(&text, " (", FormatSize(m.slope_low() * w.step), "–", FormatSize(m.slope_high() * w.step),
                     " per ", w.step_name, ", 95%; ", m.points(), " points)");
   } else {
-    absl::StrAppend(&text, " (", m.points(), m.points() >= 3 ? " points, exactly on a line)" : " points: too few for an interval)");
+    absl::StrAppend(&text, " (", m.points(),
+                    m.points() >= 3 ? " points, exactly on a line)" : " points: too few for an interval)");
   }
   return text;
-}
-
-void SetFit(const Fit& f, v1::LinearFit* m) {
-  m->set_slope(f.slope);
-  m->set_intercept(f.intercept);
-  m->set_r_squared(f.r_squared);
-  m->set_points(static_cast<uint32_t>(f.points));
-  m->set_slope_low(f.slope_low);
-  m->set_slope_high(f.slope_high);
-  m->set_intercept_low(f.intercept_low);
-  m->set_intercept_high(f.intercept_high);
 }
 
 // The points of a scenario, by swept value. With two or more points of a sweep: for a

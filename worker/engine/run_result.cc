@@ -47,17 +47,6 @@ void FinishLeakResult(const v1::Scenario& scenario, const std::vector<v1::Checkp
   }
 }
 
-void SetFit(const Fit& f, v1::LinearFit* out) {
-  out->set_slope(f.slope);
-  out->set_intercept(f.intercept);
-  out->set_r_squared(f.r_squared);
-  out->set_points(static_cast<uint32_t>(f.points));
-  out->set_slope_low(f.slope_low);
-  out->set_slope_high(f.slope_high);
-  out->set_intercept_low(f.intercept_low);
-  out->set_intercept_high(f.intercept_high);
-}
-
 // The units a run reached. Under the watchdog the break is where the tree crossed the
 // limit, not where the kill (up to a sampling period later) found the driver.
 uint64_t UnitsReached(const MonitoredRun& seen) {
