@@ -166,9 +166,15 @@ void ExpectExactBreak(Engine* engine, const std::string& module, uint64_t iterat
 TEST(BreakingPointTest, HeapAtThreeOldSpaceSizes) {
   std::unique_ptr<Engine> engine = MakeEngine(false);
   ASSERT_NE(engine, nullptr);
-  // From 64Mi up: the driver's own few hundred KiB of heap are well under 1% of the limit.
-  for (int mib : {64, 128, 256}) {
-    ExpectExactBreak(engine.get(), "tests/fixtures/capacity/sessions.js", 200000,
+  // From 128Mi up. sessions.js keeps every session in one Map, so each of these limits
+  // breaks where the Map's table doubles (2^19, 2^20 and 2^21 sessions); plain node did so
+  // in every run measured, beside a CI run or alone, and at 127Mi to 130Mi alike. At 64Mi
+  // (2^18) heapstorm's run got past that doubling in 2 of ~16 CI runs beside other tests
+  // (2,649 and 2,677 units against 2,621), and in none of 10 here: whether V8 finds room
+  // for the new table there turns on its GC schedule, which the driver's few allocations
+  // move. That is V8's edge, not the count (the last unit completed either way).
+  for (int mib : {128, 256, 512}) {
+    ExpectExactBreak(engine.get(), "tests/fixtures/capacity/sessions.js", 300000,
                      absl::StrCat("old_space: ", mib, "Mi"), v1::OUTCOME_HEAP_EXHAUSTED, {});
   }
 }
