@@ -126,6 +126,24 @@ TEST_F(EngineOutcomesTest, BiggerStackGoesDeeper) {
   EXPECT_NEAR(ratio, 4.0, 0.6) << small.stack_depth() << " vs " << large.stack_depth();
 }
 
+// The peaks are read up to the death, not only at checkpoints: with a checkpoint every
+// 40,000 entries, a run that filled a 48Mi old space by ~39,000 had read 27.4Mi (at its
+// checkpoint at 20,000 of a 2,000,000 target), and `max_heap_used: 40Mi` passed.
+TEST_F(EngineOutcomesTest, APeakIsReadUpToTheDeathNotAtTheLastCheckpoint) {
+  v1::RunResult r = Run(R"(scenarios:
+  - name: cache
+    kind: cached_data
+    params: {entries: 4000000, entry_size: 1Ki}
+    limits: {old_space: 48Mi}
+)");
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << OutcomeSentence(r);
+  ASSERT_LT(r.units_reached(), 40000u) << "the case needs a death before the first checkpoint after 0";
+  uint64_t checkpointed = 0;
+  for (const v1::Checkpoint& c : r.checkpoints()) checkpointed = std::max(checkpointed, c.heap_used_bytes());
+  EXPECT_LT(checkpointed, 24u << 20);
+  EXPECT_GT(r.peak_heap_used_bytes(), 40u << 20) << "checkpoints read at most " << checkpointed;
+}
+
 TEST_F(EngineOutcomesTest, NativeOomByTheWatchdog) {
   v1::RunResult r = Run(R"(scenarios:
   - name: buffers

@@ -305,21 +305,28 @@ const unitCounter = {
   rssBytes: 0,         // the resident size at its last read
   seenAtRssBytes: 0,   // what V8 saw of the process (heap + external) at that read
   batchesSinceRss: RSS_EVERY_BATCHES,  // so that the first batch reads it
+  // V8's heap used and external memory at the last look (once per batch), published with
+  // the count: the engine's peaks, between checkpoints and up to a death that sends nothing.
+  heapUsedBytes: 0,
+  externalBytes: 0,
 };
 
 function publishUnits(n) {
   if (n === unitCounter.published) return;
   unitCounter.published = n;
   try {
-    fs.writeSync(TELEMETRY_FD, 'u ' + n + '\n');
+    fs.writeSync(TELEMETRY_FD, 'u ' + n + ' ' + unitCounter.heapUsedBytes + ' ' + unitCounter.externalBytes + '\n');
   } catch (e) {
     process.exit(70);  // the engine is gone
   }
 }
 
-// Near a limit, where the count must be exact: checked once per batch.
+// Near a limit, where the count must be exact: checked once per batch, which is also when
+// the heap used and external memory published with the count are read.
 function nearLimit() {
   const h = v8.getHeapStatistics();
+  unitCounter.heapUsedBytes = h.used_heap_size;
+  unitCounter.externalBytes = h.external_memory || 0;
   if (unitCounter.oldLimitBytes > 0 && h.used_heap_size > 0.85 * unitCounter.oldLimitBytes) return true;
   if (unitCounter.nativeBytes > 0) {
     const seen = h.total_heap_size + h.external_memory;

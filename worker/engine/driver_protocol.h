@@ -1,6 +1,6 @@
 // The one decoder of what the driver (worker/driver/driver.js) writes on its telemetry pipe
 // (fd 3): JSON lines that are proto/telemetry.proto DriverEvents, whose type and status are
-// proto enums written by name, and the unit counter's short lines "u N".
+// proto enums written by name, and the unit counter's short lines "u N H E".
 //
 // Everything the engine knows of the driver's words passes through here; the run monitor
 // acts on the decoded line, the outcome classifier reads the DriverStatus enum.
@@ -19,12 +19,15 @@ namespace heapstorm {
 // One line of the telemetry pipe, without its newline, decoded.
 struct DriverLine {
   enum class Kind {
-    kUnits,       // "u N": N units completed
+    kUnits,       // "u N H E": N units completed; V8's heap used H and external memory E
+                  // (bytes) at the driver's last look, once per batch ("u N" alone: 0, 0)
     kEvent,       // a DriverEvent (its type may be UNSPECIFIED for a name this build lacks)
     kUnreadable,  // neither: not JSON, or not a DriverEvent
   };
   Kind kind = Kind::kUnreadable;
   uint64_t units = 0;     // kUnits
+  uint64_t heap_used_bytes = 0;
+  uint64_t external_bytes = 0;
   v1::DriverEvent event;  // kEvent
 };
 

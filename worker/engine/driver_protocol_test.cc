@@ -76,6 +76,14 @@ TEST(DriverProtocol, DecodesTheUnitCounter) {
   EXPECT_EQ(d.kind, DriverLine::Kind::kUnits);
   EXPECT_EQ(d.units, 12345u);
   EXPECT_EQ(DecodeDriverLine("u twelve").kind, DriverLine::Kind::kUnreadable);
+  // With the heap used and external memory the driver read last.
+  d = DecodeDriverLine("u 39202 50331648 1048576");
+  EXPECT_EQ(d.kind, DriverLine::Kind::kUnits);
+  EXPECT_EQ(d.units, 39202u);
+  EXPECT_EQ(d.heap_used_bytes, 50331648u);
+  EXPECT_EQ(d.external_bytes, 1048576u);
+  EXPECT_EQ(DecodeDriverLine("u 1 2").kind, DriverLine::Kind::kUnreadable);
+  EXPECT_EQ(DecodeDriverLine("u 1 2 x").kind, DriverLine::Kind::kUnreadable);
 }
 
 TEST(DriverProtocol, DecodesEventsByEnumName) {

@@ -968,6 +968,11 @@ void RunMonitor::HandleEvent(const std::string& line) {
   DriverLine decoded = DecodeDriverLine(line);
   if (decoded.kind == DriverLine::Kind::kUnits) {
     seen_.units = std::max(seen_.units, decoded.units);
+    // The peaks between checkpoints: a run that died before its next one had read only half
+    // its heap (27.4Mi of a 48Mi old space it filled, so max_heap_used: 40Mi passed).
+    v1::RunResult& p = seen_.peaks;
+    p.set_peak_heap_used_bytes(std::max(p.peak_heap_used_bytes(), decoded.heap_used_bytes));
+    p.set_peak_external_bytes(std::max(p.peak_external_bytes(), decoded.external_bytes));
     return;
   }
   if (decoded.kind == DriverLine::Kind::kUnreadable) {
