@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cli/exit_codes.h"
+#include "cli/module_syntax.h"
 #include "cli/progress.h"
 #include "cli/summary_table.h"
 #include "common/clock.h"
@@ -234,6 +235,11 @@ std::optional<int> SuiteRun::OpenRunFolder() {
       return kExitHarness;
     }
     engine_ = std::move(*created);
+    // A module node cannot parse would fail every scenario that loads it: bad input, said
+    // with its line and column, before anything is written.
+    const std::vector<std::string> unparsable = ModuleSyntaxErrors(*engine_, *suite_, suite_path_);
+    for (const std::string& e : unparsable) std::cerr << e << "\n";
+    if (!unparsable.empty()) return kExitBadInput;
   }
   // A folder that holds a run is continued with --resume, never run into afresh: the new
   // run's records would join the old ones in its journal, and its reports replace the old.

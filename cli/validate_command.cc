@@ -2,11 +2,17 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/exit_codes.h"
+#include "cli/module_syntax.h"
+#include "scenarios/plan_estimate.h"
 #include "scenarios/suite_loader.h"
+#include "worker/engine/engine.h"
 
 namespace heapstorm {
 
@@ -32,12 +38,32 @@ int ValidateCommand(int argc, char** argv) {
     return kExitBadInput;
   }
   int exit_code = kExitOk;
+  // node parses the script modules when it is here; nothing of it is changed (no run
+  // folders swept, no cgroups).
+  EngineOptions engine_options;
+  engine_options.keep_run_dirs = true;
+  engine_options.use_cgroups = false;
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(engine_options);
   for (const std::string& path : parser.positional()) {
     absl::StatusOr<v1::Suite> suite = LoadSuiteFile(path);
     if (!suite.ok()) {
       std::cerr << suite.status().message() << "\n";
       exit_code = kExitBadInput;
       continue;
+    }
+    if (engine.ok()) {
+      const std::vector<std::string> unparsable = ModuleSyntaxErrors(**engine, *suite, path);
+      for (const std::string& e : unparsable) std::cerr << e << "\n";
+      if (!unparsable.empty()) {
+        exit_code = kExitBadInput;
+        continue;
+      }
+    } else {
+      bool has_module = false;
+      for (const v1::Scenario& s : suite->scenarios()) has_module |= s.has_script();
+      if (has_module) {
+        std::cerr << path << ": note: the modules' syntax was not checked: " << engine.status().message() << "\n";
+      }
     }
     PlanEstimate estimate = EstimatePlan(*suite);
     const uint64_t runs = estimate.runs;

@@ -164,6 +164,29 @@ TEST(CliTest, RunBadSuiteIsExit2AndWritesNothing) {
   EXPECT_NE(access(out.c_str(), F_OK), 0) << "nothing may be written for bad input";
 }
 
+// A module node cannot parse is bad input, said with its line and column, before anything
+// runs (a new user's module with a syntax error passed validate, and run filed it as an
+// expectation that failed: exit 1, reports written, no line).
+TEST(CliTest, AModuleNodeCannotParseIsBadInput) {
+  std::ofstream(TmpDir() + "/broken.js") << "'use strict';\nmodule.exports = {\n  iteration() { let x = * 2; },\n};\n";
+  std::ofstream(TmpDir() + "/fine.js") << "module.exports = { iteration() {} };\n";
+  std::string path = WriteSuite("broken-module.yaml", R"(scenarios:
+  - {name: fine, kind: script, params: {module: fine.js, iterations: 10}}
+  - {name: broken, kind: script, params: {module: broken.js, iterations: 10}}
+  - {name: broken-too, kind: script, params: {module: broken.js, iterations: 20}}
+)");
+  const std::string said = path + ": scenario 'broken' (and 1 more): module " + TmpDir() +
+                           "/broken.js:3:25: SyntaxError: Unexpected token '*'";
+  CommandResult validated = RunCommand({Heapstorm(), "validate", path});
+  EXPECT_EQ(validated.exit_code, 2) << validated.out << validated.err;
+  EXPECT_TRUE(absl::StrContains(validated.err, said)) << validated.err;
+  std::string out = TmpDir() + "/o-broken";
+  CommandResult run = RunCommand({Heapstorm(), "run", "--out", out, path});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_TRUE(absl::StrContains(run.err, said)) << run.err;
+  EXPECT_NE(access(out.c_str(), F_OK), 0) << "nothing may be written for bad input";
+}
+
 TEST(CliTest, FailedExpectationIsExit1) {
   std::string path = WriteSuite("fails.yaml", R"(scenarios:
   - name: too-big

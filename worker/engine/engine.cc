@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -22,6 +24,7 @@
 #include "common/files.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "model/limits.h"
 #include "worker/driver/driver_source.h"
@@ -43,12 +46,19 @@ std::string FindOnPath(const std::string& name) {
   return "";
 }
 
-std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
+// Runs `node ARGS` to its end (up to `timeout`), its stdout and stderr together; nullopt
+// when it could not be started or did not end in time (then it is killed).
+struct NodeAnswer {
+  ExitInfo exit;
+  std::string output;
+};
+std::optional<NodeAnswer> AskNode(ProcessLauncher* launcher, const std::string& node, std::vector<std::string> args,
+                                  absl::Duration timeout) {
   absl::StatusOr<Pipe> out = MakePipe(0);
-  if (!out.ok()) return "";
+  if (!out.ok()) return std::nullopt;
   LaunchSpec spec;
   spec.program = node;
-  spec.args = {"--version"};
+  spec.args = std::move(args);
   spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
   spec.fds = {-1, out->write_fd, out->write_fd};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -56,21 +66,82 @@ std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
   absl::StatusOr<pid_t> pid = launcher->Launch(spec);
   close(devnull);
   CloseFd(&out->write_fd);
-  std::string text;
+  std::optional<NodeAnswer> answer;
   if (pid.ok()) {
-    char buffer[256];
-    ssize_t n;
-    while ((n = read(out->read_fd, buffer, sizeof(buffer))) > 0) text.append(buffer, n);
-    ExitInfo info;
-    for (int i = 0; i < 5000 && !launcher->TryReap(*pid, &info); ++i) {
+    answer.emplace();
+    const absl::Time deadline = absl::Now() + timeout;
+    bool late = false;
+    char buffer[4096];
+    // To EOF (node is gone), keeping the first 64 KiB: a complaint is a few lines.
+    while (true) {
+      struct pollfd readable = {out->read_fd, POLLIN, 0};
+      const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+      if (left_ms <= 0) {
+        late = true;
+        break;
+      }
+      if (poll(&readable, 1, static_cast<int>(std::min<int64_t>(left_ms, 1000))) <= 0) continue;
+      ssize_t n = read(out->read_fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      if (answer->output.size() < 65536) answer->output.append(buffer, n);
+    }
+    if (late) launcher->KillGroup(*pid, SIGKILL);
+    while (!launcher->TryReap(*pid, &answer->exit)) {
+      if (!late && absl::Now() > deadline) {
+        late = true;
+        launcher->KillGroup(*pid, SIGKILL);
+      }
       absl::SleepFor(absl::Milliseconds(1));
     }
+    if (late) answer.reset();
   }
   CloseFd(&out->read_fd);
-  return std::string(absl::StripAsciiWhitespace(text));
+  return answer;
+}
+
+std::string NodeVersionOf(ProcessLauncher* launcher, const std::string& node) {
+  std::optional<NodeAnswer> answer = AskNode(launcher, node, {"--version"}, absl::Seconds(5));
+  return answer ? std::string(absl::StripAsciiWhitespace(answer->output)) : "";
 }
 
 }  // namespace
+
+std::string NodeCheckComplaint(absl::string_view output) {
+  std::vector<absl::string_view> lines = absl::StrSplit(output, '\n');
+  std::string where;
+  std::string what;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    absl::string_view line = absl::StripTrailingAsciiWhitespace(lines[i]);
+    const size_t colon = line.rfind(':');
+    int number = 0;
+    if (where.empty() && colon != absl::string_view::npos && absl::SimpleAtoi(line.substr(colon + 1), &number)) {
+      where = std::string(line);
+      // The source line, then a caret under the place.
+      if (i + 2 < lines.size()) {
+        const size_t caret = lines[i + 2].find('^');
+        if (caret != absl::string_view::npos && absl::StripAsciiWhitespace(lines[i + 2]) == "^") {
+          absl::StrAppend(&where, ":", caret + 1);
+        }
+      }
+      continue;
+    }
+    const size_t error = line.find("Error: ");
+    if (!where.empty() && what.empty() && error != absl::string_view::npos &&
+        line.find(' ') == error + 6 && line.substr(0, 4) != "    ") {
+      what = std::string(line);
+    }
+  }
+  if (where.empty() || what.empty()) return std::string(absl::StripAsciiWhitespace(output));
+  return absl::StrCat(where, ": ", what);
+}
+
+absl::Status Engine::CheckModuleSyntax(const std::string& module_path) const {
+  std::optional<NodeAnswer> answer = AskNode(launcher_.get(), node_path_, {"--check", module_path}, absl::Seconds(30));
+  if (!answer) return absl::InternalError(absl::StrCat(node_path_, " --check ", module_path, " did not answer"));
+  if (answer->exit.exited && answer->exit.exit_code == 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(NodeCheckComplaint(ValidUtf8(answer->output)));
+}
 
 std::vector<std::string> Engine::NodeFlags(const v1::Limits& limits) {
   return {

@@ -64,6 +64,12 @@ class ScenarioRunner {
   virtual const std::string& node_version() const = 0;
 };
 
+// Where and what of `node --check`'s complaint: its "PATH:LINE" line, the column of its
+// caret under the source line, and its "...Error: message" line, as
+// "PATH:LINE:COLUMN: SyntaxError: message". The output as it is when it has none of them.
+// Pure.
+std::string NodeCheckComplaint(absl::string_view output);
+
 class Engine : public ScenarioRunner {
  public:
   // Finds node and checks that it runs (its version). FailedPrecondition when node is
@@ -82,6 +88,12 @@ class Engine : public ScenarioRunner {
 
   // The node command line for a scenario's limits (without the driver arguments).
   static std::vector<std::string> NodeFlags(const v1::Limits& limits);
+
+  // Whether node can parse a script module (`node --check`): InvalidArgument with where and
+  // what ("/m/a.js:3:25: SyntaxError: Unexpected token '*'") when it cannot, so that a
+  // module that would never load is bad input before anything runs. Internal when node did
+  // not answer. Thread-safe.
+  absl::Status CheckModuleSyntax(const std::string& module_path) const;
 
  private:
   // What one run holds from Prepare() to its result (engine.cc).
