@@ -22,6 +22,19 @@ bool IsLive(FILE* out) {
 
 }  // namespace
 
+std::string ProgressStatus(const Scheduler::Counts& c, size_t workers, size_t crashed, size_t workers_gone,
+                           const std::string& eta) {
+  std::string text = absl::StrCat("[", c.recorded + c.missing, "/", c.total, "] ", workers, " worker",
+                                  workers == 1 ? "" : "s", ", ", c.leased, " running, ", c.queued, " queued, ",
+                                  c.missing, " missing, ", c.retried, " retried");
+  if (crashed > 0) absl::StrAppend(&text, ", ", crashed, " crashed or threw");
+  if (workers_gone > 0) {
+    absl::StrAppend(&text, ", ", workers_gone, " worker", workers_gone == 1 ? "" : "s", " lost or refused");
+  }
+  absl::StrAppend(&text, ", ETA ", eta);
+  return text;
+}
+
 Progress::Progress(FILE* out)
     : out_(out), live_(IsLive(out)), start_(absl::Now()), last_plain_status_(absl::Now()) {}
 
@@ -37,7 +50,7 @@ void Progress::Line(const std::string& text) {
 
 void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
   MutexLock lock(&mu_);
-  if (r.outcome() == v1::OUTCOME_CRASHED || r.outcome() == v1::OUTCOME_SCRIPT_ERROR) ++failures_;
+  if (r.outcome() == v1::OUTCOME_CRASHED || r.outcome() == v1::OUTCOME_SCRIPT_ERROR) ++crashed_;
   std::string name = r.scenario();
   if (!r.variation().empty()) absl::StrAppend(&name, " [", r.variation(), "]");
   std::string attempt = r.attempt() > 1 ? absl::StrCat(" (attempt ", r.attempt(), ")") : "";
@@ -49,7 +62,7 @@ void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
 
 void Progress::WorkerEvent(const std::string& worker, const std::string& event) {
   MutexLock lock(&mu_);
-  if (event.rfind("lost", 0) == 0 || event.rfind("refused", 0) == 0) ++failures_;
+  if (event.rfind("lost", 0) == 0 || event.rfind("refused", 0) == 0) ++workers_gone_;
   Line(absl::StrCat("worker ", worker, ": ", event));
 }
 
@@ -66,10 +79,7 @@ void Progress::Tick(const Scheduler::Counts& c,
   for (const auto& [worker, ids] : running) {
     if (!ids.empty()) busy.push_back(absl::StrCat(worker, ": ", absl::StrJoin(ids, ", ")));
   }
-  std::string text = absl::StrCat("[", finished, "/", c.total, "] ", running.size(), " worker",
-                                  running.size() == 1 ? "" : "s", ", ", c.leased, " running, ",
-                                  c.queued, " queued, ", failures_, " failed, ", c.missing,
-                                  " missing, ", c.retried, " retried, ETA ", eta);
+  std::string text = ProgressStatus(c, running.size(), crashed_, workers_gone_, eta);
   if (live_) {
     std::string line = text;
     if (!busy.empty()) absl::StrAppend(&line, " | ", busy.front());

@@ -185,9 +185,14 @@ std::string SummaryTable(const v1::Report& report) {
   const int failed = static_cast<int>(
       std::count_if(report.scenarios().begin(), report.scenarios().end(),
                     [&report](const v1::ScenarioReport& s) { return !s.passed() || Regressed(report, s); }));
-  absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : "FAILED", ": ", failed > 0 ? absl::StrCat(failed, " of ") : "",
-                  report.scenarios_size(), " configuration", report.scenarios_size() == 1 ? "" : "s",
-                  failed > 0 ? " failed" : "", ", ", report.runs_size(), " run", report.runs_size() == 1 ? "" : "s",
+  // A run that did not finish, where nothing that ran failed, is not a failure of what ran:
+  // "INCOMPLETE: 1 configuration passed, 1 run, 10 missing" (it read "FAILED: 1
+  // configuration, 1 run, 10 missing" after a Ctrl-C).
+  const bool incomplete = !report.passed() && failed == 0 && report.status() != v1::RUN_STATUS_COMPLETE;
+  absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : incomplete ? "INCOMPLETE" : "FAILED", ": ",
+                  failed > 0 ? absl::StrCat(failed, " of ") : "", report.scenarios_size(), " configuration",
+                  report.scenarios_size() == 1 ? "" : "s", failed > 0 ? " failed" : incomplete ? " passed" : "", ", ",
+                  report.runs_size(), " run", report.runs_size() == 1 ? "" : "s",
                   report.missing_size() > 0 ? absl::StrCat(", ", report.missing_size(), " missing") : "", "\n");
   return out;
 }

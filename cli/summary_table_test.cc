@@ -95,6 +95,14 @@ TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   EXPECT_FALSE(absl::StrContains(with_regression, "leak check")) << "no leak check, no column for it";
   report.clear_comparison();
   report.mutable_scenarios(1)->set_passed(true);
+  // Interrupted with nothing failed: incomplete, not failed.
+  report.set_status(v1::RUN_STATUS_PARTIAL);
+  report.add_missing()->set_scenario("cache");
+  EXPECT_TRUE(absl::EndsWith(SummaryTable(report), absl::StrCat("\nINCOMPLETE: 2 configurations passed, ",
+                                                                report.runs_size(), " runs, 1 missing\n")))
+      << SummaryTable(report);
+  report.clear_missing();
+  report.set_status(v1::RUN_STATUS_COMPLETE);
   report.set_passed(true);
   EXPECT_TRUE(absl::EndsWith(SummaryTable(report), absl::StrCat("\nPASSED: 2 configurations, ", report.runs_size(),
                                                                 " runs\n")));
