@@ -233,6 +233,8 @@ int WorkerCommand(int argc, char** argv) {
       "Trust: a worker runs whatever JavaScript its coordinator sends. Off loopback it\n"
       "therefore requires TLS (--tls-ca at least, and --tls-cert/--tls-key for mutual TLS)\n"
       "so that the coordinator is who it says, and the token never travels in plain text.\n"
+      "A coordinator stopped before its run was over (Ctrl-C) is waited for as a lost one is,\n"
+      "for --reconnect-for, so that the workers join its --resume.\n"
       "exit codes: 0 the run is over, 2 bad usage or refused, 3 no node or no coordinator.");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) return Usage(parser, "worker", status);

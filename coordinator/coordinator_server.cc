@@ -239,10 +239,11 @@ void CoordinatorServer::FailLocked(absl::Status status) {
   fatal_ = std::move(status);
 }
 
-void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason) {
+void CoordinatorServer::ShutdownSessionsLocked(const std::string& reason, bool unfinished) {
   for (auto& [id, session] : sessions_) {
     v1::CoordinatorMessage message;
     message.mutable_shutdown()->set_reason(reason);
+    message.mutable_shutdown()->set_unfinished(unfinished);
     session->Send(std::move(message));
     session->Finish(grpc::Status::OK);
   }
@@ -255,7 +256,8 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
     if (stopping_ && server_ == nullptr) return;
     bool first = !stopping_;
     stopping_ = true;
-    if (first && !scheduler_->Done()) {
+    const bool unfinished = !scheduler_->Done();
+    if (first && unfinished) {
       // Tell every worker to kill what it runs for us.
       for (const auto& [worker, ids] : scheduler_->Running()) {
         auto it = sessions_.find(worker);
@@ -269,7 +271,7 @@ void CoordinatorServer::Stop(const std::string& reason, absl::Duration deadline)
       }
       scheduler_->Cancel(absl::StrCat("cancelled: ", reason));
     }
-    ShutdownSessionsLocked(reason);
+    ShutdownSessionsLocked(reason, unfinished);
   }
   {
     MutexLock lock(&inbox_mu_);
@@ -467,7 +469,7 @@ void CoordinatorServer::DispatchLoop() {
     }
     if (!done_ && scheduler_->Done()) {
       done_ = true;
-      ShutdownSessionsLocked("the run is complete");
+      ShutdownSessionsLocked("the run is complete", false);
     }
   }
 }

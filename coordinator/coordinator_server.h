@@ -96,7 +96,8 @@ class CoordinatorServer {
   // Hands queued work to workers with free slots.
   void PumpAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Enqueue(std::shared_ptr<Session> session, std::unique_ptr<v1::WorkerMessage> message);
-  void ShutdownSessionsLocked(const std::string& reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends every session with a Shutdown; `unfinished`: the run is not over (Shutdown.unfinished).
+  void ShutdownSessionsLocked(const std::string& reason, bool unfinished) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records the first fatal error and wakes WaitUntilDone().
   void FailLocked(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

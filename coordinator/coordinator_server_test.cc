@@ -96,11 +96,31 @@ TEST_F(CoordinatorServerTest, HandsOutWorkRecordsOnceAndEndsTheRun) {
   ASSERT_TRUE(stream->Write(ResultOf(got[1])));
   ASSERT_TRUE(stream->Write(ResultOf(got[2])));
   bool shutdown = false;
-  while (stream->Read(&m)) shutdown |= m.has_shutdown();
+  while (stream->Read(&m)) {
+    shutdown |= m.has_shutdown();
+    if (m.has_shutdown()) EXPECT_FALSE(m.shutdown().unfinished()) << "the run is over: the worker may exit";
+  }
   EXPECT_TRUE(shutdown);
   EXPECT_TRUE(stream->Finish().ok());
   server_->WaitUntilDone();
   EXPECT_EQ(scheduler_->Results().size(), 3u);
+}
+
+// Stopped with work left (Ctrl-C), the coordinator tells its workers the run is not over:
+// a --resume continues it, and they reconnect for it.
+TEST_F(CoordinatorServerTest, AStopWithWorkLeftSaysTheRunIsUnfinished) {
+  Start(3);
+  grpc::ClientContext context;
+  auto stream = stub_->Session(&context);
+  ASSERT_TRUE(stream->Write(Hello("w", 1)));
+  v1::CoordinatorMessage m;
+  ASSERT_TRUE(stream->Read(&m));
+  ASSERT_TRUE(m.has_welcome());
+  std::thread stopper([this] { server_->Stop("interrupted", absl::Seconds(1)); });
+  bool unfinished = false;
+  while (stream->Read(&m)) unfinished |= m.has_shutdown() && m.shutdown().unfinished();
+  stopper.join();
+  EXPECT_TRUE(unfinished);
 }
 
 // A result is checked whatever sent it: limits no run can have had are refused (the

@@ -345,8 +345,16 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
       auto it = slots_.find(message.cancel().assignment_id());
       if (it != slots_.end()) it->second->cancel = true;
     } else if (message.has_shutdown()) {
-      HS_LOG(INFO) << "the coordinator ends the session: " << message.shutdown().reason();
-      *shutdown = true;
+      if (message.shutdown().unfinished()) {
+        // A --resume of the run continues it: this worker reconnects (Run) as after a
+        // lost connection, and exits 3 if none comes within --reconnect-for.
+        HS_LOG(WARNING) << "the coordinator stopped before the run was over (" << message.shutdown().reason()
+                        << "); reconnecting for " << absl::FormatDuration(options_.reconnect_for)
+                        << ", for a --resume of it";
+      } else {
+        HS_LOG(INFO) << "the coordinator ends the session: " << message.shutdown().reason();
+        *shutdown = true;
+      }
     }
   }
   {

@@ -144,6 +144,30 @@ TEST(WorkerTest, ResultsWithoutAcknowledgementAreResentUntilAcknowledged) {
   EXPECT_EQ(coordinator->connects(), 3);
 }
 
+// A coordinator stopped before its run was over (Ctrl-C) says so: a --resume of the run
+// continues it, so the worker reconnects as after a lost connection, where it exited 0
+// (a new user's workers were gone when the resumed coordinator came up).
+TEST(WorkerTest, AnUnfinishedRunsShutdownIsFollowedByAReconnect) {
+  FakeRunner runner(SmallResult);
+  FakeCoordinatorClient* coordinator = nullptr;
+  RunningWorker running(&runner, &coordinator);
+  v1::WorkerMessage got;
+  ASSERT_TRUE(coordinator->AwaitWritten(0, IsHello, &got));
+  coordinator->Send(0, Welcome());
+  v1::CoordinatorMessage interrupted = Shutdown();
+  interrupted.mutable_shutdown()->set_reason("interrupted");
+  interrupted.mutable_shutdown()->set_unfinished(true);
+  coordinator->Send(0, interrupted);
+  coordinator->End(0, absl::OkStatus());
+  // The resumed coordinator: the same worker says hello again, and a finished run ends it.
+  ASSERT_TRUE(coordinator->AwaitWritten(1, IsHello, &got));
+  coordinator->Send(1, Welcome());
+  coordinator->Send(1, Shutdown());
+  coordinator->End(1, absl::OkStatus());
+  EXPECT_TRUE(running.Join().ok());
+  EXPECT_EQ(coordinator->connects(), 2);
+}
+
 TEST(WorkerTest, StopTwiceAndFromOtherThreadsIsSafe) {
   FakeRunner runner(SmallResult);
   FakeCoordinatorClient* coordinator = nullptr;
