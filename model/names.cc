@@ -42,4 +42,17 @@ std::string LimitMechanismName(v1::LimitMechanism mechanism) {
   }
 }
 
+std::string HarnessKillName(v1::HarnessKill kill) {
+  switch (kill) {
+    case v1::HARNESS_KILL_TIMEOUT:
+      return "its time limit ran out";
+    case v1::HARNESS_KILL_WATCHDOG:
+      return "the RSS watchdog: the process tree went over its native limit";
+    case v1::HARNESS_KILL_CANCELLED:
+      return "the run was cancelled (a shutdown, or its worker's lease was lost)";
+    default:
+      return "";
+  }
+}
+
 }  // namespace heapstorm

@@ -31,6 +31,9 @@ const std::vector<std::string>& OutcomeNames();
 // "none (no native limit was set)" for LIMIT_MECHANISM_UNSPECIFIED.
 std::string LimitMechanismName(v1::LimitMechanism mechanism);
 
+// Why heapstorm killed a run, in words: "its time limit ran out", ...; "" when it did not.
+std::string HarnessKillName(v1::HarnessKill kill);
+
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_MODEL_NAMES_H_

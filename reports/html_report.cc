@@ -240,13 +240,13 @@ std::string Evidence(const v1::RunResult& r) {
     row("cgroup", absl::StrCat("oom_kill +", e.cgroup_oom_kills(), ", failcnt ", e.cgroup_failcnt(),
                                ", peak ", Bytes(static_cast<double>(e.cgroup_max_usage_bytes()))));
   }
-  if (e.harness_kill() != v1::HARNESS_KILL_NONE && e.harness_kill() != v1::HARNESS_KILL_UNSPECIFIED) {
-    row("killed by heapstorm", E(v1::HarnessKill_Name(e.harness_kill())));
-  }
+  if (!HarnessKillName(e.harness_kill()).empty()) row("killed by heapstorm", E(HarnessKillName(e.harness_kill())));
   const v1::GcStats& gc = r.gc();
-  row("GC", absl::StrFormat("%d scavenges (%.1f ms), %d mark-compacts (%.1f ms), longest pause %.1f ms",
+  // A process that died sent its GCs as last reported (every 100 ms, every batch near a
+  // limit), not to its end.
+  row("GC", absl::StrFormat("%d scavenges (%.1f ms), %d mark-compacts (%.1f ms), longest pause %.1f ms%s",
                             gc.scavenges(), gc.scavenge_ms(), gc.mark_compacts(), gc.mark_compact_ms(),
-                            gc.pause_ms_max()));
+                            gc.pause_ms_max(), e.driver_done() ? "" : " (as last reported before the process died)"));
   row("bytes per unit", absl::StrCat("heap ", Bytes(r.heap_per_unit().slope()),
                                      absl::StrFormat(" (R² %.3f)", r.heap_per_unit().r_squared()),
                                      ", external ", Bytes(r.external_per_unit().slope()), ", RSS ",

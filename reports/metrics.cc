@@ -85,10 +85,11 @@ std::string FormatMetric(const MetricSpec& metric, double value, MetricStyle sty
       break;
   }
   if (style == MetricStyle::kColumn) return absl::StrCat(static_cast<uint64_t>(std::max(0.0, value)));
-  // A comparison of counts in whole units: "228,232 → 228,199", where 4 significant
-  // figures read "2.282e+05 → 2.282e+05" for both.
-  if (style == MetricStyle::kComparison && metric.unit != MetricUnit::kMilliseconds) return FormatCount(value);
-  return FormatNumber(value, style);
+  // Counts in whole units with separators ("228,232 → 228,199", where 4 significant figures
+  // read "2.282e+05 → 2.282e+05" for both, and a table "2.07738e+06"); times to 4
+  // significant figures ("90.46", not "90.4595").
+  if (metric.unit != MetricUnit::kMilliseconds) return FormatCount(value);
+  return FormatNumber(value, MetricStyle::kComparison);
 }
 
 std::string FormatMetric(absl::string_view name, double value, MetricStyle style) {

@@ -86,9 +86,10 @@ const MetricSpec* FindMetric(absl::string_view name);
 
 // Where a figure is written, which decides how much of it a person needs.
 enum class MetricStyle {
-  kTable,       // a table of aggregates (HTML): numbers to 6 significant figures
-  kComparison,  // a comparison line or row (terminal, JUnit, HTML): counts whole with
-                // separators ("228,232"), timings to 4 significant figures
+  // In both: counts whole with separators ("228,232"), times to 4 significant figures
+  // ("90.46"); a key this version does not know to 6 (kTable) or 4 significant figures.
+  kTable,       // a table of aggregates (HTML)
+  kComparison,  // a comparison line or row (terminal, JUnit, HTML)
   kColumn,      // a narrow terminal column: whole numbers (truncated), and a cost per unit
                 // below zero (fit noise) shown as 0
 };

@@ -237,7 +237,8 @@ TEST(MetricsTest, FiguresAreFormattedByUnitNotByName) {
   // A negative cost per unit is fit noise: a narrow column shows 0, a table the figure.
   EXPECT_EQ(FormatMetric(per_unit, -26, MetricStyle::kColumn), FormatSize(0));
   EXPECT_EQ(FormatMetric(per_unit, -26, MetricStyle::kTable), FormatSize(-26));
-  EXPECT_EQ(FormatMetric(units, 42020.5, MetricStyle::kTable), "42020.5");
+  EXPECT_EQ(FormatMetric(units, 2077380, MetricStyle::kTable), "2,077,380");
+  EXPECT_EQ(FormatMetric(Metric(MetricId::kWall), 90.4595, MetricStyle::kTable), "90.46");
   EXPECT_EQ(FormatMetric(units, 228232, MetricStyle::kComparison), "228,232");
   EXPECT_EQ(FormatMetric(units, 42020.5, MetricStyle::kColumn), "42020");
   EXPECT_EQ(FormatMetric(Metric(MetricId::kGcPause), 10.246, MetricStyle::kComparison), "10.25");

@@ -112,6 +112,7 @@ v1::RunResult FixedRun(const std::string& scenario, uint32_t repeat, v1::Outcome
         "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory <script>alert(1)</script>");
   } else {
     r.mutable_evidence()->set_exited(true);
+    r.mutable_evidence()->set_driver_done(true);
   }
   return r;
 }

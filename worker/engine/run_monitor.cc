@@ -1002,6 +1002,9 @@ void RunMonitor::HandleEvent(const std::string& line) {
     case v1::DRIVER_EVENT_TYPE_ENTRIES:
       OnEntries(event);
       break;
+    case v1::DRIVER_EVENT_TYPE_GC:
+      seen_.last_gc = event.gc();
+      break;
     case v1::DRIVER_EVENT_TYPE_DONE:
       if (event.has_gc()) seen_.last_gc = event.gc();
       seen_.driver_done = true;
