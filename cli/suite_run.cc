@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/exit_codes.h"
 #include "cli/module_syntax.h"
@@ -107,6 +108,7 @@ class SuiteRun {
   std::string out_dir_;
   std::vector<v1::RunResult> recovered_;
   std::optional<v1::Suite> suite_;
+  std::vector<std::string> filters_;  // --filter, or the resumed run's own (run.json)
   std::vector<std::string> skipped_;  // left out by the filters
   std::optional<v1::Report> baseline_;
   std::optional<LazyPlan> plan_;
@@ -144,6 +146,16 @@ std::optional<int> SuiteRun::ReadResumeState() {
   }
   if (suite_path_.empty()) suite_path_ = manifest->suite_path();
   first_started_unix_ms_ = manifest->started_unix_ms();
+  // The scenarios the run started with: a resume goes on with the same (with others, it
+  // said "1 run (1 recovered)" and ran another scenario beside it).
+  const std::vector<std::string> started_with(manifest->filters().begin(), manifest->filters().end());
+  if (!options_.filters.empty() && options_.filters != started_with) {
+    std::cerr << "heapstorm: --resume: the run started with "
+              << (started_with.empty() ? "every scenario" : absl::StrCat("--filter ", absl::StrJoin(started_with, ",")))
+              << "; it goes on with the same, so give no --filter\n";
+    return kExitBadInput;
+  }
+  filters_ = started_with;
   if (absl::StatusOr<v1::Report> earlier = ReadReportJson(out_dir_ + "/report.json"); earlier.ok()) {
     earlier_wall_ms_ = earlier->wall_ms();
   }
@@ -173,12 +185,12 @@ std::optional<int> SuiteRun::ReadResumeState() {
 
 // Filters (Bazel's --test_filter): the scenarios left out are reported as skipped.
 std::optional<int> SuiteRun::ApplyFilters() {
-  if (options_.filters.empty()) return std::nullopt;
+  if (filters_.empty()) return std::nullopt;
   v1::Suite kept = *suite_;
   kept.clear_scenarios();
   for (const v1::Scenario& s : suite_->scenarios()) {
     bool match = false;
-    for (const std::string& f : options_.filters) match |= fnmatch(f.c_str(), s.name().c_str(), 0) == 0;
+    for (const std::string& f : filters_) match |= fnmatch(f.c_str(), s.name().c_str(), 0) == 0;
     if (match) {
       *kept.add_scenarios() = s;
     } else {
@@ -197,6 +209,7 @@ std::optional<int> SuiteRun::ApplyFilters() {
 std::optional<int> SuiteRun::LoadSuite() {
   suite_path_ = options_.suite_path;
   out_dir_ = options_.out_dir;
+  filters_ = options_.filters;
   if (options_.resume) {
     if (std::optional<int> failed = ReadResumeState()) return failed;
   }
@@ -271,6 +284,7 @@ std::optional<int> SuiteRun::OpenRunFolder() {
     manifest.set_suite_sha256(suite_->sha256());
     manifest.set_started_unix_ms(static_cast<uint64_t>(absl::ToUnixMillis(started_)));
     manifest.set_heapstorm_version(kHeapstormVersion);
+    for (const std::string& f : filters_) manifest.add_filters(f);
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(manifest, &json);
     if (absl::Status s = WriteFileAtomically(out_dir_ + "/run.json", json); !s.ok()) {

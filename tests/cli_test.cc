@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/version.h"
+#include "reports/report_writer.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -237,6 +238,28 @@ TEST(CliTest, ARunIntoAFolderThatHoldsOneIsRefused) {
   EXPECT_EQ(baseline.exit_code, 2) << baseline.err;
   EXPECT_TRUE(absl::StrContains(baseline.err, "there is no folder " + TmpDir() + "/no-such-folder"))
       << baseline.err;
+}
+
+// A resume goes on with the scenarios its run started with (run.json keeps --filter): a
+// new user's `--resume DIR --filter recursion` said "1 run (1 recovered)", ran recursion
+// too, and reported 2 runs under a table of one.
+TEST(CliTest, AResumeKeepsTheFilterItsRunStartedWith) {
+  std::string path = WriteSuite("filtered.yaml", R"(scenarios:
+  - {name: kept, kind: cached_data, params: {entries: 10}}
+  - {name: left-out, kind: cached_data, params: {entries: 10}}
+)");
+  std::string out = TmpDir() + "/o-filtered";
+  CommandResult first = RunCommand({Heapstorm(), "run", "--workers", "1", "--filter", "kept", "--out", out, path});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult other = RunCommand({Heapstorm(), "run", "--workers", "1", "--resume", out, "--filter", "left-out"});
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_TRUE(absl::StrContains(other.err, "the run started with --filter kept")) << other.err;
+  CommandResult resumed = RunCommand({Heapstorm(), "run", "--workers", "1", "--resume", out});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  absl::StatusOr<v1::Report> report = ReadReportJson(out + "/report.json");
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->runs_size(), 1);
+  EXPECT_EQ(report->runs(0).scenario(), "kept");
 }
 
 // Each example suite's expectations state what its comments promise; a run passes only
