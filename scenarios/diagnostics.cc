@@ -6,6 +6,10 @@
 
 namespace heapstorm {
 
+bool Diagnostics::HasAt(const std::string& path) const {
+  return std::any_of(items_.begin(), items_.end(), [&path](const Diagnostic& d) { return d.path == path; });
+}
+
 void Diagnostics::Add(int line, int column, std::string path, std::string message) {
   items_.push_back(Diagnostic{line, column, std::move(path), std::move(message)});
 }

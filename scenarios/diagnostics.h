@@ -25,6 +25,8 @@ class Diagnostics {
 
   void Add(int line, int column, std::string path, std::string message);
   bool empty() const { return items_.empty(); }
+  // Whether something was said of the key at `path` already.
+  bool HasAt(const std::string& path) const;
   const std::vector<Diagnostic>& items() const { return items_; }
   const std::string& file() const { return file_; }
 

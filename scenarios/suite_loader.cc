@@ -439,7 +439,10 @@ void CheckScenario(Context* ctx, MapReader& r, const YamlNode& at_params, const 
     std::vector<KindIssue> issues;
     kind->check_scenario(s, &issues);
     for (const KindIssue& issue : issues) {
-      ctx->Error(at_params, KeyPath(path, KeyPath("params", issue.param)), issue.message);
+      // A param that was refused already reads as unset here: its own error says enough
+      // ("depth: expected a whole number" came with "without a depth the recursion...").
+      const std::string key = KeyPath(path, KeyPath("params", issue.param));
+      if (!ctx->diagnostics->HasAt(key)) ctx->Error(at_params, key, issue.message);
     }
   }
   if (s.has_leak_check() && (kind == nullptr || !kind->leak_check)) {

@@ -367,6 +367,16 @@ std::vector<BadCase> BadCases() {
   };
 }
 
+// A param refused for its value is not also "missing" to the kind's own checks: `depth: x`
+// said "without a depth the recursion goes on..." above "expected a whole number".
+TEST(SuiteLoaderTest, ABadParamIsSaidOnce) {
+  absl::StatusOr<v1::Suite> suite = Load("scenarios:\n  - name: r\n    kind: deep_recursion\n    params: {depth: x}\n");
+  ASSERT_FALSE(suite.ok());
+  const std::string message(suite.status().message());
+  EXPECT_TRUE(absl::StrContains(message, "params.depth: expected a whole number")) << message;
+  EXPECT_FALSE(absl::StrContains(message, "without a depth")) << message;
+}
+
 TEST(SuiteLoaderTest, BadInputsNameTheirPlaceAndProblem) {
   std::vector<BadCase> cases = BadCases();
   ASSERT_GE(cases.size(), 30u);
