@@ -342,19 +342,32 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
 }
 
 // Without a target: how far the furthest run that broke a limit got.
-void RecommendFromBreak(const RunsByVariation& by_variation, v1::CapacityReport* c) {
+void RecommendFromBreak(const v1::Scenario& s, const RunsByVariation& by_variation, v1::CapacityReport* c) {
+  auto broke_a_limit = [](const v1::RunResult* r) {
+    return r->outcome() != v1::OUTCOME_COMPLETED && *LimitBroken(r->outcome()) != '\0';
+  };
   const v1::RunResult* furthest_broken = nullptr;
   for (const auto& [v, list] : by_variation) {
     for (const v1::RunResult* r : list) {
-      if (r->outcome() == v1::OUTCOME_COMPLETED || *LimitBroken(r->outcome()) == '\0') continue;
+      if (!broke_a_limit(r)) continue;
       if (furthest_broken == nullptr || r->units_reached() > furthest_broken->units_reached()) furthest_broken = r;
     }
   }
   if (furthest_broken == nullptr) return;
+  // Beside the table's median: "At most 39,515 entries (the furthest of 6 runs; their
+  // median 39,202)", where it read "At most 39,515 units" under a table of 39202.
+  std::vector<double> repeats;
+  for (const v1::RunResult* r : by_variation.at(furthest_broken->variation())) {
+    if (broke_a_limit(r)) repeats.push_back(static_cast<double>(r->units_reached()));
+  }
   c->set_binding_limit(LimitBroken(furthest_broken->outcome()));
-  c->set_recommendation(absl::StrCat("At most ", FormatCount(static_cast<double>(furthest_broken->units_reached())),
-                                     " units before the ", LimitBroken(furthest_broken->outcome()),
-                                     " gave out; set target_units for a recommendation."));
+  c->set_recommendation(absl::StrCat(
+      "At most ", FormatCount(static_cast<double>(furthest_broken->units_reached())), " ", UnitName(s),
+      furthest_broken->variation().empty() ? "" : absl::StrCat(" at ", furthest_broken->variation()),
+      repeats.size() > 1
+          ? absl::StrCat(" (the furthest of ", repeats.size(), " runs; their median ", FormatCount(Median(repeats)), ")")
+          : "",
+      " before the ", LimitBroken(furthest_broken->outcome()), " gave out; set target_units for a recommendation."));
 }
 
 }  // namespace
@@ -398,7 +411,7 @@ std::vector<v1::CapacityReport> BuildCapacity(const v1::Suite& suite,
     if (s.target_units() > 0 && widest != nullptr) {
       Recommend(s, *ReferenceRun(by_variation, swept, s.target_units(), widest), swept, &c);
     } else if (broke && !s.has_search()) {
-      RecommendFromBreak(by_variation, &c);
+      RecommendFromBreak(s, by_variation, &c);
     }
     out.push_back(std::move(c));
   }
