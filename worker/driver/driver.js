@@ -128,10 +128,15 @@ if (gcProfiler) {
 }
 
 function gcUpToNow() {
-  if (!gcProfiler) return Object.assign({}, gc);
-  const data = gcProfiler.stop();
-  gcProfiler.start();
-  for (const s of (data && data.statistics) || []) countGc(GC_PROFILER_KINDS[s.gcType] || '', s.cost / 1000);
+  if (gcProfiler) {
+    try {
+      const data = gcProfiler.stop();
+      gcProfiler.start();
+      for (const s of (data && data.statistics) || []) countGc(GC_PROFILER_KINDS[s.gcType] || '', s.cost / 1000);
+    } catch (e) {
+      // Near a limit (the stack, the heap) the figures so far stand; what reads them must go on.
+    }
+  }
   return Object.assign({}, gc);
 }
 
