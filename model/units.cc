@@ -150,7 +150,7 @@ std::string FormatSize(double bytes) {
 std::string FormatSizeWithInterval(double bytes, double low, double high) {
   if (low > high) std::swap(low, high);
   std::string interval = low == high ? "" : absl::StrCat(" (", FormatSize(low), "–", FormatSize(high), ")");
-  if (low <= 0 && high >= 0) return absl::StrCat("≈ 0", interval);
+  if (low <= 0 && high >= 0 && bytes < 1) return absl::StrCat("≈ 0", interval);
   return absl::StrCat(FormatSize(bytes), interval);
 }
 

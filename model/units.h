@@ -30,7 +30,9 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 std::string FormatSize(double bytes);
 
 // A per-unit cost with its 95% interval, for a person: "1.02Ki (1Ki–1.03Ki)". When the
-// interval holds zero the figure is only noise: "≈ 0 (-26B–31B)", never "-0.0259B".
+// interval holds zero and the figure is under a byte (or below zero, which no unit costs),
+// it is noise: "≈ 0 (-26B–31B)", never "-0.0259B". A cost the interval does not tell from
+// zero is still said, with it: "1.83Ki (-256B–3.91Ki)", as the tables say 1.83Ki.
 std::string FormatSizeWithInterval(double bytes, double low, double high);
 
 // A count for a person: "2,360", "131,221"; "1.5" and "0.25" below 10 (three significant

@@ -52,6 +52,10 @@ TEST(FormatSizeTest, PerUnitNoiseIsAboutZero) {
   EXPECT_EQ(FormatSizeWithInterval(-0.0259, -26, 31), "≈ 0 (-26B–31B)");
   EXPECT_EQ(FormatSizeWithInterval(1024, 1000, 1048), "1Ki (1000B–1.02Ki)");
   EXPECT_EQ(FormatSizeWithInterval(512, 512, 512), "512B");
+  // A cost not told from zero is still said beside the table's figure (capacity read
+  // "heap ≈ 0 (-256B–3.91Ki)" under a table of 1.83Ki); one below zero is noise.
+  EXPECT_EQ(FormatSizeWithInterval(1874.7, -256, 4005.7), "1.83Ki (-256B–3.91Ki)");
+  EXPECT_EQ(FormatSizeWithInterval(-2239, -5120, 637), "≈ 0 (-5Ki–637B)");
 }
 
 TEST(FormatCountTest, ThousandsSeparators) {

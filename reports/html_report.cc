@@ -247,10 +247,13 @@ std::string Evidence(const v1::RunResult& r) {
   row("GC", absl::StrFormat("%d scavenges (%.1f ms), %d mark-compacts (%.1f ms), longest pause %.1f ms%s",
                             gc.scavenges(), gc.scavenge_ms(), gc.mark_compacts(), gc.mark_compact_ms(),
                             gc.pause_ms_max(), e.driver_done() ? "" : " (as last reported before the process died)"));
-  row("bytes per unit", absl::StrCat("heap ", Bytes(r.heap_per_unit().slope()),
-                                     absl::StrFormat(" (R² %.3f)", r.heap_per_unit().r_squared()),
-                                     ", external ", Bytes(r.external_per_unit().slope()), ", RSS ",
-                                     Bytes(r.rss_per_unit().slope())));
+  // With their intervals, as capacity says them ("RSS -113Ki" was fit noise).
+  auto per_unit = [](const v1::LinearFit& f) {
+    return E(FormatSizeWithInterval(f.slope(), f.slope_low(), f.slope_high()));
+  };
+  row("bytes per unit", absl::StrCat("heap ", per_unit(r.heap_per_unit()),
+                                     absl::StrFormat(" (R² %.3f)", r.heap_per_unit().r_squared()), ", external ",
+                                     per_unit(r.external_per_unit()), ", RSS ", per_unit(r.rss_per_unit())));
   row("wall time", FormatShortDuration(absl::Milliseconds(r.wall_ms())));
   out += "</div>";
   if (!e.matched_stderr().empty()) absl::StrAppend(&out, "<p>matched on stderr:</p><pre>", E(e.matched_stderr()), "</pre>");
