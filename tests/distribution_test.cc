@@ -286,7 +286,10 @@ TEST(DistributionTest, WorkerSigtermGivesBackItsWork) {
   for (const v1::RunResult& r : report.runs()) EXPECT_EQ(r.attempt(), 1u) << r.assignment_id();
 }
 
-TEST(DistributionTest, CoordinatorSigtermWritesAPartialReportAndStopsTheWorkers) {
+// A coordinator stopped with work left writes a partial report and stops what its workers
+// run; the workers wait for it, as for a crashed one, and join its --resume, which
+// finishes the run (they had exited 0, "the run is over", and the resume had none).
+TEST(DistributionTest, CoordinatorSigtermWritesAPartialReportAndItsWorkersJoinTheResume) {
   Cluster cluster("coord-term");
   std::string suite = cluster.WriteSuite(ThirtyRuns());
   std::string address = cluster.StartCoordinator({suite});
@@ -297,7 +300,6 @@ TEST(DistributionTest, CoordinatorSigtermWritesAPartialReportAndStopsTheWorkers)
   std::vector<pid_t> nodes = testing_support::DescendantsOf(worker);
   ASSERT_EQ(kill(cluster.coordinator(), SIGTERM), 0);
   EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 10), 3) << cluster.coordinator_err();
-  EXPECT_EQ(WaitForExitCode(worker, 10), 0) << ReadFile(cluster.dir() + "/w1.err");
   for (pid_t node : nodes) EXPECT_FALSE(testing_support::Alive(node)) << "node " << node << " survived";
   v1::Report report = cluster.Report();
   EXPECT_EQ(report.status(), v1::RUN_STATUS_PARTIAL);
@@ -305,6 +307,15 @@ TEST(DistributionTest, CoordinatorSigtermWritesAPartialReportAndStopsTheWorkers)
   EXPECT_EQ(report.runs_size() + report.missing_size(), 30);
   ASSERT_GT(report.missing_size(), 0);
   EXPECT_TRUE(absl::StrContains(report.missing(0).reason(), "cancelled")) << report.missing(0).reason();
+  ASSERT_TRUE(WaitForFileContains(cluster.dir() + "/w1.err", "stopped before the run was over", 10))
+      << ReadFile(cluster.dir() + "/w1.err");
+  EXPECT_TRUE(testing_support::Alive(worker)) << "the worker waits for a --resume";
+  std::string again =
+      cluster.StartCoordinator({"--listen", address, "--resume", cluster.dir() + "/run"}, "c2");
+  ASSERT_EQ(again, address) << ReadFile(cluster.dir() + "/c2.err");
+  EXPECT_EQ(WaitForExitCode(cluster.coordinator(), 120), 0) << ReadFile(cluster.dir() + "/c2.err");
+  EXPECT_EQ(WaitForExitCode(worker, 20), 0) << ReadFile(cluster.dir() + "/w1.err");
+  ExpectEveryRunOnce(cluster.Report(), 30);
 }
 
 // --- mutual TLS and tokens ------------------------------------------------------------------
