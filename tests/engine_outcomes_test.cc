@@ -147,6 +147,21 @@ TEST_F(EngineOutcomesTest, APeakIsReadUpToTheDeathNotAtTheLastCheckpoint) {
   EXPECT_GT(r.peak_heap_used_bytes(), 40u << 20) << "checkpoints read at most " << checkpointed;
 }
 
+// A run that dies inside its first iteration has no reading of ours near the limit: the
+// peak comes from V8's account of its last GCs (a new user's `max_heap_used: 16Mi` passed
+// on "4.02Mi" where V8 said 36.1 MB before its last mark-compact).
+TEST_F(EngineOutcomesTest, APeakInsideOneIterationIsV8sOwn) {
+  std::ofstream(testing_support::TmpDir() + "/burst.js")
+      << "module.exports = { iteration() { const keep = [];\n"
+         "  for (let i = 0; i < 3000000; i++) keep.push({ i, s: 'x' + i });\n"
+         "  return keep.length; } };\n";
+  v1::RunResult r = Run(absl::StrCat("scenarios:\n  - name: burst\n    kind: script\n    params: {module: ",
+                                     testing_support::TmpDir(), "/burst.js, iterations: 1}\n    limits: {old_space: 32Mi}\n"));
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_HEAP_EXHAUSTED) << OutcomeSentence(r);
+  EXPECT_EQ(r.units_reached(), 0u);
+  EXPECT_GT(r.peak_heap_used_bytes(), 24u << 20) << r.evidence().stderr_tail();
+}
+
 // A completed run's GC figures include its last GCs: node hands one to an observer two
 // turns of the event loop after it, and the driver's last word came before that (one
 // iteration making ~100 MB of garbage read "0 scavenges").

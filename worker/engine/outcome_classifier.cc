@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -184,6 +185,28 @@ Classification ClassifyOutcome(const RunObservations& o) {
   if (std::optional<Classification> c = ByDriver(o)) return *c;
   if (std::optional<Classification> c = ByUncaughtError(o)) return *c;
   return AsCrash(o);
+}
+
+uint64_t HeapUsedInV8sLastGcs(absl::string_view stderr_text) {
+  const size_t section = stderr_text.rfind("<--- Last few GCs --->");
+  if (section == absl::string_view::npos) return 0;
+  absl::string_view rest = stderr_text.substr(section);
+  const size_t end = rest.find("<--- JS stacktrace --->");
+  if (end != absl::string_view::npos) rest = rest.substr(0, end);
+  double most_mib = 0;
+  // "ms: Mark-Compact 36.1 (54.3) -> ...": the figure after each GC's name, before " (".
+  for (size_t at = rest.find(" ms: "); at != absl::string_view::npos; at = rest.find(" ms: ", at + 1)) {
+    absl::string_view line = rest.substr(at + 5);
+    const size_t paren = line.find(" (");
+    const size_t arrow = line.find(" -> ");
+    if (paren == absl::string_view::npos || arrow == absl::string_view::npos || paren > arrow) continue;
+    const size_t space = line.rfind(' ', paren - 1);
+    double mib = 0;
+    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1, paren - space - 1), &mib)) {
+      most_mib = std::max(most_mib, mib);
+    }
+  }
+  return static_cast<uint64_t>(most_mib * 1048576.0);
 }
 
 }  // namespace heapstorm

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 
@@ -66,6 +67,12 @@ Classification ClassifyOutcome(const RunObservations& o);
 
 // "SIGABRT", "SIGKILL", ..., or "signal 42".
 std::string SignalName(int signal);
+
+// The most heap V8 had in use before one of the GCs it lists at an OOM ("<--- Last few GCs
+// --->", then lines like "Mark-Compact 36.1 (54.3) -> 28.5 (65.8) MB": used (committed)
+// before -> after, in MiB), in bytes; 0 without that section. A run that died inside one
+// long iteration had no reading of its own near the limit (4.02Mi read, 36.1 here). Pure.
+uint64_t HeapUsedInV8sLastGcs(absl::string_view stderr_text);
 
 }  // namespace heapstorm
 

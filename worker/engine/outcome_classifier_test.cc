@@ -49,5 +49,21 @@ TEST(OutcomeClassifierTest, NeverCompletedWhenALimitWasHit) {
   }
 }
 
+// V8's account of its last GCs at an OOM, as node 20 writes it (a run that died inside its
+// first iteration: heapstorm's own last reading was 4.02Mi).
+TEST(OutcomeClassifierTest, TheHeapBeforeV8sLastGcs) {
+  const std::string stderr_text =
+      "noise Mark-Compact 900.0 (1.0) -> 1.0 (1.0) MB\n"
+      "\n<--- Last few GCs --->\n\n"
+      "[29345:0x1ccda090]      118 ms: Mark-Compact 22.6 (31.1) -> 17.1 (51.4) MB, 12.25 / 0.00 ms  (+ 7.4 ms "
+      "in 26 steps since start of marking) finalize increm"
+      "[29345:0x1ccda090]      179 ms: Mark-Compact 36.1 (54.3) -> 28.5 (65.8) MB, 50.03 / 0.00 ms  (average "
+      "mu = 0.178) allocation failure; scavenge might not succeed\n\n\n<--- JS stacktrace --->\n"
+      "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
+  EXPECT_EQ(HeapUsedInV8sLastGcs(stderr_text), static_cast<uint64_t>(36.1 * 1048576));
+  EXPECT_EQ(HeapUsedInV8sLastGcs("Mark-Compact 36.1 (54.3) -> 28.5 (65.8) MB"), 0u) << "only V8's own section";
+  EXPECT_EQ(HeapUsedInV8sLastGcs(""), 0u);
+}
+
 }  // namespace
 }  // namespace heapstorm

@@ -143,7 +143,10 @@ void SetMeasurements(const FinishedRun& run, uint64_t units, v1::RunResult* resu
   result->set_units_reached(units);
   result->set_stack_depth(run.scenario->has_deep_recursion() ? std::max<uint64_t>(seen.done.depth(), seen.units)
                                                              : 0);
-  result->set_peak_heap_used_bytes(seen.peaks.peak_heap_used_bytes());
+  // Up to V8's own account of its last GCs when it ran out (a death inside one iteration
+  // leaves no reading of ours near the limit).
+  result->set_peak_heap_used_bytes(
+      std::max(seen.peaks.peak_heap_used_bytes(), HeapUsedInV8sLastGcs(seen.stderr_text)));
   result->set_peak_heap_total_bytes(seen.peaks.peak_heap_total_bytes());
   result->set_peak_external_bytes(seen.peaks.peak_external_bytes());
   result->set_peak_array_buffers_bytes(seen.peaks.peak_array_buffers_bytes());
