@@ -269,6 +269,42 @@ TEST(ReportsTest, ARecommendationIsNeverUnderTheModelsBreak) {
   EXPECT_TRUE(absl::StrContains(c.recommendation(), "that load breaks at 210Mi of old space")) << c.recommendation();
 }
 
+// A limit raised to where the model says the target breaks keeps the same 15% over it, and
+// a native recommendation is one a suite may set (a new user read "descriptors ≥ 3019
+// (…) keeps a margin of +0%", where 3,018 descriptors broke at 2,999 of 3,000 files, and
+// "native ≥ 34Mi", which the suite then refused: native is at least 64Mi).
+TEST(ReportsTest, ARaisedRecommendationKeepsItsHeadroomAndNativeIsOneASuiteMaySet) {
+  std::ofstream(::testing::TempDir() + "/files.js") << "module.exports = { iteration() {} };\n";
+  absl::StatusOr<v1::Suite> suite = LoadSuiteText(R"(scenarios:
+  - name: files
+    kind: script
+    params: {module: files.js, iterations: 5000}
+    target_units: 3000
+    sweep: {parameter: limits.descriptors, values: [1024, 2048, 4096]}
+)",
+                                                  "s.yaml", ::testing::TempDir());
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  std::vector<v1::RunResult> runs;
+  for (uint32_t fds : {1024u, 2048u, 4096u}) {
+    const bool broke = fds < 4096;
+    v1::RunResult r = FixedRun("files", 0, broke ? v1::OUTCOME_FD_EXHAUSTED : v1::OUTCOME_COMPLETED,
+                               broke ? fds - 19 : 5000, 100, 0);
+    r.set_variation(absl::StrCat("limits.descriptors=", fds));
+    r.mutable_limits()->set_max_descriptors(fds);
+    r.mutable_rss_per_unit()->set_slope(100);
+    r.mutable_rss_per_unit()->set_intercept(30 << 20);
+    runs.push_back(r);
+  }
+  std::vector<v1::CapacityReport> capacity = BuildCapacity(*suite, runs, {});
+  ASSERT_EQ(capacity.size(), 1u);
+  const v1::CapacityReport& c = capacity[0];
+  // 3,000 files break at 3,019 descriptors; + 15%.
+  EXPECT_GE(c.recommended_descriptors(), static_cast<uint32_t>(std::ceil(3019 * 1.15))) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "keeps a margin of +15%")) << c.recommendation();
+  EXPECT_GE(c.recommended_native_bytes(), 64u << 20) << c.recommendation();
+  EXPECT_TRUE(absl::StrContains(c.recommendation(), "native at the least a suite may set")) << c.recommendation();
+}
+
 // A count is its own step: "per descriptor", "320 descriptors" (a new user read "1
 // connections per descriptor of descriptors + a 20 base", "the descriptors breaks at 520",
 // and "too few for an interval" for three limits exactly on a line).
