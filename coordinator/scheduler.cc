@@ -30,11 +30,16 @@ void Scheduler::RecoverLocked(std::vector<v1::RunResult> already_done) {
   absl::flat_hash_set<std::string> seen;
   for (v1::RunResult& r : already_done) {
     if (!seen.insert(r.assignment_id()).second) continue;  // once per id
+    const uint8_t attempt = static_cast<uint8_t>(std::clamp<uint32_t>(r.attempt(), 1, 255));
     if (std::optional<Index> index = FindLocked(r.assignment_id())) {
       Entry& e = entries_[*index];
       e.state = State::kRecorded;
-      e.attempt = static_cast<uint8_t>(std::clamp<uint32_t>(r.attempt(), 1, 255));
+      e.attempt = attempt;
       ++recorded_;
+    } else {
+      // A search's step or a confirming run: planned again when the replay asks for it
+      // (a resumed search ran its recovered 44Mi and 72Mi points a second time).
+      recovered_unplanned_.emplace(r.assignment_id(), attempt);
     }
     results_.push_back(r.SerializeAsString());
   }
@@ -357,11 +362,18 @@ void Scheduler::AddLocked(std::vector<v1::Assignment> assignments) {
     Index index = plan_.size() + extras_.size();
     Entry e;
     e.attempt = static_cast<uint8_t>(std::clamp<uint32_t>(a.attempt(), 1, 255));
-    retried_ += e.attempt > 1;
+    auto recovered = recovered_unplanned_.find(a.id());
+    if (recovered != recovered_unplanned_.end()) {
+      e.state = State::kRecorded;
+      e.attempt = recovered->second;
+      ++recorded_;
+      recovered_unplanned_.erase(recovered);
+    }
+    retried_ += e.state != State::kRecorded && e.attempt > 1;
     entries_.push_back(e);
     extra_index_.emplace(a.id(), index);
     extras_.push_back(std::move(a));
-    added_.push_back(index);
+    if (e.state != State::kRecorded) added_.push_back(index);
   }
 }
 

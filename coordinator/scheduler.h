@@ -205,6 +205,9 @@ class Scheduler {
   // Work added whole (Add(), or a plan given as a list), and its ids.
   std::vector<v1::Assignment> extras_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Index> extra_index_ ABSL_GUARDED_BY(mu_);
+  // Recovered results of runs not planned yet (a search's steps, a confirming run): their
+  // entries are recorded as they are added, not queued again.
+  absl::flat_hash_map<std::string, uint8_t> recovered_unplanned_ ABSL_GUARDED_BY(mu_);  // id → attempt
   // The queue: runs that went back (first), the plan from `next_planned_` on, then added work.
   std::deque<Index> requeued_ ABSL_GUARDED_BY(mu_);
   Index next_planned_ ABSL_GUARDED_BY(mu_) = 0;

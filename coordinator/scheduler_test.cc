@@ -203,6 +203,26 @@ TEST(SchedulerTest, JournalThenResumeSkipsRecordedWork) {
   EXPECT_EQ(resumed.counts().recorded, 2u);
 }
 
+// Work added as results come in (a search's steps) and recovered from the journal is
+// recorded when the replay adds it again, not run a second time (a resumed search ran its
+// recovered 44Mi and 72Mi points again, and reported 14 runs for its 8).
+TEST(SchedulerTest, RecoveredWorkAddedAgainIsRecordedNotRun) {
+  FakeClock clock;
+  std::vector<v1::Assignment> steps = PlanOf(3);
+  for (v1::Assignment& a : steps) a.set_id("step-" + a.id());
+  std::vector<v1::RunResult> recovered = {ResultFor(PlanOf(1)[0]), ResultFor(steps[0]), ResultFor(steps[1])};
+  Scheduler resumed(PlanOf(1), {}, &clock, nullptr, recovered);
+  EXPECT_EQ(resumed.counts().recorded, 1u);
+  resumed.Add({steps[0], steps[1], steps[2]});
+  EXPECT_EQ(resumed.counts().recorded, 3u);
+  EXPECT_EQ(resumed.counts().total, 4u);
+  ASSERT_TRUE(resumed.AddWorker("w", 3).ok());
+  std::vector<v1::Assignment> left = resumed.Take("w");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id(), "step-a2");
+  EXPECT_EQ(resumed.Results().size(), 3u) << "each recovered result once";
+}
+
 TEST(SchedulerTest, CancelMakesTheRestMissing) {
   FakeClock clock;
   Scheduler s(PlanOf(3), {}, &clock);
