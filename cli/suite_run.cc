@@ -395,6 +395,7 @@ void SuiteRun::StartLocalWorkers() {
     w.coordinator = absl::StrCat("127.0.0.1:", server_->port());
     w.slots = 1;
     w.worker_id = absl::StrCat("local-", i + 1);
+    w.wait_for_resume = false;  // they end with this process
     w.token = token_;
     w.tls = options_.tls;
     workers_.push_back(std::make_unique<Worker>(w, engine_.get()));
@@ -494,7 +495,14 @@ int SuiteRun::Report() {
   std::cout << "\nreport: " << paths->json << "\n        " << paths->html << "\n        " << paths->junit
             << std::endl;
   if (!options_.premature_exit_file.empty()) unlink(options_.premature_exit_file.c_str());
-  if (interrupted_ || start_timed_out_) return kExitHarness;
+  if (interrupted_ || start_timed_out_) {
+    // Where it goes on from (nothing said so after a Ctrl-C).
+    std::cerr << "heapstorm: the run is not over; continue it with: heapstorm "
+              << (options_.local_workers > 0 ? "run" : "coordinator") << " --resume " << out_dir_
+              << (options_.local_workers > 0 ? "" : " (on the same --listen address: its workers wait there)")
+              << "\n";
+    return kExitHarness;
+  }
   if (report.status() != v1::RUN_STATUS_COMPLETE && options_.local_workers > 0 && report.runs().empty()) {
     return kExitHarness;
   }

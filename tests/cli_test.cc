@@ -292,9 +292,10 @@ pid_t DriverNodeOf(pid_t heapstorm) {
 
 // Starts `heapstorm run --out OUT SUITE` in the background and waits (bounded) for the node
 // running its driver. Returns {heapstorm pid, node pid}; node is 0 if it never started.
-std::pair<pid_t, pid_t> StartRunAndFindNode(const std::string& suite, const std::string& out_dir) {
+std::pair<pid_t, pid_t> StartRunAndFindNode(const std::string& suite, const std::string& out_dir,
+                                            const std::string& err = "/dev/null") {
   std::string bin = Heapstorm();
-  pid_t heapstorm = testing_support::SpawnProcess({bin, "run", "--out", out_dir, suite}, "/dev/null", "/dev/null");
+  pid_t heapstorm = testing_support::SpawnProcess({bin, "run", "--out", out_dir, suite}, "/dev/null", err);
   pid_t node = 0;
   for (int i = 0; i < 1000 && heapstorm != 0 && node == 0; ++i) {
     node = DriverNodeOf(heapstorm);
@@ -327,7 +328,7 @@ TEST(CliTest, SigtermWritesAPartialReport) {
     limits: {timeout: 60s}
 )");
   std::string out = TmpDir() + "/o-term";
-  auto [heapstorm, node] = StartRunAndFindNode(path, out);
+  auto [heapstorm, node] = StartRunAndFindNode(path, out, TmpDir() + "/o-term.err");
   ASSERT_NE(node, 0);
   ASSERT_EQ(kill(heapstorm, SIGTERM), 0);
   ASSERT_TRUE(testing_support::WaitForExit(heapstorm, 10.0)) << "heapstorm ignored SIGTERM";
@@ -340,6 +341,11 @@ TEST(CliTest, SigtermWritesAPartialReport) {
   std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(absl::StrContains(text, "RUN_STATUS_")) << text.substr(0, 300);
   EXPECT_TRUE(absl::StrContains(text, "cancelled")) << text.substr(0, 2000);
+  // It says how to go on, and its own workers end with it rather than wait for a resume.
+  std::ifstream err_file(TmpDir() + "/o-term.err");
+  const std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(absl::StrContains(err, "continue it with: heapstorm run --resume " + out)) << err;
+  EXPECT_FALSE(absl::StrContains(err, "reconnecting")) << err;
 }
 
 }  // namespace

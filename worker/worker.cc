@@ -345,7 +345,7 @@ absl::Status Worker::Session(bool* shutdown, bool* refused, bool* was_welcomed) 
       auto it = slots_.find(message.cancel().assignment_id());
       if (it != slots_.end()) it->second->cancel = true;
     } else if (message.has_shutdown()) {
-      if (message.shutdown().unfinished()) {
+      if (message.shutdown().unfinished() && options_.wait_for_resume) {
         // A --resume of the run continues it: this worker reconnects (Run) as after a
         // lost connection, and exits 3 if none comes within --reconnect-for.
         HS_LOG(WARNING) << "the coordinator stopped before the run was over (" << message.shutdown().reason()

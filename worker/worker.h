@@ -48,6 +48,10 @@ struct WorkerOptions {
   TlsFiles tls;
   // Keep trying to (re)connect for this long before giving up.
   absl::Duration reconnect_for = absl::Seconds(30);
+  // A coordinator stopped before its run was over (Shutdown.unfinished) is waited for, as a
+  // lost one is, so that the worker joins its --resume. The workers `heapstorm run` starts
+  // for itself end with their coordinator instead.
+  bool wait_for_resume = true;
   // Script module sources kept between runs. Bytes. Default 256 MiB.
   uint64_t module_cache_bytes = kDefaultModuleCacheBytes;
 };
