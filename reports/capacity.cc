@@ -342,11 +342,18 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
       basis, ")");
   absl::StrAppend(&sentence, ModelView(*c, target, swept));
   if (!binding.empty() && std::isfinite(at)) {
-    // The runs of a sweep or a search ran under different limits: name the one read.
-    absl::StrAppend(&sentence, run.variation().empty() ? "; with the limits it ran under"
-                                                       : absl::StrCat("; in its run at ", run.variation()),
-                    ", the ", binding, binding == "descriptors" ? " give" : " gives", " out first, at about ",
-                    FormatCount(at), " ", unit_name);
+    // The runs of a sweep or a search ran under different limits: name the one read. A run
+    // that broke says where; one that completed is projected by its costs per unit, and says
+    // so (it read "gives out first, at about 191,030" of a run that completed 100,000).
+    const bool broke = *LimitBroken(run.outcome()) != '\0';
+    absl::StrAppend(&sentence,
+                    run.variation().empty() ? "; with the limits it ran under"
+                                            : absl::StrCat("; in its run at ", run.variation()),
+                    ", the ", binding,
+                    broke ? absl::StrCat(" gave out at ", FormatCount(at), " ", unit_name)
+                          : absl::StrCat(" would give out first, at about ", FormatCount(at), " ", unit_name,
+                                         " (by its costs per unit: it completed ",
+                                         FormatCount(static_cast<double>(run.units_reached())), ")"));
   }
   c->set_recommendation(sentence + ".");
 }
