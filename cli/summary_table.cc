@@ -171,7 +171,8 @@ std::string SummaryTable(const v1::Report& report) {
     }
   }
   for (const v1::Missing& m : report.missing()) {
-    absl::StrAppend(&failures, "  ", m.scenario(), " r", m.repeat(), ": missing: ", m.reason(), "\n");
+    absl::StrAppend(&failures, "  ", m.scenario(), m.variation().empty() ? "" : absl::StrCat(" [", m.variation(), "]"),
+                    " r", m.repeat(), ": missing: ", m.reason(), "\n");
   }
   if (!failures.empty()) absl::StrAppend(&out, "\nfailed:\n", failures);
   if (report.has_comparison()) {

@@ -77,8 +77,13 @@ TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   report.mutable_scenarios(1)->set_passed(false);
   report.set_passed(false);
   report.add_missing()->set_scenario("cache");
-  report.add_missing()->set_scenario("cache");
+  v1::Missing* point = report.add_missing();
+  point->set_scenario("cache");
+  point->set_variation("limits.old_space=64Mi");
+  point->set_reason("cancelled");
   const std::string text = SummaryTable(report);
+  // A sweep's point is named (two lines read "cache r0: missing" alike).
+  EXPECT_TRUE(absl::StrContains(text, "  cache [limits.old_space=64Mi] r0: missing: cancelled\n")) << text;
   EXPECT_TRUE(absl::EndsWith(text, absl::StrCat("\nFAILED: 1 of 2 configurations failed, ", report.runs_size(),
                                                 " runs, 2 missing\n")))
       << text;

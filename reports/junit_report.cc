@@ -44,30 +44,43 @@ class Cases {
   std::vector<Case> cases_;
 };
 
-// A case per configuration, failed by its failed checks; a case per missing result.
+// A case per configuration, failed by its failed checks, and an error when some of its
+// runs have no result. The names are the configurations' whatever went missing, so that CI
+// history sees one test across a partial run and its resume (a missing run was a case of
+// its own, "handler-c r0", beside or instead of "handler-c").
 void AddConfigurations(const v1::Report& report, Cases* cases) {
-  std::map<std::pair<std::string, std::string>, double> time;
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, double> time;
   for (const v1::RunResult& r : report.runs()) time[{r.scenario(), r.variation()}] += r.wall_ms();
-  for (const v1::ScenarioReport& s : report.scenarios()) {
+  std::map<Key, std::vector<std::string>> missing;
+  for (const v1::Missing& m : report.missing()) {
+    missing[{m.scenario(), m.variation()}].push_back(absl::StrCat("r", m.repeat(), ": ", m.reason()));
+  }
+  auto add = [&](const Key& key, const std::vector<std::string>& failed) {
     Case c;
-    c.name = CaseName(s.scenario(), s.variation());
-    c.ms = time[{s.scenario(), s.variation()}];
-    std::vector<std::string> failed;
-    for (const v1::ExpectationCheck& check : s.checks()) {
-      if (!check.passed()) failed.push_back(absl::StrCat(check.name(), ": ", check.message()));
-    }
+    c.name = CaseName(key.first, key.second);
+    c.ms = time[key];
     if (!failed.empty()) {
       c.failure = failed.front();
       c.failure_text = absl::StrJoin(failed, "\n");
     }
+    auto lost = missing.find(key);
+    if (lost != missing.end()) {
+      c.error = absl::StrCat("no result: ", lost->second.front(),
+                             lost->second.size() > 1 ? absl::StrCat(" (and ", lost->second.size() - 1, " more)") : "");
+      missing.erase(lost);
+    }
     cases->Add(std::move(c));
+  };
+  for (const v1::ScenarioReport& s : report.scenarios()) {
+    std::vector<std::string> failed;
+    for (const v1::ExpectationCheck& check : s.checks()) {
+      if (!check.passed()) failed.push_back(absl::StrCat(check.name(), ": ", check.message()));
+    }
+    add({s.scenario(), s.variation()}, failed);
   }
-  for (const v1::Missing& m : report.missing()) {
-    Case c;
-    c.name = CaseName(m.scenario(), m.variation()) + absl::StrCat(" r", m.repeat());
-    c.error = absl::StrCat("no result: ", m.reason());
-    cases->Add(std::move(c));
-  }
+  // Configurations none of whose runs has a result.
+  while (!missing.empty()) add(missing.begin()->first, {});
 }
 
 // A case per configuration compared with the baseline, failed by its regressions.
