@@ -54,7 +54,7 @@ void AddConfigurations(const v1::Report& report, Cases* cases) {
   for (const v1::RunResult& r : report.runs()) time[{r.scenario(), r.variation()}] += r.wall_ms();
   std::map<Key, std::vector<std::string>> missing;
   for (const v1::Missing& m : report.missing()) {
-    missing[{m.scenario(), m.variation()}].push_back(absl::StrCat("r", m.repeat(), ": ", m.reason()));
+    missing[{m.scenario(), m.variation()}].push_back(absl::StrCat(m.reason(), " (r", m.repeat(), ")"));
   }
   auto add = [&](const Key& key, const std::vector<std::string>& failed) {
     Case c;

@@ -491,7 +491,7 @@ TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {
   EXPECT_TRUE(absl::StrContains(xml, "<failure message=\"max_external: repeat 0: max_external 101Mi &gt; 50Mi\""))
       << xml;
   EXPECT_TRUE(absl::StrContains(xml, "<testcase classname=\"golden\" name=\"lost\"")) << xml;
-  EXPECT_TRUE(absl::StrContains(xml, "<error message=\"no result: r0: worker_lost after 3 attempts\"")) << xml;
+  EXPECT_TRUE(absl::StrContains(xml, "<error message=\"no result: worker_lost after 3 attempts (r0)\"")) << xml;
   // A run missing from a configuration that has others is an error of that configuration's
   // own case: one name across a partial run and its resume.
   m = report.add_missing();
@@ -501,7 +501,7 @@ TEST(ReportsTest, JunitKeepsFailuresErrorsAndSkipsApart) {
   const std::string partial = RenderJunit(report, {"filtered-out"});
   EXPECT_TRUE(absl::StrContains(partial, "<testcase classname=\"golden\" name=\"buffers\" time=")) << partial;
   EXPECT_FALSE(absl::StrContains(partial, "name=\"buffers r1\"")) << partial;
-  EXPECT_TRUE(absl::StrContains(partial, "<error message=\"no result: r1: cancelled: interrupted\"")) << partial;
+  EXPECT_TRUE(absl::StrContains(partial, "<error message=\"no result: cancelled: interrupted (r1)\"")) << partial;
   EXPECT_TRUE(absl::StrContains(partial, "tests=\"4\" failures=\"1\" errors=\"2\"")) << partial;
   EXPECT_TRUE(absl::StrContains(xml, "<skipped message=\"filtered out\"/>")) << xml;
   // The suite and the file around it took the run's wall time, whatever its cases add up to.
