@@ -190,6 +190,10 @@ std::string SummaryTable(const v1::Report& report) {
   // "INCOMPLETE: 1 configuration passed, 1 run, 10 missing" (it read "FAILED: 1
   // configuration, 1 run, 10 missing" after a Ctrl-C).
   const bool incomplete = !report.passed() && failed == 0 && report.status() != v1::RUN_STATUS_COMPLETE;
+  if (incomplete && report.runs_size() == 0) {
+    absl::StrAppend(&out, "\nINCOMPLETE: no run finished, ", report.missing_size(), " missing\n");
+    return out;
+  }
   absl::StrAppend(&out, "\n", report.passed() ? "PASSED" : incomplete ? "INCOMPLETE" : "FAILED", ": ",
                   failed > 0 ? absl::StrCat(failed, " of ") : "", report.scenarios_size(), " configuration",
                   report.scenarios_size() == 1 ? "" : "s", failed > 0 ? " failed" : incomplete ? " passed" : "", ", ",

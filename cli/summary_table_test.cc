@@ -106,6 +106,13 @@ TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   EXPECT_TRUE(absl::EndsWith(SummaryTable(report), absl::StrCat("\nINCOMPLETE: 2 configurations passed, ",
                                                                 report.runs_size(), " runs, 1 missing\n")))
       << SummaryTable(report);
+  // Interrupted before any run ended.
+  v1::Report nothing;
+  nothing.set_status(v1::RUN_STATUS_ABORTED);
+  nothing.add_missing()->set_scenario("cache");
+  nothing.add_missing()->set_scenario("buffers");
+  EXPECT_TRUE(absl::EndsWith(SummaryTable(nothing), "\nINCOMPLETE: no run finished, 2 missing\n"))
+      << SummaryTable(nothing);
   report.clear_missing();
   report.set_status(v1::RUN_STATUS_COMPLETE);
   report.set_passed(true);
