@@ -194,17 +194,15 @@ uint64_t HeapUsedInV8sLastGcs(absl::string_view stderr_text) {
   const size_t end = rest.find("<--- JS stacktrace --->");
   if (end != absl::string_view::npos) rest = rest.substr(0, end);
   double most_mib = 0;
-  // "ms: Mark-Compact 36.1 (54.3) -> ...": the figure after each GC's name, before " (".
+  // "ms: Mark-Compact 36.1 (54.3) -> ..." or "ms: Mark-Compact (reduce) 30.3 (64.3) -> ...":
+  // the used figure is the next to last word before the arrow.
   for (size_t at = rest.find(" ms: "); at != absl::string_view::npos; at = rest.find(" ms: ", at + 1)) {
     absl::string_view line = rest.substr(at + 5);
-    const size_t paren = line.find(" (");
     const size_t arrow = line.find(" -> ");
-    if (paren == absl::string_view::npos || arrow == absl::string_view::npos || paren > arrow) continue;
-    const size_t space = line.rfind(' ', paren - 1);
+    if (arrow == absl::string_view::npos) continue;
+    const std::vector<absl::string_view> words = absl::StrSplit(line.substr(0, arrow), ' ', absl::SkipEmpty());
     double mib = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1, paren - space - 1), &mib)) {
-      most_mib = std::max(most_mib, mib);
-    }
+    if (words.size() >= 3 && absl::SimpleAtod(words[words.size() - 2], &mib)) most_mib = std::max(most_mib, mib);
   }
   return static_cast<uint64_t>(most_mib * 1048576.0);
 }

@@ -61,6 +61,10 @@ TEST(OutcomeClassifierTest, TheHeapBeforeV8sLastGcs) {
       "mu = 0.178) allocation failure; scavenge might not succeed\n\n\n<--- JS stacktrace --->\n"
       "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
   EXPECT_EQ(HeapUsedInV8sLastGcs(stderr_text), static_cast<uint64_t>(36.1 * 1048576));
+  // A GC whose name has its own parentheses (one 32Mi OOM of the engine test wrote it).
+  EXPECT_EQ(HeapUsedInV8sLastGcs("<--- Last few GCs --->\n[78:0xa432560]      187 ms: Mark-Compact (reduce) 30.3 "
+                                 "(64.3) -> 29.6 (31.3) MB, 45.35 / 0.00 ms\n<--- JS stacktrace --->\n"),
+            static_cast<uint64_t>(30.3 * 1048576));
   EXPECT_EQ(HeapUsedInV8sLastGcs("Mark-Compact 36.1 (54.3) -> 28.5 (65.8) MB"), 0u) << "only V8's own section";
   EXPECT_EQ(HeapUsedInV8sLastGcs(""), 0u);
 }
