@@ -162,6 +162,25 @@ TEST_F(EngineOutcomesTest, APeakInsideOneIterationIsV8sOwn) {
   EXPECT_GT(r.peak_heap_used_bytes(), 24u << 20) << r.evidence().stderr_tail();
 }
 
+// A throw in setup() or teardown() says so: "threw at 0 units" read the same for one in
+// setup() and one in iteration(0).
+TEST_F(EngineOutcomesTest, AThrowSaysWhetherItCameFromSetupOrTeardown) {
+  const std::string dir = testing_support::TmpDir();
+  std::ofstream(dir + "/throws_in_setup.js")
+      << "module.exports = { setup() { throw new Error('db refused'); }, iteration() {} };\n";
+  std::ofstream(dir + "/throws_in_iteration.js") << "module.exports = { iteration() { throw new Error('bad row'); } };\n";
+  auto run = [&](const std::string& module) {
+    return Run(absl::StrCat("scenarios:\n  - name: t\n    kind: script\n    params: {module: ", dir, "/", module,
+                            ", iterations: 5}\n"));
+  };
+  v1::RunResult setup = run("throws_in_setup.js");
+  ASSERT_EQ(setup.outcome(), v1::OUTCOME_SCRIPT_ERROR) << OutcomeSentence(setup);
+  EXPECT_EQ(setup.evidence().driver_detail(), "it threw in setup()");
+  v1::RunResult iteration = run("throws_in_iteration.js");
+  ASSERT_EQ(iteration.outcome(), v1::OUTCOME_SCRIPT_ERROR) << OutcomeSentence(iteration);
+  EXPECT_EQ(iteration.evidence().driver_detail(), "");
+}
+
 // A completed run's GC figures include its last GCs: node hands one to an observer two
 // turns of the event loop after it, and the driver's last word came before that (one
 // iteration making ~100 MB of garbage read "0 scavenges").

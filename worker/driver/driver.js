@@ -1726,8 +1726,12 @@ async function runScript(s, every) {
     return;
   }
   let done = 0;
+  // Where a throw came from, when not from iteration(i): "threw at 0 units" read the same
+  // for a throw in setup() and one in iteration(0).
+  let phase = 'setup()';
   try {
     if (typeof api.setup === 'function') await api.setup();
+    phase = '';
     // Named: the allocation sites tell its frame (and ramp's) by name (groupSamples).
     // The real path, as V8 names the module's script (node resolves symlinks).
     let real = path.resolve(p.module_path);
@@ -1744,6 +1748,7 @@ async function runScript(s, every) {
     const callIteration = (i) => api.iteration(i);
     done = await ramp(iterations, every, callIteration,
       leak ? { forceGc: true, schedule: leakSchedule(leak, iterations) } : {});
+    phase = 'teardown()';
     if (typeof api.teardown === 'function') await api.teardown();
   } catch (e) {
     try {
@@ -1751,7 +1756,7 @@ async function runScript(s, every) {
     } catch (ignored) {
       // measuring must not hide the user's error
     }
-    finishWithError(e, unitsReached);
+    finishWithError(e, unitsReached, phase ? { detail: `it threw in ${phase}` } : undefined);
     return;
   }
   finish(STATUS.COMPLETED, {
