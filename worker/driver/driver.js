@@ -87,42 +87,32 @@ const gc = {
   snapshot_ms: 0,
 };
 
-function countGc(kind, d) {
-  gc.pause_ms_total += d;
-  if (d > gc.pause_ms_max) gc.pause_ms_max = d;
-  if (kind === 'minor') {
-    gc.scavenges += 1;
-    gc.scavenge_ms += d;
-  } else if (kind === 'major') {
-    gc.mark_compacts += 1;
-    gc.mark_compact_ms += d;
-  } else if (kind === 'incremental') {
-    gc.incremental += 1;
-  } else if (kind === 'weak') {
-    gc.weak_callbacks += 1;
-  }
-}
-
 // Node hands a GC to a PerformanceObserver only two turns of the event loop after it
 // happened (not within one setImmediate): a ramp reads them at its checkpoints, which
 // yield, and a completed run waits two turns before its last word (finish). V8's
 // GCProfiler, which hands them over at once, was tried and is not used: with it started,
 // the external memory read after a forced gc() came out otherwise, and the native leak of
 // buffer_concat.js read `no leak` in 6 of 6 leak checks (`leak` without it).
-new PerformanceObserver((list) => {
+const gcObserver = new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     const kind = entry.detail ? entry.detail.kind : entry.kind;
-    countGc(kind === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'minor'
-      : kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'major'
-        : kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental'
-          : kind === perfConstants.NODE_PERFORMANCE_GC_WEAKCB ? 'weak' : '', entry.duration);
+    const d = entry.duration;
+    gc.pause_ms_total += d;
+    if (d > gc.pause_ms_max) gc.pause_ms_max = d;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.scavenges += 1;
+      gc.scavenge_ms += d;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.mark_compacts += 1;
+      gc.mark_compact_ms += d;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) {
+      gc.incremental += 1;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_WEAKCB) {
+      gc.weak_callbacks += 1;
+    }
   }
-}).observe({ entryTypes: ['gc'] });
-
-// The GCs node has handed over so far.
-function gcUpToNow() {
-  return Object.assign({}, gc);
-}
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 
 // --- checkpoints --------------------------------------------------------------------
 
@@ -210,7 +200,7 @@ function checkpoint(units, afterGc) {
       array_buffers_bytes: arrayBuffers,
       rss_bytes: rss,
       spaces,
-      gc: gcUpToNow(),
+      gc: Object.assign({}, gc),
       active_handles: activeHandles(),
       after_gc: Boolean(afterGc),
       descriptors: afterGc ? descriptorCount() : 0,
@@ -262,7 +252,7 @@ function finish(status, fields) {
   finished = true;
   const done = () => {
     publishUnits(unitsReached);
-    send(Object.assign({ type: EVENT.DONE, status, gc: gcUpToNow() }, fields || {}));
+    send(Object.assign({ type: EVENT.DONE, status, gc: Object.assign({}, gc) }, fields || {}));
     process.exit(0);
   };
   // A run that completed says its last GCs too: node hands them over two turns on.
@@ -396,11 +386,10 @@ function unitCounterDue(n) {
   const now = process.hrtime.bigint();
   if (now - unitCounter.gcSentNs >= GC_EVERY_NS || unitCounter.fine) {
     unitCounter.gcSentNs = now;
-    const g = gcUpToNow();
-    const count = g.scavenges + g.mark_compacts + g.incremental;
+    const count = gc.scavenges + gc.mark_compacts + gc.incremental;
     if (count !== unitCounter.gcSentCount) {
       unitCounter.gcSentCount = count;
-      send({ type: EVENT.GC, gc: g });
+      send({ type: EVENT.GC, gc: Object.assign({}, gc) });
     }
   }
   const paceNs = Number(now - unitCounter.lastNs) / Math.max(1, n - unitCounter.lastUnits);
@@ -609,7 +598,7 @@ function takePendingSnapshots(afterWrite) {
       afterWrite = null;
     }
     const sites = mode === 'start' ? null : allocationSampling(mode);
-    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: gcUpToNow() },
+    send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: Object.assign({}, gc) },
       sites ? { sites: sites.window, store_sites: sites.store } : {}));
     commands.snapshotsSent++;
     // The plan of the check's next snapshot, before the next point is set (or the stop).
