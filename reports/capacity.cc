@@ -38,6 +38,17 @@ const char* LimitBroken(v1::Outcome o) {
   }
 }
 
+// The run ended at one of its limits (not completed, crashed or timed out).
+bool BrokeALimit(const v1::RunResult& r) { return *LimitBroken(r.outcome()) != '\0'; }
+
+// The descriptors a run held besides its units' (node's own, the driver's pipes).
+double DescriptorBase(const v1::RunResult& r) {
+  return static_cast<double>(r.peak_descriptors() - std::min<uint64_t>(r.units_reached(), r.peak_descriptors()));
+}
+
+// A sweep of a param of the load (entry_size), not of a limit.
+bool SweepsALoadParam(const std::optional<ParameterSpec>& swept) { return swept && swept->param != nullptr; }
+
 // Memory of a section at `units`: observed at the first checkpoint that reached it, else
 // extrapolated from the run's fit.
 double AtUnits(const v1::RunResult& r, uint64_t units, bool heap) {
@@ -159,7 +170,7 @@ std::string UnitCostSummary(const v1::LinearFit& m, const ParameterSpec& w) {
 // param of the load, what a unit costs against it (unit_cost), over every point.
 void AddPointsAndModel(const v1::Scenario& s, const RunsByVariation& by_variation,
                        const std::optional<ParameterSpec>& swept, v1::CapacityReport* c) {
-  const bool param = swept && swept->param != nullptr;
+  const bool param = SweepsALoadParam(swept);
   std::vector<double> xs, ys;
   for (const auto& [variation, list] : by_variation) {
     v1::CapacityPoint p = PointOf(variation, list, swept ? SweptValue(*swept, s.sweep(), variation) : 0);
@@ -207,9 +218,7 @@ std::pair<std::string, double> BindingLimit(const v1::Scenario& s, const v1::Run
   consider("old space", by_fit(static_cast<double>(limits.max_old_space_mib() * kMiB), run.heap_per_unit()));
   consider("native memory", by_fit(static_cast<double>(limits.native_bytes()), run.rss_per_unit()));
   if (UnitHoldsDescriptor(s) && limits.max_descriptors() > 0) {
-    const double base = static_cast<double>(run.peak_descriptors() -
-                                            std::min<uint64_t>(run.units_reached(), run.peak_descriptors()));
-    consider("descriptors", static_cast<double>(limits.max_descriptors()) - base);
+    consider("descriptors", static_cast<double>(limits.max_descriptors()) - DescriptorBase(run));
   }
   return {binding, best};
 }
@@ -220,7 +229,7 @@ std::pair<std::string, double> BindingLimit(const v1::Scenario& s, const v1::Run
 // recommendation holds at every point (the furthest run alone was the lightest point's).
 const v1::RunResult* ReferenceRun(const RunsByVariation& by_variation, const std::optional<ParameterSpec>& swept,
                                   uint64_t target, const v1::RunResult* widest) {
-  if (!swept || swept->param == nullptr) return widest;
+  if (!SweepsALoadParam(swept)) return widest;
   const v1::RunResult* heaviest = widest;
   for (const auto& [variation, list] : by_variation) {
     const v1::RunResult* furthest = *std::max_element(
@@ -311,8 +320,7 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
   c->set_recommended_native_bytes(std::max(native, kMinNativeBytes));
   if (UnitHoldsDescriptor(s)) {
     c->set_recommended_descriptors(static_cast<uint32_t>(
-        std::ceil((target + run.peak_descriptors() - std::min<uint64_t>(run.units_reached(), run.peak_descriptors())) *
-                  kRecommendationHeadroom)));
+        std::ceil((static_cast<double>(target) + DescriptorBase(run)) * kRecommendationHeadroom)));
   }
   // A sweep of the limit itself measured where the target breaks: the recommendation keeps
   // the same 15% over the model's 95% bound (the peak + 15% was 75Mi where the target broke
@@ -328,7 +336,7 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
   c->set_binding_limit(binding);
   std::string unit_name = UnitName(s);
   std::string basis = "the peak at that load + 15%";
-  if (swept && swept->param != nullptr) absl::StrAppend(&basis, ", at ", run.variation(), ", the heaviest point");
+  if (SweepsALoadParam(swept)) absl::StrAppend(&basis, ", at ", run.variation(), ", the heaviest point");
   if (raised) {
     absl::StrAppend(&basis, "; the ", swept->display_name, " raised to where the model says that load breaks + 15%");
   }
@@ -345,7 +353,7 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
     // The runs of a sweep or a search ran under different limits: name the one read. A run
     // that broke says where; one that completed is projected by its costs per unit, and says
     // so (it read "gives out first, at about 191,030" of a run that completed 100,000).
-    const bool broke = *LimitBroken(run.outcome()) != '\0';
+    const bool broke = BrokeALimit(run);
     absl::StrAppend(&sentence,
                     run.variation().empty() ? "; with the limits it ran under"
                                             : absl::StrCat("; in its run at ", run.variation()),
@@ -360,13 +368,10 @@ void Recommend(const v1::Scenario& s, const v1::RunResult& run, const std::optio
 
 // Without a target: how far the furthest run that broke a limit got.
 void RecommendFromBreak(const v1::Scenario& s, const RunsByVariation& by_variation, v1::CapacityReport* c) {
-  auto broke_a_limit = [](const v1::RunResult* r) {
-    return r->outcome() != v1::OUTCOME_COMPLETED && *LimitBroken(r->outcome()) != '\0';
-  };
   const v1::RunResult* furthest_broken = nullptr;
   for (const auto& [v, list] : by_variation) {
     for (const v1::RunResult* r : list) {
-      if (!broke_a_limit(r)) continue;
+      if (!BrokeALimit(*r)) continue;
       if (furthest_broken == nullptr || r->units_reached() > furthest_broken->units_reached()) furthest_broken = r;
     }
   }
@@ -375,7 +380,7 @@ void RecommendFromBreak(const v1::Scenario& s, const RunsByVariation& by_variati
   // median 39,202)", where it read "At most 39,515 units" under a table of 39202.
   std::vector<double> repeats;
   for (const v1::RunResult* r : by_variation.at(furthest_broken->variation())) {
-    if (broke_a_limit(r)) repeats.push_back(static_cast<double>(r->units_reached()));
+    if (BrokeALimit(*r)) repeats.push_back(static_cast<double>(r->units_reached()));
   }
   c->set_binding_limit(LimitBroken(furthest_broken->outcome()));
   c->set_recommendation(absl::StrCat(
