@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/exit_codes.h"
+#include "model/names.h"
 #include "reports/compare.h"
 #include "google/protobuf/util/json_util.h"
 #include "reports/report_writer.h"
@@ -61,7 +62,7 @@ int CompareCommand(int argc, char** argv) {
   for (const std::string& w : c.warnings()) std::cout << "note: " << w << "\n";
   std::string last;
   for (const v1::MetricComparison& m : c.metrics()) {
-    std::string name = m.variation().empty() ? m.scenario() : absl::StrCat(m.scenario(), " [", m.variation(), "]");
+    std::string name = ConfigurationName(m.scenario(), m.variation());
     if (name != last) {
       std::cout << name << "\n";
       last = name;

@@ -51,8 +51,7 @@ void Progress::Line(const std::string& text) {
 void Progress::Result(const v1::RunResult& r, size_t done, size_t total) {
   MutexLock lock(&mu_);
   if (r.outcome() == v1::OUTCOME_CRASHED || r.outcome() == v1::OUTCOME_SCRIPT_ERROR) ++crashed_;
-  std::string name = r.scenario();
-  if (!r.variation().empty()) absl::StrAppend(&name, " [", r.variation(), "]");
+  const std::string name = ConfigurationName(r.scenario(), r.variation());
   std::string attempt = r.attempt() > 1 ? absl::StrCat(" (attempt ", r.attempt(), ")") : "";
   Line(absl::StrFormat("[%*d/%d] %s r%d: %s at %d units in %s on %s%s",
                        static_cast<int>(absl::StrCat(total).size()), done, total, name, r.repeat(),

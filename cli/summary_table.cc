@@ -116,7 +116,7 @@ std::string SummaryTable(const v1::Report& report) {
   std::vector<std::vector<std::string>> rows = {heading};
   bool leak_checks = false;
   for (const v1::ScenarioReport& s : report.scenarios()) {
-    std::string name = s.variation().empty() ? s.scenario() : absl::StrCat(s.scenario(), " [", s.variation(), "]");
+    std::string name = ConfigurationName(s.scenario(), s.variation());
     std::vector<std::string> row = {name, Outcomes(s)};
     for (const MetricColumn& column : kMetricColumns) row.push_back(Cell(s, column));
     row.insert(row.end(), {!s.passed() ? "FAIL" : Regressed(report, s) ? "REGRESSED" : "PASS", LeakCell(report, s)});
@@ -159,19 +159,19 @@ std::string SummaryTable(const v1::Report& report) {
   for (const v1::ScenarioReport& s : report.scenarios()) {
     for (const v1::ExpectationCheck& c : s.checks()) {
       if (c.passed()) continue;
-      absl::StrAppend(&failures, "  ", s.scenario(), s.variation().empty() ? "" : absl::StrCat(" [", s.variation(), "]"),
+      absl::StrAppend(&failures, "  ", ConfigurationName(s.scenario(), s.variation()),
                       ": ", c.name(), ": ", c.message(), "\n");
     }
   }
   if (report.has_comparison()) {
     for (const v1::MetricComparison& m : report.comparison().metrics()) {
       if (m.verdict() != v1::VERDICT_REGRESSED) continue;
-      absl::StrAppend(&failures, "  ", m.scenario(), m.variation().empty() ? "" : absl::StrCat(" [", m.variation(), "]"),
+      absl::StrAppend(&failures, "  ", ConfigurationName(m.scenario(), m.variation()),
                       ": regression: ", DescribeComparison(m), "\n");
     }
   }
   for (const v1::Missing& m : report.missing()) {
-    absl::StrAppend(&failures, "  ", m.scenario(), m.variation().empty() ? "" : absl::StrCat(" [", m.variation(), "]"),
+    absl::StrAppend(&failures, "  ", ConfigurationName(m.scenario(), m.variation()),
                     " r", m.repeat(), ": missing: ", m.reason(), "\n");
   }
   if (!failures.empty()) absl::StrAppend(&out, "\nfailed:\n", failures);

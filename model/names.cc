@@ -1,8 +1,13 @@
 #include "model/names.h"
 
+#include "absl/strings/str_cat.h"
 #include "model/kinds.h"
 
 namespace heapstorm {
+
+std::string ConfigurationName(const std::string& scenario, const std::string& variation) {
+  return variation.empty() ? scenario : absl::StrCat(scenario, " [", variation, "]");
+}
 
 std::string KindName(v1::ScenarioKind kind) {
   const KindSpec* spec = FindKind(kind);

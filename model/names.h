@@ -20,6 +20,9 @@ std::string KindName(v1::ScenarioKind kind);
 // "unspecified" for a scenario without a kind.
 std::string KindNameOf(const v1::Scenario& scenario);
 
+// A configuration for a person: "cache", or a sweep's point "cache [limits.old_space=64Mi]".
+std::string ConfigurationName(const std::string& scenario, const std::string& variation);
+
 // "completed", "heap_exhausted", ...: the YAML and report spelling; "unspecified" for
 // OUTCOME_UNSPECIFIED or a value out of range.
 std::string OutcomeName(v1::Outcome outcome);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "model/names.h"
 #include "reports/compare.h"
 #include "reports/markup.h"
 
@@ -13,10 +14,6 @@ namespace heapstorm {
 namespace {
 
 std::string Seconds(double ms) { return absl::StrFormat("%.3f", ms / 1000.0); }
-
-std::string CaseName(const std::string& scenario, const std::string& variation) {
-  return variation.empty() ? scenario : absl::StrCat(scenario, " [", variation, "]");
-}
 
 // One <testcase>: a configuration, a missing result, a comparison or a skipped scenario.
 struct Case {
@@ -58,7 +55,7 @@ void AddConfigurations(const v1::Report& report, Cases* cases) {
   }
   auto add = [&](const Key& key, const std::vector<std::string>& failed) {
     Case c;
-    c.name = CaseName(key.first, key.second);
+    c.name = ConfigurationName(key.first, key.second);
     c.ms = time[key];
     if (!failed.empty()) {
       c.failure = failed.front();
@@ -92,7 +89,7 @@ void AddComparisons(const v1::Report& report, Cases* cases) {
   }
   for (const auto& [key, metrics] : by_config) {
     Case c;
-    c.name = CaseName(key.first, key.second) + " vs baseline";
+    c.name = ConfigurationName(key.first, key.second) + " vs baseline";
     std::vector<std::string> regressed;
     for (const v1::MetricComparison* m : metrics) {
       if (m->verdict() == v1::VERDICT_REGRESSED) regressed.push_back(DescribeComparison(*m));
