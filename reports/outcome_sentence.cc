@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "model/units.h"
@@ -29,6 +33,27 @@ std::string Victim(const v1::Evidence& e) {
   if (e.oom_victim_bytes() > 0) absl::StrAppend(&who, ", ", FormatSize(static_cast<double>(e.oom_victim_bytes())));
   absl::StrAppend(&who, e.oom_victim_pid() == e.pid() ? ", node itself)" : ")");
   return who;
+}
+
+// V8 aborts for one of two reasons: an allocation its heap had no room for ("Reached heap
+// limit"), or mark-compacts near the limit that freed too little for the time they took
+// ("Ineffective mark-compacts near heap limit": four in a row over 80% of the limit with the
+// program running under 40% of the time). The second depends on timing: runs sharing the
+// CPU die so thousands of units earlier, at an event-loop turn where V8's GC tasks run.
+std::string GaveUpEarly(const v1::RunResult& r) {
+  static constexpr absl::string_view kIneffective = "Ineffective mark-compacts near heap limit";
+  if (!absl::StrContains(r.evidence().matched_stderr(), kIneffective)) return "";
+  std::vector<std::string> known;
+  if (r.peak_heap_used_bytes() > 0) {
+    known.push_back(absl::StrCat("heap peak ", FormatSize(static_cast<double>(r.peak_heap_used_bytes()))));
+  }
+  if (r.limits().max_old_space_mib() > 0) {
+    known.push_back(absl::StrCat("old space ", FormatSize(r.limits().max_old_space_mib() * 1048576.0)));
+  }
+  return absl::StrCat(": V8 gave up before its heap was full",
+                      known.empty() ? "" : absl::StrCat(" (", absl::StrJoin(known, ", "), ")"),
+                      ", its last mark-compacts having freed too little for the time they took (\"",
+                      kIneffective, "\"), which comes sooner when runs share the CPU");
 }
 
 // The native limit's verdicts: the cgroup OOM killer, the watchdog.
@@ -137,7 +162,8 @@ std::string OutcomeSentence(const v1::RunResult& run) {
     case v1::OUTCOME_REASON_TIMEOUT:
       return absl::StrCat("still running after ", run.limits().timeout_ms(), " ms; killed at ", units, " units");
     case v1::OUTCOME_REASON_HEAP_OOM_MESSAGE:
-      return absl::StrCat(Signal(e), " with V8's heap out-of-memory message at ", units, " units");
+      return absl::StrCat(Signal(e), " with V8's heap out-of-memory message at ", units, " units",
+                          GaveUpEarly(run));
     case v1::OUTCOME_REASON_NATIVE_OOM_MESSAGE:
       return absl::StrCat(Signal(e), " with a native out-of-memory message at ", units, " units");
     case v1::OUTCOME_REASON_DRIVER:

@@ -23,6 +23,29 @@ TEST(OutcomeSentence, HeapExhaustedAtAbort) {
   EXPECT_EQ(OutcomeSentence(r), "SIGABRT with V8's heap out-of-memory message at 42000 units");
 }
 
+// V8 also aborts before its heap is full when its last mark-compacts near the limit freed
+// too little for the time they took. Two runs sharing two cores died so at 88,570-92,000
+// units where the others reached 97,800-99,000 (a user's cache at 66Mi): the sentence says
+// which of V8's two reasons it was, so such a point reads as what it is.
+TEST(OutcomeSentence, HeapExhaustedByIneffectiveMarkCompactsSaysSo) {
+  v1::RunResult r = Result(v1::OUTCOME_REASON_HEAP_OOM_MESSAGE);
+  r.mutable_evidence()->set_signal(SIGABRT);
+  r.mutable_evidence()->set_signal_name("SIGABRT");
+  r.mutable_evidence()->set_units_reached(90000);
+  r.mutable_evidence()->set_matched_stderr(
+      "FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory");
+  r.mutable_limits()->set_max_old_space_mib(66);
+  r.set_peak_heap_used_bytes(61ull << 20);
+  EXPECT_EQ(OutcomeSentence(r),
+            "SIGABRT with V8's heap out-of-memory message at 90000 units: V8 gave up before its heap "
+            "was full (heap peak 61Mi, old space 66Mi), its last mark-compacts having freed too "
+            "little for the time they took (\"Ineffective mark-compacts near heap limit\"), which "
+            "comes sooner when runs share the CPU");
+  r.mutable_evidence()->set_matched_stderr(
+      "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory");
+  EXPECT_EQ(OutcomeSentence(r), "SIGABRT with V8's heap out-of-memory message at 90000 units");
+}
+
 TEST(OutcomeSentence, CompletedAndTheDriversRemark) {
   v1::RunResult r = Result(v1::OUTCOME_REASON_DRIVER);
   r.mutable_evidence()->set_exited(true);
