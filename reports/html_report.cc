@@ -242,11 +242,17 @@ std::string Evidence(const v1::RunResult& r) {
   }
   if (!HarnessKillName(e.harness_kill()).empty()) row("killed by heapstorm", E(HarnessKillName(e.harness_kill())));
   const v1::GcStats& gc = r.gc();
-  // A process that died sent its GCs as last reported (every 100 ms, every batch near a
-  // limit), not to its end.
+  // A process that died sent its GCs as last reported (every 100 ms, at checkpoints), not to
+  // its end; a run without a leak check stops counting near its old-space limit.
+  std::string gc_span = e.driver_done() ? "" : " (as last reported before the process died)";
+  if (gc.counted_to_units() > 0) {
+    gc_span = absl::StrCat(" (counted to ", FormatCount(static_cast<double>(gc.counted_to_units())),
+                           " units: counting stops when the heap passes 70% of the old space, where V8's GC "
+                           "callbacks make it give up sooner; stderr has V8's own last GCs)");
+  }
   row("GC", absl::StrFormat("%d scavenges (%.1f ms), %d mark-compacts (%.1f ms), longest pause %.1f ms%s",
                             gc.scavenges(), gc.scavenge_ms(), gc.mark_compacts(), gc.mark_compact_ms(),
-                            gc.pause_ms_max(), e.driver_done() ? "" : " (as last reported before the process died)"));
+                            gc.pause_ms_max(), gc_span));
   // With their intervals, as capacity says them ("RSS -113Ki" was fit noise).
   auto per_unit = [](const v1::LinearFit& f) {
     return E(FormatSizeWithInterval(f.slope(), f.slope_low(), f.slope_high()));

@@ -99,6 +99,11 @@ TEST_F(EngineOutcomesTest, HeapExhaustedUnderA32MiOldSpace) {
   EXPECT_LT(r.units_reached(), 1000000u);
   // Death comes with used heap near the old-space limit (NODE_FACTS.md §1).
   EXPECT_GT(r.peak_heap_used_bytes(), 20u << 20);
+  // Its GCs counted until the heap passed 70% of the old space, and said so: counting them
+  // near the limit makes V8 give up sooner (worker/driver/driver.js, GC_COUNTING_STOPS_AT).
+  EXPECT_GT(r.gc().scavenges(), 0u) << r.gc().ShortDebugString();
+  EXPECT_GT(r.gc().counted_to_units(), r.units_reached() / 2) << r.gc().ShortDebugString();
+  EXPECT_LT(r.gc().counted_to_units(), r.units_reached()) << r.gc().ShortDebugString();
 }
 
 TEST_F(EngineOutcomesTest, StackOverflowReportsTheDepth) {
