@@ -339,11 +339,22 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItsEntriesGoOnGrowing) {
       ASSERT_GT(r.leak().allocation_sites_size(), 0);
       EXPECT_EQ(r.leak().allocation_sites(0).line(), 9u) << "the .add( line";
     }
-    // The window of the last 5,000 ids and the LRU: their tables stepped in the check,
-    // their entries stopped.
-    if (m == "bounded_set_window.js" || m == "lru_numbers_8000.js") {
+    // The LRU: its table stepped in the check, its entries stopped.
+    if (m == "lru_numbers_8000.js") {
       EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED) << m << ": " << LeakSummarySentence(r);
-      EXPECT_EQ(t.table_entries_checked(), m == "lru_numbers_8000.js" ? 8000u : 5000u) << LeakSummarySentence(r);
+      EXPECT_EQ(t.table_entries_checked(), 8000u) << LeakSummarySentence(r);
+    }
+    // The window of the last 5,000 ids: its table takes its last step near iteration 1,500,
+    // at or just before the check's first snapshot, depending on where the points fall. In
+    // the check, its entries stopped; before it, the window holds only V8's own growth
+    // (code compiled meanwhile). Either way no leak, and said as what it was.
+    if (m == "bounded_set_window.js") {
+      EXPECT_TRUE(t.finding() == v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED ||
+                  t.finding() == v1::RETENTION_FINDING_V8_INTERNAL)
+          << m << ": " << LeakSummarySentence(r);
+      if (t.finding() == v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED) {
+        EXPECT_EQ(t.table_entries_checked(), 5000u) << LeakSummarySentence(r);
+      }
     }
   }
 }
@@ -466,6 +477,19 @@ TEST_F(LeakDetectionTest, AValueReplacedByABiggerOneLeaks) {
   ASSERT_TRUE(external != nullptr && array_buffers != nullptr);
   EXPECT_TRUE(external->verdict() == v1::LEAK_VERDICT_LEAK || array_buffers->verdict() == v1::LEAK_VERDICT_LEAK)
       << "a native series: " << LeakSummarySentence(buffer);
+}
+
+// A module that leaves work to the event loop (an async logger's writes) gets it done while
+// the load runs: the ramp gives the loop a turn about every millisecond of iterations.
+// Turned only at checkpoints, which a leak check spaces out (up to ~55,000 iterations
+// apart), the queue of unwritten lines grew and read as a leak confirmed by retention, as
+// pino logging one line per iteration did for a new user (140 B/iteration).
+TEST_F(LeakDetectionTest, WorkLeftToTheEventLoopIsDoneWhileTheLoadRuns) {
+  for (uint64_t budget : {2000, 10000}) {
+    v1::RunResult r = Run("async_log.js", budget, 0);
+    EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << budget << ": " << r.evidence().summary();
+    EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << budget << ": " << LeakSummarySentence(r);
+  }
 }
 
 TEST_F(LeakDetectionTest, NonLeaksAreDecidedNoLeak) {

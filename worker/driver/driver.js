@@ -271,19 +271,26 @@ function checkpoint(units, afterGc) {
   });
 }
 
-// One full GC before an after-GC checkpoint. A second one (what its finalizers released)
-// changed nothing the verdicts use: in one run of each of six leak-corpus modules at a
-// 2,000 budget (~50 checkpoints each), the Theil-Sen slope of heapUsed read after the first
-// gc() and after the second agreed within the run-to-run spread (e.g. 86.6 / 86.4,
-// 49.45 / 49.44, 55.09 / 55.08 B/iteration), with the same median step between
-// checkpoints; the second gc() cost as much as the first (bench/RESULTS.md, issue 13).
-// What a finalizer frees is collected at the next checkpoint.
-function forcedGc() {
+// One full GC before an after-GC checkpoint, then a minor one. A second full one (what its
+// finalizers released) changed nothing the verdicts use: in one run of each of six
+// leak-corpus modules at a 2,000 budget (~50 checkpoints each), the Theil-Sen slope of
+// heapUsed read after the first gc() and after the second agreed within the run-to-run
+// spread (e.g. 86.6 / 86.4, 49.45 / 49.44, 55.09 / 55.08 B/iteration); it cost as much as
+// the first (bench/RESULTS.md, issue 13). What a finalizer frees is collected at the next
+// checkpoint. But the full GC leaves the ArrayBuffers it found dead to a sweep that ends
+// later, and until then they count in external memory and arrayBuffers: a Buffer grown by
+// Buffer.concat (12 B/iteration) read 19,980 / 5,883 / 26,514 / 25,798 KB of external
+// memory at 5,000-iteration points after one gc(), 1,186 / 1,241 / 1,301 / 1,361 KB after a
+// minor GC more, which finishes that sweep (~0.2 ms; a turn of the event loop does not).
+// `full` is false where a heap snapshot has just collected the garbage itself.
+const MINOR = 'minor';  // gc()'s option, named: driver_protocol_test reads a quoted type as an event's
+function forcedGc(full = true) {
   if (typeof global.gc !== 'function') return;
   const t0 = process.hrtime.bigint();
-  global.gc();
+  if (full) global.gc();
+  global.gc({ type: MINOR });
   gc.forced_gc_ms += Number(process.hrtime.bigint() - t0) / 1e6;
-  gc.forced_gcs += 1;
+  if (full) gc.forced_gcs += 1;
 }
 
 function yieldToLoop() {
@@ -390,6 +397,8 @@ const unitCounter = {
   // figures up to about then.
   gcSentNs: 0n,
   gcSentCount: 0,
+  turnEvery: 1,        // units between two turns of the event loop (takeTurn)
+  nextTurn: 1,         // the count at which the next turn is due
 };
 const GC_EVERY_NS = 100000000n;
 
@@ -465,6 +474,24 @@ function unitCounterDue(n) {
     Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
   unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
+  unitCounter.turnEvery = Math.max(1, Math.ceil(TURN_NS / Math.max(1, unitCounter.paceNs)));
+}
+
+// The ramp gives the event loop a turn about every TURN_NS of units: what a module leaves
+// to it (an async logger's writes, a timer's flush, a stream's drain) then happens while
+// the load runs, as in a server between requests. Yielding only at checkpoints, which a
+// leak check spaces out, held it back for up to ~55,000 iterations, and pino logging one
+// line per iteration read as a confirmed leak of 140 B/iteration (its unflushed buffer),
+// where plain node stays at 3.9 MB. A turn costs ~1 us (a setImmediate), ~0.1% at this
+// cadence. Not more often: turns let node's other threads work, and its resident size
+// grows with them (Intl formatters kept under a 256Mi native limit broke 0.3-1.1% earlier
+// with a turn every 100 us than the same loop without turns; within 0.5% at 1 ms). Called
+// where unitsReached reaches unitCounter.nextTurn (compared inline: an await per unit is a
+// microtask per unit).
+const TURN_NS = 1000000;
+function takeTurn() {
+  unitCounter.nextTurn = unitsReached + unitCounter.turnEvery;
+  return yieldToLoop();
 }
 
 function configureUnitCounter(config) {
@@ -1540,9 +1567,9 @@ async function ramp(target, every, step, options) {
   checkpoint(0, forceGc);
   let due = schedule ? schedule.next(0) : every;
   // Without a schedule, one comparison per unit: `watch` is the next count at which anything
-  // is due (the unit counter's look at the clock, a checkpoint, the end). A no-op unit takes
-  // nanoseconds, so each comparison more is a visible share of it.
-  let watch = Math.min(unitCounter.next, due, target);
+  // is due (the unit counter's look at the clock, a turn of the event loop, a checkpoint, the
+  // end). A no-op unit takes nanoseconds, so each comparison more is a visible share of it.
+  let watch = Math.min(unitCounter.next, unitCounter.nextTurn, due, target);
   // A leak check goes past the target only when the engine says so: while a retention check
   // is open (to its planned snapshot), or to where it extended a check still undecided. At
   // the target, and at the end of an extension or of a retention check, the ramp waits for
@@ -1573,6 +1600,7 @@ async function ramp(target, every, step, options) {
       unitsReached = i + 1;
       if (unitsReached < watch) continue;
       if (unitsReached >= unitCounter.next) unitCounterDue(unitsReached);
+      if (unitsReached >= unitCounter.nextTurn) await takeTurn();
       if (unitsReached >= due || unitsReached === target) {
         if (unitsReached >= due) due += every;
         if (forceGc) forcedGc();
@@ -1581,11 +1609,12 @@ async function ramp(target, every, step, options) {
         takePendingSnapshots();
         if (commands.stop) return unitsReached;
       }
-      watch = Math.min(unitCounter.next, due, target);
+      watch = Math.min(unitCounter.next, unitCounter.nextTurn, due, target);
       continue;
     }
     // A leak check's schedule.
     unitDone(i + 1);
+    if (unitsReached >= unitCounter.nextTurn) await takeTurn();
     const planned = nextPlannedSnapshot() <= unitsReached;
     const budgetsEnd = unitsReached === target && readsTheBudgetsEnd(commands.retentionOpen, nextPlannedSnapshot(), target);
     if (unitsReached < due && !planned && !budgetsEnd && unitsReached !== commands.extendTo) continue;
@@ -1593,7 +1622,10 @@ async function ramp(target, every, step, options) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
       // its checkpoint is read right after it, with no gc() of its own (the heap used then
       // is within ~200 B of what a gc() after it leaves, once a first snapshot was taken).
-      takePendingSnapshots(() => checkpoint(unitsReached, true));
+      takePendingSnapshots(() => {
+        forcedGc(false);
+        checkpoint(unitsReached, true);
+      });
     } else {
       const t0 = elapsedMs();
       forcedGc();

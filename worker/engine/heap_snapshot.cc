@@ -618,20 +618,27 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   }
   std::sort(regrown.begin(), regrown.end());
   std::map<ConstructorKey, ConstructorStats> survivors;
-  std::map<ConstructorKey, uint64_t> example;  // one surviving id per constructor
-  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, uint64_t> placed;
+  struct Group {
+    uint64_t bytes = 0;
+    uint64_t example = 0;  // one surviving id
+  };
+  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, Group> placed;
   for (const FreshNode& f : fresh) {
     if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
     if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
     ConstructorStats& stats = survivors[f.key];
     ++stats.count;
     stats.bytes += f.size;
-    example.emplace(f.key, f.id);
-    placed[{f.key, f.script_id, f.line, f.column, f.shape}] += f.size;
+    Group& group = placed[{f.key, f.script_id, f.line, f.column, f.shape}];
+    group.bytes += f.size;
+    if (group.example == 0) group.example = f.id;
   }
-  for (const auto& [where, bytes] : placed) {
-    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where), bytes,
-                           std::get<4>(where)});
+  std::map<ConstructorKey, std::pair<uint64_t, uint64_t>> example;  // bytes and id of its largest group
+  for (const auto& [where, group] : placed) {
+    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where),
+                           group.bytes, std::get<4>(where)});
+    std::pair<uint64_t, uint64_t>& largest = example[std::get<0>(where)];
+    if (group.bytes > largest.first) largest = {group.bytes, group.example};
   }
   std::vector<v1::LeakCulprit>& out = diff.culprits;
   for (const auto& [key, stats] : survivors) {
@@ -652,7 +659,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   });
   for (const v1::LeakCulprit& c : out) {
     if (c.v8_internal()) continue;
-    diff.representative_id = example[ConstructorKey(c.node_type(), c.constructor())];
+    diff.representative_id = example[ConstructorKey(c.node_type(), c.constructor())].second;
     break;
   }
   if (out.size() > limit) out.resize(limit);

@@ -125,7 +125,10 @@ struct SnapshotDiff {
   // The same tables as culprits: by their owners' constructor, the growth in bytes (no new
   // object: the owner is older than the window).
   std::vector<v1::LeakCulprit> table_culprits;
-  // One surviving object of the largest program culprit (its node id), 0 when none.
+  // One surviving object of the largest program culprit (its node id), 0 when none: of its
+  // largest group by source position and shape (Placed), the leak's own objects. An object
+  // that merely shares their constructor (a literal's boilerplate V8 made in the window,
+  // held by compiled code) is alone in its group.
   uint64_t representative_id = 0;
   // The same survivors by constructor and source position (FreshNode), for choosing an
   // allocation site's line (allocation_line.h); unordered, all of them.
