@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/mutex.h"
+#include "common/utf8.h"
 #include "model/names.h"
 #include "model/units.h"
 
@@ -39,11 +40,12 @@ Progress::Progress(FILE* out)
     : out_(out), live_(IsLive(out)), start_(absl::Now()), last_plain_status_(absl::Now()) {}
 
 void Progress::Line(const std::string& text) {
+  const std::string shown = TerminalText(text);  // it may carry what a measured process said
   if (live_) {
-    std::fprintf(out_, "\r\033[K%s\n%s", text.c_str(), status_.c_str());
+    std::fprintf(out_, "\r\033[K%s\n%s", shown.c_str(), status_.c_str());
   } else {
     std::string stamp = absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone());
-    std::fprintf(out_, "%s %s\n", stamp.c_str(), text.c_str());
+    std::fprintf(out_, "%s %s\n", stamp.c_str(), shown.c_str());
   }
   std::fflush(out_);
 }

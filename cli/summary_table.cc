@@ -107,9 +107,8 @@ bool Regressed(const v1::Report& report, const v1::ScenarioReport& s) {
   return false;
 }
 
-}  // namespace
-
-std::string SummaryTable(const v1::Report& report) {
+// The summary as written, before TerminalText.
+std::string SummaryText(const v1::Report& report) {
   std::vector<std::string> heading = {"scenario", "outcome"};
   for (const MetricColumn& column : kMetricColumns) heading.push_back(column.heading);
   heading.insert(heading.end(), {"result", "leak check"});
@@ -201,5 +200,11 @@ std::string SummaryTable(const v1::Report& report) {
                   report.missing_size() > 0 ? absl::StrCat(", ", report.missing_size(), " missing") : "", "\n");
   return out;
 }
+
+}  // namespace
+
+// What a measured process said reaches the table (an exception's message in "failed:", a
+// class name among the culprits): shown, never sent to the terminal as control characters.
+std::string SummaryTable(const v1::Report& report) { return TerminalText(SummaryText(report)); }
 
 }  // namespace heapstorm

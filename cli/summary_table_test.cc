@@ -70,6 +70,20 @@ TEST(SummaryTableTest, Golden) {
 
 // The last line says how many configurations failed and how many runs are missing, not only
 // how many there were (a new user read "FAILED: 8 configurations, 8 runs" when 5 failed).
+// A module threw Error('bad bytes: \0\x1b[2J'): its message reached "failed:", and the NUL
+// and the sequence that clears the screen went to the terminal as they were.
+TEST(SummaryTableTest, WhatAMeasuredProcessSaidIsShownNotSentToTheTerminal) {
+  v1::Report report = GoldenReport();
+  ASSERT_GT(report.scenarios_size(), 0);
+  v1::ExpectationCheck* check = report.mutable_scenarios(0)->add_checks();
+  check->set_name("outcome");
+  check->set_passed(false);
+  check->set_message(std::string("the scenario threw: Error: bad bytes: \0\x1b[2J\x07 done", 49));
+  const std::string text = SummaryTable(report);
+  EXPECT_TRUE(absl::StrContains(text, "Error: bad bytes: \\x00\\x1b[2J\\x07 done\n")) << text;
+  for (char c : text) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << static_cast<int>(c);
+}
+
 TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   v1::Report report = GoldenReport();
   ASSERT_EQ(report.scenarios_size(), 2);

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
@@ -122,6 +123,26 @@ std::string ValidUtf8(absl::string_view text) {
       out.append(text.data() + at, pos - at);
     } else {
       AppendUtf8(kReplacement, &out);
+    }
+  }
+  return out;
+}
+
+std::string TerminalText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  char32_t cp = 0;
+  while (pos < text.size()) {
+    size_t at = pos;
+    if (!DecodeUtf8(text, &pos, &cp)) {
+      AppendUtf8(kReplacement, &out);
+    } else if ((cp < 0x20 && cp != '\n') || cp == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", static_cast<unsigned>(cp));
+    } else if (cp >= 0x80 && cp <= 0x9f) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned>(cp));
+    } else {
+      out.append(text.data() + at, pos - at);
     }
   }
   return out;

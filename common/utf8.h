@@ -39,6 +39,13 @@ inline bool IsValidUtf8(absl::string_view text) {
 // `text` with every invalid sequence replaced by U+FFFD. Valid input comes back unchanged.
 std::string ValidUtf8(absl::string_view text);
 
+// `text` made safe to print to a terminal: invalid UTF-8 repaired as by ValidUtf8(), and
+// every control character but the newline (C0, DEL, C1: a NUL, an ESC that starts a
+// sequence clearing the screen) written out visibly as \xNN or \u00NN. For what a
+// measured process said (an exception's message, a class or property name from its heap),
+// wherever the terminal shows it.
+std::string TerminalText(absl::string_view text);
+
 // How many characters `text` shows in a terminal column: its code points (an invalid byte
 // counts as one, as the U+FFFD it is shown as). East Asian wide characters count as one.
 size_t Utf8Width(absl::string_view text);

@@ -46,6 +46,17 @@ TEST(Utf8Test, InvalidSequencesBecomeReplacementCharacters) {
   }
 }
 
+// A module's exception said "bad bytes: \0\x1b[2J": printed raw, the NUL went to the
+// terminal and the escape sequence cleared the screen (a new user's run).
+TEST(Utf8Test, TerminalTextShowsControlCharactersInsteadOfSendingThem) {
+  EXPECT_EQ(TerminalText(std::string("bad bytes: \0\x1b[2J\x7f end", 21)), "bad bytes: \\x00\\x1b[2J\\x7f end");
+  EXPECT_EQ(TerminalText("line one\nline two\tx"), "line one\nline two\\x09x");
+  EXPECT_EQ(TerminalText("C1 \xc2\x9b" "31m"), "C1 \\u009b31m");
+  EXPECT_EQ(TerminalText("caf\xc3\xa9 \xe2\x86\x92 \xff"), "caf\xc3\xa9 \xe2\x86\x92 \xef\xbf\xbd");
+  const std::string plain = "scenario  outcome  units\n  cache: leak: 1.2Ki/iteration\n";
+  EXPECT_EQ(TerminalText(plain), plain);
+}
+
 TEST(Utf8Test, WidthCountsCharactersNotBytes) {
   EXPECT_EQ(Utf8Width(""), 0u);
   EXPECT_EQ(Utf8Width("heap_exhausted"), 14u);
