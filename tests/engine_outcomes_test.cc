@@ -3,12 +3,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "reports/leak_sentence.h"
 #include "reports/outcome_sentence.h"
@@ -353,6 +358,42 @@ TEST_F(EngineOutcomesTest, RunFoldersOfADeadHeapstormAreRemoved) {
   EXPECT_FALSE(testing_support::Alive(dead));
   EXPECT_NE(access(stale.c_str(), F_OK), 0) << "the dead process's run folder is still there";
   EXPECT_EQ(access(mine.c_str(), F_OK), 0) << "a live process's run folder was removed";
+}
+
+// Processes a module starts die with its run, also those that left node's process group
+// and its tree: a `detached` child (its own session) and a daemon started through `sh -c
+// 'setsid ... &'` (re-parented away when sh exits). Without a native limit neither a cgroup
+// nor the sampled tree holds them, and a new user's two `sleep`s outlived the run.
+TEST_F(EngineOutcomesTest, ProcessesThatLeftTheRunsGroupDieWithIt) {
+  const std::string module = testing_support::TmpDir() + "/daemons.js";
+  const std::string tag = absl::StrCat("7", getpid() % 100000, ".5");  // sleep's argument, unique to this test
+  std::ofstream(module) << "const { spawn } = require('child_process');\n"
+                           "module.exports = {\n"
+                           "  setup() {\n"
+                           "    spawn('sleep', ['" << tag << "'], { stdio: 'ignore', detached: true }).unref();\n"
+                           "    spawn('sh', ['-c', 'setsid sleep " << tag << " >/dev/null 2>&1 &'], { stdio: 'ignore' });\n"
+                           "    return new Promise((resolve) => setTimeout(resolve, 300));\n"
+                           "  },\n"
+                           "  iteration(i) { return i; },\n"
+                           "};\n";
+  v1::RunResult r = Run(absl::StrCat("scenarios:\n  - name: daemons\n    kind: script\n    params: {module: ", module,
+                                     ", iterations: 10}\n"));
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
+  // What is left of them: /proc entries running `sleep TAG` (a killed one may take a moment
+  // to leave the table once its parent reaps it).
+  auto left = [&tag] {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename();
+      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+      std::ifstream in(entry.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (absl::StrContains(cmdline, std::string("sleep\0", 6) + tag)) ++count;
+    }
+    return count;
+  };
+  for (int i = 0; i < 50 && left() > 0; ++i) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(left(), 0) << "a `sleep " << tag << "` outlived its run";
 }
 
 TEST_F(EngineOutcomesTest, CancelKillsTheRun) {

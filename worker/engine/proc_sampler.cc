@@ -140,6 +140,28 @@ std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss) {
   return tree;
 }
 
+std::vector<int> PidsWithEnvironment(absl::string_view entry) {
+  std::vector<int> pids;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return pids;
+  const int self = static_cast<int>(getpid());
+  while (dirent* d = readdir(proc)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(d->d_name, &pid) || pid <= 0 || pid == self) continue;
+    char path[64];
+    std::snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+    const std::string environ = ReadSmall(path);  // "" for another user's, or one gone
+    for (absl::string_view e : absl::StrSplit(environ, '\0', absl::SkipEmpty())) {
+      if (e == entry) {
+        pids.push_back(pid);
+        break;
+      }
+    }
+  }
+  closedir(proc);
+  return pids;
+}
+
 std::vector<TreeProcess> SamplePids(const std::vector<int>& pids, bool with_pss) {
   std::vector<TreeProcess> tree;
   for (int pid : pids) {

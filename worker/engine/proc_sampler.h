@@ -48,6 +48,13 @@ std::vector<TreeProcess> SampleTree(pid_t root, bool with_pss);
 // The same for a given set of pids (a cgroup's members).
 std::vector<TreeProcess> SamplePids(const std::vector<int>& pids, bool with_pss);
 
+// The processes other than this one whose environment holds `entry` ("NAME=VALUE", whole),
+// among those /proc lets this user read. A run's every process inherits the marker the
+// engine puts in node's environment unless it was started with an environment of its own:
+// so the run's descendants are found however far they went (a `setsid` daemon, a double
+// fork re-parented away) when neither a cgroup nor the sampled tree holds them.
+std::vector<int> PidsWithEnvironment(absl::string_view entry);
+
 // The PSS of the memory a process allocated, from smaps_rollup text, in bytes: Pss_Anon +
 // Pss_Shmem where the kernel reports them (Linux 5.7 and later), else the whole "Pss:" line;
 // 0 when absent. File-backed pages (node's own binary and libraries, ~30 MiB) are left out:

@@ -147,6 +147,17 @@ void RunMonitor::Kill(v1::HarnessKill why) {
   for (const TreeProcess& p : seen_.last_tree) {
     if (p.pid != setup_.pid) setup_.launcher->KillGroup(p.pid, SIGKILL);
   }
+  for (int p : MarkedStrays()) setup_.launcher->KillGroup(p, SIGKILL);
+}
+
+// The run's processes found by its environment marker, node aside.
+std::vector<int> RunMonitor::MarkedStrays() const {
+  std::vector<int> strays;
+  if (setup_.environment_marker.empty()) return strays;
+  for (int p : PidsWithEnvironment(setup_.environment_marker)) {
+    if (p != setup_.pid) strays.push_back(p);
+  }
+  return strays;
 }
 
 // The whole tree's memory against the native limit: with a cgroup its members (for the
@@ -1095,6 +1106,9 @@ MonitoredRun RunMonitor::Watch() {
       for (const TreeProcess& p : seen_.last_tree) {
         if (p.pid != setup_.pid) strays.push_back(p.pid);
       }
+      // Without a native limit neither holds them: a daemon the module started with
+      // `setsid` outlived the run (a new user's `sleep`s, re-parented to init).
+      for (int p : MarkedStrays()) strays.push_back(p);
       for (int p : strays) setup_.launcher->KillGroup(p, SIGKILL);
       for (int p : strays) setup_.launcher->ReapStray(p);
     }

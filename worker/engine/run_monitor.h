@@ -39,6 +39,9 @@ struct MonitorSetup {
   v1::LimitMechanism mechanism = v1::LIMIT_MECHANISM_NONE;
   const v1::Scenario* scenario = nullptr;
   std::string run_dir;
+  // "NAME=VALUE" in node's environment, inherited by the run's processes: those left when
+  // the run ends are killed (PidsWithEnvironment). Empty: none.
+  std::string environment_marker;
   absl::Time start;
   // The node side of stdin (commands), and the read ends of stdout, stderr and telemetry.
   // The monitor closes a read end at EOF and sets it to -1.
@@ -109,6 +112,7 @@ class RunMonitor {
 
  private:
   void Kill(v1::HarnessKill why);
+  std::vector<int> MarkedStrays() const;
   uint64_t SampleOutside(absl::Time now);
   void SampleTreeAndWatch(absl::Time now);
   void Drain(int* fd, bool is_telemetry);
