@@ -541,6 +541,8 @@ TableEntriesFinding JudgeTableEntries(const TableEntries& at_s3, const TableEntr
     }
     const double bar = 0.25 * static_cast<double>(before->second) * later;
     if (bar < kMinTableEntriesGrowth) return TableEntriesFinding::kUnknown;
+    // Its entries fell in between: it gave some back.
+    if (mid && before->second < at_s3.owners.at(owner)) continue;
     grew |= static_cast<double>(after->second - before->second) >= bar;
   }
   return grew ? TableEntriesFinding::kGrew : TableEntriesFinding::kStayed;
