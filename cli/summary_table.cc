@@ -98,15 +98,6 @@ std::string LeakCell(const v1::Report& report, const v1::ScenarioReport& s) {
 
 // Whether a metric of this configuration regressed against the baseline: it fails the run
 // though its own expectations held.
-bool Regressed(const v1::Report& report, const v1::ScenarioReport& s) {
-  for (const v1::MetricComparison& m : report.comparison().metrics()) {
-    if (m.scenario() == s.scenario() && m.variation() == s.variation() && m.verdict() == v1::VERDICT_REGRESSED) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // The summary as written, before TerminalText.
 std::string SummaryText(const v1::Report& report) {
   std::vector<std::string> heading = {"scenario", "outcome"};

@@ -170,4 +170,13 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
   return c;
 }
 
+bool Regressed(const v1::Report& report, const v1::ScenarioReport& s) {
+  for (const v1::MetricComparison& m : report.comparison().metrics()) {
+    if (m.scenario() == s.scenario() && m.variation() == s.variation() && m.verdict() == v1::VERDICT_REGRESSED) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace heapstorm

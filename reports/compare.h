@@ -30,6 +30,12 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
 // "peak_heap_used_bytes: 12.3Mi → 14.1Mi (+14.6%, p=0.008): regressed".
 std::string DescribeComparison(const v1::MetricComparison& m);
 
+// Whether a metric of configuration `s` regressed against the report's baseline. A
+// regression fails its configuration as a failed expectation does: the terminal, the HTML
+// and JUnit all count it so (the HTML read "0 failed" and PASS beside a terminal's
+// REGRESSED).
+bool Regressed(const v1::Report& report, const v1::ScenarioReport& s);
+
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_REPORTS_COMPARE_H_

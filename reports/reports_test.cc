@@ -617,6 +617,26 @@ TEST(CompareTest, TheNativeLimitsMechanismIsComparedWhenBothKeptOne) {
 // metric's line (DescribeComparison, also in the terminal and JUnit) and the HTML table
 // "Against the baseline". The cache scenario got 20% worse per entry; its units reached
 // and GC pauses (figures that are not sizes) changed too.
+// A configuration whose expectations held but whose metric regressed failed: the HTML says
+// so as the terminal does (it read "2 (0 failed)" and PASS beside the terminal's REGRESSED).
+TEST(CompareTest, TheHtmlCountsARegressionAsAFailure) {
+  v1::Report current = FixedReport();
+  ASSERT_GT(current.scenarios_size(), 0);
+  for (v1::ScenarioReport& s : *current.mutable_scenarios()) s.set_passed(true);
+  v1::MetricComparison* m = current.mutable_comparison()->add_metrics();
+  m->set_scenario(current.scenarios(0).scenario());
+  m->set_variation(current.scenarios(0).variation());
+  m->set_metric("peak_heap_used_bytes");
+  m->set_verdict(v1::VERDICT_REGRESSED);
+  const std::string html = RenderHtml(current);
+  EXPECT_TRUE(absl::StrContains(html, absl::StrCat("<div>configurations</div><div>", current.scenarios_size(),
+                                                   " (1 failed)")))
+      << html.substr(0, 3000);
+  EXPECT_TRUE(absl::StrContains(html, "<span class=\"badge fail\">REGRESSED</span>")) << html.substr(0, 3000);
+  EXPECT_TRUE(Regressed(current, current.scenarios(0)));
+  if (current.scenarios_size() > 1) EXPECT_FALSE(Regressed(current, current.scenarios(1)));
+}
+
 TEST(CompareTest, GoldenComparisonText) {
   v1::Report current = FixedReport(720);
   for (v1::Aggregate& a : *current.mutable_scenarios(0)->mutable_aggregates()) {
