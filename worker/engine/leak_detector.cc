@@ -555,6 +555,10 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention) {
 
 bool KeptPace(double slope_after, const TheilSen& since) { return since.slope >= kKeptPace * slope_after; }
 
+bool StillLeaksOverTheCheck(const TheilSen& over_check, double min_effect) {
+  return over_check.low > 0 && over_check.slope >= min_effect;
+}
+
 double RegrowthBar(uint64_t s1, uint64_t s3) {
   return kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(s3 > s1 ? s3 - s1 : 1);
 }

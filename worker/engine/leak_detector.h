@@ -231,6 +231,13 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention);
 inline constexpr double kKeptPace = 0.5;
 bool KeptPace(double slope_after, const TheilSen& since);
 
+// Whether a series another series' retention check did not test still leaks over the
+// check's span [s1, s3]: its fit there rises significantly (lower end above 0) by at least
+// `min_effect`. Suspected on the few points before s1, a new user's external memory stayed
+// a "leak" with "retention" as its evidence at -6.21 B/iteration (-87-32) over [s1, s3],
+// beside a real heap leak. Pure.
+bool StillLeaksOverTheCheck(const TheilSen& over_check, double min_effect);
+
 // How far a retention check must reach: objects allocated by iteration s2 must still be
 // alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end
 // if that is later. A bounded structure (an LRU still filling, a batch flushed rarely, a

@@ -633,6 +633,15 @@ TEST(RetentionTest, ATablesEntriesDecideWhatItsCapacityCannot) {
   EXPECT_EQ(JudgeTableEntries(at(20000, {{7, 8000}}), none, at(20000, {{7, 8000}})), F::kUnknown);
 }
 
+TEST(RetentionTest, AnUntestedSeriesLeaksOnlyWhileItGrowsOverTheCheck) {
+  // A new user's express app: the heap's leak over [s1, s3], and the external memory that
+  // had been suspected on the points before s1.
+  EXPECT_TRUE(StillLeaksOverTheCheck(TheilSen{509.92, 0, 487.0, 616.1}, 24.3));
+  EXPECT_FALSE(StillLeaksOverTheCheck(TheilSen{-6.21, 0, -87.0, 32.0}, 24.3));
+  EXPECT_FALSE(StillLeaksOverTheCheck(TheilSen{30.0, 0, 0.0, 60.0}, 24.3));   // not significant
+  EXPECT_FALSE(StillLeaksOverTheCheck(TheilSen{10.0, 0, 2.0, 18.0}, 24.3));   // under the bar
+}
+
 TEST(RetentionTest, LaterPartStartsAtHalfOfS3OrTheLaterHalf) {
   EXPECT_EQ(LaterPartFrom(1000, 8000), 4000u);
   EXPECT_EQ(LaterPartFrom(1000, 1600), 1000u);  // s3 / 2 before s2: all of [s2, s3]

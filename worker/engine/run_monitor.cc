@@ -760,6 +760,16 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
   }
   for (v1::LeakSeries& s : *r.mutable_series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
+    // Descriptors and handles leak by their trend (their evidence says so already).
+    if (s.unit() != "bytes") continue;
+    // Another series than the one the check tested: a leak only while it still grows over
+    // the check's span.
+    if (s.name() != suspected_.name() && detector_->PointsBetween(e.s1, e.s3) >= 4 &&
+        !StillLeaksOverTheCheck(detector_->FitBetween(s.name(), e.s1, e.s3), s.min_effect())) {
+      s.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+      s.clear_evidence();
+      continue;
+    }
     s.set_evidence("retention");
     // The rate of a confirmed leak is read over [s1, s3], the longest stretch now known to
     // leak (s3 >= 8 s2), not over the few points that made it suspect, where one step of a
