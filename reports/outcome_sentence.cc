@@ -103,6 +103,9 @@ std::string DriverSentence(const v1::Evidence& e, uint64_t target) {
                           e.max_descriptors() ? absl::StrCat(", limit ", e.max_descriptors()) : "", error, detail);
     case v1::DRIVER_STATUS_SCRIPT_ERROR:
       return absl::StrCat("the scenario threw at ", units, " units", error, detail);
+    case v1::DRIVER_STATUS_INCOMPLETE:
+      if (!e.driver_detail().empty()) return absl::StrCat("stopped at ", units, " units: ", e.driver_detail());
+      [[fallthrough]];
     default:
       return absl::StrCat("the driver could not finish the scenario: '", DriverStatusWord(e.driver_status()), "'",
                           error, detail);

@@ -396,6 +396,20 @@ TEST_F(EngineOutcomesTest, ProcessesThatLeftTheRunsGroupDieWithIt) {
   EXPECT_EQ(left(), 0) << "a `sleep " << tag << "` outlived its run";
 }
 
+// A module whose iteration returns a promise nothing settles: node ends once nothing is
+// left to do, which read "exited 0 before the scenario finished (did the code call
+// process.exit()?)" in a leak check.
+TEST_F(EngineOutcomesTest, APromiseThatNeverSettlesIsSaidSo) {
+  const std::string module = testing_support::TmpDir() + "/never.js";
+  std::ofstream(module) << "module.exports = { iteration(i) { if (i === 300) return new Promise(() => {}); } };\n";
+  v1::RunResult r = Run(absl::StrCat("scenarios:\n  - name: never\n    kind: script\n    params: {module: ", module,
+                                     "}\n    leak_check: {iterations: 1000}\n    limits: {timeout: 20s}\n"));
+  EXPECT_EQ(r.units_reached(), 300u) << OutcomeSentence(r);
+  EXPECT_EQ(OutcomeSentence(r),
+            "stopped at 300 units: iteration(300) returned a promise that never settles: node had nothing left "
+            "to do that could settle it");
+}
+
 TEST_F(EngineOutcomesTest, CancelKillsTheRun) {
   std::atomic<bool> cancel{false};
   RunRequest request;

@@ -1815,6 +1815,16 @@ async function runScript(s, every) {
   // Where a throw came from, when not from iteration(i): "threw at 0 units" read the same
   // for a throw in setup() and one in iteration(0).
   let phase = 'setup()';
+  // Node ends when nothing is left that could settle a promise it waits on: a module's
+  // promise that never settles. Said so, not "exited 0 before the scenario finished (did the
+  // code call process.exit()?)", which a new user read for `new Promise(() => {})`.
+  process.once('beforeExit', () => {
+    const where = phase || `iteration(${unitsReached})`;
+    finish(STATUS.INCOMPLETE, {
+      units: unitsReached,
+      detail: `${where} returned a promise that never settles: node had nothing left to do that could settle it`,
+    });
+  });
   try {
     if (typeof api.setup === 'function') await api.setup();
     phase = '';
