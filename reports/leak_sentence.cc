@@ -22,7 +22,9 @@ std::string Growing(const v1::LeakResult& leak) {
   std::string list;
   for (const v1::LeakSeries& s : leak.series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
-    absl::StrAppend(&list, list.empty() ? "" : ", ", s.name(), " +", Rate(s.slope_per_iteration(), s.unit()),
+    // A sign of its own for a negative fit ("+-6.21B/iteration" was read).
+    absl::StrAppend(&list, list.empty() ? "" : ", ", s.name(), s.slope_per_iteration() < 0 ? " " : " +",
+                    Rate(s.slope_per_iteration(), s.unit()),
                     absl::StrFormat(" (p=%.2g)", s.p_value()));
   }
   return list;

@@ -44,6 +44,10 @@ TEST(LeakSentenceTest, DetectorVerdicts) {
   leak.set_by_trend_only(true);
   EXPECT_TRUE(absl::EndsWith(LeakSummarySentence(RunWith(leak)),
                              ") (by trend only: snapshots are off, retention unproven)"));
+  // A negative rate has one sign ("+-6.21B/iteration" was read).
+  leak.mutable_series(0)->set_slope_per_iteration(-6.21);
+  said = LeakSummarySentence(RunWith(leak));
+  EXPECT_TRUE(absl::StartsWith(said, "leak: heap_used -6.21B/iteration (p=")) << said;
 }
 
 // A module that threw at iteration 5 (a new user's): the checkpoints taken were all the
