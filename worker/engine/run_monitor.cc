@@ -997,8 +997,13 @@ void RunMonitor::HandleEvent(const std::string& line) {
     return;
   }
   if (decoded.kind == DriverLine::Kind::kUnreadable) {
-    HS_LOG(WARNING) << "unreadable telemetry line from the driver: "
-                    << ValidUtf8(absl::string_view(line).substr(0, 200));
+    // Once per run: a module that writes to fd 3 itself wrote 30 of these in 3,000
+    // iterations (its lines mixed into the driver's are lost, the run goes on).
+    if (unreadable_lines_++ == 0) {
+      HS_LOG(WARNING) << "unreadable telemetry line from the driver (does the module write to fd 3, which "
+                         "is heapstorm's?): "
+                      << ValidUtf8(absl::string_view(line).substr(0, 200));
+    }
     return;
   }
   v1::DriverEvent& event = decoded.event;

@@ -113,6 +113,7 @@ class RunMonitor {
  private:
   void Kill(v1::HarnessKill why);
   std::vector<int> MarkedStrays() const;
+  int unreadable_lines_ = 0;  // telemetry lines not the driver's (warned once)
   uint64_t SampleOutside(absl::Time now);
   void SampleTreeAndWatch(absl::Time now);
   void Drain(int* fd, bool is_telemetry);
