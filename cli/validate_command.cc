@@ -19,10 +19,12 @@ namespace heapstorm {
 int ValidateCommand(int argc, char** argv) {
   ArgParser parser("heapstorm validate", "SUITE.yaml...",
                    "Checks suites without running them: syntax, keys, types, units, limits,\n"
-                   "and that script modules exist. Prints OK and a one-line summary per\n"
-                   "suite, or every problem as file:line:column: field: message. Warns (on\n"
-                   "stderr) about a plan too big for one machine, with its estimated runs,\n"
-                   "coordinator memory and report size; refuses one beyond any machine.");
+                   "and that script modules exist, then (once all that holds) that node can\n"
+                   "parse each module. Prints OK and a one-line summary per suite, or every\n"
+                   "problem of the first of those two stages as file:line:column: field:\n"
+                   "message. Warns (on stderr) about a plan too big for one machine, with\n"
+                   "its estimated runs, coordinator memory and report size; refuses one\n"
+                   "beyond any machine.");
   parser.Epilog("exit codes: 0 all suites are valid, 2 a suite is not (or bad usage).");
   absl::Status status = parser.Parse(argc, argv);
   if (!status.ok()) {
