@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <algorithm>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -318,6 +320,43 @@ TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
   waitpid(heapstorm, &status, 0);
   EXPECT_TRUE(testing_support::WaitForExit(node, 10.0))
       << "node " << node << " outlived its killed heapstorm";
+}
+
+// The processes counted by their sleep argument `tag`.
+int SleepsLeft(const std::string& tag) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (absl::StrContains(cmdline, std::string("sleep\0", 6) + tag)) ++count;
+  }
+  return count;
+}
+
+// A daemon a module started with setsid is in no process group nor cgroup of the run: the
+// janitor finds it by the run's environment marker when heapstorm is killed (a new user's
+// `sleep` outlived `kill -9`).
+TEST(CliTest, KillingHeapstormLeavesNoDaemonOfItsModuleBehind) {
+  const std::string tag = absl::StrCat("8", getpid() % 100000, ".25");
+  const std::string module = TmpDir() + "/daemon_then_spin.js";
+  std::ofstream(module) << "const { spawn } = require('child_process');\n"
+                           "module.exports = {\n"
+                           "  setup() { spawn('sh', ['-c', 'setsid sleep " << tag << " >/dev/null 2>&1 &'], { stdio: 'ignore' }); },\n"
+                           "  iteration() { const end = Date.now() + 60000; while (Date.now() < end) {} },\n"
+                           "};\n";
+  std::string path = WriteSuite("daemon.yaml", "scenarios:\n  - name: daemon\n    kind: script\n    params: {module: " +
+                                                   module + ", iterations: 1}\n    limits: {timeout: 60s}\n");
+  auto [heapstorm, node] = StartRunAndFindNode(path, TmpDir() + "/o-daemon");
+  ASSERT_NE(node, 0) << "heapstorm never started node";
+  for (int i = 0; i < 500 && SleepsLeft(tag) == 0; ++i) poll(nullptr, 0, 10);
+  ASSERT_EQ(SleepsLeft(tag), 1) << "the module's daemon never started";
+  ASSERT_EQ(kill(heapstorm, SIGKILL), 0);
+  int status = 0;
+  waitpid(heapstorm, &status, 0);
+  for (int i = 0; i < 500 && SleepsLeft(tag) > 0; ++i) poll(nullptr, 0, 20);
+  EXPECT_EQ(SleepsLeft(tag), 0) << "`sleep " << tag << "` outlived its killed heapstorm";
 }
 
 TEST(CliTest, SigtermWritesAPartialReport) {

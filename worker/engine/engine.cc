@@ -367,6 +367,7 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   spec.max_descriptors = limits.max_descriptors();
   spec.data_bytes = limits.data_bytes();
   if (run->cgroup) spec.cgroup_procs = run->cgroup->procs_file();
+  spec.environment_marker = run->environment_marker;
   spec.fds = {run->control.read_fd, run->out.write_fd, run->err.write_fd, run->telemetry.write_fd};
   f.node_args.push_back(node_path_);
   for (const std::string& a : spec.args) f.node_args.push_back(a);

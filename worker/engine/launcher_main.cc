@@ -8,9 +8,11 @@
 //
 // The same binary is also the worker's janitor (`heapstorm-launcher --janitor`): one per
 // worker process, in a session of its own, reading registrations on stdin ("+PGID",
-// "-PGID", "c PROCS_FILE", "C PROCS_FILE", one per line). When stdin reaches EOF — the
-// worker exited, however it died, kill -9 included — it SIGKILLs every process group and
-// every member of every cgroup still registered, removes those cgroups, and exits. (node
+// "-PGID", "c PROCS_FILE", "C PROCS_FILE", "e NAME=VALUE", "E NAME=VALUE", one per line).
+// When stdin reaches EOF — the worker exited, however it died, kill -9 included — it
+// SIGKILLs every process group, every member of every cgroup and every process whose
+// environment holds a marker still registered (a daemon a module started with setsid),
+// removes those cgroups, and exits. (node
 // itself dies with the worker by its parent-death signal, but that signal is not inherited:
 // the processes a module spawned would outlive the worker, re-parented to init.)
 //
@@ -20,6 +22,7 @@
 // It links statically against libc and nothing else: it is embedded in heapstorm
 // (launcher_blob) and exec'd from memory for every run, so it must start in well under a
 // millisecond. (heapstorm itself, with gRPC's 70-odd shared libraries, takes ~15 ms.)
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -89,7 +92,21 @@ struct Registry {
   int npgids = 0;
   char cgroups[kMaxEntries / 16][kMaxPath];
   int ncgroups = 0;
+  char markers[kMaxEntries / 16][kMaxPath];  // "NAME=VALUE" in a run's environments
+  int nmarkers = 0;
 };
+
+// Adds `path` to a list (`add`), or takes it out.
+void Listed(char (*list)[kMaxPath], int* n, const char* path, bool add) {
+  if (std::strlen(path) >= kMaxPath) return;
+  if (add) {
+    if (*n < kMaxEntries / 16) std::strcpy(list[(*n)++], path);
+    return;
+  }
+  for (int i = 0; i < *n; ++i) {
+    if (std::strcmp(list[i], path) == 0) std::strcpy(list[i], list[--*n]);
+  }
+}
 
 void Register(Registry* r, const char* line) {
   if (line[0] == '+' || line[0] == '-') {
@@ -105,18 +122,43 @@ void Register(Registry* r, const char* line) {
     return;
   }
   if ((line[0] == 'c' || line[0] == 'C') && line[1] == ' ') {
-    const char* path = line + 2;
-    if (std::strlen(path) >= kMaxPath) return;
-    if (line[0] == 'c') {
-      if (r->ncgroups < kMaxEntries / 16) std::strcpy(r->cgroups[r->ncgroups++], path);
-      return;
+    Listed(r->cgroups, &r->ncgroups, line + 2, line[0] == 'c');
+  }
+  if ((line[0] == 'e' || line[0] == 'E') && line[1] == ' ') {
+    Listed(r->markers, &r->nmarkers, line + 2, line[0] == 'e');
+  }
+}
+
+// SIGKILLs every process whose environment holds one of `markers` as a whole entry;
+// returns how many it found.
+int KillMarked(const Registry& r) {
+  if (r.nmarkers == 0) return 0;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return 0;
+  int count = 0;
+  static char environment[1 << 16];
+  while (dirent* d = readdir(proc)) {
+    long pid = std::strtol(d->d_name, nullptr, 10);
+    if (pid <= 1 || pid == getpid()) continue;
+    char path[64];
+    std::snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, environment, sizeof(environment) - 1);
+    close(fd);
+    if (n <= 0) continue;
+    environment[n] = '\0';
+    bool marked = false;
+    for (const char* e = environment; e < environment + n && !marked; e += std::strlen(e) + 1) {
+      for (int i = 0; i < r.nmarkers && !marked; ++i) marked = std::strcmp(e, r.markers[i]) == 0;
     }
-    for (int i = 0; i < r->ncgroups; ++i) {
-      if (std::strcmp(r->cgroups[i], path) == 0) {
-        std::strcpy(r->cgroups[i], r->cgroups[--r->ncgroups]);
-      }
+    if (marked) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      ++count;
     }
   }
+  closedir(proc);
+  return count;
 }
 
 // SIGKILLs every pid listed in a cgroup.procs file; returns how many were listed.
@@ -172,6 +214,11 @@ int Janitor() {
     }
   }
   for (int i = 0; i < registry.npgids; ++i) kill(-registry.pgids[i], SIGKILL);
+  // Processes may fork while being killed: again until none is found (bounded).
+  for (int round = 0; round < 50 && KillMarked(registry) > 0; ++round) {
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, nullptr);
+  }
   for (int i = 0; i < registry.ncgroups; ++i) {
     // Members may fork while being killed: repeat until the cgroup is empty (bounded).
     for (int round = 0; round < 50 && KillCgroupMembers(registry.cgroups[i]) > 0; ++round) {

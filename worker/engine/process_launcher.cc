@@ -301,6 +301,11 @@ void PosixProcessLauncher::Spawn(Request* request) {
     MutexLock lock(&mu_);
     cgroup_of_[pid] = spec.cgroup_procs;
   }
+  if (!spec.environment_marker.empty()) {
+    TellJanitor(absl::StrCat("e ", spec.environment_marker));
+    MutexLock lock(&mu_);
+    marker_of_[pid] = spec.environment_marker;
+  }
   request->result = pid;
 }
 
@@ -343,6 +348,12 @@ bool PosixProcessLauncher::TryReap(pid_t pid, ExitInfo* info) {
     if (it != cgroup_of_.end()) {
       TellJanitor(absl::StrCat("C ", it->second));
       cgroup_of_.erase(it);
+    }
+    // The run's monitor kills what is left of it by the marker next (RunMonitor).
+    auto marker = marker_of_.find(pid);
+    if (marker != marker_of_.end()) {
+      TellJanitor(absl::StrCat("E ", marker->second));
+      marker_of_.erase(marker);
     }
   }
   if (reaped < 0) {

@@ -39,6 +39,9 @@ struct LaunchSpec {
   uint64_t max_descriptors = 0;     // RLIMIT_NOFILE; 0 leaves it
   uint64_t data_bytes = 0;          // RLIMIT_DATA; 0 leaves it. Never RLIMIT_AS.
   std::string cgroup_procs;         // a cgroup.procs file to join before exec; "" none
+  // "NAME=VALUE", one of `env`, that every process of the run inherits: the janitor kills
+  // those left when the worker dies (launcher_main.cc). "" none.
+  std::string environment_marker;
   // Descriptors for the child: stdin, stdout, stderr, then fd 3 onwards in order.
   // Every other descriptor is closed in the child.
   std::vector<int> fds;
@@ -106,6 +109,7 @@ class PosixProcessLauncher : public ProcessLauncher {
   pid_t janitor_pid_ = -1;
   Mutex mu_;
   std::map<pid_t, std::string> cgroup_of_ ABSL_GUARDED_BY(mu_);  // live runs' cgroup.procs
+  std::map<pid_t, std::string> marker_of_ ABSL_GUARDED_BY(mu_);  // live runs' environment markers
   std::vector<Request*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread spawner_;
