@@ -98,7 +98,9 @@ TEST_F(CoordinatorServerTest, HandsOutWorkRecordsOnceAndEndsTheRun) {
   bool shutdown = false;
   while (stream->Read(&m)) {
     shutdown |= m.has_shutdown();
-    if (m.has_shutdown()) EXPECT_FALSE(m.shutdown().unfinished()) << "the run is over: the worker may exit";
+    if (m.has_shutdown()) {
+      EXPECT_FALSE(m.shutdown().unfinished()) << "the run is over: the worker may exit";
+    }
   }
   EXPECT_TRUE(shutdown);
   EXPECT_TRUE(stream->Finish().ok());

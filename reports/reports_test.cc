@@ -634,7 +634,9 @@ TEST(CompareTest, TheHtmlCountsARegressionAsAFailure) {
       << html.substr(0, 3000);
   EXPECT_TRUE(absl::StrContains(html, "<span class=\"badge fail\">REGRESSED</span>")) << html.substr(0, 3000);
   EXPECT_TRUE(Regressed(current, current.scenarios(0)));
-  if (current.scenarios_size() > 1) EXPECT_FALSE(Regressed(current, current.scenarios(1)));
+  if (current.scenarios_size() > 1) {
+    EXPECT_FALSE(Regressed(current, current.scenarios(1)));
+  }
 }
 
 TEST(CompareTest, GoldenComparisonText) {
