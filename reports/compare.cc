@@ -159,13 +159,21 @@ v1::Comparison Compare(const v1::Report& baseline, const v1::Report& current,
       if (m->verdict() == v1::VERDICT_IMPROVED) c.set_improvements(c.improvements() + 1);
     }
   }
+  bool common = false;
   for (const auto& [key, old] : base) {
-    if (now.count(key)) continue;
+    if (now.count(key)) {
+      common = true;
+      continue;
+    }
     v1::MetricComparison* m = c.add_metrics();
     m->set_scenario(key.first);
     m->set_variation(key.second);
     m->set_verdict(v1::VERDICT_REMOVED);
     m->set_note("in the baseline only");
+  }
+  // Two reports of unrelated suites compared "0 regressed" with a note on the suite file only.
+  if (!common && !base.empty() && !now.empty()) {
+    c.add_warnings("no configuration is in both reports: nothing was compared (is it the right baseline?)");
   }
   return c;
 }

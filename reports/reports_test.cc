@@ -617,6 +617,20 @@ TEST(CompareTest, TheNativeLimitsMechanismIsComparedWhenBothKeptOne) {
 // metric's line (DescribeComparison, also in the terminal and JUnit) and the HTML table
 // "Against the baseline". The cache scenario got 20% worse per entry; its units reached
 // and GC pauses (figures that are not sizes) changed too.
+TEST(CompareTest, ReportsWithNoConfigurationInCommonSaySo) {
+  v1::Report baseline = FixedReport();
+  v1::Report current = FixedReport();
+  for (v1::ScenarioReport& s : *current.mutable_scenarios()) s.set_scenario("renamed-" + s.scenario());
+  const v1::Comparison c = Compare(baseline, current, Tolerances(), "base.json");
+  EXPECT_EQ(c.regressions(), 0);
+  EXPECT_TRUE(std::any_of(c.warnings().begin(), c.warnings().end(), [](const std::string& w) {
+    return absl::StartsWith(w, "no configuration is in both reports");
+  })) << c.ShortDebugString();
+  const v1::Comparison same = Compare(baseline, baseline, Tolerances(), "base.json");
+  EXPECT_TRUE(std::none_of(same.warnings().begin(), same.warnings().end(),
+                           [](const std::string& w) { return absl::StartsWith(w, "no configuration"); }));
+}
+
 // A configuration whose expectations held but whose metric regressed failed: the HTML says
 // so as the terminal does (it read "2 (0 failed)" and PASS beside the terminal's REGRESSED).
 TEST(CompareTest, TheHtmlCountsARegressionAsAFailure) {
