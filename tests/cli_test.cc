@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -322,19 +320,6 @@ TEST(CliTest, KillingHeapstormLeavesNoNodeBehind) {
       << "node " << node << " outlived its killed heapstorm";
 }
 
-// The processes counted by their sleep argument `tag`.
-int SleepsLeft(const std::string& tag) {
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (absl::StrContains(cmdline, std::string("sleep\0", 6) + tag)) ++count;
-  }
-  return count;
-}
-
 // A daemon a module started with setsid is in no process group nor cgroup of the run: the
 // janitor finds it by the run's environment marker when heapstorm is killed (a new user's
 // `sleep` outlived `kill -9`).
@@ -350,13 +335,13 @@ TEST(CliTest, KillingHeapstormLeavesNoDaemonOfItsModuleBehind) {
                                                    module + ", iterations: 1}\n    limits: {timeout: 60s}\n");
   auto [heapstorm, node] = StartRunAndFindNode(path, TmpDir() + "/o-daemon");
   ASSERT_NE(node, 0) << "heapstorm never started node";
-  for (int i = 0; i < 500 && SleepsLeft(tag) == 0; ++i) poll(nullptr, 0, 10);
-  ASSERT_EQ(SleepsLeft(tag), 1) << "the module's daemon never started";
+  for (int i = 0; i < 500 && testing_support::ProcessesRunning("sleep", tag) == 0; ++i) poll(nullptr, 0, 10);
+  ASSERT_EQ(testing_support::ProcessesRunning("sleep", tag), 1) << "the module's daemon never started";
   ASSERT_EQ(kill(heapstorm, SIGKILL), 0);
   int status = 0;
   waitpid(heapstorm, &status, 0);
-  for (int i = 0; i < 500 && SleepsLeft(tag) > 0; ++i) poll(nullptr, 0, 20);
-  EXPECT_EQ(SleepsLeft(tag), 0) << "`sleep " << tag << "` outlived its killed heapstorm";
+  for (int i = 0; i < 500 && testing_support::ProcessesRunning("sleep", tag) > 0; ++i) poll(nullptr, 0, 20);
+  EXPECT_EQ(testing_support::ProcessesRunning("sleep", tag), 0) << "`sleep " << tag << "` outlived its killed heapstorm";
 }
 
 TEST(CliTest, SigtermWritesAPartialReport) {

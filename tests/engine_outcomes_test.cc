@@ -3,11 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 
@@ -379,19 +376,8 @@ TEST_F(EngineOutcomesTest, ProcessesThatLeftTheRunsGroupDieWithIt) {
   v1::RunResult r = Run(absl::StrCat("scenarios:\n  - name: daemons\n    kind: script\n    params: {module: ", module,
                                      ", iterations: 10}\n"));
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << OutcomeSentence(r);
-  // What is left of them: /proc entries running `sleep TAG` (a killed one may take a moment
-  // to leave the table once its parent reaps it).
-  auto left = [&tag] {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename();
-      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-      std::ifstream in(entry.path() / "cmdline");
-      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (absl::StrContains(cmdline, std::string("sleep\0", 6) + tag)) ++count;
-    }
-    return count;
-  };
+  // A killed one may take a moment to leave the process table once its parent reaps it.
+  auto left = [&tag] { return testing_support::ProcessesRunning("sleep", tag); };
   for (int i = 0; i < 50 && left() > 0; ++i) absl::SleepFor(absl::Milliseconds(20));
   EXPECT_EQ(left(), 0) << "a `sleep " << tag << "` outlived its run";
 }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -93,6 +94,21 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
   }
   closedir(d);
   return out;
+}
+
+int ProcessesRunning(const std::string& program, const std::string& argument) {
+  int count = 0;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return 0;
+  const std::string wanted = program + std::string(1, '\0') + argument;
+  while (dirent* d = readdir(proc)) {
+    if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + d->d_name + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (absl::StrContains(cmdline, wanted)) ++count;
+  }
+  closedir(proc);
+  return count;
 }
 
 std::vector<pid_t> DescendantsOf(pid_t pid) {

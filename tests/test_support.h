@@ -35,6 +35,10 @@ std::vector<pid_t> ChildrenOf(pid_t pid);
 // Every descendant of `pid`, depth first.
 std::vector<pid_t> DescendantsOf(pid_t pid);
 
+// How many processes on the host run `program` with `argument` first (from
+// /proc/*/cmdline): a test's daemon, found wherever it went (its own session, re-parented).
+int ProcessesRunning(const std::string& program, const std::string& argument);
+
 // True if `pid` is alive and not a zombie.
 bool Alive(pid_t pid);
 
