@@ -110,7 +110,7 @@ function countGc(kind, d) {
 // Plain node, a ~1 KiB-entry cache at 66Mi, four runs at a time on two cores
 // (bench/gc_counting_break.sh): without any, 0 of 8 runs died so; with a PerformanceObserver
 // of GCs, 6 of 8; with V8's GC profiler, 5 of 8. heapstorm with the observer: 11 of 48
-// runs two at a time broke at 88,570-92,000 where the others reached ~98,000; 0 of 48
+// runs two at a time broke at 88,570-95,000 where the others reached ~98,000; 0 of 48
 // without it. So:
 // - A run without a leak check (a ramp to a limit) counts with V8's GC profiler, taken over
 //   when the figures are sent (synchronously: the observer hears of a GC only two turns of
