@@ -397,8 +397,6 @@ const unitCounter = {
   // figures up to about then.
   gcSentNs: 0n,
   gcSentCount: 0,
-  turnEvery: 1,        // units between two turns of the event loop (takeTurn)
-  nextTurn: 1,         // the count at which the next turn is due
 };
 const GC_EVERY_NS = 100000000n;
 
@@ -474,24 +472,6 @@ function unitCounterDue(n) {
     Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
   unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
-  unitCounter.turnEvery = Math.max(1, Math.ceil(TURN_NS / Math.max(1, unitCounter.paceNs)));
-}
-
-// The ramp gives the event loop a turn about every TURN_NS of units: what a module leaves
-// to it (an async logger's writes, a timer's flush, a stream's drain) then happens while
-// the load runs, as in a server between requests. Yielding only at checkpoints, which a
-// leak check spaces out, held it back for up to ~55,000 iterations, and pino logging one
-// line per iteration read as a confirmed leak of 140 B/iteration (its unflushed buffer),
-// where plain node stays at 3.9 MB. A turn costs ~1 us (a setImmediate), ~0.1% at this
-// cadence. Not more often: turns let node's other threads work, and its resident size
-// grows with them (Intl formatters kept under a 256Mi native limit broke 0.3-1.1% earlier
-// with a turn every 100 us than the same loop without turns; within 0.5% at 1 ms). Called
-// where unitsReached reaches unitCounter.nextTurn (compared inline: an await per unit is a
-// microtask per unit).
-const TURN_NS = 1000000;
-function takeTurn() {
-  unitCounter.nextTurn = unitsReached + unitCounter.turnEvery;
-  return yieldToLoop();
 }
 
 function configureUnitCounter(config) {
@@ -1567,9 +1547,9 @@ async function ramp(target, every, step, options) {
   checkpoint(0, forceGc);
   let due = schedule ? schedule.next(0) : every;
   // Without a schedule, one comparison per unit: `watch` is the next count at which anything
-  // is due (the unit counter's look at the clock, a turn of the event loop, a checkpoint, the
-  // end). A no-op unit takes nanoseconds, so each comparison more is a visible share of it.
-  let watch = Math.min(unitCounter.next, unitCounter.nextTurn, due, target);
+  // is due (the unit counter's look at the clock, a checkpoint, the end). A no-op unit takes
+  // nanoseconds, so each comparison more is a visible share of it.
+  let watch = Math.min(unitCounter.next, due, target);
   // A leak check goes past the target only when the engine says so: while a retention check
   // is open (to its planned snapshot), or to where it extended a check still undecided. At
   // the target, and at the end of an extension or of a retention check, the ramp waits for
@@ -1600,7 +1580,6 @@ async function ramp(target, every, step, options) {
       unitsReached = i + 1;
       if (unitsReached < watch) continue;
       if (unitsReached >= unitCounter.next) unitCounterDue(unitsReached);
-      if (unitsReached >= unitCounter.nextTurn) await takeTurn();
       if (unitsReached >= due || unitsReached === target) {
         if (unitsReached >= due) due += every;
         if (forceGc) forcedGc();
@@ -1609,12 +1588,11 @@ async function ramp(target, every, step, options) {
         takePendingSnapshots();
         if (commands.stop) return unitsReached;
       }
-      watch = Math.min(unitCounter.next, unitCounter.nextTurn, due, target);
+      watch = Math.min(unitCounter.next, due, target);
       continue;
     }
     // A leak check's schedule.
     unitDone(i + 1);
-    if (unitsReached >= unitCounter.nextTurn) await takeTurn();
     const planned = nextPlannedSnapshot() <= unitsReached;
     const budgetsEnd = unitsReached === target && readsTheBudgetsEnd(commands.retentionOpen, nextPlannedSnapshot(), target);
     if (unitsReached < due && !planned && !budgetsEnd && unitsReached !== commands.extendTo) continue;
