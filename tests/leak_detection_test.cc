@@ -472,11 +472,19 @@ TEST_F(LeakDetectionTest, AValueReplacedByABiggerOneLeaks) {
   v1::RunResult buffer = Run("buffer_concat.js", 10000, 0);
   ASSERT_EQ(buffer.outcome(), v1::OUTCOME_COMPLETED) << buffer.evidence().summary();
   EXPECT_EQ(buffer.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(buffer);
+  // Its data grows by 'event N;', ~12 B per iteration, and the native series say so. After
+  // one forced gc() they read the ArrayBuffers not yet swept as well (286 B/iteration, from
+  // 1.2 to 30 MB and back between points); the minor GC after it ends that sweep. Whether
+  // a native series is itself labelled `leak` is at its limit here: the minimum effect when
+  // the check is suspected (16 KiB over ~1,500 iterations watched) is 10-11 B/iteration, and
+  // 3 of 8 runs read the series `inconclusive` at 11.1 beside a confirmed leak.
   const v1::LeakSeries* external = Series(buffer, "external");
   const v1::LeakSeries* array_buffers = Series(buffer, "array_buffers");
   ASSERT_TRUE(external != nullptr && array_buffers != nullptr);
-  EXPECT_TRUE(external->verdict() == v1::LEAK_VERDICT_LEAK || array_buffers->verdict() == v1::LEAK_VERDICT_LEAK)
-      << "a native series: " << LeakSummarySentence(buffer);
+  for (const v1::LeakSeries* native : {external, array_buffers}) {
+    EXPECT_NEAR(native->slope_per_iteration(), 12, 3) << native->name() << ": " << LeakSummarySentence(buffer);
+    EXPECT_GT(native->slope_low(), 6) << native->name() << ": " << LeakSummarySentence(buffer);
+  }
 }
 
 TEST_F(LeakDetectionTest, NonLeaksAreDecidedNoLeak) {
