@@ -229,7 +229,6 @@ struct Engine::PreparedRun {
 
   DirCleanup dir_cleanup;
   std::string run_dir;
-  std::string environment_marker;  // HEAPSTORM_RUN=..., in node's environment (MonitorSetup)
   v1::Scenario scenario;  // as it runs: script module paths resolved
   std::unique_ptr<MemoryCgroup> cgroup;
   // Control (stdin), stdout, stderr, telemetry (fd 3).
@@ -353,7 +352,7 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   const v1::Limits& limits = run->scenario.limits();
   LaunchSpec& spec = run->spec;
   // Unique on this host while the run lives: its folder is.
-  run->environment_marker = absl::StrCat("HEAPSTORM_RUN=", run->run_dir);
+  spec.environment_marker = absl::StrCat("HEAPSTORM_RUN=", run->run_dir);
   spec.program = node_path_;
   spec.args = NodeFlags(limits);
   spec.args.push_back(driver_path);
@@ -361,13 +360,12 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   const char* path_env = std::getenv("PATH");
   spec.env = {absl::StrCat("PATH=", path_env ? path_env : "/usr/local/bin:/usr/bin:/bin"),
               absl::StrCat("HOME=", run->run_dir), absl::StrCat("TMPDIR=", run->run_dir), "LANG=C.UTF-8",
-              "NODE_NO_WARNINGS=0", run->environment_marker};
+              "NODE_NO_WARNINGS=0", spec.environment_marker};
   spec.working_dir = run->run_dir;
   spec.stack_bytes = static_cast<uint64_t>(limits.native_stack_kib()) * 1024;
   spec.max_descriptors = limits.max_descriptors();
   spec.data_bytes = limits.data_bytes();
   if (run->cgroup) spec.cgroup_procs = run->cgroup->procs_file();
-  spec.environment_marker = run->environment_marker;
   spec.fds = {run->control.read_fd, run->out.write_fd, run->err.write_fd, run->telemetry.write_fd};
   f.node_args.push_back(node_path_);
   for (const std::string& a : spec.args) f.node_args.push_back(a);
@@ -428,7 +426,7 @@ absl::Status Engine::Monitor(const RunRequest& request, PreparedRun* run) {
   setup.mechanism = f.mechanism;
   setup.scenario = &run->scenario;
   setup.run_dir = run->run_dir;
-  setup.environment_marker = run->environment_marker;
+  setup.environment_marker = run->spec.environment_marker;
   setup.start = f.start;
   setup.control_fd = run->control.write_fd;
   setup.out_fd = &run->out.read_fd;
