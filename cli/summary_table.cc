@@ -109,7 +109,7 @@ std::string SummaryText(const v1::Report& report) {
     std::string name = ConfigurationName(s.scenario(), s.variation());
     std::vector<std::string> row = {name, Outcomes(s)};
     for (const MetricColumn& column : kMetricColumns) row.push_back(Cell(s, column));
-    row.insert(row.end(), {!s.passed() ? "FAIL" : Regressed(report, s) ? "REGRESSED" : "PASS", LeakCell(report, s)});
+    row.insert(row.end(), {ConfigurationVerdict(report, s), LeakCell(report, s)});
     leak_checks = leak_checks || !row.back().empty();
     rows.push_back(std::move(row));
   }
@@ -175,7 +175,7 @@ std::string SummaryText(const v1::Report& report) {
   // expectation or a regression), not only how many there were.
   const int failed = static_cast<int>(
       std::count_if(report.scenarios().begin(), report.scenarios().end(),
-                    [&report](const v1::ScenarioReport& s) { return !s.passed() || Regressed(report, s); }));
+                    [&report](const v1::ScenarioReport& s) { return ConfigurationFailed(report, s); }));
   // A run that did not finish, where nothing that ran failed, is not a failure of what ran:
   // "INCOMPLETE: 1 configuration passed, 1 run, 10 missing" (it read "FAILED: 1
   // configuration, 1 run, 10 missing" after a Ctrl-C).

@@ -187,4 +187,12 @@ bool Regressed(const v1::Report& report, const v1::ScenarioReport& s) {
   return false;
 }
 
+bool ConfigurationFailed(const v1::Report& report, const v1::ScenarioReport& s) {
+  return !s.passed() || Regressed(report, s);
+}
+
+const char* ConfigurationVerdict(const v1::Report& report, const v1::ScenarioReport& s) {
+  return !s.passed() ? "FAIL" : Regressed(report, s) ? "REGRESSED" : "PASS";
+}
+
 }  // namespace heapstorm

@@ -36,6 +36,13 @@ std::string DescribeComparison(const v1::MetricComparison& m);
 // REGRESSED).
 bool Regressed(const v1::Report& report, const v1::ScenarioReport& s);
 
+// A configuration failed: an expectation failed or a metric regressed.
+bool ConfigurationFailed(const v1::Report& report, const v1::ScenarioReport& s);
+
+// Its word: "FAIL" (an expectation failed), "REGRESSED" (they held, a metric did not) or
+// "PASS".
+const char* ConfigurationVerdict(const v1::Report& report, const v1::ScenarioReport& s);
+
 }  // namespace heapstorm
 
 #endif  // HEAPSTORM_REPORTS_COMPARE_H_

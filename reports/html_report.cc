@@ -68,7 +68,7 @@ std::string Summary(const v1::Report& report) {
   std::map<std::string, int> outcomes;
   for (const v1::RunResult& r : report.runs()) ++outcomes[Outcome(r.outcome())];
   int failed = 0;
-  for (const v1::ScenarioReport& s : report.scenarios()) failed += !s.passed() || Regressed(report, s);
+  for (const v1::ScenarioReport& s : report.scenarios()) failed += ConfigurationFailed(report, s);
   std::string status = report.status() == v1::RUN_STATUS_COMPLETE  ? "complete"
                        : report.status() == v1::RUN_STATUS_PARTIAL ? "partial"
                                                                    : "aborted";
@@ -437,14 +437,13 @@ std::string Configuration(const v1::Report& report, const v1::ScenarioReport& s)
   const std::string name = ConfigurationName(s.scenario(), s.variation());
   std::map<std::string, int> outcomes;
   for (int o : s.outcomes()) ++outcomes[Outcome(o)];
-  // As the terminal says it: FAIL, REGRESSED (its expectations held, a metric did not) or PASS.
-  const bool regressed = s.passed() && Regressed(report, s);
-  const bool failed = !s.passed() || regressed;
+  // As the terminal says it: FAIL, REGRESSED or PASS.
+  const bool failed = ConfigurationFailed(report, s);
   // Open: what failed, and everything in a small report.
   bool open = failed || report.scenarios_size() <= 8;
   std::string out = absl::StrCat("<details class=\"card\"", open ? " open" : "", "><summary>",
                                  "<span class=\"badge ", failed ? "fail" : "pass", "\">",
-                                 !s.passed() ? "FAIL" : regressed ? "REGRESSED" : "PASS", "</span> ", E(name),
+                                 ConfigurationVerdict(report, s), "</span> ", E(name),
                                  " <span class=\"sub\">",
                                  E(KindName(s.kind())), "</span></summary>");
   if (!s.description().empty()) absl::StrAppend(&out, "<p>", E(s.description()), "</p>");
