@@ -181,14 +181,39 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       return absl::StrCat("objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(),
                           " (", program, "/iteration), but the run could not go on to iteration ", r.reach(),
                           ", so a structure that fills up or is flushed later is not ruled out");
-    case v1::RETENTION_FINDING_CONFIRMED:
+    case v1::RETENTION_FINDING_CONFIRMED: {
+      std::string later;
+      if (r.store_slots() > 0 && r.slowing_checked_to() > 0) {
+        later = absl::StrCat(", and it kept growing after the array that holds them (", r.store_slots(),
+                             " slots) was full at iteration ", r.store_full_at(), ": ",
+                             FormatSize(r.slope_checked_per_iteration()), "/iteration over ", r.store_settled_at(),
+                             "-", r.slowing_checked_to());
+      } else if (r.slowing_checked_to() > 0) {
+        later = absl::StrCat(", and it kept growing, ", FormatSize(r.slope_checked_per_iteration()),
+                             "/iteration up to iteration ", r.slowing_checked_to());
+      } else if (r.store_slots() > 0) {
+        later = absl::StrCat("; the array that holds them (", r.store_slots(), " slots) is full only at iteration ",
+                             r.store_full_at(), ", past the memory the limits allow");
+      }
       return absl::StrCat("confirmed by retention up to iteration ", r.s3(), ": objects allocated in iterations ",
                           r.s1(), "-", r.s2(), " are still alive there, ", program, "/iteration against a growth of ",
-                          rate, "/iteration over ", r.s2(), "-", r.s3(),
-                          r.slowing_checked_to() > 0
-                              ? absl::StrCat(", and it kept growing, ", FormatSize(r.slope_checked_per_iteration()),
-                                             "/iteration up to iteration ", r.slowing_checked_to())
-                              : std::string());
+                          rate, "/iteration over ", r.s2(), "-", r.s3(), later);
+    }
+    case v1::RETENTION_FINDING_STORE_FILLED:
+      return absl::StrCat("bounded: objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ",
+                          r.s3(), " (", program, "/iteration), held by an array of ", r.store_slots(),
+                          " slots allocated before iteration ", r.s1(), " (", r.store_filled(), " filled at ", r.s3(),
+                          "); it is full by iteration ", r.store_full_at(), ", and after one more turn of its slots, over ",
+                          r.store_settled_at(), "-", r.slowing_checked_to(), ", the series grew ",
+                          FormatSize(std::max(0.0, r.slope_checked_per_iteration())), "/iteration against ", rate,
+                          "/iteration before: a structure of a fixed size (an LRU's or a ring's slots)");
+    case v1::RETENTION_FINDING_STORE_FILLING:
+      return absl::StrCat("objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(), " (",
+                          program, "/iteration), held by an array of ", r.store_slots(),
+                          " slots allocated before iteration ", r.s1(), ", ", r.store_filled(),
+                          " of them filled; it is full at about iteration ", r.store_full_at(),
+                          ", and the run could not go on to ", r.reach(),
+                          ", where a structure of that size has stopped growing and a leak has not");
     case v1::RETENTION_FINDING_SLOWED:
       return absl::StrCat("bounded: objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ",
                           r.s3(), " (", program, "/iteration), but the growth slowed, to ", rate, "/iteration over ",

@@ -102,6 +102,42 @@ TEST(LeakSentenceTest, SlowedFindings) {
             "that fills ever more slowly toward its size");
 }
 
+// An array made at its size that held the window (RunMonitor::WatchStore).
+TEST(LeakSentenceTest, StoreFindings) {
+  v1::LeakRetention r;
+  r.set_s1(898);
+  r.set_s2(1098);
+  r.set_s3(8784);
+  r.set_program_bytes_per_iteration(148.2);
+  r.set_slope_after_per_iteration(154);
+  r.set_store_slots(12000);
+  r.set_store_filled(8784);
+  r.set_store_full_at(12000);
+  r.set_store_settled_at(24000);
+  r.set_reach(36000);
+  r.set_finding(v1::RETENTION_FINDING_STORE_FILLING);
+  EXPECT_EQ(RetentionSentence(r),
+            "objects allocated in iterations 898-1098 are still alive at 8784 (148.2B/iteration), held by an array of "
+            "12000 slots allocated before iteration 898, 8784 of them filled; it is full at about iteration 12000, "
+            "and the run could not go on to 36000, where a structure of that size has stopped growing and a leak has "
+            "not");
+  r.set_slowing_checked_to(36000);
+  r.set_slope_checked_per_iteration(0.0519);
+  r.set_finding(v1::RETENTION_FINDING_STORE_FILLED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: objects allocated in iterations 898-1098 are still alive at 8784 (148.2B/iteration), held by an "
+            "array of 12000 slots allocated before iteration 898 (8784 filled at 8784); it is full by iteration "
+            "12000, and after one more turn of its slots, over 24000-36000, the series grew 0.0519B/iteration against "
+            "154B/iteration before: a structure of a fixed size (an LRU's or a ring's slots)");
+  r.set_slope_checked_per_iteration(41.5);
+  r.set_confirmed(true);
+  r.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  EXPECT_TRUE(absl::EndsWith(RetentionSentence(r),
+                             "and it kept growing after the array that holds them (12000 slots) was full at "
+                             "iteration 12000: 41.5B/iteration over 24000-36000"))
+      << RetentionSentence(r);
+}
+
 // A table's findings (RunMonitor::JudgeTable sets the last two from the first).
 TEST(LeakSentenceTest, TableFindings) {
   v1::LeakRetention r;

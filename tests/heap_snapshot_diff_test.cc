@@ -176,6 +176,54 @@ TEST(HeapSnapshotDiffTest, ATableThatGoesOnGrowingDoublesAgainAndABoundedOneDoes
 }
 
 // The path's one line: the last hops, a hop repeated in a row said once.
+// An LRU's slots made at their full size (lru-cache's `new Array(max).fill(undefined)`),
+// filled one object per step: the window's objects are held by an array whose store is the
+// one it had at s1, with its slots and how many were filled at s1 and s3.
+TEST(HeapSnapshotDiffTest, AnArrayMadeAtItsSizeThatHoldsTheWindowIsAFixedStore) {
+  SnapshotDiff d = Diff("fixed_store",
+                        "for (let i = 300; i < 600; i++) slots[i] = {user: 'u' + i, token: 't' + i};",
+                        "for (let i = 600; i < 2400; i++) slots[i] = {user: 'u' + i, token: 't' + i};",
+                        "const slots = new Array(5000).fill(undefined); globalThis.slots = slots;\n"
+                        "for (let i = 0; i < 300; i++) slots[i] = {user: 'u' + i, token: 't' + i};");
+  ASSERT_TRUE(d.fixed_store.has_value()) << "the window's holder was not found, or its store was not the same";
+  EXPECT_EQ(d.fixed_store->slots, 5000u);
+  EXPECT_EQ(d.fixed_store->filled_s1, 300u);
+  EXPECT_EQ(d.fixed_store->filled_s3, 2400u);
+}
+
+// Holes instead of undefined (`new Array(max)`, a ring buffer's): the same.
+TEST(HeapSnapshotDiffTest, AHoleyArrayMadeAtItsSizeIsAFixedStoreToo) {
+  SnapshotDiff d = Diff("fixed_store_holey",
+                        "for (let i = 300; i < 600; i++) ring[i] = {at: 'r' + i};",
+                        "for (let i = 600; i < 2400; i++) ring[i] = {at: 'r' + i};",
+                        "const ring = new Array(16000); globalThis.ring = ring;\n"
+                        "for (let i = 0; i < 300; i++) ring[i] = {at: 'r' + i};");
+  ASSERT_TRUE(d.fixed_store.has_value());
+  EXPECT_EQ(d.fixed_store->slots, 16000u);
+  EXPECT_EQ(d.fixed_store->filled_s1, 300u);
+  EXPECT_EQ(d.fixed_store->filled_s3, 2400u);
+}
+
+// A leak's array, grown by push: its store is reallocated as it grows, so it is no fixed
+// store. Nor is one that had room left when the check began (seeded with 30,000 objects,
+// its store has the slack V8 gave its last growth, and the check's pushes fit in it): it
+// has no more slots than a growth gives (1.5 times its length and 16).
+TEST(HeapSnapshotDiffTest, AnArrayGrownByPushIsNoFixedStore) {
+  SnapshotDiff grown = Diff("pushed",
+                            "for (let i = 0; i < 300; i++) history.push({at: 'h' + i});",
+                            "for (let i = 0; i < 1800; i++) history.push({at: 'h' + i});",
+                            "const history = []; globalThis.history = history;\n"
+                            "for (let i = 0; i < 300; i++) history.push({at: 'h' + i});");
+  EXPECT_FALSE(grown.fixed_store.has_value()) << grown.fixed_store->slots << " slots";
+  SnapshotDiff slack = Diff("pushed_slack",
+                            "for (let i = 0; i < 300; i++) history.push({at: 'h' + i});",
+                            "for (let i = 0; i < 600; i++) history.push({at: 'h' + i});",
+                            "const history = []; globalThis.history = history;\n"
+                            "for (let i = 0; i < 30000; i++) history.push({at: 'h' + i});");
+  EXPECT_FALSE(slack.fixed_store.has_value()) << slack.fixed_store->slots << " slots";
+  EXPECT_GT(slack.program_bytes, 300u * 16) << "the window's objects are retention all the same";
+}
+
 TEST(RetainerPathTextTest, TheLastHopsWithRepeatsSaidOnce) {
   EXPECT_EQ(RetainerPathText({"a (X)", "log ((string))"}, 8), "a (X) → log ((string))");
   EXPECT_EQ(RetainerPathText({"r (R)", "m (Module)", "log ((string))", "first ((string))", "first ((string))"}, 2),

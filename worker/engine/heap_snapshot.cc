@@ -207,7 +207,7 @@ struct Layout {
   std::vector<std::string> fields, types, edge_fields, edge_types;
   int f_type, f_name, f_id, f_size, f_edges;
   size_t stride;  // numbers per node
-  int e_type, e_name, e_to, internal, property, array_type, string_type, native_type, object_type;
+  int e_type, e_name, e_to, internal, property, element, array_type, string_type, native_type, object_type;
 };
 
 // Reads the meta: which field of a node is what, and the names of node types; with
@@ -235,6 +235,7 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
   l.e_to = IndexIn(l.edge_fields, "to_node");
   l.internal = IndexIn(l.edge_types, "internal");
   l.property = IndexIn(l.edge_types, "property");
+  l.element = IndexIn(l.edge_types, "element");
   if (backing && (l.e_type < 0 || l.e_name < 0 || l.e_to < 0 || l.internal < 0)) {
     return NotASnapshot(path, "edge fields");
   }
@@ -260,13 +261,18 @@ struct NodeTables {
   // tables are reallocated as they grow too, and are judged as such (a bounded Set's table,
   // larger at s3 than in the window after its last step, read as a leak when counted here).
   std::map<int64_t, BackingStore> largest_fresh;
+  // With `held`: which nodes are among them, their shallow sizes (by node index), and
+  // what the other nodes hold of them (by the holder's index, SnapshotSummary::holders).
+  std::vector<bool> held;
+  std::map<uint32_t, uint64_t> held_size;
+  std::map<uint32_t, uint64_t> holder_bytes;
 };
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
 // go to `summary`, the rest to `tables`; a node is fresh when `new_since` is given and
 // lacks its id.
-void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, bool fresh, Stream* in,
-               SnapshotSummary* summary, NodeTables* tables) {
+void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, bool fresh,
+               const std::vector<uint64_t>* held, Stream* in, SnapshotSummary* summary, NodeTables* tables) {
   std::vector<uint64_t> node(l.stride);
   for (uint64_t index = 0;; index += l.stride) {
     for (size_t i = 0; i < l.stride; ++i) {
@@ -287,6 +293,9 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
       const bool store = static_cast<int>(type) == l.array_type && node[l.f_size] >= kMinBackingBytes;
       tables->store_size.push_back(store ? static_cast<uint32_t>(std::min<uint64_t>(node[l.f_size], UINT32_MAX))
                                          : 0);
+      const bool is_held = held != nullptr && std::binary_search(held->begin(), held->end(), node[l.f_id]);
+      tables->held.push_back(is_held);
+      if (is_held) tables->held_size[static_cast<uint32_t>(index / l.stride)] = node[l.f_size];
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
       if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
@@ -328,6 +337,12 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
     if (left == 0) return NotASnapshot(path, "edge count");
     --left;
     const int type = static_cast<int>(edge[l.e_type]);
+    if (type == l.property || type == l.element) {
+      const uint64_t to = edge[l.e_to] / l.stride;
+      if (to < tables->held.size() && tables->held[to] && !tables->held[owner]) {
+        tables->holder_bytes[static_cast<uint32_t>(owner)] += tables->held_size[static_cast<uint32_t>(to)];
+      }
+    }
     if (type == l.property) {
       while (next_fresh < fresh.size() && fresh[next_fresh].index < owner * l.stride) ++next_fresh;
       if (next_fresh < fresh.size() && fresh[next_fresh].index == owner * l.stride &&
@@ -400,7 +415,8 @@ std::string Shape(const RawFresh& f, const std::map<int64_t, std::string>& names
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since,
-                                                 std::vector<FreshNode>* fresh, bool backing) {
+                                                 std::vector<FreshNode>* fresh, bool backing,
+                                                 const std::vector<uint64_t>* held) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) {
     return absl::NotFoundError(absl::StrCat("cannot read the heap snapshot ", path, ": ", std::strerror(errno)));
@@ -413,7 +429,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   if (!in.SkipPast("\"nodes\":[")) return NotASnapshot(path, "no nodes");
   SnapshotSummary summary;
   NodeTables tables;
-  ReadNodes(*layout, backing, new_since, fresh != nullptr, &in, &summary, &tables);
+  ReadNodes(*layout, backing, new_since, fresh != nullptr, held, &in, &summary, &tables);
   const std::map<RawKey, ConstructorStats>& raw = tables.raw;
   if (!in.SkipPast("\"edges\":[")) return NotASnapshot(path, "no edges");
   std::vector<Candidate> candidates;
@@ -474,6 +490,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     BackingStore& b = (elements ? summary.backing : summary.tables)[summary.ids[c.owner]];
     b.id = std::max(b.id, summary.ids[c.store]);
     b.bytes += tables.store_size[c.store];
+    if (elements) b.filled += tables.edge_count[c.store];
     auto owner = names.find(c.owner_name);
     b.weak = !elements && owner != names.end() && (owner->second == "WeakMap" || owner->second == "WeakSet");
     if (owner != names.end()) b.owner = owner->second;
@@ -492,6 +509,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
       fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names)});
     }
   }
+  for (const auto& [holder, bytes] : tables.holder_bytes) summary.holders[summary.ids[holder]] = bytes;
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
 }
@@ -529,6 +547,29 @@ bool IsV8Internal(const std::string& node_type) {
          node_type == "synthetic";
 }
 
+namespace {
+
+// SnapshotDiff::fixed_store: the holder of most of the window's survivors at the third
+// snapshot (`at3`), when its elements store is the one it had at the first, and has more
+// slots than V8 gives an array that grows to what it held then (1.5 times its length
+// and 16): it was made at that size (`new Array(max)`), not grown by a leak's pushes,
+// whose array is reallocated as soon as it is full.
+std::optional<SnapshotDiff::FixedStore> FixedStoreOf(const SnapshotSummary& at1, const SnapshotSummary& at3) {
+  auto top = std::max_element(at3.holders.begin(), at3.holders.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (top == at3.holders.end()) return std::nullopt;
+  auto b1 = at1.backing.find(top->first);
+  auto b3 = at3.backing.find(top->first);
+  if (b1 == at1.backing.end() || b3 == at3.backing.end() || b1->second.id != b3->second.id) return std::nullopt;
+  const uint64_t slots = b3->second.Slots();
+  // Not a plain array of slots (a dictionary of elements has more entries than that).
+  if (slots == 0 || b3->second.filled > slots) return std::nullopt;
+  if (2 * slots <= 3 * b1->second.filled + 32) return std::nullopt;
+  return SnapshotDiff::FixedStore{top->first, slots, b1->second.filled, b3->second.filled};
+}
+
+}  // namespace
+
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first, nullptr, nullptr, true);
@@ -536,9 +577,14 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   std::vector<FreshNode> fresh;
   absl::StatusOr<SnapshotSummary> s2 = ReadHeapSnapshot(second, &s1->ids, &fresh, true);
   if (!s2.ok()) return s2.status();
-  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, &s2->ids, nullptr, true);
+  std::vector<uint64_t> window_ids;
+  window_ids.reserve(fresh.size());
+  for (const FreshNode& f : fresh) window_ids.push_back(f.id);
+  std::sort(window_ids.begin(), window_ids.end());
+  absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, &s2->ids, nullptr, true, &window_ids);
   if (!s3.ok()) return s3.status();
   SnapshotDiff diff;
+  diff.fixed_store = FixedStoreOf(*s1, *s3);
   // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
   // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
   // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct BackingStore {
   uint64_t bytes = 0; // its shallow size
   bool weak = false;  // a WeakMap's or WeakSet's table
   std::string owner{};  // a table's owner's name: "Map", "Set", "Object"
+  // An elements store's slots holding an object (its own edges: V8 records none for a
+  // hole, undefined or a small integer), and how many slots it has: 8 bytes each after
+  // a FixedArray's 16-byte header (x64, no pointer compression, as node's builds are).
+  uint64_t filled = 0;
+  uint64_t Slots() const { return bytes > kFixedArrayHeader ? (bytes - kFixedArrayHeader) / 8 : 0; }
+  static constexpr uint64_t kFixedArrayHeader = 16;
 };
 inline constexpr uint64_t kMinBackingBytes = 1024;
 // A store counts as grown only when the third snapshot's is at least this many times the
@@ -60,6 +67,9 @@ struct SnapshotSummary {
   // With `new_since`: per node type among string and native (a Buffer's data), the largest
   // node not in it (id and bytes).
   std::map<std::string, BackingStore> largest_fresh;
+  // With `held`: per object not among them that holds some of them by a property or an
+  // element (its node id), the shallow bytes of those it holds.
+  std::map<uint64_t, uint64_t> holders;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
@@ -81,10 +91,12 @@ struct FreshNode {
   std::string shape;
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
-// SnapshotSummary::backing; otherwise they are skipped.
+// SnapshotSummary::backing; otherwise they are skipped. With `held` too (sorted node ids),
+// SnapshotSummary::holders.
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since = nullptr,
-                                                 std::vector<FreshNode>* fresh = nullptr, bool backing = false);
+                                                 std::vector<FreshNode>* fresh = nullptr, bool backing = false,
+                                                 const std::vector<uint64_t>* held = nullptr);
 
 // True for V8's own objects by node type: code (bytecode, feedback, scope infos, compiled
 // code), hidden ((system)), object shapes (maps, descriptor arrays) and synthetic roots.
@@ -140,6 +152,18 @@ struct SnapshotDiff {
     std::string shape;  // FreshNode::shape
   };
   std::vector<Placed> placed;
+  // The object that holds most of the window's survivors directly (by their shallow
+  // bytes), when it has an elements store that is the same at the first snapshot and the
+  // third: an array allocated at its full size before the window (an LRU's preallocated
+  // slots, a ring buffer) or one with room to spare. It holds no more than its slots until
+  // it is reallocated, so the growth it carries stops when it is full, unless it is a
+  // leak's array that grows on (RunMonitor::WatchStore watches the series past that).
+  struct FixedStore {
+    uint64_t owner_id = 0;
+    uint64_t slots = 0;
+    uint64_t filled_s1 = 0, filled_s3 = 0;
+  };
+  std::optional<FixedStore> fixed_store;
 };
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = 20);

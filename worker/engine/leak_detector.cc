@@ -555,6 +555,23 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention) {
 
 bool KeptPace(double slope_after, const TheilSen& since) { return since.slope >= kKeptPace * slope_after; }
 
+StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3) {
+  StoreWatch w;
+  if (s3 <= s1 || slots == 0) return w;
+  const uint64_t span = s3 - s1;
+  if (filled_s1 >= slots || filled_s3 <= filled_s1) return w;
+  // Iterations per slot filled (more than it took when the array was full before s3: the
+  // watch then goes on longer).
+  const double per_slot = static_cast<double>(span) / static_cast<double>(std::min(filled_s3, slots) - filled_s1);
+  w.full_at = filled_s3 >= slots
+                  ? s3
+                  : s3 + static_cast<uint64_t>(std::ceil(static_cast<double>(slots - filled_s3) * per_slot));
+  w.settle = w.full_at + static_cast<uint64_t>(std::ceil(static_cast<double>(slots) * per_slot));
+  w.until = w.settle + std::max(span, w.settle / 2);
+  w.short_until = w.settle + w.settle / 4;
+  return w;
+}
+
 bool StillLeaksOverTheCheck(const TheilSen& over_check, double min_effect) {
   return over_check.low > 0 && over_check.slope >= min_effect;
 }

@@ -231,6 +231,35 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention);
 inline constexpr double kKeptPace = 0.5;
 bool KeptPace(double slope_after, const TheilSen& since);
 
+// A confirmation whose window's survivors are held mostly by one array whose elements
+// store is the same object at s1 and s3 (SnapshotDiff::FixedStore: `slots`, `filled_s1`
+// and `filled_s3` of them holding an object). Such an array holds no more than its slots
+// until V8 reallocates it, which a program's preallocated LRU or ring never makes it do
+// and a leak's array does as it grows on. A new user's lru-cache with `max` 8,000-20,000
+// read as a leak "confirmed by retention up to iteration 8,784": its `#valList` is
+// `new Array(max)`, and the window's objects were alive only because it was not full yet.
+// So the check goes on past the iteration where the array is full at the rate it filled
+// over [s1, s3] (`full_at`; s3 when it is full already), and past one more generation
+// (the iterations that fill all its slots at that rate: `settle`): a structure beside it
+// that holds an entry per slot settles by then (lru-cache's Map of keys, 12,000 live,
+// doubles its table once more as deleted entries pile up, ~480 KB at iteration ~16,400,
+// and never again). Its series over [settle, until] decides: still growing
+// (StillLeaksOverTheCheck), it is a leak the array does not bound (a leak's array
+// reallocated, a leak beside the cache); else bounded. `until` leaves [settle, until] at
+// least as long as [s1, s3] and half of settle, so that the schedule's 4-12% spacing
+// leaves points for a slope; `short_until`, a quarter of settle past it, is the least the
+// check may make do with under its cap, and kStoreWatchPoints the fewest points. full_at
+// 0: the array did not fill over the check (the growth is elsewhere), and nothing is
+// watched. Pure function.
+inline constexpr size_t kStoreWatchPoints = 3;
+struct StoreWatch {
+  uint64_t full_at = 0;
+  uint64_t settle = 0;
+  uint64_t until = 0;
+  uint64_t short_until = 0;
+};
+StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3);
+
 // Whether a series another series' retention check did not test still leaks over the
 // check's span [s1, s3]: its fit there rises significantly (lower end above 0) by at least
 // `min_effect`. Suspected on the few points before s1, a new user's external memory stayed

@@ -734,6 +734,43 @@ TEST(RetentionTest, AGrowthThatSlowedSinceItsWindowIsWatchedOnBeforeItIsALeak) {
   EXPECT_TRUE(KeptPace(14.8, FitOf(with_leak)));
 }
 
+TEST(RetentionTest, AnArrayMadeAtItsSizeIsWatchedPastWhereItIsFullAndOneMoreTurn) {
+  // Recorded at 2,000: a new user's lru-cache with max 12,000 (its #valList made at 12,000
+  // slots), confirmed by retention on [898, 1,098] at s3 = 8,784 with 8,784 slots filled,
+  // 898 at s1. Full at 12,000; one more turn of its slots to 24,000; watched to 36,000.
+  const StoreWatch w = PlanStoreWatch(898, 8784, 12000, 898, 8784);
+  EXPECT_EQ(w.full_at, 12000u);
+  EXPECT_EQ(w.settle, 24000u);
+  EXPECT_EQ(w.until, 36000u);
+  EXPECT_EQ(w.short_until, 30000u);
+  // Full before s3 (max 8,000): from s3, and a turn of 8,000 slots at the rate the check
+  // saw (7,102 filled in 7,886 iterations: slower than it was, so the watch is longer).
+  const StoreWatch full = PlanStoreWatch(898, 8784, 8000, 898, 8000);
+  EXPECT_EQ(full.full_at, 8784u);
+  EXPECT_EQ(full.settle, 8784u + 8884u);
+  // An array that did not fill over the check, or was full at s1: nothing to watch.
+  EXPECT_EQ(PlanStoreWatch(898, 8784, 12000, 900, 900).full_at, 0u);
+  EXPECT_EQ(PlanStoreWatch(898, 8784, 12000, 12000, 12000).full_at, 0u);
+
+  // Its heap from full on (recorded): lru-cache's Map of keys doubles its table once more as
+  // deleted entries pile up (~500 KB at ~17,000), then level.
+  const std::vector<std::pair<uint64_t, double>> heap = {
+      {12343, 6378712}, {13825, 6396016}, {15484, 6393240}, {17343, 6894152},
+      {19425, 6894576}, {21756, 6895872}, {24367, 6896280}, {27292, 6895872},
+      {30568, 6896672}, {34237, 6896264}, {36000, 6896832}};
+  std::vector<std::pair<uint64_t, double>> settled;
+  for (const auto& point : heap) {
+    if (point.first >= w.settle) settled.push_back(point);
+  }
+  ASSERT_GE(settled.size(), kStoreWatchPoints);
+  EXPECT_FALSE(StillLeaksOverTheCheck(FitOf(settled), 1.0));
+  // The same cache with a leak of 40 B/iteration beside it (a Map of metadata never
+  // deleted from) still grows there.
+  std::vector<std::pair<uint64_t, double>> with_leak = settled;
+  for (auto& [units, bytes] : with_leak) bytes += 40.0 * static_cast<double>(units - 12000);
+  EXPECT_TRUE(StillLeaksOverTheCheck(FitOf(with_leak), 1.0));
+}
+
 TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
   // Recorded (tests/fixtures/leaks/flush_then_leak.js at 2,000: a warm-up cache of ~240
   // B/iteration dropped at 1,500, a leak of ~90 B/iteration from 3,000; the first suspicion

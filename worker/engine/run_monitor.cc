@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/sizes.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/engine/allocation_line.h"
@@ -658,24 +659,83 @@ bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& 
   if (until < 2 * e.s3) return false;
   slowing_result_ = leak;
   slowing_until_ = until;
+  slowing_from_ = e.s3;
+  store_watch_ = false;
   ExtendTo(until);
   return true;
 }
 
-// At the end of a slowing check (`units` at or past slowing_until_): a leak if the series
-// kept pace since s3, else bounded, and the detector's word on the rest, as after any check.
+// The most the named series may reach: the old space for the heap, the native limit for
+// external memory and ArrayBuffers (0: none).
+uint64_t RunMonitor::SeriesLimit(const std::string& series) const {
+  if (series == "heap_used") return static_cast<uint64_t>(limits_.max_old_space_mib()) * kMiB;
+  if (series == "external" || series == "array_buffers") return limits_.native_bytes();
+  return 0;
+}
+
+// A confirmation retained by an array whose store is the one it had at s1 (PlanStoreWatch)
+// goes on past where that array is full before it is a leak, where there is room; false
+// where it need not (the array did not fill, or the series would pass its limit before
+// the array is full: a leak in all but name), or cannot: then the check is undecided
+// (STORE_FILLING, last_retention_ no longer confirmed) when the array is full only past
+// the run's reach.
+bool RunMonitor::WatchStore(const RetentionEvidence& e, const SnapshotDiff::FixedStore& store,
+                            const v1::LeakResult& leak) {
+  const StoreWatch w = PlanStoreWatch(e.s1, e.s3, store.slots, store.filled_s1, store.filled_s3);
+  if (w.full_at == 0) return false;
+  v1::LeakRetention& t = *last_retention_;
+  t.set_store_slots(store.slots);
+  t.set_store_filled(store.filled_s3);
+  t.set_store_full_at(w.full_at);
+  t.set_store_settled_at(w.settle);
+  const uint64_t limit = SeriesLimit(suspected_.name());
+  const double now = seen_.fit_heap.empty() || suspected_.name() != "heap_used" ? 0 : seen_.fit_heap.back();
+  if (limit > 0 &&
+      now + std::max(0.0, t.slope_after_per_iteration()) * static_cast<double>(w.full_at - e.s3) >= limit) {
+    return false;
+  }
+  const uint64_t cap = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
+  const uint64_t until = w.until <= cap ? w.until : cap >= w.short_until ? cap : 0;
+  if (until == 0) {
+    t.set_confirmed(false);
+    t.set_undecided(true);
+    t.set_finding(v1::RETENTION_FINDING_STORE_FILLING);
+    t.set_reach(w.until);
+    return false;
+  }
+  slowing_result_ = leak;
+  slowing_until_ = until;
+  slowing_from_ = w.settle;
+  store_watch_ = true;
+  ExtendTo(until);
+  return true;
+}
+
+// At the end of a slowing check or of a store's watch (`units` at or past slowing_until_):
+// a leak if the series kept pace since s3 or since the array was full (slowing_from_), else
+// bounded, and the detector's word on the rest, as after any check.
 void RunMonitor::DecideSlowing(uint64_t units) {
-  const TheilSen since = detector_->FitBetween(suspected_.name(), last_retention_->s3(), units);
+  const TheilSen since = detector_->FitBetween(suspected_.name(), slowing_from_, units);
   last_retention_->set_slowing_checked_to(units);
   last_retention_->set_slope_checked_per_iteration(since.slope);
   v1::LeakResult leak = std::move(*slowing_result_);
   slowing_result_.reset();
-  if (KeptPace(last_retention_->slope_after_per_iteration(), since)) {
+  // Too few points past where the array settled for a slope: neither verdict yet.
+  if (store_watch_ && detector_->PointsBetween(slowing_from_, units) < kStoreWatchPoints) {
+    last_retention_->set_confirmed(false);
+    last_retention_->set_undecided(true);
+    last_retention_->set_finding(v1::RETENTION_FINDING_STORE_FILLING);
+    last_retention_->set_reach(units + (units - slowing_from_));
+    JudgeLeak(units);
+    return;
+  }
+  if (store_watch_ ? StillLeaksOverTheCheck(since, suspected_.min_effect())
+                   : KeptPace(last_retention_->slope_after_per_iteration(), since)) {
     LeakVerdict(std::move(leak));
     return;
   }
   last_retention_->set_confirmed(false);
-  last_retention_->set_finding(v1::RETENTION_FINDING_SLOWED);
+  last_retention_->set_finding(store_watch_ ? v1::RETENTION_FINDING_STORE_FILLED : v1::RETENTION_FINDING_SLOWED);
   JudgeLeak(units);
 }
 
@@ -908,6 +968,13 @@ void RunMonitor::FinishRetention() {
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
     v1::LeakResult leak = ConfirmedResult(e, table, &*diff);
+    if (diff->fixed_store && WatchStore(e, *diff->fixed_store, leak)) return;
+    // Its array is full only past the run's reach: undecided (FinalLeakVerdict), unless
+    // another series is suspected.
+    if (!last_retention_->confirmed()) {
+      JudgeLeak(e.s3);
+      return;
+    }
     if (!WatchSlowing(e, leak)) LeakVerdict(std::move(leak));
     return;
   }

@@ -144,6 +144,8 @@ class RunMonitor {
   void OnEntries(const v1::DriverEvent& event);
   void DecideTable(const TableEntries& entries_now);
   bool WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak);
+  bool WatchStore(const RetentionEvidence& e, const SnapshotDiff::FixedStore& store, const v1::LeakResult& leak);
+  uint64_t SeriesLimit(const std::string& series) const;
   void DecideSlowing(uint64_t units);
   v1::LeakResult WithRetention(v1::LeakResult result) const;
   void LeakVerdict(v1::LeakResult result);
@@ -226,6 +228,10 @@ class RunMonitor {
   // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
   uint64_t slowing_until_ = 0;
+  // Where that slope is read from: s3, or where an array that held the window is full
+  // (WatchStore, store_watch_).
+  uint64_t slowing_from_ = 0;
+  bool store_watch_ = false;
 };
 
 }  // namespace heapstorm
