@@ -191,6 +191,32 @@ TEST(HeapSnapshotDiffTest, AnArrayMadeAtItsSizeThatHoldsTheWindowIsAFixedStore) 
   EXPECT_EQ(d.fixed_store->filled_s3, 2400u);
 }
 
+// A Map of metadata beside such an array, never deleted from: its entries are the window's
+// survivors held elsewhere (by the Map's table), counted apart as `beside`; the records in
+// the slots, and the strings they hold, are not among them.
+TEST(HeapSnapshotDiffTest, SurvivorsHeldBesideAFixedStoreAreCountedApart) {
+  SnapshotDiff d = Diff("fixed_store_beside",
+                        "for (let i = 300; i < 600; i++) {"
+                        "  slots[i] = {user: 'u' + i, token: 't' + i}; meta.set(i, {seen: 's' + i}); }",
+                        "for (let i = 600; i < 2400; i++) {"
+                        "  slots[i] = {user: 'u' + i, token: 't' + i}; meta.set(i, {seen: 's' + i}); }",
+                        "const slots = new Array(5000).fill(undefined); const meta = new Map();\n"
+                        "globalThis.slots = slots; globalThis.meta = meta;\n"
+                        "for (let i = 0; i < 300; i++) slots[i] = {user: 'u' + i, token: 't' + i};");
+  ASSERT_TRUE(d.fixed_store.has_value());
+  EXPECT_EQ(d.fixed_store->slots, 5000u);
+  // 300 records of two strings in the slots and 300 of one string beside them.
+  EXPECT_GT(d.beside.program_bytes, 300u * 16);
+  EXPECT_LT(d.beside.program_bytes * 3, d.program_bytes * 2) << d.beside.program_bytes << " of " << d.program_bytes;
+  ASSERT_FALSE(d.beside.placed.empty());
+  uint64_t records = 0, records_beside = 0;
+  for (const SnapshotDiff::Placed& p : d.placed) records += p.shape == "token,user" ? p.bytes : 0;
+  for (const SnapshotDiff::Placed& p : d.beside.placed) records_beside += p.shape == "token,user" ? p.bytes : 0;
+  EXPECT_GE(records, 300u * 16);
+  EXPECT_LT(records_beside, records / 10) << "records held by the slots counted beside them";
+  EXPECT_NE(d.beside.representative_id, 0u);
+}
+
 // Holes instead of undefined (`new Array(max)`, a ring buffer's): the same.
 TEST(HeapSnapshotDiffTest, AHoleyArrayMadeAtItsSizeIsAFixedStoreToo) {
   SnapshotDiff d = Diff("fixed_store_holey",

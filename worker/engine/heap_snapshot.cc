@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <tuple>
 
@@ -261,11 +262,10 @@ struct NodeTables {
   // tables are reallocated as they grow too, and are judged as such (a bounded Set's table,
   // larger at s3 than in the window after its last step, read as a leak when counted here).
   std::map<int64_t, BackingStore> largest_fresh;
-  // With `held`: which nodes are among them, their shallow sizes (by node index), and
-  // what the other nodes hold of them (by the holder's index, SnapshotSummary::holders).
+  // With `held`: which nodes are among them, and the first node that holds each by a
+  // property or an element (by index: SnapshotSummary::held_by).
   std::vector<bool> held;
-  std::map<uint32_t, uint64_t> held_size;
-  std::map<uint32_t, uint64_t> holder_bytes;
+  std::map<uint32_t, uint32_t> held_by;
 };
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
@@ -295,7 +295,6 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
                                          : 0);
       const bool is_held = held != nullptr && std::binary_search(held->begin(), held->end(), node[l.f_id]);
       tables->held.push_back(is_held);
-      if (is_held) tables->held_size[static_cast<uint32_t>(index / l.stride)] = node[l.f_size];
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
       if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
@@ -339,8 +338,8 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
     const int type = static_cast<int>(edge[l.e_type]);
     if (type == l.property || type == l.element) {
       const uint64_t to = edge[l.e_to] / l.stride;
-      if (to < tables->held.size() && tables->held[to] && !tables->held[owner]) {
-        tables->holder_bytes[static_cast<uint32_t>(owner)] += tables->held_size[static_cast<uint32_t>(to)];
+      if (to < tables->held.size() && tables->held[to] && to != owner) {
+        tables->held_by.emplace(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
       }
     }
     if (type == l.property) {
@@ -509,7 +508,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
       fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names)});
     }
   }
-  for (const auto& [holder, bytes] : tables.holder_bytes) summary.holders[summary.ids[holder]] = bytes;
+  for (const auto& [node, holder] : tables.held_by) summary.held_by[summary.ids[node]] = summary.ids[holder];
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
 }
@@ -549,23 +548,36 @@ bool IsV8Internal(const std::string& node_type) {
 
 namespace {
 
-// SnapshotDiff::fixed_store: the holder of most of the window's survivors at the third
-// snapshot (`at3`), when its elements store is the one it had at the first, and has more
-// slots than V8 gives an array that grows to what it held then (1.5 times its length
-// and 16): it was made at that size (`new Array(max)`), not grown by a leak's pushes,
-// whose array is reallocated as soon as it is full.
-std::optional<SnapshotDiff::FixedStore> FixedStoreOf(const SnapshotSummary& at1, const SnapshotSummary& at3) {
-  auto top = std::max_element(at3.holders.begin(), at3.holders.end(),
-                              [](const auto& a, const auto& b) { return a.second < b.second; });
-  if (top == at3.holders.end()) return std::nullopt;
-  auto b1 = at1.backing.find(top->first);
-  auto b3 = at3.backing.find(top->first);
+// The array `owner`, as a SnapshotDiff::FixedStore, when its elements store is the same
+// object at the first snapshot and the third, and has more slots than V8 gives an array
+// that grows to what it held at the first (1.5 times its length and 16): it was made at
+// that size (`new Array(max)`), not grown by a leak's pushes, whose array is reallocated as
+// soon as it is full.
+std::optional<SnapshotDiff::FixedStore> FixedArray(uint64_t owner, const SnapshotSummary& at1,
+                                                   const SnapshotSummary& at3) {
+  auto b1 = at1.backing.find(owner);
+  auto b3 = at3.backing.find(owner);
   if (b1 == at1.backing.end() || b3 == at3.backing.end() || b1->second.id != b3->second.id) return std::nullopt;
   const uint64_t slots = b3->second.Slots();
   // Not a plain array of slots (a dictionary of elements has more entries than that).
   if (slots == 0 || b3->second.filled > slots) return std::nullopt;
   if (2 * slots <= 3 * b1->second.filled + 32) return std::nullopt;
-  return SnapshotDiff::FixedStore{top->first, slots, b1->second.filled, b3->second.filled};
+  return SnapshotDiff::FixedStore{owner, slots, b1->second.filled, b3->second.filled};
+}
+
+// The first object up `id`'s chain of holders (SnapshotSummary::held_by) that is not among
+// `survivors` (sorted ids): what holds it and those of the window that hold it, as an LRU's
+// slots hold a record and the record its strings. 0 when the chain ends among them (held
+// otherwise, or a cycle).
+uint64_t TopHolder(uint64_t id, const std::map<uint64_t, uint64_t>& held_by, const std::vector<uint64_t>& survivors) {
+  constexpr int kMaxHops = 64;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    auto up = held_by.find(id);
+    if (up == held_by.end()) return 0;
+    if (!std::binary_search(survivors.begin(), survivors.end(), up->second)) return up->second;
+    id = up->second;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -584,7 +596,6 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   absl::StatusOr<SnapshotSummary> s3 = ReadHeapSnapshot(third, &s2->ids, nullptr, true, &window_ids);
   if (!s3.ok()) return s3.status();
   SnapshotDiff diff;
-  diff.fixed_store = FixedStoreOf(*s1, *s3);
   // A leak's store grows with the run (s3 is at least 8 s2); a bounded one steps up once
   // or twice as its capacity is reached or its deleted entries pile up (V8 grows arrays
   // by 1.5x + 16 and hash tables by 2x), so growth up to kMinBackingGrowth x is not counted.
@@ -663,52 +674,93 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     }
   }
   std::sort(regrown.begin(), regrown.end());
-  std::map<ConstructorKey, ConstructorStats> survivors;
+  // The window's survivors: new at s2, alive at s3, not a store an older object was given.
+  std::vector<const FreshNode*> alive;
+  for (const FreshNode& f : fresh) {
+    if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
+    if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
+    alive.push_back(&f);
+  }
+  std::vector<uint64_t> alive_ids;
+  for (const FreshNode* f : alive) alive_ids.push_back(f->id);
+  std::sort(alive_ids.begin(), alive_ids.end());
+  // What holds them: the bytes under each top holder, and which of those are fixed arrays.
+  std::vector<uint64_t> top(alive.size());
+  std::map<uint64_t, uint64_t> top_bytes;
+  for (size_t i = 0; i < alive.size(); ++i) {
+    top[i] = TopHolder(alive[i]->id, s3->held_by, alive_ids);
+    if (top[i] != 0) top_bytes[top[i]] += alive[i]->size;
+  }
+  std::map<uint64_t, bool> fixed;
+  uint64_t largest_holder = 0, largest_held = 0;
+  for (const auto& [holder, bytes] : top_bytes) {
+    fixed[holder] = FixedArray(holder, *s1, *s3).has_value();
+    if (bytes > largest_held) {
+      largest_held = bytes;
+      largest_holder = holder;
+    }
+  }
+  if (largest_holder != 0) diff.fixed_store = FixedArray(largest_holder, *s1, *s3);
+
+  // By constructor (largest shallow bytes first, at most `limit`) and by source position
+  // and shape, the survivors for which `counted(i)` holds; the representative from the
+  // largest program constructor's largest group.
   struct Group {
     uint64_t bytes = 0;
     uint64_t example = 0;  // one surviving id
   };
-  std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, Group> placed;
-  for (const FreshNode& f : fresh) {
-    if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
-    if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
-    ConstructorStats& stats = survivors[f.key];
-    ++stats.count;
-    stats.bytes += f.size;
-    Group& group = placed[{f.key, f.script_id, f.line, f.column, f.shape}];
-    group.bytes += f.size;
-    if (group.example == 0) group.example = f.id;
+  auto collect = [&](const std::function<bool(size_t)>& counted, std::vector<v1::LeakCulprit>* out,
+                     uint64_t* program_bytes, uint64_t* v8_internal_bytes, uint64_t* representative,
+                     std::vector<SnapshotDiff::Placed>* placed_out) {
+    std::map<ConstructorKey, ConstructorStats> survivors;
+    std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, Group> placed;
+    for (size_t i = 0; i < alive.size(); ++i) {
+      if (!counted(i)) continue;
+      const FreshNode& f = *alive[i];
+      ConstructorStats& stats = survivors[f.key];
+      ++stats.count;
+      stats.bytes += f.size;
+      Group& group = placed[{f.key, f.script_id, f.line, f.column, f.shape}];
+      group.bytes += f.size;
+      if (group.example == 0) group.example = f.id;
+    }
+    std::map<ConstructorKey, std::pair<uint64_t, uint64_t>> example;  // bytes and id of its largest group
+    for (const auto& [where, group] : placed) {
+      placed_out->push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where),
+                             group.bytes, std::get<4>(where)});
+      std::pair<uint64_t, uint64_t>& largest = example[std::get<0>(where)];
+      if (group.bytes > largest.first) largest = {group.bytes, group.example};
+    }
+    for (const auto& [key, stats] : survivors) {
+      v1::LeakCulprit c;
+      c.set_node_type(key.first);
+      c.set_constructor(key.second);
+      c.set_v8_internal(IsV8Internal(key.first));
+      (c.v8_internal() ? *v8_internal_bytes : *program_bytes) += stats.bytes;
+      c.set_count(stats.count);
+      c.set_bytes(stats.bytes);
+      uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
+      uint64_t after = s3->by_constructor.count(key) ? s3->by_constructor.at(key).count : 0;
+      c.set_count_growth(after > before ? after - before : 0);
+      out->push_back(std::move(c));
+    }
+    std::sort(out->begin(), out->end(), [](const v1::LeakCulprit& a, const v1::LeakCulprit& b) {
+      return a.bytes() != b.bytes() ? a.bytes() > b.bytes() : a.constructor() < b.constructor();
+    });
+    for (const v1::LeakCulprit& c : *out) {
+      if (c.v8_internal()) continue;
+      *representative = example[ConstructorKey(c.node_type(), c.constructor())].second;
+      break;
+    }
+    if (out->size() > limit) out->resize(limit);
+  };
+  collect([](size_t) { return true; }, &diff.culprits, &diff.program_bytes, &diff.v8_internal_bytes,
+          &diff.representative_id, &diff.placed);
+  if (diff.fixed_store) {
+    uint64_t v8_internal_beside = 0;
+    collect([&](size_t i) { return top[i] == 0 || !fixed[top[i]]; }, &diff.beside.culprits,
+            &diff.beside.program_bytes, &v8_internal_beside, &diff.beside.representative_id, &diff.beside.placed);
   }
-  std::map<ConstructorKey, std::pair<uint64_t, uint64_t>> example;  // bytes and id of its largest group
-  for (const auto& [where, group] : placed) {
-    diff.placed.push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where),
-                           group.bytes, std::get<4>(where)});
-    std::pair<uint64_t, uint64_t>& largest = example[std::get<0>(where)];
-    if (group.bytes > largest.first) largest = {group.bytes, group.example};
-  }
-  std::vector<v1::LeakCulprit>& out = diff.culprits;
-  for (const auto& [key, stats] : survivors) {
-    v1::LeakCulprit c;
-    c.set_node_type(key.first);
-    c.set_constructor(key.second);
-    c.set_v8_internal(IsV8Internal(key.first));
-    (c.v8_internal() ? diff.v8_internal_bytes : diff.program_bytes) += stats.bytes;
-    c.set_count(stats.count);
-    c.set_bytes(stats.bytes);
-    uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
-    uint64_t after = s3->by_constructor.count(key) ? s3->by_constructor.at(key).count : 0;
-    c.set_count_growth(after > before ? after - before : 0);
-    out.push_back(std::move(c));
-  }
-  std::sort(out.begin(), out.end(), [](const v1::LeakCulprit& a, const v1::LeakCulprit& b) {
-    return a.bytes() != b.bytes() ? a.bytes() > b.bytes() : a.constructor() < b.constructor();
-  });
-  for (const v1::LeakCulprit& c : out) {
-    if (c.v8_internal()) continue;
-    diff.representative_id = example[ConstructorKey(c.node_type(), c.constructor())].second;
-    break;
-  }
-  if (out.size() > limit) out.resize(limit);
   return diff;
 }
 

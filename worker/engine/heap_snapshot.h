@@ -67,9 +67,10 @@ struct SnapshotSummary {
   // With `new_since`: per node type among string and native (a Buffer's data), the largest
   // node not in it (id and bytes).
   std::map<std::string, BackingStore> largest_fresh;
-  // With `held`: per object not among them that holds some of them by a property or an
-  // element (its node id), the shallow bytes of those it holds.
-  std::map<uint64_t, uint64_t> holders;
+  // With `held`: for each of them, the first object that holds it by a property or an
+  // element (node ids; one of them, or not). None for an object held otherwise (by a hash
+  // table's slots, a closure's context).
+  std::map<uint64_t, uint64_t> held_by;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
@@ -92,7 +93,7 @@ struct FreshNode {
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
 // SnapshotSummary::backing; otherwise they are skipped. With `held` too (sorted node ids),
-// SnapshotSummary::holders.
+// SnapshotSummary::held_by.
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
                                                  const std::vector<uint64_t>* new_since = nullptr,
                                                  std::vector<FreshNode>* fresh = nullptr, bool backing = false,
@@ -164,6 +165,18 @@ struct SnapshotDiff {
     uint64_t filled_s1 = 0, filled_s3 = 0;
   };
   std::optional<FixedStore> fixed_store;
+  // With a fixed store: the survivors not held through any such array (their holders'
+  // chain by properties and elements ends elsewhere: a Map beside the cache, a closure),
+  // as `culprits`, `program_bytes`, `representative_id` and `placed` count them all. When
+  // the series grows on after the array is full, they are the leak's objects, and the
+  // cache's own are not (a Map of metadata never deleted from beside an LRU).
+  struct Beside {
+    std::vector<v1::LeakCulprit> culprits;
+    uint64_t program_bytes = 0;
+    uint64_t representative_id = 0;
+    std::vector<Placed> placed;
+  };
+  Beside beside;
 };
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = 20);

@@ -673,6 +673,26 @@ uint64_t RunMonitor::SeriesLimit(const std::string& series) const {
   return 0;
 }
 
+// With an array fixed at its size holding the window (SnapshotDiff::fixed_store), the leak
+// as the survivors beside it name it (its culprits, sites and path), for a watch that finds
+// the series growing on (DecideSlowing); beside_rate_ their bytes per iteration. None when
+// no survivor is beside it. The sites are the third snapshot's event's, for both results.
+std::optional<v1::LeakResult> RunMonitor::BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff) {
+  beside_rate_ = 0;
+  if (!diff.fixed_store || diff.beside.program_bytes == 0) return std::nullopt;
+  SnapshotDiff beside = diff;
+  beside.culprits = diff.beside.culprits;
+  beside.program_bytes = diff.beside.program_bytes;
+  beside.representative_id = diff.beside.representative_id;
+  beside.placed = diff.beside.placed;
+  const std::vector<v1::AllocationSite> sites = retention_sites_, store_sites = store_sites_;
+  v1::LeakResult r = ConfirmedResult(e, /*table=*/false, &beside);
+  retention_sites_ = sites;
+  store_sites_ = store_sites;
+  beside_rate_ = static_cast<double>(diff.beside.program_bytes) / static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1));
+  return r;
+}
+
 // A confirmation retained by an array whose store is the one it had at s1 (PlanStoreWatch)
 // goes on past where that array is full before it is a leak, where there is room; false
 // where it need not (the array did not fill, or the series would pass its limit before
@@ -720,6 +740,8 @@ void RunMonitor::DecideSlowing(uint64_t units) {
   last_retention_->set_slope_checked_per_iteration(since.slope);
   v1::LeakResult leak = std::move(*slowing_result_);
   slowing_result_.reset();
+  std::optional<v1::LeakResult> beside = std::move(beside_result_);
+  beside_result_.reset();
   // Too few points past where the array settled for a slope: neither verdict yet.
   if (store_watch_ && detector_->PointsBetween(slowing_from_, units) < kStoreWatchPoints) {
     last_retention_->set_confirmed(false);
@@ -731,6 +753,19 @@ void RunMonitor::DecideSlowing(uint64_t units) {
   }
   if (store_watch_ ? StillLeaksOverTheCheck(since, suspected_.min_effect())
                    : KeptPace(last_retention_->slope_after_per_iteration(), since)) {
+    // Grown on past a full array: what holds the growth is not that array, so the leak is
+    // named by the window's objects beside it, where they account for the growth.
+    if (store_watch_ && beside && beside_rate_ >= kBesideShare * since.slope) leak = std::move(*beside);
+    // Its rate is the growth past the full array: over [s1, s3] the array's own fill-up
+    // was part of it (lru_meta_map_15k.js: ~400 B/iteration there, ~100 past it).
+    if (store_watch_) {
+      for (v1::LeakSeries& s : *leak.mutable_series()) {
+        if (s.name() != suspected_.name()) continue;
+        s.set_slope_per_iteration(since.slope);
+        s.set_slope_low(since.low);
+        s.set_slope_high(since.high);
+      }
+    }
     LeakVerdict(std::move(leak));
     return;
   }
@@ -967,8 +1002,10 @@ void RunMonitor::FinishRetention() {
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
+    beside_result_ = BesideTheStore(e, *diff);
     v1::LeakResult leak = ConfirmedResult(e, table, &*diff);
     if (diff->fixed_store && WatchStore(e, *diff->fixed_store, leak)) return;
+    beside_result_.reset();
     // Its array is full only past the run's reach: undecided (FinalLeakVerdict), unless
     // another series is suspected.
     if (!last_retention_->confirmed()) {

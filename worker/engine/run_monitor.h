@@ -145,6 +145,7 @@ class RunMonitor {
   void DecideTable(const TableEntries& entries_now);
   bool WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak);
   bool WatchStore(const RetentionEvidence& e, const SnapshotDiff::FixedStore& store, const v1::LeakResult& leak);
+  std::optional<v1::LeakResult> BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff);
   uint64_t SeriesLimit(const std::string& series) const;
   void DecideSlowing(uint64_t units);
   v1::LeakResult WithRetention(v1::LeakResult result) const;
@@ -232,6 +233,11 @@ class RunMonitor {
   // (WatchStore, store_watch_).
   uint64_t slowing_from_ = 0;
   bool store_watch_ = false;
+  // For a store's watch: the leak's result made from the survivors not held through such
+  // an array (SnapshotDiff::Beside), and their bytes per iteration of the window; it is the
+  // result when the series grows on and they account for it (DecideSlowing).
+  std::optional<v1::LeakResult> beside_result_;
+  double beside_rate_ = 0;
 };
 
 }  // namespace heapstorm
