@@ -37,12 +37,9 @@ std::string Victim(const v1::Evidence& e) {
 
 // V8 aborts for one of two reasons: an allocation its heap had no room for ("Reached heap
 // limit"), or mark-compacts near the limit that freed too little for the time they took
-// ("Ineffective mark-compacts near heap limit": four in a row over 80% of the limit with the
-// program running under 40% of the time). The second depends on timing: runs sharing the
+// (OUTCOME_REASON_HEAP_OOM_GAVE_UP_EARLY). The second depends on timing: runs sharing the
 // CPU die so thousands of units earlier, at an event-loop turn where V8's GC tasks run.
 std::string GaveUpEarly(const v1::RunResult& r) {
-  static constexpr absl::string_view kIneffective = "Ineffective mark-compacts near heap limit";
-  if (!absl::StrContains(r.evidence().matched_stderr(), kIneffective)) return "";
   std::vector<std::string> known;
   if (r.peak_heap_used_bytes() > 0) {
     known.push_back(absl::StrCat("heap peak ", FormatSize(static_cast<double>(r.peak_heap_used_bytes()))));
@@ -52,8 +49,8 @@ std::string GaveUpEarly(const v1::RunResult& r) {
   }
   return absl::StrCat(": V8 gave up before its heap was full",
                       known.empty() ? "" : absl::StrCat(" (", absl::StrJoin(known, ", "), ")"),
-                      ", its last mark-compacts having freed too little for the time they took (\"",
-                      kIneffective, "\"), which comes sooner when runs share the CPU");
+                      ", its last mark-compacts having freed too little for the time they took "
+                      "(\"Ineffective mark-compacts near heap limit\"), which comes sooner when runs share the CPU");
 }
 
 // The native limit's verdicts: the cgroup OOM killer, the watchdog.
@@ -165,6 +162,8 @@ std::string OutcomeSentence(const v1::RunResult& run) {
     case v1::OUTCOME_REASON_TIMEOUT:
       return absl::StrCat("still running after ", run.limits().timeout_ms(), " ms; killed at ", units, " units");
     case v1::OUTCOME_REASON_HEAP_OOM_MESSAGE:
+      return absl::StrCat(Signal(e), " with V8's heap out-of-memory message at ", units, " units");
+    case v1::OUTCOME_REASON_HEAP_OOM_GAVE_UP_EARLY:
       return absl::StrCat(Signal(e), " with V8's heap out-of-memory message at ", units, " units",
                           GaveUpEarly(run));
     case v1::OUTCOME_REASON_NATIVE_OOM_MESSAGE:

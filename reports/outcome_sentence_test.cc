@@ -28,7 +28,7 @@ TEST(OutcomeSentence, HeapExhaustedAtAbort) {
 // units where the others reached 97,800-99,000 (a user's cache at 66Mi): the sentence says
 // which of V8's two reasons it was, so such a point reads as what it is.
 TEST(OutcomeSentence, HeapExhaustedByIneffectiveMarkCompactsSaysSo) {
-  v1::RunResult r = Result(v1::OUTCOME_REASON_HEAP_OOM_MESSAGE);
+  v1::RunResult r = Result(v1::OUTCOME_REASON_HEAP_OOM_GAVE_UP_EARLY);
   r.mutable_evidence()->set_signal(SIGABRT);
   r.mutable_evidence()->set_signal_name("SIGABRT");
   r.mutable_evidence()->set_units_reached(90000);
@@ -41,8 +41,7 @@ TEST(OutcomeSentence, HeapExhaustedByIneffectiveMarkCompactsSaysSo) {
             "was full (heap peak 61Mi, old space 66Mi), its last mark-compacts having freed too "
             "little for the time they took (\"Ineffective mark-compacts near heap limit\"), which "
             "comes sooner when runs share the CPU");
-  r.mutable_evidence()->set_matched_stderr(
-      "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory");
+  r.mutable_evidence()->set_reason(v1::OUTCOME_REASON_HEAP_OOM_MESSAGE);
   EXPECT_EQ(OutcomeSentence(r), "SIGABRT with V8's heap out-of-memory message at 90000 units");
 }
 

@@ -30,6 +30,9 @@ std::string FindLine(const std::string& text, const std::vector<const char*>& ma
   return "";
 }
 
+// V8's words, on its heap OOM line, for giving up before the heap was full.
+constexpr absl::string_view kIneffectiveMarkCompacts = "Ineffective mark-compacts near heap limit";
+
 const std::vector<const char*>& HeapOomMarkers() {
   static const auto* m = new std::vector<const char*>{
       "Allocation failed - JavaScript heap out of memory", "# Fatal javascript OOM in"};
@@ -100,7 +103,11 @@ std::optional<Classification> ByLimits(const RunObservations& o) {
 std::optional<Classification> ByV8Message(const RunObservations& o) {
   if (o.exited || (o.signal != SIGABRT && o.signal != SIGTRAP)) return std::nullopt;
   std::string line = FindLine(o.stderr_text, HeapOomMarkers());
-  if (!line.empty()) return Make(v1::OUTCOME_HEAP_EXHAUSTED, v1::OUTCOME_REASON_HEAP_OOM_MESSAGE, line);
+  if (!line.empty()) {
+    const bool early = absl::StrContains(line, kIneffectiveMarkCompacts);
+    return Make(v1::OUTCOME_HEAP_EXHAUSTED,
+                early ? v1::OUTCOME_REASON_HEAP_OOM_GAVE_UP_EARLY : v1::OUTCOME_REASON_HEAP_OOM_MESSAGE, line);
+  }
   line = FindLine(o.stderr_text, NativeOomMarkers());
   if (!line.empty()) return Make(v1::OUTCOME_NATIVE_OOM, v1::OUTCOME_REASON_NATIVE_OOM_MESSAGE, line);
   return std::nullopt;

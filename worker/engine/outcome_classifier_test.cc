@@ -49,6 +49,23 @@ TEST(OutcomeClassifierTest, NeverCompletedWhenALimitWasHit) {
   }
 }
 
+// V8's two heap OOM lines: out of room ("Reached heap limit"), or given up early
+// ("Ineffective mark-compacts near heap limit"), each its own reason, which the reports'
+// sentence is made from (it used to search the matched line's text).
+TEST(OutcomeClassifierTest, AHeapGivenUpEarlyIsItsOwnReason) {
+  RunObservations o = Signaled(SIGABRT);
+  o.stderr_text = "<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n";
+  Classification full = ClassifyOutcome(o);
+  EXPECT_EQ(full.outcome, v1::OUTCOME_HEAP_EXHAUSTED);
+  EXPECT_EQ(full.reason, v1::OUTCOME_REASON_HEAP_OOM_MESSAGE);
+  o.stderr_text =
+      "<--- JS stacktrace --->\nFATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - "
+      "JavaScript heap out of memory\n";
+  Classification early = ClassifyOutcome(o);
+  EXPECT_EQ(early.outcome, v1::OUTCOME_HEAP_EXHAUSTED);
+  EXPECT_EQ(early.reason, v1::OUTCOME_REASON_HEAP_OOM_GAVE_UP_EARLY);
+}
+
 // V8's account of its last GCs at an OOM, as node 20 writes it (a run that died inside its
 // first iteration: heapstorm's own last reading was 4.02Mi).
 TEST(OutcomeClassifierTest, TheHeapBeforeV8sLastGcs) {
