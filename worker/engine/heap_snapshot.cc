@@ -208,7 +208,8 @@ struct Layout {
   std::vector<std::string> fields, types, edge_fields, edge_types;
   int f_type, f_name, f_id, f_size, f_edges;
   size_t stride;  // numbers per node
-  int e_type, e_name, e_to, internal, property, element, array_type, string_type, native_type, object_type;
+  int e_type, e_name, e_to, internal, property, element, weak, shortcut, array_type, string_type, native_type,
+      object_type;
 };
 
 // Reads the meta: which field of a node is what, and the names of node types; with
@@ -237,6 +238,8 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
   l.internal = IndexIn(l.edge_types, "internal");
   l.property = IndexIn(l.edge_types, "property");
   l.element = IndexIn(l.edge_types, "element");
+  l.weak = IndexIn(l.edge_types, "weak");
+  l.shortcut = IndexIn(l.edge_types, "shortcut");
   if (backing && (l.e_type < 0 || l.e_name < 0 || l.e_to < 0 || l.internal < 0)) {
     return NotASnapshot(path, "edge fields");
   }
@@ -263,9 +266,9 @@ struct NodeTables {
   // larger at s3 than in the window after its last step, read as a leak when counted here).
   std::map<int64_t, BackingStore> largest_fresh;
   // With `held`: which nodes are among them, and the first node that holds each by a
-  // property or an element (by index: SnapshotSummary::held_by).
+  // property or an element, else by another strong edge (by index: SnapshotSummary::held_by).
   std::vector<bool> held;
-  std::map<uint32_t, uint32_t> held_by;
+  std::map<uint32_t, uint32_t> held_by, held_otherwise;
 };
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
@@ -336,10 +339,11 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
     if (left == 0) return NotASnapshot(path, "edge count");
     --left;
     const int type = static_cast<int>(edge[l.e_type]);
-    if (type == l.property || type == l.element) {
+    if (type != l.weak && type != l.shortcut) {
       const uint64_t to = edge[l.e_to] / l.stride;
       if (to < tables->held.size() && tables->held[to] && to != owner) {
-        tables->held_by.emplace(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
+        (type == l.property || type == l.element ? tables->held_by : tables->held_otherwise)
+            .emplace(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
       }
     }
     if (type == l.property) {
@@ -508,6 +512,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
       fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names)});
     }
   }
+  for (const auto& [node, holder] : tables.held_otherwise) tables.held_by.emplace(node, holder);
   for (const auto& [node, holder] : tables.held_by) summary.held_by[summary.ids[node]] = summary.ids[holder];
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
@@ -568,7 +573,7 @@ std::optional<SnapshotDiff::FixedStore> FixedArray(uint64_t owner, const Snapsho
 // The first object up `id`'s chain of holders (SnapshotSummary::held_by) that is not among
 // `survivors` (sorted ids): what holds it and those of the window that hold it, as an LRU's
 // slots hold a record and the record its strings. 0 when the chain ends among them (held
-// otherwise, or a cycle).
+// only weakly, or a cycle).
 uint64_t TopHolder(uint64_t id, const std::map<uint64_t, uint64_t>& held_by, const std::vector<uint64_t>& survivors) {
   constexpr int kMaxHops = 64;
   for (int hop = 0; hop < kMaxHops; ++hop) {

@@ -68,8 +68,8 @@ struct SnapshotSummary {
   // node not in it (id and bytes).
   std::map<std::string, BackingStore> largest_fresh;
   // With `held`: for each of them, the first object that holds it by a property or an
-  // element (node ids; one of them, or not). None for an object held otherwise (by a hash
-  // table's slots, a closure's context).
+  // element, else by another strong edge (a string's part, a hash table's slot, a
+  // context's variable): node ids, the holder one of them or not.
   std::map<uint64_t, uint64_t> held_by;
 };
 
