@@ -21,7 +21,8 @@
 #
 # heapstorm runs each budget's suite (`heapstorm run --workers 1`, one repeat per pass) in the
 # background while the peers run one case at a time in the foreground (a case under
-# `descriptors: N` in its labels runs under `prlimit --nofile=N:N` for the peers too).
+# `descriptors: N` in its labels runs under `prlimit --nofile=N:N` for the peers too, and
+# one under `old_space: NMi` with node's `--max-old-space-size=N`).
 # Prints the table (bench/leak_peers/table.py) at the end; per-run JSON is under $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,9 +82,11 @@ hs_pid=$!
 for r in $(seq 1 "$REPEATS"); do
   s=$(date +%s)
   for line in "${CASES[@]}"; do
-    IFS=$'\t' read -r name path leaks fds <<< "$line"
+    IFS=$'\t' read -r name path leaks fds old_mib <<< "$line"
     limit=()
     [ "$fds" != 0 ] && limit=(prlimit "--nofile=$fds:$fds")
+    node_flags=()
+    [ "$old_mib" != 0 ] && node_flags=("--max-old-space-size=$old_mib")
     for tool in "${TOOLS[@]}"; do
       case $tool in
         memlab) args=("${MEMLAB_WARMUP:-200}" "${MEMLAB_N:-1000}") ;;
@@ -93,7 +96,7 @@ for r in $(seq 1 "$REPEATS"); do
       mkdir -p "$OUT/peers/$tool"
       res="$OUT/peers/$tool/$name.r$r.json"
       rm -f "$res"
-      (cd "$CACHE" && timeout -k 10 900 "${limit[@]}" node "run_$tool.js" "$path" "$res" "${args[@]}" \
+      (cd "$CACHE" && timeout -k 10 900 "${limit[@]}" node "${node_flags[@]}" "run_$tool.js" "$path" "$res" "${args[@]}" \
         >>"$OUT/peers.log" 2>&1) || true
       [ -s "$res" ] || echo "{\"tool\": \"$tool\", \"verdict\": \"error\", \"detail\": \"no result (crashed or timed out)\"}" >"$res"
     done
