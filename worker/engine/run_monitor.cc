@@ -709,7 +709,10 @@ bool RunMonitor::WatchStore(const RetentionEvidence& e, const SnapshotDiff::Fixe
   t.set_store_full_at(w.full_at);
   t.set_store_settled_at(w.settle);
   const uint64_t limit = SeriesLimit(suspected_.name());
-  const double now = seen_.fit_heap.empty() || suspected_.name() != "heap_used" ? 0 : seen_.fit_heap.back();
+  const std::vector<double>* series = suspected_.name() == "heap_used"  ? &seen_.fit_heap
+                                      : suspected_.name() == "external" ? &seen_.fit_external
+                                                                        : nullptr;
+  const double now = series == nullptr || series->empty() ? 0 : series->back();
   if (limit > 0 &&
       now + std::max(0.0, t.slope_after_per_iteration()) * static_cast<double>(w.full_at - e.s3) >= limit) {
     return false;
