@@ -172,6 +172,32 @@ std::string SeriesNoteSentence(const v1::LeakResult& leak, const v1::LeakSeries&
   }
 }
 
+// What a table's finding is about: hash tables (table_growth_bytes), arrays' elements
+// stores grown by pushes (array_growth_bytes), or both; its words.
+struct StoreWords {
+  const char* a;        // "a hash table"
+  const char* a_s;      // "a hash table's"
+  const char* one;      // "table"
+  const char* grown;    // "doubled"
+  const char* settles;  // why a bounded one did not grow again
+  const char* deletes;  // what a bounded one is whose entries stayed
+  const char* bounded;  // a bounded one
+  double bytes;
+};
+StoreWords Store(const v1::LeakRetention& r) {
+  const double bytes = static_cast<double>(r.table_growth_bytes() + r.array_growth_bytes());
+  if (r.array_growth_bytes() == 0) {
+    return {"a hash table", "a hash table's", "table", "doubled", "a Set or Map with deletions settles at its capacity",
+            "a Set or Map that deletes as it adds", "a bounded one with deletions", bytes};
+  }
+  if (r.table_growth_bytes() == 0) {
+    return {"an array", "an array's", "array", "grown", "an array kept to a bound stops at it",
+            "an array kept to a bound", "a bounded one", bytes};
+  }
+  return {"hash tables and arrays", "hash tables' and arrays'", "store", "grown",
+          "a structure kept to a bound stops at it", "a structure kept to a bound", "a bounded one", bytes};
+}
+
 std::string RetentionSentence(const v1::LeakRetention& r) {
   if (!r.note().empty()) return r.note();
   const std::string program = FormatSize(r.program_bytes_per_iteration());
@@ -231,30 +257,31 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       return absl::StrCat("bounded: it stopped growing after iteration ", r.s2(), " (", rate, "/iteration over ",
                           r.s2(), "-", r.s3(), "): a structure that fills up");
     case v1::RETENTION_FINDING_TABLE_STEPPED:
-      return absl::StrCat("a hash table grew ", FormatSize(r.table_growth_bytes()), " from iteration ", r.s1(), " to ",
+      return absl::StrCat(Store(r).a, " grew ", FormatSize(Store(r).bytes), " from iteration ", r.s1(), " to ",
                           r.s3(), " with no object of its own (numbers), ",
-                          r.table_checked_to() > r.s3() ? absl::StrCat("had not doubled again by ", r.table_checked_to(), ", ")
+                          r.table_checked_to() > r.s3() ? absl::StrCat("had not ", Store(r).grown, " again by ",
+                                                                       r.table_checked_to(), ", ")
                                                         : std::string(),
-                          "but the run could not go on to iteration ", r.reach(),
-                          ", where a leaking table has doubled again and a bounded one with deletions has not");
+                          "but the run could not go on to iteration ", r.reach(), ", where a leaking ", Store(r).one,
+                          " has ", Store(r).grown, " again and ", Store(r).bounded, " has not");
     case v1::RETENTION_FINDING_TABLE_DOUBLED:
-      return absl::StrCat("confirmed by a hash table's growth: it grew ", FormatSize(r.table_growth_bytes()),
+      return absl::StrCat("confirmed by ", Store(r).a_s, " growth: it grew ", FormatSize(Store(r).bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
-                          "and doubled again by ", r.table_checked_to());
+                          "and ", Store(r).grown, " again by ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_STOPPED:
-      return absl::StrCat("bounded: a hash table that grew ", FormatSize(r.table_growth_bytes()), " from iteration ",
-                          r.s1(), " to ", r.s3(), " did not grow again by ", r.table_checked_to(),
-                          " (a Set or Map with deletions settles at its capacity)");
+      return absl::StrCat("bounded: ", Store(r).a, " that grew ", FormatSize(Store(r).bytes), " from iteration ",
+                          r.s1(), " to ", r.s3(), " did not grow again by ", r.table_checked_to(), " (",
+                          Store(r).settles, ")");
     case v1::RETENTION_FINDING_TABLE_ENTRIES_GREW:
-      return absl::StrCat("confirmed by a hash table's entries: it grew ", FormatSize(r.table_growth_bytes()),
+      return absl::StrCat("confirmed by ", Store(r).a_s, " entries: it grew ", FormatSize(Store(r).bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
                           "and its owner went on from ", r.table_entries_at_s3(), " entries at ", r.s3(), " to ",
                           r.table_entries_checked(), " at ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
-      return absl::StrCat("bounded: a hash table grew ", FormatSize(r.table_growth_bytes()), " from iteration ",
-                          r.s1(), " to ", r.s3(), ", but its owner held ", r.table_entries_at_s3(), " entries at ",
-                          r.s3(), " and ", r.table_entries_checked(), " at ", r.table_checked_to(),
-                          " (a Set or Map that deletes as it adds)");
+      return absl::StrCat("bounded: ", Store(r).a, " grew ", FormatSize(Store(r).bytes), " from iteration ", r.s1(),
+                          " to ", r.s3(), ", but its owner held ", r.table_entries_at_s3(), " entries at ", r.s3(),
+                          " and ", r.table_entries_checked(), " at ", r.table_checked_to(), " (",
+                          Store(r).deletes, ")");
     case v1::RETENTION_FINDING_UNACCOUNTED:
       return absl::StrCat("the objects still alive (", program, "/iteration) do not account for the growth (", rate,
                           "/iteration over ", r.s2(), "-", r.s3(), ")");

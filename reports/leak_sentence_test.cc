@@ -138,6 +138,29 @@ TEST(LeakSentenceTest, StoreFindings) {
       << RetentionSentence(r);
 }
 
+// The same findings carried by arrays grown by pushes (ConfirmByRetention: a bound its code
+// keeps, or a leak of numbers), alone or with tables.
+TEST(LeakSentenceTest, ArrayFindings) {
+  v1::LeakRetention r;
+  r.set_s1(898);
+  r.set_s2(1098);
+  r.set_s3(30000);
+  r.set_reach(61875);
+  r.set_array_growth_bytes(340 * 1024);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
+  EXPECT_EQ(RetentionSentence(r),
+            "an array grew 340Ki from iteration 898 to 30000 with no object of its own (numbers), but the run could "
+            "not go on to iteration 61875, where a leaking array has grown again and a bounded one has not");
+  r.set_table_growth_bytes(1024 * 1024);
+  r.set_table_entries_at_s3(20001);
+  r.set_table_entries_checked(20001);
+  r.set_table_checked_to(61875);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: hash tables and arrays grew 1.33Mi from iteration 898 to 30000, but its owner held 20001 entries "
+            "at 30000 and 20001 at 61875 (a structure kept to a bound)");
+}
+
 // A table's findings (RunMonitor::JudgeTable sets the last two from the first).
 TEST(LeakSentenceTest, TableFindings) {
   v1::LeakRetention r;

@@ -522,8 +522,10 @@ absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64
   absl::StatusOr<SnapshotSummary> later = ReadHeapSnapshot(path, nullptr, nullptr, true);
   if (!later.ok()) return later.status();
   for (const auto& [owner, bytes] : grown_tables) {
-    auto t = later->tables.find(owner);
-    if (t != later->tables.end() && static_cast<double>(t->second.bytes) >= 1.5 * static_cast<double>(bytes)) return true;
+    for (const std::map<uint64_t, BackingStore>* stores : {&later->tables, &later->backing}) {
+      auto t = stores->find(owner);
+      if (t != stores->end() && static_cast<double>(t->second.bytes) >= 1.5 * static_cast<double>(bytes)) return true;
+    }
   }
   return false;
 }
@@ -626,6 +628,8 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
         table_growth[b3.owner.empty() ? "(table)" : b3.owner] += growth;
       } else {
         diff.backing_growth_bytes += growth;
+        diff.array_growth_bytes += growth;
+        diff.grown_arrays[owner] = b3.bytes;
       }
       if (growth > largest) {
         largest = growth;

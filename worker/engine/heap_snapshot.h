@@ -120,6 +120,13 @@ struct SnapshotDiff {
   // elements added to an array (or entries to a Map) that live in a store reallocated as it
   // grows, so no object of the window is the one alive at the third snapshot.
   uint64_t backing_growth_bytes = 0;
+  // The part of it that is arrays' elements stores (not values replaced by bigger ones), and
+  // those arrays: owner's node id → its store's bytes at the third snapshot. Like a table,
+  // an array of numbers that leaks holds no object of its own, and a bounded one that was
+  // filling over [s1, s3] (lru-cache with `maxSize`, whose arrays grow by pushes) grew as
+  // much (RunMonitor::WatchTable tells them apart by their entries).
+  uint64_t array_growth_bytes = 0;
+  std::map<uint64_t, uint64_t> grown_arrays;
   // Likewise for the hash tables of Maps and Sets and the dictionaries of objects (not
   // weak collections'): their growth from the first snapshot to the third, and the part of
   // it after the second. A Set of numbers or a Map of numbers to numbers that leaks holds
@@ -181,8 +188,9 @@ struct SnapshotDiff {
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = 20);
 
-// Whether any of `grown_tables` (SnapshotDiff::grown_tables) is at least 1.5 times its
-// size in the snapshot at `path`, read alone: a table that grows by doubling did again.
+// Whether any of `grown_tables` (SnapshotDiff::grown_tables or grown_arrays) is at least 1.5
+// times its size in the snapshot at `path`, read alone: a table that grows by doubling, or an
+// array by half, did again.
 absl::StatusOr<bool> TableDoubled(const std::string& path, const std::map<uint64_t, uint64_t>& grown_tables);
 
 // The shortest chain of strong references (weak edges skipped) from the snapshot's root

@@ -134,6 +134,8 @@ struct RetentionEvidence {
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
   uint64_t backing_growth_bytes = 0;
+  // The part of it that is arrays' elements stores (SnapshotDiff::array_growth_bytes).
+  uint64_t array_growth_bytes = 0;
   // Likewise of Maps' and Sets' tables and objects' dictionaries, over [s1, s3] and over
   // [s2, s3] (SnapshotDiff::table_growth_bytes).
   uint64_t table_growth_bytes = 0;

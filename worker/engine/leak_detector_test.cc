@@ -734,6 +734,31 @@ TEST(RetentionTest, AGrowthThatSlowedSinceItsWindowIsWatchedOnBeforeItIsALeak) {
   EXPECT_TRUE(KeptPace(14.8, FitOf(with_leak)));
 }
 
+// Arrays grown by pushes that carry the retention alone, the window's own objects freed: a
+// leak of numbers (an array of ints), or a bound its code keeps (lru-cache with `maxSize`
+// of ~20,000 entries at 30,000, its arrays grown ~20-fold since s1 while it filled, its
+// window's objects evicted: "confirmed by retention" before). Like a table's, they are
+// watched until a leaking one has grown again (TABLE_STEPPED), their owners' entries
+// deciding. A value replaced by a bigger one (a string appended to) still confirms at once.
+TEST(RetentionTest, ArraysThatCarryTheRetentionAloneAreWatchedLikeATable) {
+  RetentionEvidence e{898, 1098, 30000, 1200, 1232, 38.6, 30000};
+  e.backing_growth_bytes = e.array_growth_bytes = 340 * 1024;
+  e.later = LaterPartFrom(e.s2, e.s3);
+  const v1::LeakRetention r = ConfirmByRetention(Suspected(238), e);
+  EXPECT_FALSE(r.confirmed());
+  EXPECT_TRUE(r.undecided());
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+  EXPECT_EQ(r.array_growth_bytes(), e.array_growth_bytes);
+  EXPECT_EQ(r.table_growth_bytes(), 0u);
+  // The same growth as a value replaced by a bigger one: no entries to count, a leak.
+  e.array_growth_bytes = 0;
+  EXPECT_EQ(ConfirmByRetention(Suspected(238), e).finding(), v1::RETENTION_FINDING_CONFIRMED);
+  // Window objects that carry the growth on their own confirm it, arrays or not.
+  e.array_growth_bytes = e.backing_growth_bytes;
+  e.program_bytes = 200 * 60;
+  EXPECT_EQ(ConfirmByRetention(Suspected(238), e).finding(), v1::RETENTION_FINDING_CONFIRMED);
+}
+
 TEST(RetentionTest, AnArrayMadeAtItsSizeIsWatchedPastWhereItIsFullAndOneMoreTurn) {
   // Recorded at 2,000: a new user's lru-cache with max 12,000 (its #valList made at 12,000
   // slots), confirmed by retention on [898, 1,098] at s3 = 8,784 with 8,784 slots filled,

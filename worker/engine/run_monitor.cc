@@ -998,6 +998,7 @@ void RunMonitor::FinishRetention() {
   e.program_bytes = diff->program_bytes;
   e.v8_internal_bytes = diff->v8_internal_bytes;
   e.backing_growth_bytes = diff->backing_growth_bytes;
+  e.array_growth_bytes = diff->array_growth_bytes;
   e.table_growth_bytes = diff->table_growth_bytes;
   e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
@@ -1019,7 +1020,9 @@ void RunMonitor::FinishRetention() {
     return;
   }
   if (table) {
-    WatchTable(e, diff->grown_tables, ConfirmedResult(e, table, &*diff));
+    std::map<uint64_t, uint64_t> stores = diff->grown_tables;
+    stores.insert(diff->grown_arrays.begin(), diff->grown_arrays.end());
+    WatchTable(e, stores, ConfirmedResult(e, table, &*diff));
     return;
   }
   // Found bounded while it went on growing: that growth is not the window's. A series no
