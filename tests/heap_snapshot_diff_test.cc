@@ -254,6 +254,25 @@ TEST(HeapSnapshotDiffTest, AnArrayGrownByPushIsNoFixedStore) {
   EXPECT_GT(slack.program_bytes, 300u * 16) << "the window's objects are retention all the same";
 }
 
+// An array grown by pushes over the three snapshots, as a cache's arrays grow while it
+// fills up to a bound its code keeps (or a leak's array of numbers): its owner and growth
+// are the arrays' part of the stores' growth, watched by its entries (RunMonitor::WatchTable;
+// a whole run: bench/RESULTS.md, session 18).
+TEST(HeapSnapshotDiffTest, AnArrayGrownByPushesIsAGrownArray) {
+  SnapshotDiff d = Diff("grown_array", "for (let i = 0; i < 2000; i++) ids.push(i * 3);",
+                        "for (let i = 0; i < 30000; i++) ids.push(i * 3);",
+                        "const ids = []; globalThis.ids = ids; for (let i = 0; i < 1000; i++) ids.push(i);");
+  EXPECT_EQ(d.grown_arrays.size(), 1u);
+  EXPECT_GT(d.array_growth_bytes, 33000u * 8 - 1000u * 16) << "its store grows to hold 33,000 numbers";
+  EXPECT_LE(d.array_growth_bytes, d.backing_growth_bytes);
+  // A string appended to (a value replaced by a bigger one) is not an array's growth.
+  SnapshotDiff log = Diff("grown_string", "for (let i = 0; i < 200; i++) text += 'line ' + i + '\\n'; text.length;",
+                          "for (let i = 0; i < 6000; i++) text += 'line ' + i + '\\n'; text.indexOf('x');",
+                          "let text = ''; globalThis.get = () => text;");
+  EXPECT_EQ(log.array_growth_bytes, 0u);
+  EXPECT_TRUE(log.grown_arrays.empty());
+}
+
 TEST(RetainerPathTextTest, TheLastHopsWithRepeatsSaidOnce) {
   EXPECT_EQ(RetainerPathText({"a (X)", "log ((string))"}, 8), "a (X) → log ((string))");
   EXPECT_EQ(RetainerPathText({"r (R)", "m (Module)", "log ((string))", "first ((string))", "first ((string))"}, 2),

@@ -474,21 +474,6 @@ TEST_F(LeakDetectionTest, ACacheWhoseSlotsAreMadeAtItsSizeIsWatchedUntilItIsFull
       << LeakSummarySentence(huge);
 }
 
-// A cache bounded by a count its code keeps, its arrays grown by pushes (npm lru-cache with
-// `maxSize` and no `max`), at 30,000: full at 20,000, so the window's objects are evicted by
-// s3, but its arrays grew ~20-fold over [s1, s3] and carried a "confirmed by retention" (1
-// run in 3 before). Arrays that carry the retention alone are watched like a table: their
-// owners' entries stay at the bound. At 2,000 it is a leak still (the README says so):
-// nothing in the heap shows a bound its code counts.
-TEST_F(LeakDetectionTest, ACacheBoundedByItsCodeIsWatchedByItsArraysEntries) {
-  const v1::RunResult r = RunLabelled("leaks", "pushed_slots_cache.js", 30000);
-  const v1::LeakRetention& t = r.leak().retention();
-  EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED) << LeakSummarySentence(r);
-  EXPECT_GT(t.array_growth_bytes(), 100u * 1024) << LeakSummarySentence(r);
-  EXPECT_EQ(t.table_entries_at_s3(), t.table_entries_checked()) << LeakSummarySentence(r);
-  EXPECT_GT(t.table_checked_to(), t.s3());
-}
-
 // The same Buffers (buffer_hoard_dies.mjs calls buffer_hoard.mjs), from a module that throws
 // at iteration 20,000: past s3 (8,784 at a budget of 2,000), before the watch's end (4 s3).
 // The run is a script error, and its leak stays the one confirmed at s3, its watch not
