@@ -161,6 +161,29 @@ TEST(LeakSentenceTest, ArrayFindings) {
             "at 30000 and 20001 at 61875 (a structure kept to a bound)");
 }
 
+// The growth a check reads is its later part's (later_from), and the sentences say so; a
+// window retained far above it is a long turnover, not something that fails to account
+// (a new user's tiny-lru of 40,000 at 100,000: 82.84 B/iteration alive, 5.59 of growth).
+TEST(LeakSentenceTest, TheLaterPartIsWhereTheGrowthWasRead) {
+  v1::LeakRetention r;
+  r.set_s1(898);
+  r.set_s2(1098);
+  r.set_s3(100000);
+  r.set_later_from(50000);
+  r.set_program_bytes_per_iteration(82.84);
+  r.set_slope_after_per_iteration(5.59);
+  r.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: the objects still alive (82.84B/iteration) are far more than the series grew over the end of "
+            "the check (5.59B/iteration over 50000-100000): a structure whose entries outlive the check, not a leak's "
+            "growth");
+  r.set_slope_after_per_iteration(0.0109);
+  r.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: it stopped growing by iteration 50000 (0.0109B/iteration over 50000-100000): a structure that "
+            "fills up");
+}
+
 // A table's findings (RunMonitor::JudgeTable sets the last two from the first).
 TEST(LeakSentenceTest, TableFindings) {
   v1::LeakRetention r;

@@ -492,6 +492,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   r.set_program_bytes_per_iteration(j.program);
   r.set_v8_internal_bytes_per_iteration(internal);
   r.set_slope_after_per_iteration(e.slope_after);
+  r.set_later_from(e.later > e.s2 ? e.later : e.s2);
   if (table_only) {
     r.set_table_growth_bytes(table_steps ? e.table_growth_bytes : 0);
     r.set_array_growth_bytes(e.array_growth_bytes);
