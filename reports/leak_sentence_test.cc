@@ -159,6 +159,13 @@ TEST(LeakSentenceTest, ArrayFindings) {
   EXPECT_EQ(RetentionSentence(r),
             "bounded: hash tables and arrays grew 1.33Mi from iteration 898 to 30000, but its owner held 20001 entries "
             "at 30000 and 20001 at 61875 (a structure kept to a bound)");
+  // Summed over several owners (an lru-cache's Map and arrays), the sentence says so.
+  r.set_table_owners(3);
+  r.set_table_entries_at_s3(60002);
+  r.set_table_entries_checked(60002);
+  EXPECT_EQ(RetentionSentence(r),
+            "bounded: hash tables and arrays grew 1.33Mi from iteration 898 to 30000, but its 3 owners, in all, held "
+            "60002 entries at 30000 and 60002 at 61875 (a structure kept to a bound)");
 }
 
 // The growth a check reads is its later part's (later_from), and the sentences say so; a

@@ -813,6 +813,7 @@ void RunMonitor::DecideTable(const TableEntries& entries_now) {
       return static_cast<uint64_t>(sum);
     };
     last_retention_->set_table_entries_at_s3(total(entries_at_s3_));
+    last_retention_->set_table_owners(static_cast<uint32_t>(entries_at_s3_.owners.size()));
     last_retention_->set_table_entries_checked(total(entries_now));
   }
   const bool leak = by_entries == TableEntriesFinding::kGrew ||
