@@ -209,6 +209,7 @@ uint64_t LaterFrom(const v1::LeakRetention& r) { return r.later_from() > 0 ? r.l
 
 std::string RetentionSentence(const v1::LeakRetention& r) {
   if (!r.note().empty()) return r.note();
+  const StoreWords store = Store(r);
   const std::string program = FormatSize(r.program_bytes_per_iteration());
   const std::string rate = FormatSize(std::max(0.0, r.slope_after_per_iteration()));
   switch (r.finding()) {
@@ -266,31 +267,31 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       return absl::StrCat("bounded: it stopped growing by iteration ", LaterFrom(r), " (", rate, "/iteration over ",
                           LaterFrom(r), "-", r.s3(), "): a structure that fills up");
     case v1::RETENTION_FINDING_TABLE_STEPPED:
-      return absl::StrCat(Store(r).a, " grew ", FormatSize(Store(r).bytes), " from iteration ", r.s1(), " to ",
+      return absl::StrCat(store.a, " grew ", FormatSize(store.bytes), " from iteration ", r.s1(), " to ",
                           r.s3(), " with no object of its own (numbers), ",
-                          r.table_checked_to() > r.s3() ? absl::StrCat("had not ", Store(r).grown, " again by ",
+                          r.table_checked_to() > r.s3() ? absl::StrCat("had not ", store.grown, " again by ",
                                                                        r.table_checked_to(), ", ")
                                                         : std::string(),
-                          "but the run could not go on to iteration ", r.reach(), ", where a leaking ", Store(r).one,
-                          " has ", Store(r).grown, " again and ", Store(r).bounded, " has not");
+                          "but the run could not go on to iteration ", r.reach(), ", where a leaking ", store.one,
+                          " has ", store.grown, " again and ", store.bounded, " has not");
     case v1::RETENTION_FINDING_TABLE_DOUBLED:
-      return absl::StrCat("confirmed by ", Store(r).a_s, " growth: it grew ", FormatSize(Store(r).bytes),
+      return absl::StrCat("confirmed by ", store.a_s, " growth: it grew ", FormatSize(store.bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
-                          "and ", Store(r).grown, " again by ", r.table_checked_to());
+                          "and ", store.grown, " again by ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_STOPPED:
-      return absl::StrCat("bounded: ", Store(r).a, " that grew ", FormatSize(Store(r).bytes), " from iteration ",
+      return absl::StrCat("bounded: ", store.a, " that grew ", FormatSize(store.bytes), " from iteration ",
                           r.s1(), " to ", r.s3(), " did not grow again by ", r.table_checked_to(), " (",
-                          Store(r).settles, ")");
+                          store.settles, ")");
     case v1::RETENTION_FINDING_TABLE_ENTRIES_GREW:
-      return absl::StrCat("confirmed by ", Store(r).a_s, " entries: it grew ", FormatSize(Store(r).bytes),
+      return absl::StrCat("confirmed by ", store.a_s, " entries: it grew ", FormatSize(store.bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), " holding numbers (no object of its own), ",
                           "and ", Owners(r), " went on from ", r.table_entries_at_s3(), " entries at ", r.s3(), " to ",
                           r.table_entries_checked(), " at ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
-      return absl::StrCat("bounded: ", Store(r).a, " grew ", FormatSize(Store(r).bytes), " from iteration ", r.s1(),
+      return absl::StrCat("bounded: ", store.a, " grew ", FormatSize(store.bytes), " from iteration ", r.s1(),
                           " to ", r.s3(), ", but ", Owners(r), " held ", r.table_entries_at_s3(), " entries at ", r.s3(),
                           " and ", r.table_entries_checked(), " at ", r.table_checked_to(), " (",
-                          Store(r).deletes, ")");
+                          store.deletes, ")");
     case v1::RETENTION_FINDING_UNACCOUNTED:
       // Retained, but far more than the series grew over the check's later part: entries that
       // outlive the check (a long turnover), not a leak's growth (ConfirmByRetention's

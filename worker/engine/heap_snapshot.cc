@@ -700,16 +700,15 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     top[i] = TopHolder(alive[i]->id, s3->held_by, alive_ids);
     if (top[i] != 0) top_bytes[top[i]] += alive[i]->size;
   }
-  std::map<uint64_t, bool> fixed;
-  uint64_t largest_holder = 0, largest_held = 0;
+  std::map<uint64_t, std::optional<SnapshotDiff::FixedStore>> fixed;
+  uint64_t largest_held = 0;
   for (const auto& [holder, bytes] : top_bytes) {
-    fixed[holder] = FixedArray(holder, *s1, *s3).has_value();
+    const std::optional<SnapshotDiff::FixedStore>& store = fixed[holder] = FixedArray(holder, *s1, *s3);
     if (bytes > largest_held) {
       largest_held = bytes;
-      largest_holder = holder;
+      diff.fixed_store = store;
     }
   }
-  if (largest_holder != 0) diff.fixed_store = FixedArray(largest_holder, *s1, *s3);
 
   // By constructor (largest shallow bytes first, at most `limit`) and by source position
   // and shape, the survivors for which `counted(i)` holds; the representative from the
@@ -767,7 +766,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
           &diff.representative_id, &diff.placed);
   if (diff.fixed_store) {
     uint64_t v8_internal_beside = 0;
-    collect([&](size_t i) { return top[i] == 0 || !fixed[top[i]]; }, &diff.beside.culprits,
+    collect([&](size_t i) { return top[i] == 0 || !fixed[top[i]].has_value(); }, &diff.beside.culprits,
             &diff.beside.program_bytes, &v8_internal_beside, &diff.beside.representative_id, &diff.beside.placed);
   }
   return diff;

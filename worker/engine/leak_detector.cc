@@ -450,8 +450,10 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   };
   auto judge = [&](bool stores) {
     Judged j;
-    const uint64_t store_bytes = e.backing_growth_bytes - std::min(e.array_growth_bytes, e.backing_growth_bytes) +
-                                 (stores ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
+    // backing_growth_bytes holds the arrays' growth and that of values replaced by bigger ones.
+    const uint64_t replaced = e.backing_growth_bytes - std::min(e.array_growth_bytes, e.backing_growth_bytes);
+    const uint64_t store_bytes =
+        replaced + (stores ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
     const bool tables = stores && table_steps;
     j.program = static_cast<double>(e.program_bytes) / window + static_cast<double>(store_bytes) / span;
     // The growth that is actually there during the check: the series over the later part
@@ -479,7 +481,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     return j;
   };
   const Judged objects = judge(false);
-  const Judged with_tables = table_steps || e.array_growth_bytes > 0 ? judge(true) : objects;
+  const Judged with_stores = table_steps || e.array_growth_bytes > 0 ? judge(true) : objects;
   // Carried by tables or arrays alone (without their growth the evidence does not hold): a
   // bounded Set or Map with deletions steps up once more after it is full, at the same
   // iterations as a leaking one, and holds no object that tells them apart; so does an
@@ -487,19 +489,19 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   // bound of 20,000 at 30,000 was a leak "confirmed by retention", its window's objects
   // freed, its arrays grown 20-fold since s1). The run goes on until a leaking one would
   // have grown again, and their owners' entries decide (RunMonitor::WatchTable).
-  const bool table_only = !objects.Holds() && with_tables.Holds();
-  const Judged& j = table_only ? with_tables : objects;
+  const bool stores_only = !objects.Holds() && with_stores.Holds();
+  const Judged& j = stores_only ? with_stores : objects;
   r.set_program_bytes_per_iteration(j.program);
   r.set_v8_internal_bytes_per_iteration(internal);
   r.set_slope_after_per_iteration(e.slope_after);
   r.set_later_from(e.later > e.s2 ? e.later : e.s2);
-  if (table_only) {
+  if (stores_only) {
     r.set_table_growth_bytes(table_steps ? e.table_growth_bytes : 0);
     r.set_array_growth_bytes(e.array_growth_bytes);
   }
   r.set_reach(e.reach);
   r.set_suspected_slope_per_iteration(suspected.slope_per_iteration());
-  if (table_only) {
+  if (stores_only) {
     r.set_undecided(true);
     r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
     return r;

@@ -673,11 +673,14 @@ uint64_t RunMonitor::SeriesLimit(const std::string& series) const {
   return 0;
 }
 
-// With an array fixed at its size holding the window (SnapshotDiff::fixed_store), the leak
-// as the survivors beside it name it (its culprits, sites and path), for a watch that finds
-// the series growing on (DecideSlowing); beside_rate_ their bytes per iteration. None when
-// no survivor is beside it. The sites are the third snapshot's event's, for both results.
-std::optional<v1::LeakResult> RunMonitor::BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff) {
+// With an array fixed at its size holding the window (SnapshotDiff::fixed_store) and watched
+// (WatchStore), the leak as the survivors beside it name it (its culprits, sites and path),
+// for a watch that finds the series growing on (DecideSlowing); beside_rate_ their bytes per
+// iteration. None when no survivor is beside it. `sites` and `store_sites` are the third
+// snapshot's event's, as ConfirmedResult found them (it takes them).
+std::optional<v1::LeakResult> RunMonitor::BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff,
+                                                         std::vector<v1::AllocationSite> sites,
+                                                         std::vector<v1::AllocationSite> store_sites) {
   beside_rate_ = 0;
   if (!diff.fixed_store || diff.beside.program_bytes == 0) return std::nullopt;
   SnapshotDiff beside = diff;
@@ -685,10 +688,9 @@ std::optional<v1::LeakResult> RunMonitor::BesideTheStore(const RetentionEvidence
   beside.program_bytes = diff.beside.program_bytes;
   beside.representative_id = diff.beside.representative_id;
   beside.placed = diff.beside.placed;
-  const std::vector<v1::AllocationSite> sites = retention_sites_, store_sites = store_sites_;
+  retention_sites_ = std::move(sites);
+  store_sites_ = std::move(store_sites);
   v1::LeakResult r = ConfirmedResult(e, /*table=*/false, &beside);
-  retention_sites_ = sites;
-  store_sites_ = store_sites;
   beside_rate_ = static_cast<double>(diff.beside.program_bytes) / static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1));
   return r;
 }
@@ -1007,10 +1009,16 @@ void RunMonitor::FinishRetention() {
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
-    beside_result_ = BesideTheStore(e, *diff);
+    std::vector<v1::AllocationSite> sites, store_sites;
+    if (diff->fixed_store) {
+      sites = retention_sites_;
+      store_sites = store_sites_;
+    }
     v1::LeakResult leak = ConfirmedResult(e, table, &*diff);
-    if (diff->fixed_store && WatchStore(e, *diff->fixed_store, leak)) return;
-    beside_result_.reset();
+    if (diff->fixed_store && WatchStore(e, *diff->fixed_store, leak)) {
+      beside_result_ = BesideTheStore(e, *diff, std::move(sites), std::move(store_sites));
+      return;
+    }
     // Its array is full only past the run's reach: undecided (FinalLeakVerdict), unless
     // another series is suspected.
     if (!last_retention_->confirmed()) {

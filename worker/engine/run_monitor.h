@@ -145,7 +145,9 @@ class RunMonitor {
   void DecideTable(const TableEntries& entries_now);
   bool WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak);
   bool WatchStore(const RetentionEvidence& e, const SnapshotDiff::FixedStore& store, const v1::LeakResult& leak);
-  std::optional<v1::LeakResult> BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff);
+  std::optional<v1::LeakResult> BesideTheStore(const RetentionEvidence& e, const SnapshotDiff& diff,
+                                               std::vector<v1::AllocationSite> sites,
+                                               std::vector<v1::AllocationSite> store_sites);
   uint64_t SeriesLimit(const std::string& series) const;
   void DecideSlowing(uint64_t units);
   v1::LeakResult WithRetention(v1::LeakResult result) const;
