@@ -122,11 +122,14 @@ def table(corpus, out_dir, budgets):
         per = sorted(gc.get("forced_gc_ms", 0) / max(1, int(gc.get("forced_gcs", 0))) for wall, gc in runs)
         # The heap snapshots' share, beside it: the retention check's other cost.
         snapshots = sorted(100 * gc.get("snapshot_ms", 0) / wall for wall, gc in runs)
+        # And the module's own: its iterations' time (gc.work_ms, outside the checkpoints).
+        work = sorted(100 * gc.get("work_ms", 0) / wall for wall, gc in runs)
         q = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]
         print(f"forced GCs at {b}: share of the wall time median {q(share, 0.5):.1f}%, p90 {q(share, 0.9):.1f}%, "
               f"max {share[-1]:.1f}%, over 10% in {sum(x > 10 for x in share)}/{len(share)} runs; "
               f"gc() calls median {q(calls, 0.5)} (max {calls[-1]}), {q(per, 0.5):.1f} ms each (median); "
-              f"heap snapshots' share median {q(snapshots, 0.5):.1f}%")
+              f"heap snapshots' share median {q(snapshots, 0.5):.1f}%; the iterations' own median "
+              f"{q(work, 0.5):.1f}%")
 
 
 if __name__ == "__main__":

@@ -282,6 +282,13 @@ TEST_F(LeakDetectionTest, CheckpointScheduleDoesNotDependOnTheBudget) {
   // Each run's points reach its budget's end.
   EXPECT_GE(small.back(), 2000u);
   EXPECT_GE(large.back(), 10000u);
+  // What the check cost beside the module's own time (gc.work_ms, the iterations between
+  // the checkpoints): disjoint parts of the wall time.
+  for (const v1::RunResult* r : {&small_run, &large_run}) {
+    EXPECT_GT(r->gc().work_ms(), 0);
+    EXPECT_LT(r->gc().work_ms() + r->gc().forced_gc_ms() + r->gc().snapshot_ms(), r->wall_ms())
+        << r->gc().work_ms() << " + " << r->gc().forced_gc_ms() << " + " << r->gc().snapshot_ms();
+  }
 }
 
 TEST_F(LeakDetectionTest, SlowLeakRateIsMeasured) {

@@ -85,6 +85,7 @@ const gc = {
   forced_gc_ms: 0,
   forced_gcs: 0,
   snapshot_ms: 0,
+  work_ms: 0,  // the iterations' own time between a leak check's checkpoints (ramp)
   counted_to_units: 0,  // 0: counting to the end (see GC_COUNTING_STOPS_AT)
 };
 
@@ -1445,7 +1446,8 @@ function nextPlannedSnapshot() {
 // (12%: still ~26 points between 100 and 2,000 iterations, enough for a verdict), so for
 // modules whose iterations cost more than a checkpoint the overhead stays near 8%. Very
 // cheap iterations (microseconds) cannot be watched for less: their checkpoints dominate
-// the run, and the minimum number of points wins over the share.
+// the run, and the minimum number of points wins over the share. gc.work_ms says how long
+// the iterations themselves took (ramp), the time that share is set against.
 //
 // While a retention check is open (from s1 on, past the budget when its s3 lies there),
 // what its verdict reads is the snapshots, the series at s2 and s3, its slope and rise over
@@ -1557,6 +1559,9 @@ async function ramp(target, every, step, options) {
   const engineSays = () => Boolean(schedule) && !commands.stop && !commands.closed;
   const pastTarget = () => engineSays() && (commands.retentionOpen || unitsReached < commands.extendTo);
   const nothingPending = () => commands.snapshotsAt.length === 0 && commands.snapshots.length === 0;
+  // A leak check's iterations' own time (gc.work_ms): from the end of one checkpoint's
+  // handling (its forced GC, snapshots, the engine's word) to the start of the next.
+  let workFrom = elapsedMs();
   for (let i = 0; i < target || engineSays(); i++) {
     if (i >= target) {
       let waited = false;
@@ -1572,7 +1577,10 @@ async function ramp(target, every, step, options) {
       takePendingSnapshots();
       if (!pastTarget()) break;
       // What came while the ramp waited (the plan of s3, an extension) spaces the points on.
-      if (waited) due = schedule.next(unitsReached);
+      if (waited) {
+        due = schedule.next(unitsReached);
+        workFrom = elapsedMs();
+      }
     }
     const r = step(i);
     if (r && typeof r.then === 'function') await r;
@@ -1596,6 +1604,7 @@ async function ramp(target, every, step, options) {
     const planned = nextPlannedSnapshot() <= unitsReached;
     const budgetsEnd = unitsReached === target && readsTheBudgetsEnd(commands.retentionOpen, nextPlannedSnapshot(), target);
     if (unitsReached < due && !planned && !budgetsEnd && unitsReached !== commands.extendTo) continue;
+    gc.work_ms += elapsedMs() - workFrom;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
       // its checkpoint is read right after it, with no gc() of its own (the heap used then
@@ -1617,6 +1626,7 @@ async function ramp(target, every, step, options) {
     // Set once the engine's word on this point is in: a retention check it started here
     // spaces the next points from here.
     due = schedule.next(unitsReached);
+    workFrom = elapsedMs();
   }
   return unitsReached;
 }
