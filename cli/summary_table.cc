@@ -12,6 +12,7 @@
 #include "model/names.h"
 #include "model/units.h"
 #include "reports/compare.h"
+#include "reports/leak_sentence.h"
 #include "reports/metrics.h"
 
 namespace heapstorm {
@@ -63,6 +64,14 @@ std::string LeakCell(const v1::Report& report, const v1::ScenarioReport& s) {
                     : l.verdict() == v1::LEAK_VERDICT_NO_LEAK ? "no leak"
                                                               : "inconclusive";
     if (counts[v]++ == 0) order.push_back(v);
+    // Undecided: what would decide it (the whole sentence is under "undecided:").
+    if (l.verdict() == v1::LEAK_VERDICT_INCONCLUSIVE && detail.empty()) {
+      detail = l.summary_kind() == v1::LEAK_SUMMARY_KIND_RETENTION_FAILED ? "its retention check failed"
+               : l.more_iterations_needed() > 0
+                   ? absl::StrCat("~", l.more_iterations_needed(), " more iterations would decide")
+                   : "";
+      continue;
+    }
     if (l.verdict() != v1::LEAK_VERDICT_LEAK || !detail.empty()) continue;
     const v1::LeakSeries* steepest = nullptr;
     for (const v1::LeakSeries& series : l.series()) {
@@ -145,6 +154,15 @@ std::string SummaryText(const v1::Report& report) {
     if (!c.recommendation().empty()) absl::StrAppend(&capacity, "  ", c.scenario(), ": ", c.recommendation(), "\n");
   }
   if (!capacity.empty()) absl::StrAppend(&out, "\ncapacity:\n", capacity);
+  // Leak checks that ended undecided pass (no leak was found), but say why and what would
+  // decide them here: the row has room for a few words only.
+  std::string undecided;
+  for (const v1::RunResult& r : report.runs()) {
+    if (!r.has_leak() || r.leak().verdict() != v1::LEAK_VERDICT_INCONCLUSIVE) continue;
+    absl::StrAppend(&undecided, "  ", ConfigurationName(r.scenario(), r.variation()), " r", r.repeat(), ": ",
+                    LeakSummarySentence(r), "\n");
+  }
+  if (!undecided.empty()) absl::StrAppend(&out, "\nundecided leak checks (they pass):\n", undecided);
   std::string failures;
   for (const v1::ScenarioReport& s : report.scenarios()) {
     for (const v1::ExpectationCheck& c : s.checks()) {

@@ -84,6 +84,33 @@ TEST(SummaryTableTest, WhatAMeasuredProcessSaidIsShownNotSentToTheTerminal) {
   for (char c : text) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << static_cast<int>(c);
 }
 
+// An undecided leak check passes, and its row and a line under the table say what would
+// decide it (the row read "PASS  inconclusive", its reason only in report.json).
+TEST(SummaryTableTest, AnUndecidedLeakCheckSaysWhatWouldDecideIt) {
+  v1::Report report = GoldenReport();
+  ASSERT_GT(report.runs_size(), 0);
+  v1::RunResult* run = report.mutable_runs(0);
+  v1::LeakResult* leak = run->mutable_leak();
+  leak->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  leak->set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED);
+  leak->set_more_iterations_needed(111216);
+  leak->set_summary(
+      "inconclusive: objects allocated in iterations 898-1098 are still alive at 8784 (348.52B/iteration), held "
+      "by an array of 40000 slots allocated before iteration 898, 8784 of them filled; it is full at about "
+      "iteration 40000, and the run could not go on to 120000, where a structure of that size has stopped growing "
+      "and a leak has not: about 111216 more iterations (or a longer time limit) would decide");
+  const std::string text = SummaryTable(report);
+  EXPECT_TRUE(absl::StrContains(text, "inconclusive: ~111216 more iterations would decide")) << text;
+  EXPECT_TRUE(absl::StrContains(text, absl::StrCat("\nundecided leak checks (they pass):\n  ", run->scenario(),
+                                                   " r", run->repeat(), ": ", leak->summary(), "\n")))
+      << text;
+  leak->set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_FAILED);
+  leak->set_summary("inconclusive: the retention check failed (no space left on device)");
+  EXPECT_TRUE(absl::StrContains(SummaryTable(report), "inconclusive: its retention check failed")) << text;
+  leak->set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+  EXPECT_FALSE(absl::StrContains(SummaryTable(report), "undecided")) << SummaryTable(report);
+}
+
 TEST(SummaryTableTest, TheLastLineCountsTheFailedAndTheMissing) {
   v1::Report report = GoldenReport();
   ASSERT_EQ(report.scenarios_size(), 2);
