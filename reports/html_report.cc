@@ -327,6 +327,12 @@ std::string Leak(const v1::RunResult& r) {
     absl::StrAppend(&out, "<p>Retention (snapshots after iterations ", t.s1(), ", ", t.s2(), ", ", t.s3(), "): ",
                     t.confirmed() ? "confirmed" : "not confirmed", " — ", E(t.note()), "</p>");
   }
+  // The checks before the last, when the run made more than one (LeakResult.checks).
+  for (int i = 0; i + 1 < l.checks_size(); ++i) {
+    const v1::LeakRetention& t = l.checks(i);
+    absl::StrAppend(&out, "<p class=\"sub\">Earlier retention check ", i + 1, " (snapshots after iterations ", t.s1(),
+                    ", ", t.s2(), ", ", t.s3(), "): ", E(t.note()), "</p>");
+  }
   if (l.v8_internal_bytes_per_iteration() > 0) {
     absl::StrAppend(&out, "<p>V8 internal growth, ", FormatSize(l.v8_internal_bytes_per_iteration()),
                     "/iteration (code, bytecode, feedback, maps): not counted as a leak.</p>");

@@ -335,6 +335,7 @@ void FillLeakSentences(v1::RunResult* run) {
   l->set_summary(summary);
   l->set_exhaustion(exhaustion);
   if (l->has_retention()) l->mutable_retention()->set_note(RetentionSentence(l->retention()));
+  for (v1::LeakRetention& check : *l->mutable_checks()) check.set_note(RetentionSentence(check));
 }
 
 }  // namespace heapstorm

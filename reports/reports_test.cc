@@ -213,6 +213,36 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
 
 // A sweep's configurations come in the order of their values, not of their labels' text
 // (a new user read old_space=128Mi, 32Mi, 64Mi).
+// A run that made two retention checks shows the last as its retention and the first as an
+// earlier check, each with its sentence (LeakResult.checks).
+TEST(ReportsTest, EveryRetentionCheckOfARunIsShown) {
+  v1::RunResult run = FixedRun("buffers", 0, v1::OUTCOME_COMPLETED, 20000, 0, 1048576);
+  v1::LeakResult* leak = run.mutable_leak();
+  leak->set_verdict(v1::LEAK_VERDICT_LEAK);
+  v1::LeakRetention first;
+  first.set_s1(898);
+  first.set_s2(1098);
+  first.set_s3(8784);
+  first.set_program_bytes_per_iteration(0.4);
+  first.set_suspected_slope_per_iteration(300);
+  first.set_finding(v1::RETENTION_FINDING_FREED);
+  v1::LeakRetention second = first;
+  second.set_s1(8784);
+  second.set_s2(10980);
+  second.set_s3(87840);
+  second.set_confirmed(true);
+  second.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  *leak->add_checks() = first;
+  *leak->add_checks() = second;
+  *leak->mutable_retention() = second;
+  const std::string html = HtmlOf(run);
+  EXPECT_TRUE(absl::StrContains(html, "Retention (snapshots after iterations 8784, 10980, 87840): confirmed")) << html;
+  EXPECT_TRUE(absl::StrContains(html, "Earlier retention check 1 (snapshots after iterations 898, 1098, 8784): "
+                                      "bounded: objects allocated after iteration 898 were freed by 8784"))
+      << html;
+  EXPECT_FALSE(absl::StrContains(html, "Earlier retention check 2")) << html;
+}
+
 TEST(ReportsTest, ASweepsConfigurationsComeByValue) {
   static v1::Suite suite = FixedSuite();
   ReportInputs in;

@@ -381,6 +381,16 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
   EXPECT_EQ(r.leak().retention().finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
   EXPECT_GE(r.leak().retention().s1(), 3000u) << "the second check's window lies in the leak";
+  // Every check the run made, in order: the first one's window, in the fill-up, was freed;
+  // the last is the result's retention.
+  ASSERT_EQ(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  EXPECT_EQ(r.leak().checks(0).finding(), v1::RETENTION_FINDING_FREED) << r.leak().checks(0).note();
+  EXPECT_LT(r.leak().checks(0).s3(), r.leak().checks(1).s1() + 1);
+  EXPECT_EQ(r.leak().checks(1).s1(), r.leak().retention().s1());
+  EXPECT_EQ(r.leak().checks(1).finding(), v1::RETENTION_FINDING_CONFIRMED);
+  v1::RunResult filled = r;
+  FillLeakSentences(&filled);
+  EXPECT_TRUE(absl::StartsWith(filled.leak().checks(0).note(), "bounded: ")) << filled.leak().checks(0).note();
   const v1::LeakSeries* heap = Series(r, "heap_used");
   ASSERT_NE(heap, nullptr);
   EXPECT_NEAR(heap->slope_per_iteration(), 90, 30);

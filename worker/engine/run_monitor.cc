@@ -241,7 +241,12 @@ void RunMonitor::Command(const std::string& line) {
 // A final verdict: recorded, and the driver told to stop (teardown runs).
 // `result` with what the last retention check found (its retention, V8's own rate).
 v1::LeakResult RunMonitor::WithRetention(v1::LeakResult result) const {
-  if (last_retention_) *result.mutable_retention() = *last_retention_;
+  result.clear_checks();
+  for (const v1::LeakRetention& check : earlier_checks_) *result.add_checks() = check;
+  if (last_retention_) {
+    *result.mutable_retention() = *last_retention_;
+    *result.add_checks() = *last_retention_;
+  }
   result.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
   return result;
 }
@@ -579,9 +584,7 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     r.set_suspected_at_iteration(s1);
     r.set_retention_reach_iteration(needed);
   }
-  if (last_retention_) *r.mutable_retention() = *last_retention_;
-  r.set_v8_internal_bytes_per_iteration(v8_internal_rate_);
-  return r;
+  return WithRetention(std::move(r));
 }
 
 // A snapshot was written: plan the next one, or judge the retention after the third.
@@ -1005,6 +1008,7 @@ void RunMonitor::FinishRetention() {
   e.table_growth_bytes = diff->table_growth_bytes;
   e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
+  if (last_retention_) earlier_checks_.push_back(*last_retention_);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;

@@ -207,6 +207,7 @@ class RunMonitor {
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::vector<v1::AllocationSite> store_sites_;      // its store_sites
   std::optional<v1::LeakRetention> last_retention_;
+  std::vector<v1::LeakRetention> earlier_checks_;  // the checks before it, in order (LeakResult.checks)
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
   uint64_t extended_to_ = 0;  // the iteration an undecided check was told to go on to (0: none)
