@@ -211,8 +211,6 @@ TEST(ReportsTest, AllocationSitesSayHowTheLineWasFoundAndWhichIterationsTheyCoun
   EXPECT_TRUE(absl::StrContains(html, "session_store.js:11:0</td><td>store; made in 1098&ndash;8784</td>")) << html;
 }
 
-// A sweep's configurations come in the order of their values, not of their labels' text
-// (a new user read old_space=128Mi, 32Mi, 64Mi).
 // A run that made two retention checks shows the last as its retention and the first as an
 // earlier check, each with its sentence (LeakResult.checks).
 TEST(ReportsTest, EveryRetentionCheckOfARunIsShown) {
@@ -243,6 +241,8 @@ TEST(ReportsTest, EveryRetentionCheckOfARunIsShown) {
   EXPECT_FALSE(absl::StrContains(html, "Earlier retention check 2")) << html;
 }
 
+// A sweep's configurations come in the order of their values, not of their labels' text
+// (a new user read old_space=128Mi, 32Mi, 64Mi).
 TEST(ReportsTest, ASweepsConfigurationsComeByValue) {
   static v1::Suite suite = FixedSuite();
   ReportInputs in;
