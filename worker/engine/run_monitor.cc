@@ -238,8 +238,8 @@ void RunMonitor::Command(const std::string& line) {
   (void)WriteToPipe(setup_.control_fd, line + "\n");
 }
 
-// A final verdict: recorded, and the driver told to stop (teardown runs).
-// `result` with what the last retention check found (its retention, V8's own rate).
+// `result` with what the retention checks found: every check in order (`checks`, rebuilt,
+// so a result passed twice is the same), the last one as its `retention`, V8's own rate.
 v1::LeakResult RunMonitor::WithRetention(v1::LeakResult result) const {
   result.clear_checks();
   for (const v1::LeakRetention& check : earlier_checks_) *result.add_checks() = check;
@@ -251,6 +251,7 @@ v1::LeakResult RunMonitor::WithRetention(v1::LeakResult result) const {
   return result;
 }
 
+// A final verdict: recorded, and the driver told to stop (teardown runs).
 void RunMonitor::LeakVerdict(v1::LeakResult result) {
   seen_.leak = WithRetention(std::move(result));
   Command("stop");
