@@ -335,7 +335,7 @@ std::string Leak(const v1::RunResult& r) {
   }
   if (l.v8_internal_bytes_per_iteration() > 0) {
     absl::StrAppend(&out, "<p>V8 internal growth, ", FormatSize(l.v8_internal_bytes_per_iteration()),
-                    "/iteration (code, bytecode, feedback, maps): not counted as a leak.</p>");
+                    "/iteration (code, bytecode, feedback, maps, node's Buffer pool): not counted as a leak.</p>");
   }
   if (l.allocation_sites_size() > 0) {
     absl::StrAppend(&out, "<p>Where the leaked objects were allocated (V8's sampling heap profiler; still alive "
@@ -360,7 +360,7 @@ std::string Leak(const v1::RunResult& r) {
                           "alive at the third):</p><table><tr><th>constructor</th><th>type</th>"
                           "<th class=\"n\">new objects</th><th class=\"n\">bytes</th><th class=\"n\">count growth</th></tr>");
     for (const v1::LeakCulprit& c : l.culprits()) {
-      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), c.v8_internal() ? " <span class=\"sub\">(V8 internal)</span>" : "",
+      absl::StrAppend(&out, "<tr><td>", E(c.constructor()), c.v8_internal() ? " <span class=\"sub\">(runtime internal)</span>" : "",
                       "</td><td>", E(c.node_type()), "</td><td class=\"n\">",
                       c.count(), "</td><td class=\"n\">", FormatSize(static_cast<double>(c.bytes())),
                       "</td><td class=\"n\">", c.count_growth(), "</td></tr>");

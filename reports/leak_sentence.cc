@@ -258,7 +258,7 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
                           r.slowing_checked_to(), ": a structure that fills ever more slowly toward its size");
     case v1::RETENTION_FINDING_V8_INTERNAL:
       return absl::StrCat("V8 internal growth, ", FormatSize(r.v8_internal_bytes_per_iteration()),
-                          "/iteration (code, bytecode, feedback, maps): not the program's objects");
+                          "/iteration (code, bytecode, feedback, maps, node's Buffer pool): not the program's objects");
     case v1::RETENTION_FINDING_FREED:
       return absl::StrCat("bounded: objects allocated after iteration ", r.s1(), " were freed by ", r.s3(), " (",
                           program, "/iteration of them left, against a slope of ",

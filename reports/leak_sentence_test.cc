@@ -72,7 +72,8 @@ TEST(LeakSentenceTest, RetentionFindings) {
                                "bounded: objects allocated after iteration 500 were freed by 1200"));
   RetentionEvidence v8{5000, 6000, 12000, 200, 7000, 6};
   EXPECT_EQ(RetentionSentence(ConfirmByRetention(Suspected(7), v8)),
-            "V8 internal growth, 7B/iteration (code, bytecode, feedback, maps): not the program's objects");
+            "V8 internal growth, 7B/iteration (code, bytecode, feedback, maps, node's Buffer pool): not the program's "
+            "objects");
   RetentionEvidence held{500, 600, 4800, 29000, 3000, 290, 4800};
   EXPECT_TRUE(absl::StartsWith(RetentionSentence(ConfirmByRetention(Suspected(300), held)),
                                "confirmed by retention up to iteration 4800: objects allocated in iterations "

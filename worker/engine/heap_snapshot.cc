@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "common/utf8.h"
 
@@ -208,8 +209,8 @@ struct Layout {
   std::vector<std::string> fields, types, edge_fields, edge_types;
   int f_type, f_name, f_id, f_size, f_edges;
   size_t stride;  // numbers per node
-  int e_type, e_name, e_to, internal, property, element, weak, shortcut, array_type, string_type, native_type,
-      object_type;
+  int e_type, e_name, e_to, internal, property, element, weak, shortcut, context, array_type, string_type,
+      native_type, object_type, synthetic_type;
 };
 
 // Reads the meta: which field of a node is what, and the names of node types; with
@@ -240,6 +241,7 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
   l.element = IndexIn(l.edge_types, "element");
   l.weak = IndexIn(l.edge_types, "weak");
   l.shortcut = IndexIn(l.edge_types, "shortcut");
+  l.context = IndexIn(l.edge_types, "context");
   if (backing && (l.e_type < 0 || l.e_name < 0 || l.e_to < 0 || l.internal < 0)) {
     return NotASnapshot(path, "edge fields");
   }
@@ -247,6 +249,7 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path, bool backing, Stream*
   l.string_type = IndexIn(l.types, "string");
   l.native_type = IndexIn(l.types, "native");
   l.object_type = IndexIn(l.types, "object");
+  l.synthetic_type = IndexIn(l.types, "synthetic");
   return l;
 }
 
@@ -269,6 +272,14 @@ struct NodeTables {
   // property or an element, else by another strong edge (by index: SnapshotSummary::held_by).
   std::vector<bool> held;
   std::map<uint32_t, uint32_t> held_by, held_otherwise;
+  // With `held`, for node's Buffer pool (PoolNodes): a context's variables that hold one of
+  // them (the node, the variable's name as a string index), and the internal edges between
+  // two of them (the node, its holder): a typed array's `buffer`, a closure's `context`.
+  // And which nodes are GC roots' bookkeeping (synthetic: the stack, handle scopes), and
+  // which held ones something else holds too (a stale slot of the stack keeps a Buffer the
+  // program let go of).
+  std::vector<std::pair<uint32_t, uint32_t>> held_in_context, held_internally;
+  std::vector<bool> synthetic, held_elsewhere;
 };
 
 // Reads the nodes array (the stream stands just inside it) to its end: the totals and ids
@@ -298,6 +309,7 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
                                          : 0);
       const bool is_held = held != nullptr && std::binary_search(held->begin(), held->end(), node[l.f_id]);
       tables->held.push_back(is_held);
+      tables->synthetic.push_back(static_cast<int>(type) == l.synthetic_type);
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
       if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
@@ -325,6 +337,7 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
                             std::vector<Candidate>* candidates) {
   const std::vector<uint32_t>& edge_count = tables->edge_count;
   std::vector<RawFresh>& fresh = tables->raw_fresh;  // in node order
+  tables->held_elsewhere.assign(tables->held.size(), false);
   const size_t edge_stride = l.edge_fields.size();
   std::vector<uint64_t> edge(edge_stride);
   size_t owner = 0;
@@ -342,8 +355,14 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
     if (type != l.weak && type != l.shortcut) {
       const uint64_t to = edge[l.e_to] / l.stride;
       if (to < tables->held.size() && tables->held[to] && to != owner) {
+        if (!tables->synthetic[owner]) tables->held_elsewhere[to] = true;
         (type == l.property || type == l.element ? tables->held_by : tables->held_otherwise)
             .emplace(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
+        if (type == l.context) {
+          tables->held_in_context.emplace_back(static_cast<uint32_t>(to), static_cast<uint32_t>(edge[l.e_name]));
+        } else if (type == l.internal && tables->held[owner]) {
+          tables->held_internally.emplace_back(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
+        }
       }
     }
     if (type == l.property) {
@@ -414,6 +433,36 @@ std::string Shape(const RawFresh& f, const std::map<int64_t, std::string>& names
   return absl::StrJoin(shape, ",");
 }
 
+// Node's Buffer pool among the `held` nodes (by index; `ids` in node order), as node ids:
+// small Buffers (Buffer.from of a short string, allocUnsafe under 4 KiB) are cut from an
+// 8 KiB slab, an ArrayBuffer node:buffer holds in its context variable `allocPool` (and
+// views whole as `allocBuffer`) until it is used up and replaced. The slab current at a
+// snapshot is node's, as V8's code is V8's, unless one of the held nodes (a slice the
+// program keeps, not one only a GC root's slot holds) holds it too: then it is the data
+// the program keeps.
+std::vector<uint64_t> PoolNodes(const NodeTables& tables, const std::map<int64_t, std::string>& names,
+                                const std::vector<uint64_t>& ids) {
+  std::vector<uint32_t> slabs, views;
+  for (const auto& [node, name] : tables.held_in_context) {
+    auto it = names.find(name);
+    if (it == names.end()) continue;
+    if (it->second == "allocPool") slabs.push_back(node);
+    if (it->second == "allocBuffer") views.push_back(node);
+  }
+  std::vector<uint64_t> pool;
+  for (uint32_t view : views) pool.push_back(ids[view]);
+  for (uint32_t slab : slabs) {
+    const bool kept = std::any_of(tables.held_internally.begin(), tables.held_internally.end(), [&](const auto& edge) {
+      return edge.first == slab && tables.held_elsewhere[edge.second] &&
+             std::find(views.begin(), views.end(), edge.second) == views.end();
+    });
+    if (!kept) pool.push_back(ids[slab]);
+  }
+  std::sort(pool.begin(), pool.end());
+  pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
+  return pool;
+}
+
 }  // namespace
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
@@ -457,6 +506,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   for (const RawFresh& f : tables.raw_fresh) {
     for (uint32_t name : f.names) wanted.push_back(name);
   }
+  for (const auto& [node, name] : tables.held_in_context) wanted.push_back(name);
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;
@@ -514,6 +564,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   }
   for (const auto& [node, holder] : tables.held_otherwise) tables.held_by.emplace(node, holder);
   for (const auto& [node, holder] : tables.held_by) summary.held_by[summary.ids[node]] = summary.ids[holder];
+  summary.pool = PoolNodes(tables, names, summary.ids);
   std::sort(summary.ids.begin(), summary.ids.end());
   return summary;
 }
@@ -710,6 +761,23 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     }
   }
 
+  // Node's Buffer pool among them (SnapshotSummary::pool) and the slab's data: the runtime's
+  // own, counted apart under their constructor marked kNodePool.
+  std::vector<uint64_t> pooled = s3->pool;
+  for (const FreshNode* f : alive) {
+    auto up = s3->held_by.find(f->id);
+    if (f->key.first == "native" && up != s3->held_by.end() &&
+        std::binary_search(s3->pool.begin(), s3->pool.end(), up->second)) {
+      pooled.push_back(f->id);
+    }
+  }
+  std::sort(pooled.begin(), pooled.end());
+  auto key_of = [&](const FreshNode& f) {
+    return std::binary_search(pooled.begin(), pooled.end(), f.id)
+               ? ConstructorKey(f.key.first, absl::StrCat(f.key.second, kNodePool))
+               : f.key;
+  };
+
   // By constructor (largest shallow bytes first, at most `limit`) and by source position
   // and shape, the survivors for which `counted(i)` holds; the representative from the
   // largest program constructor's largest group.
@@ -725,10 +793,11 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     for (size_t i = 0; i < alive.size(); ++i) {
       if (!counted(i)) continue;
       const FreshNode& f = *alive[i];
-      ConstructorStats& stats = survivors[f.key];
+      const ConstructorKey key = key_of(f);
+      ConstructorStats& stats = survivors[key];
       ++stats.count;
       stats.bytes += f.size;
-      Group& group = placed[{f.key, f.script_id, f.line, f.column, f.shape}];
+      Group& group = placed[{key, f.script_id, f.line, f.column, f.shape}];
       group.bytes += f.size;
       if (group.example == 0) group.example = f.id;
     }
@@ -743,7 +812,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       v1::LeakCulprit c;
       c.set_node_type(key.first);
       c.set_constructor(key.second);
-      c.set_v8_internal(IsV8Internal(key.first));
+      c.set_v8_internal(IsV8Internal(key.first) || absl::EndsWith(key.second, kNodePool));
       (c.v8_internal() ? *v8_internal_bytes : *program_bytes) += stats.bytes;
       c.set_count(stats.count);
       c.set_bytes(stats.bytes);

@@ -71,6 +71,9 @@ struct SnapshotSummary {
   // element, else by another strong edge (a string's part, a hash table's slot, a
   // context's variable): node ids, the holder one of them or not.
   std::map<uint64_t, uint64_t> held_by;
+  // With `held`: those of them that are node's current Buffer pool (its slab and node's
+  // view of it), when no other of them holds the slab. Sorted ids.
+  std::vector<uint64_t> pool;
 };
 
 // Reads a whole snapshot. `new_since` (sorted ids of an earlier snapshot) makes
@@ -103,6 +106,10 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
 // code), hidden ((system)), object shapes (maps, descriptor arrays) and synthetic roots.
 // They grow as V8 compiles and optimizes; on their own they are never a program's leak.
 bool IsV8Internal(const std::string& node_type);
+
+// What a survivor's constructor is marked with when it is node's current Buffer pool
+// (SnapshotSummary::pool): the runtime's own like V8's, a culprit with v8_internal set.
+inline constexpr char kNodePool[] = " (node's Buffer pool)";
 
 // The three-snapshot diff: what was allocated between the first and the second snapshot
 // and is still alive at the third.
