@@ -523,19 +523,21 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // then runs on to it. "extend N" (a check still undecided at the budget) runs the ramp on
 // to iteration N, unless "stop" comes first. `waiters` are resolved at every command line
 // and when stdin closes. `markUnits` is s2 once its snapshot is written (0 before).
-// `verdictDue`: a retention check's last snapshot was written and the engine's word on it
-// (stop, a second check, a fourth snapshot) has not come yet.
 // "seen N" ends the engine's word on the after-GC checkpoint at N of a leak check: whatever
 // that point made it decide (a retention check's first snapshot, "extend", "stop") came
 // before it. The ramp waits for it at each such point (engineSaw), so where a check starts
 // does not depend on how soon the engine answers. `seen` is the last N.
 // "snapshot_seen" ends the engine's word on a snapshot event: after a retention check's
-// first or second snapshot, the plan of the next one came before it. The ramp waits for it
+// first or second snapshot, the plan of the next one came before it; after its third, what
+// the check found (stop, a fourth snapshot, an extension), or nothing when the run goes on
+// as it was told (a second check then starts at the next point). The ramp waits for it
 // there (takePendingSnapshots), so the next point is set from the plan: none is taken that
-// the check does not read. `snapshotsSent`, `snapshotsSeen`: the events sent and answered.
+// the check does not read, and a run of cheap iterations does not go on to the cap while
+// the engine reads three snapshots. `snapshotsSent`, `snapshotsSeen`: the events sent and
+// answered.
 const commands = {
   stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
-  verdictDue: false, seen: -1, snapshotsSent: 0, snapshotsSeen: 0, waiters: [],
+  seen: -1, snapshotsSent: 0, snapshotsSeen: 0, waiters: [],
 };
 
 function wakeWaiters() {
@@ -569,7 +571,6 @@ function commandLine(line) {
     send({ type: EVENT.ENTRIES, units: unitsReached, entries: ids.map((id) => ({ id, entries: objectEntries(id) })) });
     return;
   }
-  if (line) commands.verdictDue = false;
   if (line === 'stop') commands.stop = true;
   else if (line.startsWith('extend ')) {
     const to = Number(line.slice(7));
@@ -683,7 +684,7 @@ function takePendingSnapshots(afterWrite) {
     if (mode === 'start') allocationSampling(mode);
     if (mode === 'start') Object.assign(commands, { retentionOpen: true, markUnits: 0 });
     if (mode === 'mark') commands.markUnits = unitsReached;
-    if (mode === 'write') Object.assign(commands, { retentionOpen: false, verdictDue: true });
+    if (mode === 'write') commands.retentionOpen = false;
     // No gc() first: a snapshot collects the garbage itself before it walks the heap, and a
     // checkpoint's forced GC has just run.
     const t0 = process.hrtime.bigint();
@@ -697,8 +698,9 @@ function takePendingSnapshots(afterWrite) {
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: gcFigures(false) },
       sites ? { sites: sites.window, store_sites: sites.store } : {}));
     commands.snapshotsSent++;
-    // The plan of the check's next snapshot, before the next point is set (or the stop).
-    if ((mode === 'start' || mode === 'mark') && input.sync) {
+    // The engine's word on it (the plan of the check's next snapshot, what the check found,
+    // or the stop), before the next point is set.
+    if ((mode === 'start' || mode === 'mark' || mode === 'write') && input.sync) {
       readCommands(() => commands.stop || commands.snapshotsSeen >= commands.snapshotsSent);
     }
   }
@@ -1588,12 +1590,13 @@ async function ramp(target, every, step, options) {
   for (let i = 0; i < target || engineSays(); i++) {
     if (i >= target) {
       let waited = false;
-      // Past a retention check's s3 it waits for the engine's word on it even within an
-      // extension: the engine reads three snapshots first, and a run of cheap iterations
-      // went on to the cap meanwhile, where a second check had no room
-      // (phase_corpus/late_listener_leak.js at 2,000).
+      // It waits while a retention check is open with nothing planned yet, and at the end of
+      // the target or an extension. Past a check's s3 it has waited for the engine's word
+      // on it already, even within an extension (takePendingSnapshots): the engine reads
+      // three snapshots first, and a run of cheap iterations went on to the cap meanwhile,
+      // where a second check had no room (phase_corpus/late_listener_leak.js at 2,000).
       while (engineSays() && nothingPending() &&
-             (commands.retentionOpen || commands.verdictDue || unitsReached >= commands.extendTo)) {
+             (commands.retentionOpen || unitsReached >= commands.extendTo)) {
         waited = true;
         await nextCommand();
       }
