@@ -1632,6 +1632,10 @@ async function ramp(target, every, step, options) {
     const planned = nextPlannedSnapshot() <= unitsReached;
     const budgetsEnd = unitsReached === target && readsTheBudgetsEnd(commands.retentionOpen, nextPlannedSnapshot(), target);
     if (unitsReached < due && !planned && !budgetsEnd && unitsReached !== commands.extendTo) continue;
+    // The loop's turn before the point is read: what the module left to it (a batch flushed
+    // by an immediate, a write's callback) is done first, and the point does not count the
+    // work that only waited for a turn.
+    await yieldToLoop();
     gc.work_ms += elapsedMs() - workFrom;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
