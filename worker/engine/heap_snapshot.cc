@@ -272,13 +272,14 @@ struct NodeTables {
   // property or an element, else by another strong edge (by index: SnapshotSummary::held_by).
   std::vector<bool> held;
   std::map<uint32_t, uint32_t> held_by, held_otherwise;
-  // With `held`, for node's Buffer pool (PoolNodes): a context's variables that hold one of
-  // them (the node, the variable's name as a string index), and the internal edges between
-  // two of them (the node, its holder): a typed array's `buffer`, a closure's `context`.
-  // And which nodes are GC roots' bookkeeping (synthetic: the stack, handle scopes), and
-  // which held ones something else holds too (a stale slot of the stack keeps a Buffer the
-  // program let go of).
-  std::vector<std::pair<uint32_t, uint32_t>> held_in_context, held_internally;
+  // With `held`, for node's Buffer pool (PoolNodes): every context variable that holds an
+  // object (the object, the variable's name as a string index: ~2% of the edges), and the
+  // internal edges between two of the held nodes (the node, its holder): a typed array's
+  // `buffer`, a closure's `context`. And which nodes are GC roots' bookkeeping (synthetic:
+  // the stack, handle scopes), and which held ones something else holds too (a stale slot
+  // of the stack keeps a Buffer the program let go of).
+  bool pool_wanted = false;
+  std::vector<std::pair<uint32_t, uint32_t>> in_context, held_internally;
   std::vector<bool> synthetic, held_elsewhere;
 };
 
@@ -288,6 +289,7 @@ struct NodeTables {
 void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_since, bool fresh,
                const std::vector<uint64_t>* held, Stream* in, SnapshotSummary* summary, NodeTables* tables) {
   std::vector<uint64_t> node(l.stride);
+  tables->pool_wanted = held != nullptr;
   for (uint64_t index = 0;; index += l.stride) {
     for (size_t i = 0; i < l.stride; ++i) {
       if (!in->NextNumber(&node[i])) return;
@@ -354,13 +356,14 @@ absl::Status ReadCandidates(const std::string& path, const Layout& l, NodeTables
     const int type = static_cast<int>(edge[l.e_type]);
     if (type != l.weak && type != l.shortcut) {
       const uint64_t to = edge[l.e_to] / l.stride;
+      if (type == l.context && tables->pool_wanted) {
+        tables->in_context.emplace_back(static_cast<uint32_t>(to), static_cast<uint32_t>(edge[l.e_name]));
+      }
       if (to < tables->held.size() && tables->held[to] && to != owner) {
         if (!tables->synthetic[owner]) tables->held_elsewhere[to] = true;
         (type == l.property || type == l.element ? tables->held_by : tables->held_otherwise)
             .emplace(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
-        if (type == l.context) {
-          tables->held_in_context.emplace_back(static_cast<uint32_t>(to), static_cast<uint32_t>(edge[l.e_name]));
-        } else if (type == l.internal && tables->held[owner]) {
+        if (type == l.internal && tables->held[owner]) {
           tables->held_internally.emplace_back(static_cast<uint32_t>(to), static_cast<uint32_t>(owner));
         }
       }
@@ -433,17 +436,19 @@ std::string Shape(const RawFresh& f, const std::map<int64_t, std::string>& names
   return absl::StrJoin(shape, ",");
 }
 
-// Node's Buffer pool among the `held` nodes (by index; `ids` in node order), as node ids:
-// small Buffers (Buffer.from of a short string, allocUnsafe under 4 KiB) are cut from an
-// 8 KiB slab, an ArrayBuffer node:buffer holds in its context variable `allocPool` (and
-// views whole as `allocBuffer`) until it is used up and replaced. The slab current at a
-// snapshot is node's, as V8's code is V8's, unless one of the held nodes (a slice the
-// program keeps, not one only a GC root's slot holds) holds it too: then it is the data
-// the program keeps.
+// Node's Buffer pool, as node ids (`ids` in node order): small Buffers (Buffer.from of a
+// short string, allocUnsafe under 4 KiB) are cut from an 8 KiB slab, an ArrayBuffer
+// node:buffer holds in its context variable `allocPool` (and views whole as `allocBuffer`)
+// until it is used up and replaced. The slab current at a snapshot is node's, as V8's code
+// is V8's, unless one of the held nodes (a slice the program keeps, not one only a GC
+// root's slot holds) holds it too: then it is the data the program keeps. The slab is in
+// the list whether it is held or not: its data was new where it was not (pino's default
+// destination at 2,000: the slab's object kept an id of before the window, likely a freed
+// object's at the same address, as V8 keys its ids by address between two snapshots).
 std::vector<uint64_t> PoolNodes(const NodeTables& tables, const std::map<int64_t, std::string>& names,
                                 const std::vector<uint64_t>& ids) {
   std::vector<uint32_t> slabs, views;
-  for (const auto& [node, name] : tables.held_in_context) {
+  for (const auto& [node, name] : tables.in_context) {
     auto it = names.find(name);
     if (it == names.end()) continue;
     if (it->second == "allocPool") slabs.push_back(node);
@@ -506,7 +511,7 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   for (const RawFresh& f : tables.raw_fresh) {
     for (uint32_t name : f.names) wanted.push_back(name);
   }
-  for (const auto& [node, name] : tables.held_in_context) wanted.push_back(name);
+  for (const auto& [node, name] : tables.in_context) wanted.push_back(name);
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   std::map<int64_t, std::string> names;

@@ -71,8 +71,8 @@ struct SnapshotSummary {
   // element, else by another strong edge (a string's part, a hash table's slot, a
   // context's variable): node ids, the holder one of them or not.
   std::map<uint64_t, uint64_t> held_by;
-  // With `held`: those of them that are node's current Buffer pool (its slab and node's
-  // view of it), when no other of them holds the slab. Sorted ids.
+  // With `held`: node's current Buffer pool, its slab (held or not, unless another held
+  // node holds it) and node's view of it when held. Sorted ids.
   std::vector<uint64_t> pool;
 };
 
