@@ -78,6 +78,7 @@ function runDriver(budget, answer, quietMs = 20000) {
 check('a check whose s3 lies inside the extension goes on after the engine has seen s3', async () => {
   const budget = 200;
   let extended = false;
+  let started = false;
   let snapshots = 0;
   let s3 = 0;
   const events = await runDriver(budget, (event, say, dir) => {
@@ -87,8 +88,8 @@ check('a check whose s3 lies inside the extension goes on after the engine has s
         extended = true;
         say('extend 100000');
       }
-      if (units >= 1000 && snapshots === 0 && !say.started) {
-        say.started = true;
+      if (units >= 1000 && !started) {
+        started = true;
         say(`snapshot start ${dir}/s1.heapsnapshot`);
       }
       if (s3 > 0 && units > s3) say('stop');

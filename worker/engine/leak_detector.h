@@ -128,7 +128,8 @@ bool NeedsRetention(const std::string& series);
 struct RetentionEvidence {
   uint64_t s1 = 0, s2 = 0, s3 = 0;  // iterations at the snapshots
   uint64_t program_bytes = 0;       // new at s2, alive at s3: the program's objects
-  uint64_t v8_internal_bytes = 0;   // likewise, the runtime's own (V8's code, bytecode, feedback, maps; node's Buffer pool)
+  // Likewise, the runtime's own: V8's code, bytecode, feedback and maps, node's Buffer pool.
+  uint64_t v8_internal_bytes = 0;
   double slope_after = 0;           // the suspected series over the later part (LaterPartFrom)
   uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
