@@ -366,6 +366,35 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3) {
   return std::max(s2, std::min(s2 + (s3 - s2) / 2, s3 / 2));
 }
 
+uint64_t StretchedReach(const StretchInput& in) {
+  if (in.s2 <= in.s1 || in.s3 <= in.s2) return 0;
+  const double s3 = static_cast<double>(in.s3);
+  const double cap = static_cast<double>(in.limit / 2);
+  if (cap < kStretchAtLeast * s3) return 0;
+  double most = cap - s3;
+  if (in.rate > 0) {
+    double growth = kStretchGrowthBytes;
+    if (in.room_bytes > 0) growth = std::min(growth, in.room_bytes / 2);
+    most = std::min(most, growth / in.rate);
+  }
+  // Time: the cost per iteration over [s2, s3], rising as it rose since [s1, s2].
+  const double cost = (in.work_s3_ms - in.work_s2_ms) / (s3 - static_cast<double>(in.s2));
+  if (cost > 0) {
+    const double cost_before = (in.work_s2_ms - in.work_s1_ms) / static_cast<double>(in.s2 - in.s1);
+    const double mid = (static_cast<double>(in.s2) + s3) / 2;
+    const double mid_before = (static_cast<double>(in.s1) + static_cast<double>(in.s2)) / 2;
+    const double rising = std::max(0.0, (cost - cost_before) / (mid - mid_before));
+    // The module's time over [s3, s3 + d]: d (cost + rising (s3 - mid)) + rising d^2 / 2.
+    const double linear = cost + rising * (s3 - mid);
+    const double allowed = std::max(0.0, in.allowance_ms);
+    const double d = rising > 0 ? (std::sqrt(linear * linear + 2 * rising * allowed) - linear) / rising
+                                : allowed / linear;
+    most = std::min(most, d);
+  }
+  if (!(s3 + most >= kStretchAtLeast * s3)) return 0;
+  return in.s3 + static_cast<uint64_t>(std::min(most, 1e15));
+}
+
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   double low = std::max(suspected.slope_low(), suspected.min_effect());
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;

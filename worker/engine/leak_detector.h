@@ -320,6 +320,35 @@ struct RetentionPlan {
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
                             uint64_t max_units = 0);
 
+// How far a confirmation is watched on where the module's iterations are cheap. A
+// structure bounded only in its code (a Map used as an LRU of 12,000 keys, one new key per
+// iteration) keeps every object of a window [898, 1,098] until ~13,100, and at the default
+// budget's s3 (8 s2 = 8,784) it was a `leak` "confirmed by retention", in every run. Its
+// check, though, had spent ~25 ms of the module's own time against ~750 ms of snapshots,
+// forced GCs and start: going on costs little where iterations cost microseconds. So a
+// confirmation at s3 goes on to s4, where the module's time from s3 would be no more than
+// `allowance_ms` (the run's time so far: the check about doubles at most), at the cost
+// per iteration measured over [s2, s3] and rising as it rose from [s1, s2] to there (a
+// value copied bigger each iteration, as Buffer.concat onto a kept Buffer does, costs in
+// proportion to the iterations done; the straight line through the two costs bounds it).
+// s4 stays within half of `limit` (CheckLimit: room for a table's watch on to 2 s4), and
+// within kStretchGrowthBytes of growth at `rate` and half of `room_bytes` (what the series
+// may still grow before its limit). There the window's objects are read again
+// (RunMonitor::WatchReach); the confirmation at s3 stands if the run ends first. 0 when s4
+// would not reach kStretchAtLeast times s3. Pure.
+inline constexpr double kStretchGrowthBytes = 16.0 * 1024 * 1024;
+inline constexpr double kStretchAtLeast = 1.5;
+struct StretchInput {
+  uint64_t s1 = 0, s2 = 0, s3 = 0;
+  // The module's own time (gc.work_ms, cumulative) at s1, s2 and s3.
+  double work_s1_ms = 0, work_s2_ms = 0, work_s3_ms = 0;
+  double rate = 0;        // the suspected series' growth now (over the later part), bytes/iteration
+  double room_bytes = 0;  // what it may still grow before its limit (0: no limit)
+  double allowance_ms = 0;
+  uint64_t limit = 0;  // CheckLimit
+};
+uint64_t StretchedReach(const StretchInput& in);
+
 // Where a leak check goes on to when it reaches `units` (at or past its budget of `budget`
 // iterations) with the detector's `result` and no retention check running: a check that is
 // still undecided there has not had what it may use (a retention check already runs past

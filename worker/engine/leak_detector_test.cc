@@ -648,6 +648,81 @@ TEST(RetentionTest, LaterPartStartsAtHalfOfS3OrTheLaterHalf) {
   EXPECT_EQ(LaterPartFrom(1000, 1000), 1000u);
 }
 
+// The figures of a Map used as an LRU of 12,000 at the default budget
+// (tests/fixtures/leaks/map_lru_12k.js): s1 898, s2 1,098, s3 8,784; ~3 µs of the module's
+// time per iteration; ~310 B/iteration.
+StretchInput CheapFillUp() {
+  StretchInput in;
+  in.s1 = 898;
+  in.s2 = 1098;
+  in.s3 = 8784;
+  in.work_s1_ms = 3.0;
+  in.work_s2_ms = 3.6;
+  in.work_s3_ms = 3.6 + 0.003 * (8784 - 1098);
+  in.rate = 310;
+  in.room_bytes = 256.0 * 1024 * 1024 - 4e6;
+  in.allowance_ms = 500;
+  in.limit = 50000;
+  return in;
+}
+
+TEST(RetentionTest, ACheapConfirmationIsWatchedOnToHalfItsLimit) {
+  EXPECT_EQ(StretchedReach(CheapFillUp()), 25000u);
+}
+
+TEST(RetentionTest, AStretchStaysWithinWhatTheModulesTimeAllows) {
+  StretchInput in = CheapFillUp();
+  // 0.05 ms per iteration: 500 ms buys 10,000 iterations.
+  in.work_s2_ms = in.work_s1_ms + 0.05 * 200;
+  in.work_s3_ms = in.work_s2_ms + 0.05 * (8784 - 1098);
+  EXPECT_EQ(StretchedReach(in), 8784u + 10000);
+  // 0.2 ms: 2,500, short of 1.5 s3: not worth a fourth snapshot.
+  in.work_s2_ms = in.work_s1_ms + 0.2 * 200;
+  in.work_s3_ms = in.work_s2_ms + 0.2 * (8784 - 1098);
+  EXPECT_EQ(StretchedReach(in), 0u);
+}
+
+TEST(RetentionTest, AStretchCountsWithACostThatRisesWithTheIterations) {
+  // A Buffer grown by concatenation: the cost of an iteration grows with the iterations
+  // done. 10 µs over [s1, s2], 40 µs over [s2, s3]: a line through (998, 0.01 ms) and
+  // (4,941, 0.04 ms) is what the stretch is held to.
+  StretchInput in = CheapFillUp();
+  in.work_s2_ms = in.work_s1_ms + 0.01 * 200;
+  in.work_s3_ms = in.work_s2_ms + 0.04 * (8784 - 1098);
+  const uint64_t rising = StretchedReach(in);
+  // The same last cost, flat.
+  in.work_s2_ms = in.work_s1_ms + 0.04 * 200;
+  in.work_s3_ms = in.work_s2_ms + 0.04 * (8784 - 1098);
+  const uint64_t flat = StretchedReach(in);
+  EXPECT_EQ(flat, 8784u + 12500);
+  EXPECT_GT(rising, static_cast<uint64_t>(1.5 * 8784));
+  EXPECT_LT(rising, flat);
+  // What it allows, by the line: 500 ms of the module's time from s3.
+  const double slope = (0.04 - 0.01) / ((1098 + 8784) / 2.0 - (898 + 1098) / 2.0);
+  auto cost = [&](double n) { return 0.04 + slope * (n - (1098 + 8784) / 2.0); };
+  const double to = static_cast<double>(rising);
+  EXPECT_NEAR((to - 8784) * (cost(8784) + cost(to)) / 2, 500, 1.0);
+}
+
+TEST(RetentionTest, AStretchStaysWithinItsGrowth) {
+  StretchInput in = CheapFillUp();
+  in.rate = 2048;  // 16 MiB in 8,192 iterations
+  EXPECT_EQ(StretchedReach(in), 8784u + 8192);
+  // Nor past half of what the series may still grow (12 MiB: 6,144 iterations).
+  in.room_bytes = 24.0 * 1024 * 1024;
+  EXPECT_EQ(StretchedReach(in), 8784u + 6144);
+  in.room_bytes = 8.0 * 1024 * 1024;  // 2,048: short of 1.5 s3
+  EXPECT_EQ(StretchedReach(in), 0u);
+}
+
+TEST(RetentionTest, NoRoomNoStretch) {
+  StretchInput in = CheapFillUp();
+  in.limit = 2 * 8784;
+  EXPECT_EQ(StretchedReach(in), 0u);
+  in.limit = 3 * 8784;  // half of it is 1.5 s3
+  EXPECT_EQ(StretchedReach(in), 13176u);
+}
+
 TEST(RetentionTest, OnlyV8ObjectsAreV8InternalGrowth) {
   // Code and feedback from a module that compiles functions: never a leak on their own.
   RetentionEvidence e{5000, 6000, 12000, 200, 7000, 6};
