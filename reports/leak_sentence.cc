@@ -262,7 +262,11 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
     case v1::RETENTION_FINDING_FREED:
       return absl::StrCat("bounded: objects allocated after iteration ", r.s1(), " were freed by ", r.s3(), " (",
                           program, "/iteration of them left, against a slope of ",
-                          FormatSize(r.suspected_slope_per_iteration()), "/iteration)");
+                          FormatSize(r.suspected_slope_per_iteration()), "/iteration)",
+                          r.stretched_from() > 0
+                              ? absl::StrCat("; at ", r.stretched_from(),
+                                             " they were still alive, and its cheap iterations were watched on")
+                              : std::string());
     case v1::RETENTION_FINDING_STOPPED_GROWING:
       return absl::StrCat("bounded: it stopped growing by iteration ", LaterFrom(r), " (", rate, "/iteration over ",
                           LaterFrom(r), "-", r.s3(), "): a structure that fills up");

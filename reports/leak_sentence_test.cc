@@ -70,6 +70,11 @@ TEST(LeakSentenceTest, RetentionFindings) {
   RetentionEvidence freed{500, 600, 1200, 3000, 0, 0};
   EXPECT_TRUE(absl::StartsWith(RetentionSentence(ConfirmByRetention(Suspected(300), freed)),
                                "bounded: objects allocated after iteration 500 were freed by 1200"));
+  v1::LeakRetention watched = ConfirmByRetention(Suspected(300), freed);
+  watched.set_stretched_from(900);
+  EXPECT_TRUE(absl::EndsWith(RetentionSentence(watched),
+                             "; at 900 they were still alive, and its cheap iterations were watched on"))
+      << RetentionSentence(watched);
   RetentionEvidence v8{5000, 6000, 12000, 200, 7000, 6};
   EXPECT_EQ(RetentionSentence(ConfirmByRetention(Suspected(7), v8)),
             "V8 internal growth, 7B/iteration (code, bytecode, feedback, maps, node's Buffer pool): not the program's "

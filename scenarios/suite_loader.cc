@@ -146,6 +146,9 @@ void ReadLeakCheck(Context* ctx, const YamlNode& node, const std::string& path,
   bool snapshots = true;
   l->set_snapshots(true);
   if (r.Bool("snapshots", &snapshots)) l->set_snapshots(snapshots);
+  bool stretch = true;
+  l->set_stretch(true);
+  if (r.Bool("stretch", &stretch)) l->set_stretch(stretch);
   r.Finish();
 }
 

@@ -146,6 +146,10 @@ TEST(SuiteLoaderTest, ALeakChecksBudgetIsWrittenOnce) {
   ASSERT_TRUE(neither.ok()) << neither.status();
   EXPECT_EQ(neither->scenarios(0).leak_check().iterations(), 2000u);
   EXPECT_EQ(neither->scenarios(0).script().iterations(), 2000u);
+  EXPECT_TRUE(neither->scenarios(0).leak_check().stretch());
+  absl::StatusOr<v1::Suite> fixed = load("", "stretch: false");
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_FALSE(fixed->scenarios(0).leak_check().stretch());
   absl::StatusOr<v1::Suite> params = load(", iterations: 500", "");
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_EQ(params->scenarios(0).leak_check().iterations(), 500u);

@@ -491,6 +491,53 @@ TEST_F(LeakDetectionTest, ACacheWhoseSlotsAreMadeAtItsSizeIsWatchedUntilItIsFull
       << LeakSummarySentence(huge);
 }
 
+// A cache bounded only by its code (a Map used as an LRU of 12,000 keys, one new key per
+// iteration) keeps every object of its window until ~13,100: at the default budget's s3
+// (8,784) it was a `leak` "confirmed by retention", in every run. Its iterations cost
+// microseconds, so the confirmation is watched on to a fourth snapshot, which stands for s3:
+// the window is gone there. With `stretch: false` the check ends at its s3, as it did.
+TEST_F(LeakDetectionTest, ACacheBoundedOnlyInItsCodeIsWatchedOnWhereItsIterationsAreCheap) {
+  const v1::RunResult r = Run("leaks/map_lru_12k.js", 2000, 0);
+  EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(r);
+  ASSERT_GE(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  const v1::LeakRetention& first = r.leak().checks(0);
+  EXPECT_EQ(first.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
+  EXPECT_LT(first.s3(), 12000u);
+  EXPECT_EQ(first.stretched_from(), 0u);
+  const v1::LeakRetention& watched = r.leak().checks(1);
+  EXPECT_EQ(watched.s1(), first.s1());
+  EXPECT_EQ(watched.s2(), first.s2());
+  EXPECT_EQ(watched.stretched_from(), first.s3());
+  EXPECT_GT(watched.s3(), 13100u) << "past where the window is evicted";
+  EXPECT_FALSE(watched.confirmed()) << LeakSummarySentence(r);
+
+  RunRequest fixed;
+  fixed.scenario = ScenarioOf("leaks/map_lru_12k.js", 2000, 0);
+  fixed.scenario.mutable_leak_check()->set_stretch(false);
+  absl::StatusOr<v1::RunResult> ended = engine_->Run(fixed);
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  EXPECT_EQ(ended->leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(*ended);
+  EXPECT_EQ(ended->leak().checks_size(), 1) << LeakSummarySentence(*ended);
+  EXPECT_EQ(ended->units_reached(), ended->leak().retention().s3());
+}
+
+// A leak whose process dies while its confirmation is watched on keeps that confirmation:
+// objects_dies.js throws at 15,000, past its s3 (8,784 at a 2,000 budget), before the
+// fourth snapshot. The run went on past s3 only for the watch.
+TEST_F(LeakDetectionTest, ALeakThatDiesWhileItsConfirmationIsWatchedOnStaysALeak) {
+  const v1::RunResult r = Run("leaks/objects_dies.js", 2000, 0);
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();
+  EXPECT_EQ(r.units_reached(), 15000u);
+  EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  const v1::LeakRetention& t = r.leak().retention();
+  EXPECT_EQ(t.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
+  EXPECT_LT(t.s3(), 15000u) << "the watch went on past s3: " << LeakSummarySentence(r);
+  EXPECT_EQ(t.stretched_from(), 0u);
+  ASSERT_GT(r.leak().allocation_sites_size(), 0);
+  EXPECT_TRUE(absl::EndsWith(r.leak().allocation_sites(0).file(), "/objects.js")) << r.leak().allocation_sites(0).file();
+}
+
 // The same Buffers (buffer_hoard_dies.mjs calls buffer_hoard.mjs), from a module that throws
 // at iteration 20,000: past s3 (8,784 at a budget of 2,000), before the watch's end (4 s3).
 // The run is a script error, and its leak stays the one confirmed at s3, its watch not

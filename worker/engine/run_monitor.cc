@@ -270,6 +270,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   previous_point_ = c.units() > last_point_ ? last_point_ : previous_point_;
   last_point_ = std::max(last_point_, c.units());
   detector_->Add(c);
+  work_at_[c.units()] = c.gc().work_ms();
   if (start_due_) {
     start_due_ = false;
     AskForFirstSnapshot();
@@ -285,7 +286,8 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     mid_asked_ = true;
     Command(EntriesCommand());
   }
-  if (retaining_ || table_result_) return;
+  // While a confirmation is watched on to its fourth snapshot, nothing new is judged.
+  if (retaining_ || table_result_ || reach_result_) return;
   JudgeLeak(c.units());
 }
 
@@ -423,12 +425,17 @@ void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult su
   suspicion_ = std::move(suspicion);
   retention_units_.clear();
   retention_files_.clear();
+  reach_watched_ = false;
+  reach_from_ = 0;
   start_due_ = !now;
   if (now) AskForFirstSnapshot();
 }
 
-void RunMonitor::AskForFirstSnapshot() {
-  Command(absl::StrCat("snapshot start ", setup_.run_dir, "/leak-", retention_checks_, "-1.heapsnapshot"));
+void RunMonitor::AskForFirstSnapshot() { Command(absl::StrCat("snapshot start ", SnapshotFile(1))); }
+
+// The k-th heap snapshot of the running retention check.
+std::string RunMonitor::SnapshotFile(int k) const {
+  return absl::StrCat(setup_.run_dir, "/leak-", retention_checks_, "-", k, ".heapsnapshot");
 }
 
 // Whether the detector suspects, at `units`, a heap or native series that no check has
@@ -597,6 +604,17 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
     JudgeTable(path, units);
     return;
   }
+  // A confirmation watched on (WatchReach): its fourth snapshot stands for s3, and the
+  // check is finished again from there.
+  if (reach_result_ && !stop_sent_) {
+    reach_result_.reset();
+    retention_units_[2] = units;
+    retention_files_[2] = path;
+    retention_sites_ = reach_sites_;
+    store_sites_ = reach_store_sites_;
+    FinishRetention();
+    return;
+  }
   retention_sites_.assign(sites.begin(), sites.end());
   store_sites_.assign(store_sites.begin(), store_sites.end());
   if (!retaining_ || stop_sent_) return;
@@ -626,8 +644,7 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
     const uint64_t reachable = ReachableUnits();
     const uint64_t s3 = reachable == 0 ? plan_.s3 : std::min(plan_.s3, reachable);
     uint64_t next = std::max(k == 1 ? plan_.s2 : s3, units + 1);
-    Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", setup_.run_dir, "/leak-",
-                         retention_checks_, "-", k + 1, ".heapsnapshot"));
+    Command(absl::StrCat("snapshot_at ", next, k == 1 ? " mark " : " write ", SnapshotFile(static_cast<int>(k) + 1)));
     return;
   }
   FinishRetention();
@@ -669,12 +686,52 @@ bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& 
   return true;
 }
 
+// A confirmation at s3 where the module's iterations are cheap goes on to a fourth
+// snapshot (StretchedReach), which stands for s3 when it comes (OnSnapshot): a structure
+// bounded only in its code frees the window's objects once it is full, a leak keeps them.
+// Once per check, unless the scenario says `stretch: false`; false when there is no room,
+// or the iterations cost too much: `leak` is the verdict now.
+bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak) {
+  if (reach_watched_ || !setup_.scenario->leak_check().stretch()) return false;
+  reach_watched_ = true;
+  const auto s1 = work_at_.find(e.s1), s2 = work_at_.find(e.s2), s3 = work_at_.find(e.s3);
+  if (s1 == work_at_.end() || s2 == work_at_.end() || s3 == work_at_.end()) return false;
+  StretchInput in;
+  in.s1 = e.s1;
+  in.s2 = e.s2;
+  in.s3 = e.s3;
+  in.work_s1_ms = s1->second;
+  in.work_s2_ms = s2->second;
+  in.work_s3_ms = s3->second;
+  in.rate = e.slope_after;
+  const uint64_t limit = SeriesLimit(suspected_.name());
+  if (limit > 0) in.room_bytes = std::max(1.0, static_cast<double>(limit) - SeriesNow(suspected_.name()));
+  in.allowance_ms = absl::ToDoubleMilliseconds(absl::Now() - setup_.start);
+  in.limit = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
+  const uint64_t s4 = StretchedReach(in);
+  if (s4 == 0) return false;
+  reach_result_ = leak;
+  reach_from_ = e.s3;
+  ExtendTo(s4);
+  Command(absl::StrCat("snapshot_at ", s4, " none ", SnapshotFile(4)));
+  return true;
+}
+
 // The most the named series may reach: the old space for the heap, the native limit for
 // external memory and ArrayBuffers (0: none).
 uint64_t RunMonitor::SeriesLimit(const std::string& series) const {
   if (series == "heap_used") return static_cast<uint64_t>(limits_.max_old_space_mib()) * kMiB;
   if (series == "external" || series == "array_buffers") return limits_.native_bytes();
   return 0;
+}
+
+// The named series at the last checkpoint, as its limit counts it (SeriesLimit): heap used,
+// external memory; 0 for others.
+double RunMonitor::SeriesNow(const std::string& series) const {
+  const std::vector<double>* values = series == "heap_used"  ? &seen_.fit_heap
+                                      : series == "external" ? &seen_.fit_external
+                                                             : nullptr;
+  return values == nullptr || values->empty() ? 0 : values->back();
 }
 
 // With an array fixed at its size holding the window (SnapshotDiff::fixed_store) and watched
@@ -715,10 +772,7 @@ bool RunMonitor::WatchStore(const RetentionEvidence& e, const SnapshotDiff::Fixe
   t.set_store_full_at(w.full_at);
   t.set_store_settled_at(w.settle);
   const uint64_t limit = SeriesLimit(suspected_.name());
-  const std::vector<double>* series = suspected_.name() == "heap_used"  ? &seen_.fit_heap
-                                      : suspected_.name() == "external" ? &seen_.fit_external
-                                                                        : nullptr;
-  const double now = series == nullptr || series->empty() ? 0 : series->back();
+  const double now = SeriesNow(suspected_.name());
   if (limit > 0 &&
       now + std::max(0.0, t.slope_after_per_iteration()) * static_cast<double>(w.full_at - e.s3) >= limit) {
     return false;
@@ -969,11 +1023,13 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   table_mid_ = e.s3 + (s4 - e.s3) / 2;
   mid_asked_ = table_sizes_.empty();
   ExtendTo(s4);
-  Command(absl::StrCat("snapshot_at ", s4, " none ", setup_.run_dir, "/leak-", retention_checks_, "-4.heapsnapshot"));
+  Command(absl::StrCat("snapshot_at ", s4, " none ", SnapshotFile(4)));
 }
 
 void RunMonitor::FinishRetention() {
   retaining_ = false;
+  reach_sites_ = retention_sites_;
+  reach_store_sites_ = store_sites_;
   RetentionEvidence e;
   e.s1 = retention_units_[0];
   e.s2 = retention_units_[1];
@@ -991,7 +1047,10 @@ void RunMonitor::FinishRetention() {
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
   absl::Cleanup remove = [this] {
-    for (const std::string& f : retention_files_) unlink(f.c_str());
+    // s1's and s2's stay while the confirmation is watched on (WatchReach).
+    for (size_t i = 0; i < retention_files_.size(); ++i) {
+      if (!reach_result_ || i == 2) unlink(retention_files_[i].c_str());
+    }
   };
   if (!diff.ok()) {
     HS_LOG(WARNING) << "heap snapshot diff: " << diff.status().message();
@@ -1009,6 +1068,7 @@ void RunMonitor::FinishRetention() {
   e.table_growth_bytes = diff->table_growth_bytes;
   e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
+  retention.set_stretched_from(reach_from_);
   if (last_retention_) earlier_checks_.push_back(*last_retention_);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
@@ -1030,7 +1090,7 @@ void RunMonitor::FinishRetention() {
       JudgeLeak(e.s3);
       return;
     }
-    if (!WatchSlowing(e, leak)) LeakVerdict(std::move(leak));
+    if (!WatchSlowing(e, leak) && !WatchReach(e, leak)) LeakVerdict(std::move(leak));
     return;
   }
   if (table) {
@@ -1265,6 +1325,8 @@ MonitoredRun RunMonitor::Watch() {
   seen_.samples = series_->samples.Items();
   // A check that slowed and was cut short (the time limit, the process) stays confirmed.
   if (detector_ && !seen_.leak && slowing_result_) seen_.leak = WithRetention(std::move(*slowing_result_));
+  // So does a confirmation whose watch on to a fourth snapshot was cut short.
+  if (detector_ && !seen_.leak && reach_result_) seen_.leak = WithRetention(std::move(*reach_result_));
   if (detector_ && !seen_.leak) seen_.leak = FinalLeakVerdict();
   return std::move(seen_);
 }

@@ -149,6 +149,9 @@ class RunMonitor {
                                                std::vector<v1::AllocationSite> sites,
                                                std::vector<v1::AllocationSite> store_sites);
   uint64_t SeriesLimit(const std::string& series) const;
+  double SeriesNow(const std::string& series) const;
+  bool WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak);
+  std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
   v1::LeakResult WithRetention(v1::LeakResult result) const;
   void LeakVerdict(v1::LeakResult result);
@@ -231,6 +234,18 @@ class RunMonitor {
   // slope since s3 decides (KeptPace against last_retention_'s later slope). A run that
   // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
+  // A confirmation watched on to a fourth snapshot where iterations are cheap (WatchReach):
+  // the leak's result, made ready; a run that ends before gives it. Once per check
+  // (reach_watched_), from s3 (reach_from_).
+  std::optional<v1::LeakResult> reach_result_;
+  bool reach_watched_ = false;
+  uint64_t reach_from_ = 0;
+  // The third snapshot's sites as its event gave them (ConfirmedResult takes them): the
+  // fourth one's check reads them again.
+  std::vector<v1::AllocationSite> reach_sites_;
+  std::vector<v1::AllocationSite> reach_store_sites_;
+  // The module's own time (gc.work_ms) at each after-GC checkpoint of the run.
+  std::map<uint64_t, double> work_at_;
   uint64_t slowing_until_ = 0;
   // Where that slope is read from: s3, or where an array that held the window is full
   // (WatchStore, store_watch_).
