@@ -559,8 +559,14 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
 }
 
 bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after) {
-  if (retention.finding() != v1::RETENTION_FINDING_FREED && retention.finding() != v1::RETENTION_FINDING_V8_INTERNAL) {
-    return false;
+  switch (retention.finding()) {
+    case v1::RETENTION_FINDING_FREED:
+    case v1::RETENTION_FINDING_V8_INTERNAL:
+    case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
+    case v1::RETENTION_FINDING_TABLE_STOPPED:
+      break;
+    default:
+      return false;
   }
   return KeepsGrowing(after, retention.s1(), retention.s3());
 }

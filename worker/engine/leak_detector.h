@@ -175,7 +175,11 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
 // a table's last step, up to 58; flush_strings.mjs up to 26); the late leaks grew at 45-90.
 // A bound relative to the suspicion's slope missed the leaks behind big fill-ups (8 KiB per
 // iteration dropped, ~100 B per iteration kept after: 0.01 of it). `after` is the
-// series' fit over the check's later part (KeepsGrowing). Pure function.
+// series' fit over the check's later part (KeepsGrowing). A table whose owners' entries
+// stayed (or that did not grow again) is bounded the same way, and `after` is then the fit
+// over its watch, [s3, where it was checked to]: an LRU's Map of 5,000 keys stayed while
+// every eviction went to an audit log never trimmed, ~140 B/iteration from ~5,000 on, and
+// the run was `no_leak` at 10,000 (codebound_corpus/14_lru_audit_log_leak.js). Pure.
 inline constexpr double kRegrowthOverBar = 16;
 bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after);
 // The growth per iteration that counts as going on past a check over [s1, s3]:

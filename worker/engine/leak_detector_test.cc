@@ -900,6 +900,18 @@ TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
   r = ConfirmByRetention(Suspected(560), bounded);
   EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_FREED);
   EXPECT_FALSE(GrewPastItsWindow(r, Even(27)));
+  // A table found bounded by its owners' entries, while the series grew on over its watch
+  // [10,000, 20,625] (codebound_corpus/14_lru_audit_log_leak.js at 10,000: 143 B/iteration),
+  // or by a fourth snapshot's tables.
+  v1::LeakRetention stayed;
+  stayed.set_s1(898);
+  stayed.set_s2(1098);
+  stayed.set_s3(10000);
+  stayed.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED);
+  EXPECT_TRUE(GrewPastItsWindow(stayed, Even(143)));
+  EXPECT_FALSE(GrewPastItsWindow(stayed, Even(2)));
+  stayed.set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
+  EXPECT_TRUE(GrewPastItsWindow(stayed, Even(143)));
   // A retained window is not "bounded": nothing to check again.
   RetentionEvidence retained{898, 1098, 8784, 200 * 90, 0, 93.1, 8784};
   r = ConfirmByRetention(Suspected(90), retained);

@@ -898,6 +898,22 @@ void RunMonitor::DecideTable(const TableEntries& entries_now) {
   // Otherwise it could not go on far enough, or the snapshot could not be read: undecided
   // (FinalLeakVerdict).
   table_result_.reset();
+  // Bounded tables while the series grew on over the watch: that growth is not theirs. It
+  // is the next check's suspicion, as after a window found freed (GrewPastItsWindow).
+  const uint64_t s3 = last_retention_->s3();
+  const TheilSen over_watch = detector_->FitBetween(suspected_.name(), s3, units);
+  if (GrewPastItsWindow(*last_retention_, over_watch)) {
+    v1::LeakSeries regrown = suspected_;
+    regrown.set_slope_per_iteration(over_watch.slope);
+    regrown.set_slope_low(over_watch.low);
+    regrown.set_slope_high(over_watch.high);
+    regrown_ = regrown;
+    RetentionEvidence watch;
+    watch.s1 = last_retention_->s1();
+    watch.later = s3;
+    watch.s3 = units;
+    if (!OtherSuspect(units) && CheckRegrowth(watch)) return;
+  }
   Command("stop");
   stop_sent_ = true;
 }
