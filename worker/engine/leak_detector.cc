@@ -624,6 +624,11 @@ bool StillLeaksOverTheCheck(const TheilSen& over_check, double min_effect) {
   return over_check.low > 0 && over_check.slope >= min_effect;
 }
 
+bool StoreGrewOn(const TheilSen& since, double rise, double min_effect) {
+  if (StillLeaksOverTheCheck(since, min_effect)) return true;
+  return since.slope >= min_effect && rise >= kRegrowthOverBar * kMinBytesOverSpan;
+}
+
 double RegrowthBar(uint64_t s1, uint64_t s3) {
   return kRegrowthOverBar * kMinBytesOverSpan / static_cast<double>(s3 > s1 ? s3 - s1 : 1);
 }

@@ -279,6 +279,15 @@ StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t fil
 // beside a real heap leak. Pure.
 bool StillLeaksOverTheCheck(const TheilSen& over_check, double min_effect);
 
+// Whether a series watched past a full array (a store's watch, from where it settled) grew
+// on: still leaking there (StillLeaksOverTheCheck), or at least `min_effect` with a `rise`
+// (RiseBetween) of kRegrowthOverBar times kMinBytesOverSpan (256 KiB) over the watch when
+// its few points (5 over [30,000, 45,000]) leave the fit's lower end at 0 or under. A Map of
+// metadata beside an LRU of 15,000 (store_corpus/lru_meta_map_15k.js at 2,000) grew 105
+// B/iteration there, ~1.5 MB, and was called "a structure of a fixed size" in about 1 run of
+// 10; the store corpus's bounded caches read 0-2.3 B/iteration there. Pure.
+bool StoreGrewOn(const TheilSen& since, double rise, double min_effect);
+
 // How far a retention check must reach: objects allocated by iteration s2 must still be
 // alive when the run is kRetentionReach times as old (s3 >= 8 s2), or at the budget's end
 // if that is later. A bounded structure (an LRU still filling, a batch flushed rarely, a

@@ -869,6 +869,16 @@ TEST(RetentionTest, AnArrayMadeAtItsSizeIsWatchedPastWhereItIsFullAndOneMoreTurn
   std::vector<std::pair<uint64_t, double>> with_leak = settled;
   for (auto& [units, bytes] : with_leak) bytes += 40.0 * static_cast<double>(units - 12000);
   EXPECT_TRUE(StillLeaksOverTheCheck(FitOf(with_leak), 1.0));
+  EXPECT_TRUE(StoreGrewOn(FitOf(with_leak), with_leak.back().second - with_leak.front().second, 1.0));
+  EXPECT_FALSE(StoreGrewOn(FitOf(settled), settled.back().second - settled.front().second, 1.0));
+  // A leak beside the cache whose few points leave the fit's lower end under 0
+  // (lru_meta_map_15k.js: 105 B/iteration over [30,000, 45,000], ~1.5 MB): it grew on.
+  const TheilSen few{105.0, 0, -3.0, 330.0};
+  EXPECT_FALSE(StillLeaksOverTheCheck(few, 8.0));
+  EXPECT_TRUE(StoreGrewOn(few, 105.0 * 15000, 8.0));
+  // Not with the rise of a settled cache's noise, nor under the bar.
+  EXPECT_FALSE(StoreGrewOn(few, 35000, 8.0));
+  EXPECT_FALSE(StoreGrewOn(TheilSen{2.3, 0, -1.0, 6.0}, 2.3 * 15000, 8.0));
 }
 
 TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {

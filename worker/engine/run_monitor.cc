@@ -814,7 +814,8 @@ void RunMonitor::DecideSlowing(uint64_t units) {
     JudgeLeak(units);
     return;
   }
-  if (store_watch_ ? StillLeaksOverTheCheck(since, suspected_.min_effect())
+  if (store_watch_ ? StoreGrewOn(since, detector_->RiseBetween(suspected_.name(), slowing_from_, units),
+                                 suspected_.min_effect())
                    : KeptPace(last_retention_->slope_after_per_iteration(), since)) {
     // Grown on past a full array: what holds the growth is not that array, so the leak is
     // named by the window's objects beside it, where they account for the growth.
