@@ -1158,6 +1158,9 @@ void RunMonitor::OnCheckpoint(v1::Checkpoint* c) {
     }
   }
   seen_.units = std::max<uint64_t>(seen_.units, c->units());
+  // The driver's own count (after forced GCs, and open_connections' points): the process
+  // may be gone by the time its last checkpoint is read, and /proc with it.
+  seen_.peak_fds = std::max(seen_.peak_fds, c->descriptors());
   if (c->units() > 0 && rate_from_ == absl::InfiniteFuture()) {
     rate_from_ = absl::Now();
     rate_from_units_ = c->units();
