@@ -328,10 +328,17 @@ std::string Leak(const v1::RunResult& r) {
                     t.confirmed() ? "confirmed" : "not confirmed", " — ", E(t.note()), "</p>");
   }
   // The checks before the last, when the run made more than one (LeakResult.checks).
+  // A check watched on (the next one's stretched_from is its s3) says so: its reading at s3
+  // was not the last word.
   for (int i = 0; i + 1 < l.checks_size(); ++i) {
     const v1::LeakRetention& t = l.checks(i);
+    const v1::LeakRetention& next = l.checks(i + 1);
+    const bool watched = next.stretched_from() == t.s3() && next.s1() == t.s1() && next.s2() == t.s2();
     absl::StrAppend(&out, "<p class=\"sub\">Earlier retention check ", i + 1, " (snapshots after iterations ", t.s1(),
-                    ", ", t.s2(), ", ", t.s3(), "): ", E(t.note()), "</p>");
+                    ", ", t.s2(), ", ", t.s3(), "): ",
+                    watched ? absl::StrCat("watched on to ", next.s3(), " and read again there; at ", t.s3(), ": ")
+                            : std::string(),
+                    E(t.note()), "</p>");
   }
   if (l.v8_internal_bytes_per_iteration() > 0) {
     absl::StrAppend(&out, "<p>V8 internal growth, ", FormatSize(l.v8_internal_bytes_per_iteration()),

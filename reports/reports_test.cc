@@ -239,6 +239,30 @@ TEST(ReportsTest, EveryRetentionCheckOfARunIsShown) {
                                       "bounded: objects allocated after iteration 898 were freed by 8784"))
       << html;
   EXPECT_FALSE(absl::StrContains(html, "Earlier retention check 2")) << html;
+
+  // A confirmation watched on to a fourth snapshot that stands for its s3 (stretched_from).
+  v1::LeakResult* watched_leak = run.mutable_leak();
+  watched_leak->clear_checks();
+  v1::LeakRetention at_s3 = first;
+  at_s3.set_confirmed(true);
+  at_s3.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  at_s3.set_program_bytes_per_iteration(290);
+  at_s3.set_slope_after_per_iteration(300);
+  v1::LeakRetention at_s4 = first;
+  at_s4.set_s3(25000);
+  at_s4.set_stretched_from(8784);
+  *watched_leak->add_checks() = at_s3;
+  *watched_leak->add_checks() = at_s4;
+  *watched_leak->mutable_retention() = at_s4;
+  const std::string watched_html = HtmlOf(run);
+  EXPECT_TRUE(absl::StrContains(watched_html, "Earlier retention check 1 (snapshots after iterations 898, 1098, 8784): "
+                                              "watched on to 25000 and read again there; at 8784: confirmed by "
+                                              "retention up to iteration 8784"))
+      << watched_html;
+  EXPECT_TRUE(absl::StrContains(watched_html, "were freed by 25000")) << watched_html;
+  EXPECT_TRUE(absl::StrContains(watched_html, "; at 8784 they were still alive, and its cheap iterations were "
+                                              "watched on"))
+      << watched_html;
 }
 
 // A sweep's configurations come in the order of their values, not of their labels' text
