@@ -333,7 +333,7 @@ std::string Leak(const v1::RunResult& r) {
   for (int i = 0; i + 1 < l.checks_size(); ++i) {
     const v1::LeakRetention& t = l.checks(i);
     const v1::LeakRetention& next = l.checks(i + 1);
-    const bool watched = next.stretched_from() == t.s3() && next.s1() == t.s1() && next.s2() == t.s2();
+    const bool watched = next.stretched_from() > 0 && next.stretched_from() == t.s3();
     absl::StrAppend(&out, "<p class=\"sub\">Earlier retention check ", i + 1, " (snapshots after iterations ", t.s1(),
                     ", ", t.s2(), ", ", t.s3(), "): ",
                     watched ? absl::StrCat("watched on to ", next.s3(), " and read again there; at ", t.s3(), ": ")

@@ -425,7 +425,6 @@ void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult su
   suspicion_ = std::move(suspicion);
   retention_units_.clear();
   retention_files_.clear();
-  reach_watched_ = false;
   reach_from_ = 0;
   start_due_ = !now;
   if (now) AskForFirstSnapshot();
@@ -689,11 +688,11 @@ bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& 
 // A confirmation at s3 where the module's iterations are cheap goes on to a fourth
 // snapshot (StretchedReach), which stands for s3 when it comes (OnSnapshot): a structure
 // bounded only in its code frees the window's objects once it is full, a leak keeps them.
-// Once per check, unless the scenario says `stretch: false`; false when there is no room,
-// or the iterations cost too much: `leak` is the verdict now.
+// Once per check (a check watched on already has reach_from_), unless the scenario says
+// `stretch: false`; false when there is no room, or the iterations cost too much: `leak`
+// is the verdict now.
 bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak) {
-  if (reach_watched_ || !setup_.scenario->leak_check().stretch()) return false;
-  reach_watched_ = true;
+  if (reach_from_ > 0 || !setup_.scenario->leak_check().stretch()) return false;
   const auto s1 = work_at_.find(e.s1), s2 = work_at_.find(e.s2), s3 = work_at_.find(e.s3);
   if (s1 == work_at_.end() || s2 == work_at_.end() || s3 == work_at_.end()) return false;
   StretchInput in;

@@ -235,10 +235,9 @@ class RunMonitor {
   // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
   // A confirmation watched on to a fourth snapshot where iterations are cheap (WatchReach):
-  // the leak's result, made ready; a run that ends before gives it. Once per check
-  // (reach_watched_), from s3 (reach_from_).
+  // the leak's result, made ready; a run that ends before gives it. reach_from_: the s3 it
+  // went on from (0: the running check was not watched on).
   std::optional<v1::LeakResult> reach_result_;
-  bool reach_watched_ = false;
   uint64_t reach_from_ = 0;
   // The third snapshot's sites as its event gave them (ConfirmedResult takes them): the
   // fourth one's check reads them again.
