@@ -401,7 +401,7 @@ const unitCounter = {
   // figures up to about then.
   gcSentNs: 0n,
   gcSentCount: 0,
-  turnDue: false,      // the module left I/O to the event loop: the ramp gives it a turn (ioLeft)
+  turnDue: false,      // the module left work to the event loop: the ramp gives it a turn (loopWorkLeft)
 };
 const GC_EVERY_NS = 100000000n;
 
@@ -477,23 +477,50 @@ function unitCounterDue(n) {
     Math.ceil(UNIT_PUBLISH_NS / Math.max(1, unitCounter.paceNs))));
   unitCounter.fine = nearLimit();
   unitCounter.next = n + (unitCounter.fine ? 1 : unitCounter.batch);
-  unitCounter.turnDue = ioLeft();
+  unitCounter.turnDue = loopWorkLeft();
 }
 
-// Whether the module has left I/O for the event loop to finish: a request in flight (an
-// fs.write whose callback writes the next lines, a socket write, a DNS lookup). Synchronous
-// units do not yield, so that work waited for the next checkpoint, which a leak check spaces
-// out (up to ~55,000 iterations): an async logger's queue of unwritten lines
-// (tests/fixtures/leaks/async_log.js, pino with an async destination) grew with the spacing
-// and read as a leak confirmed by retention (186 B/iteration at 10,000). Looked at once per
-// batch (~1 ms of units, ~0.3 us a look), and the ramp then gives the loop one turn
-// (yieldToLoop, ~1 us). Only then: a turn every millisecond for every module (tried in
-// 0dd1579) let V8 grow its old space and code faster under a slowing pool
-// (tests/fixtures/leaks/intern_pool.mjs), a false alarm under ASAN. The driver itself has
-// no request open while units run (its telemetry is written synchronously); pending
-// immediates and timers are not counted (node's GC observer queues immediates of its own).
+// Whether the module has left work to the event loop: a request in flight (an fs.write whose
+// callback writes the next lines, a socket write, a DNS lookup), or an immediate. Synchronous
+// units do not yield, nor do async ones that await only promises, so that work waited for
+// the next checkpoint, which a leak check spaces out (up to ~55,000 iterations), and grew
+// with the spacing:
+// - an async logger's queue of unwritten lines (tests/fixtures/leaks/async_log.js, pino
+//   with an async destination) read as a leak confirmed by retention (186 B/iteration at
+//   10,000);
+// - a request answered in process by a web framework (fastify's inject) leaves its state to
+//   a chain of immediates: ~1 KiB/iteration, and one more pending Immediate every ~9
+//   iterations, read as a leak at 2,000 and 10,000 (tests/fixtures/leaks/immediate_chain.js).
+// Looked at once per batch (~1 ms of units, ~1 us a look with few handles), and the ramp
+// then gives the loop one turn (yieldToLoop, ~1 us). Only then: a turn every millisecond for
+// every module (tried in 0dd1579) let V8 grow its old space and code faster under a slowing
+// pool (tests/fixtures/leaks/intern_pool.mjs), a false alarm under ASAN. The driver itself
+// has no request open while units run (its telemetry is written synchronously) and no
+// immediate of its own then (a run of 2 million churning units with a GC observer, looked at
+// every 5,000, saw none); timers are not counted, as their time decides when they run, not a
+// turn.
+function loopWorkLeft() {
+  return ioLeft() || immediatesLeft();
+}
+
 function ioLeft() {
   return typeof process._getActiveRequests === 'function' && process._getActiveRequests().length > 0;
+}
+
+// Whether an immediate is pending (process.getActiveResourcesInfo lists one 'Immediate' per
+// ref'd immediate, after the requests, handles and timeouts).
+function immediatesLeft() {
+  return typeof process.getActiveResourcesInfo === 'function' && process.getActiveResourcesInfo().includes('Immediate');
+}
+
+// The loop's turns before a point is read: one, and more while immediates are left, up to
+// kSettleTurns. A chain of immediates (a response's 'end', then its cleanup) runs a link per
+// turn, and after one turn the second links of every unit since the last point were still
+// pending: the point held them, as many as the points' spacing (4-12% of the iterations).
+const kSettleTurns = 8;
+async function settleLoop() {
+  await yieldToLoop();
+  for (let turns = 1; turns < kSettleTurns && immediatesLeft(); turns++) await yieldToLoop();
 }
 
 function takeTurn() {
@@ -1638,7 +1665,7 @@ async function ramp(target, every, step, options) {
     // The loop's turn before the point is read: what the module left to it (a batch flushed
     // by an immediate, a write's callback) is done first, and the point does not count the
     // work that only waited for a turn.
-    await yieldToLoop();
+    await settleLoop();
     gc.work_ms += elapsedMs() - workFrom;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
