@@ -127,6 +127,44 @@ check("candidates: a constructor's sample is made by its caller's new", () => {
     ['3 - string', '7 exports.iteration class Connection']);
 });
 
+check("candidates: a generator's object is made by its caller's call of it", () => {
+  const file = source('parked.js', [
+    'const parked = new Set();',
+    'function* task(id) {',
+    "  const label = 'task-' + id;",
+    '  yield label;',
+    '}',
+    'const later = async function* () { yield 1; };',
+    'exports.iteration = function (i) {',
+    '  parked.add(task(i));',
+    '  other.task(i);',
+    '};',
+  ]);
+  const gen = startOf(file, 'function* task');
+  const caller = startOf(file, 'exports.iteration = function');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'task', scriptId: '3', lineNumber: gen.lineNumber, columnNumber: gen.columnNumber },
+    { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
+  // The call on line 8 only: line 9 calls another object's method.
+  assert.deepStrictEqual(Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`),
+    ['3 - string', '8 exports.iteration class task']);
+  // A plain function's call makes nothing of its own.
+  const plain = source('plain.js', [
+    'function task(id) {',
+    "  return 'task-' + id;",
+    '}',
+    'exports.iteration = function (i) {',
+    '  kept.push(task(i));',
+    '};',
+  ]);
+  const p = startOf(plain, 'function task');
+  const c = startOf(plain, 'exports.iteration = function');
+  const none = driver.allocatingCandidates(new Map(), plain,
+    { functionName: 'task', scriptId: '4', lineNumber: p.lineNumber, columnNumber: p.columnNumber },
+    { functionName: 'exports.iteration', lineNumber: c.lineNumber, columnNumber: c.columnNumber });
+  assert.deepStrictEqual(Array.from(none, (x) => `${x.line} ${x.makes}`), ['2 string']);
+});
+
 check("a closure's candidate position is the location V8's heap snapshot gives it", () => {
   const file = source('kept.js', [
     'exports.kept = [];',

@@ -1141,8 +1141,8 @@ const kGrowsStore = new Set(['push', 'unshift', 'splice', 'add', 'set']);
 // The functions and classes of the file it calls are read too (2 levels; V8 inlines them,
 // so their allocations carry the caller's frame), and, when the site's function is called
 // by user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
-// constructor's frame). line and column are 1-based; `function` names the function whose
-// body holds the line ("" for the site's own).
+// constructor's frame), or its `F(` when F is a generator function. line and column are
+// 1-based; `function` names the function whose body holds the line ("" for the site's own).
 const kMaxCandidates = 40;
 
 function allocatingCandidates(sources, file, frame, caller) {
@@ -1171,13 +1171,32 @@ function allocatingCandidates(sources, file, frame, caller) {
   const self = frame.functionName;
   if (caller && self && /^[\w$]+$/.test(self)) {
     const own = ownTokens(tokens, tokenAt(tokens, caller.lineNumber, caller.columnNumber)) || [];
+    const generator = isGeneratorFunction(tokens, self);
     for (let j = 1; j + 1 < own.length; j++) {
-      if (own[j - 1].text === 'new' && own[j].text === self && own[j + 1].text === '(') {
-        add(own[j - 1], caller.functionName || '(anonymous)', `class ${self}`);
-      }
+      if (own[j].text !== self || own[j + 1].text !== '(') continue;
+      const before = own[j - 1].text;
+      if (before === 'new') add(own[j - 1], caller.functionName || '(anonymous)', `class ${self}`);
+      else if (generator && before !== '.' && before !== '?.') add(own[j], caller.functionName || '(anonymous)', `class ${self}`);
     }
   }
   return out;
+}
+
+// Whether `name` is a generator function of the file (`function* name(`, `async function*
+// name(`, `name = function* (`): a call of it makes an object V8 names after it, allocated
+// in its own frame, as a constructor's instance is (wild_corpus/11_parked_generator_set.js:
+// its parked generators were placed on a string of the generator's body, a line that never
+// ran).
+function isGeneratorFunction(tokens, name) {
+  for (let k = 2; k + 1 < tokens.length; k++) {
+    if (tokens[k].text !== name || tokens[k].type !== 'name') continue;
+    if (tokens[k - 1].text === '*' && tokens[k - 2].text === 'function' && tokens[k + 1].text === '(') return true;
+    let j = k + 2;
+    if (tokens[k + 1].text !== '=' || !tokens[j]) continue;
+    if (tokens[j].text === 'async') j++;
+    if (tokens[j] && tokens[j].text === 'function' && tokens[j + 1] && tokens[j + 1].text === '*') return true;
+  }
+  return false;
 }
 
 // What the token own[j] allocates, in the candidates' terms, or null.
