@@ -1,8 +1,8 @@
 // Leak verdicts on the labelled corpora, written apart from heapstorm's code: the leak
 // corpus (tests/fixtures/leak_corpus), the shape corpus (tests/fixtures/shape_corpus), the
 // runtime corpus (tests/fixtures/runtime_corpus), the store corpus
-// (tests/fixtures/store_corpus), the I/O corpus (tests/fixtures/io_corpus) and the code-bound
-// corpus (tests/fixtures/codebound_corpus).
+// (tests/fixtures/store_corpus), the I/O corpus (tests/fixtures/io_corpus), the code-bound
+// corpus (tests/fixtures/codebound_corpus) and the wild corpus (tests/fixtures/wild_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -145,6 +145,27 @@ const std::vector<CorpusCase>& Cases() {
       {"12_quick_lru_generations_leak.js", 2000, "codebound_corpus"},
       {"13_ttl_wallclock_sweep_leak.js", 10000, "codebound_corpus"},
       {"14_lru_audit_log_leak.js", 10000, "codebound_corpus"},
+      // The wild corpus: leaks of other shapes than a cache, and their bounded twins, at 2,000;
+      // its two slow leaks (~20 B/iteration: every 16th error kept with its stack, every 4th
+      // request's context) at 10,000, as the leak corpus's.
+      {"01_sliced_substring_cache.js", 2000, "wild_corpus"},
+      {"02_flattened_substring_lru.js", 2000, "wild_corpus"},
+      {"03_closure_shared_context.js", 2000, "wild_corpus"},
+      {"04_promise_race_shutdown.mjs", 2000, "wild_corpus"},
+      {"05_dict_mode_computed_keys.js", 2000, "wild_corpus"},
+      {"06_dict_cycling_key_space.js", 2000, "wild_corpus"},
+      {"07_error_log_unbounded.js", 10000, "wild_corpus"},
+      {"08_error_ring_last200.js", 2000, "wild_corpus"},
+      {"09_regexp_cache_per_pattern.js", 2000, "wild_corpus"},
+      {"10_regexp_cache_fixed_patterns.js", 2000, "wild_corpus"},
+      {"11_parked_generator_set.js", 2000, "wild_corpus"},
+      {"12_als_request_context.mjs", 2000, "wild_corpus"},
+      {"13_als_context_audit_every4.mjs", 10000, "wild_corpus"},
+      {"14_batch_flush_sawtooth.js", 2000, "wild_corpus"},
+      {"15_rope_string_reset.js", 2000, "wild_corpus"},
+      {"16_emitter_listener_rotation.js", 2000, "wild_corpus"},
+      {"17_emitter_remove_wrong_fn.js", 2000, "wild_corpus"},
+      {"18_typed_array_pool.js", 2000, "wild_corpus"},
   };
   return cases;
 }
@@ -211,6 +232,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("store_corpus", &labels);
   ReadLabels("io_corpus", &labels);
   ReadLabels("codebound_corpus", &labels);
+  ReadLabels("wild_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
