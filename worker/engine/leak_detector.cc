@@ -355,6 +355,11 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units) {
   return max_units > 0 ? std::min(limit, max_units) : limit;
 }
 
+uint64_t RetentionReach(uint64_t s2, uint64_t budget) {
+  const uint64_t watched = kRetentionMaxOverrun * budget / 2;
+  return std::max(budget, std::min(kRetentionReach * s2, std::max(s2 + watched, 3 * s2)));
+}
+
 uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units) {
   if (result.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || units < budget) return 0;
   const uint64_t limit = CheckLimit(budget, max_units);
@@ -415,6 +420,7 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
     window = std::max<uint64_t>({1, min_window, std::min(window, fits - units)});
   }
   plan.reach = std::max(budget, kRetentionReach * (units + window));
+  plan.decides = plan.reach;
   const uint64_t left = limit > units ? limit - units : 0;
   plan.room = left >= 3;
   if (!plan.room) return plan;
@@ -423,6 +429,7 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   // The window shrank to fit: reaching kRetentionReach of its own end may fit again.
   plan.s3 = std::max(plan.s3, std::min(limit, plan.s2 + 2 * (plan.s2 - units)));
   if (plan.s2 < units + window) plan.reach = std::max(budget, kRetentionReach * plan.s2);
+  plan.decides = std::min(plan.reach, RetentionReach(plan.s2, budget));
   return plan;
 }
 
@@ -536,7 +543,10 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     return r;
   }
   const bool program_part = j.program_part, retained = j.retained, still_grows = j.still_grows;
-  if (j.Holds() && e.s3 < e.reach) {
+  // Decided short of its full reach only on a window kept at the series' detection limit.
+  const bool short_of_reach = e.s3 < e.full_reach && j.program < suspected.min_effect();
+  if (j.Holds() && (e.s3 < e.reach || short_of_reach)) {
+    if (short_of_reach) r.set_reach(e.full_reach);
     r.set_undecided(true);
     r.set_finding(v1::RETENTION_FINDING_UNDECIDED);
     return r;

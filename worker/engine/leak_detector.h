@@ -131,7 +131,10 @@ struct RetentionEvidence {
   // Likewise, the runtime's own: V8's code, bytecode, feedback and maps, node's Buffer pool.
   uint64_t v8_internal_bytes = 0;
   double slope_after = 0;           // the suspected series over the later part (LaterPartFrom)
-  uint64_t reach = 0;               // the s3 the plan asked for (RetentionPlan::reach); 0: none
+  // The s3 at which the check decides (RetentionPlan::decides) and the one its plan asked
+  // for (RetentionPlan::reach); 0: none.
+  uint64_t reach = 0;
+  uint64_t full_reach = 0;
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
   uint64_t backing_growth_bytes = 0;
@@ -160,7 +163,12 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // and s3 got as far as the plan's reach. Otherwise not a leak, with the note saying why:
 // bounded (freed by s3), stopped growing, or V8's own growth; or `undecided` when all held
 // but the run could not reach `reach` (its time limit): a structure that fills up or
-// flushes later than s3 is then not ruled out. Pure function.
+// flushes later than s3 is then not ruled out. Short of `full_reach` (a check decided
+// where the limit cut it, RetentionReach), the window's objects must also be kept at no
+// less than the suspected series' detection limit (its min_effect), or it stays undecided:
+// io_corpus/setimmediate_batch.js at 2,000, level in plain node to 600,000 iterations, had
+// 0.51 B/iteration of its window [6,220, 9,347] alive at 50,000 and read as a leak
+// "confirmed" at 1.38 B/iteration of growth. Pure function.
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
 
 // Whether a series that a retention check found bounded (its window's objects freed, or
@@ -296,6 +304,20 @@ bool StoreGrewOn(const TheilSen& since, double rise, double min_effect);
 // must. 8 from the leak corpus: its longest fill-up (an LRU of 2,000 keys, one new key
 // every 3rd iteration, suspected at ~800) frees the window's objects at 7.2 s2.
 inline constexpr uint64_t kRetentionReach = 8;
+
+// The s3 at which a retention check with this s2 decides in a run whose budget is
+// `budget`: kRetentionReach s2 (or the budget's end if that is later), or sooner, once the
+// window's objects have outlived s2 both by half of kRetentionMaxOverrun budgets, the
+// longest any confirmation at this budget is watched on (StretchedReach: a structure
+// bounded past that is a leak at this budget), and by 2 s2, twice any fill-up or flush the
+// series could have shown before s2. The check is still planned to 8 s2 (PlanRetention);
+// this decides one that the limit cut short. A check after a first one whose window was
+// freed (a phase flushed, a cache filled) starts at the first one's s3, 8,784 at 2,000,
+// and its 8 s2 (87,640) lay past the limit of 50,000 in every run: a leak behind a flushed
+// batch import (phase_corpus/batch_import_leak.js), or behind an LRU's fill-up whose
+// evictions go to a log never trimmed (codebound_corpus/14_lru_audit_log_leak.js), kept its
+// window's objects from 10,955 to 50,000 and stayed `inconclusive`. Pure.
+uint64_t RetentionReach(uint64_t s2, uint64_t budget);
 // A check never runs past this many times the budget (nor past what the scenario's time
 // limit allows, see RunMonitor): short of its reach, a retention that held is undecided.
 // 25 lets a suspicion raised while the run goes on past its budget, up to ~2.5 budgets
@@ -323,12 +345,14 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units);
 // `max_units` (0: no cap of its own; the run monitor passes what the time limit allows);
 // the window then shrinks to a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
 // is false when fewer than 3 iterations are left; `reach` is the s3 a full check needs
-// (the budget that would do). Pure function.
+// (the budget that would do), `decides` the s3 at which a check cut short by the limit
+// decides (RetentionReach, no later than `reach`). Pure function.
 struct RetentionPlan {
   uint64_t s2 = 0;
   uint64_t s3 = 0;
   bool room = false;
   uint64_t reach = 0;
+  uint64_t decides = 0;
 };
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
                             uint64_t max_units = 0);

@@ -573,11 +573,11 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     uint64_t now = std::max(seen_.units, detector_->last_units());
     uint64_t s1 = retaining_ && !retention_units_.empty() ? retention_units_[0] : now;
     // Planned once s1 was written; before that (or with no check), as it would be planned.
-    uint64_t needed = retaining_ && plan_.reach > 0
-                          ? plan_.reach
+    uint64_t needed = retaining_ && plan_.decides > 0
+                          ? plan_.decides
                           : PlanRetention(detector_->first_units(), s1, setup_.scenario->leak_check().iterations(),
                                           retaining_ ? SuspectedWindow() : 1)
-                                .reach;
+                                .decides;
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     for (v1::LeakSeries& s : *r.mutable_series()) {
       if (s.verdict() == v1::LEAK_VERDICT_LEAK) {
@@ -1059,7 +1059,8 @@ void RunMonitor::FinishRetention() {
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
   e.slope_after = after.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
-  e.reach = plan_.reach;
+  e.reach = plan_.decides;
+  e.full_reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
   absl::Cleanup remove = [this] {
