@@ -357,10 +357,13 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItsEntriesGoOnGrowing) {
     // The window of the last 5,000 ids: its table takes its last step near iteration 1,500,
     // at or just before the check's first snapshot, depending on where the points fall. In
     // the check, its entries stopped; before it, the window holds only V8's own growth
-    // (code compiled meanwhile). Either way no leak, and said as what it was.
+    // (code compiled meanwhile). Where the points fall also depends on the forced GCs'
+    // share of the time (the schedule's spacing): beside the whole suite, a check suspected
+    // at 3,527 found its window's objects freed by 35,072, the table flat over its later
+    // part. Either way no leak, and said as what it was.
     if (m == "bounded_set_window.js") {
       EXPECT_TRUE(t.finding() == v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED ||
-                  t.finding() == v1::RETENTION_FINDING_V8_INTERNAL)
+                  t.finding() == v1::RETENTION_FINDING_V8_INTERNAL || t.finding() == v1::RETENTION_FINDING_FREED)
           << m << ": " << LeakSummarySentence(r);
       if (t.finding() == v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED) {
         EXPECT_EQ(t.table_entries_checked(), 5000u) << LeakSummarySentence(r);
@@ -374,7 +377,8 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItsEntriesGoOnGrowing) {
 // tests the fill-up and finds its window freed while the heap goes on growing, ~90
 // B/iteration; a second check tests that growth. Both budgets were `no leak` ("objects
 // allocated after iteration 898 were freed") before (2026-12-03). At 2,000 the second check
-// cannot reach 8 s2 within 25 budgets: not decided, never `no leak`.
+// cannot reach 8 s2 within 25 budgets; it was `inconclusive` there until it decided at the
+// cap (RetentionReach: its window outlived s2 by 12.5 budgets and 2 s2).
 TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   v1::RunResult r = Run("flush_then_leak.js", 10000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
@@ -402,10 +406,16 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_EQ(r.leak().allocation_sites(0).line(), 10u) << "the kept.push( line";
   v1::RunResult short_budget = Run("flush_then_leak.js", 2000, 0);
   ASSERT_EQ(short_budget.outcome(), v1::OUTCOME_COMPLETED) << short_budget.evidence().summary();
-  EXPECT_NE(short_budget.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(short_budget);
-  // The second check was made, from the first one's s3 (~8,000), not at the cap.
-  EXPECT_GE(short_budget.leak().retention().s1(), 3000u) << LeakSummarySentence(short_budget);
-  EXPECT_LT(short_budget.leak().retention().s1(), 20000u) << LeakSummarySentence(short_budget);
+  EXPECT_EQ(short_budget.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(short_budget);
+  // The second check was made, from the first one's s3 (~8,000), not at the cap, and
+  // decided where the cap cut it short of 8 s2.
+  const v1::LeakRetention& second = short_budget.leak().retention();
+  EXPECT_GE(second.s1(), 3000u) << LeakSummarySentence(short_budget);
+  EXPECT_LT(second.s1(), 20000u) << LeakSummarySentence(short_budget);
+  EXPECT_EQ(second.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(short_budget);
+  EXPECT_EQ(second.s3(), kRetentionMaxOverrun * 2000) << LeakSummarySentence(short_budget);
+  EXPECT_LT(second.s3(), kRetentionReach * second.s2()) << LeakSummarySentence(short_budget);
+  EXPECT_EQ(second.reach(), RetentionReach(second.s2(), 2000));
 }
 
 // Two modules a helper session wrote from a description of their shapes alone: a Map
