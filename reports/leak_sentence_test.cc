@@ -155,8 +155,8 @@ TEST(LeakSentenceTest, ArrayFindings) {
   r.set_array_growth_bytes(340 * 1024);
   r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
   EXPECT_EQ(RetentionSentence(r),
-            "an array grew 340Ki from iteration 898 to 30000 with no object of its own (numbers), but the run could "
-            "not go on to iteration 61875, where a leaking array has grown again and a bounded one has not");
+            "an array grew 340Ki from iteration 898 to 30000 beyond what its window's objects account for, but the "
+            "run could not go on to iteration 61875, where a leaking array has grown again and a bounded one has not");
   r.set_table_growth_bytes(1024 * 1024);
   r.set_table_entries_at_s3(20001);
   r.set_table_entries_checked(20001);
@@ -207,8 +207,8 @@ TEST(LeakSentenceTest, TableFindings) {
   r.set_table_growth_bytes(300 * 1024);
   r.set_finding(v1::RETENTION_FINDING_TABLE_STEPPED);
   EXPECT_EQ(RetentionSentence(r),
-            "a hash table grew 300Ki from iteration 801 to 9024 with no object of its own (numbers), but the run could "
-            "not go on to iteration 18590, where a leaking table has doubled again and a bounded one with deletions "
+            "a hash table grew 300Ki from iteration 801 to 9024 beyond what its window's objects account for, but "
+            "the run could not go on to iteration 18590, where a leaking table has doubled again and a bounded one with deletions "
             "has not");
   r.set_table_checked_to(15000);
   EXPECT_NE(RetentionSentence(r).find("had not doubled again by 15000, but the run could not go on to iteration 18590"),
@@ -217,8 +217,8 @@ TEST(LeakSentenceTest, TableFindings) {
   r.set_table_checked_to(18590);
   r.set_finding(v1::RETENTION_FINDING_TABLE_DOUBLED);
   EXPECT_EQ(RetentionSentence(r),
-            "confirmed by a hash table's growth: it grew 300Ki from iteration 801 to 9024 holding numbers (no object "
-            "of its own), and doubled again by 18590");
+            "confirmed by a hash table's growth: it grew 300Ki from iteration 801 to 9024, beyond what its "
+            "window's objects account for, and doubled again by 18590");
   r.set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
   EXPECT_EQ(RetentionSentence(r),
             "bounded: a hash table that grew 300Ki from iteration 801 to 9024 did not grow again by 18590 (a Set or "
@@ -228,8 +228,8 @@ TEST(LeakSentenceTest, TableFindings) {
   r.set_table_entries_checked(3750);
   r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_GREW);
   EXPECT_EQ(RetentionSentence(r),
-            "confirmed by a hash table's entries: it grew 300Ki from iteration 801 to 9024 holding numbers (no object "
-            "of its own), and its owner went on from 2250 entries at 9024 to 3750 at 15000");
+            "confirmed by a hash table's entries: it grew 300Ki from iteration 801 to 9024, beyond what its "
+            "window's objects account for, and its owner went on from 2250 entries at 9024 to 3750 at 15000");
   r.set_table_entries_checked(2250);
   r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED);
   EXPECT_EQ(RetentionSentence(r),
