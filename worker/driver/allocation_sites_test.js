@@ -33,6 +33,18 @@ function startOf(file, marker) {
 }
 
 
+// The candidates of a sample in `name`, whose definition `marker` finds, called from
+// `exports.iteration = function` of the same file: each as "LINE FUNCTION MAKES".
+function calledFromIteration(file, name, marker) {
+  const at = startOf(file, marker);
+  const caller = startOf(file, 'exports.iteration = function');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: name, scriptId: '3', lineNumber: at.lineNumber, columnNumber: at.columnNumber },
+    { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
+  return Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`);
+}
+
+
 check('a callee called on several lines: the call whose value is returned', () => {
   const file = source('decode.js', [
     'const wire = Buffer.alloc(64);',
@@ -118,12 +130,7 @@ check("candidates: a constructor's sample is made by its caller's new", () => {
     '  const c = new Connection(i);',
     '};',
   ]);
-  const ctor = startOf(file, 'constructor');
-  const caller = startOf(file, 'exports.iteration = function');
-  const found = driver.allocatingCandidates(new Map(), file,
-    { functionName: 'Connection', scriptId: '3', lineNumber: ctor.lineNumber, columnNumber: ctor.columnNumber },
-    { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
-  assert.deepStrictEqual(Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`),
+  assert.deepStrictEqual(calledFromIteration(file, 'Connection', 'constructor'),
     ['3 - string', '7 exports.iteration class Connection']);
 });
 
@@ -140,13 +147,8 @@ check("candidates: a generator's object is made by its caller's call of it", () 
     '  other.task(i);',
     '};',
   ]);
-  const gen = startOf(file, 'function* task');
-  const caller = startOf(file, 'exports.iteration = function');
-  const found = driver.allocatingCandidates(new Map(), file,
-    { functionName: 'task', scriptId: '3', lineNumber: gen.lineNumber, columnNumber: gen.columnNumber },
-    { functionName: 'exports.iteration', lineNumber: caller.lineNumber, columnNumber: caller.columnNumber });
   // The call on line 8 only: line 9 calls another object's method.
-  assert.deepStrictEqual(Array.from(found, (c) => `${c.line} ${c.function || '-'} ${c.makes}`),
+  assert.deepStrictEqual(calledFromIteration(file, 'task', 'function* task'),
     ['3 - string', '8 exports.iteration class task']);
   // A plain function's call makes nothing of its own.
   const plain = source('plain.js', [
@@ -157,12 +159,7 @@ check("candidates: a generator's object is made by its caller's call of it", () 
     '  kept.push(task(i));',
     '};',
   ]);
-  const p = startOf(plain, 'function task');
-  const c = startOf(plain, 'exports.iteration = function');
-  const none = driver.allocatingCandidates(new Map(), plain,
-    { functionName: 'task', scriptId: '4', lineNumber: p.lineNumber, columnNumber: p.columnNumber },
-    { functionName: 'exports.iteration', lineNumber: c.lineNumber, columnNumber: c.columnNumber });
-  assert.deepStrictEqual(Array.from(none, (x) => `${x.line} ${x.makes}`), ['2 string']);
+  assert.deepStrictEqual(calledFromIteration(plain, 'task', 'function task'), ['2 - string']);
 });
 
 check("a closure's candidate position is the location V8's heap snapshot gives it", () => {
