@@ -378,7 +378,7 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItsEntriesGoOnGrowing) {
 // B/iteration; a second check tests that growth. Both budgets were `no leak` ("objects
 // allocated after iteration 898 were freed") before (2026-12-03). At 2,000 the second check
 // cannot reach 8 s2 within 25 budgets; it was `inconclusive` there until it decided at the
-// cap (RetentionReach: its window outlived s2 by 12.5 budgets and 2 s2).
+// cap (RetentionDecidesAt: its window outlived s2 by 12.5 budgets and 2 s2).
 TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   v1::RunResult r = Run("flush_then_leak.js", 10000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
@@ -415,7 +415,7 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_EQ(second.finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(short_budget);
   EXPECT_EQ(second.s3(), kRetentionMaxOverrun * 2000) << LeakSummarySentence(short_budget);
   EXPECT_LT(second.s3(), kRetentionReach * second.s2()) << LeakSummarySentence(short_budget);
-  EXPECT_EQ(second.reach(), RetentionReach(second.s2(), 2000));
+  EXPECT_EQ(second.reach(), RetentionDecidesAt(second.s2(), 2000));
 }
 
 // Two modules a helper session wrote from a description of their shapes alone: a Map

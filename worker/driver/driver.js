@@ -1181,11 +1181,12 @@ function allocatingCandidates(sources, file, frame, caller) {
   if (caller && self && /^[\w$]+$/.test(self)) {
     const own = ownTokens(tokens, tokenAt(tokens, caller.lineNumber, caller.columnNumber)) || [];
     const generator = isGeneratorFunction(tokens, self);
+    const by = caller.functionName || '(anonymous)';
     for (let j = 1; j + 1 < own.length; j++) {
       if (own[j].text !== self || own[j + 1].text !== '(') continue;
       const before = own[j - 1].text;
-      if (before === 'new') add(own[j - 1], caller.functionName || '(anonymous)', `class ${self}`);
-      else if (generator && before !== '.' && before !== '?.') add(own[j], caller.functionName || '(anonymous)', `class ${self}`);
+      if (before === 'new') add(own[j - 1], by, `class ${self}`);
+      else if (generator && before !== '.' && before !== '?.') add(own[j], by, `class ${self}`);
     }
   }
   return out;

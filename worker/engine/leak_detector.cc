@@ -355,7 +355,7 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units) {
   return max_units > 0 ? std::min(limit, max_units) : limit;
 }
 
-uint64_t RetentionReach(uint64_t s2, uint64_t budget) {
+uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget) {
   const uint64_t watched = kRetentionMaxOverrun * budget / 2;
   return std::max(budget, std::min(kRetentionReach * s2, std::max(s2 + watched, 3 * s2)));
 }
@@ -429,7 +429,7 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   // The window shrank to fit: reaching kRetentionReach of its own end may fit again.
   plan.s3 = std::max(plan.s3, std::min(limit, plan.s2 + 2 * (plan.s2 - units)));
   if (plan.s2 < units + window) plan.reach = std::max(budget, kRetentionReach * plan.s2);
-  plan.decides = std::min(plan.reach, RetentionReach(plan.s2, budget));
+  plan.decides = std::min(plan.reach, RetentionDecidesAt(plan.s2, budget));
   return plan;
 }
 
@@ -535,7 +535,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     r.set_table_growth_bytes(table_steps ? e.table_growth_bytes : 0);
     r.set_array_growth_bytes(e.array_growth_bytes);
   }
-  r.set_reach(e.reach);
+  r.set_reach(e.decides);
   r.set_suspected_slope_per_iteration(suspected.slope_per_iteration());
   if (stores_only) {
     r.set_undecided(true);
@@ -544,9 +544,9 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   }
   const bool program_part = j.program_part, retained = j.retained, still_grows = j.still_grows;
   // Decided short of its full reach only on a window kept at the series' detection limit.
-  const bool short_of_reach = e.s3 < e.full_reach && j.program < suspected.min_effect();
-  if (j.Holds() && (e.s3 < e.reach || short_of_reach)) {
-    if (short_of_reach) r.set_reach(e.full_reach);
+  const bool short_of_reach = e.s3 < e.reach && j.program < suspected.min_effect();
+  if (j.Holds() && (e.s3 < e.decides || short_of_reach)) {
+    if (short_of_reach) r.set_reach(e.reach);
     r.set_undecided(true);
     r.set_finding(v1::RETENTION_FINDING_UNDECIDED);
     return r;

@@ -133,8 +133,8 @@ struct RetentionEvidence {
   double slope_after = 0;           // the suspected series over the later part (LaterPartFrom)
   // The s3 at which the check decides (RetentionPlan::decides) and the one its plan asked
   // for (RetentionPlan::reach); 0: none.
+  uint64_t decides = 0;
   uint64_t reach = 0;
-  uint64_t full_reach = 0;
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
   // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
   uint64_t backing_growth_bytes = 0;
@@ -162,9 +162,9 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // kMaxRetainedOverGrowth times it plus the V8 part), the series kept growing after the window,
 // and s3 got as far as the plan's reach. Otherwise not a leak, with the note saying why:
 // bounded (freed by s3), stopped growing, or V8's own growth; or `undecided` when all held
-// but the run could not reach `reach` (its time limit): a structure that fills up or
-// flushes later than s3 is then not ruled out. Short of `full_reach` (a check decided
-// where the limit cut it, RetentionReach), the window's objects must also be kept at no
+// but the run could not reach `decides` (its time limit): a structure that fills up or
+// flushes later than s3 is then not ruled out. Short of `reach` (a check decided
+// where the limit cut it, RetentionDecidesAt), the window's objects must also be kept at no
 // less than the suspected series' detection limit (its min_effect), or it stays undecided:
 // io_corpus/setimmediate_batch.js at 2,000, level in plain node to 600,000 iterations, had
 // 0.51 B/iteration of its window [6,220, 9,347] alive at 50,000 and read as a leak
@@ -317,7 +317,7 @@ inline constexpr uint64_t kRetentionReach = 8;
 // batch import (phase_corpus/batch_import_leak.js), or behind an LRU's fill-up whose
 // evictions go to a log never trimmed (codebound_corpus/14_lru_audit_log_leak.js), kept its
 // window's objects from 10,955 to 50,000 and stayed `inconclusive`. Pure.
-uint64_t RetentionReach(uint64_t s2, uint64_t budget);
+uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget);
 // A check never runs past this many times the budget (nor past what the scenario's time
 // limit allows, see RunMonitor): short of its reach, a retention that held is undecided.
 // 25 lets a suspicion raised while the run goes on past its budget, up to ~2.5 budgets
@@ -346,7 +346,7 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units);
 // the window then shrinks to a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
 // is false when fewer than 3 iterations are left; `reach` is the s3 a full check needs
 // (the budget that would do), `decides` the s3 at which a check cut short by the limit
-// decides (RetentionReach, no later than `reach`). Pure function.
+// decides (RetentionDecidesAt, no later than `reach`). Pure function.
 struct RetentionPlan {
   uint64_t s2 = 0;
   uint64_t s3 = 0;

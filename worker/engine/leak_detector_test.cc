@@ -453,12 +453,12 @@ TEST(RetentionTest, PlanRunsPastTheBudgetToItsReach) {
 
 TEST(RetentionTest, AReachPastHalfTheLimitIsHalfTheLimitPastS2AndTwiceS2) {
   const uint64_t half = kRetentionMaxOverrun * 2000 / 2;  // 25,000 at 2,000
-  EXPECT_EQ(RetentionReach(1098, 2000), kRetentionReach * 1098);  // within it: 8 s2
-  EXPECT_EQ(RetentionReach(100, 2000), 2000u);                     // the budget's end
+  EXPECT_EQ(RetentionDecidesAt(1098, 2000), kRetentionReach * 1098);  // within it: 8 s2
+  EXPECT_EQ(RetentionDecidesAt(100, 2000), 2000u);                     // the budget's end
   // Recorded: a second check after a window freed by 8,784 (phase_corpus/batch_import_leak.js
   // and codebound_corpus/14_lru_audit_log_leak.js at 2,000), s2 10,955: 8 s2 is 87,640, past
   // the limit of 50,000; its window's objects outliving s2 by 25,000 decides.
-  EXPECT_EQ(RetentionReach(10955, 2000), 10955 + half);
+  EXPECT_EQ(RetentionDecidesAt(10955, 2000), 10955 + half);
   // Planned to 8 s2 still, cut at the limit, where it decides.
   RetentionPlan second = PlanRetention(100, 8784, 2000, 2171);
   EXPECT_EQ(second.s2, 10955u);
@@ -467,10 +467,10 @@ TEST(RetentionTest, AReachPastHalfTheLimitIsHalfTheLimitPastS2AndTwiceS2) {
   EXPECT_EQ(second.decides, 10955 + half);
   EXPECT_LE(second.decides, second.s3);
   // Later, 2 s2 past s2 is the longer: 3 s2.
-  EXPECT_EQ(RetentionReach(15000, 2000), 45000u);
-  EXPECT_EQ(RetentionReach(20000, 2000), 60000u);  // past the limit: undecided there
+  EXPECT_EQ(RetentionDecidesAt(15000, 2000), 45000u);
+  EXPECT_EQ(RetentionDecidesAt(20000, 2000), 60000u);  // past the limit: undecided there
   // Never more than 8 s2.
-  EXPECT_EQ(RetentionReach(3000, 2000), 24000u);
+  EXPECT_EQ(RetentionDecidesAt(3000, 2000), 24000u);
   // A check planned within the limit decides at its 8 s2 (s3), as before.
   RetentionPlan first = PlanRetention(100, 900, 2000);
   EXPECT_EQ(first.s3, first.reach);
@@ -491,7 +491,7 @@ TEST(RetentionTest, AWindowWhoseReachLiesPastTheLimitShrinksToFit) {
   EXPECT_EQ(slow.s2, 8100u);
   EXPECT_EQ(slow.s3, 50000u);
   EXPECT_GT(slow.reach, slow.s3);
-  EXPECT_EQ(slow.decides, 8100u + 25000u);  // but it decides there (RetentionReach)
+  EXPECT_EQ(slow.decides, 8100u + 25000u);  // but it decides there (RetentionDecidesAt)
 }
 
 TEST(RetentionTest, ACheckThatCouldOnlyEndUndecidedWaitsWhileTheSlopesWindowFits) {
@@ -570,10 +570,10 @@ TEST(RetentionTest, RetainedAtTheSlopeIsALeak) {
 TEST(RetentionTest, ACheckCutShortByTheLimitDecidesOnAWindowKeptAtTheDetectionLimit) {
   // Recorded: phase_corpus/batch_import_leak.js at 2,000, a second check after a window freed
   // by 8,784: s2 10,955, planned to 8 s2 = 87,640, cut at the limit of 50,000, where it
-  // decides (RetentionReach: 35,955); 83.5 B/iteration of its window alive there.
+  // decides (RetentionDecidesAt: 35,955); 83.5 B/iteration of its window alive there.
   RetentionEvidence e{8784, 10955, 50000, static_cast<uint64_t>(83.5 * 2171), 800, 95};
-  e.reach = RetentionReach(10955, 2000);
-  e.full_reach = kRetentionReach * 10955;
+  e.decides = RetentionDecidesAt(10955, 2000);
+  e.reach = kRetentionReach * 10955;
   v1::LeakSeries suspected = Suspected(96);
   suspected.set_min_effect(3);
   v1::LeakRetention r = ConfirmByRetention(suspected, e);
@@ -584,8 +584,8 @@ TEST(RetentionTest, ACheckCutShortByTheLimitDecidesOnAWindowKeptAtTheDetectionLi
   // undecided, and what would decide is the full reach.
   RetentionEvidence weak{6220, 9347, 50000, 1600, 0, 1.2};
   weak.backing_growth_bytes = 7000;  // a value replaced by a bigger one: counted with the objects
-  weak.reach = RetentionReach(9347, 2000);
-  weak.full_reach = kRetentionReach * 9347;
+  weak.decides = RetentionDecidesAt(9347, 2000);
+  weak.reach = kRetentionReach * 9347;
   v1::LeakSeries faint = Suspected(2.6);
   faint.set_min_effect(3);
   v1::LeakRetention w = ConfirmByRetention(faint, weak);
@@ -593,7 +593,7 @@ TEST(RetentionTest, ACheckCutShortByTheLimitDecidesOnAWindowKeptAtTheDetectionLi
   EXPECT_TRUE(w.undecided()) << w.note();
   EXPECT_EQ(w.reach(), kRetentionReach * 9347);
   // The same window at its full reach decides as before.
-  weak.full_reach = 50000;
+  weak.reach = 50000;
   EXPECT_TRUE(ConfirmByRetention(faint, weak).confirmed());
 }
 

@@ -1059,8 +1059,8 @@ void RunMonitor::FinishRetention() {
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
   e.slope_after = after.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
-  e.reach = plan_.decides;
-  e.full_reach = plan_.reach;
+  e.decides = plan_.decides;
+  e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
   // Snapshots are large: gone once read, whatever the outcome.
   absl::Cleanup remove = [this] {
