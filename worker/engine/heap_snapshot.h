@@ -110,8 +110,8 @@ bool IsV8Internal(const std::string& node_type);
 // What a survivor's constructor is marked with when it is node's current Buffer pool
 // (SnapshotSummary::pool): the runtime's own like V8's, a culprit with v8_internal set.
 inline constexpr char kNodePool[] = " (node's Buffer pool)";
-// What a survivor's constructor is marked with when it is of V8's own kinds (IsV8Internal)
-// and a program survivor holds it (a kept Error's stack records): the program's, not V8's.
+// What a survivor's constructor is marked with when it is one of V8's records (hidden) that
+// a program survivor holds (a kept Error's stack records): the program's, not V8's.
 inline constexpr char kHeldByProgram[] = " (held by the program)";
 
 // The three-snapshot diff: what was allocated between the first and the second snapshot
