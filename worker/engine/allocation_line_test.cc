@@ -97,6 +97,23 @@ TEST(AllocationLineTest, ABuiltinConstructorBeatsLiteralsAndStrings) {
   EXPECT_EQ(sites[0].column(), 3u);
 }
 
+// A lone survivor of a literal's kind beside the strings the leak keeps: the strings' line
+// (api_corpus/01_symbol_for_request_key.js: the `Symbol.for` key's concatenation on line 10
+// kept 6,400 bytes of strings, one 40-byte Object matched line 11's literal). Where the
+// literal's survivors are a share worth counting, it still goes first.
+TEST(AllocationLineTest, AStraySurvivorOfAnEarlierLevelDoesNotOutweighALaterLevelsBulk) {
+  std::vector<v1::AllocationSite> sites = {Site("tagRequest", 7, {{10, "", "string"}, {11, "", "object Object"}})};
+  PickRetainedLines({Survivor("string", "(string)", 6400), Survivor("symbol", "(symbol)", 4800),
+                     Survivor("object", "Object", 40)},
+                    &sites);
+  EXPECT_EQ(sites[0].line(), 10u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
+
+  sites = {Site("tagRequest", 7, {{10, "", "string"}, {11, "", "object Object"}})};
+  PickRetainedLines({Survivor("string", "(string)", 6400), Survivor("object", "Object", 400)}, &sites);
+  EXPECT_EQ(sites[0].line(), 11u);
+}
+
 TEST(AllocationLineTest, TheCallersNewOfAConstructorNamesTheCaller) {
   std::vector<v1::AllocationSite> sites = {
       Site("Connection", 7, {{9, "", "string"}, {24, "exports.iteration", "class Connection"}})};
