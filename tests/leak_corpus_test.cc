@@ -2,8 +2,9 @@
 // corpus (tests/fixtures/leak_corpus), the shape corpus (tests/fixtures/shape_corpus), the
 // runtime corpus (tests/fixtures/runtime_corpus), the store corpus
 // (tests/fixtures/store_corpus), the I/O corpus (tests/fixtures/io_corpus), the code-bound
-// corpus (tests/fixtures/codebound_corpus), the wild corpus (tests/fixtures/wild_corpus) and
-// the V8-kinds corpus (tests/fixtures/v8kinds_corpus).
+// corpus (tests/fixtures/codebound_corpus), the wild corpus (tests/fixtures/wild_corpus),
+// the V8-kinds corpus (tests/fixtures/v8kinds_corpus) and the API corpus
+// (tests/fixtures/api_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -180,6 +181,19 @@ const std::vector<CorpusCase>& Cases() {
       {"08_then_chain_settles.mjs", 2000, "v8kinds_corpus"},
       {"09_regexp_per_request_cache.js", 2000, "v8kinds_corpus"},
       {"10_regexp_lru64.js", 2000, "v8kinds_corpus"},
+      // The API corpus, at 2,000: leaks through the runtime's APIs and their bounded twins.
+      {"01_symbol_for_request_key.js", 2000, "api_corpus"},
+      {"02_symbol_for_fixed_keys.js", 2000, "api_corpus"},
+      {"03_abort_listener_shared_signal.js", 2000, "api_corpus"},
+      {"04_abort_listener_removed.js", 2000, "api_corpus"},
+      {"05_deflate_session_unclosed.mjs", 2000, "api_corpus"},
+      {"06_deflate_session_closed.mjs", 2000, "api_corpus"},
+      {"07_message_channel_per_job_open.mjs", 2000, "api_corpus"},
+      {"08_message_channel_per_job_closed.mjs", 2000, "api_corpus"},
+      {"09_hash_upload_undigested.js", 2000, "api_corpus"},
+      {"10_hash_upload_digested.js", 2000, "api_corpus"},
+      {"11_structured_clone_audit_log.js", 2000, "api_corpus"},
+      {"12_structured_clone_audit_ring.js", 2000, "api_corpus"},
   };
   return cases;
 }
@@ -248,6 +262,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("codebound_corpus", &labels);
   ReadLabels("wild_corpus", &labels);
   ReadLabels("v8kinds_corpus", &labels);
+  ReadLabels("api_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
