@@ -3,8 +3,8 @@
 // runtime corpus (tests/fixtures/runtime_corpus), the store corpus
 // (tests/fixtures/store_corpus), the I/O corpus (tests/fixtures/io_corpus), the code-bound
 // corpus (tests/fixtures/codebound_corpus), the wild corpus (tests/fixtures/wild_corpus),
-// the V8-kinds corpus (tests/fixtures/v8kinds_corpus) and the API corpus
-// (tests/fixtures/api_corpus).
+// the V8-kinds corpus (tests/fixtures/v8kinds_corpus), the API corpus
+// (tests/fixtures/api_corpus) and the app corpus (tests/fixtures/app_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -194,6 +194,19 @@ const std::vector<CorpusCase>& Cases() {
       {"10_hash_upload_digested.js", 2000, "api_corpus"},
       {"11_structured_clone_audit_log.js", 2000, "api_corpus"},
       {"12_structured_clone_audit_ring.js", 2000, "api_corpus"},
+      // The app corpus, at 2,000: application patterns and their bounded twins.
+      {"01_private_registry_never_unregistered.js", 2000, "app_corpus"},
+      {"02_private_registry_dispose_unregisters.js", 2000, "app_corpus"},
+      {"03_proxy_memo_unbounded.js", 2000, "app_corpus"},
+      {"04_proxy_memo_bounded256.js", 2000, "app_corpus"},
+      {"05_buffer_subarray_pins_store.js", 2000, "app_corpus"},
+      {"06_buffer_header_copy_ring512.js", 2000, "app_corpus"},
+      {"07_inverted_index_append_only.js", 2000, "app_corpus"},
+      {"08_inverted_index_rolling_window.js", 2000, "app_corpus"},
+      {"09_process_listener_per_request.mjs", 2000, "app_corpus"},
+      {"10_process_once_emitted.mjs", 2000, "app_corpus"},
+      {"11_event_log_never_compacted.js", 2000, "app_corpus"},
+      {"12_event_log_snapshot_every2000.js", 2000, "app_corpus"},
   };
   return cases;
 }
@@ -263,6 +276,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("wild_corpus", &labels);
   ReadLabels("v8kinds_corpus", &labels);
   ReadLabels("api_corpus", &labels);
+  ReadLabels("app_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
