@@ -628,14 +628,14 @@ std::optional<SnapshotDiff::FixedStore> FixedArray(uint64_t owner, const Snapsho
   return SnapshotDiff::FixedStore{owner, slots, b1->second.filled, b3->second.filled};
 }
 
+// How far up a V8-internal survivor's holders a program survivor is looked for (DiffSnapshots):
+// a CallSiteInfo is one hop from its stack's array, two from its Error.
+constexpr int kMaxOwnerHops = 8;
+
 // The first object up `id`'s chain of holders (SnapshotSummary::held_by) that is not among
 // `survivors` (sorted ids): what holds it and those of the window that hold it, as an LRU's
 // slots hold a record and the record its strings. 0 when the chain ends among them (held
 // only weakly, or a cycle).
-// How far up a V8-internal survivor's holders a program survivor is looked for (DiffSnapshots):
-// a CallSiteInfo is two hops from its Error.
-constexpr int kMaxOwnerHops = 8;
-
 uint64_t TopHolder(uint64_t id, const std::map<uint64_t, uint64_t>& held_by, const std::vector<uint64_t>& survivors) {
   constexpr int kMaxHops = 64;
   for (int hop = 0; hop < kMaxHops; ++hop) {
