@@ -220,6 +220,95 @@ check('store: the line that allocated what a push stores, else the push', () => 
   assert.strictEqual(line('function two'), null);
 });
 
+// V8 inlines small functions into their caller, and what they allocate is sampled in the
+// caller's frame: a push two calls below it is its store line, with the callee's name.
+check('store: through the functions of the file it calls, which V8 inlines', () => {
+  const file = source('inlined.js', [
+    'let samples = [];',
+    'let index = new Map();',
+    'function record(v) {',
+    '  samples.push(v);',
+    '}',
+    'function observe(i) {',
+    '  record(i / 7);',
+    '  record(i % 13);',
+    '  return i;',
+    '}',
+    'function mean(n) { return n / 2; }',
+    'exports.iteration = function (i) {',
+    '  observe(i);',
+    '  return mean(i);',
+    '};',
+    'function both(i) {',
+    '  observe(i);',
+    '  index.set(i, i);',
+    '}',
+    'function neither(i) {',
+    '  observe(i);',
+    '  keep(i);',
+    '}',
+    'function keep(i) { index.set(i, [i]); }',
+  ]);
+  const at = (marker) => {
+    const a = startOf(file, marker);
+    return driver.storeLine(new Map(), file, a.lineNumber, a.columnNumber);
+  };
+  const inlined = at('exports.iteration = function');
+  assert.deepStrictEqual([inlined.line + 1, inlined.function], [4, 'record']);
+  // Its own store goes first: what it calls is not read.
+  const own = at('function both');
+  assert.deepStrictEqual([own.line + 1, own.function], [18, '']);
+  // Two callees, each with a store (one of them a level further down): no one line.
+  assert.strictEqual(at('function neither'), null);
+});
+
+check('a getter the profiler names "get NAME": the line that reads it', () => {
+  const file = source('getter.mjs', [
+    'export async function lookup(url) {',
+    '  const id = url.pathname.length;',
+    '  const params = url.searchParams;',
+    '  await null;',
+    "  return { q: params.get('q'), id };",
+    '}',
+    'export function both(a, b) {',
+    '  return [a.searchParams, b?.searchParams];',
+    '}',
+    'export function set(a) {',
+    '  a.searchParams = null;',
+    '  return a.searchParams(1);',
+    '}',
+  ]);
+  const pick = (marker) => {
+    const a = startOf(file, marker);
+    const p = driver.allocatingLine(new Map(), file, a.lineNumber, a.columnNumber, 'get searchParams');
+    return [p.line + 1, p.position];
+  };
+  assert.deepStrictEqual(pick('function lookup'), [3, 'ALLOCATION_POSITION_CALL']);
+  // Read on one line twice: that line.
+  assert.deepStrictEqual(pick('function both'), [8, 'ALLOCATION_POSITION_CALL']);
+  // Written, or called as a method: not a read of the getter.
+  assert.deepStrictEqual(pick('function set'), [10, 'ALLOCATION_POSITION_FUNCTION']);
+});
+
+check('a BigInt made by `BigInt(` or by arithmetic with a BigInt literal, not by a literal alone', () => {
+  const file = source('ledger.js', [
+    'const UNIT = 1000003n;',
+    'let total = 0n;',
+    'const history = [];',
+    'exports.iteration = function (i) {',
+    '  total += BigInt(i) * UNIT;',
+    '  const fee = total / 100n;',
+    '  const zero = 0n;',
+    '  history.push({ total, fee, zero });',
+    '};',
+  ]);
+  const at = startOf(file, 'exports.iteration = function');
+  const found = driver.allocatingCandidates(new Map(), file,
+    { functionName: 'exports.iteration', scriptId: '3', lineNumber: at.lineNumber, columnNumber: at.columnNumber }, null);
+  const bigints = Array.from(found).filter((c) => c.makes === 'bigint').map((c) => c.line);
+  assert.deepStrictEqual(bigints, [5, 6]);
+});
+
 const sampledSection = () => driverSection(process.argv[2], "// What one sample of the inspector's profile stands for",
   '// --- the allocating line', ['addSample', 'rounded'], { kSamplingIntervalBytes: 2048 });
 

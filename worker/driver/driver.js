@@ -873,7 +873,7 @@ function groupSamples(profile, markOrdinal) {
       if (!at) continue;
       const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
       const g = stores.get(key) || {
-        function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
+        function: at.function || f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
         position: kPositionStore, function_line: f.lineNumber + 1, count: 0, bytes: 0,
       };
       stores.set(key, g);
@@ -1000,7 +1000,7 @@ function iterationFrame(profile, sources, fileOf) {
 // source, with only the tokens of its own body (nested functions are other frames):
 //  - ALLOCATION_POSITION_CALL: the allocation was made below the user's function, in what
 //    it called (a builtin like `Promise`, node's `allocUnsafe`): the line of its only call
-//    by that name;
+//    by that name (of a getter, "get NAME": its only `.NAME` read);
 //  - ALLOCATION_POSITION_EXPRESSION: made by the function's own code: the line of its only
 //    allocating expression (`new`, an object, array or function literal; strings built by
 //    `+` or a template are not counted, a `+` is not told from a sum). Optimized code
@@ -1034,11 +1034,17 @@ function allocatingLine(sources, file, line, column, callee) {
   const tokens = loadTokens(sources, file);
   if (!tokens) return fallback;
   let own = ownTokens(tokens, tokenAt(tokens, line, column));
+  // A getter the profiler names "get NAME" (node's `url.searchParams`, which makes and keeps
+  // the params it parses) is called by reading `.NAME`, with no `(`
+  // (native_corpus/11_url_history_per_route_unbounded.mjs: its kept params had no line).
+  const getter = callee && /^get [\w$]+$/.test(callee) ? callee.slice(4) : null;
   for (let level = 0; own && level < 3; level++) {
     const lines = new Map();  // line -> its first candidate's token
     for (let k = 0; k < own.length; k++) {
       const t = own[k];
-      const hit = callee ? t.type === 'name' && t.text === callee && own[k + 1] && own[k + 1].text === '('
+      const next = own[k + 1] ? own[k + 1].text : ';';
+      const hit = getter ? t.type === 'name' && t.text === getter && k > 0 && (own[k - 1].text === '.' || own[k - 1].text === '?.') && next !== '(' && next !== '='
+        : callee ? t.type === 'name' && t.text === callee && next === '('
         : isAllocation(own, k);
       if (hit && !lines.has(t.line)) lines.set(t.line, t);
     }
@@ -1101,23 +1107,57 @@ const kPassedAfter = new Set([';', ')', ',', ']', '}']);
 
 // The function (parameters at line, column) has one line that grows an array's elements
 // store (`.push(`, `.unshift(`, `.splice(`) or a Set's or Map's table (`.add(`, `.set(`):
-// where what it stores was allocated, as a
-// token {line, column} (0-based): the line of the `const`/`let`/`var` of the function that
-// made the one name it stores, when that allocates (`new`, a literal, a template, a call),
-// else the call's own line (a number stored takes room only in the store). null when the
-// function has no such line, or several.
+// where what it stores was allocated, as {line, column} (0-based) and the function whose
+// body holds it (`function`, "" for the site's own): the line of the `const`/`let`/`var` of
+// that function that made the one name it stores, when that allocates (`new`, a literal, a
+// template, a call), else the call's own line (a number stored takes room only in the
+// store). Without such a line of its own, the one line of the functions of the same file it
+// calls by name (2 levels, as allocatingCandidates reads them): V8 inlines them, and what
+// they allocate carries the caller's frame (datastruct_corpus/05_latency_samples_unbounded.js:
+// `samples.push` two calls below iteration(), its grown store sampled in iteration's frame,
+// had no site). null when there is no such line, or several (its own, else its callees').
 function storeLine(sources, file, line, column) {
   const tokens = loadTokens(sources, file);
-  const own = tokens && ownTokens(tokens, tokenAt(tokens, line, column));
-  if (!own) return null;
+  if (!tokens) return null;
+  const found = new Map();  // line -> {line, column, function}
+  const seen = new Set();
+  let level = [{ k: tokenAt(tokens, line, column), name: '' }];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next = [];
+    for (const { k, name } of level) {
+      if (k < 0 || seen.has(k)) continue;
+      seen.add(k);
+      const own = ownTokens(tokens, k);
+      if (!own) continue;
+      for (const t of ownStoreLines(own)) if (!found.has(t.line)) found.set(t.line, { line: t.line, column: t.column, function: name });
+      for (let j = 0; j + 1 < own.length; j++) {
+        const before = j > 0 ? own[j - 1].text : ';';
+        if (own[j].type !== 'name' || own[j + 1].text !== '(' || before === '.' || before === '?.' || before === 'new') continue;
+        const at = definitionOf(tokens, own[j].text);
+        if (at >= 0) next.push({ k: at, name: own[j].text });
+      }
+    }
+    // The function's own lines go first; its callees' count together.
+    if (depth === 0 && found.size > 0) break;
+    level = next;
+  }
+  return found.size === 1 ? [...found.values()][0] : null;
+}
+
+// The tokens a function's own body (`own`, ownTokens) stores with, one per line that grows a
+// store (storeLine): the call's name, or the declaration's name that made what it stores.
+function ownStoreLines(own) {
   const lines = new Map();
   for (let k = 1; k + 1 < own.length; k++) {
     if (own[k - 1].text === '.' && kGrowsStore.has(own[k].text) && own[k + 1].text === '(' && !lines.has(own[k].line)) {
       lines.set(own[k].line, k);
     }
   }
-  if (lines.size !== 1) return null;
-  const k = [...lines.values()][0];
+  return [...lines.values()].map((k) => storedAt(own, k));
+}
+
+// Where what the store call own[k] stores was allocated (storeLine).
+function storedAt(own, k) {
   const arg = own[k + 2];
   if (!arg || arg.type !== 'name' || !own[k + 3] || own[k + 3].text !== ')') return own[k];
   for (let d = 0; d + 2 < k; d++) {
@@ -1146,7 +1186,8 @@ const kGrowsStore = new Set(['push', 'unshift', 'splice', 'add', 'set']);
 //   "object X"                    `new X(` for any other X; "object Object", "object Array"
 //                                 for object and array literals;
 //   "closure anonymous"           `new Function(`, whose closures V8 names "anonymous";
-//   "string"                      a template, or a `+` with a string literal.
+//   "string"                      a template, or a `+` with a string literal;
+//   "bigint"                      `BigInt(`, or arithmetic with a BigInt literal.
 // The functions and classes of the file it calls are read too (2 levels; V8 inlines them,
 // so their allocations carry the caller's frame), and, when the site's function is called
 // by user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
@@ -1229,10 +1270,20 @@ function whatItMakes(tokens, own, j, scriptId) {
     return at ? `closure@${scriptId}:${at.line}:${at.column}` : null;
   }
   if (t.type === 'template') return 'string';
+  // A BigInt: `BigInt(x)`, or arithmetic with a BigInt literal (`total * 3n`); each result is
+  // a heap object, the snapshot's "bigint" (a literal alone is a constant).
+  if (t.type === 'name' && t.text === 'BigInt' && after && after.text === '(' && !(before && (before.text === '.' || before.text === 'new'))) {
+    return 'bigint';
+  }
+  if (t.type === 'number' && t.text === 'bigint' && ((before && kArithmetic.has(before.text)) || (after && kArithmetic.has(after.text)))) {
+    return 'bigint';
+  }
   if (t.text === '+' && ((before && before.type === 'string') || (after && after.type === 'string'))) return 'string';
   if (isAllocation(own, j)) return t.text === '[' ? 'object Array' : t.text === '{' ? 'object Object' : null;
   return null;
 }
+
+const kArithmetic = new Set(['+', '-', '*', '/', '%', '**', '<<', '>>', '&', '|', '^', '+=', '-=', '*=', '/=', '%=', '**=']);
 
 // The property names an object literal whose `{` is own[j] gives its object, sorted and
 // joined with commas ("at,i,route"): a name before `:`, a shorthand name, a method's
@@ -1481,7 +1532,8 @@ function tokenize(src) {
     if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] || ''))) {
       let j = i + 1;
       while (j < src.length && /[\w.]/.test(src[j])) j++;
-      push('number', 'number', i, atLine, atColumn);
+      // A BigInt literal (`3n`, `0xffn`) apart: arithmetic with one makes a BigInt.
+      push('number', src[j - 1] === 'n' ? 'bigint' : 'number', i, atLine, atColumn);
       i = j;
       continue;
     }

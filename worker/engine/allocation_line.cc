@@ -45,6 +45,8 @@ Retained Index(const std::vector<SnapshotDiff::Placed>& placed) {
       }
     } else if (type == "string" || type == "concatenated string" || type == "sliced string") {
       r.bytes["string"] += p.bytes;
+    } else if (type == "bigint") {
+      r.bytes["bigint"] += p.bytes;
     }
   }
   return r;
@@ -56,7 +58,7 @@ std::pair<int, std::string> LevelOf(const std::string& makes) {
   if (absl::StartsWith(makes, "class ")) return {0, absl::StrCat("object ", makes.substr(6))};
   if (makes == "object Object" || makes == "object Array") return {3, makes};
   if (absl::StartsWith(makes, "object ") || makes == "closure anonymous") return {2, makes};
-  if (makes == "string") return {4, makes};
+  if (makes == "string" || makes == "bigint") return {4, makes};
   return {kLevels, ""};
 }
 

@@ -2,7 +2,8 @@
 // show retained. V8's sampling heap profiler names only the functions on an allocating
 // stack, each at the position where it starts; driver.js sends, with each site whose
 // function allocated by its own code, the function's allocating expressions
-// (AllocationCandidate: a closure literal at its position, `new X`, a literal, a string)
+// (AllocationCandidate: a closure literal at its position, `new X`, a literal, a string,
+// a BigInt)
 // and this picks the one whose kind of object the window's survivors hold the most bytes
 // of (SnapshotDiff::placed).
 #ifndef HEAPSTORM_WORKER_ENGINE_ALLOCATION_LINE_H_
@@ -26,7 +27,8 @@ namespace heapstorm {
 //   3. an instance of another constructor (`new Error`, `new Promise`; `new Function`'s
 //      closures, named "anonymous");
 //   4. an object or array literal ("object Object", "object Array");
-//   5. a string (a template, a `+` with a string literal).
+//   5. a string (a template, a `+` with a string literal), or a BigInt (`BigInt(`, arithmetic
+//      with a BigInt literal: the snapshot's "bigint").
 // Candidates on one line add up within a level; equal bytes go to the earlier candidate.
 // A site so chosen gets position ALLOCATION_POSITION_RETAINED and, when the line lies in
 // another function (one the sampled one inlined, or its caller), that function's name. A

@@ -114,6 +114,20 @@ TEST(AllocationLineTest, AStraySurvivorOfAnEarlierLevelDoesNotOutweighALaterLeve
   EXPECT_EQ(sites[0].line(), 11u);
 }
 
+// A ledger that keeps every BigInt partial sum: the survivors are "bigint" nodes, and the
+// line is the one whose arithmetic makes them, not a literal beside it nothing keeps
+// (datastruct_corpus/07_bigint_ledger_full_history.js was put on its function's first line).
+TEST(AllocationLineTest, KeptBigIntsNameTheLineOfTheirArithmetic) {
+  std::vector<v1::AllocationSite> sites = {Site("settle", 10, {{11, "", "bigint"}, {13, "", "object Object"}})};
+  PickRetainedLines({Survivor("bigint", "(bigint)", 8568), Survivor("object", "Object", 40)}, &sites);
+  EXPECT_EQ(sites[0].line(), 11u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
+  // No BigInt kept: the literal's line, whose object is.
+  sites = {Site("settle", 10, {{11, "", "bigint"}, {13, "", "object Object"}})};
+  PickRetainedLines({Survivor("object", "Object", 4000)}, &sites);
+  EXPECT_EQ(sites[0].line(), 13u);
+}
+
 TEST(AllocationLineTest, TheCallersNewOfAConstructorNamesTheCaller) {
   std::vector<v1::AllocationSite> sites = {
       Site("Connection", 7, {{9, "", "string"}, {24, "exports.iteration", "class Connection"}})};
