@@ -19,8 +19,10 @@ namespace heapstorm {
 // For every site with candidates: the line of the candidate whose kind of object is
 // retained, by the first of these that any candidate matches, most bytes first within it:
 //   1. proof of the very expression: a surviving closure whose snapshot location is the
-//      candidate's own position ("closure@SCRIPT:LINE:COLUMN"), or an instance of a class
-//      or function of the module made by `new` ("class X");
+//      candidate's own position ("closure@SCRIPT:LINE:COLUMN"), an instance of a class
+//      or function of the module made by `new` ("class X"), or, where ArrayBuffers'
+//      backing stores survived (not node's Buffer pool), `new ArrayBuffer`,
+//      `new SharedArrayBuffer` or `new WebAssembly.Memory` with those stores' bytes;
 //   2. an object literal whose own property names (AllocationCandidate.keys) include every
 //      property a surviving plain object has (SnapshotDiff::Placed::shape): two literals
 //      of one function are told apart by their keys;

@@ -128,6 +128,28 @@ TEST(AllocationLineTest, KeptBigIntsNameTheLineOfTheirArithmetic) {
   EXPECT_EQ(sites[0].line(), 13u);
 }
 
+// A registry of WebAssembly memories, one per tenant, each in a record literal: the
+// 64 KiB stores outside the heap are the leak, and `new WebAssembly.Memory` made them.
+TEST(AllocationLineTest, NativeStoresNameTheExpressionThatAllocatesThem) {
+  auto sites = [] {
+    return std::vector<v1::AllocationSite>{Site(
+        "createSandbox", 14,
+        {{15, "", "object Memory"}, {16, "", "object Uint32Array"}, {18, "", "object Object"}})};
+  };
+  std::vector<v1::AllocationSite> kept = sites();
+  PickRetainedLines({Survivor("native", "system / JSArrayBufferData", 393216), Survivor("object", "Memory", 336),
+                     Survivor("object", "Uint32Array", 576), Survivor("object", "Object", 336, -1, 0, 0, "")},
+                    &kept);
+  EXPECT_EQ(kept[0].line(), 15u);
+  // The stores of node's Buffer pool are not the window's: by the constructors, as before.
+  std::vector<v1::AllocationSite> pooled = sites();
+  PickRetainedLines({Survivor("native", std::string("system / JSArrayBufferData") + kNodePool, 8192),
+                     Survivor("object", "Memory", 336), Survivor("object", "Uint32Array", 576),
+                     Survivor("object", "Object", 900)},
+                    &pooled);
+  EXPECT_EQ(pooled[0].line(), 16u);
+}
+
 TEST(AllocationLineTest, TheCallersNewOfAConstructorNamesTheCaller) {
   std::vector<v1::AllocationSite> sites = {
       Site("Connection", 7, {{9, "", "string"}, {24, "exports.iteration", "class Connection"}})};
