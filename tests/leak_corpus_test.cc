@@ -4,7 +4,9 @@
 // (tests/fixtures/store_corpus), the I/O corpus (tests/fixtures/io_corpus), the code-bound
 // corpus (tests/fixtures/codebound_corpus), the wild corpus (tests/fixtures/wild_corpus),
 // the V8-kinds corpus (tests/fixtures/v8kinds_corpus), the API corpus
-// (tests/fixtures/api_corpus) and the app corpus (tests/fixtures/app_corpus).
+// (tests/fixtures/api_corpus), the app corpus (tests/fixtures/app_corpus), the datastruct
+// corpus (tests/fixtures/datastruct_corpus) and the native corpus
+// (tests/fixtures/native_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -207,6 +209,34 @@ const std::vector<CorpusCase>& Cases() {
       {"10_process_once_emitted.mjs", 2000, "app_corpus"},
       {"11_event_log_never_compacted.js", 2000, "app_corpus"},
       {"12_event_log_snapshot_every2000.js", 2000, "app_corpus"},
+      // The datastruct corpus, at 2,000: data-structure internals (a queue that never compacts, a
+      // sparse table, doubles, BigInts, globals, pending timers) and their bounded twins.
+      {"01_job_queue_head_never_compacted.js", 2000, "datastruct_corpus"},
+      {"02_job_queue_compacts_after_1024.js", 2000, "datastruct_corpus"},
+      {"03_sparse_request_table_stride37.js", 2000, "datastruct_corpus"},
+      {"04_request_table_slot_mod4096.js", 2000, "datastruct_corpus"},
+      {"05_latency_samples_unbounded.js", 2000, "datastruct_corpus"},
+      {"06_latency_samples_float64_ring.js", 2000, "datastruct_corpus"},
+      {"07_bigint_ledger_full_history.js", 2000, "datastruct_corpus"},
+      {"08_bigint_ledger_ring512.js", 2000, "datastruct_corpus"},
+      {"09_request_context_on_globalthis.js", 2000, "datastruct_corpus"},
+      {"10_request_context_global_window256.js", 2000, "datastruct_corpus"},
+      {"11_request_timeout_never_cleared.mjs", 2000, "datastruct_corpus"},
+      {"12_request_timeout_cleared_in_finally.mjs", 2000, "datastruct_corpus"},
+      // The native corpus, at 2,000: memory partly or wholly outside the JS heap (Intl
+      // formatters, TextEncoder output, unpooled Buffers, WebAssembly memories, hashes, URLs).
+      {"01_intl_formatter_cache_keyed_by_user.js", 2000, "native_corpus"},
+      {"02_intl_formatter_cache_fixed_combos.js", 2000, "native_corpus"},
+      {"03_textencoder_audit_trail_unbounded.js", 2000, "native_corpus"},
+      {"04_textencoder_audit_ring256.js", 2000, "native_corpus"},
+      {"05_unpooled_session_buffers_never_pruned.js", 2000, "native_corpus"},
+      {"06_unpooled_session_buffers_freelist64.js", 2000, "native_corpus"},
+      {"07_wasm_memory_per_tenant_registry.js", 2000, "native_corpus"},
+      {"08_wasm_memory_fixed_tenants.js", 2000, "native_corpus"},
+      {"09_hash_pending_uploads_never_finalized.js", 2000, "native_corpus"},
+      {"10_hash_pending_uploads_always_finalized.js", 2000, "native_corpus"},
+      {"11_url_history_per_route_unbounded.mjs", 2000, "native_corpus"},
+      {"12_url_history_per_route_capped500.mjs", 2000, "native_corpus"},
   };
   return cases;
 }
@@ -277,6 +307,8 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("v8kinds_corpus", &labels);
   ReadLabels("api_corpus", &labels);
   ReadLabels("app_corpus", &labels);
+  ReadLabels("datastruct_corpus", &labels);
+  ReadLabels("native_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
