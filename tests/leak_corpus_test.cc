@@ -5,8 +5,9 @@
 // corpus (tests/fixtures/codebound_corpus), the wild corpus (tests/fixtures/wild_corpus),
 // the V8-kinds corpus (tests/fixtures/v8kinds_corpus), the API corpus
 // (tests/fixtures/api_corpus), the app corpus (tests/fixtures/app_corpus), the datastruct
-// corpus (tests/fixtures/datastruct_corpus) and the native corpus
-// (tests/fixtures/native_corpus).
+// corpus (tests/fixtures/datastruct_corpus), the native corpus
+// (tests/fixtures/native_corpus), the framework corpus (tests/fixtures/framework_corpus)
+// and the async corpus (tests/fixtures/async_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -237,6 +238,34 @@ const std::vector<CorpusCase>& Cases() {
       {"10_hash_pending_uploads_always_finalized.js", 2000, "native_corpus"},
       {"11_url_history_per_route_unbounded.mjs", 2000, "native_corpus"},
       {"12_url_history_per_route_capped500.mjs", 2000, "native_corpus"},
+      // The framework corpus, at 2,000: miniature framework internals (middleware, pub/sub,
+      // an identity map, a DataLoader cache, compiled templates, hooks) and their bounded twins.
+      {"01_router_error_middleware_per_request.js", 2000, "framework_corpus"},
+      {"02_router_error_middleware_once.js", 2000, "framework_corpus"},
+      {"03_pubsub_empty_topic_sets.js", 2000, "framework_corpus"},
+      {"04_pubsub_prunes_empty_topics.js", 2000, "framework_corpus"},
+      {"05_orm_identity_map_long_session.js", 2000, "framework_corpus"},
+      {"06_orm_unit_of_work_per_request.js", 2000, "framework_corpus"},
+      {"07_dataloader_module_cache.mjs", 2000, "framework_corpus"},
+      {"08_dataloader_per_request.mjs", 2000, "framework_corpus"},
+      {"09_template_cache_id_in_source.js", 2000, "framework_corpus"},
+      {"10_template_cache_id_as_data.js", 2000, "framework_corpus"},
+      {"11_hooks_handlers_never_removed.js", 2000, "framework_corpus"},
+      {"12_hooks_once_handlers_removed.js", 2000, "framework_corpus"},
+      // The async corpus, at 2,000: asynchronous patterns (races and events.once on what
+      // never settles, parked async generators, intervals, retry records, AsyncLocalStorage).
+      {"01_race_shutdown_signal_pending.mjs", 2000, "async_corpus"},
+      {"02_race_per_request_deadline.mjs", 2000, "async_corpus"},
+      {"03_events_once_shutdown_per_request.mjs", 2000, "async_corpus"},
+      {"04_events_once_aborted_after_request.mjs", 2000, "async_corpus"},
+      {"05_async_cursor_parked_open.mjs", 2000, "async_corpus"},
+      {"06_async_cursor_closed_on_exit.mjs", 2000, "async_corpus"},
+      {"07_heartbeat_interval_never_cleared.js", 2000, "async_corpus"},
+      {"08_heartbeat_interval_cleared_on_close.js", 2000, "async_corpus"},
+      {"09_retry_diagnostics_never_pruned.js", 2000, "async_corpus"},
+      {"10_retry_diagnostics_pruned.js", 2000, "async_corpus"},
+      {"11_als_store_metrics_never_flushed.mjs", 2000, "async_corpus"},
+      {"12_als_store_metrics_flushed_every500.mjs", 2000, "async_corpus"},
   };
   return cases;
 }
@@ -309,6 +338,8 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("app_corpus", &labels);
   ReadLabels("datastruct_corpus", &labels);
   ReadLabels("native_corpus", &labels);
+  ReadLabels("framework_corpus", &labels);
+  ReadLabels("async_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
