@@ -626,7 +626,7 @@ StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t fil
                   : s3 + static_cast<uint64_t>(std::ceil(static_cast<double>(slots - filled_s3) * per_slot));
   w.settle = w.full_at + static_cast<uint64_t>(std::ceil(static_cast<double>(slots) * per_slot));
   w.until = w.settle + std::max(span, w.settle / 2);
-  w.short_until = w.settle + w.settle / 4;
+  w.short_until = w.settle + w.settle / 5;
   return w;
 }
 

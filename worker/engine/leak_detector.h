@@ -262,8 +262,12 @@ bool KeptPace(double slope_after, const TheilSen& since);
 // (StillLeaksOverTheCheck), it is a leak the array does not bound (a leak's array
 // reallocated, a leak beside the cache); else bounded. `until` leaves [settle, until] at
 // least as long as [s1, s3] and half of settle, so that the schedule's 4-12% spacing
-// leaves points for a slope; `short_until`, a quarter of settle past it, is the least the
-// check may make do with under its cap, and kStoreWatchPoints the fewest points. full_at
+// leaves points for a slope; `short_until`, a fifth of settle past it, is the least the
+// check may make do with under its cap, and kStoreWatchPoints the fewest points (counted
+// when it is decided, DecideSlowing). A quarter put lru-cache with `max` 20,000 at 2,000
+// (settle 40,000) exactly on the cap of 50,000: a fill rate read a slot or two off from
+// the snapshots' counts made it `inconclusive` (store corpus lru_slots_read_20k.js, once in
+// leak_corpus_test). full_at
 // 0: the array did not fill over the check (the growth is elsewhere), and nothing is
 // watched. Pure function.
 inline constexpr size_t kStoreWatchPoints = 3;

@@ -899,7 +899,12 @@ TEST(RetentionTest, AnArrayMadeAtItsSizeIsWatchedPastWhereItIsFullAndOneMoreTurn
   EXPECT_EQ(w.full_at, 12000u);
   EXPECT_EQ(w.settle, 24000u);
   EXPECT_EQ(w.until, 36000u);
-  EXPECT_EQ(w.short_until, 30000u);
+  EXPECT_EQ(w.short_until, 28800u);
+  // max 20,000 at 2,000 (a cap of 50,000), with the slots filled at s1 read two past s1:
+  // a fill rate 0.03% slower than one per iteration still fits under the cap.
+  const StoreWatch at_cap = PlanStoreWatch(898, 8784, 20000, 900, 8784);
+  EXPECT_GT(at_cap.until, 50000u);
+  EXPECT_LE(at_cap.short_until, 50000u);
   // Full before s3 (max 8,000): from s3, and a turn of 8,000 slots at the rate the check
   // saw (7,102 filled in 7,886 iterations: slower than it was, so the watch is longer).
   const StoreWatch full = PlanStoreWatch(898, 8784, 8000, 898, 8000);
