@@ -106,7 +106,9 @@ void PickRetainedLines(const std::vector<SnapshotDiff::Placed>& retained, std::v
       // object that holds one is a few dozen bytes beside its 64 KiB, and a literal that holds
       // that object outweighed it (native_corpus/07_wasm_memory_per_tenant_registry.js was put
       // on the `{ tenantId, memory }` line, not on `new WebAssembly.Memory`).
-      if (index.native_stores > 0 && MakesANativeStore(c.makes())) {
+      // Only where the object it makes is among the survivors too (its scratch buffers,
+      // freed, do not claim the window's stores).
+      if (index.native_stores > 0 && MakesANativeStore(c.makes()) && index.bytes.count(c.makes()) > 0) {
         Line& line = lines[0][{c.function(), c.line()}];
         line.bytes += index.native_stores;
         if (line.first < 0) line.first = k;

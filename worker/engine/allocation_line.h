@@ -22,7 +22,8 @@ namespace heapstorm {
 //      candidate's own position ("closure@SCRIPT:LINE:COLUMN"), an instance of a class
 //      or function of the module made by `new` ("class X"), or, where ArrayBuffers'
 //      backing stores survived (not node's Buffer pool), `new ArrayBuffer`,
-//      `new SharedArrayBuffer` or `new WebAssembly.Memory` with those stores' bytes;
+//      `new SharedArrayBuffer` or `new WebAssembly.Memory` with those stores' bytes, where
+//      an object of its kind survived too;
 //   2. an object literal whose own property names (AllocationCandidate.keys) include every
 //      property a surviving plain object has (SnapshotDiff::Placed::shape): two literals
 //      of one function are told apart by their keys;

@@ -148,6 +148,13 @@ TEST(AllocationLineTest, NativeStoresNameTheExpressionThatAllocatesThem) {
                      Survivor("object", "Object", 900)},
                     &pooled);
   EXPECT_EQ(pooled[0].line(), 16u);
+  // Stores the window kept, but no Memory among the survivors: that `new` made scratch
+  // memories, and the stores are someone else's (by the constructors, as before).
+  std::vector<v1::AllocationSite> scratch = sites();
+  PickRetainedLines({Survivor("native", "system / JSArrayBufferData", 393216), Survivor("object", "Uint32Array", 576),
+                     Survivor("object", "Object", 900)},
+                    &scratch);
+  EXPECT_EQ(scratch[0].line(), 16u);
 }
 
 TEST(AllocationLineTest, TheCallersNewOfAConstructorNamesTheCaller) {
