@@ -189,10 +189,11 @@ const std::vector<CorpusCase>& Cases() {
       {"02_symbol_for_fixed_keys.js", 2000, "api_corpus"},
       {"03_abort_listener_shared_signal.js", 2000, "api_corpus"},
       {"04_abort_listener_removed.js", 2000, "api_corpus"},
-      // 05 at 10,000: at 2,000 it read `inconclusive` in 1 of 4 local runs of this test (its
-      // heap suspected only at the cap, its external growth not confirmed), and `leak` in
-      // 10 of 10 bench runs; open in bench/RESULTS.md, session 24.
-      {"05_deflate_session_unclosed.mjs", 10000, "api_corpus"},
+      // 05 is open at both budgets (bench/RESULTS.md, session 24): `inconclusive` in 1 of 7
+      // runs of this test at 2,000 and in its one CI run at 10,000, its checks finding the
+      // window kept more than the growth measured after it (UNACCOUNTED), on the heap and
+      // then on `external`; `leak` in every bench run.
+      {"05_deflate_session_unclosed.mjs", 2000, "api_corpus"},
       {"06_deflate_session_closed.mjs", 2000, "api_corpus"},
       {"07_message_channel_per_job_open.mjs", 2000, "api_corpus"},
       {"08_message_channel_per_job_closed.mjs", 2000, "api_corpus"},
