@@ -1130,7 +1130,7 @@ function storeLine(sources, file, line, column) {
       const own = ownTokens(tokens, k);
       if (!own) continue;
       for (const t of ownStoreLines(own)) if (!found.has(t.line)) found.set(t.line, { line: t.line, column: t.column, function: name });
-      for (let j = 0; j + 1 < own.length; j++) {
+      for (let j = 0; depth < 2 && j + 1 < own.length; j++) {
         const before = j > 0 ? own[j - 1].text : ';';
         if (own[j].type !== 'name' || own[j + 1].text !== '(' || before === '.' || before === '?.' || before === 'new') continue;
         const at = definitionOf(tokens, own[j].text);
