@@ -595,9 +595,9 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
 }
 
 // A snapshot was written: plan the next one, or judge the retention after the third.
-void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
-                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
-                            const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites) {
+void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
+  const std::string& path = event.path();
+  const uint64_t units = event.units();
   seen_.snapshots.push_back(path);
   if (table_result_ && !stop_sent_) {
     JudgeTable(path, units);
@@ -614,8 +614,10 @@ void RunMonitor::OnSnapshot(const std::string& path, uint64_t units,
     FinishRetention();
     return;
   }
-  retention_sites_.assign(sites.begin(), sites.end());
-  store_sites_.assign(store_sites.begin(), store_sites.end());
+  retention_sites_.assign(event.sites().begin(), event.sites().end());
+  store_sites_.assign(event.store_sites().begin(), event.store_sites().end());
+  window_sampled_.reset();
+  if (event.has_window_sampled()) window_sampled_ = event.window_sampled();
   if (!retaining_ || stop_sent_) return;
   retention_units_.push_back(units);
   retention_files_.push_back(path);
@@ -1079,6 +1081,12 @@ void RunMonitor::FinishRetention() {
     return;
   }
   e.program_bytes = diff->program_bytes;
+  e.program_native_bytes = diff->program_native_bytes;
+  if (window_sampled_) {
+    e.sampled = true;
+    e.sampled_bytes = window_sampled_->bytes();
+    e.sampled_error = window_sampled_->bytes_error();
+  }
   e.v8_internal_bytes = diff->v8_internal_bytes;
   e.backing_growth_bytes = diff->backing_growth_bytes;
   e.array_growth_bytes = diff->array_growth_bytes;
@@ -1224,7 +1232,7 @@ void RunMonitor::HandleEvent(const std::string& line) {
       break;
     case v1::DRIVER_EVENT_TYPE_SNAPSHOT:
       if (event.has_gc()) seen_.last_gc = event.gc();
-      OnSnapshot(event.path(), event.units(), event.sites(), event.store_sites());
+      OnSnapshot(event);
       // The driver waits for this word after a retention check's first and second
       // snapshots: the plan of the next one came before it, so the next point is set from it.
       if (detector_ && !stop_sent_) Command("snapshot_seen");

@@ -133,9 +133,7 @@ class RunMonitor {
   void AnswerAtBudget(uint64_t units, const v1::LeakResult& detected);
   void GoOn(uint64_t units);
   void ExtendTo(uint64_t to);
-  void OnSnapshot(const std::string& path, uint64_t units,
-                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& sites,
-                  const google::protobuf::RepeatedPtrField<v1::AllocationSite>& store_sites);
+  void OnSnapshot(const v1::DriverEvent& event);
   void FinishRetention();
   v1::LeakResult ConfirmedResult(const RetentionEvidence& e, bool table, SnapshotDiff* diff);
   void WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables, v1::LeakResult leak);
@@ -209,6 +207,7 @@ class RunMonitor {
   std::vector<std::string> retention_files_;
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::vector<v1::AllocationSite> store_sites_;      // its store_sites
+  std::optional<v1::SampledBytes> window_sampled_;  // its window_sampled, when it had one
   std::optional<v1::LeakRetention> last_retention_;
   std::vector<v1::LeakRetention> earlier_checks_;  // the checks before it, in order (LeakResult.checks)
   double v8_internal_rate_ = 0;
