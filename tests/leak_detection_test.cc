@@ -174,6 +174,9 @@ TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {
   EXPECT_LT(r.leak().retention().s1(), r.leak().retention().s2());
   EXPECT_GE(r.leak().retention().s3() - r.leak().retention().s2(),
             r.leak().retention().s2() - r.leak().retention().s1());
+  // The allocation sampler saw the window's Sessions too (it counts V8's objects besides).
+  EXPECT_GT(r.leak().retention().sampled_bytes_per_iteration(),
+            0.25 * r.leak().retention().program_bytes_per_iteration());
 }
 
 // A heap leak confirmed by retention: the series that do not grow (its descriptors and

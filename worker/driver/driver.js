@@ -841,9 +841,8 @@ function objectEntries(id) {
 // and reallocated since s2 (no object of the window is the store alive at s3), or whose
 // window kept no sample alive (a few small objects: each is sampled with a chance of about
 // its size over kSamplingIntervalBytes). And `total`: all the samples of the window
-// (after `beginOrdinal`, up to `markOrdinal`) alive at s3, wherever allocated: the engine
-// bounds with it what the snapshots' object ids say the window kept
-// (leak_detector.h kSampledErrors).
+// (after `beginOrdinal`, up to `markOrdinal`) alive at s3, wherever allocated, for the
+// retention record (LeakRetention.sampled_bytes_per_iteration).
 function groupSamples(profile, beginOrdinal, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
@@ -873,7 +872,7 @@ function groupSamples(profile, beginOrdinal, markOrdinal) {
   walk(profile.head, null);
   const groups = new Map();
   const stores = new Map();
-  const total = { count: 0, bytes: 0 };  // all of the window's samples, for the engine's bound
+  const total = { count: 0, bytes: 0 };  // all of the window's samples
   for (const sample of profile.samples) {
     if (sample.ordinal > beginOrdinal && sample.ordinal <= markOrdinal) addSample(total, sample.size);
     const site = siteOf.get(sample.nodeId);
