@@ -30,6 +30,13 @@ const shapes = {
   'array of objects by map': (i) => [{ i }, { i }, { i }].map((x) => x),
   'array by filter': (i) => [i, i, i].filter((x) => x >= 0),
   'object literal beside a map': (i) => { [1, 2].map((x) => x); return { id: i, name: 'u' + i }; },
+  'JSON.parse': (i) => JSON.parse(`{"id":${i},"tags":["a","b"]}`),
+  'structuredClone': (i) => structuredClone({ id: i, tags: ['a', 'b'] }),
+  'Object.entries': (i) => Object.entries({ id: i, name: 'n' }),
+  'String.prototype.split': (i) => `a,b,${i}`.split(','),
+  'RegExp match': (i) => /(\d+)-(\d+)/.exec(`${i}-${i + 1}`),
+  'Map of entries': (i) => new Map([[i, 'a'], [i + 1, 'b']]),
+  'class instance': (i) => new (class Row { constructor(n) { this.n = n; this.s = 's' + n; } })(i),
 };
 
 function post(session, method, params) {
