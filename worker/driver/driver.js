@@ -733,7 +733,7 @@ function takePendingSnapshots(afterWrite) {
       afterWrite();
       afterWrite = null;
     }
-    const sites = allocationSampling(mode === 'start' ? 'begin' : mode);
+    const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: gcFigures(false) },
       sites ? { sites: sites.window, store_sites: sites.store, window_sampled: sites.total } : {}));
     commands.snapshotsSent++;
@@ -763,7 +763,7 @@ const kSamplingIntervalBytes = 2048;
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
 // `iteration`: the user's iteration() (its name and source text) and its file, set when a
 // script's module is loaded.
-const sampling = { session: null, kept: null, beginOrdinal: 0, markOrdinal: 0, iteration: null };
+const sampling = { session: null, kept: null, markOrdinal: 0, iteration: null };
 
 function allocationSampling(mode) {
   try {
@@ -775,21 +775,20 @@ function allocationSampling(mode) {
       sampling.session.post('HeapProfiler.startSampling', { samplingInterval: kSamplingIntervalBytes });
       return null;
     }
-    if (!sampling.session || (mode !== 'begin' && mode !== 'mark' && mode !== 'write')) return null;
+    if (!sampling.session || (mode !== 'mark' && mode !== 'write')) return null;
     let profile = null;
     sampling.session.post('HeapProfiler.getSamplingProfile', (err, r) => {
       if (!err) profile = r.profile;
     });
     if (!profile) return null;
-    // 'begin', right after the first snapshot: what was sampled before it is in that
-    // snapshot, not the window's (the inspector's replies to starting the sampler). Each
-    // check starts a sampler whose ordinals start again at 1: its marks are its own (a mark
-    // carried over from the check before took in samples from after this one's s2).
-    if (mode === 'begin' || mode === 'mark') {
-      let last = 0;
-      for (const sample of profile.samples) last = Math.max(last, sample.ordinal);
-      if (mode === 'begin') sampling.beginOrdinal = last;
-      else sampling.markOrdinal = Math.max(last, sampling.beginOrdinal);
+    // Each check starts a sampler whose ordinals start again at 1: its mark is its own (a
+    // mark carried over from the check before took in samples from after this one's s2).
+    // Nothing is read between s1 and s2: the code that reads a profile, compiled there the
+    // first time, is V8's objects new in the window and alive at s3 (~40-70 KB: an LRU's
+    // slots no longer held most of its window's survivors, store_corpus/lru_small_values_25k.js).
+    if (mode === 'mark') {
+      sampling.markOrdinal = 0;
+      for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
       return null;
     }
     // The session stays connected, its sampling stopped: disconnecting disables the
@@ -798,7 +797,7 @@ function allocationSampling(mode) {
     sampling.session.post('HeapProfiler.stopSampling');
     sampling.kept = sampling.session;
     sampling.session = null;
-    return groupSamples(profile, sampling.beginOrdinal, sampling.markOrdinal);
+    return groupSamples(profile, sampling.markOrdinal);
   } catch (e) {
     return null;  // no inspector (a node built without it): the culprits go without sites
   }
@@ -840,10 +839,10 @@ function objectEntries(id) {
 // ALLOCATION_POSITION_STORE), for a leak whose retention is an array's elements store grown
 // and reallocated since s2 (no object of the window is the store alive at s3), or whose
 // window kept no sample alive (a few small objects: each is sampled with a chance of about
-// its size over kSamplingIntervalBytes). And `total`: all the samples of the window
-// (after `beginOrdinal`, up to `markOrdinal`) alive at s3, wherever allocated, for the
-// retention record (LeakRetention.sampled_bytes_per_iteration).
-function groupSamples(profile, beginOrdinal, markOrdinal) {
+// its size over kSamplingIntervalBytes). And `total`: all the samples up to `markOrdinal`
+// alive at s3, wherever allocated (the window's, and the inspector's from starting the
+// sampler just before s1), for the retention record (LeakRetention.sampled_bytes_per_iteration).
+function groupSamples(profile, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
   // null when the node is the user frame itself.
@@ -874,7 +873,7 @@ function groupSamples(profile, beginOrdinal, markOrdinal) {
   const stores = new Map();
   const total = { count: 0, bytes: 0 };  // all of the window's samples
   for (const sample of profile.samples) {
-    if (sample.ordinal > beginOrdinal && sample.ordinal <= markOrdinal) addSample(total, sample.size);
+    if (sample.ordinal <= markOrdinal) addSample(total, sample.size);
     const site = siteOf.get(sample.nodeId);
     if (!site) continue;  // no frame of the user's code on the stack: the harness's or node's
     const f = site.frame;
