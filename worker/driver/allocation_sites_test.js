@@ -408,8 +408,11 @@ check("a check's window counts what it kept up to its second snapshot, the secon
   const first = checkOf(20000, 40000);
   near(first.total.bytes, first.grew, 'the first window');
   assert(first.total.bytes_error > 0 && first.total.bytes_error < 0.1 * first.grew, `error ${first.total.bytes_error}`);
+  // A fifth of the first's entries, against the first's count: the heap's growth over a
+  // window this small moved by as much as what the first check left to collect (a CI run
+  // read 0.63 MB for 0.84 MB sampled).
   const second = checkOf(4000, 40000);
-  near(second.total.bytes, second.grew, 'the second window');
+  near(second.total.bytes, first.total.bytes / 5, 'the second window');
 });
 
 fs.rmSync(dir, { recursive: true, force: true });
