@@ -2,11 +2,13 @@
 // of what is kept: each shape's function runs warm (optimized) first, then 100,000 of its
 // results are kept while the profiler samples every 2 KiB, and the profiler's estimate of
 // the live samples (the sum of their sizes, as the inspector reports them) is set against
-// what the heap grew by after full GCs. Not run in CI: it is the measurement behind
-// LeakRetention.sampled_bytes_per_iteration (proto/result.proto), which is why that count
-// is a figure of a retention check and not a bound on it.
+// what the heap grew by after full GCs. Not run in CI. It is the measurement behind the
+// `--no-turbo-allocation-folding` a leak check passes node (worker/engine/engine.cc), and
+// behind LeakRetention.sampled_bytes_per_iteration (proto/result.proto) being a figure of
+// a retention check and not a bound on it (bench/RESULTS.md, "Session 25").
 //
 //   node --expose-gc bench/sampler_coverage.js [SHAPE...]     # default: every shape
+//   node --expose-gc --no-turbo-allocation-folding bench/sampler_coverage.js   # as a leak check runs
 //
 // Prints one line per shape: the heap's growth, the sampler's estimate, their ratio.
 'use strict';
