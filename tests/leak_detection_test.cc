@@ -179,22 +179,29 @@ TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {
             0.25 * r.leak().retention().program_bytes_per_iteration());
 }
 
-// A leak of Array.prototype.map's results, made in a function V8 optimized in setup():
-// TurboFan folds their allocations, and V8's allocation sampler, which the sites come from,
-// missed them (the window's only site was the push's, after s2). A leak check runs node
-// with --no-turbo-allocation-folding, and the function that made them is a site.
+// A leak of Array.prototype.map's results, made by priced(), which V8 optimized in setup()
+// and inlined into its hot caller record(), which links them into a list. V8's allocation
+// sampler, which the sites come from, missed the objects TurboFan allocates folded together,
+// and it names an inlined function's samples after its caller's frame: record() was the
+// only site, of all the window kept. A leak check runs node with neither folding nor
+// inlining (Engine::LeakCheckNodeFlags): priced() makes ~3/4 of the bytes kept (its
+// arrays; record() makes the list's nodes), and measured 56-72% of the sites' bytes.
 TEST_F(LeakDetectionTest, ObjectsOptimizedCodeAllocatesHaveTheirSite) {
   v1::RunResult r = Run("mapped_rows.js", 4000, 20);
   ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
   std::string sites;
-  bool priced = false;
+  uint64_t priced = 0;
+  uint64_t all = 0;
   for (const v1::AllocationSite& site : r.leak().allocation_sites()) {
     absl::StrAppend(&sites, " ", site.function(), ":", site.line(), " (", v1::AllocationPosition_Name(site.position()),
                     ", ", site.bytes(), " B)");
-    priced = priced || (site.function() == "priced" && site.position() != v1::ALLOCATION_POSITION_STORE &&
-                        site.file().find("mapped_rows.js") != std::string::npos);
+    all += site.bytes();
+    if (site.function() == "priced" && site.position() != v1::ALLOCATION_POSITION_STORE &&
+        site.file().find("mapped_rows.js") != std::string::npos) {
+      priced += site.bytes();
+    }
   }
-  EXPECT_TRUE(priced) << "sites:" << sites;
+  EXPECT_GT(priced, all / 3) << "sites:" << sites;
 }
 
 // A heap leak confirmed by retention: the series that do not grow (its descriptors and

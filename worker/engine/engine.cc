@@ -152,11 +152,33 @@ std::vector<std::string> Engine::NodeFlags(const v1::Limits& limits) {
   };
 }
 
-Engine::Engine(EngineOptions options, std::string node_path, std::string node_version,
+// A leak check's allocation sites come from V8's sampling heap profiler, which sees less
+// than it should of what optimized code allocates, in two ways (bench/sampler_coverage.js,
+// bench/RESULTS.md; node 20, 22 and 24 alike):
+// - TurboFan folds allocations together, and the sampler counts a folded group as its first
+//   object: a module keeping `.map()` results of an optimized function had 5-11% of their
+//   bytes seen, and once none in its window. Not folded, every shape measured is seen at
+//   97-119%.
+// - The sampler names a sample by the stack's physical frames, so what an inlined function
+//   allocates is its caller's: kept `.map()` results of priced(), inlined into a hot
+//   record(), were all record's (tests/fixtures/leaks/mapped_rows.js). TurboFan inlines,
+//   and so does Maglev (on by default from node 24); node 18 has no Maglev inlining to
+//   turn off, nor the flag.
+// The heap holds the same objects either way: optimized code allocates them one at a time,
+// in the function that makes them. The module's code runs slower (the iterations' share
+// of a check's wall time, bench/RESULTS.md "Session 26").
+std::vector<std::string> Engine::LeakCheckNodeFlags(int node_major) {
+  std::vector<std::string> flags = {"--no-turbo-allocation-folding", "--no-turbo-inlining"};
+  if (node_major >= 20) flags.push_back("--no-maglev-inlining");
+  return flags;
+}
+
+Engine::Engine(EngineOptions options, std::string node_path, std::string node_version, int node_major,
                std::unique_ptr<ProcessLauncher> launcher)
     : options_(std::move(options)),
       node_path_(std::move(node_path)),
       node_version_(std::move(node_version)),
+      node_major_(node_major),
       launcher_(std::move(launcher)) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
@@ -203,7 +225,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
         absl::StrCat("node ", version, " at ", node, " is too old: heapstorm needs 18 or newer"));
   }
   return std::unique_ptr<Engine>(
-      new Engine(std::move(options), node, version, std::move(launcher)));
+      new Engine(std::move(options), node, version, major, std::move(launcher)));
 }
 
 // What a run holds from Prepare() to the end of Run(). Members are released in reverse
@@ -355,14 +377,9 @@ absl::StatusOr<std::unique_ptr<Engine::PreparedRun>> Engine::Prepare(const RunRe
   spec.environment_marker = absl::StrCat("HEAPSTORM_RUN=", run->run_dir);
   spec.program = node_path_;
   spec.args = NodeFlags(limits);
-  // A leak check's allocation sites come from V8's sampling heap profiler, which misses
-  // the objects that TurboFan allocates folded together: a module keeping `.map()` results
-  // of a function V8 had optimized had no sample of them in its window (its only site was
-  // the push's, after s2), and in plain node 5-11% of their bytes are seen
-  // (bench/sampler_coverage.js; node 20, 22 and 24 alike). Not folded, every shape measured
-  // is seen at 97-119%. The heap holds the same objects; optimized code allocates them one
-  // at a time.
-  if (run->scenario.has_leak_check()) spec.args.push_back("--no-turbo-allocation-folding");
+  if (run->scenario.has_leak_check()) {
+    for (std::string& flag : LeakCheckNodeFlags(node_major_)) spec.args.push_back(std::move(flag));
+  }
   spec.args.push_back(driver_path);
   spec.args.push_back(config_path);
   const char* path_env = std::getenv("PATH");

@@ -89,6 +89,11 @@ class Engine : public ScenarioRunner {
   // The node command line for a scenario's limits (without the driver arguments).
   static std::vector<std::string> NodeFlags(const v1::Limits& limits);
 
+  // What a scenario with a leak check adds to node's command line, for node `node_major`:
+  // the flags that let V8's allocation sampler name the function that allocated what a
+  // leak keeps (engine.cc says why each one).
+  static std::vector<std::string> LeakCheckNodeFlags(int node_major);
+
   // Whether node can parse a script module (`node --check`): InvalidArgument with where and
   // what ("/m/a.js:3:25: SyntaxError: Unexpected token '*'") when it cannot, so that a
   // module that would never load is bad input before anything runs. Internal when node did
@@ -99,7 +104,7 @@ class Engine : public ScenarioRunner {
   // What one run holds from Prepare() to its result (engine.cc).
   struct PreparedRun;
 
-  Engine(EngineOptions options, std::string node_path, std::string node_version,
+  Engine(EngineOptions options, std::string node_path, std::string node_version, int node_major,
          std::unique_ptr<ProcessLauncher> launcher);
 
   // The steps of Run(): prepare (scratch folder, files, cgroup, pipes, command line),
@@ -112,6 +117,7 @@ class Engine : public ScenarioRunner {
   EngineOptions options_;
   std::string node_path_;
   std::string node_version_;
+  int node_major_;
   std::unique_ptr<ProcessLauncher> launcher_;
   std::atomic<uint64_t> run_counter_{0};
 };
