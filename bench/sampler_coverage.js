@@ -3,14 +3,20 @@
 // results are kept while the profiler samples every 2 KiB, and the profiler's estimate of
 // the live samples (the sum of their sizes, as the inspector reports them) is set against
 // what the heap grew by after full GCs. Not run in CI. It is the measurement behind the
-// `--no-turbo-allocation-folding` a leak check passes node (worker/engine/engine.cc), and
+// flags a leak check passes node (Engine::LeakCheckNodeFlags, worker/engine/engine.cc), and
 // behind LeakRetention.sampled_bytes_per_iteration (proto/result.proto) being a figure of
 // a retention check and not a bound on it (bench/RESULTS.md, "Session 25").
 //
 //   node --expose-gc bench/sampler_coverage.js [SHAPE...]     # default: every shape
-//   node --expose-gc --no-turbo-allocation-folding bench/sampler_coverage.js   # as a leak check runs
 //
-// Prints one line per shape: the heap's growth, the sampler's estimate, their ratio.
+// Prints one line per shape: the heap's growth, the sampler's estimate, their ratio, and
+// the share of the estimate that the sampler names after the shape's function (or a
+// function it calls): a function inlined into its caller (measure()'s loop) is not on the
+// sampler's stack, and a leak check's sites would name the caller. The array that keeps
+// the results is measure()'s, ~10% of what is kept.
+//
+//   node --expose-gc --no-turbo-allocation-folding --no-turbo-inlining --no-maglev-inlining \
+//       bench/sampler_coverage.js      # as a leak check runs (Engine::LeakCheckNodeFlags)
 'use strict';
 
 const inspector = require('inspector');
@@ -74,12 +80,26 @@ function measure(name) {
   const { profile } = post(session, 'HeapProfiler.getSamplingProfile');
   post(session, 'HeapProfiler.stopSampling');
   session.disconnect();
+  const nodes = new Map();
+  (function index(node, parent) {
+    nodes.set(node.id, { name: node.callFrame.functionName, parent });
+    for (const child of node.children) index(child, node.id);
+  })(profile.head, null);
+  const namedAfter = (id) => {
+    for (let n = nodes.get(id); n; n = nodes.get(n.parent)) if (n.name === name) return true;
+    return false;
+  };
   let sampled = 0;
-  for (const s of profile.samples) sampled += s.size;
+  let named = 0;
+  for (const s of profile.samples) {
+    sampled += s.size;
+    if (namedAfter(s.nodeId)) named += s.size;
+  }
   // Read after the profile: the kept results must outlive it.
   const kept = keep.length;
   console.log(`${name.padEnd(32)} kept ${kept}, heap grew ${(grew / 1e6).toFixed(2)} MB, ` +
-    `sampled ${(sampled / 1e6).toFixed(2)} MB, ratio ${(sampled / grew).toFixed(2)}`);
+    `sampled ${(sampled / 1e6).toFixed(2)} MB, ratio ${(sampled / grew).toFixed(2)}, ` +
+    `named after it ${(100 * named / Math.max(sampled, 1)).toFixed(0)}%`);
 }
 
 if (typeof global.gc !== 'function') {
