@@ -345,6 +345,19 @@ TEST(HeapSnapshotDiffTest, NodesCurrentBufferPoolIsNotRetention) {
   EXPECT_LT(kept_pool_bytes, 1024u) << "a slab the program keeps slices of counted as node's";
 }
 
+// The window's ArrayBuffers keep their data outside V8's heap, where its allocation sampler
+// does not look: that part of the program's bytes is told apart (program_native_bytes), the
+// objects' part is not in it.
+TEST(HeapSnapshotDiffTest, TheDataOfKeptArrayBuffersIsTheProgramsNativePart) {
+  SnapshotDiff d = Diff("native_kept", "for (let i = 0; i < 20; i++) keep.push(new ArrayBuffer(64 * 1024));", "");
+  EXPECT_GE(d.program_native_bytes, 20u * 64 * 1024);
+  EXPECT_LT(d.program_native_bytes, d.program_bytes) << "the ArrayBuffer objects counted as native";
+  EXPECT_LT(d.program_bytes - d.program_native_bytes, 64u * 1024);
+  SnapshotDiff objects = Diff("native_none", "for (let i = 0; i < 300; i++) keep.push({w: i});", "");
+  EXPECT_GE(objects.program_bytes, 300u * 16);
+  EXPECT_EQ(objects.program_native_bytes, 0u);
+}
+
 // A snapshot of four nodes, as V8 writes them: a root, node:buffer's context, the pool slab
 // (an ArrayBuffer held by the context's `allocPool`, id 100) and its data (`store_id`).
 std::string PoolSnapshot(uint64_t store_id) {

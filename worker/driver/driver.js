@@ -841,7 +841,8 @@ function objectEntries(id) {
 // window kept no sample alive (a few small objects: each is sampled with a chance of about
 // its size over kSamplingIntervalBytes). And `total`: all the samples up to `markOrdinal`
 // alive at s3, wherever allocated (the window's, and the inspector's from starting the
-// sampler just before s1), for the retention record (LeakRetention.sampled_bytes_per_iteration).
+// sampler just before s1): the engine bounds with it what the snapshots' object ids say the
+// window kept (leak_detector.h kSampledErrors).
 function groupSamples(profile, markOrdinal) {
   // Each tree node's innermost user frame, and the first frame it called on the way to the
   // node (V8's builtins such as `Promise` or `add`, node's code such as `allocUnsafe`):
@@ -871,7 +872,7 @@ function groupSamples(profile, markOrdinal) {
   walk(profile.head, null);
   const groups = new Map();
   const stores = new Map();
-  const total = { count: 0, bytes: 0 };  // all of the window's samples
+  const total = { count: 0, bytes: 0 };  // all of the window's samples, for the engine's bound
   for (const sample of profile.samples) {
     if (sample.ordinal <= markOrdinal) addSample(total, sample.size);
     const site = siteOf.get(sample.nodeId);

@@ -832,8 +832,8 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     uint64_t example = 0;  // one surviving id
   };
   auto collect = [&](const std::function<bool(size_t)>& counted, std::vector<v1::LeakCulprit>* out,
-                     uint64_t* program_bytes, uint64_t* v8_internal_bytes, uint64_t* representative,
-                     std::vector<SnapshotDiff::Placed>* placed_out) {
+                     uint64_t* program_bytes, uint64_t* v8_internal_bytes, uint64_t* native_bytes,
+                     uint64_t* representative, std::vector<SnapshotDiff::Placed>* placed_out) {
     std::map<ConstructorKey, ConstructorStats> survivors;
     std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, Group> placed;
     for (size_t i = 0; i < alive.size(); ++i) {
@@ -861,6 +861,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       c.set_v8_internal((IsV8Internal(key.first) && !absl::EndsWith(key.second, kHeldByProgram)) ||
                         absl::EndsWith(key.second, kNodePool));
       (c.v8_internal() ? *v8_internal_bytes : *program_bytes) += stats.bytes;
+      if (!c.v8_internal() && key.first == "native") *native_bytes += stats.bytes;
       c.set_count(stats.count);
       c.set_bytes(stats.bytes);
       uint64_t before = s1->by_constructor.count(key) ? s1->by_constructor.at(key).count : 0;
@@ -884,11 +885,12 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     if (out->size() > limit) out->resize(limit);
   };
   collect([](size_t) { return true; }, &diff.culprits, &diff.program_bytes, &diff.v8_internal_bytes,
-          &diff.representative_id, &diff.placed);
+          &diff.program_native_bytes, &diff.representative_id, &diff.placed);
   if (diff.fixed_store) {
-    uint64_t v8_internal_beside = 0;
+    uint64_t v8_internal_beside = 0, native_beside = 0;
     collect([&](size_t i) { return top[i] == 0 || !fixed[top[i]].has_value(); }, &diff.beside.culprits,
-            &diff.beside.program_bytes, &v8_internal_beside, &diff.beside.representative_id, &diff.beside.placed);
+            &diff.beside.program_bytes, &v8_internal_beside, &native_beside, &diff.beside.representative_id,
+            &diff.beside.placed);
   }
   return diff;
 }

@@ -122,6 +122,9 @@ struct SnapshotDiff {
   // Totals over all of them (not only the listed ones), program and V8-internal.
   uint64_t program_bytes = 0;
   uint64_t v8_internal_bytes = 0;
+  // The part of program_bytes in native nodes (an ArrayBuffer's backing store, node's C++
+  // objects): memory outside V8's heap, which its allocation sampler does not see.
+  uint64_t program_native_bytes = 0;
   // What long-lived arrays' elements stores grew by from the first snapshot to the third
   // (and a value replaced by a bigger one: the largest string or native node new
   // since the second snapshot less the largest new in the window, when many times it),

@@ -466,6 +466,19 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 > e.s1 ? e.s2 - e.s1 : 1));
   const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.s1 ? e.s3 - e.s1 : 1));
   const double later_span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.later ? e.s3 - e.later : 1));
+  // The window's program objects alive at s3: those on V8's heap no more than its sampler
+  // can account for (kSampledErrors), those outside it (native nodes) as the snapshots say.
+  const uint64_t native = std::min(e.program_native_bytes, e.program_bytes);
+  uint64_t program_bytes = e.program_bytes;
+  if (e.sampled) {
+    r.set_sampled_bytes_per_iteration(static_cast<double>(e.sampled_bytes) / window);
+    const double most = static_cast<double>(e.sampled_bytes) + kSampledErrors * static_cast<double>(e.sampled_error) +
+                        kSampledSlackBytes;
+    if (static_cast<double>(e.program_bytes - native) > most) {
+      program_bytes = native + static_cast<uint64_t>(most);
+      r.set_snapshot_program_bytes_per_iteration(static_cast<double>(e.program_bytes) / window);
+    }
+  }
   // A table that grows by doubling takes one step in the later part, which a fit's median
   // slope may read as flat: its growth is evidence where the series rose there by a quarter
   // of what the tables grew after s2 (a leak's last step is about half of that) and by more
@@ -491,7 +504,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     const uint64_t store_bytes =
         replaced + (stores ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
     const bool tables = stores && table_steps;
-    j.program = static_cast<double>(e.program_bytes) / window + static_cast<double>(store_bytes) / span;
+    j.program = static_cast<double>(program_bytes) / window + static_cast<double>(store_bytes) / span;
     // The growth that is actually there during the check: the series over the later part
     // of [s2, s3] (its rise, where a table stepped). The suspicion's slope is measured on
     // the history before s1, which may be mostly before a late onset (too low) or mostly an
@@ -503,7 +516,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // measurement's own noise, half of kMinBytesOverSpan, and at least a tenth): functions
     // a program keeps bring their code and feedback along, but V8's objects alone confirm
     // nothing.
-    j.program_part = static_cast<double>(e.program_bytes + store_bytes) >= kMinBytesOverSpan / 2 &&
+    j.program_part = static_cast<double>(program_bytes + store_bytes) >= kMinBytesOverSpan / 2 &&
                      j.program >= 0.1 * (j.program + internal);
     j.retained = j.program_part && j.program + internal >= 0.5 * j.rate;
     // Agrees: what the window left is no more than the growth measured during the check

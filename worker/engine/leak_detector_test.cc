@@ -658,6 +658,45 @@ TEST(RetentionTest, ATableThatSteppedInTheLaterPartWaitsForItsNextStep) {
   EXPECT_EQ(ConfirmByRetention(Suspected(20), ttl).finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
 }
 
+// V8 gives a new object the heap id of a dead one at the same address, so a bounded cache's
+// turnover can look retained. codebound_corpus/04_linked_list_lru_15k.js at 2,000
+// (recorded 2026-12-05): a third check, its window [25,000, 31,225] "kept" 8.9 B/iteration
+// at 50,000 by the snapshots' ids, 1.3 by the allocation sampler, with a growth of 8.1
+// after it; `inconclusive`. The sampler holds its objects by weak handles: what it counted
+// bounds the window's objects on the heap.
+TEST(RetentionTest, TheSamplerBoundsWhatTheSnapshotsIdsSayTheWindowKept) {
+  RetentionEvidence e{25000, 31225, 50000, static_cast<uint64_t>(8.9 * 6225), static_cast<uint64_t>(0.6 * 6225), 8.1};
+  e.later = LaterPartFrom(e.s2, e.s3);
+  e.decides = RetentionDecidesAt(e.s2, 2000);
+  e.reach = kRetentionReach * e.s2;
+  const v1::LeakSeries suspected = Suspected(10);
+  const v1::LeakRetention ids_alone = ConfirmByRetention(suspected, e);
+  EXPECT_TRUE(ids_alone.confirmed() || ids_alone.undecided()) << ids_alone.ShortDebugString();
+  EXPECT_EQ(ids_alone.snapshot_program_bytes_per_iteration(), 0);
+  // The sampler counted 4 samples of the window alive at s3 (~8 KiB).
+  e.sampled = true;
+  e.sampled_bytes = 8100;
+  e.sampled_error = 4050;
+  const v1::LeakRetention bounded = ConfirmByRetention(suspected, e);
+  EXPECT_FALSE(bounded.confirmed());
+  EXPECT_FALSE(bounded.undecided());
+  EXPECT_EQ(bounded.finding(), v1::RETENTION_FINDING_FREED) << bounded.ShortDebugString();
+  EXPECT_NEAR(bounded.snapshot_program_bytes_per_iteration(), 8.9, 0.01);
+  EXPECT_NEAR(bounded.sampled_bytes_per_iteration(), 8100.0 / 6225, 1e-9);
+  EXPECT_NEAR(bounded.program_bytes_per_iteration(), (8100 + 2 * 4050 + kSampledSlackBytes) / 6225, 0.01);
+  // What the sampler cannot see is not bounded by it: the same bytes in native nodes
+  // (ArrayBuffers' data) decide as the snapshots say.
+  e.program_native_bytes = e.program_bytes;
+  const v1::LeakRetention native = ConfirmByRetention(suspected, e);
+  EXPECT_EQ(native.finding(), ids_alone.finding());
+  EXPECT_EQ(native.snapshot_program_bytes_per_iteration(), 0);
+  // A sampler that counted as much as the ids say changes nothing.
+  e.program_native_bytes = 0;
+  e.sampled_bytes = e.program_bytes;
+  e.sampled_error = 9000;
+  EXPECT_EQ(ConfirmByRetention(suspected, e).finding(), ids_alone.finding());
+}
+
 // The entries of a grown table's owner, counted at s3, halfway and at the check's end.
 TEST(RetentionTest, ATablesEntriesDecideWhatItsCapacityCannot) {
   using F = TableEntriesFinding;

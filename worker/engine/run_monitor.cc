@@ -1081,16 +1081,18 @@ void RunMonitor::FinishRetention() {
     return;
   }
   e.program_bytes = diff->program_bytes;
+  e.program_native_bytes = diff->program_native_bytes;
+  if (window_sampled_) {
+    e.sampled = true;
+    e.sampled_bytes = window_sampled_->bytes();
+    e.sampled_error = window_sampled_->bytes_error();
+  }
   e.v8_internal_bytes = diff->v8_internal_bytes;
   e.backing_growth_bytes = diff->backing_growth_bytes;
   e.array_growth_bytes = diff->array_growth_bytes;
   e.table_growth_bytes = diff->table_growth_bytes;
   e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
-  if (window_sampled_) {
-    retention.set_sampled_bytes_per_iteration(static_cast<double>(window_sampled_->bytes()) /
-                                              static_cast<double>(std::max<uint64_t>(1, e.s2 - e.s1)));
-  }
   retention.set_stretched_from(reach_from_);
   if (last_retention_) earlier_checks_.push_back(*last_retention_);
   last_retention_ = retention;
