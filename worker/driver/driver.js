@@ -834,6 +834,16 @@ function objectEntries(id) {
   return entries;
 }
 
+// Whether a profile's frame makes a slab that node shares among every caller after it:
+// Buffer's pool (node:buffer createPool, 8 KiB, cut into the small allocUnsafe, from and
+// concat Buffers). Its samples have no site: the call that ran the pool out, not the one
+// whose slice keeps the slab, would be named (leak corpus pooled_slice_pin.js read
+// parseFrame's line in 5 of 10 runs). What keeps the slab is a slice, with a site of its
+// own.
+function isSharedPool(frame) {
+  return frame.url === 'node:buffer' && frame.functionName === 'createPool';
+}
+
 // The sites of the samples allocated in [s1, s2] (`window`) and the sites of the later
 // samples whose function has one call that grows an array (`store`,
 // ALLOCATION_POSITION_STORE), for a leak whose retention is an array's elements store grown
@@ -860,7 +870,8 @@ function groupSamples(profile, markOrdinal) {
     const harness = driverUrls.has(f.url);
     const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !harness;
     let here = null;
-    if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
+    if (isSharedPool(f)) here = null;
+    else if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
     else if (harness && (f.functionName === 'callIteration' || f.functionName === 'ramp')) {
       here = iteration && { frame: iteration, callee: null, caller: null };
     } else if (!harness && site) {
