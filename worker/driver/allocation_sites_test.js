@@ -1,7 +1,7 @@
 // Unit test of driver.js's choice of an allocation site's line, on small sources written
 // here: a callee called on several lines (the call whose value is passed on), the
 // candidates sent to the engine (what each allocating expression makes, with a closure's
-// own position as the heap snapshot gives it, the callees V8 inlines, the caller's `new`),
+// own position as the heap snapshot gives it, the caller's `new`), a native call's line,
 // and the STORE line (what a push stores). The allocating line's section of driver.js is
 // read from the file and evaluated alone (as leak_schedule_test.js does the schedule's).
 //   node allocation_sites_test.js path/to/driver.js
@@ -92,13 +92,69 @@ check('candidates: what each expression makes, with closures at their own positi
     '8 - object Object',
     '8 - string',
     '8 - object Array',
+    // Not Session's constructor's arrow (4): a leak check runs node without inlining, so
+    // the constructor allocates in its own frame.
     '9 - class Session',
-    // Session's constructor, read because V8 inlines it: its arrow at (4, 17), 0-based (3, 16).
-    '4 Session closure@42:3:16',
     '10 - object Error',
     '11 - closure anonymous',
     '12 - closure@42:11:9',
   ]);
+});
+
+// What a native function with no frame of its own allocates (node's structuredClone, V8's
+// JSON.parse) is sampled in its caller's frame. Not what the file's own functions that it
+// calls allocate: without inlining those have frames of their own.
+check('a function that allocates nothing itself: its one native call whose value it passes on', () => {
+  const file = source('clone.js', [
+    'const log = [];',
+    'function makeRequest(i) {',
+    "  return { id: i, headers: { host: 'h' } };",
+    '}',
+    'exports.iteration = function (i) {',
+    '  const req = makeRequest(i);',
+    '  log.push(structuredClone(req));',
+    "  req.headers.host = 'x';",
+    '};',
+    'function twice(a, b) {',
+    '  log.push(JSON.parse(a));',
+    '  log.push(JSON.parse(b));',
+    '}',
+    'function single(i) { return { i }; }',
+    'function viaSingle(i) {',
+    '  return single(i);',
+    '}',
+    'function readOnly(a) {',
+    '  log.length = JSON.parse(a).n;',
+    '}',
+    'function decode(text) {',
+    '  const parsed = JSON.parse(text);',
+    "  if (!parsed.ok) throw new Error('bad');",
+    '  return parsed;',
+    '}',
+  ]);
+  const pick = (marker) => {
+    const a = startOf(file, marker);
+    const p = driver.allocatingLine(new Map(), file, a.lineNumber, a.columnNumber, null);
+    return [p.line + 1, p.position];
+  };
+  assert.deepStrictEqual(pick('exports.iteration = function'), [7, 'ALLOCATION_POSITION_CALL']);
+  // Called on two lines, each passed on: no one line.
+  assert.deepStrictEqual(pick('function twice'), [10, 'ALLOCATION_POSITION_FUNCTION']);
+  // The file's own function: not read through.
+  assert.deepStrictEqual(pick('function viaSingle'), [15, 'ALLOCATION_POSITION_FUNCTION']);
+  // A value read at once is not what the function keeps.
+  assert.deepStrictEqual(pick('function readOnly'), [18, 'ALLOCATION_POSITION_FUNCTION']);
+  // The candidates: the native call beside the function's own expressions, for the engine
+  // to fall back on when none of them made what was kept (allocation_line.cc).
+  const candidates = (marker) => {
+    const a = startOf(file, marker);
+    return Array.from(driver.allocatingCandidates(new Map(), file,
+      { functionName: 'f', scriptId: '3', lineNumber: a.lineNumber, columnNumber: a.columnNumber }, null),
+    (c) => `${c.line} ${c.makes}`);
+  };
+  assert.deepStrictEqual(candidates('exports.iteration = function'), ['7 call']);
+  assert.deepStrictEqual(candidates('function decode'), ['23 object Error', '22 call']);
+  assert.deepStrictEqual(candidates('function readOnly'), []);
 });
 
 check("candidates: an object literal names its own properties", () => {

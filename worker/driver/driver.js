@@ -1025,10 +1025,14 @@ function iterationFrame(profile, sources, fileOf) {
 //    by that name (of a getter, "get NAME": its only `.NAME` read);
 //  - ALLOCATION_POSITION_EXPRESSION: made by the function's own code: the line of its only
 //    allocating expression (`new`, an object, array or function literal; strings built by
-//    `+` or a template are not counted, a `+` is not told from a sum). Optimized code
-//    allocates for the functions inlined into it, which then have no frame of their own: a
-//    function with no allocating expression of its own, that calls exactly one function
-//    defined by name in the same file, is read through that function's body (3 levels);
+//    `+` or a template are not counted, a `+` is not told from a sum);
+//  - ALLOCATION_POSITION_CALL too, for a function with no allocating expression of its own:
+//    what a native function with no frame of its own made (node's `structuredClone`, V8's
+//    C++ builtins such as `JSON.parse`) is sampled in its caller's frame, so the line of
+//    its only call of a function the file does not define whose value it passes on
+//    (api_corpus/11_structured_clone_audit_log.js: `log.push(structuredClone(req))`). A
+//    leak check runs node without inlining (Engine::LeakCheckNodeFlags), so the functions
+//    of the file it calls allocate in frames of their own, never in this one;
 //  - ALLOCATION_POSITION_FUNCTION: anything else (several candidates, no source): the
 //    function's first line, as the profiler gives it.
 const kPositionCall = 'ALLOCATION_POSITION_CALL';
@@ -1055,47 +1059,53 @@ function allocatingLine(sources, file, line, column, callee) {
   const fallback = { line, column, position: kPositionFunction };
   const tokens = loadTokens(sources, file);
   if (!tokens) return fallback;
-  let own = ownTokens(tokens, tokenAt(tokens, line, column));
+  const own = ownTokens(tokens, tokenAt(tokens, line, column));
+  if (!own) return fallback;
   // A getter the profiler names "get NAME" (node's `url.searchParams`, which makes and keeps
   // the params it parses) is called by reading `.NAME`, with no `(`
   // (native_corpus/11_url_history_per_route_unbounded.mjs: its kept params had no line).
   const getter = callee && /^get [\w$]+$/.test(callee) ? callee.slice(4) : null;
-  for (let level = 0; own && level < 3; level++) {
-    const lines = new Map();  // line -> its first candidate's token
-    for (let k = 0; k < own.length; k++) {
-      const t = own[k];
-      const next = own[k + 1] ? own[k + 1].text : ';';
-      const hit = getter ? t.type === 'name' && t.text === getter && k > 0 && (own[k - 1].text === '.' || own[k - 1].text === '?.') && next !== '(' && next !== '='
-        : callee ? t.type === 'name' && t.text === callee && next === '('
-        : isAllocation(own, k);
-      if (hit && !lines.has(t.line)) lines.set(t.line, t);
-    }
-    if (callee && lines.size > 1) {
-      // Called on several lines: what is alive after the function returned left it, so the
-      // call whose value the function passes on (returns, stores, throws or hands to a
-      // call) wins over those whose value is an operand or read at once, when it is one.
-      const passed = [...lines.values()].filter((t) => valuePassedOn(own, own.indexOf(t)));
-      if (passed.length === 1) return { line: passed[0].line, column: passed[0].column, position: kPositionCall };
-    }
-    if (lines.size === 1) {
-      const t = [...lines.values()][0];
-      return { line: t.line, column: t.column, position: callee ? kPositionCall : kPositionExpression };
-    }
-    if (callee || lines.size > 1) return fallback;
-    // Nothing allocates here: through the one function of this file it calls, if one.
-    const called = new Set();
-    for (let k = 0; k + 1 < own.length; k++) {
-      const t = own[k];
-      const before = k > 0 ? own[k - 1].text : ';';
-      if (t.type === 'name' && own[k + 1].text === '(' && before !== '.' && before !== '?.' && before !== 'new' &&
-        definitionOf(tokens, t.text) >= 0) {
-        called.add(t.text);
-      }
-    }
-    if (called.size !== 1) return fallback;
-    own = ownTokens(tokens, definitionOf(tokens, [...called][0]));
+  const lines = new Map();  // line -> its first candidate's token
+  for (let k = 0; k < own.length; k++) {
+    const t = own[k];
+    const next = own[k + 1] ? own[k + 1].text : ';';
+    const hit = getter ? t.type === 'name' && t.text === getter && k > 0 && (own[k - 1].text === '.' || own[k - 1].text === '?.') && next !== '(' && next !== '='
+      : callee ? t.type === 'name' && t.text === callee && next === '('
+      : isAllocation(own, k);
+    if (hit && !lines.has(t.line)) lines.set(t.line, t);
   }
-  return fallback;
+  if (callee && lines.size > 1) {
+    // Called on several lines: what is alive after the function returned left it, so the
+    // call whose value the function passes on (returns, stores, throws or hands to a call)
+    // wins over those whose value is an operand or read at once, when it is one.
+    const passed = [...lines.values()].filter((t) => valuePassedOn(own, own.indexOf(t)));
+    if (passed.length === 1) return { line: passed[0].line, column: passed[0].column, position: kPositionCall };
+  }
+  if (lines.size === 1) {
+    const t = [...lines.values()][0];
+    return { line: t.line, column: t.column, position: callee ? kPositionCall : kPositionExpression };
+  }
+  if (callee || lines.size > 1) return fallback;
+  // Nothing allocates here: a native call's value, passed on (see above).
+  const natives = nativeCallsPassedOn(tokens, own);
+  if (natives.length !== 1) return fallback;
+  return { line: natives[0].line, column: natives[0].column, position: kPositionCall };
+}
+
+// The calls in a function's own tokens of functions the file does not define, whose value
+// the function passes on (valuePassedOn): what a native function with no frame of its own
+// made for it. The first call's name token per line.
+function nativeCallsPassedOn(tokens, own) {
+  const natives = new Map();  // line -> its call's name token
+  for (let k = 0; k + 1 < own.length; k++) {
+    const t = own[k];
+    const before = k > 0 ? own[k - 1].text : ';';
+    if (t.type === 'name' && own[k + 1].text === '(' && before !== 'new' && !natives.has(t.line) &&
+      definitionOf(tokens, t.text) < 0 && valuePassedOn(own, k)) {
+      natives.set(t.line, t);
+    }
+  }
+  return [...natives.values()];
 }
 
 // True when the value of the call whose name is own[k] (`f(`, `a.b.f(`, `(x).f(`) is passed
@@ -1209,10 +1219,14 @@ const kGrowsStore = new Set(['push', 'unshift', 'splice', 'add', 'set']);
 //                                 for object and array literals;
 //   "closure anonymous"           `new Function(`, whose closures V8 names "anonymous";
 //   "string"                      a template, or a `+` with a string literal;
-//   "bigint"                      `BigInt(`, or arithmetic with a BigInt literal.
-// The functions and classes of the file it calls are read too (2 levels; V8 inlines them,
-// so their allocations carry the caller's frame), and, when the site's function is called
-// by user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
+//   "bigint"                      `BigInt(`, or arithmetic with a BigInt literal;
+//   "call"                        a native call whose value the function passes on
+//                                 (nativeCallsPassedOn): of any kind, the engine's line
+//                                 when no expression made what was retained, and the
+//                                 function has one such line.
+// Not the functions and classes of the file it calls: a leak check runs node without
+// inlining, so they allocate in frames of their own. When the site's function is called by
+// user code of the same file, that caller's `new F(` of it (V8 makes an instance in its
 // constructor's frame), or its `F(` when F is a generator function. line and column are
 // 1-based; `function` names the function whose body holds the line ("" for the site's own).
 const kMaxCandidates = 40;
@@ -1221,25 +1235,14 @@ function allocatingCandidates(sources, file, frame, caller) {
   const tokens = loadTokens(sources, file);
   if (!tokens) return [];
   const out = [];
-  const visited = new Set();
   const add = (t, name, makes, keys) =>
     out.push(Object.assign({ line: t.line + 1, column: t.column + 1, function: name, makes }, keys ? { keys } : {}));
-  const visit = (k, name, depth) => {
-    if (k < 0 || visited.has(k)) return;
-    visited.add(k);
-    const own = ownTokens(tokens, k);
-    if (!own) return;
-    for (let j = 0; j < own.length; j++) {
-      const t = own[j];
-      const made = whatItMakes(tokens, own, j, frame.scriptId);
-      if (made) add(t, name, made, made === 'object Object' ? literalKeys(own, j) : null);
-      if (depth >= 2 || t.type !== 'name' || !own[j + 1] || own[j + 1].text !== '(') continue;
-      const before = j > 0 ? own[j - 1].text : ';';
-      if (before === 'new') visit(constructorOf(tokens, t.text), t.text, depth + 1);
-      else if (before !== '.' && before !== '?.') visit(definitionOf(tokens, t.text), t.text, depth + 1);
-    }
-  };
-  visit(tokenAt(tokens, frame.lineNumber, frame.columnNumber), '', 0);
+  const own = ownTokens(tokens, tokenAt(tokens, frame.lineNumber, frame.columnNumber)) || [];
+  for (let j = 0; j < own.length; j++) {
+    const made = whatItMakes(tokens, own, j, frame.scriptId);
+    if (made) add(own[j], '', made, made === 'object Object' ? literalKeys(own, j) : null);
+  }
+  for (const t of nativeCallsPassedOn(tokens, own)) add(t, '', 'call');
   const self = frame.functionName;
   if (caller && self && /^[\w$]+$/.test(self)) {
     const own = ownTokens(tokens, tokenAt(tokens, caller.lineNumber, caller.columnNumber)) || [];
@@ -1355,25 +1358,6 @@ function functionStart(tokens, i) {
     else if (tokens[k].text === '(' && --depth === 0) return tokens[k];
   }
   return null;
-}
-
-// Where the parameters of class X's constructor start (`class X ... { constructor(`): -1
-// when the file has no such class, or it has no constructor of its own.
-function constructorOf(tokens, name) {
-  for (let k = 0; k + 2 < tokens.length; k++) {
-    if (tokens[k].text !== 'class' || tokens[k + 1].text !== name) continue;
-    let open = k + 2;
-    while (open < tokens.length && tokens[open].text !== '{') open++;
-    const close = matching(tokens, open);
-    for (let j = open + 1, depth = 0; j < close; j++) {
-      const x = tokens[j].text;
-      if (x === '{' || x === '(' || x === '[') depth++;
-      else if (x === '}' || x === ')' || x === ']') depth--;
-      else if (depth === 0 && x === 'constructor' && tokens[j + 1].text === '(') return j + 1;
-    }
-    return -1;
-  }
-  return -1;
 }
 
 // The index of the first token at or after a 0-based line and column, -1 when none.

@@ -74,6 +74,58 @@ TEST(AllocationLineTest, AnObjectLiteralIsToldFromAnotherByItsKeys) {
   EXPECT_EQ(sites[0].line(), 8u);
 }
 
+TEST(AllocationLineTest, SurvivorsAnotherSitesLiteralMadeAreNotALiteralOfOtherKeys) {
+  // codebound_corpus/09_lru_meta_map_leak.js: set() keeps `{ hits, created, tag }` records
+  // (line 20) keyed by the caller's `'key:' + i` (29); the caller's `{ id, payload }` (30)
+  // died. By kind alone the caller's literal took the records' bytes.
+  std::vector<v1::AllocationSite> sites = {
+      Site("set", 17, {{20, "", "object Object"}, {20, "", "string"}}),
+      Site("iteration", 28, {{29, "", "string"}, {30, "", "object Object"}, {31, "", "string"}})};
+  sites[0].mutable_candidates(0)->set_keys("created,hits,tag");
+  sites[1].mutable_candidates(1)->set_keys("id,payload");
+  const std::vector<SnapshotDiff::Placed> survivors = {Survivor("object", "Object", 9000, -1, 0, 0, "tag"),
+                                                       Survivor("string", "(string)", 6000)};
+  PickRetainedLines(survivors, &sites);
+  ASSERT_EQ(sites.size(), 2u);
+  for (const v1::AllocationSite& site : sites) {
+    EXPECT_EQ(site.line(), site.function() == "set" ? 20u : 29u) << site.function();
+    EXPECT_EQ(site.position(), v1::ALLOCATION_POSITION_RETAINED) << site.function();
+  }
+  // A survivor no literal's keys explain (a property added after the literal) is still any
+  // literal's by kind.
+  sites = {Site("set", 17, {{20, "", "object Object"}}),
+           Site("iteration", 28, {{29, "", "string"}, {30, "", "object Object"}})};
+  sites[0].mutable_candidates(0)->set_keys("created,hits,tag");
+  sites[1].mutable_candidates(1)->set_keys("id,payload");
+  PickRetainedLines({Survivor("object", "Object", 9000, -1, 0, 0, "extra,payload"), Survivor("string", "(string)", 100)},
+                    &sites);
+  for (const v1::AllocationSite& site : sites) {
+    if (site.function() == "iteration") EXPECT_EQ(site.line(), 30u);
+  }
+}
+
+TEST(AllocationLineTest, ANativeCallsLineWhenNoExpressionMadeWhatWasKept) {
+  // builtin_corpus/01_request_body_json_journal.js: decode() keeps what `JSON.parse(` (line
+  // 27) made, in decode's own frame; its `new Error` (28) made nothing kept.
+  std::vector<v1::AllocationSite> sites = {Site("decode", 26, {{28, "", "object Error"}, {27, "", "call"}})};
+  const std::vector<SnapshotDiff::Placed> survivors = {Survivor("object", "Object", 9000, -1, 0, 0, "items,trace"),
+                                                       Survivor("object", "Array", 800),
+                                                       Survivor("string", "(string)", 2400)};
+  PickRetainedLines(survivors, &sites);
+  EXPECT_EQ(sites[0].line(), 27u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_CALL);
+  // An expression that made what was kept wins over the call.
+  sites = {Site("decode", 26, {{28, "", "object Error"}, {27, "", "call"}})};
+  PickRetainedLines({Survivor("object", "Error", 9000)}, &sites);
+  EXPECT_EQ(sites[0].line(), 28u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_RETAINED);
+  // Two such calls: no one line.
+  sites = {Site("decode", 26, {{27, "", "call"}, {29, "", "call"}})};
+  PickRetainedLines(survivors, &sites);
+  EXPECT_EQ(sites[0].line(), 26u);
+  EXPECT_EQ(sites[0].position(), v1::ALLOCATION_POSITION_FUNCTION);
+}
+
 TEST(AllocationLineTest, ClosureElsewhereInTheScriptDoesNotMatch) {
   std::vector<v1::AllocationSite> sites = {Site("use", 6, {{8, "", "object Object"}, {9, "", "closure@7:8:13"}})};
   PickRetainedLines({Survivor("object", "Object", 100), Survivor("closure", "(closure)", 800, 7, 8, 14),

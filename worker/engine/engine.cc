@@ -163,12 +163,16 @@ std::vector<std::string> Engine::NodeFlags(const v1::Limits& limits) {
 //   allocates is its caller's: kept `.map()` results of priced(), inlined into a hot
 //   record(), were all record's (tests/fixtures/leaks/mapped_rows.js). TurboFan inlines,
 //   and so does Maglev (on by default from node 24); node 18 has no Maglev inlining to
-//   turn off, nor the flag.
+//   turn off, nor the flag. TurboFan also inlines Array's `map`, `filter` and the like into
+//   the optimized caller, which then made what they return on the line of the array
+//   literal they consumed: kept `.map()` results, sampled under a `map` frame of their own
+//   without it, are read on the `.map(` line (node 18, 20, 22 and 24 alike).
 // The heap holds the same objects either way: optimized code allocates them one at a time,
 // in the function that makes them. The module's code runs slower (the iterations' share
 // of a check's wall time, bench/RESULTS.md "Session 26").
 std::vector<std::string> Engine::LeakCheckNodeFlags(int node_major) {
-  std::vector<std::string> flags = {"--no-turbo-allocation-folding", "--no-turbo-inlining"};
+  std::vector<std::string> flags = {"--no-turbo-allocation-folding", "--no-turbo-inlining",
+                                    "--no-turbo-inline-array-builtins"};
   if (node_major >= 20) flags.push_back("--no-maglev-inlining");
   return flags;
 }
