@@ -6,8 +6,9 @@
 // the V8-kinds corpus (tests/fixtures/v8kinds_corpus), the API corpus
 // (tests/fixtures/api_corpus), the app corpus (tests/fixtures/app_corpus), the datastruct
 // corpus (tests/fixtures/datastruct_corpus), the native corpus
-// (tests/fixtures/native_corpus), the framework corpus (tests/fixtures/framework_corpus)
-// and the async corpus (tests/fixtures/async_corpus).
+// (tests/fixtures/native_corpus), the framework corpus (tests/fixtures/framework_corpus),
+// the async corpus (tests/fixtures/async_corpus) and the builtin corpus
+// (tests/fixtures/builtin_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -270,6 +271,21 @@ const std::vector<CorpusCase>& Cases() {
       {"10_retry_diagnostics_pruned.js", 2000, "async_corpus"},
       {"11_als_store_metrics_never_flushed.mjs", 2000, "async_corpus"},
       {"12_als_store_metrics_flushed_every500.mjs", 2000, "async_corpus"},
+      // The builtin corpus, at 2,000 and 10,000: what built-in and native functions make,
+      // kept (JSON.parse, Object.fromEntries, `.filter`, `toString('hex')`, URLSearchParams),
+      // and Buffer pool slices.
+      {"01_request_body_json_journal.js", 2000, "builtin_corpus"},
+      {"02_request_body_json_ring.js", 10000, "builtin_corpus"},
+      {"03_header_index_fromentries.mjs", 10000, "builtin_corpus"},
+      {"04_header_index_fromentries_capped.mjs", 2000, "builtin_corpus"},
+      {"05_price_band_filter_cache.js", 2000, "builtin_corpus"},
+      {"06_price_band_filter_cache_cleared.js", 10000, "builtin_corpus"},
+      {"07_message_fingerprint_hex_set.mjs", 10000, "builtin_corpus"},
+      {"08_message_fingerprint_hex_set_reset.mjs", 2000, "builtin_corpus"},
+      {"09_session_token_pool_slices.js", 2000, "builtin_corpus"},
+      {"10_session_token_pool_slices_expiring.js", 10000, "builtin_corpus"},
+      {"11_search_params_history.mjs", 10000, "builtin_corpus"},
+      {"12_search_params_history_capped.mjs", 2000, "builtin_corpus"},
   };
   return cases;
 }
