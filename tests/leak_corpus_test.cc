@@ -374,6 +374,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("native_corpus", &labels);
   ReadLabels("framework_corpus", &labels);
   ReadLabels("async_corpus", &labels);
+  ReadLabels("builtin_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);

@@ -100,7 +100,9 @@ TEST(AllocationLineTest, SurvivorsAnotherSitesLiteralMadeAreNotALiteralOfOtherKe
   PickRetainedLines({Survivor("object", "Object", 9000, -1, 0, 0, "extra,payload"), Survivor("string", "(string)", 100)},
                     &sites);
   for (const v1::AllocationSite& site : sites) {
-    if (site.function() == "iteration") EXPECT_EQ(site.line(), 30u);
+    if (site.function() == "iteration") {
+      EXPECT_EQ(site.line(), 30u);
+    }
   }
 }
 
