@@ -80,6 +80,16 @@ class LeakDetectionTest : public ::testing::Test {
     return r;
   }
 
+  // A run's allocation sites, for a failure's message: " function:line (POSITION, N B)".
+  static std::string SitesText(const v1::RunResult& r) {
+    std::string text;
+    for (const v1::AllocationSite& site : r.leak().allocation_sites()) {
+      absl::StrAppend(&text, " ", site.function(), ":", site.line(), " (", v1::AllocationPosition_Name(site.position()),
+                      ", ", site.bytes(), " B)");
+    }
+    return text;
+  }
+
   static const v1::LeakSeries* Series(const v1::RunResult& r, const std::string& name) {
     for (const v1::LeakSeries& s : r.leak().series()) {
       if (s.name() == name) return &s;
@@ -191,19 +201,16 @@ TEST_F(LeakDetectionTest, LeakNamesItsAllocationSiteAndRetainerPath) {
 TEST_F(LeakDetectionTest, ObjectsOptimizedCodeAllocatesHaveTheirSite) {
   v1::RunResult r = Run("mapped_rows.js", 4000, 20);
   ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
-  std::string sites;
   uint64_t priced = 0;
   uint64_t all = 0;
   for (const v1::AllocationSite& site : r.leak().allocation_sites()) {
-    absl::StrAppend(&sites, " ", site.function(), ":", site.line(), " (", v1::AllocationPosition_Name(site.position()),
-                    ", ", site.bytes(), " B)");
     all += site.bytes();
     if (site.function() == "priced" && site.position() != v1::ALLOCATION_POSITION_STORE && site.line() == 8 &&
         site.file().find("mapped_rows.js") != std::string::npos) {
       priced += site.bytes();
     }
   }
-  EXPECT_GT(priced, all / 3) << "sites:" << sites;
+  EXPECT_GT(priced, all / 3) << "sites:" << SitesText(r);
 }
 
 // A kept Buffer slice pins the 8 KiB pool slab it was cut from, and node makes that slab
@@ -214,18 +221,15 @@ TEST_F(LeakDetectionTest, ObjectsOptimizedCodeAllocatesHaveTheirSite) {
 TEST_F(LeakDetectionTest, APoolSlabIsNotTheSiteOfTheCallThatRanThePoolOut) {
   v1::RunResult r = Run("pool_slab_pin.js", 4000, 20);
   ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
-  std::string sites;
   uint64_t slice = 0;
   uint64_t decode = 0;
   for (const v1::AllocationSite& site : r.leak().allocation_sites()) {
-    absl::StrAppend(&sites, " ", site.function(), ":", site.line(), " (", v1::AllocationPosition_Name(site.position()),
-                    ", ", site.bytes(), " B)");
     if (site.file().find("pool_slab_pin.js") == std::string::npos) continue;
     if (site.function() == "decode") decode += site.bytes();
     if (site.line() == 19 && site.position() != v1::ALLOCATION_POSITION_STORE) slice += site.bytes();
   }
-  EXPECT_GT(slice, 0u) << "sites:" << sites;
-  EXPECT_LT(3 * decode, slice) << "sites:" << sites;
+  EXPECT_GT(slice, 0u) << "sites:" << SitesText(r);
+  EXPECT_LT(3 * decode, slice) << "sites:" << SitesText(r);
 }
 
 // A heap leak confirmed by retention: the series that do not grow (its descriptors and
