@@ -65,6 +65,17 @@ class LeakDetectionTest : public ::testing::Test {
     return r.ok() ? *r : v1::RunResult();
   }
 
+  // Like Run, with `stretch: false`: the check goes on no further than kRetentionMaxOverrun
+  // budgets (nor watches a confirmation on), however cheap the module's iterations.
+  static v1::RunResult RunWithin25Budgets(const std::string& module, uint64_t iterations) {
+    RunRequest request;
+    request.scenario = ScenarioOf(module, iterations, 0);
+    request.scenario.mutable_leak_check()->set_stretch(false);
+    absl::StatusOr<v1::RunResult> r = engine_->Run(request);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : v1::RunResult();
+  }
+
   // Runs a labelled corpus module (its first line says `// LEAK` or `// NO LEAK`) and
   // expects it to complete with that verdict.
   static v1::RunResult RunLabelled(const std::string& corpus, const std::string& module, uint64_t iterations) {
@@ -432,9 +443,10 @@ TEST_F(LeakDetectionTest, ATableOfNumbersLeaksOnlyIfItsEntriesGoOnGrowing) {
 // iterations and is freed, a record per iteration is kept from 3,000 on. The first check
 // tests the fill-up and finds its window freed while the heap goes on growing, ~90
 // B/iteration; a second check tests that growth. Both budgets were `no leak` ("objects
-// allocated after iteration 898 were freed") before (2026-12-03). At 2,000 the second check
-// cannot reach 8 s2 within 25 budgets; it was `inconclusive` there until it decided at the
-// cap (RetentionDecidesAt: its window outlived s2 by 12.5 budgets and 2 s2).
+// allocated after iteration 898 were freed") before (2026-12-03). At 2,000 its iterations
+// are cheap enough for the second check to reach 8 s2 (CheapReach). Held within 25
+// budgets (`stretch: false`), it cannot: it was `inconclusive` there until it decided at
+// the cap (RetentionDecidesAt: its window outlived s2 by 12.5 budgets and 2 s2).
 TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   v1::RunResult r = Run("flush_then_leak.js", 10000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
@@ -442,12 +454,19 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_EQ(r.leak().retention().finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(r);
   EXPECT_GE(r.leak().retention().s1(), 3000u) << "the second check's window lies in the leak";
   // Every check the run made, in order: the first one's window, in the fill-up, was freed;
-  // the last is the result's retention.
-  ASSERT_EQ(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  // the second confirmed the leak, and where its iterations were cheap enough, its
+  // confirmation was watched on (StretchedReach) and confirmed again. The last is the
+  // result's retention.
+  ASSERT_GE(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  ASSERT_LE(r.leak().checks_size(), 3) << LeakSummarySentence(r);
   EXPECT_EQ(r.leak().checks(0).finding(), v1::RETENTION_FINDING_FREED) << r.leak().checks(0).note();
   EXPECT_LT(r.leak().checks(0).s3(), r.leak().checks(1).s1() + 1);
   EXPECT_EQ(r.leak().checks(1).s1(), r.leak().retention().s1());
   EXPECT_EQ(r.leak().checks(1).finding(), v1::RETENTION_FINDING_CONFIRMED);
+  if (r.leak().checks_size() == 3) {
+    EXPECT_EQ(r.leak().checks(2).stretched_from(), r.leak().checks(1).s3());
+    EXPECT_EQ(r.leak().checks(2).finding(), v1::RETENTION_FINDING_CONFIRMED);
+  }
   v1::RunResult filled = r;
   FillLeakSentences(&filled);
   EXPECT_TRUE(absl::StartsWith(filled.leak().checks(0).note(), "bounded: ")) << filled.leak().checks(0).note();
@@ -460,7 +479,14 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   // line 8 (with a `new Array` beside it, which won by kind alone).
   ASSERT_GT(r.leak().allocation_sites_size(), 0);
   EXPECT_EQ(r.leak().allocation_sites(0).line(), 10u) << "the kept.push( line";
-  v1::RunResult short_budget = Run("flush_then_leak.js", 2000, 0);
+  const v1::RunResult cheap = Run("flush_then_leak.js", 2000, 0);
+  ASSERT_EQ(cheap.outcome(), v1::OUTCOME_COMPLETED) << cheap.evidence().summary();
+  EXPECT_EQ(cheap.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(cheap);
+  EXPECT_EQ(cheap.leak().retention().finding(), v1::RETENTION_FINDING_CONFIRMED) << LeakSummarySentence(cheap);
+  EXPECT_GE(cheap.leak().retention().s1(), 3000u) << LeakSummarySentence(cheap);
+  EXPECT_GE(cheap.leak().retention().s3(), kRetentionReach * cheap.leak().retention().s2())
+      << "past 25 budgets, to its full reach: " << LeakSummarySentence(cheap);
+  v1::RunResult short_budget = RunWithin25Budgets("flush_then_leak.js", 2000);
   ASSERT_EQ(short_budget.outcome(), v1::OUTCOME_COMPLETED) << short_budget.evidence().summary();
   EXPECT_EQ(short_budget.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(short_budget);
   // The second check was made, from the first one's s3 (~8,000), not at the cap, and
@@ -514,8 +540,9 @@ TEST_F(LeakDetectionTest, AGrowthThatSlowsIsWatchedOnBeforeItIsALeak) {
 // was `leak` "confirmed by retention up to iteration 8784", as npm lru-cache was for a new
 // user. A Map of metadata beside an LRU of 15,000 keeps growing there: a leak, named by the
 // metadata's line and rated by its growth past the full array. An LRU of 25,000 is full
-// only past 25 budgets: undecided. A store of 2,000,000 slots would pass the old space before
-// it is full: the leak stands as confirmed.
+// only past 25 budgets: its iterations are cheap enough to go on there (CheapReach), and it
+// is bounded; held within 25 budgets (`stretch: false`), undecided. A store of 2,000,000
+// slots would pass the old space before it is full: the leak stands as confirmed.
 TEST_F(LeakDetectionTest, ACacheWhoseSlotsAreMadeAtItsSizeIsWatchedUntilItIsFull) {
   const v1::RunResult lru = Run("store_corpus/lru_slots_12k.js", 2000, 0);
   const v1::LeakRetention& t = lru.leak().retention();
@@ -542,7 +569,11 @@ TEST_F(LeakDetectionTest, ACacheWhoseSlotsAreMadeAtItsSizeIsWatchedUntilItIsFull
   EXPECT_GT(heap->slope_per_iteration(), 40) << LeakSummarySentence(beside);
   EXPECT_LT(heap->slope_per_iteration(), 200) << LeakSummarySentence(beside);
 
-  const v1::RunResult big = Run("store_corpus/lru_small_values_25k.js", 2000, 0);
+  const v1::RunResult cheap = Run("store_corpus/lru_small_values_25k.js", 2000, 0);
+  EXPECT_EQ(cheap.leak().verdict(), v1::LEAK_VERDICT_NO_LEAK) << LeakSummarySentence(cheap);
+  EXPECT_EQ(cheap.leak().retention().finding(), v1::RETENTION_FINDING_STORE_FILLED) << LeakSummarySentence(cheap);
+  EXPECT_GT(cheap.units_reached(), kRetentionMaxOverrun * 2000) << LeakSummarySentence(cheap);
+  const v1::RunResult big = RunWithin25Budgets("store_corpus/lru_small_values_25k.js", 2000);
   EXPECT_EQ(big.leak().verdict(), v1::LEAK_VERDICT_INCONCLUSIVE) << LeakSummarySentence(big);
   EXPECT_EQ(big.leak().retention().finding(), v1::RETENTION_FINDING_STORE_FILLING) << LeakSummarySentence(big);
   EXPECT_EQ(big.leak().retention().store_slots(), 25000u);
@@ -578,14 +609,10 @@ TEST_F(LeakDetectionTest, ACacheBoundedOnlyInItsCodeIsWatchedOnWhereItsIteration
   EXPECT_GT(watched.s3(), 13100u) << "past where the window is evicted";
   EXPECT_FALSE(watched.confirmed()) << LeakSummarySentence(r);
 
-  RunRequest fixed;
-  fixed.scenario = ScenarioOf("leaks/map_lru_12k.js", 2000, 0);
-  fixed.scenario.mutable_leak_check()->set_stretch(false);
-  absl::StatusOr<v1::RunResult> ended = engine_->Run(fixed);
-  ASSERT_TRUE(ended.ok()) << ended.status();
-  EXPECT_EQ(ended->leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(*ended);
-  EXPECT_EQ(ended->leak().checks_size(), 1) << LeakSummarySentence(*ended);
-  EXPECT_EQ(ended->units_reached(), ended->leak().retention().s3());
+  const v1::RunResult ended = RunWithin25Budgets("leaks/map_lru_12k.js", 2000);
+  EXPECT_EQ(ended.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(ended);
+  EXPECT_EQ(ended.leak().checks_size(), 1) << LeakSummarySentence(ended);
+  EXPECT_EQ(ended.units_reached(), ended.leak().retention().s3());
 }
 
 // A leak whose process dies while its confirmation is watched on keeps that confirmation:

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <iterator>
 
 #include "absl/strings/match.h"
 #include "common/sizes.h"
@@ -350,9 +351,41 @@ bool NeedsRetention(const std::string& series) {
   return series == "heap_used" || series == "external" || series == "array_buffers";
 }
 
-uint64_t CheckLimit(uint64_t budget, uint64_t max_units) {
-  const uint64_t limit = std::max(budget, kRetentionMaxOverrun * budget);
+uint64_t CheckLimit(uint64_t budget, uint64_t max_units, uint64_t cheap_units) {
+  const uint64_t limit = std::max({budget, kRetentionMaxOverrun * budget, cheap_units});
   return max_units > 0 ? std::min(limit, max_units) : limit;
+}
+
+double IterationsWithin(double allowed_ms, double cost, double rising) {
+  allowed_ms = std::max(0.0, allowed_ms);
+  rising = std::max(0.0, rising);
+  // The root (sqrt(cost^2 + 2 rising allowed) - cost) / rising, written so that a rise
+  // near 0 (rounding) does not cancel it away.
+  const double denominator = cost + std::sqrt(cost * cost + 2 * rising * allowed_ms);
+  return denominator > 0 ? 2 * allowed_ms / denominator : 1e15;
+}
+
+uint64_t CheapReach(const std::map<uint64_t, double>& work_at) {
+  if (work_at.size() < kMinCheapPoints) return 0;
+  // The latest point at or before `units`.
+  auto at_or_before = [&](uint64_t units) {
+    auto it = work_at.upper_bound(units);
+    return it == work_at.begin() ? it : std::prev(it);
+  };
+  const auto last = std::prev(work_at.end());
+  const auto half = at_or_before(last->first / 2);
+  const auto quarter = at_or_before(half->first / 2);
+  if (half->first >= last->first || quarter->first >= half->first) return 0;
+  const double u = static_cast<double>(last->first), uh = static_cast<double>(half->first),
+               uq = static_cast<double>(quarter->first);
+  const double allowed = kCheapCheckMs - last->second;
+  const double cost = (last->second - half->second) / (u - uh);
+  if (allowed <= 0 || cost <= 0) return 0;
+  const double cost_before = (half->second - quarter->second) / (uh - uq);
+  const double mid = (u + uh) / 2, mid_before = (uh + uq) / 2;
+  const double rising = std::max(0.0, (cost - cost_before) / (mid - mid_before));
+  const double d = IterationsWithin(allowed, cost + rising * (u - mid), rising);
+  return last->first + static_cast<uint64_t>(std::min(d, 1e15));
 }
 
 uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget) {
@@ -360,9 +393,10 @@ uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget) {
   return std::max(budget, std::min(kRetentionReach * s2, std::max(s2 + watched, 3 * s2)));
 }
 
-uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units) {
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units,
+                           uint64_t cheap_units) {
   if (result.verdict() != v1::LEAK_VERDICT_INCONCLUSIVE || units < budget) return 0;
-  const uint64_t limit = CheckLimit(budget, max_units);
+  const uint64_t limit = CheckLimit(budget, max_units, cheap_units);
   return limit > units ? limit : 0;
 }
 
@@ -390,11 +424,7 @@ uint64_t StretchedReach(const StretchInput& in) {
     const double mid_before = (static_cast<double>(in.s1) + static_cast<double>(in.s2)) / 2;
     const double rising = std::max(0.0, (cost - cost_before) / (mid - mid_before));
     // The module's time over [s3, s3 + d]: d (cost + rising (s3 - mid)) + rising d^2 / 2.
-    const double linear = cost + rising * (s3 - mid);
-    const double allowed = std::max(0.0, in.allowance_ms);
-    const double d = rising > 0 ? (std::sqrt(linear * linear + 2 * rising * allowed) - linear) / rising
-                                : allowed / linear;
-    most = std::min(most, d);
+    most = std::min(most, IterationsWithin(in.allowance_ms, cost + rising * (s3 - mid), rising));
   }
   if (!(s3 + most >= kStretchAtLeast * s3)) return 0;
   return in.s3 + static_cast<uint64_t>(std::min(most, 1e15));
@@ -406,11 +436,11 @@ uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
 }
 
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window,
-                            uint64_t max_units) {
+                            uint64_t max_units, uint64_t cheap_units) {
   const uint64_t history = std::max<uint64_t>(1, units > first_units ? units - first_units : units);
   uint64_t window = std::max<uint64_t>({1, (history + 3) / 4, min_window});
   RetentionPlan plan;
-  const uint64_t limit = CheckLimit(budget, max_units);
+  const uint64_t limit = CheckLimit(budget, max_units, cheap_units);
   // A window whose reach lies past the limit shrinks (not below min_window, what a slow
   // leak needs to leave more than the noise) to end where its reach fits: the quarter of
   // the history is a choice, the reach is the test. late_onset_leak.js at 2,000, suspected
@@ -434,9 +464,9 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
 }
 
 RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
-                                   const v1::LeakSeries& suspected, uint64_t max_units) {
+                                   const v1::LeakSeries& suspected, uint64_t max_units, uint64_t cheap_units) {
   auto fits = [&](uint64_t at, uint64_t window) {
-    const RetentionPlan plan = PlanRetention(first_units, at, budget, window, max_units);
+    const RetentionPlan plan = PlanRetention(first_units, at, budget, window, max_units, cheap_units);
     return plan.room && plan.s3 >= plan.reach;
   };
   RetentionStart start;
@@ -447,7 +477,8 @@ RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_
   const uint64_t hoped = MinRetentionWindow(at_slope);
   if (!fits(units, hoped)) {
     const bool onset = suspected.slope_per_iteration() > 2 * std::max(suspected.slope_low(), suspected.min_effect());
-    start.wait = onset && next_units > units && next_units < CheckLimit(budget, max_units) / kRetentionReach;
+    start.wait = onset && next_units > units &&
+                 next_units < CheckLimit(budget, max_units, cheap_units) / kRetentionReach;
     return start;
   }
   if (next_units > units && fits(next_units, hoped)) {

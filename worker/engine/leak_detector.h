@@ -341,8 +341,9 @@ inline constexpr uint64_t kRetentionReach = 8;
 // evictions go to a log never trimmed (codebound_corpus/14_lru_audit_log_leak.js), kept its
 // window's objects from 10,955 to 50,000 and stayed `inconclusive`. Pure.
 uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget);
-// A check never runs past this many times the budget (nor past what the scenario's time
-// limit allows, see RunMonitor): short of its reach, a retention that held is undecided.
+// A check never runs past this many times the budget, unless its iterations are cheap
+// (CheapReach), nor past what the scenario's time limit allows (see RunMonitor): short of
+// its reach, a retention that held is undecided.
 // 25 lets a suspicion raised while the run goes on past its budget, up to ~2.5 budgets
 // (a leak that starts late, or one too slow to tell from noise by the budget's end), still
 // reach 8 s2: at 10, a leak starting at 1.5 budgets (late_onset_leak.js at 2,000) or one of
@@ -352,9 +353,33 @@ uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget);
 inline constexpr uint64_t kRetentionMaxOverrun = 25;
 
 // The iteration a leak check of `budget` iterations may go on to: kRetentionMaxOverrun
-// budgets, and no more than `max_units` (0: no cap of its own; the run monitor passes what
-// the time limit allows).
-uint64_t CheckLimit(uint64_t budget, uint64_t max_units);
+// budgets, or `cheap_units` where that is further (CheapReach: where the module's
+// iterations cost microseconds, 0 for none), and no more than `max_units` (0: no cap of
+// its own; the run monitor passes what the time limit allows).
+uint64_t CheckLimit(uint64_t budget, uint64_t max_units, uint64_t cheap_units = 0);
+
+// How far a leak check may go where the module's iterations are cheap, whatever its
+// budget: to where the module's own time (gc.work_ms, cumulative, by the iterations of the
+// after-GC points: `work_at`) would come to kCheapCheckMs, at its cost per iteration over
+// the later half of the iterations so far, rising as it rose from the quarter before (a
+// value copied bigger every iteration costs in proportion to the iterations). A cache
+// bounded only in its code frees a window's objects once it is full: a Map LRU of 30,000
+// keys, one new key every second iteration, at ~60,000 iterations; a Set of 25,000 ids at
+// ~26,000. At 25 budgets of 2,000 the check's fourth snapshot (StretchedReach, half of the
+// limit) came at 25,000, and both were a `leak` "confirmed by retention up to iteration
+// 25000" in every run, with ~100 ms of the module's own time against ~2.5 s of snapshots,
+// forced GCs and start. A second of the module's own time at most about doubles such a
+// check, and is the same at every budget: raising `iterations` never lowers the limit.
+// 0 when fewer than kMinCheapPoints after-GC points are in, or the module's time is
+// already past kCheapCheckMs. Pure.
+inline constexpr double kCheapCheckMs = 1000;
+inline constexpr size_t kMinCheapPoints = 4;
+uint64_t CheapReach(const std::map<uint64_t, double>& work_at);
+
+// The iterations d past a point over which a module's own time comes to `allowed_ms`, its
+// cost per iteration being `cost` ms there and rising by `rising` ms per iteration per
+// iteration: d cost + rising d^2 / 2 = allowed_ms. Pure.
+double IterationsWithin(double allowed_ms, double cost, double rising);
 
 // Where the retention snapshots go, once a series is suspected at `units` iterations having
 // been watched since `first_units`, in a run whose budget is `budget` iterations: s1 =
@@ -364,8 +389,7 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units);
 // fits);
 // s3 = the reach (the budget's end, or kRetentionReach s2 when that is later), so the
 // window's objects have as long as the run allows to be freed and a larger budget only
-// makes the test stricter. s3 is capped at kRetentionMaxOverrun budgets and at
-// `max_units` (0: no cap of its own; the run monitor passes what the time limit allows);
+// makes the test stricter. s3 is capped at CheckLimit (`max_units`, `cheap_units`);
 // the window then shrinks to a third of what is left, so s3 - s2 >= 2 (s2 - s1). `room`
 // is false when fewer than 3 iterations are left; `reach` is the s3 a full check needs
 // (the budget that would do), `decides` the s3 at which a check cut short by the limit
@@ -378,7 +402,7 @@ struct RetentionPlan {
   uint64_t decides = 0;
 };
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
-                            uint64_t max_units = 0);
+                            uint64_t max_units = 0, uint64_t cheap_units = 0);
 
 // How far a confirmation is watched on where the module's iterations are cheap. A
 // structure bounded only in its code (a Map used as an LRU of 12,000 keys, one new key per
@@ -412,14 +436,15 @@ uint64_t StretchedReach(const StretchInput& in);
 // Where a leak check goes on to when it reaches `units` (at or past its budget of `budget`
 // iterations) with the detector's `result` and no retention check running: a check that is
 // still undecided there has not had what it may use (a retention check already runs past
-// the budget, to kRetentionMaxOverrun budgets and within `max_units`, what the time limit
-// allows; 0: no cap of its own), so it goes on to that end, and stops as soon as it is
+// the budget, to CheckLimit: `max_units`, what the time limit allows, and `cheap_units`),
+// so it goes on to that end, and stops as soon as it is
 // decided. A drift at the very bar (V8's own growth), a later half whose interval
 // straddles it, a give-back that hides the trend: each is decided by a longer run, as
 // `no_leak` once the interval falls under the bar, or by a retention check once the
 // growth clears it. Returns the iteration to go on to, or 0 to stop: decided (leak, its
 // retention check, or no leak), before the budget, or no room left. Pure function.
-uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units);
+uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units,
+                           uint64_t cheap_units = 0);
 
 // The window a retention check of this suspected series needs: kMinBytesOverSpan at the
 // lower end of its slope.
@@ -449,7 +474,7 @@ struct RetentionStart {
   uint64_t window = 1;
 };
 RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
-                                   const v1::LeakSeries& suspected, uint64_t max_units);
+                                   const v1::LeakSeries& suspected, uint64_t max_units, uint64_t cheap_units = 0);
 
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -817,6 +819,59 @@ TEST(RetentionTest, NoRoomNoStretch) {
   EXPECT_EQ(StretchedReach(in), 0u);
   in.limit = 3 * 8784;  // half of it is 1.5 s3
   EXPECT_EQ(StretchedReach(in), 13176u);
+}
+
+// The module's own time at after-GC points spaced as a leak check's are (4% apart from
+// 100), at `cost_ms` per iteration plus `rise_ms` per iteration for each iteration done.
+std::map<uint64_t, double> WorkAt(uint64_t to, double cost_ms, double rise_ms = 0) {
+  std::map<uint64_t, double> work;
+  for (uint64_t u = 100; u <= to; u = u + (u + 24) / 25) {
+    const double n = static_cast<double>(u);
+    work[u] = cost_ms * n + rise_ms * n * n / 2;
+  }
+  return work;
+}
+
+TEST(CheapReachTest, AModuleOfMicrosecondIterationsGoesOnToASecondOfItsOwnTime) {
+  // 3 us an iteration, 900 iterations in: ~2.7 ms of the module's time so far, ~333,000
+  // iterations to a second of it.
+  const std::map<uint64_t, double> work = WorkAt(900, 0.003);
+  const uint64_t reach = CheapReach(work);
+  const double last = static_cast<double>(std::prev(work.end())->first);
+  EXPECT_NEAR(static_cast<double>(reach), last + (kCheapCheckMs - 0.003 * last) / 0.003, 2.0);
+  // Past 25 budgets of 2,000, short of 25 budgets of 20,000: the limit is the larger.
+  EXPECT_EQ(CheckLimit(2000, 0, reach), reach);
+  EXPECT_EQ(CheckLimit(20000, 0, reach), kRetentionMaxOverrun * 20000);
+  // The time limit still caps it.
+  EXPECT_EQ(CheckLimit(2000, 70000, reach), 70000u);
+}
+
+TEST(CheapReachTest, DearIterationsAddNothing) {
+  // 100 us an iteration: 10,000 to a second, under 25 budgets of 2,000.
+  const uint64_t reach = CheapReach(WorkAt(900, 0.1));
+  EXPECT_LT(reach, 11000u);
+  EXPECT_EQ(CheckLimit(2000, 0, reach), kRetentionMaxOverrun * 2000);
+  // Past the second already: none.
+  EXPECT_EQ(CheapReach(WorkAt(20000, 0.1)), 0u);
+}
+
+TEST(CheapReachTest, ACostThatRisesWithTheIterationsIsCountedRising) {
+  // A value copied bigger every iteration: 1 us plus 2 ns for each iteration done. At the
+  // last cost held flat the reach would be ~3.6 times as far as what the module's rising
+  // cost allows: its time to the reach is held to about a second.
+  const double cost = 0.001, rise = 0.000002;
+  const std::map<uint64_t, double> work = WorkAt(4000, cost, rise);
+  const uint64_t reach = CheapReach(work);
+  const double to = static_cast<double>(reach);
+  EXPECT_NEAR(cost * to + rise * to * to / 2, kCheapCheckMs, 0.05 * kCheapCheckMs);
+  const double last = static_cast<double>(std::prev(work.end())->first);
+  const double flat = last + (kCheapCheckMs - work.rbegin()->second) / (cost + rise * last);
+  EXPECT_LT(to, flat / 3);
+}
+
+TEST(CheapReachTest, TooFewPointsSayNothing) {
+  EXPECT_EQ(CheapReach({}), 0u);
+  EXPECT_EQ(CheapReach({{100, 0.3}, {104, 0.31}, {109, 0.33}}), 0u);
 }
 
 TEST(RetentionTest, OnlyV8ObjectsAreV8InternalGrowth) {

@@ -341,7 +341,7 @@ void RunMonitor::JudgeLeak(uint64_t units) {
   const uint64_t s1 = driver_waits ? units : NextPointAfter(units);
   const RetentionStart start =
       StartRetentionCheck(detector_->first_units(), s1, NextPointAfter(units, s1), budget,
-                          AtItsRecentSlope(*suspect, units), ReachableUnits());
+                          AtItsRecentSlope(*suspect, units), ReachableUnits(), CheapUnits());
   if (start.wait) {
     GoOn(units);
     return;
@@ -362,7 +362,7 @@ uint64_t RunMonitor::NextPointAfter(uint64_t units, uint64_t at) const {
 // Whether a retention check of `suspect` from `units` has room (PlanRetention).
 bool RunMonitor::RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const {
   return PlanRetention(detector_->first_units(), units, setup_.scenario->leak_check().iterations(),
-                       MinRetentionWindow(suspect), ReachableUnits())
+                       MinRetentionWindow(suspect), ReachableUnits(), CheapUnits())
       .room;
 }
 
@@ -492,7 +492,7 @@ bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
 void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) {
   const uint64_t budget = setup_.scenario->leak_check().iterations();
   if (stop_sent_ || retaining_ || units < budget) return;
-  const uint64_t to = last_retention_ ? 0 : UndecidedGoesOnTo(detected, units, budget, ReachableUnits());
+  const uint64_t to = last_retention_ ? 0 : UndecidedGoesOnTo(detected, units, budget, ReachableUnits(), CheapUnits());
   if (to == 0) {
     Command("stop");
     stop_sent_ = true;
@@ -506,7 +506,7 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
 void RunMonitor::GoOn(uint64_t units) {
   const uint64_t budget = setup_.scenario->leak_check().iterations();
   if (stop_sent_ || units < budget) return;
-  const uint64_t to = CheckLimit(budget, ReachableUnits());
+  const uint64_t to = CheckCap();
   if (to > units) ExtendTo(to);
 }
 
@@ -627,7 +627,7 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
     // the time limit allows when it is planned.
     if (k == 1) {
       plan_ = PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations(),
-                            SuspectedWindow(), ReachableUnits());
+                            SuspectedWindow(), ReachableUnits(), CheapUnits());
       if (!plan_.room) {
         // s1 came where no window fits (asked for just short of the cap, written at it): no
         // check is made. A window of one iteration read as "V8 internal growth" and made a
@@ -675,8 +675,7 @@ void RunMonitor::JudgeTable(const std::string& path, uint64_t units) {
 // limit); false where there is none, or it did not slow: `leak` is the verdict now.
 bool RunMonitor::WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak) {
   if (!SlowedSinceItsWindow(*last_retention_)) return false;
-  const uint64_t until =
-      std::min(kSlowingReach * e.s3, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()));
+  const uint64_t until = std::min(kSlowingReach * e.s3, CheckCap());
   // Room for the slope since s3 to be read over at least as many iterations as s3 itself.
   if (until < 2 * e.s3) return false;
   slowing_result_ = leak;
@@ -708,7 +707,7 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
   const uint64_t limit = SeriesLimit(suspected_.name());
   if (limit > 0) in.room_bytes = std::max(1.0, static_cast<double>(limit) - SeriesNow(suspected_.name()));
   in.allowance_ms = absl::ToDoubleMilliseconds(absl::Now() - setup_.start);
-  in.limit = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
+  in.limit = CheckCap();
   const uint64_t s4 = StretchedReach(in);
   if (s4 == 0) return false;
   reach_result_ = leak;
@@ -778,7 +777,7 @@ bool RunMonitor::WatchStore(const RetentionEvidence& e, const SnapshotDiff::Fixe
       now + std::max(0.0, t.slope_after_per_iteration()) * static_cast<double>(w.full_at - e.s3) >= limit) {
     return false;
   }
-  const uint64_t cap = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
+  const uint64_t cap = CheckCap();
   const uint64_t until = w.until <= cap ? w.until : cap >= w.short_until ? cap : 0;
   if (until == 0) {
     t.set_confirmed(false);
@@ -1027,7 +1026,7 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   table_sizes_ = tables;
   table_until_ = 2 * e.s3 + (e.s3 - e.later) / 8;
   last_retention_->set_reach(table_until_);
-  const uint64_t s4 = std::min(table_until_, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()));
+  const uint64_t s4 = std::min(table_until_, CheckCap());
   if (s4 <= e.s3) {
     // No room to go on: the run ends here, undecided (FinalLeakVerdict).
     table_result_.reset();
@@ -1140,6 +1139,18 @@ void RunMonitor::FinishRetention() {
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.
   JudgeLeak(e.s3);
+}
+
+// How far a leak check may go where the module's iterations are cheap (CheapReach, from
+// its own time at the after-GC points so far); 0 under `stretch: false`, whose checks end
+// within kRetentionMaxOverrun budgets.
+uint64_t RunMonitor::CheapUnits() const {
+  return setup_.scenario->leak_check().stretch() ? CheapReach(work_at_) : 0;
+}
+
+// The furthest a leak check may go now (CheckLimit).
+uint64_t RunMonitor::CheckCap() const {
+  return CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), CheapUnits());
 }
 
 // The furthest iteration a retention check may plan for: 80% of the time left before the

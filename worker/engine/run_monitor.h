@@ -155,6 +155,8 @@ class RunMonitor {
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
   uint64_t ReachableUnits() const;
+  uint64_t CheapUnits() const;
+  uint64_t CheckCap() const;
   void Command(const std::string& line);
 
   MonitorSetup setup_;
