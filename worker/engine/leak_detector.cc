@@ -612,6 +612,12 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   return r;
 }
 
+bool UndecidedCheckStands(const v1::LeakResult& at_end, const std::string& series) {
+  return std::none_of(at_end.series().begin(), at_end.series().end(), [&](const v1::LeakSeries& s) {
+    return s.name() == series && s.verdict() == v1::LEAK_VERDICT_NO_LEAK;
+  });
+}
+
 bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after) {
   switch (retention.finding()) {
     case v1::RETENTION_FINDING_FREED:

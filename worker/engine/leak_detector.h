@@ -476,6 +476,16 @@ struct RetentionStart {
 RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
                                    const v1::LeakSeries& suspected, uint64_t max_units, uint64_t cheap_units = 0);
 
+// Whether a retention check of `series` that ended undecided, short of its reach, leaves
+// the run `inconclusive`: not when that series ended `no leak` in the detector's verdict at
+// the end (`at_end`), whose later half grew provably less than the budget's bar: the run is
+// `no leak` above that bar, as the budget alone would have said, for going on never makes a
+// verdict worse. An async logger's second check at 2,000, from 29,408 with a window to
+// 36,280, kept 0.25 B/iteration of it at 245,005, short of its reach (290,240), with every
+// series under the budget's bar of 8.6 B/iteration: `inconclusive` before
+// (io_corpus/file_logger_queue.js). Pure.
+bool UndecidedCheckStands(const v1::LeakResult& at_end, const std::string& series);
+
 // A run of a leak check that died of a resource (fd_exhausted, heap_exhausted,
 // native_oom), judged from its after-GC checkpoints (all of them, warm-up included):
 //  - the resource's series grew, step by step, up to near its limit → "leak" for that

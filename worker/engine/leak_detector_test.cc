@@ -874,6 +874,26 @@ TEST(CheapReachTest, TooFewPointsSayNothing) {
   EXPECT_EQ(CheapReach({{100, 0.3}, {104, 0.31}, {109, 0.33}}), 0u);
 }
 
+// A check undecided short of its reach, recorded (io_corpus/file_logger_queue.js at 2,000):
+// every series under the budget's bar at the end. It stands while its series is still
+// suspected or undecided.
+TEST(RetentionTest, AnUndecidedCheckStandsOnlyWhileItsSeriesIsNotClear) {
+  v1::LeakResult at_end;
+  for (const char* name : {"heap_used", "external", "array_buffers"}) {
+    v1::LeakSeries* s = at_end.add_series();
+    s->set_name(name);
+    s->set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+    s->set_note_kind(v1::SERIES_NOTE_UNDER_THE_BUDGETS_BAR);
+    s->set_detection_limit(8.62);
+  }
+  EXPECT_FALSE(UndecidedCheckStands(at_end, "heap_used"));
+  at_end.mutable_series(0)->set_verdict(v1::LEAK_VERDICT_LEAK);
+  EXPECT_TRUE(UndecidedCheckStands(at_end, "heap_used"));
+  EXPECT_FALSE(UndecidedCheckStands(at_end, "external"));
+  at_end.mutable_series(0)->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  EXPECT_TRUE(UndecidedCheckStands(at_end, "heap_used"));
+}
+
 TEST(RetentionTest, OnlyV8ObjectsAreV8InternalGrowth) {
   // Code and feedback from a module that compiles functions: never a leak on their own.
   RetentionEvidence e{5000, 6000, 12000, 200, 7000, 6};

@@ -547,7 +547,9 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     unchecked |= NeedsRetention(s.name()) && (!Checked(s.name()) || (regrown_ && regrown_->name() == s.name()));
     if (NeedsRetention(s.name())) steepest = std::max(steepest, s.slope_per_iteration());
   }
-  if (snapshots && !count_leak && !retaining_ && last_retention_ && last_retention_->undecided()) {
+  const bool undecided =
+      last_retention_ && last_retention_->undecided() && UndecidedCheckStands(r, suspected_.name());
+  if (snapshots && !count_leak && !retaining_ && undecided) {
     // Retained up to s3, which fell short of its reach: neither verdict yet.
     r.set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
     const v1::LeakRetention& t = *last_retention_;
@@ -560,7 +562,7 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
     }
     r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_UNDECIDED);
   } else if (snapshots && !count_leak && !retaining_ && last_retention_ && !last_retention_->confirmed() &&
-             !unchecked) {
+             !last_retention_->undecided() && !unchecked) {
     r.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
     r.set_more_iterations_needed(0);
     for (v1::LeakSeries& s : *r.mutable_series()) {
