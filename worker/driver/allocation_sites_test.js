@@ -276,9 +276,9 @@ check('store: the line that allocated what a push stores, else the push', () => 
   assert.strictEqual(line('function two'), null);
 });
 
-// V8 inlines small functions into their caller, and what they allocate is sampled in the
-// caller's frame: a push two calls below it is its store line, with the callee's name.
-check('store: through the functions of the file it calls, which V8 inlines', () => {
+// What a function made and passed down is held where the functions it calls store it: a
+// push two calls below it is its store line, with the callee's name.
+check('store: through the functions of the file it calls', () => {
   const file = source('inlined.js', [
     'let samples = [];',
     'let index = new Map();',

@@ -1144,10 +1144,11 @@ const kPassedAfter = new Set([';', ')', ',', ']', '}']);
 // that function that made the one name it stores, when that allocates (`new`, a literal, a
 // template, a call), else the call's own line (a number stored takes room only in the
 // store). Without such a line of its own, the one line of the functions of the same file it
-// calls by name (2 levels, as allocatingCandidates reads them): V8 inlines them, and what
-// they allocate carries the caller's frame (datastruct_corpus/05_latency_samples_unbounded.js:
-// `samples.push` two calls below iteration(), its grown store sampled in iteration's frame,
-// had no site). null when there is no such line, or several (its own, else its callees').
+// calls by name (2 levels): what the function made and passed down is held where they
+// store it. (Before a leak check's node ran without inlining, their grown stores were also
+// sampled in the caller's frame: datastruct_corpus/05_latency_samples_unbounded.js's
+// `samples.push` two calls below iteration() had no site without this.) null when there
+// is no such line, or several (its own, else its callees').
 function storeLine(sources, file, line, column) {
   const tokens = loadTokens(sources, file);
   if (!tokens) return null;
