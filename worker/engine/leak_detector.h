@@ -437,11 +437,10 @@ uint64_t StretchedReach(const StretchInput& in);
 // iterations) with the detector's `result` and no retention check running: a check that is
 // still undecided there has not had what it may use (a retention check already runs past
 // the budget, to CheckLimit: `max_units`, what the time limit allows, and `cheap_units`),
-// so it goes on to that end, and stops as soon as it is
-// decided. A drift at the very bar (V8's own growth), a later half whose interval
-// straddles it, a give-back that hides the trend: each is decided by a longer run, as
-// `no_leak` once the interval falls under the bar, or by a retention check once the
-// growth clears it. Returns the iteration to go on to, or 0 to stop: decided (leak, its
+// so it goes on to that end, and stops as soon as it is decided. A drift at the very bar
+// (V8's own growth), a later half whose interval straddles it, a give-back that hides the
+// trend: each is decided by a longer run, as `no_leak` once the interval falls under the
+// bar, or by a retention check once the growth clears it. Returns the iteration to go on to, or 0 to stop: decided (leak, its
 // retention check, or no leak), before the budget, or no room left. Pure function.
 uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_t budget, uint64_t max_units,
                            uint64_t cheap_units = 0);
