@@ -7,8 +7,8 @@
 // (tests/fixtures/api_corpus), the app corpus (tests/fixtures/app_corpus), the datastruct
 // corpus (tests/fixtures/datastruct_corpus), the native corpus
 // (tests/fixtures/native_corpus), the framework corpus (tests/fixtures/framework_corpus),
-// the async corpus (tests/fixtures/async_corpus), the builtin corpus
-// (tests/fixtures/builtin_corpus) and the big-cache corpus (tests/fixtures/bigcache_corpus).
+// the async corpus (tests/fixtures/async_corpus) and the builtin corpus
+// (tests/fixtures/builtin_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -289,22 +289,6 @@ const std::vector<CorpusCase>& Cases() {
       {"10_session_token_pool_slices_expiring.js", 10000, "builtin_corpus"},
       {"11_search_params_history.mjs", 10000, "builtin_corpus"},
       {"12_search_params_history_capped.mjs", 2000, "builtin_corpus"},
-      // The big-cache corpus: caches and windows of 20,000-60,000 entries bounded only by
-      // their code, with microsecond iterations, and leaks that look like them, at 2,000
-      // (five of its six caches were a `leak` there while a check stopped at 25 budgets:
-      // bench/RESULTS.md, session 28). Not its leak that starts only once a cache of 30,000
-      // is full (09): its first check's window is freed by a watch that goes on to
-      // ~155,000-165,000, and the second check, started there, cannot reach 3 s2 within the
-      // limit: `inconclusive` at 2,000, and at 10,000 in one CI run of two (issue 13, open).
-      {"01_session_lru_40k.js", 2000, "bigcache_corpus"},
-      {"02_request_id_window_object.mjs", 2000, "bigcache_corpus"},
-      {"03_price_two_generation_cache.js", 2000, "bigcache_corpus"},
-      {"04_client_rate_limiter_50k.mjs", 2000, "bigcache_corpus"},
-      {"05_latency_ring_60k.js", 2000, "bigcache_corpus"},
-      {"06_session_lru_evicts_by_user.mjs", 2000, "bigcache_corpus"},
-      {"07_event_dedup_set.js", 2000, "bigcache_corpus"},
-      {"08_route_stats_samples.mjs", 2000, "bigcache_corpus"},
-      {"10_badge_html_cache_cycling.mjs", 2000, "bigcache_corpus"},
   };
   return cases;
 }
@@ -394,7 +378,6 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("framework_corpus", &labels);
   ReadLabels("async_corpus", &labels);
   ReadLabels("builtin_corpus", &labels);
-  ReadLabels("bigcache_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
