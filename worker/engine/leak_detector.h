@@ -370,6 +370,10 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units, uint64_t cheap_units = 
 // 25000" in every run, with ~100 ms of the module's own time against ~2.5 s of snapshots,
 // forced GCs and start. A second of the module's own time at most about doubles such a
 // check, and is the same at every budget: raising `iterations` never lowers the limit.
+// The module's own time does not count the driver's waits for a CPU (worker/driver
+// unloadedMs), so the limit is the same on a loaded machine: read as wall time, it shrank
+// there, and a two-generation cache of 30,000 watched to ~160,000 in a quiet run was
+// watched only to ~42,000 in a loaded CI run, and read as a leak.
 // 0 when fewer than kMinCheapPoints after-GC points are in, or the module's time is
 // already past kCheapCheckMs. Pure.
 inline constexpr double kCheapCheckMs = 1000;
