@@ -672,6 +672,32 @@ TEST_F(LeakDetectionTest, ACacheBoundedOnlyInItsCodeIsWatchedOnWhereItsIteration
 // A leak whose process dies while its confirmation is watched on keeps that confirmation:
 // objects_dies.js throws at 15,000, past its s3 (8,784 at a 2,000 budget), before the
 // fourth snapshot. The run went on past s3 only for the watch.
+// A leak beside a bounded structure whose window is still alive at s3: a Map LRU of 10,000
+// values of ~1 KB (line 9) and a small record kept per iteration (line 11). At 2,000 the
+// check's s3 (8,784) comes before the LRU is full: the window's values are alive there and
+// the confirmation is watched on (StretchedReach) to where they are gone. The sites are
+// read there too: read at s3, the LRU's values came first, though only the records were
+// left of the window at the end.
+TEST_F(LeakDetectionTest, AConfirmationWatchedOnNamesWhatIsAliveAtItsEnd) {
+  const v1::RunResult r = Run("lru_beside_leak.js", 2000, 0);
+  ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
+  EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  ASSERT_EQ(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  EXPECT_EQ(r.leak().checks(0).finding(), v1::RETENTION_FINDING_CONFIRMED) << r.leak().checks(0).note();
+  EXPECT_EQ(r.leak().checks(1).stretched_from(), r.leak().checks(0).s3());
+  EXPECT_EQ(r.leak().checks(1).finding(), v1::RETENTION_FINDING_CONFIRMED) << r.leak().checks(1).note();
+  // What the sampler saw of the window: the values and the records at s3, the records alone
+  // at the end (a few samples of ~2 KiB each stand for them: 240 B/iteration against 802
+  // at s3 in one run).
+  EXPECT_LT(r.leak().checks(1).sampled_bytes_per_iteration(), r.leak().checks(0).sampled_bytes_per_iteration() / 2)
+      << r.leak().checks(1).sampled_bytes_per_iteration() << " vs " << r.leak().checks(0).sampled_bytes_per_iteration();
+  ASSERT_GT(r.leak().allocation_sites_size(), 0);
+  EXPECT_EQ(r.leak().allocation_sites(0).line(), 11u) << "the kept record's line, not the LRU's values' (9)";
+  for (const v1::AllocationSite& site : r.leak().allocation_sites()) {
+    EXPECT_NE(site.line(), 9u) << "the window's values were evicted before the end";
+  }
+}
+
 TEST_F(LeakDetectionTest, ALeakThatDiesWhileItsConfirmationIsWatchedOnStaysALeak) {
   const v1::RunResult r = Run("leaks/objects_dies.js", 2000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_SCRIPT_ERROR) << r.evidence().summary();

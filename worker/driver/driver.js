@@ -589,7 +589,8 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // "snapshot_at N MODE PATH" (take a checkpoint when N iterations are done, then write the
 // snapshot: the retention windows of a leak check end at planned iterations, not wherever
 // the command arrived). MODE drives the allocation sampling of a retention check: "start"
-// (after s1), "mark" (at s2) and "write" (at s3), or "none". Script kinds read them on
+// (after s1), "mark" (at s2), "write" (at s3) and "reach" (at the fourth snapshot of a
+// confirmation watched on: the window's sites read again), or "none". Script kinds read them on
 // stdin; they are acted on between iterations, at checkpoints.
 // A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
 // past the budget (the engine plans it, within the scenario's time limit), and the ramp
@@ -776,6 +777,7 @@ function takePendingSnapshots(afterWrite) {
     if ((mode === 'start' || mode === 'mark' || mode === 'write') && input.sync) {
       readCommands(() => commands.stop || commands.snapshotsSeen >= commands.snapshotsSent);
     }
+    if (mode === 'write') samplingAfterS3();
   }
   if (afterWrite) {
     forcedGc();
@@ -802,6 +804,7 @@ const sampling = { session: null, kept: null, markOrdinal: 0, iteration: null };
 function allocationSampling(mode) {
   try {
     if (mode === 'start') {
+      stopSampling();
       const inspector = require('inspector');
       sampling.session = new inspector.Session();
       sampling.session.connect();
@@ -809,7 +812,7 @@ function allocationSampling(mode) {
       sampling.session.post('HeapProfiler.startSampling', { samplingInterval: kSamplingIntervalBytes });
       return null;
     }
-    if (!sampling.session || (mode !== 'mark' && mode !== 'write')) return null;
+    if (!sampling.session || (mode !== 'mark' && mode !== 'write' && mode !== 'reach')) return null;
     let profile = null;
     sampling.session.post('HeapProfiler.getSamplingProfile', (err, r) => {
       if (!err) profile = r.profile;
@@ -825,16 +828,38 @@ function allocationSampling(mode) {
       for (const sample of profile.samples) sampling.markOrdinal = Math.max(sampling.markOrdinal, sample.ordinal);
       return null;
     }
-    // The session stays connected, its sampling stopped: disconnecting disables the
-    // inspector's heap profiler, which clears V8's object ids, and a later snapshot (a
-    // table's fourth, RunMonitor::JudgeTable) must know the objects of the first three.
-    sampling.session.post('HeapProfiler.stopSampling');
+    // The session stays connected: disconnecting disables the inspector's heap profiler,
+    // which clears V8's object ids, and a later snapshot (a table's fourth,
+    // RunMonitor::JudgeTable) must know the objects of the first three. At s3 its sampling
+    // goes on until the engine's word on the check (samplingAfterS3): a confirmation watched
+    // on (RunMonitor::WatchReach) reads the window's sites again at its fourth snapshot
+    // ("reach"), where what a bounded structure beside the leak kept of the window at s3 is
+    // gone. Read at s3, a Map LRU of 10,000 values of ~1 KB named the LRU's line, not the
+    // leak's beside it (tests/fixtures/leaks/lru_beside_leak.js at 2,000, confirmed again at
+    // ~39,000 with 66 B/iteration of the window kept).
     sampling.kept = sampling.session;
-    sampling.session = null;
+    if (mode === 'reach') stopSampling();
     return groupSamples(profile, sampling.markOrdinal);
   } catch (e) {
     return null;  // no inspector (a node built without it): the culprits go without sites
   }
+}
+
+function stopSampling() {
+  if (!sampling.session) return;
+  try {
+    sampling.session.post('HeapProfiler.stopSampling');
+  } catch (e) {
+    // the profiler is gone with its session: nothing samples
+  }
+  sampling.session = null;
+}
+
+// After a check's third snapshot and the engine's word on it: the sampler stays on only
+// for a fourth snapshot that reads the sites again ("reach").
+function samplingAfterS3() {
+  const reach = (s) => s.mode === 'reach';
+  if (!commands.snapshotsAt.some(reach) && !commands.snapshots.some(reach)) stopSampling();
 }
 
 // How many entries the object with heap snapshot node id `id` holds: a Map's or Set's size

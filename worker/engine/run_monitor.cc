@@ -606,13 +606,21 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
     return;
   }
   // A confirmation watched on (WatchReach): its fourth snapshot stands for s3, and the
-  // check is finished again from there.
+  // check is finished again from there, with the window's sites as the sampler read them
+  // there (what a bounded structure kept of the window at s3 is gone by then), or s3's
+  // when the driver read none.
   if (reach_result_ && !stop_sent_) {
     reach_result_.reset();
     retention_units_[2] = units;
     retention_files_[2] = path;
-    retention_sites_ = reach_sites_;
-    store_sites_ = reach_store_sites_;
+    if (event.has_window_sampled()) {
+      retention_sites_.assign(event.sites().begin(), event.sites().end());
+      store_sites_.assign(event.store_sites().begin(), event.store_sites().end());
+      window_sampled_ = event.window_sampled();
+    } else {
+      retention_sites_ = reach_sites_;
+      store_sites_ = reach_store_sites_;
+    }
     FinishRetention();
     return;
   }
@@ -715,7 +723,7 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
   reach_result_ = leak;
   reach_from_ = e.s3;
   ExtendTo(s4);
-  Command(absl::StrCat("snapshot_at ", s4, " none ", SnapshotFile(4)));
+  Command(absl::StrCat("snapshot_at ", s4, " reach ", SnapshotFile(4)));
   return true;
 }
 
