@@ -590,8 +590,8 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // snapshot: the retention windows of a leak check end at planned iterations, not wherever
 // the command arrived). MODE drives the allocation sampling of a retention check: "start"
 // (after s1), "mark" (at s2), "write" (at s3) and "reach" (at the fourth snapshot of a
-// confirmation watched on: the window's sites read again), or "none". Script kinds read them on
-// stdin; they are acted on between iterations, at checkpoints.
+// confirmation watched on: the window's sites read again), or "none". Script kinds read
+// them on stdin; they are acted on between iterations, at checkpoints.
 // A retention check is open from its "start" snapshot to its "write" one; its s3 may lie
 // past the budget (the engine plans it, within the scenario's time limit), and the ramp
 // then runs on to it. "extend N" (a check still undecided at the budget) runs the ramp on
