@@ -412,7 +412,7 @@ uint64_t StretchedReach(const StretchInput& in) {
   if (cap < kStretchAtLeast * s3) return 0;
   double most = cap - s3;
   if (in.rate > 0) {
-    double growth = kStretchGrowthBytes;
+    double growth = std::max(kStretchGrowthBytes, kStretchOverSeries * in.series_bytes);
     if (in.room_bytes > 0) growth = std::min(growth, in.room_bytes / 2);
     most = std::min(most, growth / in.rate);
   }

@@ -420,18 +420,26 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
 // value copied bigger each iteration, as Buffer.concat onto a kept Buffer does, costs in
 // proportion to the iterations done; the straight line through the two costs bounds it).
 // s4 stays within half of `limit` (CheckLimit: room for a table's watch on to 2 s4), and
-// within kStretchGrowthBytes of growth at `rate` and half of `room_bytes` (what the series
-// may still grow before its limit). There the window's objects are read again
-// (RunMonitor::WatchReach); the confirmation at s3 stands if the run ends first. 0 when s4
-// would not reach kStretchAtLeast times s3. Pure.
+// within a growth at `rate` of kStretchOverSeries times what the series holds at s3
+// (`series_bytes`), or kStretchGrowthBytes where that is less, and no more than half of
+// `room_bytes` (what the series may still grow before its limit). A structure still filling
+// at s3 has filled since about the start and holds most of the series there, so four times
+// that sees it through a fill up to ~5 s3; a fixed 16 MiB stopped the watch of an LRU of
+// 25,000 sessions of ~1.2 KB (~14 MB at s3) at ~23,000, short of its fill, and it was a
+// `leak` at every budget. Half of the room alone watched slow leaks on for as long as the
+// time allowed: the corpora's runs took 28% longer, all of it in leaks. There the window's
+// objects are read again (RunMonitor::WatchReach); the confirmation at s3 stands if the
+// run ends first. 0 when s4 would not reach kStretchAtLeast times s3. Pure.
 inline constexpr double kStretchGrowthBytes = 16.0 * 1024 * 1024;
+inline constexpr double kStretchOverSeries = 4;
 inline constexpr double kStretchAtLeast = 1.5;
 struct StretchInput {
   uint64_t s1 = 0, s2 = 0, s3 = 0;
   // The module's own time (gc.work_ms, cumulative) at s1, s2 and s3.
   double work_s1_ms = 0, work_s2_ms = 0, work_s3_ms = 0;
-  double rate = 0;        // the suspected series' growth now (over the later part), bytes/iteration
-  double room_bytes = 0;  // what it may still grow before its limit (0: no limit)
+  double rate = 0;          // the suspected series' growth now (over the later part), bytes/iteration
+  double series_bytes = 0;  // the series at s3 (heap used after GC, external memory)
+  double room_bytes = 0;    // what it may still grow before its limit (0: no limit)
   double allowance_ms = 0;
   uint64_t limit = 0;  // CheckLimit
 };

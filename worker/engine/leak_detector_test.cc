@@ -805,12 +805,34 @@ TEST(RetentionTest, AStretchCountsWithACostThatRisesWithTheIterations) {
 TEST(RetentionTest, AStretchStaysWithinItsGrowth) {
   StretchInput in = CheapFillUp();
   in.rate = 2048;  // 16 MiB in 8,192 iterations
+  in.series_bytes = 3.0 * 1024 * 1024;
   EXPECT_EQ(StretchedReach(in), 8784u + 8192);
+  // Four times the series at s3, where that is more (24 MiB: 12,288 iterations).
+  in.series_bytes = 6.0 * 1024 * 1024;
+  EXPECT_EQ(StretchedReach(in), 8784u + 12288);
   // Nor past half of what the series may still grow (12 MiB: 6,144 iterations).
   in.room_bytes = 24.0 * 1024 * 1024;
   EXPECT_EQ(StretchedReach(in), 8784u + 6144);
   in.room_bytes = 8.0 * 1024 * 1024;  // 2,048: short of 1.5 s3
   EXPECT_EQ(StretchedReach(in), 0u);
+}
+
+// An LRU of 25,000 sessions of ~1.2 KB (tests/fixtures/beside_corpus/06_...): ~14 MB of
+// heap at s3 (8,784), ~30 MB when full at 25,000, its window [898, 1,098] evicted by
+// ~26,100. Held to 16 MiB of growth, its watch stopped at ~22,400, and it was a `leak`.
+TEST(RetentionTest, ACacheBiggerThanSixteenMebibytesIsWatchedToItsFill) {
+  StretchInput in = CheapFillUp();
+  in.rate = 1230;
+  in.series_bytes = 14e6;
+  in.room_bytes = 256.0 * 1024 * 1024 - in.series_bytes;
+  in.limit = 200000;
+  EXPECT_EQ(StretchedReach(in), 8784u + static_cast<uint64_t>(4 * 14e6 / 1230));
+  EXPECT_GT(StretchedReach(in), 26100u);
+  // An old space of 48 MiB leaves the watch ~18 MB of growth, ~14,600 iterations: it ends
+  // short of the fill, where the full cache would take most of the old space anyway.
+  in.room_bytes = 48.0 * 1024 * 1024 - in.series_bytes;
+  EXPECT_LT(StretchedReach(in), 25000u);
+  EXPECT_GT(StretchedReach(in), 8784u + 14000);
 }
 
 TEST(RetentionTest, NoRoomNoStretch) {

@@ -714,8 +714,9 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
   in.work_s2_ms = s2->second;
   in.work_s3_ms = s3->second;
   in.rate = e.slope_after;
+  in.series_bytes = SeriesNow(suspected_.name());
   const uint64_t limit = SeriesLimit(suspected_.name());
-  if (limit > 0) in.room_bytes = std::max(1.0, static_cast<double>(limit) - SeriesNow(suspected_.name()));
+  if (limit > 0) in.room_bytes = std::max(1.0, static_cast<double>(limit) - in.series_bytes);
   in.allowance_ms = absl::ToDoubleMilliseconds(absl::Now() - setup_.start);
   in.limit = CheckCap();
   const uint64_t s4 = StretchedReach(in);
