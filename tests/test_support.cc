@@ -100,12 +100,18 @@ int ProcessesRunning(const std::string& program, const std::string& argument) {
   int count = 0;
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return 0;
-  const std::string wanted = program + std::string(1, '\0') + argument;
   while (dirent* d = readdir(proc)) {
     if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
     std::ifstream in(std::string("/proc/") + d->d_name + "/cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (absl::StrContains(cmdline, wanted)) ++count;
+    // argv[0] (its last path component) and argv[1] only: a `setsid sleep X` on its way to
+    // exec `sleep` holds "sleep\0X" too, and reads as nothing while it execs, so a count of
+    // every argv that held them read 1, then 0 (cli_test, in a CI run).
+    const std::vector<std::string> argv = absl::StrSplit(cmdline, '\0');
+    if (argv.size() < 2) continue;
+    const size_t slash = argv[0].rfind('/');
+    const std::string name = slash == std::string::npos ? argv[0] : argv[0].substr(slash + 1);
+    if (name == program && argv[1] == argument) ++count;
   }
   closedir(proc);
   return count;
