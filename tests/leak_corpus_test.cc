@@ -319,8 +319,9 @@ const std::vector<CorpusCase>& Cases() {
       {"03_tile_renderer_two_generation_seen_keys.js", 2000, "beside_corpus"},
       {"04_profile_service_dict_cache_listeners.mjs", 2000, "beside_corpus"},
       {"05_search_suggest_lru_recent_trimmed.mjs", 10000, "beside_corpus"},
-      // 06 at 10,000: at 2,000 its watch ends where half the check's limit (CheapReach) falls,
-      // ~30,000-46,000, and the later part of [s2, s4] then holds the end of its fill
+      // 06 at 10,000: at 2,000 its watch ends where a bound on the module's own time falls
+      // (half of CheapReach, or the allowance), ~30,000-46,000, and the later part of
+      // [s2, s4] then holds the end of its fill
       // (25,000) and the sessions its hits keep (~233 B/iteration of the window): under load,
       // with a lower limit, it was a `leak` in 1 of 5 runs and in a CI run (issue 13, open).
       {"06_session_store_lru_with_meta.js", 10000, "beside_corpus"},
