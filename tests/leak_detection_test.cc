@@ -686,21 +686,26 @@ TEST_F(LeakDetectionTest, AConfirmationWatchedOnNamesWhatIsAliveAtItsEnd) {
   const v1::RunResult r = Run("lru_beside_leak.js", 2000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
   EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
-  ASSERT_EQ(r.leak().checks_size(), 2) << LeakSummarySentence(r);
-  EXPECT_EQ(r.leak().checks(0).finding(), v1::RETENTION_FINDING_CONFIRMED) << r.leak().checks(0).note();
-  EXPECT_EQ(r.leak().checks(1).stretched_from(), r.leak().checks(0).s3());
+  // At s3, then at the watch's end (once more past a knee or at half the check's limit:
+  // WatchOnceMore), which decides.
+  ASSERT_GE(r.leak().checks_size(), 2) << LeakSummarySentence(r);
+  ASSERT_LE(r.leak().checks_size(), 3) << LeakSummarySentence(r);
+  const v1::LeakRetention& first = r.leak().checks(0);
+  const v1::LeakRetention& end = r.leak().checks(r.leak().checks_size() - 1);
+  EXPECT_EQ(first.finding(), v1::RETENTION_FINDING_CONFIRMED) << first.note();
+  EXPECT_EQ(end.stretched_from(), first.s3());
   // Confirmed again at the watch's end: by the window's objects still alive there
   // (CONFIRMED), or by the entries of the array that keeps them (TABLE_ENTRIES_GREW), as
   // the snapshot at s4 finds that array's backing store stepped.
-  EXPECT_TRUE(r.leak().checks(1).confirmed()) << r.leak().checks(1).note();
-  const v1::RetentionFinding watched = r.leak().checks(1).finding();
+  EXPECT_TRUE(end.confirmed()) << end.note();
+  const v1::RetentionFinding watched = end.finding();
   EXPECT_TRUE(watched == v1::RETENTION_FINDING_CONFIRMED || watched == v1::RETENTION_FINDING_TABLE_ENTRIES_GREW)
-      << v1::RetentionFinding_Name(watched) << ": " << r.leak().checks(1).note();
+      << v1::RetentionFinding_Name(watched) << ": " << end.note();
   // What the sampler saw of the window: the values and the records at s3, the records alone
   // at the end, read again there (a few samples stand for them, so their figure is rough:
   // 240 and 479 B/iteration at s4 against 802 and 926 at s3 in two runs).
-  EXPECT_LT(r.leak().checks(1).sampled_bytes_per_iteration(), r.leak().checks(0).sampled_bytes_per_iteration())
-      << r.leak().checks(1).sampled_bytes_per_iteration() << " vs " << r.leak().checks(0).sampled_bytes_per_iteration();
+  EXPECT_LT(end.sampled_bytes_per_iteration(), first.sampled_bytes_per_iteration())
+      << end.sampled_bytes_per_iteration() << " vs " << first.sampled_bytes_per_iteration();
   ASSERT_GT(r.leak().allocation_sites_size(), 0);
   EXPECT_EQ(r.leak().allocation_sites(0).line(), 11u) << "the kept record's line, not the LRU's values' (9)";
   for (const v1::AllocationSite& site : r.leak().allocation_sites()) {

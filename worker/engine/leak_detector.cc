@@ -663,6 +663,23 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention) {
 
 bool KeptPace(double slope_after, const TheilSen& since) { return since.slope >= kKeptPace * slope_after; }
 
+bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {
+  const uint64_t s1 = retention.s1(), s4 = retention.s3();
+  if (tail.points < kKneePoints || later.slope < RegrowthBar(s1, s4) || tail.slope >= kKneeDrop * later.slope) {
+    return false;
+  }
+  switch (retention.finding()) {
+    case v1::RETENTION_FINDING_CONFIRMED:
+      return true;
+    case v1::RETENTION_FINDING_FREED:
+    case v1::RETENTION_FINDING_UNACCOUNTED:
+    case v1::RETENTION_FINDING_V8_INTERNAL:
+      return tail.slope >= RegrowthBar(s1, s4);
+    default:
+      return false;
+  }
+}
+
 StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3) {
   StoreWatch w;
   if (s3 <= s1 || slots == 0) return w;

@@ -265,6 +265,27 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention);
 inline constexpr double kKeptPace = 0.5;
 bool KeptPace(double slope_after, const TheilSen& since);
 
+// Whether the end of a watch (RunMonitor::WatchReach, at s4) must go on once more before
+// its check is decided, because the later part of [s2, s4] holds a knee: the series grew
+// there (`later`, at RegrowthBar over [s1, s4]) but over the last half of it (`tail`, at
+// least kKneePoints points) at under kKneeDrop of that. A structure that stopped filling
+// in the later part, and whatever grows on after it, are then read as one growth:
+// - fillpast_corpus 04 (an LRU of 30,000 quotes of ~1 KB, full at ~35,000, and a request
+//   log of ~60 B/iteration) was watched to 59,898, where 48.3 B/iteration of its window was
+//   left, against 112.8 over [29,949, 59,898] and ~53 over the last half: "freed", and
+//   the second check that followed was cut short inside the LRU's turnover (`no_leak`);
+// - beside_corpus 06 (an LRU of 25,000 sessions, nothing leaking) was watched to 39,697 under
+//   load, where 233 B/iteration of its window was still in the LRU, against 285 over
+//   [19,848, 39,697]: "confirmed", and a `leak`.
+// So where the check's finding could turn on the later part: a confirmation, or a window
+// found freed (or holding more than the series grew) while the series still grows past the
+// knee (the tail at RegrowthBar). The watch then goes on to twice its end, where the later
+// part lies past the knee. A linear leak has no knee, and a bounded structure flat over its
+// later part none either. Pure function.
+inline constexpr double kKneeDrop = 0.5;
+inline constexpr size_t kKneePoints = 3;
+bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail);
+
 // A confirmation whose window's survivors are held mostly by one array whose elements
 // store is the same object at s1 and s3 (SnapshotDiff::FixedStore: `slots`, `filled_s1`
 // and `filled_s3` of them holding an object). Such an array holds no more than its slots

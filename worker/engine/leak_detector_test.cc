@@ -1002,6 +1002,50 @@ TEST(RetentionTest, AGrowthThatSlowedSinceItsWindowIsWatchedOnBeforeItIsALeak) {
   EXPECT_TRUE(KeptPace(14.8, FitOf(with_leak)));
 }
 
+// The end of a watch whose later part holds the knee where a structure stopped filling.
+// Recorded at 2,000: fillpast_corpus 04, an LRU of 30,000 quotes of ~1 KB (full at
+// ~35,000) beside a request log of ~60 B/iteration, its program heap over the later part
+// [29,949, 59,898] of its watch. 48.3 B/iteration of the window [898, 1,098] was left
+// there: against the 112.8 of the later part, "freed"; against the ~55 of its last half,
+// all of the growth.
+TEST(RetentionTest, AWatchWhoseLaterPartHoldsAKneeGoesOnPastIt) {
+  const std::vector<std::pair<uint64_t, double>> later = {
+      {30568, 34947856}, {34237, 38680344}, {38346, 40286080}, {42948, 40621216},
+      {48102, 40946880}, {53875, 41239768}, {59898, 41575400}};
+  const std::vector<std::pair<uint64_t, double>> tail(later.end() - 3, later.end());
+  v1::LeakRetention freed;
+  freed.set_s1(898);
+  freed.set_s2(1098);
+  freed.set_s3(59898);
+  freed.set_finding(v1::RETENTION_FINDING_FREED);
+  EXPECT_TRUE(GoesOnPastAKnee(freed, FitOf(later), FitOf(tail)));
+  // A confirmation there may be the structure's fill: it goes on too.
+  v1::LeakRetention confirmed = freed;
+  confirmed.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  EXPECT_TRUE(GoesOnPastAKnee(confirmed, FitOf(later), FitOf(tail)));
+  // Nothing grows past the knee (an LRU of ~1 KB entries full at 45,000, and no request
+  // log): freed stays freed, and only a confirmation goes on.
+  std::vector<std::pair<uint64_t, double>> bounded = later;
+  for (auto& [units, bytes] : bounded) bytes = 4e6 + 1000.0 * static_cast<double>(std::min<uint64_t>(units, 45000));
+  const std::vector<std::pair<uint64_t, double>> flat(bounded.end() - 3, bounded.end());
+  EXPECT_FALSE(GoesOnPastAKnee(freed, FitOf(bounded), FitOf(flat)));
+  EXPECT_TRUE(GoesOnPastAKnee(confirmed, FitOf(bounded), FitOf(flat)));
+  // A leak that grows at one rate throughout has no knee.
+  std::vector<std::pair<uint64_t, double>> linear = later;
+  for (auto& [units, bytes] : linear) bytes = 3e6 + 60.0 * static_cast<double>(units);
+  const std::vector<std::pair<uint64_t, double>> linear_tail(linear.end() - 3, linear.end());
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(linear), FitOf(linear_tail)));
+  // Level over all its later part: no growth to have a knee in.
+  const std::vector<std::pair<uint64_t, double>> level(flat.begin(), flat.end());
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(level), FitOf(level)));
+  // Too few points over the last half to tell.
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(later), FitOf({tail.end() - 2, tail.end()})));
+  // Other findings are decided as they are.
+  v1::LeakRetention stopped = freed;
+  stopped.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
+  EXPECT_FALSE(GoesOnPastAKnee(stopped, FitOf(later), FitOf(tail)));
+}
+
 // Arrays grown by pushes that carry the retention alone, the window's own objects freed: a
 // leak of numbers (an array of ints), or a bound its code keeps (lru-cache with `maxSize`
 // of ~20,000 entries at 30,000, its arrays grown ~20-fold since s1 while it filled, its

@@ -426,6 +426,7 @@ void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult su
   retention_units_.clear();
   retention_files_.clear();
   reach_from_ = 0;
+  past_knee_ = false;
   start_due_ = !now;
   if (now) AskForFirstSnapshot();
 }
@@ -610,6 +611,7 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
   // there (what a bounded structure kept of the window at s3 is gone by then), or s3's
   // when the driver read none.
   if (reach_result_ && !stop_sent_) {
+    watched_result_ = std::move(reach_result_);
     reach_result_.reset();
     retention_units_[2] = units;
     retention_files_[2] = path;
@@ -725,6 +727,38 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
   reach_from_ = e.s3;
   ExtendTo(s4);
   Command(absl::StrCat("snapshot_at ", s4, " reach ", SnapshotFile(4)));
+  return true;
+}
+
+// The end of a watch (at `e.s3`) whose later part holds a knee (GoesOnPastAKnee) goes on
+// to twice that end, within the check's limit and half of what the series may still grow
+// at `rate`, and the check is finished again there from the same window (OnSnapshot), its
+// later part then past the knee. Once per check; false without room for at least half the
+// later part again: the check is decided now. A run that ends before s5 keeps the
+// confirmation it had, and is undecided without one.
+bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
+  if (!watched_result_) return false;
+  uint64_t s5 = std::min(2 * e.s3, CheckCap());
+  const uint64_t limit = SeriesLimit(suspected_.name());
+  const double now = SeriesNow(suspected_.name());
+  if (limit > 0 && rate > 0) {
+    const double room = std::max(0.0, static_cast<double>(limit) - now) / 2;
+    s5 = std::min<uint64_t>(s5, e.s3 + static_cast<uint64_t>(std::min(1e15, room / rate)));
+  }
+  if (s5 < e.s3 + (e.s3 - e.later) / 2) return false;
+  past_knee_ = true;
+  last_retention_->set_reach(s5);
+  // A run that ends before s5 keeps the confirmation it had; one not confirmed at the
+  // watch's end is undecided (FinalLeakVerdict).
+  if (last_retention_->confirmed()) {
+    reach_result_ = std::move(watched_result_);
+  } else {
+    last_retention_->set_undecided(true);
+    reach_result_ = FinalLeakVerdict();
+  }
+  watched_result_.reset();
+  ExtendTo(s5);
+  Command(absl::StrCat("snapshot_at ", s5, " reach ", SnapshotFile(5)));
   return true;
 }
 
@@ -961,9 +995,12 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
     // The rate of a confirmed leak is read over [s1, s3], the longest stretch now known to
     // leak (s3 >= 8 s2), not over the few points that made it suspect, where one step of a
     // growing array's elements store weighs most (a ~10 B/iteration leak was suspected at
-    // 20-90 B/iteration and grows at 9 over [s1, s3]).
-    if (detector_->PointsBetween(e.s1, e.s3) >= 4) {
-      const TheilSen fit = detector_->FitBetween(s.name(), e.s1, e.s3);
+    // 20-90 B/iteration and grows at 9 over [s1, s3]). Past a knee (WatchPastTheKnee), over
+    // the later part alone: before it a structure was filling beside the leak
+    // (fillpast_corpus 04: 930 B/iteration over [898, 104,247], 54.8 past its LRU's fill).
+    const uint64_t rate_from = past_knee_ && s.name() == suspected_.name() ? e.later : e.s1;
+    if (detector_->PointsBetween(rate_from, e.s3) >= 4) {
+      const TheilSen fit = detector_->FitBetween(s.name(), rate_from, e.s3);
       s.set_slope_per_iteration(fit.slope);
       s.set_slope_low(fit.low);
       s.set_slope_high(fit.high);
@@ -971,7 +1008,8 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
       // with one step is about 0 (table corpus leak_slow_set.js: 0.15 B/iteration, with its
       // table grown 300 KiB over [2,811, 34,472]). Its rate is its rise over the span.
       if (table) {
-        const double rise = detector_->RiseBetween(s.name(), e.s1, e.s3) / static_cast<double>(e.s3 - e.s1);
+        const double rise =
+            detector_->RiseBetween(s.name(), rate_from, e.s3) / static_cast<double>(e.s3 - rate_from);
         s.set_slope_per_iteration(std::max(fit.slope, rise));
         s.set_slope_high(std::max(fit.high, rise));
       }
@@ -1069,6 +1107,10 @@ void RunMonitor::FinishRetention() {
   e.later = LaterPartFrom(e.s2, e.s3);
   if (detector_->PointsBetween(e.later, e.s3) < 4) e.later = e.s2;
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
+  // At a watch's end, the last half of that later part, where a knee would show
+  // (GoesOnPastAKnee).
+  TheilSen tail;
+  if (reach_from_ > 0) tail = detector_->FitBetween(suspected_.name(), e.later + (e.s3 - e.later) / 2, e.s3);
   e.slope_after = after.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
@@ -1107,6 +1149,11 @@ void RunMonitor::FinishRetention() {
   if (last_retention_) earlier_checks_.push_back(*last_retention_);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
+  // The watch's end (WatchReach) goes on once more where its later part holds a knee.
+  if (reach_from_ > 0 && !past_knee_ && GoesOnPastAKnee(retention, after, tail) &&
+      WatchPastTheKnee(e, std::max(0.0, after.slope))) {
+    return;
+  }
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
     std::vector<v1::AllocationSite> sites, store_sites;

@@ -149,6 +149,7 @@ class RunMonitor {
   uint64_t SeriesLimit(const std::string& series) const;
   double SeriesNow(const std::string& series) const;
   bool WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak);
+  bool WatchPastTheKnee(const RetentionEvidence& e, double rate);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
   v1::LeakResult WithRetention(v1::LeakResult result) const;
@@ -240,6 +241,11 @@ class RunMonitor {
   // went on from (0: the running check was not watched on).
   std::optional<v1::LeakResult> reach_result_;
   uint64_t reach_from_ = 0;
+  // At the watch's end, its result while the check is finished there (FinishRetention),
+  // which a watch gone on past a knee takes again (WatchPastTheKnee); past_knee_: the
+  // running check's watch did (it does only once).
+  std::optional<v1::LeakResult> watched_result_;
+  bool past_knee_ = false;
   // The third snapshot's sites as its event gave them (ConfirmedResult takes them): the
   // fourth one's check reads them again.
   std::vector<v1::AllocationSite> reach_sites_;
