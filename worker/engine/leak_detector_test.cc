@@ -699,6 +699,41 @@ TEST(RetentionTest, TheSamplerBoundsWhatTheSnapshotsIdsSayTheWindowKept) {
   EXPECT_EQ(ConfirmByRetention(suspected, e).finding(), ids_alone.finding());
 }
 
+// A native series is confirmed by the window's native nodes (ArrayBuffers' data), not by
+// its objects on V8's heap. Recorded (io_corpus/file_logger_queue.js at 10,000, a write
+// queue the event loop bounds): external memory grew 0.128 B/iteration over [312,697,
+// 625,395], and ~5 KB of the window [134,112, 167,615]'s heap objects were alive at
+// 625,395, none of its native memory: that was a leak "confirmed by retention".
+TEST(RetentionTest, ANativeSeriesIsConfirmedByNativeMemoryAlone) {
+  v1::LeakSeries external = Suspected(1.31);
+  external.set_name("external");
+  external.set_min_effect(0.01);
+  RetentionEvidence e;
+  e.s1 = 134112;
+  e.s2 = 167615;
+  e.s3 = 625395;
+  e.later = 312697;
+  // ~3 KB of it in values replaced by bigger ones, which count over the check's span.
+  e.program_bytes = 4976;
+  e.backing_growth_bytes = 3300;
+  e.v8_internal_bytes = 26296;
+  e.slope_after = 0.128;
+  e.decides = 502845;
+  e.reach = 502845;
+  EXPECT_FALSE(ConfirmByRetention(external, e).confirmed()) << ConfirmByRetention(external, e).ShortDebugString();
+  // The heap series is confirmed by those heap objects.
+  v1::LeakSeries heap = external;
+  heap.set_name("heap_used");
+  EXPECT_TRUE(ConfirmByRetention(heap, e).confirmed()) << ConfirmByRetention(heap, e).ShortDebugString();
+  // ArrayBuffers' data the window made, ~0.48 B/iteration of it: the native series is
+  // confirmed by that alone.
+  e.program_bytes += 16000;
+  e.program_native_bytes = 16000;
+  const v1::LeakRetention native = ConfirmByRetention(external, e);
+  EXPECT_TRUE(native.confirmed()) << native.ShortDebugString();
+  EXPECT_NEAR(native.program_bytes_per_iteration(), 16000.0 / (167615 - 134112), 1e-9);
+}
+
 // The entries of a grown table's owner, counted at s3, halfway and at the check's end.
 TEST(RetentionTest, ATablesEntriesDecideWhatItsCapacityCannot) {
   using F = TableEntriesFinding;
