@@ -538,9 +538,11 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     Judged j;
     // backing_growth_bytes holds the arrays' growth and that of values replaced by bigger ones.
     const uint64_t replaced = e.backing_growth_bytes - std::min(e.array_growth_bytes, e.backing_growth_bytes);
-    // Stores on V8's heap are no evidence for a native series.
+    // Arrays' and tables' stores on V8's heap are no evidence for a native series; a value
+    // replaced by a bigger one is (a Buffer grown by Buffer.concat: its data).
     const uint64_t store_bytes =
-        native_series ? 0 : replaced + (stores ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
+        replaced +
+        (stores && !native_series ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
     const bool tables = stores && table_steps;
     j.program = static_cast<double>(program_bytes) / window + static_cast<double>(store_bytes) / span;
     // The growth that is actually there during the check: the series over the later part
