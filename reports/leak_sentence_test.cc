@@ -190,6 +190,14 @@ TEST(LeakSentenceTest, TheLaterPartIsWhereTheGrowthWasRead) {
             "bounded: the objects still alive (82.84B/iteration) are far more than the series grew over the end of "
             "the check (5.59B/iteration over 50000-100000): a structure whose entries outlive the check, not a leak's "
             "growth");
+  // Cut short of where the check decides: not bounded, undecided.
+  r.set_undecided(true);
+  r.set_reach(189858);
+  EXPECT_EQ(RetentionSentence(r),
+            "the objects allocated in iterations 898-1098 still alive at 100000 (82.84B/iteration) are far more than "
+            "the series grew over the end of the check (5.59B/iteration over 50000-100000): a structure whose entries "
+            "outlive the check, and the run could not go on to 189858 to see past them");
+  r.set_undecided(false);
   r.set_slope_after_per_iteration(0.0109);
   r.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
   EXPECT_EQ(RetentionSentence(r),

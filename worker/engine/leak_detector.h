@@ -181,7 +181,9 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // and s3 got as far as the plan's reach. Otherwise not a leak, with the note saying why:
 // bounded (freed by s3), stopped growing, or V8's own growth; or `undecided` when all held
 // but the run could not reach `decides` (its time limit): a structure that fills up or
-// flushes later than s3 is then not ruled out. Short of `reach` (a check decided
+// flushes later than s3 is then not ruled out. So is a window still held far beyond the
+// growth (UNACCOUNTED) short of `decides`: a structure's turnover longer than the check
+// does not rule out a leak beside it. Short of `reach` (a check decided
 // where the limit cut it, RetentionDecidesAt), the window's objects must also be kept at no
 // less than the suspected series' detection limit (its min_effect), or it stays undecided:
 // io_corpus/setimmediate_batch.js at 2,000, level in plain node to 600,000 iterations, had
