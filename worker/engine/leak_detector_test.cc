@@ -719,19 +719,12 @@ TEST(RetentionTest, ANativeSeriesIsConfirmedByNativeMemoryAlone) {
   v1::LeakSeries external = Suspected(1.31);
   external.set_name("external");
   external.set_min_effect(0.01);
-  RetentionEvidence e;
-  e.s1 = 134112;
-  e.s2 = 167615;
-  e.s3 = 625395;
+  RetentionEvidence e{134112, 167615, 625395, 4976, 26296, 0.128, 502845};
+  e.reach = e.decides;
   e.later = 312697;
   // ~3 KB of it in values replaced by bigger ones, which count over the check's span, for
   // either series (a Buffer grown by Buffer.concat: its data).
-  e.program_bytes = 4976;
   e.backing_growth_bytes = 3300;
-  e.v8_internal_bytes = 26296;
-  e.slope_after = 0.128;
-  e.decides = 502845;
-  e.reach = 502845;
   EXPECT_FALSE(ConfirmByRetention(external, e).confirmed()) << ConfirmByRetention(external, e).ShortDebugString();
   // The heap series is confirmed by those heap objects.
   v1::LeakSeries heap = external;
