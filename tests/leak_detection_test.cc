@@ -688,8 +688,8 @@ TEST_F(LeakDetectionTest, AConfirmationWatchedOnNamesWhatIsAliveAtItsEnd) {
   const v1::RunResult r = Run("lru_beside_leak.js", 2000, 0);
   ASSERT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << r.evidence().summary();
   EXPECT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
-  // At s3, then at the watch's end (once more past a knee or at half the check's limit:
-  // WatchOnceMore), which decides.
+  // At s3, then at the watch's end, and once more where that end's later part holds a knee
+  // (WatchPastTheKnee): the last reading decides.
   ASSERT_GE(r.leak().checks_size(), 2) << LeakSummarySentence(r);
   ASSERT_LE(r.leak().checks_size(), 3) << LeakSummarySentence(r);
   const v1::LeakRetention& first = r.leak().checks(0);

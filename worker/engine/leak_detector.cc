@@ -347,9 +347,9 @@ bool LeakDetector::Decided() const {
 
 namespace heapstorm {
 
-bool NeedsRetention(const std::string& series) {
-  return series == "heap_used" || series == "external" || series == "array_buffers";
-}
+bool NeedsRetention(const std::string& series) { return series == "heap_used" || IsNativeSeries(series); }
+
+bool IsNativeSeries(const std::string& series) { return series == "external" || series == "array_buffers"; }
 
 uint64_t CheckLimit(uint64_t budget, uint64_t max_units, uint64_t cheap_units) {
   const uint64_t limit = std::max({budget, kRetentionMaxOverrun * budget, cheap_units});
@@ -505,7 +505,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   // not the objects on the heap beside them. io_corpus/file_logger_queue.js at 10,000 (a
   // write queue bounded by the event loop) read as an external leak of 0.11 B/iteration,
   // "confirmed" by ~5 KB of the window's heap objects alive at 625,395.
-  const bool native_series = suspected.name() == "external" || suspected.name() == "array_buffers";
+  const bool native_series = IsNativeSeries(suspected.name());
   uint64_t program_bytes = native_series ? native : e.program_bytes;
   if (e.sampled) {
     r.set_sampled_bytes_per_iteration(static_cast<double>(e.sampled_bytes) / window);

@@ -133,6 +133,8 @@ double ProgramHeapBytes(const v1::Checkpoint& c);
 
 // True for the series a retention check must confirm: heap and native memory.
 bool NeedsRetention(const std::string& series);
+// True for the native memory series: external memory and ArrayBuffers.
+bool IsNativeSeries(const std::string& series);
 
 // What the three heap snapshots of a retention check found (see heap_snapshot.h).
 struct RetentionEvidence {

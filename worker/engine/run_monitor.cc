@@ -766,7 +766,7 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
 // external memory and ArrayBuffers (0: none).
 uint64_t RunMonitor::SeriesLimit(const std::string& series) const {
   if (series == "heap_used") return static_cast<uint64_t>(limits_.max_old_space_mib()) * kMiB;
-  if (series == "external" || series == "array_buffers") return limits_.native_bytes();
+  if (IsNativeSeries(series)) return limits_.native_bytes();
   return 0;
 }
 
