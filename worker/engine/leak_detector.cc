@@ -640,6 +640,7 @@ bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after
     case v1::RETENTION_FINDING_V8_INTERNAL:
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
     case v1::RETENTION_FINDING_TABLE_STOPPED:
+    case v1::RETENTION_FINDING_UNACCOUNTED:
       break;
     default:
       return false;

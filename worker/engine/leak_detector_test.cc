@@ -1204,6 +1204,21 @@ TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
   EXPECT_FALSE(GrewPastItsWindow(stayed, Even(2)));
   stayed.set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
   EXPECT_TRUE(GrewPastItsWindow(stayed, Even(143)));
+  // Recorded (knee_corpus/06_latency_history_warmup_never_dropped.js at 2,000: warm-up
+  // records kept forever, ~500 B/iteration up to ~20,000, then a leak of ~50 B/iteration):
+  // at 50,000 the window is held far beyond the growth over [25,000, 50,000], which goes on
+  // at 9 times the bar. Checked again, not bounded.
+  const TheilSen past_the_records = FitOf({{25000, 14258776}, {27973, 14388424}, {31330, 14516160},
+                                           {35090, 14805200}, {39301, 15221736}, {44018, 15188576},
+                                           {50000, 15427288}});
+  RetentionEvidence records{898, 1098, 50000, 200 * 500, 1056, past_the_records.slope, 8784};
+  records.later = 25000;
+  r = ConfirmByRetention(Suspected(529.8), records);
+  ASSERT_EQ(r.finding(), v1::RETENTION_FINDING_UNACCOUNTED) << r.ShortDebugString();
+  EXPECT_TRUE(GrewPastItsWindow(r, past_the_records))
+      << past_the_records.slope << " [" << past_the_records.low << ", " << past_the_records.high << "]";
+  // Held so while the series stays level (map_ttl_sweep.js's long turnover): bounded.
+  EXPECT_FALSE(GrewPastItsWindow(r, Even(3.59)));
   // A retained window is not "bounded": nothing to check again.
   RetentionEvidence retained{898, 1098, 8784, 200 * 90, 0, 93.1, 8784};
   r = ConfirmByRetention(Suspected(90), retained);
