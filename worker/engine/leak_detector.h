@@ -195,9 +195,9 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
 
 // Whether a series that a retention check found bounded (its window's objects freed, V8's
-// own, or held by a structure far beyond the growth) went on growing during the check by far more than that check can call noise:
-// over its later part at kRegrowthOverBar times the check's bar (kMinBytesOverSpan over
-// [s1, s3]). That growth is not the window's: a leak that started after it, behind an
+// own, or held by a structure far beyond the growth) went on growing during the check by far
+// more than that check can call noise: over its later part at kRegrowthOverBar times the
+// check's bar (kMinBytesOverSpan over [s1, s3]). That growth is not the window's: a leak that started after it, behind an
 // early fill-up that was flushed (a warm-up cache dropped at 1,500, a leak from 3,000),
 // was called bounded at every budget. The series may then be checked again
 // (RunMonitor::JudgeLeak), and is never `no_leak` untested. The second check decides as
