@@ -304,19 +304,18 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       // outlive the check (a long turnover), not a leak's growth (ConfirmByRetention's
       // `agrees`). It read "do not account for the growth" before, which a new user took for
       // a contradiction (82.84 B/iteration alive against a growth of 5.59).
+    {
+      const std::string held = absl::StrCat(program, "/iteration) are far more than the series grew over the end of ",
+                                            "the check (", rate, "/iteration over ", LaterFrom(r), "-", r.s3(),
+                                            "): a structure whose entries outlive the check");
       // Short of where the check decides (undecided): that structure may hide a leak beside
       // it.
       if (r.undecided()) {
         return absl::StrCat("the objects allocated in iterations ", r.s1(), "-", r.s2(), " still alive at ", r.s3(),
-                            " (", program, "/iteration) are far more than the series grew over the end of the check (",
-                            rate, "/iteration over ", LaterFrom(r), "-", r.s3(),
-                            "): a structure whose entries outlive the check, and the run could not go on to ",
-                            r.reach(), " to see past them");
+                            " (", held, ", and the run could not go on to ", r.reach(), " to see past them");
       }
-      return absl::StrCat("bounded: the objects still alive (", program,
-                          "/iteration) are far more than the series grew over the end of the check (", rate,
-                          "/iteration over ", LaterFrom(r), "-", r.s3(),
-                          "): a structure whose entries outlive the check, not a leak's growth");
+      return absl::StrCat("bounded: the objects still alive (", held, ", not a leak's growth");
+    }
     default:
       return "";
   }
