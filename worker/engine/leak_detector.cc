@@ -641,6 +641,7 @@ bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
     case v1::RETENTION_FINDING_TABLE_STOPPED:
     case v1::RETENTION_FINDING_UNACCOUNTED:
+    case v1::RETENTION_FINDING_SLOWED:
       break;
     default:
       return false;
@@ -695,6 +696,12 @@ bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, 
     default:
       return false;
   }
+}
+
+bool KeptPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {
+  const double bar = RegrowthBar(retention.s1(), retention.s3());
+  return retention.finding() == v1::RETENTION_FINDING_FREED && retention.program_bytes_per_iteration() >= bar &&
+         tail.points >= kKneePoints && later.slope >= bar && tail.slope < kKneeDrop * later.slope;
 }
 
 StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3) {

@@ -1086,6 +1086,43 @@ TEST(RetentionTest, AWatchWhoseLaterPartHoldsAKneeGoesOnPastIt) {
   EXPECT_FALSE(GoesOnPastAKnee(stopped, FitOf(later), FitOf(tail)));
 }
 
+// A check's s3 whose freed window kept more than the regrowth bar, past a knee in its later
+// part. Recorded at 30,000: knee_corpus 04, a TTL cache of ~1.2 KB quotes (full at ~18,750)
+// beside ~52 B/iteration of subscribers never removed, its heap over [15,000, 30,000]. The
+// window [898, 1,098] kept 67.4 B/iteration at 30,000; the growth over its last half is
+// level (the cache's entries shrank as the subscribers grew), so GoesOnPastAKnee does not
+// go on, and the check read `no_leak`.
+TEST(RetentionTest, AFreedWindowThatKeptMoreThanTheBarGoesOnPastAKnee) {
+  const std::vector<std::pair<uint64_t, double>> later = {
+      {15000, 21134152}, {16875, 23160392}, {18750, 25251504}, {20625, 25703264}, {22500, 25655336},
+      {24375, 25613280}, {26250, 25568968}, {28125, 25525664}, {30000, 26531504}};
+  const std::vector<std::pair<uint64_t, double>> tail(later.begin() + 4, later.end());
+  v1::LeakRetention freed;
+  freed.set_s1(898);
+  freed.set_s2(1098);
+  freed.set_s3(30000);
+  freed.set_finding(v1::RETENTION_FINDING_FREED);
+  freed.set_program_bytes_per_iteration(67.4);
+  ASSERT_LT(FitOf(tail).slope, RegrowthBar(898, 30000));
+  EXPECT_FALSE(GoesOnPastAKnee(freed, FitOf(later), FitOf(tail)));
+  EXPECT_TRUE(KeptPastAKnee(freed, FitOf(later), FitOf(tail)));
+  // Freed to below the bar (9.0 B/iteration here): a fill's end and nothing beside it.
+  v1::LeakRetention emptied = freed;
+  emptied.set_program_bytes_per_iteration(0.3);
+  EXPECT_FALSE(KeptPastAKnee(emptied, FitOf(later), FitOf(tail)));
+  // Level over all its later part: the window's remainder is a structure's (an intern pool).
+  const std::vector<std::pair<uint64_t, double>> level(later.begin() + 3, later.end() - 1);
+  EXPECT_FALSE(KeptPastAKnee(freed, FitOf(level), FitOf({level.begin() + 2, level.end()})));
+  // A leak that grows at one rate throughout has no knee.
+  std::vector<std::pair<uint64_t, double>> linear = later;
+  for (auto& [units, bytes] : linear) bytes = 3e6 + 60.0 * static_cast<double>(units);
+  EXPECT_FALSE(KeptPastAKnee(freed, FitOf(linear), FitOf({linear.begin() + 4, linear.end()})));
+  // Other findings are decided as they are.
+  v1::LeakRetention unaccounted = freed;
+  unaccounted.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
+  EXPECT_FALSE(KeptPastAKnee(unaccounted, FitOf(later), FitOf(tail)));
+}
+
 // Arrays grown by pushes that carry the retention alone, the window's own objects freed: a
 // leak of numbers (an array of ints), or a bound its code keeps (lru-cache with `maxSize`
 // of ~20,000 entries at 30,000, its arrays grown ~20-fold since s1 while it filled, its
@@ -1219,6 +1256,21 @@ TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
       << past_the_records.slope << " [" << past_the_records.low << ", " << past_the_records.high << "]";
   // Held so while the series stays level (map_ttl_sweep.js's long turnover): bounded.
   EXPECT_FALSE(GrewPastItsWindow(r, Even(3.59)));
+  // The same module at 30,000, its warm-up over by s3: a fill that slowed (SLOWED, 506.7
+  // B/iteration of the window at 30,000, 141.6 over [15,000, 30,000]), then watched on to
+  // 120,000, over which the series grew 49.8 B/iteration, 5.5 times the bar. Checked again;
+  // a fill that went on slowing toward its size is not.
+  v1::LeakRetention slowed;
+  slowed.set_s1(898);
+  slowed.set_s2(1098);
+  slowed.set_s3(30000);
+  slowed.set_finding(v1::RETENTION_FINDING_SLOWED);
+  const TheilSen over_watch = FitOf({{30000, 14217704}, {32721, 14568936}, {35791, 14816512}, {39302, 15420704},
+                                     {43300, 15395664}, {47805, 15323192}, {52900, 15729392}, {58630, 15958592},
+                                     {65069, 16216152}, {72312, 16505888}, {80479, 17137888}, {89740, 17508552},
+                                     {100174, 17925912}, {112000, 18398936}, {120000, 19176736}});
+  EXPECT_TRUE(GrewPastItsWindow(slowed, over_watch)) << over_watch.slope << " [" << over_watch.low << "]";
+  EXPECT_FALSE(GrewPastItsWindow(slowed, Even(3)));
   // A retained window is not "bounded": nothing to check again.
   RetentionEvidence retained{898, 1098, 8784, 200 * 90, 0, 93.1, 8784};
   r = ConfirmByRetention(Suspected(90), retained);

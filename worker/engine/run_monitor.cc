@@ -485,6 +485,30 @@ bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
   return true;
 }
 
+// A check found its window bounded (or held by a fill that slowed) while the series grew on
+// over `fit` (GrewPastItsWindow): that growth is not the window's, and it is the suspicion
+// of the next check (CheckRegrowth). Untested, FinalLeakVerdict does not call it bounded.
+// False where it did not grow on.
+bool RunMonitor::GrewOn(const TheilSen& fit) {
+  if (!GrewPastItsWindow(*last_retention_, fit)) return false;
+  v1::LeakSeries regrown = suspected_;
+  regrown.set_slope_per_iteration(fit.slope);
+  regrown.set_slope_low(fit.low);
+  regrown.set_slope_high(fit.high);
+  regrown_ = regrown;
+  return true;
+}
+
+// CheckRegrowth at the end of a watch past the check's s3 (`from`, to `units`), on the growth
+// over the watch, unless a series no check has tested goes first.
+bool RunMonitor::CheckRegrowthOverWatch(uint64_t from, uint64_t units) {
+  RetentionEvidence watch;
+  watch.s1 = last_retention_->s1();
+  watch.later = from;
+  watch.s3 = units;
+  return !OtherSuspect(units) && CheckRegrowth(watch);
+}
+
 // At or past the budget, with no retention check running, the driver waits after each
 // checkpoint that ends what it may do: told to go on (a check still undecided, see
 // UndecidedGoesOnTo) or to stop. Once a retention check has been made nothing more can
@@ -730,14 +754,17 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
   return true;
 }
 
-// The end of a watch (at `e.s3`) whose later part holds a knee (GoesOnPastAKnee) goes on
+// The end of a watch (at `e.s3`) whose later part holds a knee (GoesOnPastAKnee), or a
+// check's s3 whose freed window kept more than the bar past one (KeptPastAKnee), goes on
 // to twice that end, within the check's limit and half of what the series may still grow
 // at `rate`, and the check is finished again there from the same window (OnSnapshot), its
 // later part then past the knee. Once per check; false without room for at least half the
 // later part again: the check is decided now. A run that ends before s5 keeps the
 // confirmation it had, and is undecided without one.
 bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
-  if (!watched_result_) return false;
+  // At a check's s3 (no watch yet), a window found freed (KeptPastAKnee); a confirmation
+  // there is watched on by WatchReach.
+  if (reach_from_ > 0 ? !watched_result_ : last_retention_->confirmed()) return false;
   uint64_t s5 = std::min(2 * e.s3, CheckCap());
   const uint64_t limit = SeriesLimit(suspected_.name());
   const double now = SeriesNow(suspected_.name());
@@ -880,6 +907,9 @@ void RunMonitor::DecideSlowing(uint64_t units) {
   }
   last_retention_->set_confirmed(false);
   last_retention_->set_finding(store_watch_ ? v1::RETENTION_FINDING_STORE_FILLED : v1::RETENTION_FINDING_SLOWED);
+  // A fill that slowed, and a growth that went on past it at a pace of its own: that growth
+  // is not the window's (GrewPastItsWindow).
+  if (GrewOn(since) && CheckRegrowthOverWatch(slowing_from_, units)) return;
   JudgeLeak(units);
 }
 
@@ -948,18 +978,7 @@ void RunMonitor::DecideTable(const TableEntries& entries_now) {
   // is the next check's suspicion, as after a window found freed (GrewPastItsWindow).
   const uint64_t s3 = last_retention_->s3();
   const TheilSen over_watch = detector_->FitBetween(suspected_.name(), s3, units);
-  if (GrewPastItsWindow(*last_retention_, over_watch)) {
-    v1::LeakSeries regrown = suspected_;
-    regrown.set_slope_per_iteration(over_watch.slope);
-    regrown.set_slope_low(over_watch.low);
-    regrown.set_slope_high(over_watch.high);
-    regrown_ = regrown;
-    RetentionEvidence watch;
-    watch.s1 = last_retention_->s1();
-    watch.later = s3;
-    watch.s3 = units;
-    if (!OtherSuspect(units) && CheckRegrowth(watch)) return;
-  }
+  if (GrewOn(over_watch) && CheckRegrowthOverWatch(s3, units)) return;
   Command("stop");
   stop_sent_ = true;
 }
@@ -1107,10 +1126,8 @@ void RunMonitor::FinishRetention() {
   e.later = LaterPartFrom(e.s2, e.s3);
   if (detector_->PointsBetween(e.later, e.s3) < 4) e.later = e.s2;
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
-  // At a watch's end, the last half of that later part, where a knee would show
-  // (GoesOnPastAKnee).
-  TheilSen tail;
-  if (reach_from_ > 0) tail = detector_->FitBetween(suspected_.name(), e.later + (e.s3 - e.later) / 2, e.s3);
+  // The last half of that later part, where a knee would show (GoesOnPastAKnee).
+  const TheilSen tail = detector_->FitBetween(suspected_.name(), e.later + (e.s3 - e.later) / 2, e.s3);
   e.slope_after = after.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
@@ -1149,11 +1166,12 @@ void RunMonitor::FinishRetention() {
   if (last_retention_) earlier_checks_.push_back(*last_retention_);
   last_retention_ = retention;
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
-  // The watch's end (WatchReach) goes on once more where its later part holds a knee.
-  if (reach_from_ > 0 && !past_knee_ && GoesOnPastAKnee(retention, after, tail) &&
-      WatchPastTheKnee(e, std::max(0.0, after.slope))) {
-    return;
-  }
+  // The watch's end (WatchReach) goes on once more where its later part holds a knee; so
+  // does a check's s3 whose freed window kept more than the bar past one (KeptPastAKnee),
+  // unless the growth past it is the next check's (GrewPastItsWindow).
+  const bool knee = reach_from_ > 0 ? GoesOnPastAKnee(retention, after, tail)
+                                    : !GrewPastItsWindow(retention, after) && KeptPastAKnee(retention, after, tail);
+  if (knee && !past_knee_ && WatchPastTheKnee(e, std::max(0.0, after.slope))) return;
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
     std::vector<v1::AllocationSite> sites, store_sites;
@@ -1185,13 +1203,7 @@ void RunMonitor::FinishRetention() {
   // check has tested goes first (a Buffer's data growing beside a heap that regrew:
   // buffer_concat.js); else that growth is the next check's suspicion (CheckRegrowth).
   // Untested, FinalLeakVerdict does not call it bounded.
-  if (GrewPastItsWindow(retention, after)) {
-    v1::LeakSeries regrown = suspected_;
-    regrown.set_slope_per_iteration(after.slope);
-    regrown.set_slope_low(after.low);
-    regrown.set_slope_high(after.high);
-    regrown_ = regrown;
-  }
+  GrewOn(after);
   if (!OtherSuspect(e.s3) && CheckRegrowth(e)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check

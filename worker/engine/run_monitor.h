@@ -124,6 +124,8 @@ class RunMonitor {
   void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window, bool now);
   void AskForFirstSnapshot();
   bool CheckRegrowth(const RetentionEvidence& e);
+  bool GrewOn(const TheilSen& fit);
+  bool CheckRegrowthOverWatch(uint64_t from, uint64_t units);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
   v1::LeakSeries AtItsRecentSlope(const v1::LeakSeries& suspect, uint64_t units) const;
