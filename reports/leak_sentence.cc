@@ -217,6 +217,11 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
       return absl::StrCat("objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(),
                           " (", program, "/iteration), but the run could not go on to iteration ", r.reach(),
                           ", so a structure that fills up or is flushed later is not ruled out");
+    case v1::RETENTION_FINDING_WINDOW_SHORT:
+      return absl::StrCat("objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(), " (",
+                          program, "/iteration, as fast as the series grew: ", rate, "/iteration over ", LaterFrom(r),
+                          "-", r.s3(), "), but a window of ", r.s2() - r.s1(),
+                          " iterations kept too few bytes to tell them from the measurement's noise");
     case v1::RETENTION_FINDING_CONFIRMED: {
       std::string later;
       if (r.store_slots() > 0 && r.slowing_checked_to() > 0) {

@@ -108,6 +108,18 @@ TEST(LeakSentenceTest, SlowedFindings) {
             "that fills ever more slowly toward its size");
 }
 
+// A window that kept the growth, too few bytes of it to tell (apisurface_corpus 05 at 2,000).
+TEST(LeakSentenceTest, WindowShortFinding) {
+  RetentionEvidence slow{898, 1212, 9696, 7536, 1400, 24.53, 9696};
+  slow.later = 4848;
+  const v1::LeakRetention r = ConfirmByRetention(Suspected(68.47), slow);
+  ASSERT_EQ(r.finding(), v1::RETENTION_FINDING_WINDOW_SHORT);
+  EXPECT_EQ(RetentionSentence(r),
+            "objects allocated in iterations 898-1212 are still alive at 9696 (24B/iteration, as fast as the series "
+            "grew: 24.53B/iteration over 4848-9696), but a window of 314 iterations kept too few bytes to tell them "
+            "from the measurement's noise");
+}
+
 // An array made at its size that held the window (RunMonitor::WatchStore).
 TEST(LeakSentenceTest, StoreFindings) {
   v1::LeakRetention r;

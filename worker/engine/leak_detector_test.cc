@@ -1278,6 +1278,32 @@ TEST(RetentionTest, GrowthPastAFreedWindowIsCheckedAgain) {
   EXPECT_FALSE(GrewPastItsWindow(r, leak_after));
 }
 
+// Recorded (apisurface_corpus 05 at 2,000: listeners added to a process-wide EventTarget,
+// ~28 B/iteration, behind an early fill that made the suspicion 68.5 B/iteration): its
+// window [898, 1,212] kept 24 B/iteration at 9,696, as fast as the series grew over its later
+// part (24.5), but 7.4 KiB in all, under the noise's 8 KiB. Not freed: a window too short to
+// tell, checked again over one sized for the growth.
+TEST(RetentionTest, AWindowTooShortForTheGrowthIsCheckedAgain) {
+  RetentionEvidence slow{898, 1212, 9696, 7536, 1400, 24.53, 9696};
+  slow.later = 4848;
+  v1::LeakRetention r = ConfirmByRetention(Suspected(68.47), slow);
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_WINDOW_SHORT) << r.ShortDebugString();
+  EXPECT_TRUE(r.undecided());
+  EXPECT_FALSE(r.confirmed());
+  EXPECT_TRUE(GrewPastItsWindow(r, Even(24.53)));
+  EXPECT_FALSE(GrewPastItsWindow(r, Even(1)));  // under the check's bar (1.86 here)
+  // The same rate over a window four times as long: enough bytes, confirmed.
+  RetentionEvidence longer{898, 2154, 9696, 4 * 7536, 1400, 24.53, 9696};
+  longer.later = 4848;
+  EXPECT_TRUE(ConfirmByRetention(Suspected(68.47), longer).confirmed());
+  // A window freed while the series grew (a batch flushed): freed, as before.
+  RetentionEvidence flushed{898, 1098, 8784, 60, 100, 13.5, 8784};
+  EXPECT_EQ(ConfirmByRetention(Suspected(147), flushed).finding(), v1::RETENTION_FINDING_FREED);
+  // Kept far beyond the growth (an intern pool's first-seen strings): not this finding.
+  RetentionEvidence pool{898, 1098, 8784, 7000, 100, 0.7, 8784};
+  EXPECT_NE(ConfirmByRetention(Suspected(135), pool).finding(), v1::RETENTION_FINDING_WINDOW_SHORT);
+}
+
 // Recorded (leak corpus pooled_small_churn.mjs at 2,000, a non-leak): a check over
 // [7,816, 50,000] of the native series, which moves by MBs between checkpoints as pooled
 // slabs come and go, found only V8's own objects of its window alive (19.8 B/iteration).

@@ -455,13 +455,14 @@ bool RunMonitor::OtherSuspect(uint64_t units) const {
 // on it, whatever the whole series says (a fill-up of KiBs per iteration, dropped, dwarfs a
 // leak of ~100 B per iteration that starts after it, and the whole series' slope is then
 // flat or falling). False when no check can be made, or the growth stopped (then it was a
-// fill-up after all, and regrown_ is dropped).
-bool RunMonitor::CheckRegrowth(const RetentionEvidence& e) {
+// fill-up after all, and regrown_ is dropped). `judged`: the check's own window judged that
+// growth already (WINDOW_SHORT: it kept it), and it is not tested again.
+bool RunMonitor::CheckRegrowth(const RetentionEvidence& e, bool judged) {
   if (!regrown_ || retention_checks_ >= kMaxRetentionChecks || detector_->PointsBetween(e.later, e.s3) < 4) {
     return false;
   }
   const TheilSen fit = detector_->FitBetween(regrown_->name(), e.later, e.s3);
-  if (!KeepsGrowing(fit, e.s1, e.s3)) {
+  if (!judged && !KeepsGrowing(fit, e.s1, e.s3)) {
     regrown_.reset();
     return false;
   }
@@ -1203,8 +1204,10 @@ void RunMonitor::FinishRetention() {
   // check has tested goes first (a Buffer's data growing beside a heap that regrew:
   // buffer_concat.js); else that growth is the next check's suspicion (CheckRegrowth).
   // Untested, FinalLeakVerdict does not call it bounded.
+  // A window too short to tell (WINDOW_SHORT) is checked again the same way, over a window
+  // sized for the growth (MinRetentionWindow).
   GrewOn(after);
-  if (!OtherSuspect(e.s3) && CheckRegrowth(e)) return;
+  if (!OtherSuspect(e.s3) && CheckRegrowth(e, retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.

@@ -123,7 +123,7 @@ class RunMonitor {
   void JudgeLeak(uint64_t units);
   void StartRetention(const v1::LeakSeries& suspect, v1::LeakResult suspicion, uint64_t window, bool now);
   void AskForFirstSnapshot();
-  bool CheckRegrowth(const RetentionEvidence& e);
+  bool CheckRegrowth(const RetentionEvidence& e, bool judged = false);
   bool GrewOn(const TheilSen& fit);
   bool CheckRegrowthOverWatch(uint64_t from, uint64_t units);
   bool OtherSuspect(uint64_t units) const;
