@@ -1205,9 +1205,9 @@ void RunMonitor::FinishRetention() {
   // buffer_concat.js); else that growth is the next check's suspicion (CheckRegrowth).
   // Untested, FinalLeakVerdict does not call it bounded.
   // A window too short to tell (WINDOW_SHORT) is checked again the same way, over a window
-  // sized for the growth (MinRetentionWindow).
-  GrewOn(after);
-  if (!OtherSuspect(e.s3) && CheckRegrowth(e, retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT)) return;
+  // sized for the growth (MinRetentionWindow); its growth was judged with the window.
+  const bool judged = GrewOn(after) && retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT;
+  if (!OtherSuspect(e.s3) && CheckRegrowth(e, judged)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.
