@@ -7,10 +7,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -142,25 +144,36 @@ std::string CaseYaml(const std::string& module, uint64_t iterations, const std::
 }
 
 // heapstorm's breaking point for the case against the ground truth: within 1%, with a
-// target at least ten times the break.
+// target at least ten times the break. With `runs` > 1, the median of that many runs (each
+// run's outcome and target checked): a native break under a cgroup moves with where V8's
+// mark-compacts fall, and one run in 20-40 of intl_formatters.js came out 1.01-1.16% below
+// plain node while the median stayed at -0.2% (bench/RESULTS.md, "Counting GCs moves a
+// native break too").
 void ExpectExactBreak(Engine* engine, const std::string& module, uint64_t iterations,
-                      const std::string& limits, v1::Outcome outcome, TruthOptions truth_options) {
+                      const std::string& limits, v1::Outcome outcome, TruthOptions truth_options, int runs = 1) {
   std::string yaml = CaseYaml(module, iterations, limits);
   v1::Scenario scenario = ScenarioFromYaml(yaml);
   uint64_t truth = GroundTruth(scenario, module, truth_options);
-  v1::RunResult r = RunScenario(engine, yaml);
-  SCOPED_TRACE(absl::StrCat(module, " under {", limits, "}: heapstorm ", r.units_reached(), ", ground truth ",
-                            truth, "; ", r.evidence().summary()));
-  // One line per case, for the spread over repeated runs (--runs_per_test).
-  std::printf("breaking point: %s under {%s}: heapstorm %llu, ground truth %llu (%+.2f%%)\n", module.c_str(),
-              limits.c_str(), static_cast<unsigned long long>(r.units_reached()),
-              static_cast<unsigned long long>(truth),
-              truth > 0 ? 100.0 * (static_cast<double>(r.units_reached()) - truth) / truth : 0.0);
-  EXPECT_EQ(r.outcome(), outcome);
   ASSERT_GT(truth, 0u);
   EXPECT_GE(iterations, 10 * truth) << "the target must be at least 10x the break";
-  EXPECT_GE(r.target_units(), 10 * truth);
-  EXPECT_NEAR(static_cast<double>(r.units_reached()), static_cast<double>(truth), 0.01 * truth);
+  std::vector<uint64_t> reached;
+  for (int i = 0; i < runs; ++i) {
+    v1::RunResult r = RunScenario(engine, yaml);
+    SCOPED_TRACE(absl::StrCat(module, " under {", limits, "}: heapstorm ", r.units_reached(), ", ground truth ",
+                              truth, "; ", r.evidence().summary()));
+    // One line per run, for the spread over repeated runs (--runs_per_test).
+    std::printf("breaking point: %s under {%s}: heapstorm %llu, ground truth %llu (%+.2f%%)\n", module.c_str(),
+                limits.c_str(), static_cast<unsigned long long>(r.units_reached()),
+                static_cast<unsigned long long>(truth),
+                100.0 * (static_cast<double>(r.units_reached()) - truth) / truth);
+    EXPECT_EQ(r.outcome(), outcome);
+    EXPECT_GE(r.target_units(), 10 * truth);
+    reached.push_back(r.units_reached());
+  }
+  std::sort(reached.begin(), reached.end());
+  const uint64_t median = reached[reached.size() / 2];
+  EXPECT_NEAR(static_cast<double>(median), static_cast<double>(truth), 0.01 * truth)
+      << "the median of " << runs << " runs";
 }
 
 TEST(BreakingPointTest, HeapAtThreeOldSpaceSizes) {
@@ -207,7 +220,7 @@ TEST(BreakingPointTest, NativeGrowthV8DoesNotSeeUnderACgroup) {
   std::unique_ptr<Engine> engine = MakeEngine(true);
   ASSERT_NE(engine, nullptr);
   ExpectExactBreak(engine.get(), "tests/fixtures/capacity/intl_formatters.js", 200000,
-                   "old_space: 64Mi, native: 256Mi", v1::OUTCOME_NATIVE_OOM, {.cgroup = true});
+                   "old_space: 64Mi, native: 256Mi", v1::OUTCOME_NATIVE_OOM, {.cgroup = true}, /*runs=*/3);
 }
 
 TEST(BreakingPointTest, Descriptors) {
