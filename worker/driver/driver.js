@@ -604,6 +604,8 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // then runs on to it. "extend N" (a check still undecided at the budget) runs the ramp on
 // to iteration N, unless "stop" comes first. `waiters` are resolved at every command line
 // and when stdin closes. `markUnits` is s2 once its snapshot is written (0 before).
+// "count_watch FROM UNTIL": a descriptor or handle count's trend, seen at FROM, is watched on
+// to UNTIL (RunMonitor::StartCountWatch), its later half in even steps (nextLeakCheckpoint).
 // "seen N" ends the engine's word on the after-GC checkpoint at N of a leak check: whatever
 // that point made it decide (a retention check's first snapshot, "extend", "stop") came
 // before it. The ramp waits for it at each such point (engineSaw), so where a check starts
@@ -618,6 +620,7 @@ process.on('unhandledRejection', (e) => finishWithError(e, unitsReached));
 // answered.
 const commands = {
   stop: false, snapshots: [], snapshotsAt: [], retentionOpen: false, markUnits: 0, extendTo: 0, closed: false,
+  countFrom: 0, countUntil: 0,
   seen: -1, snapshotsSent: 0, snapshotsSeen: 0, waiters: [],
 };
 
@@ -659,6 +662,9 @@ function commandLine(line) {
   } else if (line.startsWith('snapshot ')) {
     const [mode, ...file] = line.slice(9).split(' ');
     commands.snapshots.push({ mode, file: file.join(' ') });
+  } else if (line.startsWith('count_watch ')) {
+    const [from, until] = line.slice(12).split(' ').map(Number);
+    if (Number.isFinite(from) && Number.isFinite(until)) Object.assign(commands, { countFrom: from, countUntil: until });
   } else if (line.startsWith('snapshot_at ')) {
     const [at, mode, ...file] = line.slice(12).split(' ');
     if (Number.isFinite(Number(at))) commands.snapshotsAt.push({ at: Number(at), mode, file: file.join(' ') });
@@ -1682,6 +1688,15 @@ function nextPlannedSnapshot() {
 // watched a confirmation on, with a median of 20 points past s3 at 12% spacing (each a
 // forced GC over a heap the leak has grown), where the later part's 9 are what is read.
 //
+// A descriptor or handle count's trend watched on (RunMonitor::StartCountWatch, from where it
+// was seen to kRetentionReach times that) is read over the later half of the watch, and
+// there in kLeakLaterSteps even steps, not the spacing's: what such a count holds may be
+// only what the last milliseconds made (a timeout of 5 ms per request, cleared when it
+// fires), and a forced GC's pause lets all of that fire, so at each point it counts what was
+// made since the point before: at points a fixed share of the iterations apart it grows
+// with them like a leak (lifecycle_corpus 08: 11 timers at 801, 83 at 6,220), and at even
+// ones it is level.
+//
 // The budget's end (but in a retention check past it: readsTheBudgetsEnd) and a planned
 // snapshot take a checkpoint whatever the schedule says (ramp): a point due less than half
 // a step before one moves onto it.
@@ -1702,8 +1717,9 @@ function laterPartFrom(s2, s3) {
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
 // budget), share (the checkpoints' time over the run's, snapshots left out), retaining
 // (a retention check is open), s2 (its second snapshot, 0 before it is written), planned
-// (the iteration of the next planned snapshot, Infinity for none) and reaching (that
-// snapshot is a confirmation's fourth, "reach").
+// (the iteration of the next planned snapshot, Infinity for none), reaching (that
+// snapshot is a confirmation's fourth, "reach") and countFrom, countUntil (a count's watch,
+// countUntil 0 for none).
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
@@ -1722,10 +1738,16 @@ function nextLeakCheckpoint(units, at) {
   } else {
     const spacing = Math.min(kLeakMaxSpacing, Math.max(kLeakSpacing, kLeakSpacing * at.share / kLeakGcShare));
     step = Math.ceil(units * spacing);
+    if (at.countUntil > units) {
+      const later = laterPartFrom(at.countFrom, at.countUntil);
+      if (units >= later) step = Math.ceil((at.countUntil - later) / kLeakLaterSteps);
+      else if (later - units < 1.5 * step) step = later - units;
+    }
   }
   step = Math.max(1, step);
   const budgetsEnd = at.target > units && readsTheBudgetsEnd(at.retaining, at.planned, at.target) ? at.target : Infinity;
-  const fixed = Math.min(budgetsEnd, at.planned > units ? at.planned : Infinity);
+  const fixed = Math.min(budgetsEnd, at.planned > units ? at.planned : Infinity,
+    at.countUntil > units ? at.countUntil : Infinity);
   if (fixed - units < 1.5 * step) step = fixed - units;
   // Past the budget (a retention check's s3) only the schedule's spacing: the cap is the
   // user's for the budget they set.
@@ -1752,6 +1774,7 @@ function leakSchedule(leak, target) {
       const reaching = commands.snapshotsAt.some((s) => s.at === planned && s.mode === 'reach');
       return nextLeakCheckpoint(units, {
         warmup, cap, target, share, retaining: commands.retentionOpen, s2: commands.markUnits, planned, reaching,
+        countFrom: commands.countFrom, countUntil: commands.countUntil,
       });
     },
   };

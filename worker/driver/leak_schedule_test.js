@@ -168,3 +168,29 @@ check('a confirmation watched on to a fourth snapshot: the later part of [s2, s4
     assert(between(short, 8785, 13176).length <= 9, `${short}`);
   }
 });
+
+check('a count\'s trend watched on: the spacing\'s points, then even steps over its later half', () => {
+  for (const share of [0, 1]) {
+    const from = 801;
+    const until = 8 * from;
+    const p = [];
+    let units = from;
+    while (units < until) {
+      units = nextLeakCheckpoint(units, {
+        warmup: kWarmup, cap: 0, target: 2000, share, retaining: false, s2: 0, planned: Infinity, countFrom: from,
+        countUntil: until,
+      });
+      p.push(units);
+    }
+    assert.strictEqual(p[p.length - 1], until, `${p}`);
+    // RunMonitor::DecideCount reads the later half of [from, until] (LaterPartFrom).
+    const later = Math.min(from + Math.floor((until - from) / 2), Math.floor(until / 2));
+    assert(p.includes(later), `no point where the later half starts (${later}): ${p}`);
+    const even = between(p, later, until);
+    assert(even.length >= 9, `${even}`);
+    const steps = even.slice(1).map((u, k) => u - even[k]);
+    assert(Math.max(...steps) - Math.min(...steps) <= 8, `uneven steps over the later half: ${even}`);
+    // Before it, the spacing's points (a descriptor count that runs out there is read).
+    assert(between(p, from + 1, later - 1).length >= 3, `${p}`);
+  }
+});

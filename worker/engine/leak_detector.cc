@@ -703,6 +703,32 @@ bool SlowedSinceItsWindow(const v1::LeakRetention& retention) {
 
 bool KeptPace(double slope_after, const TheilSen& since) { return since.slope >= kKeptPace * slope_after; }
 
+bool CountKeptGrowing(double slope, const TheilSen& since) {
+  return since.points >= kMinCountWatchPoints && since.low > 0 && KeptPace(slope, since);
+}
+
+void CountBounded(const std::string& series, const std::string& note, v1::LeakResult* result) {
+  bool any_leak = false, all_clear = true;
+  for (v1::LeakSeries& s : *result->mutable_series()) {
+    if (s.name() == series && s.verdict() != v1::LEAK_VERDICT_NO_LEAK) {
+      s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+      s.clear_evidence();
+      s.set_note(note);
+    }
+    any_leak |= s.verdict() == v1::LEAK_VERDICT_LEAK;
+    all_clear &= s.verdict() == v1::LEAK_VERDICT_NO_LEAK;
+  }
+  // Its kinds (LeakDetector::Evaluate) are no culprits of a bounded count.
+  const std::string type = series == "descriptors" ? "descriptor" : series == "handles" ? "handle" : "";
+  auto* culprits = result->mutable_culprits();
+  culprits->erase(std::remove_if(culprits->begin(), culprits->end(),
+                                 [&](const v1::LeakCulprit& c) { return !type.empty() && c.node_type() == type; }),
+                  culprits->end());
+  result->set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
+                      : all_clear ? v1::LEAK_VERDICT_NO_LEAK
+                                  : v1::LEAK_VERDICT_INCONCLUSIVE);
+}
+
 bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {
   const uint64_t s1 = retention.s1(), s4 = retention.s3();
   if (tail.points < kKneePoints || later.slope < RegrowthBar(s1, s4) || tail.slope >= kKneeDrop * later.slope) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -1084,6 +1085,74 @@ TEST(RetentionTest, AWatchWhoseLaterPartHoldsAKneeGoesOnPastIt) {
   v1::LeakRetention stopped = freed;
   stopped.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
   EXPECT_FALSE(GoesOnPastAKnee(stopped, FitOf(later), FitOf(tail)));
+}
+
+// A count of what the last milliseconds made. Recorded at 2,000: lifecycle_corpus 08 (a
+// timeout of 5 ms per 8th request, cleared when it fires), its active handles. At points 12%
+// of the iterations apart it grew with their spacing, 11 at 801 to 38 at 2,811: a leak of
+// 0.0133 handles/iteration by its trend. Watched on to 8 x 801 with the later half at even
+// steps of ~400 iterations, it is level at 50. A timer never cleared (1 per iteration) grows
+// there at its slope.
+TEST(CountWatchTest, ACountLevelAtEvenStepsIsBoundedAndALeaksKeepsGrowing) {
+  const std::vector<std::pair<uint64_t, double>> spaced = {
+      {801, 11}, {898, 12}, {1006, 13}, {1127, 15}, {1263, 17}, {1415, 19}, {1585, 22}, {1776, 23}, {2000, 28},
+      {2240, 30}, {2509, 34}, {2811, 38}};
+  const TheilSen trend = FitOf(spaced);
+  ASSERT_GT(trend.low, 0);
+  const std::vector<std::pair<uint64_t, double>> even = {{3204, 49}, {3605, 50}, {4006, 50}, {4407, 50}, {4808, 50},
+                                                         {5209, 51}, {5610, 50}, {6011, 50}, {6408, 49}};
+  EXPECT_FALSE(CountKeptGrowing(trend.slope, FitOf(even)));
+  std::vector<std::pair<uint64_t, double>> leak = even;
+  for (auto& [units, count] : leak) count = 3.0 + static_cast<double>(units);
+  EXPECT_TRUE(CountKeptGrowing(1.0, FitOf(leak)));
+  // A leak of one descriptor in four, read at the same points.
+  for (auto& [units, count] : leak) count = 20.0 + static_cast<double>(units / 4);
+  EXPECT_TRUE(CountKeptGrowing(0.25, FitOf(leak)));
+  // Grown on, but at under half the trend's slope: a count still levelling off.
+  for (auto& [units, count] : leak) count = 40.0 + 0.1 * static_cast<double>(units);
+  EXPECT_FALSE(CountKeptGrowing(0.25, FitOf(leak)));
+  // Too few points to say it kept growing.
+  EXPECT_FALSE(CountKeptGrowing(1.0, FitOf({{3204, 3207}, {6408, 6411}})));
+}
+
+TEST(CountWatchTest, ABoundedCountIsNoLeakAndNoCulprit) {
+  v1::LeakResult r;
+  r.set_verdict(v1::LEAK_VERDICT_LEAK);
+  auto add = [&r](const std::string& name, v1::LeakVerdict verdict) {
+    v1::LeakSeries* s = r.add_series();
+    s->set_name(name);
+    s->set_unit(name == "heap_used" ? "bytes" : "count");
+    s->set_verdict(verdict);
+    if (verdict == v1::LEAK_VERDICT_LEAK) s->set_evidence("trend");
+  };
+  add("heap_used", v1::LEAK_VERDICT_NO_LEAK);
+  add("descriptors", v1::LEAK_VERDICT_NO_LEAK);
+  add("handles", v1::LEAK_VERDICT_LEAK);
+  v1::LeakCulprit* timers = r.add_culprits();
+  timers->set_constructor("Timeout");
+  timers->set_node_type("handle");
+  v1::LeakResult bounded = r;
+  CountBounded("handles", "bounded: level", &bounded);
+  EXPECT_EQ(bounded.verdict(), v1::LEAK_VERDICT_NO_LEAK);
+  EXPECT_EQ(bounded.series(2).verdict(), v1::LEAK_VERDICT_NO_LEAK);
+  EXPECT_EQ(bounded.series(2).note(), "bounded: level");
+  EXPECT_TRUE(bounded.series(2).evidence().empty());
+  EXPECT_EQ(bounded.culprits_size(), 0);
+  // Another series still undecided: so is the run.
+  v1::LeakResult undecided = r;
+  undecided.mutable_series(0)->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
+  CountBounded("handles", "bounded: level", &undecided);
+  EXPECT_EQ(undecided.verdict(), v1::LEAK_VERDICT_INCONCLUSIVE);
+  // Another series' leak stands, with its culprits.
+  v1::LeakResult other = r;
+  other.mutable_series(1)->set_verdict(v1::LEAK_VERDICT_LEAK);
+  v1::LeakCulprit* files = other.add_culprits();
+  files->set_constructor("file");
+  files->set_node_type("descriptor");
+  CountBounded("handles", "bounded: level", &other);
+  EXPECT_EQ(other.verdict(), v1::LEAK_VERDICT_LEAK);
+  ASSERT_EQ(other.culprits_size(), 1);
+  EXPECT_EQ(other.culprits(0).node_type(), "descriptor");
 }
 
 // A check's s3 whose freed window kept more than the regrowth bar, past a knee in its later

@@ -14,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -259,7 +260,8 @@ void RunMonitor::LeakVerdict(v1::LeakResult result) {
 }
 
 // Leak checks. Every after-GC checkpoint goes to the detector. A descriptor or handle
-// leak is the verdict at once; a heap or native suspicion starts a retention check (heap
+// leak is the verdict once its count kept growing when watched on (StartCountWatch); a
+// heap or native suspicion starts a retention check (heap
 // snapshots at s1 = now, s2 and s3 planned from the data, see PlanRetention) unless
 // snapshots are off, and becomes a leak only if retention confirms it. "No leak" is not a
 // reason to stop before the budget: the rest of it lowers the detection limit. At the
@@ -274,6 +276,11 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
   if (start_due_) {
     start_due_ = false;
     AskForFirstSnapshot();
+  }
+  // While a count's trend is watched on, nothing new is judged (DecideCount at its end).
+  if (count_result_) {
+    if (c.units() >= count_until_) DecideCount(c.units());
+    return;
   }
   // While a check that slowed goes on, nothing new is judged (DecideSlowing at its end).
   if (slowing_result_) {
@@ -303,6 +310,7 @@ bool RunMonitor::Checked(const std::string& series) const {
 // this one bounded while it went on growing); else the budget's word.
 void RunMonitor::JudgeLeak(uint64_t units) {
   v1::LeakResult r = detector_->Evaluate();
+  BoundedCounts(&r);
   if (r.verdict() != v1::LEAK_VERDICT_LEAK) {
     AnswerAtBudget(units, r);
     return;
@@ -318,6 +326,7 @@ void RunMonitor::JudgeLeak(uint64_t units) {
     }
   }
   if (count_leak || !setup_.scenario->leak_check().snapshots()) {
+    if (count_leak && StartCountWatch(units, r)) return;
     if (!count_leak) r.set_by_trend_only(true);
     LeakVerdict(std::move(r));
     return;
@@ -527,6 +536,47 @@ void RunMonitor::AnswerAtBudget(uint64_t units, const v1::LeakResult& detected) 
   ExtendTo(to);
 }
 
+// A descriptor or handle count's trend is watched on before it is a leak (CountKeptGrowing):
+// once per run, to kRetentionReach times where it was seen, within the check's limit, past
+// the budget where that lies beyond it. The driver takes the watch's later half in even
+// steps ("count_watch"): a count of what the last milliseconds made (timers of 5 ms) read
+// at points ever further apart grows with their spacing, and is level at an even one. False
+// (the trend is the verdict now) without room.
+bool RunMonitor::StartCountWatch(uint64_t units, const v1::LeakResult& leak) {
+  if (count_from_ > 0) return false;
+  const uint64_t until = std::min(kRetentionReach * units, CheckCap());
+  if (until <= units) return false;
+  count_from_ = units;
+  count_until_ = until;
+  count_result_ = leak;
+  Command(absl::StrCat("count_watch ", units, " ", until));
+  if (until > setup_.scenario->leak_check().iterations()) ExtendTo(until);
+  return true;
+}
+
+// The end of a count's watch: a count that was a leak at its start and did not keep growing
+// over the watch's later half is bounded from now on (BoundedCounts); the run is judged again.
+void RunMonitor::DecideCount(uint64_t units) {
+  const uint64_t later = LaterPartFrom(count_from_, units);
+  for (const v1::LeakSeries& s : count_result_->series()) {
+    if (s.verdict() != v1::LEAK_VERDICT_LEAK || NeedsRetention(s.name())) continue;
+    const TheilSen since = detector_->FitBetween(s.name(), later, units);
+    if (CountKeptGrowing(s.slope_per_iteration(), since)) continue;
+    bounded_counts_[s.name()] = absl::StrFormat(
+        "bounded: it grew at %.3g/iteration up to iteration %d, then at %.3g/iteration over %d-%d, under half of "
+        "that: a count that levels off (bounded by time or by load), not a leak",
+        s.slope_per_iteration(), count_from_, since.slope, later, units);
+  }
+  count_result_.reset();
+  JudgeLeak(units);
+}
+
+// A count its watch found bounded (DecideCount) is `no leak` in every verdict after, with
+// what it did.
+void RunMonitor::BoundedCounts(v1::LeakResult* result) const {
+  for (const auto& [name, note] : bounded_counts_) CountBounded(name, note, result);
+}
+
 // A check waits for more points (StartRetentionCheck): at or past the budget, the run goes on
 // to where a check may still go.
 void RunMonitor::GoOn(uint64_t units) {
@@ -548,6 +598,7 @@ void RunMonitor::ExtendTo(uint64_t to) {
 // leak when a check found it bounded and nothing since has been suspected.
 v1::LeakResult RunMonitor::FinalLeakVerdict() const {
   v1::LeakResult r = detector_->Evaluate(/*at_end=*/true);
+  BoundedCounts(&r);
   const bool snapshots = setup_.scenario->leak_check().snapshots();
   bool bytes_suspected = false, count_leak = false, unchecked = false;
   double steepest = 0;

@@ -154,6 +154,9 @@ class RunMonitor {
   bool WatchPastTheKnee(const RetentionEvidence& e, double rate);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
+  bool StartCountWatch(uint64_t units, const v1::LeakResult& leak);
+  void DecideCount(uint64_t units);
+  void BoundedCounts(v1::LeakResult* result) const;
   v1::LeakResult WithRetention(v1::LeakResult result) const;
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
@@ -238,6 +241,14 @@ class RunMonitor {
   // slope since s3 decides (KeptPace against last_retention_'s later slope). A run that
   // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
+  // A descriptor or handle count's trend watched on (StartCountWatch): the leak's result,
+  // made ready, while the run goes on from count_from_ to count_until_ (DecideCount); a run
+  // that ends before gives it. bounded_counts_: the count series that watch found bounded,
+  // with what they did (BoundedCounts says so in every verdict after).
+  std::optional<v1::LeakResult> count_result_;
+  uint64_t count_from_ = 0;
+  uint64_t count_until_ = 0;
+  std::map<std::string, std::string> bounded_counts_;
   // A confirmation watched on to a fourth snapshot where iterations are cheap (WatchReach):
   // the leak's result, made ready; a run that ends before gives it. reach_from_: the s3 it
   // went on from (0: the running check was not watched on).
