@@ -266,8 +266,6 @@ void LeakDetector::DecideAgainstTheBudgetsBar(const Series& s, v1::LeakSeries* e
 
 v1::LeakResult LeakDetector::Evaluate(bool at_end) const {
   v1::LeakResult result;
-  bool any_leak = false;
-  bool all_clear = true;
   for (const Series& s : series_) {
     v1::LeakSeries e = EvaluateSeries(s);
     // At the end a heap or native suspicion is one no retention check could test any more
@@ -276,11 +274,7 @@ v1::LeakResult LeakDetector::Evaluate(bool at_end) const {
                    (e.verdict() == v1::LEAK_VERDICT_LEAK && NeedsRetention(s.name)))) {
       DecideAgainstTheBudgetsBar(s, &e);
     }
-    if (e.verdict() == v1::LEAK_VERDICT_LEAK) {
-      e.set_evidence("trend");
-      any_leak = true;
-    }
-    if (e.verdict() != v1::LEAK_VERDICT_NO_LEAK) all_clear = false;
+    if (e.verdict() == v1::LEAK_VERDICT_LEAK) e.set_evidence("trend");
     *result.add_series() = std::move(e);
   }
   // A descriptor or handle leak: the kinds that grew.
@@ -302,20 +296,11 @@ v1::LeakResult LeakDetector::Evaluate(bool at_end) const {
     if (s.name() == "descriptors") growth(first_fds_, last_fds_, "descriptor");
     if (s.name() == "handles") growth(first_resources_, last_resources_, "handle");
   }
-  result.set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
-                     : all_clear ? v1::LEAK_VERDICT_NO_LEAK
-                                 : v1::LEAK_VERDICT_INCONCLUSIVE);
+  VerdictFromSeries(&result);
   result.set_checkpoints(static_cast<uint32_t>(x_.size()));
   result.set_first_iteration(first_units());
   result.set_last_iteration(last_units());
-  if (any_leak) {
-    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_TREND);
-  } else if (all_clear) {
-    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_NO_LEAK);
-  } else {
-    result.set_summary_kind(v1::LEAK_SUMMARY_KIND_BUDGET_SHORT);
-    result.set_more_iterations_needed(MoreIterationsNeeded(result));
-  }
+  if (result.verdict() == v1::LEAK_VERDICT_INCONCLUSIVE) result.set_more_iterations_needed(MoreIterationsNeeded(result));
   return result;
 }
 
@@ -707,16 +692,26 @@ bool CountKeptGrowing(double slope, const TheilSen& since) {
   return since.points >= kMinCountWatchPoints && since.low > 0 && KeptPace(slope, since);
 }
 
-void CountBounded(const std::string& series, const std::string& note, v1::LeakResult* result) {
+void VerdictFromSeries(v1::LeakResult* result) {
   bool any_leak = false, all_clear = true;
-  for (v1::LeakSeries& s : *result->mutable_series()) {
-    if (s.name() == series && s.verdict() != v1::LEAK_VERDICT_NO_LEAK) {
-      s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
-      s.clear_evidence();
-      s.set_note(note);
-    }
+  for (const v1::LeakSeries& s : result->series()) {
     any_leak |= s.verdict() == v1::LEAK_VERDICT_LEAK;
     all_clear &= s.verdict() == v1::LEAK_VERDICT_NO_LEAK;
+  }
+  result->set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
+                      : all_clear ? v1::LEAK_VERDICT_NO_LEAK
+                                  : v1::LEAK_VERDICT_INCONCLUSIVE);
+  result->set_summary_kind(any_leak    ? v1::LEAK_SUMMARY_KIND_TREND
+                           : all_clear ? v1::LEAK_SUMMARY_KIND_NO_LEAK
+                                       : v1::LEAK_SUMMARY_KIND_BUDGET_SHORT);
+}
+
+void CountBounded(const std::string& series, const std::string& note, v1::LeakResult* result) {
+  for (v1::LeakSeries& s : *result->mutable_series()) {
+    if (s.name() != series || s.verdict() == v1::LEAK_VERDICT_NO_LEAK) continue;
+    s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+    s.clear_evidence();
+    s.set_note(note);
   }
   // Its kinds (LeakDetector::Evaluate) are no culprits of a bounded count.
   const std::string type = series == "descriptors" ? "descriptor" : series == "handles" ? "handle" : "";
@@ -724,9 +719,7 @@ void CountBounded(const std::string& series, const std::string& note, v1::LeakRe
   culprits->erase(std::remove_if(culprits->begin(), culprits->end(),
                                  [&](const v1::LeakCulprit& c) { return !type.empty() && c.node_type() == type; }),
                   culprits->end());
-  result->set_verdict(any_leak    ? v1::LEAK_VERDICT_LEAK
-                      : all_clear ? v1::LEAK_VERDICT_NO_LEAK
-                                  : v1::LEAK_VERDICT_INCONCLUSIVE);
+  VerdictFromSeries(result);
 }
 
 bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {

@@ -95,6 +95,9 @@ class LeakDetector {
   // and so is a heap or native suspicion, which no retention check tested then.
   v1::LeakResult Evaluate(bool at_end = false) const;
 
+  // About how many more iterations would decide an undecided `result` of this detector's.
+  uint64_t MoreIterationsNeeded(const v1::LeakResult& result) const;
+
   // True once the overall verdict is leak or no_leak.
   bool Decided() const;
 
@@ -118,7 +121,6 @@ class LeakDetector {
   // budget's own bar is `no leak` above that bar: going on never makes a verdict worse than
   // stopping at the budget would have.
   void DecideAgainstTheBudgetsBar(const Series& s, v1::LeakSeries* e) const;
-  uint64_t MoreIterationsNeeded(const v1::LeakResult& result) const;
 
   v1::LeakCheck check_;
   // Descriptors and handles by kind at the first counted checkpoint and the latest.
@@ -305,6 +307,10 @@ bool KeptPace(double slope_after, const TheilSen& since);
 // does (its slope is the same), a count that levelled does not. Pure function.
 inline constexpr size_t kMinCountWatchPoints = 3;
 bool CountKeptGrowing(double slope, const TheilSen& since);
+
+// A result's verdict from its series' (a leak in any: leak; all no leak: no leak; else
+// undecided), and its summary's kind by the trend alone. Pure function.
+void VerdictFromSeries(v1::LeakResult* result);
 
 // A count series its watch found bounded (CountKeptGrowing false): `no leak` in `result`,
 // with `note`, its kinds no longer culprits, and the result's verdict taken again from its

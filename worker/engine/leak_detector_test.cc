@@ -1118,6 +1118,7 @@ TEST(CountWatchTest, ACountLevelAtEvenStepsIsBoundedAndALeaksKeepsGrowing) {
 TEST(CountWatchTest, ABoundedCountIsNoLeakAndNoCulprit) {
   v1::LeakResult r;
   r.set_verdict(v1::LEAK_VERDICT_LEAK);
+  r.set_summary_kind(v1::LEAK_SUMMARY_KIND_TREND);
   auto add = [&r](const std::string& name, v1::LeakVerdict verdict) {
     v1::LeakSeries* s = r.add_series();
     s->set_name(name);
@@ -1134,6 +1135,7 @@ TEST(CountWatchTest, ABoundedCountIsNoLeakAndNoCulprit) {
   v1::LeakResult bounded = r;
   CountBounded("handles", "bounded: level", &bounded);
   EXPECT_EQ(bounded.verdict(), v1::LEAK_VERDICT_NO_LEAK);
+  EXPECT_EQ(bounded.summary_kind(), v1::LEAK_SUMMARY_KIND_NO_LEAK);
   EXPECT_EQ(bounded.series(2).verdict(), v1::LEAK_VERDICT_NO_LEAK);
   EXPECT_EQ(bounded.series(2).note(), "bounded: level");
   EXPECT_TRUE(bounded.series(2).evidence().empty());
@@ -1143,6 +1145,7 @@ TEST(CountWatchTest, ABoundedCountIsNoLeakAndNoCulprit) {
   undecided.mutable_series(0)->set_verdict(v1::LEAK_VERDICT_INCONCLUSIVE);
   CountBounded("handles", "bounded: level", &undecided);
   EXPECT_EQ(undecided.verdict(), v1::LEAK_VERDICT_INCONCLUSIVE);
+  EXPECT_EQ(undecided.summary_kind(), v1::LEAK_SUMMARY_KIND_BUDGET_SHORT);
   // Another series' leak stands, with its culprits.
   v1::LeakResult other = r;
   other.mutable_series(1)->set_verdict(v1::LEAK_VERDICT_LEAK);
@@ -1151,6 +1154,7 @@ TEST(CountWatchTest, ABoundedCountIsNoLeakAndNoCulprit) {
   files->set_node_type("descriptor");
   CountBounded("handles", "bounded: level", &other);
   EXPECT_EQ(other.verdict(), v1::LEAK_VERDICT_LEAK);
+  EXPECT_EQ(other.summary_kind(), v1::LEAK_SUMMARY_KIND_TREND);
   ASSERT_EQ(other.culprits_size(), 1);
   EXPECT_EQ(other.culprits(0).node_type(), "descriptor");
 }

@@ -574,7 +574,11 @@ void RunMonitor::DecideCount(uint64_t units) {
 // A count its watch found bounded (DecideCount) is `no leak` in every verdict after, with
 // what it did.
 void RunMonitor::BoundedCounts(v1::LeakResult* result) const {
+  if (bounded_counts_.empty()) return;
   for (const auto& [name, note] : bounded_counts_) CountBounded(name, note, result);
+  if (result->verdict() == v1::LEAK_VERDICT_INCONCLUSIVE) {
+    result->set_more_iterations_needed(detector_->MoreIterationsNeeded(*result));
+  }
 }
 
 // A check waits for more points (StartRetentionCheck): at or past the budget, the run goes on
