@@ -561,11 +561,14 @@ void RunMonitor::DecideCount(uint64_t units) {
   for (const v1::LeakSeries& s : count_result_->series()) {
     if (s.verdict() != v1::LEAK_VERDICT_LEAK || NeedsRetention(s.name())) continue;
     const TheilSen since = detector_->FitBetween(s.name(), later, units);
-    if (CountKeptGrowing(s.slope_per_iteration(), since)) continue;
+    // Too few points there (a watch cut short) say nothing: the trend stands.
+    if (since.points < kMinCountWatchPoints || CountKeptGrowing(s.slope_per_iteration(), since)) continue;
+    const bool slower = !KeptPace(s.slope_per_iteration(), since);
     bounded_counts_[s.name()] = absl::StrFormat(
-        "bounded: it grew at %.3g/iteration up to iteration %d, then at %.3g/iteration over %d-%d, under half of "
-        "that: a count that levels off (bounded by time or by load), not a leak",
-        s.slope_per_iteration(), count_from_, since.slope, later, units);
+        "bounded: it grew at %.3g/iteration up to iteration %d, then at %.3g/iteration over %d-%d (%s): a count "
+        "that levels off (bounded by time or by load), not a leak",
+        s.slope_per_iteration(), count_from_, since.slope, later, units,
+        slower ? "under half of that" : "not provably above 0");
   }
   count_result_.reset();
   JudgeLeak(units);
