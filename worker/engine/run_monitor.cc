@@ -278,7 +278,7 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     AskForFirstSnapshot();
   }
   // While a count's trend is watched on, nothing new is judged (DecideCount at its end).
-  if (count_result_) {
+  if (!counting_.empty()) {
     if (c.units() >= count_until_) DecideCount(c.units());
     return;
   }
@@ -546,9 +546,12 @@ bool RunMonitor::StartCountWatch(uint64_t units, const v1::LeakResult& leak) {
   if (count_from_ > 0) return false;
   const uint64_t until = std::min(kRetentionReach * units, CheckCap());
   if (until <= units) return false;
+  for (const v1::LeakSeries& s : leak.series()) {
+    if (s.verdict() == v1::LEAK_VERDICT_LEAK && !NeedsRetention(s.name())) counting_[s.name()] = s.slope_per_iteration();
+  }
+  if (counting_.empty()) return false;
   count_from_ = units;
   count_until_ = until;
-  count_result_ = leak;
   Command(absl::StrCat("count_watch ", units, " ", until));
   if (until > setup_.scenario->leak_check().iterations()) ExtendTo(until);
   return true;
@@ -558,19 +561,17 @@ bool RunMonitor::StartCountWatch(uint64_t units, const v1::LeakResult& leak) {
 // over the watch's later half is bounded from now on (BoundedCounts); the run is judged again.
 void RunMonitor::DecideCount(uint64_t units) {
   const uint64_t later = LaterPartFrom(count_from_, units);
-  for (const v1::LeakSeries& s : count_result_->series()) {
-    if (s.verdict() != v1::LEAK_VERDICT_LEAK || NeedsRetention(s.name())) continue;
-    const TheilSen since = detector_->FitBetween(s.name(), later, units);
+  for (const auto& [name, slope] : counting_) {
+    const TheilSen since = detector_->FitBetween(name, later, units);
     // Too few points there (a watch cut short) say nothing: the trend stands.
-    if (since.points < kMinCountWatchPoints || CountKeptGrowing(s.slope_per_iteration(), since)) continue;
-    const bool slower = !KeptPace(s.slope_per_iteration(), since);
-    bounded_counts_[s.name()] = absl::StrFormat(
+    if (since.points < kMinCountWatchPoints || CountKeptGrowing(slope, since)) continue;
+    bounded_counts_[name] = absl::StrFormat(
         "bounded: it grew at %.3g/iteration up to iteration %d, then at %.3g/iteration over %d-%d (%s): a count "
         "that levels off (bounded by time or by load), not a leak",
-        s.slope_per_iteration(), count_from_, since.slope, later, units,
-        slower ? "under half of that" : "not provably above 0");
+        slope, count_from_, since.slope, later, units,
+        KeptPace(slope, since) ? "not provably above 0" : "under half of that");
   }
-  count_result_.reset();
+  counting_.clear();
   JudgeLeak(units);
 }
 

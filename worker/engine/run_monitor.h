@@ -241,11 +241,12 @@ class RunMonitor {
   // slope since s3 decides (KeptPace against last_retention_'s later slope). A run that
   // ends before gives this result.
   std::optional<v1::LeakResult> slowing_result_;
-  // A descriptor or handle count's trend watched on (StartCountWatch): the leak's result,
-  // made ready, while the run goes on from count_from_ to count_until_ (DecideCount); a run
-  // that ends before gives it. bounded_counts_: the count series that watch found bounded,
-  // with what they did (BoundedCounts says so in every verdict after).
-  std::optional<v1::LeakResult> count_result_;
+  // A descriptor or handle count's trend watched on (StartCountWatch): the count series that
+  // were a leak where it started, with their trend's slope there, while the run goes on from
+  // count_from_ to count_until_ (DecideCount; a run that ends before is judged by the trend,
+  // FinalLeakVerdict). bounded_counts_: the count series that watch found bounded, with
+  // what they did (BoundedCounts says so in every verdict after).
+  std::map<std::string, double> counting_;
   uint64_t count_from_ = 0;
   uint64_t count_until_ = 0;
   std::map<std::string, std::string> bounded_counts_;
