@@ -9,6 +9,7 @@
 #   CORPUS=tests/fixtures/table_corpus bench/leak_corpus.sh 5 2000 10000   # another corpus
 #   WORKERS=1 bench/leak_corpus.sh 3 2000               # one run at a time (default: 2, as
 #                                                       # `heapstorm run` on this 2-core machine)
+#   NODE=/opt/node22/bin/node bench/leak_corpus.sh 1 2000   # another node (`heapstorm run --node`)
 #
 # The table's last line checks determinism (issue 13): every module's verdict the same in
 # at least 9 of 10 repeats (90%), and never both leak and no_leak for one module. A line
@@ -42,7 +43,7 @@ for budget in "${BUDGETS[@]}"; do
   python3 bench/leak_corpus_table.py suite "$CORPUS" "$budget" "$REPEATS" > "$suite"
   rm -rf "$OUT/out-$budget"
   start=$(date +%s.%N)
-  "$HEAPSTORM" run "$suite" --workers "$WORKERS" --out "$OUT/out-$budget" >"$OUT/run-$budget.log" 2>&1 || true
+  "$HEAPSTORM" run "$suite" ${NODE:+--node "$NODE"} --workers "$WORKERS" --out "$OUT/out-$budget" >"$OUT/run-$budget.log" 2>&1 || true
   end=$(date +%s.%N)
   echo "budget $budget: $(python3 -c "print(round($end-$start,1))") s" >&2
 done
