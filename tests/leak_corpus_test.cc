@@ -405,7 +405,11 @@ std::string RunTrace(const v1::RunResult& r) {
   for (const v1::LeakRetention& c : r.leak().checks()) {
     absl::StrAppend(&text, "\n  check ", c.s1(), "-", c.s2(), "-", c.s3(), ": ", v1::RetentionFinding_Name(c.finding()),
                     ", program ", c.program_bytes_per_iteration(), " B/iteration (ids ",
-                    c.snapshot_program_bytes_per_iteration(), ", sampler ", c.sampled_bytes_per_iteration(), "), V8 ",
+                    c.snapshot_program_bytes_per_iteration(), ", sampler ", c.sampled_bytes_per_iteration(),
+                    c.finding() == v1::RETENTION_FINDING_TABLE_STEPPED
+                        ? absl::StrCat(", objects alone ", c.objects_bytes_per_iteration())
+                        : "",
+                    "), V8 ",
                     c.v8_internal_bytes_per_iteration(), ", slope after ", c.slope_after_per_iteration(), ", reach ",
                     c.reach());
   }

@@ -582,6 +582,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   if (stores_only) {
     r.set_table_growth_bytes(table_steps ? e.table_growth_bytes : 0);
     r.set_array_growth_bytes(e.array_growth_bytes);
+    r.set_objects_bytes_per_iteration(objects.program);
   }
   r.set_reach(e.decides);
   r.set_suspected_slope_per_iteration(suspected.slope_per_iteration());

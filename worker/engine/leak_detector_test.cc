@@ -648,6 +648,9 @@ TEST(RetentionTest, ATableThatSteppedInTheLaterPartWaitsForItsNextStep) {
   EXPECT_TRUE(r.undecided());
   EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
   EXPECT_EQ(r.table_growth_bytes(), e.table_growth_bytes);
+  // 40 bytes of the window's objects survived: their own figure, beside the stores' growth.
+  EXPECT_NEAR(r.objects_bytes_per_iteration(), 40.0 / 200, 1e-9);
+  EXPECT_GT(r.program_bytes_per_iteration(), 10 * r.objects_bytes_per_iteration());
   // Flat in the later part (a table that filled or stepped before it): not evidence.
   e.rise_after = 9000;
   EXPECT_EQ(ConfirmByRetention(Suspected(45), e).finding(), v1::RETENTION_FINDING_FREED);
@@ -669,7 +672,10 @@ TEST(RetentionTest, ATableThatSteppedInTheLaterPartWaitsForItsNextStep) {
   ttl.table_growth_after_bytes = 65536;
   ttl.later = LaterPartFrom(ttl.s2, ttl.s3);
   ttl.rise_after = 19500;
-  EXPECT_EQ(ConfirmByRetention(Suspected(20), ttl).finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+  const v1::LeakRetention ttl_r = ConfirmByRetention(Suspected(20), ttl);
+  EXPECT_EQ(ttl_r.finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+  EXPECT_NEAR(ttl_r.objects_bytes_per_iteration(), 220.0 / 200, 1e-9);
+  EXPECT_GT(ttl_r.program_bytes_per_iteration(), ttl_r.objects_bytes_per_iteration());
 }
 
 // V8 gives a new object the heap id of a dead one at the same address, so a bounded cache's
