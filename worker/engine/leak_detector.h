@@ -168,6 +168,10 @@ struct RetentionEvidence {
   // (a node without the inspector).
   bool sampled = false;
   uint64_t sampled_bytes = 0, sampled_error = 0;
+  // The window was confirmed at an earlier s3, with enough bytes, and this s3 is the end of
+  // that confirmation's watch (RunMonitor::WatchReach, WatchPastTheKnee): what it asks is
+  // whether the window's objects were freed since.
+  bool confirmed_before = false;
 };
 
 // Where the later part of a retention check [s2, s3] starts, over which the growth that is

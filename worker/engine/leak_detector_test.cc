@@ -1390,6 +1390,44 @@ TEST(RetentionTest, AWindowTooShortForTheGrowthIsCheckedAgain) {
   EXPECT_NE(ConfirmByRetention(Suspected(135), pool).finding(), v1::RETENTION_FINDING_WINDOW_SHORT);
 }
 
+// A confirmation watched on to a fourth snapshot asks whether its window was freed since
+// s3. tests/fixtures/leaks/lru_beside_leak.js at 2,000 (recorded 2026-12-06): confirmed at
+// 8,784 by the LRU's values and the kept records of [898, 1,098]; at the watch's end,
+// 73,479, the values were evicted and the records were left, 40.3 B/iteration (8,060
+// bytes) against a growth of 45.9 over the later part, beside the kept array's and the
+// Map's growth. A fresh window of so few bytes is noise, and the arrays carried it
+// (TABLE_STEPPED, which needs the run to go on to ~150,000); the window confirmed at s3 was
+// not freed.
+TEST(RetentionTest, AWatchedConfirmationsWindowNotFreedStaysConfirmed) {
+  RetentionEvidence end{898, 1098, 73479, 8060, 1620, 45.9, 8784};
+  end.later = LaterPartFrom(end.s2, end.s3);
+  end.rise_after = 45.9 * (end.s3 - end.later);
+  end.table_growth_bytes = 888832;
+  end.table_growth_after_bytes = 888832 - 16384;
+  end.backing_growth_bytes = end.array_growth_bytes = 600088;
+  EXPECT_EQ(ConfirmByRetention(Suspected(124), end).finding(), v1::RETENTION_FINDING_TABLE_STEPPED);
+  end.confirmed_before = true;
+  const v1::LeakRetention watched = ConfirmByRetention(Suspected(124), end);
+  EXPECT_TRUE(watched.confirmed()) << watched.ShortDebugString();
+  EXPECT_EQ(watched.finding(), v1::RETENTION_FINDING_CONFIRMED);
+  EXPECT_NEAR(watched.program_bytes_per_iteration(), 40.3, 1e-9);
+  // Freed at the watch's end (a bounded structure full by then): freed, watched or not.
+  RetentionEvidence freed = end;
+  freed.program_bytes = 300;
+  EXPECT_FALSE(ConfirmByRetention(Suspected(124), freed).confirmed());
+  // Under half the noise even so (a quarter of kMinBytesOverSpan): not confirmed.
+  RetentionEvidence fewer = end;
+  fewer.program_bytes = 3900;
+  fewer.slope_after = 30;
+  EXPECT_FALSE(ConfirmByRetention(Suspected(124), fewer).confirmed());
+  // The same window at a check's own s3 (not watched): the bytes' bar is the noise's half.
+  RetentionEvidence fresh = end;
+  fresh.confirmed_before = false;
+  fresh.table_growth_bytes = fresh.table_growth_after_bytes = 0;
+  fresh.backing_growth_bytes = fresh.array_growth_bytes = 0;
+  EXPECT_FALSE(ConfirmByRetention(Suspected(124), fresh).confirmed());
+}
+
 // Recorded (leak corpus pooled_small_churn.mjs at 2,000, a non-leak): a check over
 // [7,816, 50,000] of the native series, which moves by MBs between checkpoints as pooled
 // slabs come and go, found only V8's own objects of its window alive (19.8 B/iteration).

@@ -1185,6 +1185,9 @@ void RunMonitor::FinishRetention() {
   // whole of [s2, s3].
   e.later = LaterPartFrom(e.s2, e.s3);
   if (detector_->PointsBetween(e.later, e.s3) < 4) e.later = e.s2;
+  // A watch's end (s4, or s5 past a knee): the reading it went on from (last_retention_, not
+  // yet this one) confirmed the window.
+  e.confirmed_before = reach_from_ > 0 && last_retention_ && last_retention_->confirmed();
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
   // The last half of that later part, where a knee would show (GoesOnPastAKnee).
   const TheilSen tail = detector_->FitBetween(suspected_.name(), e.later + (e.s3 - e.later) / 2, e.s3);
