@@ -1714,11 +1714,18 @@ function laterPartFrom(s2, s3) {
 //
 // A confirmation watched on to a fourth snapshot (RunMonitor::WatchReach) keeps the
 // spacing's points between s3 and the later part of [s2, s4] it reads, though only that
-// later part is fitted there: without them (none taken before it, or 9 even steps over it),
-// a leak kept in an array grown by pushes beside an LRU
-// (tests/fixtures/leaks/lru_beside_leak.js at 2,000) read at the watch's end as "carried by
-// its arrays alone" and ended undecided in 2 runs of 4, and of 6; with them, right in 6 of
-// 6 (session 34; why, not found yet).
+// later part is fitted there. Without them (9 even steps over the later part alone: 44
+// forced GCs a run instead of 50 in the corpora at 2,000, a share of 11.4% instead of
+// 13.2%), two readings moved (session 35):
+// - tests/fixtures/leaks/lru_beside_leak.js at 2,000: the window's records alive at the
+//   watch's end read 40.1-40.3 B/iteration (8,060 bytes) instead of 41.5-51.5, under the
+//   8 KiB bar of a fresh window (the end of a watch has half of it since: ConfirmByRetention,
+//   confirmed_before);
+// - knee_corpus 05 at 2,000, a fill that slows as e^(-i/12,000): its knee (GoesOnPastAKnee,
+//   the slope over the last half of the later part under half the later part's) shows over
+//   the spacing's points, which weigh the later part's start, and not over even ones; the
+//   watch then stopped at s4 with the fill still going, `leak` in 5 runs of 5 (2 of 5 with
+//   them).
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
