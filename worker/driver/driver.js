@@ -1715,8 +1715,8 @@ function laterPartFrom(s2, s3) {
 // A confirmation watched on to a fourth snapshot (RunMonitor::WatchReach) keeps the
 // spacing's points between s3 and the later part of [s2, s4] it reads, though only that
 // later part is fitted there. Without them (9 even steps over the later part alone: 44
-// forced GCs a run instead of 50 in the corpora at 2,000, a share of 11.4% instead of
-// 13.2%), two readings moved (session 35):
+// forced GCs a run instead of 50 in the corpora at 2,000, a share of 11.4-11.8% instead
+// of 13.2%), two readings moved (session 35):
 // - tests/fixtures/leaks/lru_beside_leak.js at 2,000: the window's records alive at the
 //   watch's end read 40.1-40.3 B/iteration (8,060 bytes) instead of 41.5-51.5, under the
 //   8 KiB bar of a fresh window (the end of a watch has half of it since: ConfirmByRetention,

@@ -553,7 +553,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // and 40.1-40.3 (8,060 bytes) with fewer forced GCs in the watch, against a growth of
     // ~46; under the bar it was read as carried by its arrays alone, and the run then needed
     // twice that to decide and ended undecided where the check's limit was lower (a test's
-    // engine): 1 run in 3 as it is, 6 in 6 with fewer GCs (session 35).
+    // engine): 1 run in 7 as it is, 10 in 10 with fewer GCs (session 35).
     const double bytes_bar = e.confirmed_before ? kMinBytesOverSpan / 4 : kMinBytesOverSpan / 2;
     const double kept_bytes = static_cast<double>(program_bytes + store_bytes);
     const bool enough_bytes = kept_bytes >= bytes_bar;
