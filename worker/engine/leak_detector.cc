@@ -523,6 +523,11 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     bool too_few_bytes = false;
     bool Holds() const { return retained && agrees && still_grows; }
   };
+  // What a window's program objects must hold in all to be more than the measurement's
+  // noise (half of kMinBytesOverSpan), and the least that one too short to tell holds, which
+  // is also enough at a watched confirmation's end (half of that).
+  constexpr double kFreshWindowBytes = kMinBytesOverSpan / 2;
+  constexpr double kShortWindowBytes = kMinBytesOverSpan / 4;
   auto judge = [&](bool stores) {
     Judged j;
     // backing_growth_bytes holds the arrays' growth and that of values replaced by bigger ones.
@@ -554,7 +559,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // ~46; under the bar it was read as carried by its arrays alone, and the run then needed
     // twice that to decide and ended undecided where the check's limit was lower (a test's
     // engine): 1 run in 7 as it is, 10 in 10 with fewer GCs (session 35).
-    const double bytes_bar = e.confirmed_before ? kMinBytesOverSpan / 4 : kMinBytesOverSpan / 2;
+    const double bytes_bar = e.confirmed_before ? kShortWindowBytes : kFreshWindowBytes;
     const double kept_bytes = static_cast<double>(program_bytes + store_bytes);
     const bool enough_bytes = kept_bytes >= bytes_bar;
     const bool own_share = j.program >= 0.1 * (j.program + internal);
@@ -570,7 +575,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     const bool within_growth = j.program <= kMaxRetainedOverGrowth * j.rate + internal;
     j.agrees = j.retained && within_growth;
     j.still_grows = j.rate >= bar;
-    j.too_few_bytes = !enough_bytes && kept_bytes >= kMinBytesOverSpan / 4 && own_share && j.program >= 0.5 * j.rate &&
+    j.too_few_bytes = !enough_bytes && kept_bytes >= kShortWindowBytes && own_share && j.program >= 0.5 * j.rate &&
                       j.rate >= kShortWindowOverBar * bar && within_growth;
     return j;
   };
