@@ -511,6 +511,8 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const double internal = static_cast<double>(e.v8_internal_bytes) / window;
   const double low = std::max(suspected.slope_low(), suspected.min_effect());
   const double bar = kMinBytesOverSpan / span;
+  // A watch gone on past a knee whose later part's last half no longer grew.
+  const bool stopped_past_knee = e.past_knee && e.slope_last_half < RegrowthBar(e.s1, e.s3);
   // The evidence judged without the growth of tables and arrays' stores, and with it (an
   // array's only where it grew 2.5-fold over [s1, s3], SnapshotDiff; a table's only where it
   // stepped, above). The growth of a value replaced by a bigger one counts in both.
@@ -574,7 +576,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // growth of 3.59 over s2-s3.
     const bool within_growth = j.program <= kMaxRetainedOverGrowth * j.rate + internal;
     j.agrees = j.retained && within_growth;
-    j.still_grows = j.rate >= bar;
+    j.still_grows = j.rate >= bar && !stopped_past_knee;
     j.too_few_bytes = !enough_bytes && kept_bytes >= kShortWindowBytes && own_share && j.program >= 0.5 * j.rate &&
                       j.rate >= kShortWindowOverBar * bar && within_growth;
     return j;
@@ -637,6 +639,11 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     r.set_finding(v1::RETENTION_FINDING_FREED);
   } else if (!still_grows) {
     r.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
+    // Past a knee, where it stopped: the last half of the later part.
+    if (stopped_past_knee) {
+      r.set_later_from(e.last_half_from);
+      r.set_slope_after_per_iteration(e.slope_last_half);
+    }
   } else {
     r.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
     // Cut short of where it decides (the run's limit): a structure still holds the window
@@ -740,27 +747,30 @@ void CountBounded(const std::string& series, const std::string& note, v1::LeakRe
   VerdictFromSeries(result);
 }
 
-bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {
-  const uint64_t s1 = retention.s1(), s4 = retention.s3();
-  if (tail.points < kKneePoints || later.slope < RegrowthBar(s1, s4) || tail.slope >= kKneeDrop * later.slope) {
-    return false;
-  }
+bool HoldsAKnee(const LaterPartFits& later, double bar) {
+  return later.first_half.points >= kKneePoints && later.last_half.points >= kKneePoints && later.whole.slope >= bar &&
+         later.last_half.slope < kKneeDrop * later.first_half.slope;
+}
+
+bool GoesOnPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later) {
+  const double bar = RegrowthBar(retention.s1(), retention.s3());
+  if (!HoldsAKnee(later, bar)) return false;
   switch (retention.finding()) {
     case v1::RETENTION_FINDING_CONFIRMED:
       return true;
     case v1::RETENTION_FINDING_FREED:
     case v1::RETENTION_FINDING_UNACCOUNTED:
     case v1::RETENTION_FINDING_V8_INTERNAL:
-      return tail.slope >= RegrowthBar(s1, s4);
+      return later.last_half.slope >= bar;
     default:
       return false;
   }
 }
 
-bool KeptPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail) {
+bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later) {
   const double bar = RegrowthBar(retention.s1(), retention.s3());
   return retention.finding() == v1::RETENTION_FINDING_FREED && retention.program_bytes_per_iteration() >= bar &&
-         tail.points >= kKneePoints && later.slope >= bar && tail.slope < kKneeDrop * later.slope;
+         HoldsAKnee(later, bar);
 }
 
 StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3) {

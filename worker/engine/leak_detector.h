@@ -172,6 +172,12 @@ struct RetentionEvidence {
   // that confirmation's watch (RunMonitor::WatchReach, WatchPastTheKnee): what it asks is
   // whether the window's objects were freed since.
   bool confirmed_before = false;
+  // The end of a watch gone on past a knee (RunMonitor::WatchPastTheKnee), and the suspected
+  // series' slope over the last half of its later part, from `last_half_from` on: a
+  // growth that stopped there is no leak's (ConfirmByRetention).
+  bool past_knee = false;
+  uint64_t last_half_from = 0;
+  double slope_last_half = 0;
 };
 
 // Where the later part of a retention check [s2, s3] starts, over which the growth that is
@@ -206,6 +212,15 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // without the two bounds: the 3 of that leak, and 6 on bounded modules, which kept 140 B-3.9
 // KiB of their window against growths of 1.2-2.5 times the bar, or 1 KiB at 9 times it
 // (fillpast_corpus 02 at 30,000).
+// At the end of a watch gone on past a knee (`past_knee`), the series must still grow over
+// the last half of the later part, at RegrowthBar, or it stopped growing: the watch went
+// on to see what grows past the knee. A fill that slows on and on shows a knee at every
+// scale: knee_corpus 05 at 2,000 (a Map of 12,000 cells overwritten at random, whose keys
+// first set in the window stay with it for good, ~30 B/iteration of it) was watched past
+// its knee to ~75,000-84,000, where the later part's first half grew 7.8-28 B/iteration and
+// its last half -5.9 to -27 in 6 runs of 6; the whole later part's 5.8-9.0 then read as
+// kept by the window's keys (29-34 B/iteration, within kMaxRetainedOverGrowth) in 3 of them,
+// a `leak`. A leak grows over the last half as over the first.
 inline constexpr double kShortWindowOverBar = 4;
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
 
@@ -322,11 +337,35 @@ void VerdictFromSeries(v1::LeakResult* result);
 // by time climbs again until they lie further apart than its time. Pure function.
 void CountBounded(const std::string& series, const std::string& note, v1::LeakResult* result);
 
+// The later part of a check's [s2, s3] (LaterPartFrom, or [s2, s3] with too few points
+// there) fitted whole, over its first half and over its last half (RunMonitor::FinishRetention).
+struct LaterPartFits {
+  TheilSen whole;
+  TheilSen first_half;
+  TheilSen last_half;
+};
+
+// Whether the later part holds a knee: it grew there (`whole` at `bar`), and over its last
+// half at under kKneeDrop of its first half, each half fitted over at least kKneePoints
+// points. A structure that stopped filling there, and whatever grows on after it, are then
+// read as one growth. The two halves are compared with each other, each fitted over its own
+// points, and not the last half with the whole: a Theil-Sen slope over the whole leans
+// towards where its points are dense, so whether a fill's slowing counted as a knee turned
+// on how the checkpoints were spaced. knee_corpus 05 at 2,000 (a Map of 12,000 cells
+// overwritten at random, filling as e^(-i/12,000)) was watched to ~25,000 over the later
+// part [12,873, 25,746]: its last half grew at ~0.58 of the whole over even steps and
+// under half of it over the spacing's points (denser at the start), so the watch stopped
+// at s4 in 3 runs of 5, its fill still going, and read the window's slowly overwritten
+// cells as kept (`leak`). Its halves: 35.4 and 13.0 B/iteration over even steps (0.37),
+// about e^(-12,900/12,000) = 0.34 for the curve itself. A linear leak's halves are alike,
+// and a structure level over its later part has no growth to hold one. Pure function.
+inline constexpr double kKneeDrop = 0.5;
+inline constexpr size_t kKneePoints = 3;
+bool HoldsAKnee(const LaterPartFits& later, double bar);
+
 // Whether the end of a watch (RunMonitor::WatchReach, at s4) must go on once more before
-// its check is decided, because the later part of [s2, s4] holds a knee: the series grew
-// there (`later`, at RegrowthBar over [s1, s4]) but over the last half of it (`tail`, at
-// least kKneePoints points) at under kKneeDrop of that. A structure that stopped filling
-// in the later part, and whatever grows on after it, are then read as one growth:
+// its check is decided, because the later part of [s2, s4] holds a knee (HoldsAKnee, at
+// RegrowthBar over [s1, s4]):
 // - fillpast_corpus 04 (an LRU of 30,000 quotes of ~1 KB, full at ~35,000, and a request
 //   log of ~60 B/iteration) was watched to 59,898, where 48.3 B/iteration of its window was
 //   left, against 112.8 over [29,949, 59,898] and ~53 over the last half: "freed", and
@@ -336,17 +375,14 @@ void CountBounded(const std::string& series, const std::string& note, v1::LeakRe
 //   [19,848, 39,697]: "confirmed", and a `leak`.
 // So where the check's finding could turn on the later part: a confirmation, or a window
 // found freed (or holding more than the series grew) while the series still grows past the
-// knee (the tail at RegrowthBar). The watch then goes on to twice its end, where the later
-// part lies past the knee. A linear leak has no knee, and a bounded structure flat over its
-// later part none either. Pure function.
-inline constexpr double kKneeDrop = 0.5;
-inline constexpr size_t kKneePoints = 3;
-bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail);
+// knee (the last half at RegrowthBar). The watch then goes on to twice its end, where the
+// later part lies past the knee. Pure function.
+bool GoesOnPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later);
 
 // Whether a check's s3 (no watch yet) that found its window freed goes on past a knee in its
 // later part all the same (RunMonitor::WatchPastTheKnee), though the series was level past
 // the knee: the window kept more than RegrowthBar, and the later part holds a knee
-// (GoesOnPastAKnee's). What is left of a window past a fill's end may be a leak's beside it,
+// (HoldsAKnee). What is left of a window past a fill's end may be a leak's beside it,
 // whose growth a structure settling after its fill can hide for a while: knee_corpus 04 at
 // 30,000 (a TTL cache of ~1.2 KB quotes, full at ~18,750, and ~52 B/iteration of
 // subscribers beside it) kept 67.4 B/iteration of its window [898, 1,098] at 30,000, against
@@ -354,7 +390,7 @@ bool GoesOnPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, 
 // last half, where the cache's entries shrank as fast as the subscribers grew: `no_leak`. A
 // window freed to below the bar, or a later part with no knee (an intern pool level since
 // long before s3, 35.8 B/iteration of its window kept), is decided as it is. Pure.
-bool KeptPastAKnee(const v1::LeakRetention& retention, const TheilSen& later, const TheilSen& tail);
+bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later);
 
 // A confirmation whose window's survivors are held mostly by one array whose elements
 // store is the same object at s1 and s3 (SnapshotDiff::FixedStore: `slots`, `filled_s1`

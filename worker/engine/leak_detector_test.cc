@@ -1018,6 +1018,20 @@ TheilSen FitOf(const std::vector<std::pair<uint64_t, double>>& points) {
   return TheilSenSlope(x, y, 0.01);
 }
 
+// Recorded points over a later part from `from` (its first point's iteration by default),
+// fitted as RunMonitor::FinishRetention fits them: whole and over its two halves, split at
+// its middle iteration.
+LaterPartFits LaterPartOf(const std::vector<std::pair<uint64_t, double>>& points, uint64_t from = 0) {
+  if (from == 0) from = points.front().first;
+  const uint64_t half = from + (points.back().first - from) / 2;
+  std::vector<std::pair<uint64_t, double>> first, last;
+  for (const auto& point : points) {
+    if (point.first <= half) first.push_back(point);
+    if (point.first >= half) last.push_back(point);
+  }
+  return {FitOf(points), FitOf(first), FitOf(last)};
+}
+
 TEST(RetentionTest, AGrowthThatSlowedSinceItsWindowIsWatchedOnBeforeItIsALeak) {
   // Recorded at 2,000 (a module written for session 13 from a description of its shape: a
   // Map interning strings drawn at random from 5,000, full by ~30,000). Its window
@@ -1059,38 +1073,77 @@ TEST(RetentionTest, AWatchWhoseLaterPartHoldsAKneeGoesOnPastIt) {
   const std::vector<std::pair<uint64_t, double>> later = {
       {30568, 34947856}, {34237, 38680344}, {38346, 40286080}, {42948, 40621216},
       {48102, 40946880}, {53875, 41239768}, {59898, 41575400}};
-  const std::vector<std::pair<uint64_t, double>> tail(later.end() - 3, later.end());
   v1::LeakRetention freed;
   freed.set_s1(898);
   freed.set_s2(1098);
   freed.set_s3(59898);
   freed.set_finding(v1::RETENTION_FINDING_FREED);
-  EXPECT_TRUE(GoesOnPastAKnee(freed, FitOf(later), FitOf(tail)));
+  EXPECT_TRUE(GoesOnPastAKnee(freed, LaterPartOf(later)));
   // A confirmation there may be the structure's fill: it goes on too.
   v1::LeakRetention confirmed = freed;
   confirmed.set_finding(v1::RETENTION_FINDING_CONFIRMED);
-  EXPECT_TRUE(GoesOnPastAKnee(confirmed, FitOf(later), FitOf(tail)));
+  EXPECT_TRUE(GoesOnPastAKnee(confirmed, LaterPartOf(later)));
   // Nothing grows past the knee (an LRU of ~1 KB entries full at 45,000, and no request
   // log): freed stays freed, and only a confirmation goes on.
   std::vector<std::pair<uint64_t, double>> bounded = later;
   for (auto& [units, bytes] : bounded) bytes = 4e6 + 1000.0 * static_cast<double>(std::min<uint64_t>(units, 45000));
-  const std::vector<std::pair<uint64_t, double>> flat(bounded.end() - 3, bounded.end());
-  EXPECT_FALSE(GoesOnPastAKnee(freed, FitOf(bounded), FitOf(flat)));
-  EXPECT_TRUE(GoesOnPastAKnee(confirmed, FitOf(bounded), FitOf(flat)));
+  EXPECT_FALSE(GoesOnPastAKnee(freed, LaterPartOf(bounded)));
+  EXPECT_TRUE(GoesOnPastAKnee(confirmed, LaterPartOf(bounded)));
   // A leak that grows at one rate throughout has no knee.
   std::vector<std::pair<uint64_t, double>> linear = later;
   for (auto& [units, bytes] : linear) bytes = 3e6 + 60.0 * static_cast<double>(units);
-  const std::vector<std::pair<uint64_t, double>> linear_tail(linear.end() - 3, linear.end());
-  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(linear), FitOf(linear_tail)));
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, LaterPartOf(linear)));
   // Level over all its later part: no growth to have a knee in.
-  const std::vector<std::pair<uint64_t, double>> level(flat.begin(), flat.end());
-  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(level), FitOf(level)));
-  // Too few points over the last half to tell.
-  EXPECT_FALSE(GoesOnPastAKnee(confirmed, FitOf(later), FitOf({tail.end() - 2, tail.end()})));
+  std::vector<std::pair<uint64_t, double>> level = later;
+  for (auto& [units, bytes] : level) bytes = 4.2e7;
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, LaterPartOf(level)));
+  // Too few points over either half to tell.
+  LaterPartFits few = LaterPartOf(later);
+  few.last_half = FitOf({later.end() - 2, later.end()});
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, few));
+  few = LaterPartOf(later);
+  few.first_half = FitOf({later.begin(), later.begin() + 2});
+  EXPECT_FALSE(GoesOnPastAKnee(confirmed, few));
   // Other findings are decided as they are.
   v1::LeakRetention stopped = freed;
   stopped.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
-  EXPECT_FALSE(GoesOnPastAKnee(stopped, FitOf(later), FitOf(tail)));
+  EXPECT_FALSE(GoesOnPastAKnee(stopped, LaterPartOf(later)));
+}
+
+// A fill that slows on and on, watched to its s4. Recorded at 2,000: knee_corpus 05 (a Map of
+// 12,000 cells overwritten at random, ~550 B a cell, filling as e^(-i/12,000)), its heap over
+// the later part [25,011, 50,022] of a watch from 8,784. Its last half grew at 0.55 of the
+// whole, no knee by that measure, and the watch stopped there with the fill going on (a
+// `leak`); in the other runs the points fell so that it read under half. Its halves: 41.8
+// and 14.7 B/iteration.
+TEST(RetentionTest, AFillThatSlowsHoldsAKneeWhereverItsPointsFall) {
+  const std::vector<std::pair<uint64_t, double>> later = {{27292, 10360912}, {30568, 10520280}, {34237, 10651280},
+                                                          {38346, 10760872}, {42948, 10854536}, {50022, 10932736}};
+  const LaterPartFits fits = LaterPartOf(later, 25011);
+  ASSERT_EQ(fits.first_half.points, 3u);
+  ASSERT_EQ(fits.last_half.points, 3u);
+  EXPECT_GT(fits.last_half.slope, kKneeDrop * fits.whole.slope);
+  const double bar = RegrowthBar(898, 50022);
+  EXPECT_TRUE(HoldsAKnee(fits, bar));
+  v1::LeakRetention confirmed;
+  confirmed.set_s1(898);
+  confirmed.set_s2(1098);
+  confirmed.set_s3(50022);
+  confirmed.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  EXPECT_TRUE(GoesOnPastAKnee(confirmed, fits));
+  // The same curve (its two ends) at 9 even steps: a knee too.
+  const double scale = (10932736.0 - 10360912.0) / (std::exp(-27292.0 / 12000) - std::exp(-50022.0 / 12000));
+  std::vector<std::pair<uint64_t, double>> even, linear;
+  for (uint64_t units = 25011; units <= 50022; units += 3126) {
+    even.emplace_back(units, 10932736.0 + scale * (std::exp(-50022.0 / 12000) - std::exp(-static_cast<double>(units) / 12000)));
+    linear.emplace_back(units, 1e7 + 25.0 * static_cast<double>(units));
+  }
+  EXPECT_TRUE(HoldsAKnee(LaterPartOf(even), bar));
+  // A leak at about the same slope throughout: none, at even steps or at the recorded ones.
+  EXPECT_FALSE(HoldsAKnee(LaterPartOf(linear), bar));
+  std::vector<std::pair<uint64_t, double>> recorded_linear = later;
+  for (auto& [units, bytes] : recorded_linear) bytes = 1e7 + 25.0 * static_cast<double>(units);
+  EXPECT_FALSE(HoldsAKnee(LaterPartOf(recorded_linear, 25011), bar));
 }
 
 // A count of what the last milliseconds made. Recorded at 2,000: lifecycle_corpus 08 (a
@@ -1175,31 +1228,30 @@ TEST(RetentionTest, AFreedWindowThatKeptMoreThanTheBarGoesOnPastAKnee) {
   const std::vector<std::pair<uint64_t, double>> later = {
       {15000, 21134152}, {16875, 23160392}, {18750, 25251504}, {20625, 25703264}, {22500, 25655336},
       {24375, 25613280}, {26250, 25568968}, {28125, 25525664}, {30000, 26531504}};
-  const std::vector<std::pair<uint64_t, double>> tail(later.begin() + 4, later.end());
   v1::LeakRetention freed;
   freed.set_s1(898);
   freed.set_s2(1098);
   freed.set_s3(30000);
   freed.set_finding(v1::RETENTION_FINDING_FREED);
   freed.set_program_bytes_per_iteration(67.4);
-  ASSERT_LT(FitOf(tail).slope, RegrowthBar(898, 30000));
-  EXPECT_FALSE(GoesOnPastAKnee(freed, FitOf(later), FitOf(tail)));
-  EXPECT_TRUE(KeptPastAKnee(freed, FitOf(later), FitOf(tail)));
+  ASSERT_LT(LaterPartOf(later).last_half.slope, RegrowthBar(898, 30000));
+  EXPECT_FALSE(GoesOnPastAKnee(freed, LaterPartOf(later)));
+  EXPECT_TRUE(KeptPastAKnee(freed, LaterPartOf(later)));
   // Freed to below the bar (9.0 B/iteration here): a fill's end and nothing beside it.
   v1::LeakRetention emptied = freed;
   emptied.set_program_bytes_per_iteration(0.3);
-  EXPECT_FALSE(KeptPastAKnee(emptied, FitOf(later), FitOf(tail)));
+  EXPECT_FALSE(KeptPastAKnee(emptied, LaterPartOf(later)));
   // Level over all its later part: the window's remainder is a structure's (an intern pool).
   const std::vector<std::pair<uint64_t, double>> level(later.begin() + 3, later.end() - 1);
-  EXPECT_FALSE(KeptPastAKnee(freed, FitOf(level), FitOf({level.begin() + 2, level.end()})));
+  EXPECT_FALSE(KeptPastAKnee(freed, LaterPartOf(level)));
   // A leak that grows at one rate throughout has no knee.
   std::vector<std::pair<uint64_t, double>> linear = later;
   for (auto& [units, bytes] : linear) bytes = 3e6 + 60.0 * static_cast<double>(units);
-  EXPECT_FALSE(KeptPastAKnee(freed, FitOf(linear), FitOf({linear.begin() + 4, linear.end()})));
+  EXPECT_FALSE(KeptPastAKnee(freed, LaterPartOf(linear)));
   // Other findings are decided as they are.
   v1::LeakRetention unaccounted = freed;
   unaccounted.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
-  EXPECT_FALSE(KeptPastAKnee(unaccounted, FitOf(later), FitOf(tail)));
+  EXPECT_FALSE(KeptPastAKnee(unaccounted, LaterPartOf(later)));
 }
 
 // Arrays grown by pushes that carry the retention alone, the window's own objects freed: a
@@ -1426,6 +1478,39 @@ TEST(RetentionTest, AWatchedConfirmationsWindowNotFreedStaysConfirmed) {
   fresh.table_growth_bytes = fresh.table_growth_after_bytes = 0;
   fresh.backing_growth_bytes = fresh.array_growth_bytes = 0;
   EXPECT_FALSE(ConfirmByRetention(Suspected(124), fresh).confirmed());
+}
+
+// The end of a watch gone on past a knee, recorded at 2,000: knee_corpus 05 (a Map of 12,000
+// cells overwritten at random, filling as e^(-i/12,000); the keys first set in the window
+// stay with the Map). Its window [898, 1,098] kept 29.1 B/iteration at 83,889, against a
+// growth of 5.8 over the later part [41,944, 83,889]: 7.8 over its first half, -5.9 over
+// its last. Within kMaxRetainedOverGrowth of the growth, it read as a leak.
+TEST(RetentionTest, AGrowthThatStoppedPastItsKneeIsBounded) {
+  RetentionEvidence end{898, 1098, 83889, 5820, 1320, 5.8, 8784};
+  end.later = LaterPartFrom(end.s2, end.s3);
+  end.confirmed_before = true;
+  ASSERT_TRUE(ConfirmByRetention(Suspected(560), end).confirmed());
+  end.past_knee = true;
+  end.last_half_from = end.later + (end.s3 - end.later) / 2;
+  end.slope_last_half = -5.9;
+  const v1::LeakRetention stopped = ConfirmByRetention(Suspected(560), end);
+  EXPECT_FALSE(stopped.confirmed()) << stopped.ShortDebugString();
+  EXPECT_EQ(stopped.finding(), v1::RETENTION_FINDING_STOPPED_GROWING);
+  // It says where: the last half of the later part.
+  EXPECT_EQ(stopped.later_from(), end.last_half_from);
+  EXPECT_DOUBLE_EQ(stopped.slope_after_per_iteration(), -5.9);
+  // Still growing over the last half at the bar (a leak of ~30 B/iteration beside the fill):
+  // confirmed.
+  RetentionEvidence leak = end;
+  leak.slope_after = 30;
+  leak.slope_last_half = 29;
+  EXPECT_TRUE(ConfirmByRetention(Suspected(560), leak).confirmed());
+  leak.slope_last_half = RegrowthBar(end.s1, end.s3);
+  EXPECT_TRUE(ConfirmByRetention(Suspected(560), leak).confirmed());
+  // The same last half at the end of a watch with no knee (WatchReach's s4) is not asked.
+  RetentionEvidence no_knee = end;
+  no_knee.past_knee = false;
+  EXPECT_TRUE(ConfirmByRetention(Suspected(560), no_knee).confirmed());
 }
 
 // Recorded (leak corpus pooled_small_churn.mjs at 2,000, a non-leak): a check over

@@ -1189,9 +1189,14 @@ void RunMonitor::FinishRetention() {
   // yet this one) confirmed the window.
   e.confirmed_before = reach_from_ > 0 && last_retention_ && last_retention_->confirmed();
   const TheilSen after = detector_->FitBetween(suspected_.name(), e.later, e.s3);
-  // The last half of that later part, where a knee would show (GoesOnPastAKnee).
-  const TheilSen tail = detector_->FitBetween(suspected_.name(), e.later + (e.s3 - e.later) / 2, e.s3);
+  // Its two halves, where a knee would show (HoldsAKnee).
+  const uint64_t half = e.later + (e.s3 - e.later) / 2;
+  const LaterPartFits later{after, detector_->FitBetween(suspected_.name(), e.later, half),
+                            detector_->FitBetween(suspected_.name(), half, e.s3)};
   e.slope_after = after.slope;
+  e.past_knee = past_knee_;
+  e.last_half_from = half;
+  e.slope_last_half = later.last_half.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
   e.reach = plan_.reach;
@@ -1232,8 +1237,8 @@ void RunMonitor::FinishRetention() {
   // The watch's end (WatchReach) goes on once more where its later part holds a knee; so
   // does a check's s3 whose freed window kept more than the bar past one (KeptPastAKnee),
   // unless the growth past it is the next check's (GrewPastItsWindow).
-  const bool knee = reach_from_ > 0 ? GoesOnPastAKnee(retention, after, tail)
-                                    : !GrewPastItsWindow(retention, after) && KeptPastAKnee(retention, after, tail);
+  const bool knee = reach_from_ > 0 ? GoesOnPastAKnee(retention, later)
+                                    : !GrewPastItsWindow(retention, after) && KeptPastAKnee(retention, later);
   if (knee && !past_knee_ && WatchPastTheKnee(e, std::max(0.0, after.slope))) return;
   const bool table = retention.finding() == v1::RETENTION_FINDING_TABLE_STEPPED;
   if (retention.confirmed()) {
