@@ -1680,6 +1680,20 @@ function nextPlannedSnapshot() {
 // checkpoint before s1, 11.6 and 10.7 ms after it, before and past the budget; the sampling
 // profiler is on then and V8 keeps the snapshots' object ids), so those points are dear.
 //
+// A confirmation watched on to a fourth snapshot (a planned "reach" one: RunMonitor::
+// WatchReach, WatchPastTheKnee) is read the same way: FinishRetention again, with that
+// snapshot for s3, so over the later part of [s2, s4] (laterPartFrom); while the engine
+// watches, it judges nothing new. So its points are that later part's kLeakLaterSteps, as
+// a check's, not the spacing's: in the corpora's runs at 2,000 (session 33), half the runs
+// watched a confirmation on, with a median of 20 points past s3 at 12% spacing (each a
+// forced GC over a heap the leak has grown), where the later part's 9 are what is read.
+// Two readings turned on the spacing's points there, and were mended where they are read
+// (session 36): tests/fixtures/leaks/lru_beside_leak.js at 2,000 kept 8,060 bytes of its
+// window at the watch's end, under a fresh window's 8 KiB (the end of a watch has half of
+// it: ConfirmByRetention, confirmed_before); knee_corpus 05 at 2,000 (a fill that slows as
+// e^(-i/12,000)) showed a knee only where the points fell densely at the later part's
+// start (HoldsAKnee compares its two halves since).
+//
 // A descriptor or handle count's trend watched on (RunMonitor::StartCountWatch, from where it
 // was seen to kRetentionReach times that) is read over the later half of the watch, and
 // there in kLeakLaterSteps even steps, not the spacing's: what such a count holds may be
@@ -1709,23 +1723,9 @@ function laterPartFrom(s2, s3) {
 // is `at`: warmup (warmup_iterations), cap (checkpoint_every, 0 for none), target (the
 // budget), share (the checkpoints' time over the run's, snapshots left out), retaining
 // (a retention check is open), s2 (its second snapshot, 0 before it is written), planned
-// (the iteration of the next planned snapshot, Infinity for none) and countFrom, countUntil
-// (a count's watch, countUntil 0 for none).
-//
-// A confirmation watched on to a fourth snapshot (RunMonitor::WatchReach) keeps the
-// spacing's points between s3 and the later part of [s2, s4] it reads, though only that
-// later part is fitted there. Without them (9 even steps over the later part alone: 44
-// forced GCs a run instead of 50 in the corpora at 2,000, a share of 11.4-11.8% instead
-// of 13.2%), two readings moved (session 35):
-// - tests/fixtures/leaks/lru_beside_leak.js at 2,000: the window's records alive at the
-//   watch's end read 40.1-40.3 B/iteration (8,060 bytes) instead of 41.5-51.5, under the
-//   8 KiB bar of a fresh window (the end of a watch has half of it since: ConfirmByRetention,
-//   confirmed_before);
-// - knee_corpus 05 at 2,000, a fill that slows as e^(-i/12,000): its knee (GoesOnPastAKnee,
-//   the slope over the last half of the later part under half the later part's) shows over
-//   the spacing's points, which weigh the later part's start, and not over even ones; the
-//   watch then stopped at s4 with the fill still going, `leak` in 5 runs of 5 (2 of 5 with
-//   them).
+// (the iteration of the next planned snapshot, Infinity for none), reaching (that
+// snapshot is a confirmation's fourth, "reach") and countFrom, countUntil (a count's watch,
+// countUntil 0 for none).
 function nextLeakCheckpoint(units, at) {
   let step;
   if (units < at.warmup) {
@@ -1735,7 +1735,7 @@ function nextLeakCheckpoint(units, at) {
     // before any leak: tests/fixtures/leaks/slow.js at 801 (1,698 with 8), and
     // late_onset_leak.js (leaks from 3,000) was checked on [898, 1,098] and called bounded.
     step = Math.min(Math.max(units, 1), at.warmup - units);
-  } else if (at.retaining) {
+  } else if (at.retaining || (at.reaching && at.s2 > 0)) {
     step = Math.ceil(units * kLeakPastSpacing);
     if (at.s2 > 0 && Number.isFinite(at.planned)) {
       const later = laterPartFrom(at.s2, at.planned);
@@ -1776,9 +1776,11 @@ function leakSchedule(leak, target) {
     costMs: 0,
     next(units) {
       const share = this.costMs / Math.max(1, elapsedMs() - gc.snapshot_ms);
+      const planned = nextPlannedSnapshot();
+      const reaching = commands.snapshotsAt.some((s) => s.at === planned && s.mode === 'reach');
       return nextLeakCheckpoint(units, {
-        warmup, cap, target, share, retaining: commands.retentionOpen, s2: commands.markUnits,
-        planned: nextPlannedSnapshot(), countFrom: commands.countFrom, countUntil: commands.countUntil,
+        warmup, cap, target, share, retaining: commands.retentionOpen, s2: commands.markUnits, planned, reaching,
+        countFrom: commands.countFrom, countUntil: commands.countUntil,
       });
     },
   };

@@ -23,7 +23,8 @@ const kMaxSpacing = 0.12;        // the widest the share may make it (kLeakMaxSp
 // snapshots. retention = {s1, s2, s3}: a retention check that starts at the first point at
 // or after s1 (its first snapshot is written there, and the plan of s2 is in before the
 // next point is set), then s2, whose snapshot brings the plan of s3 (in before the point
-// after s2 is set), then s3, which closes it.
+// after s2 is set), then s3, which closes it. retention.s4: its confirmation is watched on
+// to a fourth ("reach") snapshot there, planned at s3.
 function points(target, share, cap, retention) {
   const out = [0];
   let units = 0;
@@ -31,9 +32,10 @@ function points(target, share, cap, retention) {
   let planned = Infinity;
   let started = false;
   let retaining = false;
-  const end = retention ? Math.max(target, retention.s3) : target;
+  let reaching = false;
+  const end = retention ? Math.max(target, retention.s4 || retention.s3) : target;
   for (;;) {
-    let due = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining, s2, planned });
+    let due = nextLeakCheckpoint(units, { warmup: kWarmup, cap, target, share, retaining, s2, planned, reaching });
     if (units < target && readsTheBudgetsEnd(retaining, planned, target)) due = Math.min(due, target);
     due = Math.min(due, planned);
     assert(due > units, `no progress at ${units}`);
@@ -47,9 +49,13 @@ function points(target, share, cap, retention) {
     } else if (retention && units === planned && s2 === 0) {
       s2 = units;
       planned = retention.s3;
+    } else if (units === planned && retaining && retention.s4) {
+      planned = retention.s4;
+      retaining = false;
+      reaching = true;
     } else if (units === planned) {
       planned = Infinity;
-      retaining = false;
+      retaining = reaching = false;
     }
   }
   return out;
@@ -137,6 +143,30 @@ check('a retention check past the budget: s2, s3 and what its verdict reads, no 
     assert.strictEqual(far.length, 9, `${far} past the budget to 20000`);
     const lateS2 = between(points(2000, share, 0, { s1: 1776, s2: 2400, s3: 20000 }), 2001, 20000);
     assert.strictEqual(lateS2.length, 10, `${lateS2} past the budget to 20000`);
+  }
+});
+
+check('a confirmation watched on to a fourth snapshot: the later part of [s2, s4] alone', () => {
+  for (const share of [0, 1]) {
+    const r = { s1: 898, s2: 1098, s3: 8784, s4: 26545 };
+    const p = points(2000, share, 0, r);
+    assert(p.includes(r.s3) && p.includes(r.s4), `${p}`);
+    // RunMonitor::FinishRetention again, s4 for s3: the later part of [s2, s4] with 4+ points,
+    // and its two halves (a knee: HoldsAKnee) with 4+ points each.
+    const later = Math.min(r.s2 + Math.floor((r.s4 - r.s2) / 2), Math.floor(r.s4 / 2));
+    assert(p.includes(later), `no point where the later part starts (${later}): ${p}`);
+    assert(between(p, later, r.s4).length >= 9, `later part from ${later}: ${between(p, later, r.s4)}`);
+    const half = later + Math.floor((r.s4 - later) / 2);
+    assert(between(p, later, half).length >= 4, `first half to ${half}: ${between(p, later, half)}`);
+    assert(between(p, half, r.s4).length >= 4, `last half from ${half}: ${between(p, half, r.s4)}`);
+    // Nothing between s3 and the later part reads a point: none is taken there.
+    assert.deepStrictEqual(between(p, r.s3 + 1, later - 1), [], `${p}`);
+    // A watch that ends before twice s3: the later part starts before s3, and the points
+    // past s3 are its steps.
+    const short = points(2000, share, 0, { s1: 898, s2: 1098, s3: 8784, s4: 13176 });
+    const shortLater = Math.min(1098 + Math.floor((13176 - 1098) / 2), Math.floor(13176 / 2));
+    assert(between(short, shortLater, 13176).length >= 9, `${short}`);
+    assert(between(short, 8785, 13176).length <= 9, `${short}`);
   }
 });
 
