@@ -511,8 +511,6 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const double internal = static_cast<double>(e.v8_internal_bytes) / window;
   const double low = std::max(suspected.slope_low(), suspected.min_effect());
   const double bar = kMinBytesOverSpan / span;
-  // A watch gone on past a knee whose later part's last half no longer grew.
-  const bool stopped_past_knee = e.past_knee && e.slope_last_half < RegrowthBar(e.s1, e.s3);
   // The evidence judged without the growth of tables and arrays' stores, and with it (an
   // array's only where it grew 2.5-fold over [s1, s3], SnapshotDiff; a table's only where it
   // stepped, above). The growth of a value replaced by a bigger one counts in both.
@@ -576,7 +574,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // growth of 3.59 over s2-s3.
     const bool within_growth = j.program <= kMaxRetainedOverGrowth * j.rate + internal;
     j.agrees = j.retained && within_growth;
-    j.still_grows = j.rate >= bar && !stopped_past_knee;
+    j.still_grows = j.rate >= bar;
     j.too_few_bytes = !enough_bytes && kept_bytes >= kShortWindowBytes && own_share && j.program >= 0.5 * j.rate &&
                       j.rate >= kShortWindowOverBar * bar && within_growth;
     return j;
@@ -639,11 +637,6 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     r.set_finding(v1::RETENTION_FINDING_FREED);
   } else if (!still_grows) {
     r.set_finding(v1::RETENTION_FINDING_STOPPED_GROWING);
-    // Past a knee, where it stopped: the last half of the later part.
-    if (stopped_past_knee) {
-      r.set_later_from(e.last_half_from);
-      r.set_slope_after_per_iteration(e.slope_last_half);
-    }
   } else {
     r.set_finding(v1::RETENTION_FINDING_UNACCOUNTED);
     // Cut short of where it decides (the run's limit): a structure still holds the window

@@ -172,12 +172,6 @@ struct RetentionEvidence {
   // that confirmation's watch (RunMonitor::WatchReach, WatchPastTheKnee): what it asks is
   // whether the window's objects were freed since.
   bool confirmed_before = false;
-  // The end of a watch gone on past a knee (RunMonitor::WatchPastTheKnee), and the suspected
-  // series' slope over the last half of its later part, from `last_half_from` on: a
-  // growth that stopped there is no leak's (ConfirmByRetention).
-  bool past_knee = false;
-  uint64_t last_half_from = 0;
-  double slope_last_half = 0;
 };
 
 // Where the later part of a retention check [s2, s3] starts, over which the growth that is
@@ -212,15 +206,6 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // without the two bounds: the 3 of that leak, and 6 on bounded modules, which kept 140 B-3.9
 // KiB of their window against growths of 1.2-2.5 times the bar, or 1 KiB at 9 times it
 // (fillpast_corpus 02 at 30,000).
-// At the end of a watch gone on past a knee (`past_knee`), the series must still grow over
-// the last half of the later part, at RegrowthBar, or it stopped growing: the watch went
-// on to see what grows past the knee. A fill that slows on and on shows a knee at every
-// scale: knee_corpus 05 at 2,000 (a Map of 12,000 cells overwritten at random, whose keys
-// first set in the window stay with it for good, ~30 B/iteration of it) was watched past
-// its knee to ~75,000-84,000, where the later part's first half grew 7.8-28 B/iteration and
-// its last half -5.9 to -27 in 6 runs of 6; the whole later part's 5.8-9.0 then read as
-// kept by the window's keys (29-34 B/iteration, within kMaxRetainedOverGrowth) in 3 of them,
-// a `leak`. A leak grows over the last half as over the first.
 inline constexpr double kShortWindowOverBar = 4;
 v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const RetentionEvidence& evidence);
 
@@ -352,12 +337,12 @@ struct LaterPartFits {
 // points, and not the last half with the whole: a Theil-Sen slope over the whole leans
 // towards where its points are dense, so whether a fill's slowing counted as a knee turned
 // on how the checkpoints were spaced. knee_corpus 05 at 2,000 (a Map of 12,000 cells
-// overwritten at random, filling as e^(-i/12,000)) was watched to ~25,000 over the later
-// part [12,873, 25,746]: its last half grew at ~0.58 of the whole over even steps and
-// under half of it over the spacing's points (denser at the start), so the watch stopped
-// at s4 in 3 runs of 5, its fill still going, and read the window's slowly overwritten
-// cells as kept (`leak`). Its halves: 35.4 and 13.0 B/iteration over even steps (0.37),
-// about e^(-12,900/12,000) = 0.34 for the curve itself. A linear leak's halves are alike,
+// overwritten at random, filling as e^(-i/12,000)), watched to ~50,000: its last half grew
+// at 0.39-0.55 of the whole later part over the spacing's points, and at ~0.58 over even
+// steps, so the watch stopped at s4 where that was over half (1 run of 6 with the spacing's
+// points, 5 of 5 with even steps), its fill still going, and read the window's slowly
+// overwritten cells as kept (`leak`). Against its first half: 0.23-0.35 in all those runs,
+// about e^(-h/12,000) for a later part of 2h iterations. A linear leak's halves are alike,
 // and a structure level over its later part has no growth to hold one. Pure function.
 inline constexpr double kKneeDrop = 0.5;
 inline constexpr size_t kKneePoints = 3;

@@ -1480,39 +1480,6 @@ TEST(RetentionTest, AWatchedConfirmationsWindowNotFreedStaysConfirmed) {
   EXPECT_FALSE(ConfirmByRetention(Suspected(124), fresh).confirmed());
 }
 
-// The end of a watch gone on past a knee, recorded at 2,000: knee_corpus 05 (a Map of 12,000
-// cells overwritten at random, filling as e^(-i/12,000); the keys first set in the window
-// stay with the Map). Its window [898, 1,098] kept 29.1 B/iteration at 83,889, against a
-// growth of 5.8 over the later part [41,944, 83,889]: 7.8 over its first half, -5.9 over
-// its last. Within kMaxRetainedOverGrowth of the growth, it read as a leak.
-TEST(RetentionTest, AGrowthThatStoppedPastItsKneeIsBounded) {
-  RetentionEvidence end{898, 1098, 83889, 5820, 1320, 5.8, 8784};
-  end.later = LaterPartFrom(end.s2, end.s3);
-  end.confirmed_before = true;
-  ASSERT_TRUE(ConfirmByRetention(Suspected(560), end).confirmed());
-  end.past_knee = true;
-  end.last_half_from = end.later + (end.s3 - end.later) / 2;
-  end.slope_last_half = -5.9;
-  const v1::LeakRetention stopped = ConfirmByRetention(Suspected(560), end);
-  EXPECT_FALSE(stopped.confirmed()) << stopped.ShortDebugString();
-  EXPECT_EQ(stopped.finding(), v1::RETENTION_FINDING_STOPPED_GROWING);
-  // It says where: the last half of the later part.
-  EXPECT_EQ(stopped.later_from(), end.last_half_from);
-  EXPECT_DOUBLE_EQ(stopped.slope_after_per_iteration(), -5.9);
-  // Still growing over the last half at the bar (a leak of ~30 B/iteration beside the fill):
-  // confirmed.
-  RetentionEvidence leak = end;
-  leak.slope_after = 30;
-  leak.slope_last_half = 29;
-  EXPECT_TRUE(ConfirmByRetention(Suspected(560), leak).confirmed());
-  leak.slope_last_half = RegrowthBar(end.s1, end.s3);
-  EXPECT_TRUE(ConfirmByRetention(Suspected(560), leak).confirmed());
-  // The same last half at the end of a watch with no knee (WatchReach's s4) is not asked.
-  RetentionEvidence no_knee = end;
-  no_knee.past_knee = false;
-  EXPECT_TRUE(ConfirmByRetention(Suspected(560), no_knee).confirmed());
-}
-
 // Recorded (leak corpus pooled_small_churn.mjs at 2,000, a non-leak): a check over
 // [7,816, 50,000] of the native series, which moves by MBs between checkpoints as pooled
 // slabs come and go, found only V8's own objects of its window alive (19.8 B/iteration).

@@ -1194,9 +1194,6 @@ void RunMonitor::FinishRetention() {
   const LaterPartFits later{after, detector_->FitBetween(suspected_.name(), e.later, half),
                             detector_->FitBetween(suspected_.name(), half, e.s3)};
   e.slope_after = after.slope;
-  e.past_knee = past_knee_;
-  e.last_half_from = half;
-  e.slope_last_half = later.last_half.slope;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
   e.reach = plan_.reach;
