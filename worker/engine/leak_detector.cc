@@ -572,7 +572,8 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     // turnover (a TTL map whose entries outlive the check) keeps the window's objects while
     // the heap stays level: map_ttl_sweep.js left 288.6 B/iteration of them against a
     // growth of 3.59 over s2-s3.
-    const bool within_growth = j.program <= kMaxRetainedOverGrowth * j.rate + internal;
+    const double allowance = e.past_knee ? kMaxRetainedOverGrowthPastAKnee : kMaxRetainedOverGrowth;
+    const bool within_growth = j.program <= allowance * j.rate + internal;
     j.agrees = j.retained && within_growth;
     j.still_grows = j.rate >= bar;
     j.too_few_bytes = !enough_bytes && kept_bytes >= kShortWindowBytes && own_share && j.program >= 0.5 * j.rate &&

@@ -1194,6 +1194,7 @@ void RunMonitor::FinishRetention() {
   const LaterPartFits later{after, detector_->FitBetween(suspected_.name(), e.later, half),
                             detector_->FitBetween(suspected_.name(), half, e.s3)};
   e.slope_after = after.slope;
+  e.past_knee = past_knee_;
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
   e.reach = plan_.reach;
