@@ -214,7 +214,7 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // and the window may exceed it by half as much (kMaxRetainedOverGrowthPastAKnee): in the
 // corpora's 21 readings that confirmed a leak there (2,000 and 10,000, session 36), the
 // window's program objects (V8's left out) kept 0.3-1.4 times the growth, and a leak masked
-// by a TTL cache that shrinks as it grows (knee_corpus 04 at 30,000) 1.2-1.3; a Map of
+// by a TTL cache that shrinks as it grows (knee_corpus 04 at 30,000) 1.0-1.1; a Map of
 // 12,000 cells overwritten at random (knee_corpus 05 at 2,000), whose keys first set in the
 // window stay with it, kept 3.1-3.9 times a fill's tail of 5.8-9.0 B/iteration, and was a
 // `leak` in 1-3 runs of 6. Held beyond the growth (UNACCOUNTED), a window gets a second
@@ -355,7 +355,7 @@ struct LaterPartFits {
 // at 0.39-0.55 of the whole later part over the spacing's points, and at ~0.58 over even
 // steps, so the watch stopped at s4 where that was over half (1 run of 6 with the spacing's
 // points, 5 of 5 with even steps), its fill still going, and read the window's slowly
-// overwritten cells as kept (`leak`). Against its first half: 0.23-0.35 in all those runs,
+// overwritten cells as kept (`leak`). Against its first half: 0.23-0.38 in all those runs,
 // about e^(-h/12,000) for a later part of 2h iterations. A linear leak's halves are alike,
 // and a structure level over its later part has no growth to hold one. Pure function.
 inline constexpr double kKneeDrop = 0.5;
