@@ -71,6 +71,9 @@ struct SnapshotSummary {
   // element, else by another strong edge (a string's part, a hash table's slot, a
   // context's variable): node ids, the holder one of them or not.
   std::map<uint64_t, uint64_t> held_by;
+  // With `held`, and with `backing` and `fresh` for each fresh native node: for each native
+  // node among them, every node that holds it by a strong edge (sorted ids).
+  std::map<uint64_t, std::vector<uint64_t>> native_holders;
   // With `held`: node's current Buffer pool, its slab (held or not, unless another held
   // node holds it) and node's view of it when held. Sorted ids.
   std::vector<uint64_t> pool;
