@@ -5,6 +5,7 @@
 // open-and-close) run ten times each must be `no_leak` every time.
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <map>
@@ -14,6 +15,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/files.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "reports/leak_sentence.h"
@@ -556,6 +559,30 @@ TEST_F(LeakDetectionTest, ALeakBehindAFreedFillUpIsCheckedAgain) {
   EXPECT_EQ(second.s3(), kRetentionMaxOverrun * 2000) << LeakSummarySentence(short_budget);
   EXPECT_LT(second.s3(), kRetentionReach * second.s2()) << LeakSummarySentence(short_budget);
   EXPECT_EQ(second.reach(), RetentionDecidesAt(second.s2(), 2000));
+}
+
+// A check that finds its window freed starts the next one at once (CheckRegrowth), and its
+// three snapshots (MBs each) are deleted all the same. They were not: the next check's start
+// cleared the list their deletion read, and they stayed in the run's folder until the run
+// ended, and for good where run folders are kept (`heapstorm run --keep`).
+TEST_F(LeakDetectionTest, ACheckThatStartsTheNextStillDeletesItsSnapshots) {
+  EngineOptions options;
+  options.scratch_dir = absl::StrCat(testing_support::TmpDir(), "/kept_run_dirs");
+  options.keep_run_dirs = true;
+  ASSERT_TRUE(MakeDirs(options.scratch_dir).ok());
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  RunRequest request;
+  request.scenario = ScenarioOf("flush_then_leak.js", 2000, 0);
+  absl::StatusOr<v1::RunResult> r = (*engine)->Run(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_GE(r->leak().checks_size(), 2) << LeakSummarySentence(*r);
+  EXPECT_EQ(r->leak().checks(0).finding(), v1::RETENTION_FINDING_FREED) << LeakSummarySentence(*r);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(options.scratch_dir)) {
+    if (entry.path().extension() == ".heapsnapshot") left.push_back(entry.path().string());
+  }
+  EXPECT_TRUE(left.empty()) << absl::StrJoin(left, ", ");
 }
 
 // Two modules a helper session wrote from a description of their shapes alone: a Map

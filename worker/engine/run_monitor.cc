@@ -1199,11 +1199,12 @@ void RunMonitor::FinishRetention() {
   e.decides = plan_.decides;
   e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2]);
-  // Snapshots are large: gone once read, whatever the outcome.
-  absl::Cleanup remove = [this] {
+  // Snapshots are large: gone once read, whatever the outcome. The files are this check's
+  // as they are now: a check that ends here may start the next one, which clears them.
+  absl::Cleanup remove = [this, files = retention_files_] {
     // s1's and s2's stay while the confirmation is watched on (WatchReach).
-    for (size_t i = 0; i < retention_files_.size(); ++i) {
-      if (!reach_result_ || i == 2) unlink(retention_files_[i].c_str());
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (!reach_result_ || i == 2) unlink(files[i].c_str());
     }
   };
   if (!diff.ok()) {
