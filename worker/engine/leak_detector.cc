@@ -350,7 +350,7 @@ double IterationsWithin(double allowed_ms, double cost, double rising) {
   return denominator > 0 ? 2 * allowed_ms / denominator : 1e15;
 }
 
-uint64_t CheapReach(const std::map<uint64_t, double>& work_at) {
+uint64_t CheapReach(const std::map<uint64_t, double>& work_at, double allowed_ms) {
   if (work_at.size() < kMinCheapPoints) return 0;
   // The latest point at or before `units`.
   auto at_or_before = [&](uint64_t units) {
@@ -363,7 +363,7 @@ uint64_t CheapReach(const std::map<uint64_t, double>& work_at) {
   if (half->first >= last->first || quarter->first >= half->first) return 0;
   const double u = static_cast<double>(last->first), uh = static_cast<double>(half->first),
                uq = static_cast<double>(quarter->first);
-  const double allowed = kCheapCheckMs - last->second;
+  const double allowed = allowed_ms - last->second;
   const double cost = (last->second - half->second) / (u - uh);
   if (allowed <= 0 || cost <= 0) return 0;
   const double cost_before = (half->second - quarter->second) / (uh - uq);
@@ -759,6 +759,14 @@ bool GoesOnPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& la
     default:
       return false;
   }
+}
+
+uint64_t PastTheKneeTo(uint64_t later, uint64_t s3, uint64_t limit, double rate, double room_bytes) {
+  uint64_t s5 = std::min(2 * s3, limit);
+  if (room_bytes >= 0 && rate > 0) {
+    s5 = std::min<uint64_t>(s5, s3 + static_cast<uint64_t>(std::min(1e15, room_bytes / 2 / rate)));
+  }
+  return s5 >= s3 + (s3 - std::min(later, s3)) / 2 && s5 > s3 ? s5 : 0;
 }
 
 bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later) {

@@ -378,6 +378,20 @@ bool HoldsAKnee(const LaterPartFits& later, double bar);
 // later part lies past the knee. Pure function.
 bool GoesOnPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later);
 
+// Where a watch past a knee (RunMonitor::WatchPastTheKnee) from a reading at `s3`, whose
+// later part began at `later`, ends: at twice s3, within `limit` and the iterations over
+// which the series, growing at `rate` B/iteration, takes half of `room_bytes` (what it may
+// still grow before its limit; negative for none). 0 where that leaves no room for half the
+// later part again: the check is decided at s3. `limit` is CheckLimit's, with the module's
+// own time allowed to kKneeCheckMs (CheapReach): this watch is a check's last, and the
+// reading it would replace may stand on a fill that has not ended. knee_corpus 05 at
+// 2,000 (a Map of 12,000 cells overwritten at random, filling as e^(-i/12,000)) held its
+// knee at s4 (46,473-63,392) in every run; where the module's time had come to ~0.97 s
+// there (a second's limit: 57,815), the watch could not go on, and the window's cells,
+// still being overwritten, stood as a leak (2 runs of 6). With two seconds the limit is
+// ~131,900 there, past twice s4. Pure function.
+uint64_t PastTheKneeTo(uint64_t later, uint64_t s3, uint64_t limit, double rate, double room_bytes);
+
 // Whether a check's s3 (no watch yet) that found its window freed goes on past a knee in its
 // later part all the same (RunMonitor::WatchPastTheKnee), though the series was level past
 // the knee: the window kept more than RegrowthBar, and the later part holds a knee
@@ -502,9 +516,11 @@ uint64_t CheckLimit(uint64_t budget, uint64_t max_units, uint64_t cheap_units = 
 // watched only to ~42,000 in a loaded CI run, and read as a leak.
 // 0 when fewer than kMinCheapPoints after-GC points are in, or the module's time is
 // already past kCheapCheckMs. Pure.
+// `allowed_ms`: the module's own time to go to (kKneeCheckMs for a watch past a knee).
 inline constexpr double kCheapCheckMs = 1000;
+inline constexpr double kKneeCheckMs = 2 * kCheapCheckMs;  // PastTheKneeTo
 inline constexpr size_t kMinCheapPoints = 4;
-uint64_t CheapReach(const std::map<uint64_t, double>& work_at);
+uint64_t CheapReach(const std::map<uint64_t, double>& work_at, double allowed_ms = kCheapCheckMs);
 
 // The iterations d past a point over which a module's own time comes to `allowed_ms`, its
 // cost per iteration being `cost` ms there and rising by `rising` ms per iteration per

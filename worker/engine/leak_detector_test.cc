@@ -938,6 +938,32 @@ TEST(CheapReachTest, ACostThatRisesWithTheIterationsIsCountedRising) {
   EXPECT_LT(to, flat / 3);
 }
 
+// knee_corpus 05 at 2,000, a run whose watch ended at s4 = 55,810 holding a knee: the
+// module's own time at its after-GC points from s1 on (ms; recorded by bench/leak_corpus.sh).
+// A second of it was nearly spent there, and the check's limit left no room to go past
+// the knee; the watch past a knee may take the module's time to two seconds.
+TEST(PastTheKneeToTest, AWatchPastAKneeMayTakeTheModuleToTwoSecondsOfItsTime) {
+  const std::map<uint64_t, double> work = {
+      {898, 13.2},    {1098, 19.1},   {4392, 84.6},   {4941, 90.0},   {5490, 96.7},   {6039, 101.2},
+      {6588, 105.4},  {7137, 109.4},  {7686, 113.9},  {8235, 118.1},  {8784, 122.0},  {27905, 596.2},
+      {31394, 669.8}, {34883, 708.8}, {38372, 753.0}, {41861, 800.2}, {45350, 845.1}, {48839, 896.1},
+      {52328, 929.3}, {55810, 972.9}};
+  const uint64_t later = 27905, s4 = 55810;
+  const uint64_t second = CheckLimit(2000, 0, CheapReach(work));
+  EXPECT_LT(second, s4 + (s4 - later) / 2);
+  EXPECT_EQ(PastTheKneeTo(later, s4, second, 20, -1), 0u) << "no room under a second's limit";
+  const uint64_t knee = CheckLimit(2000, 0, CheapReach(work, kKneeCheckMs));
+  EXPECT_GT(knee, 2 * s4);
+  EXPECT_EQ(PastTheKneeTo(later, s4, knee, 20, -1), 2 * s4);
+  // A series near its limit goes on no further than half of what it may still grow: 1 MiB
+  // at 20 B/iteration, half of it in 26,214 iterations (room for half the later part);
+  // at 40 B/iteration 13,107 (none).
+  EXPECT_EQ(PastTheKneeTo(later, s4, knee, 20, 1 << 20), s4 + (1 << 20) / 2 / 20);
+  EXPECT_EQ(PastTheKneeTo(later, s4, knee, 40, 1 << 20), 0u);
+  // The time limit caps it too.
+  EXPECT_EQ(PastTheKneeTo(later, s4, CheckLimit(2000, 80000, CheapReach(work, kKneeCheckMs)), 20, -1), 80000u);
+}
+
 TEST(CheapReachTest, TooFewPointsSayNothing) {
   EXPECT_EQ(CheapReach({}), 0u);
   EXPECT_EQ(CheapReach({{100, 0.3}, {104, 0.31}, {109, 0.33}}), 0u);

@@ -816,23 +816,22 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
 
 // The end of a watch (at `e.s3`) whose later part holds a knee (GoesOnPastAKnee), or a
 // check's s3 whose freed window kept more than the bar past one (KeptPastAKnee), goes on
-// to twice that end, within the check's limit and half of what the series may still grow
-// at `rate`, and the check is finished again there from the same window (OnSnapshot), its
-// later part then past the knee. Once per check; false without room for at least half the
-// later part again: the check is decided now. A run that ends before s5 keeps the
+// to twice that end (PastTheKneeTo: within the check's limit with the module's own time
+// allowed to kKneeCheckMs, and half of what the series may still grow at `rate`), and the
+// check is finished again there from the same window (OnSnapshot), its later part then
+// past the knee. Once per check; false without room for at least half the later part
+// again: the check is decided now. A run that ends before s5 keeps the
 // confirmation it had, and is undecided without one.
 bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
   // At a check's s3 (no watch yet), a window found freed (KeptPastAKnee); a confirmation
   // there is watched on by WatchReach.
   if (reach_from_ > 0 ? !watched_result_ : last_retention_->confirmed()) return false;
-  uint64_t s5 = std::min(2 * e.s3, CheckCap());
   const uint64_t limit = SeriesLimit(suspected_.name());
-  const double now = SeriesNow(suspected_.name());
-  if (limit > 0 && rate > 0) {
-    const double room = std::max(0.0, static_cast<double>(limit) - now) / 2;
-    s5 = std::min<uint64_t>(s5, e.s3 + static_cast<uint64_t>(std::min(1e15, room / rate)));
-  }
-  if (s5 < e.s3 + (e.s3 - e.later) / 2) return false;
+  const double room = limit > 0 ? std::max(0.0, static_cast<double>(limit) - SeriesNow(suspected_.name())) : -1;
+  const uint64_t cheap = setup_.scenario->leak_check().stretch() ? CheapReach(work_at_, kKneeCheckMs) : 0;
+  const uint64_t cap = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), cheap);
+  const uint64_t s5 = PastTheKneeTo(e.later, e.s3, cap, rate, room);
+  if (s5 == 0) return false;
   past_knee_ = true;
   last_retention_->set_reach(s5);
   // A run that ends before s5 keeps the confirmation it had; one not confirmed at the
