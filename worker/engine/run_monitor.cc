@@ -828,9 +828,7 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
   if (reach_from_ > 0 ? !watched_result_ : last_retention_->confirmed()) return false;
   const uint64_t limit = SeriesLimit(suspected_.name());
   const double room = limit > 0 ? std::max(0.0, static_cast<double>(limit) - SeriesNow(suspected_.name())) : -1;
-  const uint64_t cheap = setup_.scenario->leak_check().stretch() ? CheapReach(work_at_, kKneeCheckMs) : 0;
-  const uint64_t cap = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), cheap);
-  const uint64_t s5 = PastTheKneeTo(e.later, e.s3, cap, rate, room);
+  const uint64_t s5 = PastTheKneeTo(e.later, e.s3, CheckCap(kKneeCheckMs), rate, room);
   if (s5 == 0) return false;
   past_knee_ = true;
   last_retention_->set_reach(s5);
@@ -1282,13 +1280,14 @@ void RunMonitor::FinishRetention() {
 // How far a leak check may go where the module's iterations are cheap (CheapReach, from
 // its own time at the after-GC points so far); 0 under `stretch: false`, whose checks end
 // within kRetentionMaxOverrun budgets.
-uint64_t RunMonitor::CheapUnits() const {
-  return setup_.scenario->leak_check().stretch() ? CheapReach(work_at_) : 0;
+uint64_t RunMonitor::CheapUnits(double allowed_ms) const {
+  return setup_.scenario->leak_check().stretch() ? CheapReach(work_at_, allowed_ms) : 0;
 }
 
-// The furthest a leak check may go now (CheckLimit).
-uint64_t RunMonitor::CheckCap() const {
-  return CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), CheapUnits());
+// The furthest a leak check may go now (CheckLimit), the module's own time allowed to
+// `allowed_ms` (kKneeCheckMs for a watch past a knee).
+uint64_t RunMonitor::CheckCap(double allowed_ms) const {
+  return CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), CheapUnits(allowed_ms));
 }
 
 // The furthest iteration a retention check may plan for: 80% of the time left before the

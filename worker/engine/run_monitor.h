@@ -161,8 +161,8 @@ class RunMonitor {
   void LeakVerdict(v1::LeakResult result);
   v1::LeakResult FinalLeakVerdict() const;
   uint64_t ReachableUnits() const;
-  uint64_t CheapUnits() const;
-  uint64_t CheckCap() const;
+  uint64_t CheapUnits(double allowed_ms = kCheapCheckMs) const;
+  uint64_t CheckCap(double allowed_ms = kCheapCheckMs) const;
   void Command(const std::string& line);
 
   MonitorSetup setup_;
