@@ -753,6 +753,8 @@ bool GoesOnPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& la
     case v1::RETENTION_FINDING_CONFIRMED:
       return true;
     case v1::RETENTION_FINDING_FREED:
+      // Or its window kept more than the bar, as at a check's s3.
+      return later.last_half.slope >= bar || KeptPastAKnee(retention, later);
     case v1::RETENTION_FINDING_UNACCOUNTED:
     case v1::RETENTION_FINDING_V8_INTERNAL:
       return later.last_half.slope >= bar;
