@@ -505,7 +505,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   int non_leaks = 0, no_leaks = 0;
   // To chase a verdict that changes from run to run, in this test's own conditions (the
   // engine in-process, two runs at a time, the sandbox): CORPUS_ONLY runs only the cases
-  // whose module's name contains it, CORPUS_REPEAT times each, e.g.
+  // whose module's name contains it, CORPUS_REPEAT times each (CI sets neither), e.g.
   //   bazel test //tests:leak_corpus_test --test_env=CORPUS_ONLY=05_deflate --test_env=CORPUS_REPEAT=8
   std::vector<CorpusCase> cases;
   const char* only = std::getenv("CORPUS_ONLY");
@@ -587,6 +587,9 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   EXPECT_EQ(false_alarms, 0);
   std::cerr << "non-leaks decided no_leak " << no_leaks << "/" << non_leaks << "\n";
   EXPECT_EQ(found, leaks);
+  // The 90% of sites and lines is the whole corpus's (CORPUS_ONLY's few cases are judged by
+  // their verdicts, and their sites are listed above).
+  if (only != nullptr) return;
   EXPECT_GE(sites_right * 10, sited * 9) << sites_right << " of " << sited;
   EXPECT_GE(lines_right * 10, confirmed * 9) << lines_right << " of " << confirmed << " on the labelled line";
 }
