@@ -820,8 +820,8 @@ bool RunMonitor::WatchReach(const RetentionEvidence& e, const v1::LeakResult& le
 // allowed to kKneeCheckMs, and half of what the series may still grow at `rate`), and the
 // check is finished again there from the same window (OnSnapshot), its later part then
 // past the knee. Once per check; false without room for at least half the later part
-// again: the check is decided now. A run that ends before s5 keeps the
-// confirmation it had, and is undecided without one.
+// again: the check is decided now. A run that ends before s5 keeps the confirmation it
+// had, and is undecided without one.
 bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
   // At a check's s3 (no watch yet), a window found freed (KeptPastAKnee); a confirmation
   // there is watched on by WatchReach.
