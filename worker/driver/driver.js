@@ -783,7 +783,7 @@ function takePendingSnapshots(afterWrite) {
     }
     const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: gcFigures(false) },
-      sites ? { sites: sites.window, store_sites: sites.store, window_sampled: sites.total } : {}));
+      sites ? { sites: sites.window, young_sites: sites.young, store_sites: sites.store, window_sampled: sites.total } : {}));
     commands.snapshotsSent++;
     // The engine's word on it (the plan of the check's next snapshot, what the check found,
     // or the stop), before the next point is set.
@@ -953,8 +953,10 @@ function groupSamples(profile, markOrdinal) {
     for (const child of node.children || []) walk(child, here);
   };
   walk(profile.head, null);
-  const groups = new Map();
+  const groups = new Map();  // the window's (up to s2)
+  const young = new Map();   // allocated after s2 (RETENTION_FINDING_TURNOVER)
   const stores = new Map();
+  const lines = new Map();  // allocatingLine's answers, by its arguments
   const total = { count: 0, bytes: 0 };  // all of the window's samples, for the engine's bound
   for (const sample of profile.samples) {
     if (sample.ordinal <= markOrdinal) addSample(total, sample.size);
@@ -963,6 +965,7 @@ function groupSamples(profile, markOrdinal) {
     const f = site.frame;
     const file = fileOf(f.url);
     if (sample.ordinal > markOrdinal) {  // allocated after s2
+      addToSite(young, sources, lines, fileOf, site, file, sample);
       const at = storeLine(sources, file, f.lineNumber, f.columnNumber);
       if (!at) continue;
       const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
@@ -974,42 +977,50 @@ function groupSamples(profile, markOrdinal) {
       addSample(g, sample.size);
       continue;
     }
-    const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
-    const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = {
-        function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
-        position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0, candidates: [],
-        seen: new Set(),
-      };
-      groups.set(key, g);
-    }
-    // Without a callee the allocation was the function's own code (or code inlined into it):
-    // its allocating expressions go with the site, for the engine to pick the one whose kind
-    // of object the heap snapshots show retained (run_monitor, allocation_line.h).
-    const callerKey = site.caller ? `${site.caller.url}:${site.caller.lineNumber}:${site.caller.columnNumber}` : '';
-    if (!site.callee && !g.seen.has(callerKey)) {
-      g.seen.add(callerKey);
-      const caller = site.caller && fileOf(site.caller.url) === file ? site.caller : null;
-      for (const c of allocatingCandidates(sources, file, f, caller)) {
-        const id = `${c.line}:${c.column}:${c.makes}`;
-        if (!g.seen.has(id) && g.candidates.length < kMaxCandidates) {
-          g.seen.add(id);
-          g.candidates.push(c);
-        }
-      }
-    }
-    addSample(g, sample.size);
+    addToSite(groups, sources, lines, fileOf, site, file, sample);
   }
-  const window = [...groups.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
+  const sites = (m) => [...m.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
     .map((g) => {
       delete g.seen;
       if (g.candidates.length === 0) delete g.candidates;
       return rounded(g);
     });
   const store = [...stores.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 5).map(rounded);
-  return { window, store, total: rounded(total) };
+  return { window: sites(groups), young: sites(young), store, total: rounded(total) };
+}
+
+// Adds `sample`, whose innermost user frame is `site`'s, to its group in `groups` (by the
+// function, its position and its allocating line), with the allocating expressions of a
+// function's own code as candidates.
+function addToSite(groups, sources, lines, fileOf, site, file, sample) {
+  const f = site.frame;
+  const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
+  const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;
+  let g = groups.get(key);
+  if (!g) {
+    g = {
+      function: f.functionName || '(anonymous)', file, line: at.line + 1, column: at.column + 1,
+      position: at.position, function_line: f.lineNumber + 1, count: 0, bytes: 0, candidates: [],
+      seen: new Set(),
+    };
+    groups.set(key, g);
+  }
+  // Without a callee the allocation was the function's own code (or code inlined into it):
+  // its allocating expressions go with the site, for the engine to pick the one whose kind
+  // of object the heap snapshots show retained (run_monitor, allocation_line.h).
+  const callerKey = site.caller ? `${site.caller.url}:${site.caller.lineNumber}:${site.caller.columnNumber}` : '';
+  if (!site.callee && !g.seen.has(callerKey)) {
+    g.seen.add(callerKey);
+    const caller = site.caller && fileOf(site.caller.url) === file ? site.caller : null;
+    for (const c of allocatingCandidates(sources, file, f, caller)) {
+      const id = `${c.line}:${c.column}:${c.makes}`;
+      if (!g.seen.has(id) && g.candidates.length < kMaxCandidates) {
+        g.seen.add(id);
+        g.candidates.push(c);
+      }
+    }
+  }
+  addSample(g, sample.size);
 }
 
 // What one sample of the inspector's profile stands for. Its `size` is already the
