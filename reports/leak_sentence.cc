@@ -240,6 +240,14 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
                           r.s1(), "-", r.s2(), " are still alive there, ", program, "/iteration against a growth of ",
                           rate, "/iteration over ", LaterFrom(r), "-", r.s3(), later);
     }
+    case v1::RETENTION_FINDING_TURNOVER:
+      return absl::StrCat("confirmed by turnover up to iteration ", r.s3(), ": objects allocated in iterations ",
+                          r.s1(), "-", r.s2(), " were freed by then, as those of iterations ", r.turnover_freed_s1(),
+                          "-", r.turnover_freed_s2(), " were by ", r.turnover_freed_s3(),
+                          ", yet the series grew ", rate, "/iteration over ", LaterFrom(r), "-", r.s3(),
+                          ", and objects allocated after iteration ", r.s2(), " alive at ", r.s3(), " carry it (",
+                          FormatSize(r.young_bytes_per_iteration()),
+                          "/iteration): a queue or backlog that takes in more than it releases");
     case v1::RETENTION_FINDING_STORE_FILLED:
       return absl::StrCat("bounded: objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ",
                           r.s3(), " (", program, "/iteration), held by an array of ", r.store_slots(),

@@ -156,6 +156,29 @@ TEST(LeakSentenceTest, StoreFindings) {
       << RetentionSentence(r);
 }
 
+// A check that found its window freed as the one before it did, while the series grew on,
+// and the objects allocated after its window carried that growth (a queue that takes in
+// more than it releases: lifecycle_corpus 09 at 2,000).
+TEST(LeakSentenceTest, TurnoverFinding) {
+  v1::LeakRetention r;
+  r.set_s1(11872);
+  r.set_s2(14815);
+  r.set_s3(118520);
+  r.set_later_from(59260);
+  r.set_slope_after_per_iteration(146.1);
+  r.set_young_bytes_per_iteration(161.06);
+  r.set_turnover_freed_s1(898);
+  r.set_turnover_freed_s2(1484);
+  r.set_turnover_freed_s3(11872);
+  r.set_confirmed(true);
+  r.set_finding(v1::RETENTION_FINDING_TURNOVER);
+  EXPECT_EQ(RetentionSentence(r),
+            "confirmed by turnover up to iteration 118520: objects allocated in iterations 11872-14815 were freed by "
+            "then, as those of iterations 898-1484 were by 11872, yet the series grew 146.1B/iteration over "
+            "59260-118520, and objects allocated after iteration 14815 alive at 118520 carry it (161.06B/iteration): "
+            "a queue or backlog that takes in more than it releases");
+}
+
 // The same findings carried by arrays grown by pushes (ConfirmByRetention: a bound its code
 // keeps, or a leak of numbers), alone or with tables.
 TEST(LeakSentenceTest, ArrayFindings) {

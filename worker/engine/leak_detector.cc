@@ -777,6 +777,20 @@ bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& late
          HoldsAKnee(later, bar);
 }
 
+bool GrowsByTurnover(const v1::LeakRetention& before, const v1::LeakRetention& now, const LaterPartFits& later) {
+  const bool before_freed =
+      before.finding() == v1::RETENTION_FINDING_FREED || before.finding() == v1::RETENTION_FINDING_V8_INTERNAL;
+  if (!before_freed || now.finding() != v1::RETENTION_FINDING_FREED) return false;
+  if (now.s1() < before.s3() || now.s3() <= now.s2()) return false;
+  return KeepsGrowing(later.whole, now.s1(), now.s3()) && KeptPace(now.suspected_slope_per_iteration(), later.whole) &&
+         !HoldsAKnee(later, RegrowthBar(now.s1(), now.s3()));
+}
+
+bool TurnoverCarriesTheGrowth(uint64_t young_bytes, uint64_t s2, uint64_t s3, double slope) {
+  if (s3 <= s2 || slope <= 0) return false;
+  return static_cast<double>(young_bytes) / static_cast<double>(s3 - s2) >= kKeptPace * slope;
+}
+
 StoreWatch PlanStoreWatch(uint64_t s1, uint64_t s3, uint64_t slots, uint64_t filled_s1, uint64_t filled_s3) {
   StoreWatch w;
   if (s3 <= s1 || slots == 0) return w;

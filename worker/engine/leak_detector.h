@@ -411,6 +411,33 @@ uint64_t PastTheKneeTo(uint64_t later, uint64_t s3, uint64_t limit, double rate,
 // long before s3, 35.8 B/iteration of its window kept), is decided as it is. Pure.
 bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later);
 
+// Whether a check whose window was freed (`now`, FREED) may be a leak all the same, by
+// turnover: the check before it on the same series (`before`) found its window's program
+// objects freed too (FREED, or V8_INTERNAL: V8's own grew, not they), by its s3, where this
+// check's window begins; and the series grew on over this check's
+// later part (`later`) as fast as that check saw it grow (KeptPace of the suspicion,
+// KeepsGrowing), with no knee (HoldsAKnee). No window's objects stay, yet what is alive
+// grows: a queue that takes in two jobs per iteration and releases one
+// (lifecycle_corpus/09: from 4,000 on) holds the jobs of the last half of the run, so every
+// window is released at about twice its age, long before a retention check's 8 s2, and
+// the run was `inconclusive` at every budget, its checks each finding their window freed
+// while the series grew at 146 B/iteration. A structure bounded by a size or a time does
+// not do that: once it frees what it took in, it is full (an LRU, a FIFO, a ring) or
+// past its time to live, and grows no more; one that frees its window and still grows at
+// the end of the next check would have to start filling after that check's window and
+// still be filling at its s3. Over the corpora's ~1,700 checks of 5 passes at 2,000,
+// 10,000 and 30,000, 43 runs had a freed check followed by a second one, also freed: the
+// bounded modules' series grew at under 0.5 B/iteration over the second one's later part
+// (a slab pool, LRUs, FIFOs, TTL caches, an array pool), the queue's at 146, its
+// suspicion's pace. The growth must then be made of the program's objects allocated after
+// s2 and alive at s3 (TurnoverCarriesTheGrowth). Pure.
+bool GrowsByTurnover(const v1::LeakRetention& before, const v1::LeakRetention& now, const LaterPartFits& later);
+
+// Whether the program's objects allocated after s2 and alive at s3 (`young_bytes`, from
+// the snapshots at s2 and s3) carry the growth of [s2, s3] at `slope` B/iteration: at least
+// kKeptPace of it. V8's own growth (code, feedback) is not among them. Pure.
+bool TurnoverCarriesTheGrowth(uint64_t young_bytes, uint64_t s2, uint64_t s3, double slope);
+
 // A confirmation whose window's survivors are held mostly by one array whose elements
 // store is the same object at s1 and s3 (SnapshotDiff::FixedStore: `slots`, `filled_s1`
 // and `filled_s3` of them holding an object). Such an array holds no more than its slots

@@ -1160,6 +1160,75 @@ TEST(RetentionTest, AWatchWhoseFreedWindowKeptMoreThanTheBarGoesOnPastAKnee) {
   EXPECT_FALSE(GoesOnPastAKnee(freed, fits));
 }
 
+// Two checks in a row that found their windows freed. Recorded at 2,000: lifecycle_corpus 09,
+// a queue that takes in two jobs of ~146 B per iteration and releases one from 4,000 on.
+// Its first check's window [1,127, 1,822] was freed by 14,576, its second's [14,576, 15,479]
+// by 123,832 (each window is released at about twice its age), while its program heap
+// grew at 146 B/iteration over the second's later part, the pace the first saw. Bounded
+// modules whose second check also found its window freed, recorded at the same budgets,
+// were level there: an LRU that doubles (leak_corpus/lru_doubling.js at 2,000), a slab pool
+// (store_corpus/slab_pool_9k.js at 10,000), a ring of 256 audit records
+// (native_corpus/04 at 2,000).
+TEST(RetentionTest, AQueueThatFreesEveryWindowWhileItGrowsGrowsByTurnover) {
+  const auto check = [](uint64_t s1, uint64_t s2, uint64_t s3, double suspected) {
+    v1::LeakRetention r;
+    r.set_s1(s1);
+    r.set_s2(s2);
+    r.set_s3(s3);
+    r.set_finding(v1::RETENTION_FINDING_FREED);
+    r.set_suspected_slope_per_iteration(suspected);
+    return r;
+  };
+  const v1::LeakRetention first = check(1127, 1822, 14576, 29);
+  const v1::LeakRetention second = check(14576, 15479, 123832, 145);
+  const std::vector<std::pair<uint64_t, double>> queue = {
+      {61916, 12249112},  {69656, 13252320},  {77396, 14389808},  {85136, 15514968}, {92876, 16652840},
+      {100616, 17778000}, {108356, 18913520}, {116096, 20042208}, {123832, 21167984}};
+  EXPECT_TRUE(GrowsByTurnover(first, second, LaterPartOf(queue)));
+  // At 10,000 its first window's growth was V8's own (its program objects freed as well).
+  v1::LeakRetention internal = check(1415, 2245, 17960, 30);
+  internal.set_finding(v1::RETENTION_FINDING_V8_INTERNAL);
+  EXPECT_TRUE(GrowsByTurnover(internal, check(17960, 22425, 179400, 146), LaterPartOf(queue)));
+
+  // The bounded ones, each with its own checks' figures.
+  const std::vector<std::pair<uint64_t, double>> lru = {
+      {43820, 4745648}, {49298, 4707616}, {54776, 4707536}, {60254, 4707536}, {65732, 4707512},
+      {71210, 4707536}, {76688, 4707536}, {82166, 4707536}, {87640, 4707280}};
+  EXPECT_FALSE(GrowsByTurnover(check(898, 1098, 8784, 197), check(8784, 10955, 87640, 70), LaterPartOf(lru)));
+  const std::vector<std::pair<uint64_t, double>> slabs = {
+      {49900, 5988848}, {56138, 5967816}, {62376, 5961048}, {68614, 5967616}, {74852, 5960736},
+      {81090, 5964768}, {87328, 5961312}, {93566, 5964888}, {99800, 5962504}};
+  EXPECT_FALSE(GrowsByTurnover(check(898, 1098, 10000, 252), check(10000, 12475, 99800, 265), LaterPartOf(slabs)));
+  const std::vector<std::pair<uint64_t, double>> ring = {
+      {45940, 3705736}, {51683, 3632952}, {57426, 3632952}, {63169, 3624888}, {68912, 3624888},
+      {74655, 3624888}, {80398, 3624888}, {86141, 3624952}, {91880, 3624744}};
+  EXPECT_FALSE(GrowsByTurnover(check(898, 1151, 9208, 70), check(9208, 11485, 91880, 22), LaterPartOf(ring)));
+
+  // The queue's growth, but a first check that did not find its window freed (a leak's
+  // window kept: that check decides), or a second window from before the first was freed.
+  v1::LeakRetention kept = first;
+  kept.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  EXPECT_FALSE(GrowsByTurnover(kept, second, LaterPartOf(queue)));
+  EXPECT_FALSE(GrowsByTurnover(first, check(14000, 15479, 123832, 145), LaterPartOf(queue)));
+  // Growing at under half its suspicion's pace: a structure settling.
+  EXPECT_FALSE(GrowsByTurnover(first, check(14576, 15479, 123832, 400), LaterPartOf(queue)));
+  // A fill that stops within the later part (a FIFO that started after the second window and
+  // is full at ~100,000): a knee.
+  std::vector<std::pair<uint64_t, double>> fill = queue;
+  for (auto& [units, bytes] : fill) bytes = 4e6 + 146.0 * static_cast<double>(std::min<uint64_t>(units, 100000));
+  EXPECT_FALSE(GrowsByTurnover(first, second, LaterPartOf(fill)));
+}
+
+// The program's objects allocated after s2 and alive at s3 carry the growth of [s2, s3], or
+// they do not (V8's code and feedback grew, which the program's objects leave out).
+TEST(RetentionTest, TheObjectsAfterTheWindowCarryATurnoversGrowth) {
+  // The queue: ~146 B/iteration over [15,479, 123,832], ~16 MB of jobs alive at s3.
+  EXPECT_TRUE(TurnoverCarriesTheGrowth(15800000, 15479, 123832, 146));
+  EXPECT_FALSE(TurnoverCarriesTheGrowth(2000000, 15479, 123832, 146));
+  EXPECT_FALSE(TurnoverCarriesTheGrowth(15800000, 123832, 123832, 146));
+  EXPECT_FALSE(TurnoverCarriesTheGrowth(15800000, 15479, 123832, -3));
+}
+
 // A fill that slows on and on, watched to its s4. Recorded at 2,000: knee_corpus 05 (a Map of
 // 12,000 cells overwritten at random, ~550 B a cell, filling as e^(-i/12,000)), its heap over
 // the later part [25,011, 50,022] of a watch from 8,784. Its last half grew at 0.55 of the

@@ -702,6 +702,7 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
     if (event.has_window_sampled()) {
       retention_sites_.assign(event.sites().begin(), event.sites().end());
       store_sites_.assign(event.store_sites().begin(), event.store_sites().end());
+      young_sites_.assign(event.young_sites().begin(), event.young_sites().end());
       window_sampled_ = event.window_sampled();
     } else {
       retention_sites_ = reach_sites_;
@@ -712,6 +713,7 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
   }
   retention_sites_.assign(event.sites().begin(), event.sites().end());
   store_sites_.assign(event.store_sites().begin(), event.store_sites().end());
+  young_sites_.assign(event.young_sites().begin(), event.young_sites().end());
   window_sampled_.reset();
   if (event.has_window_sampled()) window_sampled_ = event.window_sampled();
   if (!retaining_ || stop_sent_) return;
@@ -1269,12 +1271,46 @@ void RunMonitor::FinishRetention() {
   // Untested, FinalLeakVerdict does not call it bounded.
   // A window too short to tell (WINDOW_SHORT) is checked again the same way, over a window
   // sized for the growth (MinRetentionWindow); its growth was judged with the window.
+  // Freed, as the check before it found its window, while the series grew on at that
+  // check's pace: a queue that takes in more than it releases (GrowsByTurnover).
+  if (ConfirmByTurnover(e, later)) return;
   const bool judged = GrewOn(after) && retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT;
   if (!OtherSuspect(e.s3) && CheckRegrowth(e, judged)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.
   JudgeLeak(e.s3);
+}
+
+// A check that found its window freed, as the check before it on the same series found its
+// own, while the series grew on at that check's pace (GrowsByTurnover): a leak when the
+// program's objects allocated after s2 and alive at s3 carry that growth (the snapshots at
+// s2 and s3 read as a window and its end: TurnoverCarriesTheGrowth). Those objects are the
+// culprits, their sites the sampler's after s2 (young_sites_), and the retainer path leads
+// to one of them. False, and nothing changed, otherwise.
+bool RunMonitor::ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later) {
+  const size_t checks = checked_series_.size();
+  if (earlier_checks_.empty() || checks < 2 || checked_series_[checks - 2] != suspected_.name() ||
+      !GrowsByTurnover(earlier_checks_.back(), *last_retention_, later)) {
+    return false;
+  }
+  absl::StatusOr<SnapshotDiff> young = DiffSnapshots(retention_files_[1], retention_files_[2], retention_files_[2]);
+  if (!young.ok()) {
+    HS_LOG(WARNING) << "heap snapshot diff (objects after s2): " << young.status().message();
+    return false;
+  }
+  if (!TurnoverCarriesTheGrowth(young->program_bytes, e.s2, e.s3, later.whole.slope)) return false;
+  const v1::LeakRetention& before = earlier_checks_.back();
+  last_retention_->set_finding(v1::RETENTION_FINDING_TURNOVER);
+  last_retention_->set_confirmed(true);
+  last_retention_->set_young_bytes_per_iteration(static_cast<double>(young->program_bytes) /
+                                                 static_cast<double>(e.s3 - e.s2));
+  last_retention_->set_turnover_freed_s1(before.s1());
+  last_retention_->set_turnover_freed_s2(before.s2());
+  last_retention_->set_turnover_freed_s3(before.s3());
+  retention_sites_ = young_sites_;
+  LeakVerdict(ConfirmedResult(e, /*table=*/false, &*young));
+  return true;
 }
 
 // How far a leak check may go where the module's iterations are cheap (CheapReach, from

@@ -152,6 +152,7 @@ class RunMonitor {
   double SeriesNow(const std::string& series) const;
   bool WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak);
   bool WatchPastTheKnee(const RetentionEvidence& e, double rate);
+  bool ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
   bool StartCountWatch(uint64_t units, const v1::LeakResult& leak);
@@ -215,6 +216,7 @@ class RunMonitor {
   std::vector<std::string> retention_files_;
   std::vector<v1::AllocationSite> retention_sites_;  // from the third snapshot's event
   std::vector<v1::AllocationSite> store_sites_;      // its store_sites
+  std::vector<v1::AllocationSite> young_sites_;      // its young_sites
   std::optional<v1::SampledBytes> window_sampled_;  // its window_sampled, when it had one
   std::optional<v1::LeakRetention> last_retention_;
   std::vector<v1::LeakRetention> earlier_checks_;  // the checks before it, in order (LeakResult.checks)
