@@ -27,7 +27,7 @@ def modules(corpus):
     out = []
     for path in sorted(glob.glob(os.path.join(corpus, "*.js")) + glob.glob(os.path.join(corpus, "*.mjs"))):
         name = os.path.basename(path)
-        if name in ("measure.js", "check.js"):  # the corpus's own tools, not modules
+        if name in ("measure.js", "measure.mjs", "check.js"):  # the corpus's own tools, not modules
             continue
         if only and name not in only:
             continue
