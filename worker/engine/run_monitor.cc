@@ -1265,15 +1265,15 @@ void RunMonitor::FinishRetention() {
     WatchTable(e, stores, ConfirmedResult(e, table, &*diff));
     return;
   }
+  // Freed, as the check before it found its window, while the series grew on at that
+  // check's pace: a queue that takes in more than it releases (GrowsByTurnover).
+  if (ConfirmByTurnover(e, later)) return;
   // Found bounded while it went on growing: that growth is not the window's. A series no
   // check has tested goes first (a Buffer's data growing beside a heap that regrew:
   // buffer_concat.js); else that growth is the next check's suspicion (CheckRegrowth).
   // Untested, FinalLeakVerdict does not call it bounded.
   // A window too short to tell (WINDOW_SHORT) is checked again the same way, over a window
   // sized for the growth (MinRetentionWindow); its growth was judged with the window.
-  // Freed, as the check before it found its window, while the series grew on at that
-  // check's pace: a queue that takes in more than it releases (GrowsByTurnover).
-  if (ConfirmByTurnover(e, later)) return;
   const bool judged = GrewOn(after) && retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT;
   if (!OtherSuspect(e.s3) && CheckRegrowth(e, judged)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
