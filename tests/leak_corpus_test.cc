@@ -529,7 +529,9 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   const char* only = std::getenv("CORPUS_ONLY");
   const char* repeat_text = std::getenv("CORPUS_REPEAT");
   int repeat = 1;
-  if (repeat_text != nullptr) ASSERT_TRUE(absl::SimpleAtoi(repeat_text, &repeat) && repeat > 0) << repeat_text;
+  if (repeat_text != nullptr) {
+    ASSERT_TRUE(absl::SimpleAtoi(repeat_text, &repeat) && repeat > 0) << repeat_text;
+  }
   for (const CorpusCase& c : Cases()) {
     if (only != nullptr && !absl::StrContains(c.module, only)) continue;
     for (int i = 0; i < repeat; ++i) cases.push_back(c);
