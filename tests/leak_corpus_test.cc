@@ -417,24 +417,6 @@ const std::vector<CorpusCase>& Cases() {
   return cases;
 }
 
-// What a wrong verdict's run did, for its log: how far it went and how it ended, and each
-// retention check (its snapshots, finding, and what the window kept per iteration).
-std::string RunTrace(const v1::RunResult& r) {
-  std::string text = absl::StrCat("  ran to ", r.units_reached(), ", ", v1::Outcome_Name(r.outcome()));
-  for (const v1::LeakRetention& c : r.leak().checks()) {
-    absl::StrAppend(&text, "\n  check ", c.s1(), "-", c.s2(), "-", c.s3(), ": ", v1::RetentionFinding_Name(c.finding()),
-                    ", program ", c.program_bytes_per_iteration(), " B/iteration (ids ",
-                    c.snapshot_program_bytes_per_iteration(), ", sampler ", c.sampled_bytes_per_iteration(),
-                    c.finding() == v1::RETENTION_FINDING_TABLE_STEPPED
-                        ? absl::StrCat(", objects alone ", c.objects_bytes_per_iteration())
-                        : "",
-                    "), V8 ",
-                    c.v8_internal_bytes_per_iteration(), ", slope after ", c.slope_after_per_iteration(), ", reach ",
-                    c.reach());
-  }
-  return text;
-}
-
 struct Label {
   bool leak = false;
   std::string limits;        // its labelled limits as YAML, each after ", ": "descriptors: 64"
@@ -562,13 +544,13 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
         ++non_leaks;
         no_leaks += leak.verdict() == v1::LEAK_VERDICT_NO_LEAK;
         EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_NO_LEAK)
-            << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r) << "\n" << RunTrace(*r);
+            << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r) << "\n" << testing_support::RunTrace(*r);
         continue;
       }
       ++leaks;
       found += leak.verdict() == v1::LEAK_VERDICT_LEAK;
       EXPECT_EQ(leak.verdict(), v1::LEAK_VERDICT_LEAK)
-          << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r) << "\n" << RunTrace(*r);
+          << c.module << " @" << c.budget << ": " << LeakSummarySentence(*r) << "\n" << testing_support::RunTrace(*r);
       // A leak confirmed by retention names its allocation site (sampled: a leak whose window
       // holds a handful of small objects, like pooled_slice_pin.js's ~60 kept slices, may get
       // no sample; it counts as wrong).

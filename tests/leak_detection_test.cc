@@ -91,7 +91,7 @@ class LeakDetectionTest : public ::testing::Test {
     v1::RunResult r = Run(corpus + "/" + module, iterations, 0);
     EXPECT_EQ(r.outcome(), v1::OUTCOME_COMPLETED) << module << ": " << r.evidence().summary();
     EXPECT_EQ(r.leak().verdict(), leaks ? v1::LEAK_VERDICT_LEAK : v1::LEAK_VERDICT_NO_LEAK)
-        << module << ": " << LeakSummarySentence(r);
+        << module << ": " << LeakSummarySentence(r) << "\n" << testing_support::RunTrace(r);
     return r;
   }
 
@@ -596,7 +596,8 @@ TEST_F(LeakDetectionTest, ACheckThatStartsTheNextStillDeletesItsSnapshots) {
 TEST_F(LeakDetectionTest, AQueueThatTakesInMoreThanItReleasesIsALeakByTurnover) {
   const v1::RunResult r = RunLabelled("backlog_corpus", "01_mail_sender_ring_backlog.mjs", 2000);
   const v1::LeakRetention& t = r.leak().retention();
-  ASSERT_EQ(t.finding(), v1::RETENTION_FINDING_TURNOVER) << LeakSummarySentence(r);
+  ASSERT_EQ(t.finding(), v1::RETENTION_FINDING_TURNOVER) << LeakSummarySentence(r) << "\n"
+                                                         << testing_support::RunTrace(r);
   ASSERT_GE(r.leak().checks_size(), 2);
   EXPECT_EQ(r.leak().checks(r.leak().checks_size() - 2).finding(), v1::RETENTION_FINDING_FREED)
       << LeakSummarySentence(r);

@@ -235,5 +235,21 @@ bool LaneHasNoCgroups() {
   return lane != nullptr && absl::StrContains(absl::StrCat(",", lane, ","), ",no-cgroups,");
 }
 
+std::string RunTrace(const v1::RunResult& r) {
+  std::string text = absl::StrCat("  ran to ", r.units_reached(), ", ", v1::Outcome_Name(r.outcome()));
+  for (const v1::LeakRetention& c : r.leak().checks()) {
+    absl::StrAppend(&text, "\n  check ", c.s1(), "-", c.s2(), "-", c.s3(), ": ", v1::RetentionFinding_Name(c.finding()),
+                    ", program ", c.program_bytes_per_iteration(), " B/iteration (ids ",
+                    c.snapshot_program_bytes_per_iteration(), ", sampler ", c.sampled_bytes_per_iteration(),
+                    c.finding() == v1::RETENTION_FINDING_TABLE_STEPPED
+                        ? absl::StrCat(", objects alone ", c.objects_bytes_per_iteration())
+                        : "",
+                    "), V8 ",
+                    c.v8_internal_bytes_per_iteration(), ", slope after ", c.slope_after_per_iteration(), " (suspected ",
+                    c.suspected_slope_per_iteration(), "), reach ", c.reach());
+  }
+  return text;
+}
+
 }  // namespace testing_support
 }  // namespace heapstorm

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/result.pb.h"
 #include "proto/suite.pb.h"
 
 namespace heapstorm {
@@ -78,6 +79,11 @@ std::string CgroupsUnavailable();
 // (pass it with --test_env). Only then may a cgroup test skip; everywhere else, CI's lane
 // included, a cgroup test without cgroups fails.
 bool LaneHasNoCgroups();
+
+// What a leak check's run did, for a failure's message: how far it went and how it ended,
+// and each retention check (its snapshots, finding, and what the window kept per
+// iteration).
+std::string RunTrace(const v1::RunResult& r);
 
 // The first thing of a test that needs memory cgroups: skips in a lane that has none,
 // fails everywhere else when none can be made.

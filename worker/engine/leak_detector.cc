@@ -778,9 +778,7 @@ bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& late
 }
 
 bool GrowsByTurnover(const v1::LeakRetention& before, const v1::LeakRetention& now, const LaterPartFits& later) {
-  const bool before_freed =
-      before.finding() == v1::RETENTION_FINDING_FREED || before.finding() == v1::RETENTION_FINDING_V8_INTERNAL;
-  if (!before_freed || now.finding() != v1::RETENTION_FINDING_FREED) return false;
+  if (before.confirmed() || now.finding() != v1::RETENTION_FINDING_FREED) return false;
   if (now.s1() < before.s3() || now.s3() <= now.s2()) return false;
   return KeepsGrowing(later.whole, now.s1(), now.s3()) && KeptPace(now.suspected_slope_per_iteration(), later.whole) &&
          !HoldsAKnee(later, RegrowthBar(now.s1(), now.s3()));

@@ -412,26 +412,27 @@ uint64_t PastTheKneeTo(uint64_t later, uint64_t s3, uint64_t limit, double rate,
 bool KeptPastAKnee(const v1::LeakRetention& retention, const LaterPartFits& later);
 
 // Whether a check whose window was freed (`now`, FREED) may be a leak all the same, by
-// turnover: the check before it on the same series (`before`) found its window's program
-// objects freed too (FREED, or V8_INTERNAL: V8's own grew, not they), by its s3, where this
-// check's window begins; and the series grew on over this check's
-// later part (`later`) as fast as that check saw it grow (KeptPace of the suspicion,
-// KeepsGrowing), with no knee (HoldsAKnee). No window's objects stay, yet what is alive
-// grows: a queue that takes in two jobs per iteration and releases one
-// (lifecycle_corpus/09: from 4,000 on) holds the jobs of the last half of the run, so every
-// window is released at about twice its age, long before a retention check's 8 s2, and
-// the run was `inconclusive` at every budget, its checks each finding their window freed
-// while the series grew at 146 B/iteration. A structure bounded by a size or a time does
-// not do that: once it frees what it took in, it is full (an LRU, a FIFO, a ring) or
-// past its time to live, and grows no more; one that frees its window and still grows at
-// the end of the next check would have to start filling after that check's window and
-// still be filling at its s3. Over 3,245 runs of the 24 corpora (six passes at 2,000,
-// 10,000 and 30,000; 4,966 checks), 49 runs of 13 bounded modules had a freed check
-// followed by a second one, also freed: their series grew at 0.25 B/iteration at most over
-// the second one's later part (a slab pool, LRUs, FIFOs, TTL caches, an array pool, a
-// logger's queue), the queue's at 146, its suspicion's pace. The growth must then be made
-// of the program's objects allocated after s2 and alive at s3 (TurnoverCarriesTheGrowth).
-// Pure.
+// turnover. It tests the growth over the later part of the reading before it on the same
+// series (`before`: not a leak; its window freed, V8's own growth, a table that stopped),
+// which ended by where this check's window begins; and the series grew on over this
+// check's later part (`later`) at that pace (KeptPace of the suspicion, KeepsGrowing), with
+// no knee (HoldsAKnee). The growth went on before the window, the window's objects died,
+// and the growth went on after them: no window's objects stay, yet what is alive grows. A
+// queue that takes in two jobs per iteration and releases one (lifecycle_corpus/09: from
+// 4,000 on) holds the jobs of the last half of the run, so every window is released at
+// about twice its age, long before a retention check's 8 s2, and the run was
+// `inconclusive` at every budget, its checks each finding their window freed while the
+// series grew at 146 B/iteration. A structure bounded by a size or a time does not do
+// that: once it frees what it took in, it is full (an LRU, a FIFO, a ring) or past its
+// time to live, and grows no more; one that frees this window and still grows at its s3
+// would have to start filling after the window, and could not be the growth before it.
+// Over 3,245 runs of the 24 corpora (six passes at 2,000, 10,000 and 30,000; 4,966
+// checks), 49 runs of 13 bounded modules had a check that freed its window (or read V8's
+// own growth, or a growth that stopped) followed by a second one, freed: their series grew
+// at 0.25 B/iteration at most over the second one's later part (a slab pool, LRUs, FIFOs,
+// TTL caches, an array pool, a logger's queue), the queue's at 146, its suspicion's pace.
+// The growth must then be made of the program's objects allocated after s2 and alive at
+// s3 (TurnoverCarriesTheGrowth). Pure.
 bool GrowsByTurnover(const v1::LeakRetention& before, const v1::LeakRetention& now, const LaterPartFits& later);
 
 // Whether the program's objects allocated after s2 and alive at s3 (`young_bytes`, from

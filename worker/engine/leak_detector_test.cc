@@ -1204,11 +1204,20 @@ TEST(RetentionTest, AQueueThatFreesEveryWindowWhileItGrowsGrowsByTurnover) {
       {74655, 3624888}, {80398, 3624888}, {86141, 3624952}, {91880, 3624744}};
   EXPECT_FALSE(GrowsByTurnover(check(898, 1151, 9208, 70), check(9208, 11485, 91880, 22), LaterPartOf(ring)));
 
-  // The queue's growth, but a first check that did not find its window freed (a leak's
-  // window kept: that check decides), or a second window from before the first was freed.
+  // Or a table's finding before it (a ring's slots that stepped, then stopped): whatever
+  // the reading before, the growth over its later part went on.
+  v1::LeakRetention table = first;
+  table.set_finding(v1::RETENTION_FINDING_TABLE_STOPPED);
+  EXPECT_TRUE(GrowsByTurnover(table, second, LaterPartOf(queue)));
+  // The queue's growth, but a reading before it that confirmed a leak (that one decides),
+  // a second window that is not freed, or one from before the first was read.
   v1::LeakRetention kept = first;
   kept.set_finding(v1::RETENTION_FINDING_CONFIRMED);
+  kept.set_confirmed(true);
   EXPECT_FALSE(GrowsByTurnover(kept, second, LaterPartOf(queue)));
+  v1::LeakRetention undecided = second;
+  undecided.set_finding(v1::RETENTION_FINDING_UNDECIDED);
+  EXPECT_FALSE(GrowsByTurnover(first, undecided, LaterPartOf(queue)));
   EXPECT_FALSE(GrowsByTurnover(first, check(14000, 15479, 123832, 145), LaterPartOf(queue)));
   // Growing at under half its suspicion's pace: a structure settling.
   EXPECT_FALSE(GrowsByTurnover(first, check(14576, 15479, 123832, 400), LaterPartOf(queue)));

@@ -1229,8 +1229,12 @@ void RunMonitor::FinishRetention() {
   e.table_growth_after_bytes = diff->table_growth_after_bytes;
   v1::LeakRetention retention = ConfirmByRetention(suspected_, e);
   retention.set_stretched_from(reach_from_);
-  if (last_retention_) earlier_checks_.push_back(*last_retention_);
+  if (last_retention_) {
+    earlier_checks_.push_back(*last_retention_);
+    earlier_series_.push_back(last_series_);
+  }
   last_retention_ = retention;
+  last_series_ = suspected_.name();
   v8_internal_rate_ = retention.v8_internal_bytes_per_iteration();
   // The watch's end (WatchReach) goes on once more where its later part holds a knee; so
   // does a check's s3 whose freed window kept more than the bar past one (KeptPastAKnee),
@@ -1289,18 +1293,19 @@ void RunMonitor::FinishRetention() {
 // culprits, their sites the sampler's after s2 (young_sites_), and the retainer path leads
 // to one of them. False, and nothing changed, otherwise.
 bool RunMonitor::ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later) {
-  const size_t checks = checked_series_.size();
-  if (earlier_checks_.empty() || checks < 2 || checked_series_[checks - 2] != suspected_.name() ||
-      !GrowsByTurnover(earlier_checks_.back(), *last_retention_, later)) {
-    return false;
+  // The check before it on this series (a check on another series may lie between them).
+  const v1::LeakRetention* before_on_series = nullptr;
+  for (size_t i = earlier_checks_.size(); i > 0 && before_on_series == nullptr; --i) {
+    if (earlier_series_[i - 1] == suspected_.name()) before_on_series = &earlier_checks_[i - 1];
   }
+  if (before_on_series == nullptr || !GrowsByTurnover(*before_on_series, *last_retention_, later)) return false;
   absl::StatusOr<SnapshotDiff> young = DiffSnapshots(retention_files_[1], retention_files_[2], retention_files_[2]);
   if (!young.ok()) {
     HS_LOG(WARNING) << "heap snapshot diff (objects after s2): " << young.status().message();
     return false;
   }
   if (!TurnoverCarriesTheGrowth(young->program_bytes, e.s2, e.s3, later.whole.slope)) return false;
-  const v1::LeakRetention& before = earlier_checks_.back();
+  const v1::LeakRetention& before = *before_on_series;
   last_retention_->set_finding(v1::RETENTION_FINDING_TURNOVER);
   last_retention_->set_confirmed(true);
   last_retention_->set_young_bytes_per_iteration(static_cast<double>(young->program_bytes) /

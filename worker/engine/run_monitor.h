@@ -220,6 +220,9 @@ class RunMonitor {
   std::optional<v1::SampledBytes> window_sampled_;  // its window_sampled, when it had one
   std::optional<v1::LeakRetention> last_retention_;
   std::vector<v1::LeakRetention> earlier_checks_;  // the checks before it, in order (LeakResult.checks)
+  // The series each of them tested (earlier_checks_'s order), and last_retention_'s.
+  std::vector<std::string> earlier_series_;
+  std::string last_series_;
   double v8_internal_rate_ = 0;
   bool stop_sent_ = false;
   uint64_t extended_to_ = 0;  // the iteration an undecided check was told to go on to (0: none)
