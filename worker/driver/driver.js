@@ -783,7 +783,8 @@ function takePendingSnapshots(afterWrite) {
     }
     const sites = mode === 'start' ? null : allocationSampling(mode);
     send(Object.assign({ type: EVENT.SNAPSHOT, path: file, units: unitsReached, gc: gcFigures(false) },
-      sites ? { sites: sites.window, young_sites: sites.young, store_sites: sites.store, window_sampled: sites.total } : {}));
+      sites ? { sites: sites.window, young_sites: sites.young, store_sites: sites.store, window_sampled: sites.total }
+        : {}));
     commands.snapshotsSent++;
     // The engine's word on it (the plan of the check's next snapshot, what the check found,
     // or the stop), before the next point is set.
@@ -956,7 +957,6 @@ function groupSamples(profile, markOrdinal) {
   const groups = new Map();  // the window's (up to s2)
   const young = new Map();   // allocated after s2 (RETENTION_FINDING_TURNOVER)
   const stores = new Map();
-  const lines = new Map();  // allocatingLine's answers, by its arguments
   const total = { count: 0, bytes: 0 };  // all of the window's samples, for the engine's bound
   for (const sample of profile.samples) {
     if (sample.ordinal <= markOrdinal) addSample(total, sample.size);
@@ -965,7 +965,7 @@ function groupSamples(profile, markOrdinal) {
     const f = site.frame;
     const file = fileOf(f.url);
     if (sample.ordinal > markOrdinal) {  // allocated after s2
-      addToSite(young, sources, lines, fileOf, site, file, sample);
+      addToSite(young, sources, fileOf, site, file, sample);
       const at = storeLine(sources, file, f.lineNumber, f.columnNumber);
       if (!at) continue;
       const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
@@ -977,7 +977,7 @@ function groupSamples(profile, markOrdinal) {
       addSample(g, sample.size);
       continue;
     }
-    addToSite(groups, sources, lines, fileOf, site, file, sample);
+    addToSite(groups, sources, fileOf, site, file, sample);
   }
   const sites = (m) => [...m.values()].sort((a, b) => b.bytes - a.bytes).slice(0, 20)
     .map((g) => {
@@ -992,7 +992,7 @@ function groupSamples(profile, markOrdinal) {
 // Adds `sample`, whose innermost user frame is `site`'s, to its group in `groups` (by the
 // function, its position and its allocating line), with the allocating expressions of a
 // function's own code as candidates.
-function addToSite(groups, sources, lines, fileOf, site, file, sample) {
+function addToSite(groups, sources, fileOf, site, file, sample) {
   const f = site.frame;
   const at = allocatingLine(sources, file, f.lineNumber, f.columnNumber, site.callee);
   const key = `${f.functionName}\u0000${file}\u0000${f.lineNumber}\u0000${f.columnNumber}\u0000${at.line}`;

@@ -1269,8 +1269,8 @@ void RunMonitor::FinishRetention() {
     WatchTable(e, stores, ConfirmedResult(e, table, &*diff));
     return;
   }
-  // Freed, as the check before it found its window, while the series grew on at that
-  // check's pace: a queue that takes in more than it releases (GrowsByTurnover).
+  // Freed, while the growth the reading before it saw went on at its pace: a queue that
+  // takes in more than it releases (GrowsByTurnover).
   if (ConfirmByTurnover(e, later)) return;
   // Found bounded while it went on growing: that growth is not the window's. A series no
   // check has tested goes first (a Buffer's data growing beside a heap that regrew:
@@ -1286,26 +1286,25 @@ void RunMonitor::FinishRetention() {
   JudgeLeak(e.s3);
 }
 
-// A check that found its window freed, as the check before it on the same series found its
-// own, while the series grew on at that check's pace (GrowsByTurnover): a leak when the
+// A check that found its window freed while the growth the reading before it on the same
+// series saw (not a leak) went on at its pace (GrowsByTurnover): a leak when the
 // program's objects allocated after s2 and alive at s3 carry that growth (the snapshots at
 // s2 and s3 read as a window and its end: TurnoverCarriesTheGrowth). Those objects are the
 // culprits, their sites the sampler's after s2 (young_sites_), and the retainer path leads
 // to one of them. False, and nothing changed, otherwise.
 bool RunMonitor::ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later) {
-  // The check before it on this series (a check on another series may lie between them).
-  const v1::LeakRetention* before_on_series = nullptr;
-  for (size_t i = earlier_checks_.size(); i > 0 && before_on_series == nullptr; --i) {
-    if (earlier_series_[i - 1] == suspected_.name()) before_on_series = &earlier_checks_[i - 1];
-  }
-  if (before_on_series == nullptr || !GrowsByTurnover(*before_on_series, *last_retention_, later)) return false;
+  // The reading before it on this series (a check on another series may lie between them).
+  size_t i = earlier_checks_.size();
+  while (i > 0 && earlier_series_[i - 1] != suspected_.name()) --i;
+  if (i == 0) return false;
+  const v1::LeakRetention& before = earlier_checks_[i - 1];
+  if (!GrowsByTurnover(before, *last_retention_, later)) return false;
   absl::StatusOr<SnapshotDiff> young = DiffSnapshots(retention_files_[1], retention_files_[2], retention_files_[2]);
   if (!young.ok()) {
     HS_LOG(WARNING) << "heap snapshot diff (objects after s2): " << young.status().message();
     return false;
   }
   if (!TurnoverCarriesTheGrowth(young->program_bytes, e.s2, e.s3, later.whole.slope)) return false;
-  const v1::LeakRetention& before = *before_on_series;
   last_retention_->set_finding(v1::RETENTION_FINDING_TURNOVER);
   last_retention_->set_confirmed(true);
   last_retention_->set_young_bytes_per_iteration(static_cast<double>(young->program_bytes) /
