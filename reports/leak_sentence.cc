@@ -172,6 +172,8 @@ std::string SeriesNoteSentence(const v1::LeakResult& leak, const v1::LeakSeries&
   }
 }
 
+namespace {
+
 // What a table's finding is about: hash tables (table_growth_bytes), arrays' elements
 // stores grown by pushes (array_growth_bytes), or both; its words.
 struct StoreWords {
@@ -207,8 +209,7 @@ std::string Owners(const v1::LeakRetention& r) {
 // Where the later part of the check starts, over which its growth was read.
 uint64_t LaterFrom(const v1::LeakRetention& r) { return r.later_from() > 0 ? r.later_from() : r.s2(); }
 
-std::string RetentionSentence(const v1::LeakRetention& r) {
-  if (!r.note().empty()) return r.note();
+std::string FindingSentence(const v1::LeakRetention& r) {
   const StoreWords store = Store(r);
   const std::string program = FormatSize(r.program_bytes_per_iteration());
   const std::string rate = FormatSize(std::max(0.0, r.slope_after_per_iteration()));
@@ -332,6 +333,22 @@ std::string RetentionSentence(const v1::LeakRetention& r) {
     default:
       return "";
   }
+}
+
+// A growth past a window found bounded, watched on (RunMonitor::WatchRegrowth) and too slow
+// to be checked again: what it did there.
+std::string RegrowthWatched(const v1::LeakRetention& r) {
+  if (r.regrowth_checked_to() == 0 || r.confirmed()) return "";
+  return absl::StrCat("; the series, watched on to ", r.regrowth_checked_to(), ", grew ",
+                      FormatSize(std::max(0.0, r.regrowth_per_iteration())),
+                      "/iteration over its later part, too little to be tested again");
+}
+
+}  // namespace
+
+std::string RetentionSentence(const v1::LeakRetention& r) {
+  if (!r.note().empty()) return r.note();
+  return absl::StrCat(FindingSentence(r), RegrowthWatched(r));
 }
 
 std::string ExhaustionSentence(const v1::LeakResult& leak) {

@@ -156,6 +156,23 @@ TEST(LeakSentenceTest, StoreFindings) {
       << RetentionSentence(r);
 }
 
+// A window found freed while the series grew on under the bar of another check, watched on
+// (RunMonitor::WatchRegrowth) and too slow there: what it did is said after the finding.
+TEST(LeakSentenceTest, RegrowthWatchedAfterAFreedWindow) {
+  v1::LeakRetention r;
+  r.set_s1(898);
+  r.set_s2(1358);
+  r.set_s3(10864);
+  r.set_program_bytes_per_iteration(0.3);
+  r.set_suspected_slope_per_iteration(41.3);
+  r.set_finding(v1::RETENTION_FINDING_FREED);
+  const std::string freed = RetentionSentence(r);
+  r.set_regrowth_checked_to(22327);
+  r.set_regrowth_per_iteration(3.25);
+  EXPECT_EQ(RetentionSentence(r), freed + "; the series, watched on to 22327, grew 3.25B/iteration over its later "
+                                          "part, too little to be tested again");
+}
+
 // A check that found its window freed as the one before it did, while the series grew on,
 // and the objects allocated after its window carried that growth (a queue that takes in
 // more than it releases: lifecycle_corpus 09 at 2,000).

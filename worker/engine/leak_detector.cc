@@ -657,22 +657,42 @@ bool UndecidedCheckStands(const v1::LeakResult& at_end, const std::string& serie
   });
 }
 
-bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after) {
-  switch (retention.finding()) {
+bool FoundBounded(v1::RetentionFinding finding) {
+  switch (finding) {
     case v1::RETENTION_FINDING_FREED:
     case v1::RETENTION_FINDING_V8_INTERNAL:
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
     case v1::RETENTION_FINDING_TABLE_STOPPED:
     case v1::RETENTION_FINDING_UNACCOUNTED:
     case v1::RETENTION_FINDING_SLOWED:
-      break;
     case v1::RETENTION_FINDING_WINDOW_SHORT:
-      // Its growth was judged with its window's objects (ConfirmByRetention): at the bar.
-      return after.slope >= kMinBytesOverSpan / static_cast<double>(std::max<uint64_t>(1, retention.s3() - retention.s1()));
+      return true;
     default:
       return false;
   }
+}
+
+bool GrewPastItsWindow(const v1::LeakRetention& retention, const TheilSen& after) {
+  if (!FoundBounded(retention.finding())) return false;
+  if (retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT) {
+    // Its growth was judged with its window's objects (ConfirmByRetention): at the bar.
+    const uint64_t span = std::max<uint64_t>(1, retention.s3() - retention.s1());
+    return after.slope >= kMinBytesOverSpan / static_cast<double>(span);
+  }
   return KeepsGrowing(after, retention.s1(), retention.s3());
+}
+
+uint64_t RegrowthWatchTo(uint64_t s1, uint64_t s3, const TheilSen& after, uint64_t limit) {
+  if (s3 <= s1 || KeepsGrowing(after, s1, s3) || after.slope <= 0) return 0;
+  // Provably above the check's own bar: noise is not growth.
+  if (after.low < RegrowthBar(s1, s3) / kRegrowthOverBar) return 0;
+  const double span = kRegrowthWatchMargin * kRegrowthOverBar * kMinBytesOverSpan / after.slope;
+  const uint64_t to = std::max<uint64_t>(2 * s3, s1 + static_cast<uint64_t>(std::ceil(std::min(1e15, span))));
+  return to <= std::min(kSlowingReach * s3, limit) ? to : 0;
+}
+
+bool RegrowsOverTheWatch(const TheilSen& since, uint64_t s1, uint64_t to, double slope_at_s3) {
+  return KeepsGrowing(since, s1, to) && KeptPace(slope_at_s3, since);
 }
 
 bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3) {

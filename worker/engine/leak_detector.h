@@ -266,6 +266,28 @@ double RegrowthBar(uint64_t s1, uint64_t s3);
 // (leak corpus pooled_small_churn.mjs at 2,000). Pure function.
 bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3);
 
+// A check that found its window bounded (GrewPastItsWindow's findings, WINDOW_SHORT aside)
+// while the series grew over its later part (`after`) provably above the check's bar yet
+// under RegrowthBar starts no second check there: a backlog whose objects die, or a leak
+// that starts after the window, grows past a freed window and is seen only through that
+// growth. The series is watched on (no snapshots) to W, where RegrowthBar(s1, W) is
+// 1/kRegrowthWatchMargin of that growth: at least 2 s3 (a watch as long as s3 itself), at
+// most kSlowingReach s3 and `limit`. 0: no watch (the growth clears RegrowthBar already,
+// is not provably above the check's bar, or is too slow to clear it by then). A search
+// indexer that skips every tenth tick (backlog_corpus/07) grew 23.4-25.8 B/iteration over
+// [~5,500, ~11,500] past a window over [898, ~1,450] found freed or V8's own, against a
+// RegrowthBar of 24.5-25.7: `no_leak` in half its runs at 2,000. Pure.
+inline constexpr double kRegrowthWatchMargin = 2;
+uint64_t RegrowthWatchTo(uint64_t s1, uint64_t s3, const TheilSen& after, uint64_t limit);
+// At that watch's end `to`: its growth over the watch's later part (`since`) is the next
+// check's suspicion where it clears RegrowthBar(s1, to) (KeepsGrowing) and kept pace with
+// the growth that started the watch (`slope_at_s3`, KeptPace). Pure.
+bool RegrowsOverTheWatch(const TheilSen& since, uint64_t s1, uint64_t to, double slope_at_s3);
+// Whether a check's finding says its window was bounded in a way that lets a growth past
+// it be checked again (GrewPastItsWindow): freed, V8's own, a table whose entries stayed
+// or that stopped, a window held beyond the growth, a fill that slowed; WINDOW_SHORT too.
+bool FoundBounded(v1::RetentionFinding finding);
+
 // What the entries of the tables a check saw grow (TABLE_STEPPED) say, counted at s3, at
 // `mid` (the first checkpoint at or past halfway to `to`; 0: not counted) and at `to`, the
 // owners by node id (-1: unread). A hash table's capacity says little: a bounded Map or

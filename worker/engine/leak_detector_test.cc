@@ -1238,6 +1238,54 @@ TEST(RetentionTest, TheObjectsAfterTheWindowCarryATurnoversGrowth) {
   EXPECT_FALSE(TurnoverCarriesTheGrowth(15800000, 15479, 123832, -3));
 }
 
+// A growth past a freed window under RegrowthBar. Recorded at 2,000: backlog_corpus 07, a
+// search indexer that skips every tenth tick (~24 B/iteration of updates behind, each
+// indexed in the end). Its first check's window [898, 1,358] was freed by 10,864 while the
+// program heap grew 25 B/iteration over [5,432, 10,864], under RegrowthBar there (26.3): the run
+// was `no_leak`. It is watched on to where RegrowthBar is half that growth, past 2 s3, and
+// over its watch [11,000, 22,413] (another run's heap, code included, the points after s3
+// lifted by the check's third snapshot) it grew on at that pace: the next check tests it.
+TEST(RetentionTest, AGrowthPastAFreedWindowUnderTheBarIsWatchedOn) {
+  const std::vector<std::pair<uint64_t, double>> later = {
+      {5432, 3606880}, {6111, 3613952}, {6790, 3633488}, {7469, 3655232}, {8148, 3671160},
+      {8827, 3690856}, {9506, 3706448}, {10185, 3722472}, {10864, 3738664}};
+  const TheilSen after = FitOf(later);
+  ASSERT_FALSE(KeepsGrowing(after, 898, 10864)) << after.slope << " against " << RegrowthBar(898, 10864);
+  const uint64_t to = RegrowthWatchTo(898, 10864, after, 1000000);
+  EXPECT_GE(to, 2 * 10864u);
+  EXPECT_LE(to, kSlowingReach * 10864);
+  EXPECT_LE(RegrowthBar(898, to), after.slope / kRegrowthWatchMargin + 0.01);
+  // No room for it: no watch.
+  EXPECT_EQ(RegrowthWatchTo(898, 10864, after, 2 * 10864 - 1), 0u);
+
+  const std::vector<std::pair<uint64_t, double>> watch = {
+      {12320, 4133144}, {13799, 4147664}, {15455, 4190216}, {17310, 4256648},
+      {19388, 4305336}, {21715, 4362680}, {22413, 4378824}};
+  EXPECT_TRUE(RegrowsOverTheWatch(FitOf(watch), 898, 22413, after.slope));
+  // Level over the watch (a fill that stopped at s3): the check's finding stands.
+  std::vector<std::pair<uint64_t, double>> level = watch;
+  for (auto& point : level) point.second = 4133144 + (point.first % 7) * 1000;
+  EXPECT_FALSE(RegrowsOverTheWatch(FitOf(level), 898, 22413, after.slope));
+  // At under half the pace that started it: not kept.
+  std::vector<std::pair<uint64_t, double>> slower = watch;
+  for (auto& point : slower) point.second = 4133144 + 0.4 * after.slope * (point.first - 12320.0);
+  EXPECT_FALSE(RegrowsOverTheWatch(FitOf(slower), 898, 22413, after.slope));
+
+  // A growth that clears RegrowthBar starts the next check at once (GrewPastItsWindow);
+  // one that is not provably above the check's own bar, or too slow to clear RegrowthBar
+  // within kSlowingReach s3 (V8's own drift, ~3 B/iteration), is not watched.
+  std::vector<std::pair<uint64_t, double>> faster = later, drift = later, flat = later;
+  for (size_t i = 0; i < later.size(); ++i) {
+    const double x = static_cast<double>(later[i].first - 5432);
+    faster[i].second = 3606880 + 40 * x + (i % 2) * 2000;
+    drift[i].second = 3606880 + 3 * x + (i % 2) * 500;
+    flat[i].second = 3606880 + (i % 3) * 20000;
+  }
+  EXPECT_EQ(RegrowthWatchTo(898, 10864, FitOf(faster), 1000000), 0u);
+  EXPECT_EQ(RegrowthWatchTo(898, 10864, FitOf(drift), 1000000), 0u);
+  EXPECT_EQ(RegrowthWatchTo(898, 10864, FitOf(flat), 1000000), 0u);
+}
+
 // A fill that slows on and on, watched to its s4. Recorded at 2,000: knee_corpus 05 (a Map of
 // 12,000 cells overwritten at random, ~550 B a cell, filling as e^(-i/12,000)), its heap over
 // the later part [25,011, 50,022] of a watch from 8,784. Its last half grew at 0.55 of the

@@ -287,6 +287,12 @@ void RunMonitor::LeakStep(const v1::Checkpoint& c) {
     if (c.units() >= slowing_until_) DecideSlowing(c.units());
     return;
   }
+  // While a growth past a bounded window is watched on, nothing new is judged
+  // (DecideRegrowth at its end).
+  if (regrowth_until_ > 0) {
+    if (c.units() >= regrowth_until_) DecideRegrowth(c.units());
+    return;
+  }
   // While a table waits for its fourth snapshot, nothing new is judged; its owners'
   // entries are counted once halfway there (the driver answers before it goes on).
   if (table_result_ && !mid_asked_ && c.units() >= table_mid_ && c.units() < extended_to_) {
@@ -654,6 +660,7 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
       if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
       s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
       s.set_note_kind(v1::SERIES_NOTE_RETENTION);
+      s.set_detection_limit(std::max(s.detection_limit(), RegrowthLimit(s.name())));
     }
     r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED);
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
@@ -1280,6 +1287,8 @@ void RunMonitor::FinishRetention() {
   // sized for the growth (MinRetentionWindow); its growth was judged with the window.
   const bool judged = GrewOn(after) && retention.finding() == v1::RETENTION_FINDING_WINDOW_SHORT;
   if (!OtherSuspect(e.s3) && CheckRegrowth(e, judged)) return;
+  // Or it grew on under RegrowthBar: watched on, that growth may clear it (WatchRegrowth).
+  if (!regrown_ && WatchRegrowth(e, after)) return;
   // Not retained, or retained short of its reach: the verdict is FinalLeakVerdict's, once
   // the run ends (past the budget, told to now), unless a series is suspected that no check
   // has tested.
@@ -1294,11 +1303,8 @@ void RunMonitor::FinishRetention() {
 // to one of them. False, and nothing changed, otherwise.
 bool RunMonitor::ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later) {
   // The reading before it on this series (a check on another series may lie between them).
-  size_t i = earlier_checks_.size();
-  while (i > 0 && earlier_series_[i - 1] != suspected_.name()) --i;
-  if (i == 0) return false;
-  const v1::LeakRetention& before = earlier_checks_[i - 1];
-  if (!GrowsByTurnover(before, *last_retention_, later)) return false;
+  const v1::LeakRetention* before = EarlierCheckOn(suspected_.name());
+  if (before == nullptr || !GrowsByTurnover(*before, *last_retention_, later)) return false;
   absl::StatusOr<SnapshotDiff> young = DiffSnapshots(retention_files_[1], retention_files_[2], retention_files_[2]);
   if (!young.ok()) {
     HS_LOG(WARNING) << "heap snapshot diff (objects after s2): " << young.status().message();
@@ -1309,12 +1315,80 @@ bool RunMonitor::ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFi
   last_retention_->set_confirmed(true);
   last_retention_->set_young_bytes_per_iteration(static_cast<double>(young->program_bytes) /
                                                  static_cast<double>(e.s3 - e.s2));
-  last_retention_->set_turnover_freed_s1(before.s1());
-  last_retention_->set_turnover_freed_s2(before.s2());
-  last_retention_->set_turnover_freed_s3(before.s3());
+  last_retention_->set_turnover_freed_s1(before->s1());
+  last_retention_->set_turnover_freed_s2(before->s2());
+  last_retention_->set_turnover_freed_s3(before->s3());
   retention_sites_ = young_sites_;
   LeakVerdict(ConfirmedResult(e, /*table=*/false, &*young));
   return true;
+}
+
+// The last check before the running (or last) one that tested `series`; null if none did.
+const v1::LeakRetention* RunMonitor::EarlierCheckOn(const std::string& series) const {
+  for (size_t i = earlier_checks_.size(); i > 0; --i) {
+    if (earlier_series_[i - 1] == series) return &earlier_checks_[i - 1];
+  }
+  return nullptr;
+}
+
+// The last check that tested `series`; null if none did.
+const v1::LeakRetention* RunMonitor::LastCheckOn(const std::string& series) const {
+  if (last_retention_ && last_series_ == series) return &*last_retention_;
+  return EarlierCheckOn(series);
+}
+
+// The growth per iteration a series found bounded by its last check had to show past that
+// check's window to be tested again (RegrowthBar, over the span up to where it was watched
+// to): a backlog whose objects die, or a leak that starts after the window, is seen only
+// through that growth, so a `no leak` of the series states it as its limit where it is
+// higher. 0 where the series' last check found no bounded window.
+double RunMonitor::RegrowthLimit(const std::string& series) const {
+  const v1::LeakRetention* t = LastCheckOn(series);
+  if (t == nullptr || t->confirmed() || !FoundBounded(t->finding())) return 0;
+  return RegrowthBar(t->s1(), std::max(t->s3(), t->regrowth_checked_to()));
+}
+
+// A check found its window bounded while the series grew over its later part (`after`)
+// provably, yet under RegrowthBar: the run goes on, without snapshots, to where that growth
+// would clear the bar twice over (RegrowthWatchTo), within the check's limit, and the
+// growth there decides (DecideRegrowth). False without such a growth, room, or a check
+// left to make; or when a series no check has tested goes first.
+bool RunMonitor::WatchRegrowth(const RetentionEvidence& e, const TheilSen& after) {
+  const v1::LeakRetention& t = *last_retention_;
+  if (!FoundBounded(t.finding()) || t.finding() == v1::RETENTION_FINDING_WINDOW_SHORT ||
+      retention_checks_ >= kMaxRetentionChecks || OtherSuspect(e.s3)) {
+    return false;
+  }
+  const uint64_t until = RegrowthWatchTo(t.s1(), e.s3, after, CheckCap());
+  if (until == 0) return false;
+  regrowth_from_ = e.s3;
+  regrowth_until_ = until;
+  regrowth_slope_ = after.slope;
+  ExtendTo(until);
+  return true;
+}
+
+// The end of a growth's watch past a bounded window (WatchRegrowth), at `units`: the growth
+// over its later part is the next check's suspicion where it cleared RegrowthBar over the
+// longer span and kept pace (RegrowsOverTheWatch); else the check's finding stands, and the
+// detector's word on the rest, as after any check.
+void RunMonitor::DecideRegrowth(uint64_t units) {
+  const uint64_t from = regrowth_from_;
+  regrowth_until_ = 0;
+  uint64_t later = LaterPartFrom(from, units);
+  if (detector_->PointsBetween(later, units) < 4) later = from;
+  const TheilSen since = detector_->FitBetween(suspected_.name(), later, units);
+  last_retention_->set_regrowth_checked_to(units);
+  last_retention_->set_regrowth_per_iteration(since.slope);
+  if (RegrowsOverTheWatch(since, last_retention_->s1(), units, regrowth_slope_)) {
+    v1::LeakSeries regrown = suspected_;
+    regrown.set_slope_per_iteration(since.slope);
+    regrown.set_slope_low(since.low);
+    regrown.set_slope_high(since.high);
+    regrown_ = regrown;
+    if (CheckRegrowthOverWatch(later, units)) return;
+  }
+  JudgeLeak(units);
 }
 
 // How far a leak check may go where the module's iterations are cheap (CheapReach, from

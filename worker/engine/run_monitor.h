@@ -155,6 +155,11 @@ class RunMonitor {
   bool ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
+  bool WatchRegrowth(const RetentionEvidence& e, const TheilSen& after);
+  const v1::LeakRetention* EarlierCheckOn(const std::string& series) const;
+  const v1::LeakRetention* LastCheckOn(const std::string& series) const;
+  double RegrowthLimit(const std::string& series) const;
+  void DecideRegrowth(uint64_t units);
   bool StartCountWatch(uint64_t units, const v1::LeakResult& leak);
   void DecideCount(uint64_t units);
   void BoundedCounts(v1::LeakResult* result) const;
@@ -281,6 +286,14 @@ class RunMonitor {
   // result when the series grows on and they account for it (DecideSlowing).
   std::optional<v1::LeakResult> beside_result_;
   double beside_rate_ = 0;
+  // A check that found its window bounded while the series grew on under RegrowthBar
+  // (RegrowthWatchTo): the run goes on from regrowth_from_ (its s3) to regrowth_until_
+  // (0: no such watch), where the growth over the watch's later part decides whether the
+  // next check tests it (DecideRegrowth); regrowth_slope_, the growth that started it. A
+  // run that ends before keeps the check's finding.
+  uint64_t regrowth_from_ = 0;
+  uint64_t regrowth_until_ = 0;
+  double regrowth_slope_ = 0;
 };
 
 }  // namespace heapstorm
