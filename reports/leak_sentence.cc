@@ -99,7 +99,10 @@ std::string SummaryOfKind(const v1::RunResult& run) {
                           " more iterations (or a longer time limit) would decide");
     case v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED:
       return absl::StrCat("no leak: ", Retention(l), "; detection limit ", FormatSize(DetectionLimit(l, 0)),
-                          "/iteration of heap");
+                          "/iteration of heap",
+                          l.series_size() > 0 && l.series(0).limit_past_window()
+                              ? " (the growth past the window that gets a check of its own)"
+                              : "");
     case v1::LEAK_SUMMARY_KIND_RETENTION_UNPROVEN:
       return absl::StrCat("inconclusive: growth of ", FormatSize(l.suspected_slope_per_iteration()),
                           "/iteration suspected at iteration ", l.suspected_at_iteration(),

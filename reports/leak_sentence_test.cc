@@ -156,6 +156,35 @@ TEST(LeakSentenceTest, StoreFindings) {
       << RetentionSentence(r);
 }
 
+// A `no leak` found bounded by retention states its detection limit; where that is the
+// growth past the window another check would have tested (RunMonitor::RegrowthLimit), it
+// says so.
+TEST(LeakSentenceTest, ABoundedWindowsLimitIsTheGrowthPastIt) {
+  v1::LeakResult l;
+  l.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+  l.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED);
+  v1::LeakRetention* r = l.mutable_retention();
+  r->set_s1(898);
+  r->set_s2(1098);
+  r->set_s3(8784);
+  r->set_program_bytes_per_iteration(0.5);
+  r->set_suspected_slope_per_iteration(90);
+  r->set_finding(v1::RETENTION_FINDING_FREED);
+  v1::LeakSeries* heap = l.add_series();
+  heap->set_name("heap_used");
+  heap->set_unit("bytes");
+  heap->set_verdict(v1::LEAK_VERDICT_NO_LEAK);
+  heap->set_detection_limit(1.5);
+  const std::string trend = LeakSummarySentence(RunWith(l));
+  EXPECT_TRUE(absl::EndsWith(trend, "; detection limit 1.5B/iteration of heap")) << trend;
+  heap->set_detection_limit(33.24);
+  heap->set_limit_past_window(true);
+  const std::string past = LeakSummarySentence(RunWith(l));
+  EXPECT_TRUE(absl::EndsWith(past, "; detection limit 33.24B/iteration of heap (the growth past the window that gets a "
+                                   "check of its own)"))
+      << past;
+}
+
 // A window found freed while the series grew on under the bar of another check, watched on
 // (RunMonitor::WatchRegrowth) and too slow there: what it did is said after the finding.
 TEST(LeakSentenceTest, RegrowthWatchedAfterAFreedWindow) {

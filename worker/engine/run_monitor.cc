@@ -660,7 +660,11 @@ v1::LeakResult RunMonitor::FinalLeakVerdict() const {
       if (s.verdict() != v1::LEAK_VERDICT_LEAK) continue;
       s.set_verdict(v1::LEAK_VERDICT_NO_LEAK);
       s.set_note_kind(v1::SERIES_NOTE_RETENTION);
-      s.set_detection_limit(std::max(s.detection_limit(), RegrowthLimit(s.name())));
+      const double past_window = RegrowthLimit(s.name());
+      if (past_window > s.detection_limit()) {
+        s.set_detection_limit(past_window);
+        s.set_limit_past_window(true);
+      }
     }
     r.set_summary_kind(v1::LEAK_SUMMARY_KIND_RETENTION_BOUNDED);
   } else if (snapshots && !count_leak && (retaining_ || bytes_suspected)) {
