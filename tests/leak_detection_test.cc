@@ -637,7 +637,7 @@ TEST_F(LeakDetectionTest, ASlowBacklogPastAFreedWindowIsWatchedOnAndFound) {
   const v1::LeakRetention& first = r.leak().checks(0);
   // Watched on where its growth was under the bar; the next check starts at the watch's end.
   if (first.slope_after_per_iteration() < RegrowthBar(first.s1(), first.s3())) {
-    EXPECT_GE(first.regrowth_checked_to(), 2 * first.s3()) << testing_support::RunTrace(r);
+    EXPECT_GE(first.regrowth_checked_to(), kRegrowthWatchLeast * first.s3()) << testing_support::RunTrace(r);
     EXPECT_GE(r.leak().checks(1).s1(), first.regrowth_checked_to()) << testing_support::RunTrace(r);
   }
   ASSERT_GT(r.leak().allocation_sites_size(), 0) << LeakSummarySentence(r);

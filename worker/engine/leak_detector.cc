@@ -687,7 +687,8 @@ uint64_t RegrowthWatchTo(uint64_t s1, uint64_t s3, const TheilSen& after, uint64
   // Provably above the check's own bar: noise is not growth.
   if (after.low < RegrowthBar(s1, s3) / kRegrowthOverBar) return 0;
   const double span = kRegrowthWatchMargin * kRegrowthOverBar * kMinBytesOverSpan / after.slope;
-  const uint64_t to = std::max<uint64_t>(2 * s3, s1 + static_cast<uint64_t>(std::ceil(std::min(1e15, span))));
+  const uint64_t to =
+      std::max<uint64_t>(kRegrowthWatchLeast * s3, s1 + static_cast<uint64_t>(std::ceil(std::min(1e15, span))));
   return to <= std::min(kSlowingReach * s3, limit) ? to : 0;
 }
 

@@ -271,17 +271,21 @@ bool KeepsGrowing(const TheilSen& after, uint64_t s1, uint64_t s3);
 // under RegrowthBar starts no second check there: a backlog whose objects die, or a leak
 // that starts after the window, grows past a freed window and is seen only through that
 // growth. The series is watched on (no snapshots) to W, where RegrowthBar(s1, W) is
-// 1/kRegrowthWatchMargin of that growth: at least 2 s3 (a watch as long as s3 itself), at
-// most kSlowingReach s3 and `limit`. 0: no watch (the growth clears RegrowthBar already,
-// is not provably above the check's bar, or is too slow to clear it by then). A search
-// indexer that skips every tenth tick (backlog_corpus/07) grew 23.4-25.8 B/iteration over
-// [~5,500, ~11,500] past a window over [898, ~1,450] found freed or V8's own, against a
-// RegrowthBar of 24.5-25.7: `no_leak` in half its runs at 2,000. Pure.
+// 1/kRegrowthWatchMargin of that growth, at least kRegrowthWatchLeast s3, at most
+// kSlowingReach s3 and `limit`. 0: no watch (the growth clears RegrowthBar already, is not
+// provably above the check's bar, or is too slow to clear it by then). A search indexer
+// that skips every tenth tick (backlog_corpus/07) grew 23.4-25.8 B/iteration over [~5,500,
+// ~11,500] past a window over [898, ~1,450] found freed or V8's own, against a RegrowthBar
+// of 24.5-25.7: `no_leak` in half its runs at 2,000. Watched to 2 s3 (~23,000: 7 points
+// past s3 at the schedule's spacing), one point lifted by ~500 KB left the fit's interval
+// under the bar, and 2 runs in 5 at 10,000 stayed `no_leak`; to 3 s3 (~10 points), one
+// such point moves only the pairs' slopes beyond the interval's end. Pure.
 inline constexpr double kRegrowthWatchMargin = 2;
+inline constexpr uint64_t kRegrowthWatchLeast = 3;
 uint64_t RegrowthWatchTo(uint64_t s1, uint64_t s3, const TheilSen& after, uint64_t limit);
-// At that watch's end `to`: its growth over the watch's later part (`since`) is the next
-// check's suspicion where it clears RegrowthBar(s1, to) (KeepsGrowing) and kept pace with
-// the growth that started the watch (`slope_at_s3`, KeptPace). Pure.
+// At that watch's end `to`: its growth over the watch past s3 (`since`) is the next check's
+// suspicion where it clears RegrowthBar(s1, to) (KeepsGrowing) and kept pace with the
+// growth that started the watch (`slope_at_s3`, KeptPace). Pure.
 bool RegrowsOverTheWatch(const TheilSen& since, uint64_t s1, uint64_t to, double slope_at_s3);
 // Whether a check's finding says its window was bounded in a way that lets a growth past
 // it be checked again (GrewPastItsWindow): freed, V8's own, a table whose entries stayed

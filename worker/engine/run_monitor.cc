@@ -1373,14 +1373,13 @@ bool RunMonitor::WatchRegrowth(const RetentionEvidence& e, const TheilSen& after
 }
 
 // The end of a growth's watch past a bounded window (WatchRegrowth), at `units`: the growth
-// over its later part is the next check's suspicion where it cleared RegrowthBar over the
+// over the watch past s3 is the next check's suspicion where it cleared RegrowthBar over the
 // longer span and kept pace (RegrowsOverTheWatch); else the check's finding stands, and the
-// detector's word on the rest, as after any check.
+// detector's word on the rest, as after any check. s3's own point is left out: the third
+// snapshot lifts the points after it (~240 KB in backlog_corpus/07).
 void RunMonitor::DecideRegrowth(uint64_t units) {
-  const uint64_t from = regrowth_from_;
+  const uint64_t later = regrowth_from_ + 1;
   regrowth_until_ = 0;
-  uint64_t later = LaterPartFrom(from, units);
-  if (detector_->PointsBetween(later, units) < 4) later = from;
   const TheilSen since = detector_->FitBetween(suspected_.name(), later, units);
   last_retention_->set_regrowth_checked_to(units);
   last_retention_->set_regrowth_per_iteration(since.slope);
