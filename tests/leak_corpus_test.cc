@@ -12,7 +12,8 @@
 // the beside corpus (tests/fixtures/beside_corpus), the fill-past corpus
 // (tests/fixtures/fillpast_corpus), the knee corpus (tests/fixtures/knee_corpus), the
 // API-surface corpus (tests/fixtures/apisurface_corpus), the lifecycle corpus
-// (tests/fixtures/lifecycle_corpus) and the backlog corpus (tests/fixtures/backlog_corpus).
+// (tests/fixtures/lifecycle_corpus), the backlog corpus (tests/fixtures/backlog_corpus) and
+// the slow-growth corpus (tests/fixtures/slowgrowth_corpus).
 // Every module runs once in real node, at a budget of 2,000, 10,000 or 30,000 iterations
 // (spread over the modules so the test stays within minutes). The truth is each corpus's
 // labels.json: `leak`, `limits` (descriptors, old space), and `leak_site` (file:line of the
@@ -413,6 +414,15 @@ const std::vector<CorpusCase>& Cases() {
       {"08_telemetry_batcher_adaptive_drain.mjs", 10000, "backlog_corpus"},
       {"09_geocoder_client_async_backlog.mjs", 2000, "backlog_corpus"},
       {"10_job_scheduler_delayed_heap.js", 30000, "backlog_corpus"},
+      // The slow-growth corpus: growth of ~18-21 B/iteration past a window found freed, at
+      // about RegrowthBar, watched on where under it (WatchRegrowth): two backlogs and a
+      // late start behind a dropped warm-up, and their bounded twins.
+      {"01_metrics_ingest_backlog.js", 2000, "slowgrowth_corpus"},
+      {"02_admin_audit_trail.mjs", 10000, "slowgrowth_corpus"},
+      {"03_thumbnail_render_queue.mjs", 2000, "slowgrowth_corpus"},
+      {"04_cdn_purge_queue.mjs", 10000, "slowgrowth_corpus"},
+      {"05_signin_activity_feed.js", 2000, "slowgrowth_corpus"},
+      {"06_idempotency_key_cache.js", 10000, "slowgrowth_corpus"},
   };
   return cases;
 }
@@ -495,6 +505,7 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   ReadLabels("apisurface_corpus", &labels);
   ReadLabels("lifecycle_corpus", &labels);
   ReadLabels("backlog_corpus", &labels);
+  ReadLabels("slowgrowth_corpus", &labels);
   EngineOptions options;
   options.scratch_dir = testing_support::TmpDir();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(options);
