@@ -507,12 +507,17 @@ bool RunMonitor::CheckRegrowth(const RetentionEvidence& e, bool judged) {
 // False where it did not grow on.
 bool RunMonitor::GrewOn(const TheilSen& fit) {
   if (!GrewPastItsWindow(*last_retention_, fit)) return false;
+  SuspectRegrowth(fit);
+  return true;
+}
+
+// The growth `fit` past the running check's window is the next check's suspicion (regrown_).
+void RunMonitor::SuspectRegrowth(const TheilSen& fit) {
   v1::LeakSeries regrown = suspected_;
   regrown.set_slope_per_iteration(fit.slope);
   regrown.set_slope_low(fit.low);
   regrown.set_slope_high(fit.high);
   regrown_ = regrown;
-  return true;
 }
 
 // CheckRegrowth at the end of a watch past the check's s3 (`from`, to `units`), on the growth
@@ -1384,11 +1389,7 @@ void RunMonitor::DecideRegrowth(uint64_t units) {
   last_retention_->set_regrowth_checked_to(units);
   last_retention_->set_regrowth_per_iteration(since.slope);
   if (RegrowsOverTheWatch(since, last_retention_->s1(), units, regrowth_slope_)) {
-    v1::LeakSeries regrown = suspected_;
-    regrown.set_slope_per_iteration(since.slope);
-    regrown.set_slope_low(since.low);
-    regrown.set_slope_high(since.high);
-    regrown_ = regrown;
+    SuspectRegrowth(since);
     if (CheckRegrowthOverWatch(later, units)) return;
   }
   JudgeLeak(units);

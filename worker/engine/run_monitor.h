@@ -125,6 +125,7 @@ class RunMonitor {
   void AskForFirstSnapshot();
   bool CheckRegrowth(const RetentionEvidence& e, bool judged = false);
   bool GrewOn(const TheilSen& fit);
+  void SuspectRegrowth(const TheilSen& fit);
   bool CheckRegrowthOverWatch(uint64_t from, uint64_t units);
   bool OtherSuspect(uint64_t units) const;
   bool RoomForCheck(uint64_t units, const v1::LeakSeries& suspect) const;
