@@ -1383,14 +1383,14 @@ bool RunMonitor::WatchRegrowth(const RetentionEvidence& e, const TheilSen& after
 // detector's word on the rest, as after any check. s3's own point is left out: the third
 // snapshot lifts the points after it (~240 KB in backlog_corpus/07).
 void RunMonitor::DecideRegrowth(uint64_t units) {
-  const uint64_t later = regrowth_from_ + 1;
+  const uint64_t past_s3 = regrowth_from_ + 1;
   regrowth_until_ = 0;
-  const TheilSen since = detector_->FitBetween(suspected_.name(), later, units);
+  const TheilSen since = detector_->FitBetween(suspected_.name(), past_s3, units);
   last_retention_->set_regrowth_checked_to(units);
   last_retention_->set_regrowth_per_iteration(since.slope);
   if (RegrowsOverTheWatch(since, last_retention_->s1(), units, regrowth_slope_)) {
     SuspectRegrowth(since);
-    if (CheckRegrowthOverWatch(later, units)) return;
+    if (CheckRegrowthOverWatch(past_s3, units)) return;
   }
   JudgeLeak(units);
 }

@@ -289,7 +289,7 @@ class RunMonitor {
   double beside_rate_ = 0;
   // A check that found its window bounded while the series grew on under RegrowthBar
   // (RegrowthWatchTo): the run goes on from regrowth_from_ (its s3) to regrowth_until_
-  // (0: no such watch), where the growth over the watch's later part decides whether the
+  // (0: no such watch), where the growth over the watch past s3 decides whether the
   // next check tests it (DecideRegrowth); regrowth_slope_, the growth that started it. A
   // run that ends before keeps the check's finding.
   uint64_t regrowth_from_ = 0;
