@@ -339,12 +339,12 @@ std::string FindingSentence(const v1::LeakRetention& r) {
 }
 
 // A growth past a window found bounded, watched on (RunMonitor::WatchRegrowth) and too slow
-// to be checked again: what it did there.
+// to be checked again: what it did past s3, where the watch is read (DecideRegrowth).
 std::string RegrowthWatched(const v1::LeakRetention& r) {
   if (r.regrowth_checked_to() == 0 || r.confirmed()) return "";
   return absl::StrCat("; the series, watched on to ", r.regrowth_checked_to(), ", grew ",
-                      FormatSize(std::max(0.0, r.regrowth_per_iteration())),
-                      "/iteration over its later part, too little to be tested again");
+                      FormatSize(std::max(0.0, r.regrowth_per_iteration())), "/iteration past iteration ", r.s3(),
+                      ", too little to be tested again");
 }
 
 }  // namespace

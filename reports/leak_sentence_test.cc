@@ -198,8 +198,8 @@ TEST(LeakSentenceTest, RegrowthWatchedAfterAFreedWindow) {
   const std::string freed = RetentionSentence(r);
   r.set_regrowth_checked_to(22327);
   r.set_regrowth_per_iteration(3.25);
-  EXPECT_EQ(RetentionSentence(r), freed + "; the series, watched on to 22327, grew 3.25B/iteration over its later "
-                                          "part, too little to be tested again");
+  EXPECT_EQ(RetentionSentence(r), freed + "; the series, watched on to 22327, grew 3.25B/iteration past iteration "
+                                          "10864, too little to be tested again");
 }
 
 // A check that found its window freed as the one before it did, while the series grew on,
