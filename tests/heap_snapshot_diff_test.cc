@@ -2,6 +2,7 @@
 // what counts as the window's retention, and what does not.
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,8 +21,10 @@ namespace {
 // Writes s1, s2 and s3 with `window` run between the first two and `after` between the
 // last two, over an array `keep` of 400 small objects made before s1 (its elements store,
 // 3.2 KiB, is one the diff tracks) and what `before` makes. Returns the diff.
+// `max_replaced_growth` goes to DiffSnapshots.
 SnapshotDiff Diff(const std::string& name, const std::string& window, const std::string& after,
-                  const std::string& before = "", const std::string& fourth = "") {
+                  const std::string& before = "", const std::string& fourth = "",
+                  double max_replaced_growth = std::numeric_limits<double>::infinity()) {
   const std::string dir = absl::StrCat(testing_support::TmpDir(), "/", name);
   const std::string script = absl::StrCat(
       "const v8 = require('v8'); const fs = require('fs'); const dir = process.argv[2];\n"
@@ -40,7 +43,8 @@ SnapshotDiff Diff(const std::string& name, const std::string& window, const std:
   testing_support::CommandResult r = testing_support::RunCommand({"/usr/bin/env", "node", script_path, dir});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<SnapshotDiff> diff =
-      DiffSnapshots(dir + "/s1.heapsnapshot", dir + "/s2.heapsnapshot", dir + "/s3.heapsnapshot", 10);
+      DiffSnapshots(dir + "/s1.heapsnapshot", dir + "/s2.heapsnapshot", dir + "/s3.heapsnapshot", 10,
+                    max_replaced_growth);
   EXPECT_TRUE(diff.ok()) << diff.status();
   return diff.ok() ? *diff : SnapshotDiff{};
 }
@@ -159,6 +163,31 @@ TEST(HeapSnapshotDiffTest, AValueReplacedByABiggerOneIsBackingGrowth) {
                             "for (let i = 0; i < 4000; i++) state.b = Buffer.alloc(64 * 1024, i);",
                             "const state = {b: null}; globalThis.state = state;");
   EXPECT_EQ(churn.backing_growth_bytes, 0u);
+}
+
+// A value replaced by others whose size follows something else than the iterations: a write
+// batch in flight at each snapshot (io_corpus/file_logger_queue.js, whose batches are the
+// lines made between two turns of the event loop), 2 KiB in the window and 64 KiB at s3.
+// Without a bound it counts as one value grown 32-fold; a value growing by the iteration
+// since before s1 grows no more than (s3 - s1) / (s2 - s1)-fold (the engine's
+// MaxReplacedGrowth), and under a bound of 8 it is not counted. A log appended to at every
+// iteration, ~4 KiB in the window and ~40 KiB at s3 (~10-fold, within a bound of 1.5
+// (4,300 / 300)), still is.
+TEST(HeapSnapshotDiffTest, AValueGrownFasterThanTheIterationsIsNotBackingGrowth) {
+  const std::string batch_before = "const state = {b: null}; globalThis.state = state;";
+  const std::string batch_window = "state.b = Buffer.alloc(2048, 1);";
+  const std::string batch_after = "state.b = Buffer.alloc(64 * 1024, 2);";
+  SnapshotDiff unbounded = Diff("batch_unbounded", batch_window, batch_after, batch_before);
+  EXPECT_GE(unbounded.backing_growth_bytes, 60u * 1024) << "the batch is not read as a replaced value at all";
+  SnapshotDiff bounded = Diff("batch_bounded", batch_window, batch_after, batch_before, "", 8);
+  EXPECT_EQ(bounded.backing_growth_bytes, 0u) << "a value grown 32-fold counted under a bound of 8";
+  EXPECT_FALSE(bounded.reallocated);
+  SnapshotDiff log = Diff("log_paced",
+                          "for (let i = 0; i < 300; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
+                          "for (let i = 0; i < 4000; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
+                          "const state = {log: 'x'.repeat(1500)}; state.log.indexOf('z'); globalThis.state = state;",
+                          "", 1.5 * 4300 / 300);
+  EXPECT_GE(log.backing_growth_bytes, 30u * 1024) << "a log appended to at every iteration was not counted";
 }
 
 // A WeakMap made before s1 whose keys pile up in the window (alive at once, as they are

@@ -11,6 +11,7 @@
 #define HEAPSTORM_WORKER_ENGINE_HEAP_SNAPSHOT_H_
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -201,8 +202,14 @@ struct SnapshotDiff {
   };
   Beside beside;
 };
+// `limit`: how many culprits are listed, by bytes. `max_replaced_growth`: the most a value
+// replaced by a bigger one may have grown from the second snapshot to the third to count
+// (SnapshotDiff::backing_growth_bytes): what one growing every iteration since before the
+// first could (the engine's MaxReplacedGrowth).
+inline constexpr size_t kCulpritLimit = 20;
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
-                                           const std::string& third, size_t limit = 20);
+                                           const std::string& third, size_t limit = kCulpritLimit,
+                                           double max_replaced_growth = std::numeric_limits<double>::infinity());
 
 // Whether any of `grown_tables` (SnapshotDiff::grown_tables or grown_arrays) is at least 1.5
 // times its size in the snapshot at `path`, read alone: a table that grows by doubling, or an

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <iterator>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "common/sizes.h"
@@ -388,6 +389,11 @@ uint64_t UndecidedGoesOnTo(const v1::LeakResult& result, uint64_t units, uint64_
 uint64_t LaterPartFrom(uint64_t s2, uint64_t s3) {
   if (s3 <= s2) return s2;
   return std::max(s2, std::min(s2 + (s3 - s2) / 2, s3 / 2));
+}
+
+double MaxReplacedGrowth(uint64_t s1, uint64_t s2, uint64_t s3) {
+  if (s2 <= s1 || s3 <= s2) return std::numeric_limits<double>::infinity();
+  return kReplacedPaceSlack * static_cast<double>(s3 - s1) / static_cast<double>(s2 - s1);
 }
 
 uint64_t StretchedReach(const StretchInput& in) {

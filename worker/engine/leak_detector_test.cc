@@ -429,6 +429,23 @@ TEST(LeakDetectorTest, AtTheEndWithinTheBudgetNothingChanges) {
   EXPECT_EQ(d.Evaluate(true).verdict(), d.Evaluate().verdict());
 }
 
+// A value replaced by a bigger one is the suspected growth only where it grew no faster than
+// one growing by the iteration since before s1: (s3 - s1) / (s2 - s1)-fold, with slack. The
+// check that "confirmed" io_corpus/file_logger_queue.js at 10,000 by a write batch in flight
+// at s3: its bound is ~19.9-fold, where a Buffer.concat'd from iteration 0 grows s3 / s2 =
+// 3.6-fold and one started just before s1 at most 13.2-fold.
+TEST(RetentionTest, AReplacedValueGrowsAtMostAsOneGrowingSinceBeforeS1) {
+  const double bound = MaxReplacedGrowth(106952, 136246, 494791);
+  EXPECT_NEAR(bound, kReplacedPaceSlack * (494791.0 - 106952) / (136246 - 106952), 1e-9);
+  EXPECT_GT(bound, 494791.0 / 136246);  // a value grown from iteration 0
+  EXPECT_GT(bound, (494791.0 - 106952) / (136246 - 106952));  // one started just before s1
+  EXPECT_LT(bound, 50);  // a 1.3 KB batch in the window, 65 KB at s3
+  // A longer window lowers it, a later s3 raises it.
+  EXPECT_LT(MaxReplacedGrowth(898, 1500, 8784), MaxReplacedGrowth(898, 1098, 8784));
+  EXPECT_GT(MaxReplacedGrowth(898, 1098, 20000), MaxReplacedGrowth(898, 1098, 8784));
+  EXPECT_TRUE(std::isinf(MaxReplacedGrowth(1000, 1000, 8000)));
+}
+
 TEST(RetentionTest, PlanWaitsForTheEndOfTheBudget) {
   RetentionPlan p = PlanRetention(100, 500, 10000);
   EXPECT_TRUE(p.room);
