@@ -191,11 +191,11 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 // suspected growth. That growth was seen before s1, so such a value grew from some t0 < s1,
 // and by the iteration: its size at s3 over its size at s2 is (P + r (s3 - t0)) / (P + r (s2
 // - t0)) for a start P >= 0, no more than (s3 - s1) / (s2 - s1). kReplacedPaceSlack times
-// that leaves room for a value whose additions grow. A Buffer that grew 50-fold where that
-// bound is 13 is not one value growing at each iteration but another value: a write batch
-// in flight at s3 (io_corpus/file_logger_queue.js at 10,000, s1 106,952, s2 136,246, s3
-// 494,791: a leak of 0.17 B/iteration "confirmed" by ~65 KB of it). Infinite where s2 <= s1.
-// Pure.
+// that leaves room for a value whose additions grow. A value that grew more is not one
+// value growing at each iteration but another one, such as a write batch in flight at s3
+// whose size the event loop's timing sets: io_corpus/file_logger_queue.js at 10,000 (s1
+// 106,952, s2 136,246, s3 494,791, where the bound is 19.9-fold) had a leak of 0.17
+// B/iteration "confirmed" by ~65 KB of such a Buffer. Infinite where s2 <= s1. Pure.
 inline constexpr double kReplacedPaceSlack = 1.5;
 double MaxReplacedGrowth(uint64_t s1, uint64_t s2, uint64_t s3);
 

@@ -439,7 +439,7 @@ TEST(RetentionTest, AReplacedValueGrowsAtMostAsOneGrowingSinceBeforeS1) {
   EXPECT_NEAR(bound, kReplacedPaceSlack * (494791.0 - 106952) / (136246 - 106952), 1e-9);
   EXPECT_GT(bound, 494791.0 / 136246);  // a value grown from iteration 0
   EXPECT_GT(bound, (494791.0 - 106952) / (136246 - 106952));  // one started just before s1
-  EXPECT_LT(bound, 50);  // a 1.3 KB batch in the window, 65 KB at s3
+  EXPECT_LT(bound, 50);  // a batch of 1.3 KB in flight at s2 and of 65 KB at s3 does not count
   // A longer window lowers it, a later s3 raises it.
   EXPECT_LT(MaxReplacedGrowth(898, 1500, 8784), MaxReplacedGrowth(898, 1098, 8784));
   EXPECT_GT(MaxReplacedGrowth(898, 1098, 20000), MaxReplacedGrowth(898, 1098, 8784));
