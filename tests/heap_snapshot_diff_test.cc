@@ -2,7 +2,6 @@
 // what counts as the window's retention, and what does not.
 #include <algorithm>
 #include <fstream>
-#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,10 +20,9 @@ namespace {
 // Writes s1, s2 and s3 with `window` run between the first two and `after` between the
 // last two, over an array `keep` of 400 small objects made before s1 (its elements store,
 // 3.2 KiB, is one the diff tracks) and what `before` makes. Returns the diff.
-// `max_replaced_growth` goes to DiffSnapshots.
+// `replaced` goes to DiffSnapshots.
 SnapshotDiff Diff(const std::string& name, const std::string& window, const std::string& after,
-                  const std::string& before = "", const std::string& fourth = "",
-                  double max_replaced_growth = std::numeric_limits<double>::infinity()) {
+                  const std::string& before = "", const std::string& fourth = "", ReplacedGrowth replaced = {}) {
   const std::string dir = absl::StrCat(testing_support::TmpDir(), "/", name);
   const std::string script = absl::StrCat(
       "const v8 = require('v8'); const fs = require('fs'); const dir = process.argv[2];\n"
@@ -43,8 +41,7 @@ SnapshotDiff Diff(const std::string& name, const std::string& window, const std:
   testing_support::CommandResult r = testing_support::RunCommand({"/usr/bin/env", "node", script_path, dir});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<SnapshotDiff> diff =
-      DiffSnapshots(dir + "/s1.heapsnapshot", dir + "/s2.heapsnapshot", dir + "/s3.heapsnapshot", 10,
-                    max_replaced_growth);
+      DiffSnapshots(dir + "/s1.heapsnapshot", dir + "/s2.heapsnapshot", dir + "/s3.heapsnapshot", 10, replaced);
   EXPECT_TRUE(diff.ok()) << diff.status();
   return diff.ok() ? *diff : SnapshotDiff{};
 }
@@ -165,28 +162,41 @@ TEST(HeapSnapshotDiffTest, AValueReplacedByABiggerOneIsBackingGrowth) {
   EXPECT_EQ(churn.backing_growth_bytes, 0u);
 }
 
-// A value replaced by others whose size follows something else than the iterations: a write
-// batch in flight at each snapshot (io_corpus/file_logger_queue.js, whose batches are the
-// lines made between two turns of the event loop), 2 KiB in the window and 64 KiB at s3.
-// Without a bound it counts as one value grown 32-fold; a value growing by the iteration
-// since before s1 grows no more than (s3 - s1) / (s2 - s1)-fold (the engine's
-// MaxReplacedGrowth), and under a bound of 8 it is not counted. A log appended to at every
-// iteration, ~4 KiB in the window and ~40 KiB at s3 (~10-fold, within a bound of 1.5
-// (4,300 / 300)), still is.
-TEST(HeapSnapshotDiffTest, AValueGrownFasterThanTheIterationsIsNotBackingGrowth) {
+// How many times its size in the window a replaced value must be at s3 (the engine's
+// ReplacedGrowthBetween gives the bounds from the iterations):
+// - At most: a write batch in flight at each snapshot (io_corpus/file_logger_queue.js,
+//   whose batches are the lines made between two turns of the event loop), 2 KiB in the
+//   window and 64 KiB at s3, counts as one value grown 32-fold without a bound, and not
+//   under a bound of 8.
+// - At least: a log appended to at every iteration that grew ~1.5-fold from s2 to s3 (a
+//   check cut short by its limit) does not count at the default 2.5-fold, and does at 1.3.
+//   One that grew ~10-fold counts within 1.5 (4,300 / 300).
+TEST(HeapSnapshotDiffTest, AReplacedValueCountsWithinTheGrowthTheIterationsAllow) {
   const std::string batch_before = "const state = {b: null}; globalThis.state = state;";
   const std::string batch_window = "state.b = Buffer.alloc(2048, 1);";
   const std::string batch_after = "state.b = Buffer.alloc(64 * 1024, 2);";
   SnapshotDiff unbounded = Diff("batch_unbounded", batch_window, batch_after, batch_before);
   EXPECT_GE(unbounded.backing_growth_bytes, 60u * 1024) << "the batch is not read as a replaced value at all";
-  SnapshotDiff bounded = Diff("batch_bounded", batch_window, batch_after, batch_before, "", 8);
+  SnapshotDiff bounded = Diff("batch_bounded", batch_window, batch_after, batch_before, "", {kMinBackingGrowth, 8});
   EXPECT_EQ(bounded.backing_growth_bytes, 0u) << "a value grown 32-fold counted under a bound of 8";
   EXPECT_FALSE(bounded.reallocated);
+  const std::string log_before =
+      "const state = {log: ''}; for (let i = 0; i < 4000; i++) state.log += 'line ' + i + ' ok';"
+      "state.log.indexOf('z'); globalThis.state = state;";
+  const std::string log_window =
+      "for (let i = 4000; i < 4300; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }";
+  const std::string log_after =
+      "for (let i = 4300; i < 6500; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }";
+  SnapshotDiff slow_default = Diff("log_slow_default", log_window, log_after, log_before);
+  EXPECT_EQ(slow_default.backing_growth_bytes, 0u) << "a log grown ~1.5-fold counted at 2.5-fold";
+  SnapshotDiff slow = Diff("log_slow", log_window, log_after, log_before, "", {1.3, 10});
+  EXPECT_GE(slow.backing_growth_bytes, 20u * 1024) << "a log grown ~1.5-fold not counted at 1.3-fold";
+  EXPECT_TRUE(slow.reallocated);
   SnapshotDiff log = Diff("log_paced",
                           "for (let i = 0; i < 300; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
                           "for (let i = 0; i < 4000; i++) { state.log += 'line ' + i + ' ok'; state.log.indexOf('z'); }",
                           "const state = {log: 'x'.repeat(1500)}; state.log.indexOf('z'); globalThis.state = state;",
-                          "", 1.5 * 4300 / 300);
+                          "", {kMinBackingGrowth, 1.5 * 4300 / 300});
   EXPECT_GE(log.backing_growth_bytes, 30u * 1024) << "a log appended to at every iteration was not counted";
 }
 

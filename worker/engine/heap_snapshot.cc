@@ -691,7 +691,7 @@ bool FreshNativeKeptItsHolder(uint64_t id, const SnapshotSummary& s2, const Snap
 }  // namespace
 
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
-                                           const std::string& third, size_t limit, double max_replaced_growth) {
+                                           const std::string& third, size_t limit, ReplacedGrowth replaced) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first, nullptr, nullptr, true);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;
@@ -743,15 +743,16 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
   // One value a program keeps replacing with a bigger one (a log string appended to, a Buffer
   // grown with Buffer.concat): no object of the window is alive at s3, but the largest node
   // of its kind allocated after s2 is many times the largest allocated in the window. A
-  // program that churns big values of one size (buffer_churn_big.js) has both alike. One
-  // that grew more than `max_replaced_growth`-fold is not a value growing by the iteration:
+  // program that churns big values of one size (buffer_churn_big.js) has both alike. How
+  // many times as large it must be is `replaced`: what a value growing at each iteration
+  // shows over the iterations between the snapshots. One that grew more is not such a value:
   // a write batch in flight at s3, its size set by the event loop's timing
   // (io_corpus/file_logger_queue.js, a leak "confirmed" at 10,000 by one such Buffer).
   for (const auto& [kind, at3] : s3->largest_fresh) {
     auto at2 = s2->largest_fresh.find(kind);
     if (at2 == s2->largest_fresh.end() || at2->second.bytes < kMinBackingBytes) continue;
     const double ratio = static_cast<double>(at3.bytes) / static_cast<double>(at2->second.bytes);
-    if (ratio < kMinBackingGrowth || ratio > max_replaced_growth) continue;
+    if (ratio < replaced.least || ratio > replaced.most) continue;
     diff.backing_growth_bytes += at3.bytes - at2->second.bytes;
     if (at3.bytes - at2->second.bytes > largest) {
       largest = at3.bytes - at2->second.bytes;

@@ -202,14 +202,19 @@ struct SnapshotDiff {
   };
   Beside beside;
 };
-// `limit`: how many culprits are listed, by bytes. `max_replaced_growth`: the most a value
-// replaced by a bigger one may have grown from the second snapshot to the third to count
-// (SnapshotDiff::backing_growth_bytes): what one growing every iteration since before the
-// first could (the engine's MaxReplacedGrowth).
+// How many times its size in the window a value replaced by a bigger one must be at the
+// third snapshot to count (SnapshotDiff::backing_growth_bytes): at least `least`, at most
+// `most` (the engine's ReplacedGrowthBetween: what a value growing at each iteration since
+// before the first snapshot shows over the iterations between them).
+struct ReplacedGrowth {
+  double least = kMinBackingGrowth;
+  double most = std::numeric_limits<double>::infinity();
+};
+// `limit`: how many culprits are listed, by bytes.
 inline constexpr size_t kCulpritLimit = 20;
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = kCulpritLimit,
-                                           double max_replaced_growth = std::numeric_limits<double>::infinity());
+                                           ReplacedGrowth replaced = {});
 
 // Whether any of `grown_tables` (SnapshotDiff::grown_tables or grown_arrays) is at least 1.5
 // times its size in the snapshot at `path`, read alone: a table that grows by doubling, or an

@@ -391,9 +391,13 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3) {
   return std::max(s2, std::min(s2 + (s3 - s2) / 2, s3 / 2));
 }
 
-double MaxReplacedGrowth(uint64_t s1, uint64_t s2, uint64_t s3) {
-  if (s2 <= s1 || s3 <= s2) return std::numeric_limits<double>::infinity();
-  return kReplacedPaceSlack * static_cast<double>(s3 - s1) / static_cast<double>(s2 - s1);
+ReplacedGrowth ReplacedGrowthBetween(uint64_t s1, uint64_t s2, uint64_t s3) {
+  ReplacedGrowth g;
+  if (s2 <= s1 || s3 <= s2) return g;
+  g.most = kReplacedPaceSlack * static_cast<double>(s3 - s1) / static_cast<double>(s2 - s1);
+  g.least = std::clamp(kReplacedPaceShare * static_cast<double>(s3) / static_cast<double>(s2), kMinReplacedGrowth,
+                       kMinBackingGrowth);
+  return g;
 }
 
 uint64_t StretchedReach(const StretchInput& in) {
@@ -540,11 +544,13 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     const uint64_t replaced = e.backing_growth_bytes - std::min(e.array_growth_bytes, e.backing_growth_bytes);
     // Arrays' and tables' stores on V8's heap are no evidence for a native series; a value
     // replaced by a bigger one is (a Buffer grown by Buffer.concat: its data).
-    const uint64_t store_bytes =
-        replaced +
-        (stores && !native_series ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0);
+    const uint64_t grown =
+        stores && !native_series ? e.array_growth_bytes + (table_steps ? e.table_growth_bytes : 0) : 0;
+    const uint64_t store_bytes = replaced + grown;
     const bool tables = stores && table_steps;
-    j.program = static_cast<double>(program_bytes) / window + static_cast<double>(store_bytes) / span;
+    // Stores grew over [s1, s3]; a replaced value, from its size at s2 to its size at s3.
+    j.program = static_cast<double>(program_bytes) / window + static_cast<double>(grown) / span +
+                static_cast<double>(replaced) / static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s2));
     // The growth that is actually there during the check: the series over the later part
     // of [s2, s3] (its rise, where a table stepped). The suspicion's slope is measured on
     // the history before s1, which may be mostly before a late onset (too low) or mostly an

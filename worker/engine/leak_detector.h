@@ -32,6 +32,7 @@
 #include "common/trend.h"
 #include "proto/result.pb.h"
 #include "proto/suite.pb.h"
+#include "worker/engine/heap_snapshot.h"
 
 namespace heapstorm {
 
@@ -151,7 +152,8 @@ struct RetentionEvidence {
   uint64_t decides = 0;
   uint64_t reach = 0;
   // Growth of long-lived arrays' elements stores over [s1, s3] (reallocated as
-  // they grow, so not among the window's objects): the program's, per iteration of s3 - s1.
+  // they grow, so not among the window's objects): the program's, per iteration of s3 - s1;
+  // and of values replaced by bigger ones from s2 to s3, per iteration of s3 - s2.
   uint64_t backing_growth_bytes = 0;
   // The part of it that is arrays' elements stores (SnapshotDiff::array_growth_bytes).
   uint64_t array_growth_bytes = 0;
@@ -186,18 +188,28 @@ struct RetentionEvidence {
 // its entries double.
 uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 
-// The most a value replaced by a bigger one (a string appended to, a Buffer grown with
-// Buffer.concat: DiffSnapshots' max_replaced_growth) may grow from s2 to s3 and be the
-// suspected growth. That growth was seen before s1, so such a value grew from some t0 < s1,
-// and by the iteration: its size at s3 over its size at s2 is (P + r (s3 - t0)) / (P + r (s2
-// - t0)) for a start P >= 0, no more than (s3 - s1) / (s2 - s1). kReplacedPaceSlack times
-// that leaves room for a value whose additions grow. A value that grew more is not one
-// value growing at each iteration but another one, such as a write batch in flight at s3
-// whose size the event loop's timing sets: io_corpus/file_logger_queue.js at 10,000 (s1
-// 106,952, s2 136,246, s3 494,791, where the bound is 19.9-fold) had a leak of 0.17
-// B/iteration "confirmed" by ~65 KB of such a Buffer. Infinite where s2 <= s1. Pure.
+// How much a value replaced by a bigger one (a string appended to, a Buffer grown with
+// Buffer.concat: DiffSnapshots' `replaced`) must grow from s2 to s3 to be the suspected
+// growth. That growth was seen before s1, so such a value grew from some t0 < s1, and by
+// the iteration: its size at s3 over its size at s2 is (P + r (s3 - t0)) / (P + r (s2 -
+// t0)) for a start P >= 0.
+// - At most (s3 - s1) / (s2 - s1), kReplacedPaceSlack times that (room for a value whose
+//   additions grow). A value that grew more is not one value growing at each iteration but
+//   another one, such as a write batch in flight at s3 whose size the event loop's timing
+//   sets: io_corpus/file_logger_queue.js at 10,000 (s1 106,952, s2 136,246, s3 494,791,
+//   where the bound is 19.9-fold) had a leak of 0.17 B/iteration "confirmed" by ~65 KB of
+//   such a Buffer.
+// - At least s3 / s2 without a start P, kReplacedPaceShare of it, and never less than
+//   kMinReplacedGrowth (values of one size churned vary by less), nor more than
+//   kMinBackingGrowth (what a first check's s3 of 8 s2 asks). At 2.5 alone, a check cut
+//   short by its limit never counted one: an audit string appended to from iteration 3,000
+//   grew 1.57-fold over a second check's [32,915, 50,000], and was `no leak` (bounded: its
+//   window's objects freed) at 2,000 and 10,000.
+// Where s2 <= s1 or s3 <= s2: kMinBackingGrowth and no upper bound. Pure.
 inline constexpr double kReplacedPaceSlack = 1.5;
-double MaxReplacedGrowth(uint64_t s1, uint64_t s2, uint64_t s3);
+inline constexpr double kReplacedPaceShare = 0.9;
+inline constexpr double kMinReplacedGrowth = 1.25;
+ReplacedGrowth ReplacedGrowthBetween(uint64_t s1, uint64_t s2, uint64_t s3);
 
 // The verdict of a retention check on a suspected series (slope with its interval): a
 // leak only when the program's objects of the window are still alive at s3 at a rate that

@@ -1214,7 +1214,7 @@ void RunMonitor::FinishRetention() {
   e.decides = plan_.decides;
   e.reach = plan_.reach;
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2],
-                                                    kCulpritLimit, MaxReplacedGrowth(e.s1, e.s2, e.s3));
+                                                    kCulpritLimit, ReplacedGrowthBetween(e.s1, e.s2, e.s3));
   // Snapshots are large: gone once read, whatever the outcome. The files are this check's
   // as they are now: a check that ends here may start the next one, which clears them.
   absl::Cleanup remove = [this, files = retention_files_] {
