@@ -131,7 +131,8 @@ struct SnapshotDiff {
   uint64_t program_native_bytes = 0;
   // What long-lived arrays' elements stores grew by from the first snapshot to the third
   // (and a value replaced by a bigger one: the largest string or native node new
-  // since the second snapshot less the largest new in the window, when many times it),
+  // since the second snapshot less the largest new in the window, when it grew as much as
+  // DiffSnapshots' `replaced` asks and no more),
   // where they grew at every snapshot and at least kMinBackingGrowth-fold (a store or table
   // an object older than the window was given in it is not among the window's objects):
   // elements added to an array (or entries to a Map) that live in a store reallocated as it

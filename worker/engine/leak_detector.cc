@@ -492,6 +492,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
   const double window = static_cast<double>(std::max<uint64_t>(1, e.s2 > e.s1 ? e.s2 - e.s1 : 1));
   const double span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.s1 ? e.s3 - e.s1 : 1));
   const double later_span = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.later ? e.s3 - e.later : 1));
+  const double past_s2 = static_cast<double>(std::max<uint64_t>(1, e.s3 > e.s2 ? e.s3 - e.s2 : 1));
   // The window's program objects alive at s3: those on V8's heap no more than its sampler
   // can account for (kSampledErrors), those outside it (native nodes) as the snapshots say.
   const uint64_t native = std::min(e.program_native_bytes, e.program_bytes);
@@ -550,7 +551,7 @@ v1::LeakRetention ConfirmByRetention(const v1::LeakSeries& suspected, const Rete
     const bool tables = stores && table_steps;
     // Stores grew over [s1, s3]; a replaced value, from its size at s2 to its size at s3.
     j.program = static_cast<double>(program_bytes) / window + static_cast<double>(grown) / span +
-                static_cast<double>(replaced) / static_cast<double>(std::max<uint64_t>(1, e.s3 - e.s2));
+                static_cast<double>(replaced) / past_s2;
     // The growth that is actually there during the check: the series over the later part
     // of [s2, s3] (its rise, where a table stepped). The suspicion's slope is measured on
     // the history before s1, which may be mostly before a late onset (too low) or mostly an

@@ -204,7 +204,7 @@ uint64_t LaterPartFrom(uint64_t s2, uint64_t s3);
 //   kMinBackingGrowth (what a first check's s3 of 8 s2 asks). At 2.5 alone, a check cut
 //   short by its limit never counted one: an audit string appended to from iteration 3,000
 //   grew 1.57-fold over a second check's [32,915, 50,000], and was `no leak` (bounded: its
-//   window's objects freed) at 2,000 and 10,000.
+//   window's objects freed) at 2,000.
 // Where s2 <= s1 or s3 <= s2: kMinBackingGrowth and no upper bound. Pure.
 inline constexpr double kReplacedPaceSlack = 1.5;
 inline constexpr double kReplacedPaceShare = 0.9;
