@@ -673,6 +673,15 @@ struct StretchInput {
 };
 uint64_t StretchedReach(const StretchInput& in);
 
+// Whether a watch to `s4` (StretchedReach's, for `in`) ended at half of the check's limit,
+// the room it leaves for a watch past a knee, rather than at its growth or its time. Such
+// a watch reached only half as far as the check may go, and a confirmation there without
+// a knee goes on once more, to kRetentionMaxOverrun budgets (RunMonitor::
+// WatchTheOtherHalf): knee_corpus 07 at 2,000 (200 buckets of 150 responses of ~1 KB, full
+// at ~33,300; s1 898, s2 1,098, s3 8,784, limit 50,000) was watched to 25,000, its window
+// alive there, and was a `leak` in every run; its window is evicted by ~31,100. Pure.
+bool ReachEndsAtHalfTheLimit(const StretchInput& in, uint64_t s4);
+
 // Where a leak check goes on to when it reaches `units` (at or past its budget of `budget`
 // iterations) with the detector's `result` and no retention check running: a check that is
 // still undecided there has not had what it may use (a retention check already runs past

@@ -857,6 +857,22 @@ TEST(RetentionTest, ACheapConfirmationIsWatchedOnToHalfItsLimit) {
   EXPECT_EQ(StretchedReach(CheapFillUp()), 25000u);
 }
 
+// Only a watch that half of the limit ended goes on to the other half: not one its time,
+// its growth or the series' room ended first.
+TEST(RetentionTest, OnlyAWatchEndedByHalfTheLimitGoesOnToTheLimit) {
+  StretchInput in = CheapFillUp();
+  EXPECT_TRUE(ReachEndsAtHalfTheLimit(in, StretchedReach(in)));
+  StretchInput slow = in;  // 0.05 ms per iteration: 10,000 iterations past s3
+  slow.work_s2_ms = slow.work_s1_ms + 0.05 * 200;
+  slow.work_s3_ms = slow.work_s2_ms + 0.05 * (8784 - 1098);
+  EXPECT_FALSE(ReachEndsAtHalfTheLimit(slow, StretchedReach(slow)));
+  StretchInput big = in;  // 16 MiB of growth in 8,192 iterations
+  big.rate = 2048;
+  big.series_bytes = 3.0 * 1024 * 1024;
+  EXPECT_FALSE(ReachEndsAtHalfTheLimit(big, StretchedReach(big)));
+  EXPECT_FALSE(ReachEndsAtHalfTheLimit(in, 0)) << "no watch";
+}
+
 TEST(RetentionTest, AStretchStaysWithinWhatTheModulesTimeAllows) {
   StretchInput in = CheapFillUp();
   // 0.05 ms per iteration: 500 ms buys 10,000 iterations.

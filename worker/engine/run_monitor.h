@@ -153,6 +153,7 @@ class RunMonitor {
   double SeriesNow(const std::string& series) const;
   bool WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak);
   bool WatchPastTheKnee(const RetentionEvidence& e, double rate);
+  bool WatchTheOtherHalf(const RetentionEvidence& e, const v1::LeakResult& leak, double rate);
   bool ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
@@ -271,6 +272,10 @@ class RunMonitor {
   // running check's watch did (it does only once).
   std::optional<v1::LeakResult> watched_result_;
   bool past_knee_ = false;
+  // The running check's watch ended at half of its limit (ReachEndsAtHalfTheLimit), and
+  // went on to the other half (WatchTheOtherHalf; once).
+  bool reach_at_half_ = false;
+  bool other_half_ = false;
   // The third snapshot's sites as its event gave them (ConfirmedResult takes them): the
   // fourth one's check reads them again.
   std::vector<v1::AllocationSite> reach_sites_;
