@@ -847,9 +847,7 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
   // At a check's s3 (no watch yet), a window found freed (KeptPastAKnee); a confirmation
   // there is watched on by WatchReach.
   if (reach_from_ > 0 ? !watched_result_ : last_retention_->confirmed()) return false;
-  const uint64_t limit = SeriesLimit(suspected_.name());
-  const double room = limit > 0 ? std::max(0.0, static_cast<double>(limit) - SeriesNow(suspected_.name())) : -1;
-  const uint64_t s5 = PastTheKneeTo(e.later, e.s3, CheckCap(kKneeCheckMs), rate, room);
+  const uint64_t s5 = OnceMoreTo(e, CheckCap(kKneeCheckMs), rate);
   if (s5 == 0) return false;
   past_knee_ = true;
   last_retention_->set_reach(s5);
@@ -861,9 +859,7 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
     last_retention_->set_undecided(true);
     reach_result_ = FinalLeakVerdict();
   }
-  watched_result_.reset();
-  ExtendTo(s5);
-  Command(absl::StrCat("snapshot_at ", s5, " reach ", SnapshotFile(5)));
+  WatchOnTo(s5);
   return true;
 }
 
@@ -882,18 +878,31 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
 // is decided now.
 bool RunMonitor::WatchTheOtherHalf(const RetentionEvidence& e, const v1::LeakResult& leak, double rate) {
   if (reach_from_ == 0 || !reach_at_half_ || past_knee_ || other_half_) return false;
-  const uint64_t limit = SeriesLimit(suspected_.name());
-  const double room = limit > 0 ? std::max(0.0, static_cast<double>(limit) - SeriesNow(suspected_.name())) : -1;
-  const uint64_t budgets = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
-  const uint64_t s5 = PastTheKneeTo(e.later, e.s3, budgets, rate, room);
+  const uint64_t s5 = OnceMoreTo(e, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()), rate);
   if (s5 == 0) return false;
   other_half_ = true;
   last_retention_->set_reach(s5);
   reach_result_ = leak;
+  WatchOnTo(s5);
+  return true;
+}
+
+// Where a watch that ended at `e.s3` may go on to once more: PastTheKneeTo, within `limit`
+// and half of what the suspected series may still grow at `rate` before its limit. 0 for
+// nowhere.
+uint64_t RunMonitor::OnceMoreTo(const RetentionEvidence& e, uint64_t limit, double rate) const {
+  const uint64_t series_limit = SeriesLimit(suspected_.name());
+  const double room =
+      series_limit > 0 ? std::max(0.0, static_cast<double>(series_limit) - SeriesNow(suspected_.name())) : -1;
+  return PastTheKneeTo(e.later, e.s3, limit, rate, room);
+}
+
+// Goes on to `s5`, where the check is finished again from the same window (OnSnapshot):
+// the run's reach and the snapshot there. The held result is the caller's (reach_result_).
+void RunMonitor::WatchOnTo(uint64_t s5) {
   watched_result_.reset();
   ExtendTo(s5);
   Command(absl::StrCat("snapshot_at ", s5, " reach ", SnapshotFile(5)));
-  return true;
 }
 
 // The most the named series may reach: the old space for the heap, the native limit for

@@ -154,6 +154,8 @@ class RunMonitor {
   bool WatchReach(const RetentionEvidence& e, const v1::LeakResult& leak);
   bool WatchPastTheKnee(const RetentionEvidence& e, double rate);
   bool WatchTheOtherHalf(const RetentionEvidence& e, const v1::LeakResult& leak, double rate);
+  uint64_t OnceMoreTo(const RetentionEvidence& e, uint64_t limit, double rate) const;
+  void WatchOnTo(uint64_t s5);
   bool ConfirmByTurnover(const RetentionEvidence& e, const LaterPartFits& later);
   std::string SnapshotFile(int k) const;
   void DecideSlowing(uint64_t units);
