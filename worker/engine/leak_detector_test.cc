@@ -857,9 +857,10 @@ TEST(RetentionTest, ACheapConfirmationIsWatchedOnToHalfItsLimit) {
   EXPECT_EQ(StretchedReach(CheapFillUp()), 25000u);
 }
 
-// Only a watch that half of the limit ended goes on to the other half: not one its time,
-// its growth or the series' room ended first.
-TEST(RetentionTest, OnlyAWatchEndedByHalfTheLimitGoesOnToTheLimit) {
+// Only a watch that half of the limit ended goes on once more (RunMonitor::
+// WatchTheOtherHalf, to 25 budgets): not one its time, its growth or the series' room
+// ended first.
+TEST(RetentionTest, OnlyAWatchEndedByHalfItsLimitGoesOnOnceMore) {
   StretchInput in = CheapFillUp();
   EXPECT_TRUE(ReachEndsAtHalfTheLimit(in, StretchedReach(in)));
   StretchInput slow = in;  // 0.05 ms per iteration: 10,000 iterations past s3
