@@ -260,6 +260,48 @@ TEST(HeapSnapshotDiffTest, ATableThatGoesOnGrowingDoublesAgainAndABoundedOneDoes
   EXPECT_FALSE(*doubled);
 }
 
+// The end of a watch (a third snapshot taken further on, from the same first two): a queue
+// capped by push and shift (codebound_corpus/05's shape), whose store grew while it filled
+// before the reading the watch went on from and swings within a step of that size since, no
+// longer counts; an array a leak pushes to goes on growing, and does. Without the reading,
+// the queue's store still counts: it is many times its size at the first snapshot.
+TEST(HeapSnapshotDiffTest, AtAWatchsEndAStoreCountsOnlyWhereItWentOnGrowing) {
+  const std::string before = "const q = []; for (let i = 0; i < 300; i++) q.push(i); globalThis.q = q;";
+  const std::string window = "for (let i = 300; i < 400; i++) q.push(i);";
+  const std::string dir = absl::StrCat(testing_support::TmpDir(), "/");
+  struct Shape {
+    std::string name, step;
+    bool counts;
+  };
+  for (const Shape& shape : {Shape{"store_queue", "q.push(i); if (q.length > 4000) q.shift();", false},
+                             Shape{"store_leak", "q.push(i);", true}}) {
+    SCOPED_TRACE(shape.name);
+    const std::string loop = "for (let i = FROM; i < TO; i++) { " + shape.step + " }";
+    auto range = [&](int from, int to) {
+      std::string l = loop;
+      l.replace(l.find("FROM"), 4, std::to_string(from));
+      l.replace(l.find("TO"), 2, std::to_string(to));
+      return l;
+    };
+    const SnapshotDiff at_reading = Diff(shape.name, window, range(400, 12000), before, range(12000, 120000));
+    ASSERT_EQ(at_reading.grown_arrays.size(), 1u) << "the store did not grow by the reading";
+    const std::string d = dir + shape.name + "/";
+    StoresAtLastReading last;
+    last.arrays = at_reading.grown_arrays;
+    last.before = 12000 - 300;
+    last.since = 120000 - 12000;
+    absl::StatusOr<SnapshotDiff> alone =
+        DiffSnapshots(d + "s1.heapsnapshot", d + "s2.heapsnapshot", d + "s4.heapsnapshot");
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    EXPECT_EQ(alone->grown_arrays.size(), 1u) << "without the reading, the store counts";
+    absl::StatusOr<SnapshotDiff> watched =
+        DiffSnapshots(d + "s1.heapsnapshot", d + "s2.heapsnapshot", d + "s4.heapsnapshot", kCulpritLimit, {}, last);
+    ASSERT_TRUE(watched.ok()) << watched.status();
+    EXPECT_EQ(watched->grown_arrays.size(), shape.counts ? 1u : 0u);
+    EXPECT_EQ(watched->array_growth_bytes > 0, shape.counts);
+  }
+}
+
 // The path's one line: the last hops, a hop repeated in a row said once.
 // An LRU's slots made at their full size (lru-cache's `new Array(max).fill(undefined)`),
 // filled one object per step: the window's objects are held by an array whose store is the

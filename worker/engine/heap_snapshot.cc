@@ -688,10 +688,24 @@ bool FreshNativeKeptItsHolder(uint64_t id, const SnapshotSummary& s2, const Snap
                      [&](uint64_t holder) { return std::binary_search(before.begin(), before.end(), holder); });
 }
 
+// Whether the store of `owner`, `at1` bytes at the first snapshot and `at3` at the third,
+// went on growing since the reading a watch went on from (StoresAtLastReading); true where
+// it did not grow at that reading or there was none.
+bool KeptGrowing(const StoresAtLastReading& last, const std::map<uint64_t, uint64_t>& then, uint64_t owner,
+                 uint64_t at1, uint64_t at3) {
+  auto at = then.find(owner);
+  if (at == then.end() || last.before == 0 || last.since == 0) return true;
+  if (at3 <= at->second) return false;
+  const double pace_before = static_cast<double>(at->second - std::min(at1, at->second)) / last.before;
+  const double pace_since = static_cast<double>(at3 - at->second) / last.since;
+  return kStorePaceSlack * pace_since >= pace_before;
+}
+
 }  // namespace
 
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
-                                           const std::string& third, size_t limit, ReplacedGrowth replaced) {
+                                           const std::string& third, size_t limit, ReplacedGrowth replaced,
+                                           const StoresAtLastReading& last) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first, nullptr, nullptr, true);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;
@@ -721,6 +735,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       // Grew at every snapshot.
       if (b1->second.bytes > b2->second.bytes || b2->second.bytes > b3.bytes) continue;
       if (static_cast<double>(b3.bytes) < kMinBackingGrowth * static_cast<double>(b1->second.bytes)) continue;
+      if (!KeptGrowing(last, tables ? last.tables : last.arrays, owner, b1->second.bytes, b3.bytes)) continue;
       const uint64_t growth = b3.bytes - b1->second.bytes;
       if (tables) {
         diff.table_growth_bytes += growth;

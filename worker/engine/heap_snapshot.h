@@ -211,11 +211,33 @@ struct ReplacedGrowth {
   double least = kMinBackingGrowth;
   double most = std::numeric_limits<double>::infinity();
 };
+// The end of a watch (the check's third snapshot taken again further on, from the same
+// first two): the stores that grew at the reading it went on from (SnapshotDiff::grown_arrays
+// and grown_tables there: owner's node id → bytes), and the iterations from the first
+// snapshot to that reading (`before`) and from it to the third (`since`). Such a store counts
+// again only where it went on growing since at least 1 / kStorePaceSlack of the pace per
+// iteration it had before. A leak's store grows with its entries, its size within its slack
+// of them at each reading (an array's store up to 1.5 times its elements, a table up to
+// twice its entries), so its two paces differ by less: at most ~4.6-fold for a table that
+// held 10,000 entries before s1 and gains one an iteration, read at 8,784 and at 81,031,
+// each reading at its table's worst. A bounded store that filled before the reading stays
+// within a step of its size there.
+// codebound_corpus/05 at 2,000 (a queue capped at 8,000 keys by push and shift, whose
+// store swings between 8,000 and 12,017 slots as shift trims it) had its window freed at
+// 80,251 and its queue's store 68 KiB larger than at s1, as it was at the reading at 8,784:
+// "carried by an array alone", it needed the run to go on to 165,517, and was `inconclusive`
+// in a CI run.
+struct StoresAtLastReading {
+  std::map<uint64_t, uint64_t> arrays, tables;
+  uint64_t before = 0, since = 0;
+};
+inline constexpr double kStorePaceSlack = 8;
+
 // `limit`: how many culprits are listed, by bytes.
 inline constexpr size_t kCulpritLimit = 20;
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = kCulpritLimit,
-                                           ReplacedGrowth replaced = {});
+                                           ReplacedGrowth replaced = {}, const StoresAtLastReading& last = {});
 
 // Whether any of `grown_tables` (SnapshotDiff::grown_tables or grown_arrays) is at least 1.5
 // times its size in the snapshot at `path`, read alone: a table that grows by doubling, or an
