@@ -695,8 +695,12 @@ bool KeptGrowing(const StoresAtLastReading& last, const std::map<uint64_t, uint6
                  uint64_t at1, uint64_t at3) {
   auto at = then.find(owner);
   if (at == then.end() || last.before == 0 || last.since == 0) return true;
-  if (at3 <= at->second) return false;
   const double pace_before = static_cast<double>(at->second - std::min(at1, at->second)) / last.before;
+  // Too short a watch for a leak's store to have stepped since: kept.
+  if (pace_before * static_cast<double>(last.since) < kStoreGrowthToJudge * static_cast<double>(at->second)) {
+    return true;
+  }
+  if (at3 <= at->second) return false;
   const double pace_since = static_cast<double>(at3 - at->second) / last.since;
   return kStorePaceSlack * pace_since >= pace_before;
 }
