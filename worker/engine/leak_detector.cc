@@ -427,6 +427,10 @@ uint64_t StretchedReach(const StretchInput& in) {
 
 bool ReachEndsAtHalfTheLimit(const StretchInput& in, uint64_t s4) { return s4 > 0 && s4 >= in.limit / 2; }
 
+uint64_t OtherHalfLimit(uint64_t budgets, uint64_t cap, double kept, double rate) {
+  return kept > kKeptOverGrowthToTheLimit * std::max(0.0, rate) ? std::max(budgets, cap) : budgets;
+}
+
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {
   double low = std::max(suspected.slope_low(), suspected.min_effect());
   return low > 0 ? static_cast<uint64_t>(std::min(1e9, std::ceil(kMinBytesOverSpan / low))) : 1;

@@ -873,15 +873,18 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
 // half of what the series may still grow at `rate`), and the check is finished again there
 // from the same window (OnSnapshot). A structure that fills for longer than half of those
 // budgets frees the window's objects by then; a leak keeps them, at the cost of one more
-// watch. Not to the limit where cheap iterations set it further (CheapReach): those
-// watches already go past 12.5 budgets, and going on to the limit there made the corpora's
-// runs take 22% longer, all of it in leaks (bench/RESULTS.md, session 41). `leak`, the
+// watch. Not to the limit where cheap iterations set it further (CheapReach), unless the
+// window kept well beyond the growth (OtherHalfLimit): those watches already go past 12.5
+// budgets, and going on to the limit from all of them made the corpora's runs take 22%
+// longer, all of it in leaks (bench/RESULTS.md, session 41). `leak`, the
 // confirmation at the watch's end, stands if the run ends before. Once per check, and not
 // after a watch past a knee; false without room for half the later part again: the check
 // is decided now.
 bool RunMonitor::WatchTheOtherHalf(const RetentionEvidence& e, const v1::LeakResult& leak, double rate) {
   if (reach_from_ == 0 || !reach_at_half_ || past_knee_ || other_half_) return false;
-  const uint64_t s5 = OnceMoreTo(e, CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits()), rate);
+  const uint64_t budgets = CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits());
+  const uint64_t limit = OtherHalfLimit(budgets, CheckCap(), last_retention_->program_bytes_per_iteration(), rate);
+  const uint64_t s5 = OnceMoreTo(e, limit, rate);
   if (s5 == 0) return false;
   other_half_ = true;
   last_retention_->set_reach(s5);
