@@ -687,11 +687,12 @@ bool ReachEndsAtHalfTheLimit(const StretchInput& in, uint64_t s4);
 // kept more than kKeptOverGrowthToTheLimit times the growth over the watch's later part
 // (`kept` and `rate`, bytes/iteration). A leak's window keeps about its growth: 0.4-1.4 times
 // it at the watch's end in the corpora (all 25, one run at 2,000 and 10,000, session 41),
-// more only beside a structure whose entries it still holds. A window that keeps more is
-// such a structure's, with or without a leak beside it, and a longer watch sees its
-// entries freed: knee_corpus 01 at 2,000 (a Map LRU of 20,000 that re-sets an entry on each
-// hit) kept 96.7 B/iteration against a growth of 38.7 at 52,030 and was a `leak` there,
-// and freed by ~57,000 with the watch gone on to the limit. Going on to the limit for every
+// more only where it still holds a structure's entries beside the leak's (1.5-3.8 times, a
+// leak beside a TTL cache or an LRU), and a structure's own window kept 1.9-2.5 times it.
+// Such a window is read again further on: a structure frees its entries, a leak beside one
+// keeps its own. knee_corpus 01 at 2,000 (a Map LRU of 20,000 that re-sets an entry on each
+// hit) kept 96.7 B/iteration against a growth of 38.7 at 52,030 and was a `leak` there;
+// watched on to the limit, it was freed at the next reading. Going on to the limit for every
 // watch made the corpora's runs take 22% longer, in leaks whose windows keep their growth.
 inline constexpr double kKeptOverGrowthToTheLimit = 1.5;
 uint64_t OtherHalfLimit(uint64_t budgets, uint64_t cap, double kept, double rate);
