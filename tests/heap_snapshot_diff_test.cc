@@ -290,7 +290,7 @@ TEST(HeapSnapshotDiffTest, AtAWatchsEndAStoreCountsOnlyWhereItWentOnGrowing) {
     const SnapshotDiff at_reading = Diff(shape.name, window, range(400, 12000), before, range(12000, shape.watched_to));
     ASSERT_EQ(at_reading.grown_arrays.size(), 1u) << "the store did not grow by the reading";
     const std::string d = dir + shape.name + "/";
-    StoresAtLastReading last;
+    StoresAtReading last;
     last.arrays = at_reading.grown_arrays;
     last.before = 12000 - 300;
     last.since = shape.watched_to - 12000;
@@ -304,6 +304,45 @@ TEST(HeapSnapshotDiffTest, AtAWatchsEndAStoreCountsOnlyWhereItWentOnGrowing) {
     EXPECT_EQ(watched->grown_arrays.size(), shape.counts ? 1u : 0u);
     EXPECT_EQ(watched->array_growth_bytes > 0, shape.counts);
   }
+}
+
+// A chain of watches (a knee watch after a first watch): the capped queue's store grew by
+// the check's reading at 12,000 and swings within a step of that size at the first watch's
+// end (60,000) and at the second's (120,000). Read against the check's reading, it is out
+// at both ends. Read against the first watch's end, which no longer listed it, it would
+// count again at the second: many times its size at s1.
+TEST(HeapSnapshotDiffTest, EveryWatchOfACheckReadsAgainstTheChecksOwnReading) {
+  const std::string step = "q.push(i); if (q.length > 4000) q.shift();";
+  auto range = [&](int from, int to) {
+    return absl::StrCat("for (let i = ", from, "; i < ", to, "; i++) { ", step, " }");
+  };
+  const SnapshotDiff at_reading =
+      Diff("store_chain", "for (let i = 300; i < 400; i++) q.push(i);", range(400, 12000),
+           "const q = []; for (let i = 0; i < 300; i++) q.push(i); globalThis.q = q;",
+           range(12000, 60000) + "\nv8.writeHeapSnapshot(dir + '/s4a.heapsnapshot');\n" + range(60000, 120000));
+  ASSERT_EQ(at_reading.grown_arrays.size(), 1u) << "the queue's store did not grow by the check's reading";
+  const std::string d = absl::StrCat(testing_support::TmpDir(), "/store_chain/");
+  StoresAtReading check;
+  check.arrays = at_reading.grown_arrays;
+  check.before = 12000 - 300;
+  for (const auto& [end, file] : {std::pair<int, std::string>{60000, "s4a"}, {120000, "s4"}}) {
+    SCOPED_TRACE(file);
+    StoresAtReading last = check;
+    last.since = end - 12000;
+    absl::StatusOr<SnapshotDiff> watched = DiffSnapshots(d + "s1.heapsnapshot", d + "s2.heapsnapshot",
+                                                         d + file + ".heapsnapshot", kCulpritLimit, {}, last);
+    ASSERT_TRUE(watched.ok()) << watched.status();
+    EXPECT_TRUE(watched->grown_arrays.empty());
+    EXPECT_EQ(watched->array_growth_bytes, 0u);
+  }
+  // What the first watch's end listed, as the next reading: the queue is not in it.
+  StoresAtReading first_end;
+  first_end.before = 60000 - 300;
+  first_end.since = 120000 - 60000;
+  absl::StatusOr<SnapshotDiff> chained = DiffSnapshots(d + "s1.heapsnapshot", d + "s2.heapsnapshot",
+                                                       d + "s4.heapsnapshot", kCulpritLimit, {}, first_end);
+  ASSERT_TRUE(chained.ok()) << chained.status();
+  EXPECT_EQ(chained->grown_arrays.size(), 1u) << "against the last watch's end, the queue counts again";
 }
 
 // The path's one line: the last hops, a hop repeated in a row said once.

@@ -689,9 +689,9 @@ bool FreshNativeKeptItsHolder(uint64_t id, const SnapshotSummary& s2, const Snap
 }
 
 // Whether the store of `owner`, `at1` bytes at the first snapshot and `at3` at the third,
-// went on growing since the reading a watch went on from (StoresAtLastReading); true where
+// went on growing since the reading a watch went on from (StoresAtReading); true where
 // it did not grow at that reading or there was none.
-bool KeptGrowing(const StoresAtLastReading& last, const std::map<uint64_t, uint64_t>& then, uint64_t owner,
+bool KeptGrowing(const StoresAtReading& last, const std::map<uint64_t, uint64_t>& then, uint64_t owner,
                  uint64_t at1, uint64_t at3) {
   auto at = then.find(owner);
   if (at == then.end() || last.before == 0 || last.since == 0) return true;
@@ -709,7 +709,7 @@ bool KeptGrowing(const StoresAtLastReading& last, const std::map<uint64_t, uint6
 
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit, ReplacedGrowth replaced,
-                                           const StoresAtLastReading& last) {
+                                           const StoresAtReading& last) {
   absl::StatusOr<SnapshotSummary> s1 = ReadHeapSnapshot(first, nullptr, nullptr, true);
   if (!s1.ok()) return s1.status();
   std::vector<FreshNode> fresh;

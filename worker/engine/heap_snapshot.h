@@ -212,9 +212,12 @@ struct ReplacedGrowth {
   double most = std::numeric_limits<double>::infinity();
 };
 // The end of a watch (the check's third snapshot taken again further on, from the same
-// first two): the stores that grew at the reading it went on from (SnapshotDiff::grown_arrays
-// and grown_tables there: owner's node id → bytes), and the iterations from the first
-// snapshot to that reading (`before`) and from it to the third (`since`). Such a store counts
+// first two): the stores that grew at the check's own reading, its first third snapshot
+// (SnapshotDiff::grown_arrays and grown_tables there: owner's node id → bytes), and the
+// iterations from the first snapshot to that reading (`before`) and from it to the third
+// (`since`). Every watch of a check reads against that one reading: against the last
+// watch's end, a store that stopped growing there would not be listed, and would count
+// again. Such a store counts
 // again only where it went on growing since at least 1 / kStorePaceSlack of the pace per
 // iteration it had before. A leak's store grows with its entries, its size within its slack
 // of them at each reading (an array's store up to 1.5 times its elements, a table up to
@@ -232,7 +235,7 @@ struct ReplacedGrowth {
 // 80,251 and its queue's store 68 KiB larger than at s1, as it was at the reading at 8,784:
 // "carried by an array alone", it needed the run to go on to 165,517, and was `inconclusive`
 // in a CI run.
-struct StoresAtLastReading {
+struct StoresAtReading {
   std::map<uint64_t, uint64_t> arrays, tables;
   uint64_t before = 0, since = 0;
 };
@@ -243,7 +246,7 @@ inline constexpr double kStoreGrowthToJudge = 2;
 inline constexpr size_t kCulpritLimit = 20;
 absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::string& second,
                                            const std::string& third, size_t limit = kCulpritLimit,
-                                           ReplacedGrowth replaced = {}, const StoresAtLastReading& last = {});
+                                           ReplacedGrowth replaced = {}, const StoresAtReading& last = {});
 
 // Whether any of `grown_tables` (SnapshotDiff::grown_tables or grown_arrays) is at least 1.5
 // times its size in the snapshot at `path`, read alone: a table that grows by doubling, or an

@@ -444,9 +444,7 @@ void RunMonitor::StartRetention(const v1::LeakSeries& suspect, v1::LeakResult su
   past_knee_ = false;
   reach_at_half_ = false;
   other_half_ = false;
-  reading_arrays_.clear();
-  reading_tables_.clear();
-  reading_at_ = 0;
+  check_reading_ = {};
   start_due_ = !now;
   if (now) AskForFirstSnapshot();
 }
@@ -1260,24 +1258,17 @@ void RunMonitor::FinishRetention() {
   e.rise_after = detector_->RiseBetween(suspected_.name(), e.later, e.s3);
   e.decides = plan_.decides;
   e.reach = plan_.reach;
-  // A watch's end reads the stores against the reading it went on from.
-  StoresAtLastReading last;
-  if (reach_from_ > 0 && reading_at_ > e.s1 && reading_at_ < e.s3) {
-    last.arrays = std::move(reading_arrays_);
-    last.tables = std::move(reading_tables_);
-    last.before = reading_at_ - e.s1;
-    last.since = e.s3 - reading_at_;
+  // A watch's end reads the stores against the check's own reading (its first s3), however
+  // many watches went before: a store that stopped growing there stays out at every later
+  // end, as it would not against the last watch's end, which no longer listed it.
+  StoresAtReading last;
+  if (reach_from_ > 0 && check_reading_.before > 0 && e.s3 > e.s1 + check_reading_.before) {
+    last = check_reading_;
+    last.since = e.s3 - (e.s1 + check_reading_.before);
   }
   absl::StatusOr<SnapshotDiff> diff = DiffSnapshots(retention_files_[0], retention_files_[1], retention_files_[2],
                                                     kCulpritLimit, ReplacedGrowthBetween(e.s1, e.s2, e.s3), last);
-  reading_arrays_.clear();
-  reading_tables_.clear();
-  reading_at_ = 0;
-  if (diff.ok()) {
-    reading_arrays_ = diff->grown_arrays;
-    reading_tables_ = diff->grown_tables;
-    reading_at_ = e.s3;
-  }
+  if (reach_from_ == 0 && diff.ok()) check_reading_ = {diff->grown_arrays, diff->grown_tables, e.s3 - e.s1, 0};
   // Snapshots are large: gone once read, whatever the outcome. The files are this check's
   // as they are now: a check that ends here may start the next one, which clears them.
   absl::Cleanup remove = [this, files = retention_files_] {

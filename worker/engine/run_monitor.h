@@ -278,11 +278,10 @@ class RunMonitor {
   // went on to the other half (WatchTheOtherHalf; once).
   bool reach_at_half_ = false;
   bool other_half_ = false;
-  // The stores the running check's last reading saw grow (SnapshotDiff::grown_arrays and
-  // grown_tables), and its s3 (0: none): at a watch's end they count where they went on
-  // growing since (StoresAtLastReading).
-  std::map<uint64_t, uint64_t> reading_arrays_, reading_tables_;
-  uint64_t reading_at_ = 0;
+  // The stores the running check's own reading (its first s3) saw grow, and how far that
+  // reading was past s1 (`before`; 0: none yet): at every watch's end they count only where
+  // they went on growing since (StoresAtReading).
+  StoresAtReading check_reading_;
   // The third snapshot's sites as its event gave them (ConfirmedResult takes them): the
   // fourth one's check reads them again.
   std::vector<v1::AllocationSite> reach_sites_;
