@@ -428,7 +428,8 @@ uint64_t StretchedReach(const StretchInput& in) {
 bool ReachEndsAtHalfTheLimit(const StretchInput& in, uint64_t s4) { return s4 > 0 && s4 >= in.limit / 2; }
 
 uint64_t OtherHalfLimit(uint64_t budgets, uint64_t cap, double kept, double rate) {
-  return kept > kKeptOverGrowthToTheLimit * std::max(0.0, rate) ? std::max(budgets, cap) : budgets;
+  if (kept > kKeptOverGrowthToTheLimit * std::max(0.0, rate)) return std::max(budgets, cap);
+  return std::max(budgets, std::min(cap, kOtherHalfOverBudgets * budgets));
 }
 
 uint64_t MinRetentionWindow(const v1::LeakSeries& suspected) {

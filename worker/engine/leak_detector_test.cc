@@ -878,13 +878,26 @@ TEST(RetentionTest, OnlyAWatchEndedByHalfItsLimitGoesOnOnceMore) {
 // 25 budgets 50,000): knee_corpus 01, a Map LRU of 20,000 that re-sets an entry on each
 // hit, kept 96.7 B/iteration of its window at 52,030 against a growth of 38.7: a
 // structure's entries, watched on to the limit. lru_beside_leak.js kept 40-51 against ~46:
-// a leak's window, to 25 budgets (where it is already past them, nowhere).
+// a leak's window, to the limit within 50 budgets (TheOtherHalfGoesToALimitWithinFiftyBudgets).
 TEST(RetentionTest, TheOtherHalfGoesToTheLimitWhereTheWindowKeptWellBeyondTheGrowth) {
   EXPECT_EQ(OtherHalfLimit(50000, 104060, 96.7, 38.7), 104060u);
-  EXPECT_EQ(OtherHalfLimit(50000, 104060, 51, 46), 50000u);
-  EXPECT_EQ(OtherHalfLimit(50000, 104060, 1.5 * 46, 46), 50000u) << "at the bar: not beyond it";
+  EXPECT_EQ(OtherHalfLimit(50000, 104060, 51, 46), 100000u) << "a leak's window: within 50 budgets";
+  EXPECT_EQ(OtherHalfLimit(50000, 104060, 1.5 * 46, 46), 100000u) << "at the bar: not beyond it";
   EXPECT_EQ(OtherHalfLimit(50000, 104060, 10, 0), 104060u) << "a window kept where nothing grew";
   EXPECT_EQ(OtherHalfLimit(50000, 40000, 96.7, 38.7), 50000u) << "never short of the budgets";
+  EXPECT_EQ(OtherHalfLimit(50000, 40000, 51, 46), 50000u);
+  EXPECT_EQ(OtherHalfLimit(50000, 400000, 96.7, 38.7), 400000u);
+}
+
+// A leak's window (kept about its growth) whose watch half of a limit ended goes on to that
+// limit where it lies within 50 budgets, as the other half of a watch that ended at ~48,000:
+// heldbig_corpus 04 at 2,000 (a TTL cache of 60,000 iterations, its window alive at 48,000
+// and freed past the TTL), whose limit was 94,000-99,000, had no room left to 25 budgets.
+// Past 50 budgets, the watches that cheap iterations took there stop where they are.
+TEST(RetentionTest, TheOtherHalfGoesToALimitWithinFiftyBudgets) {
+  EXPECT_EQ(OtherHalfLimit(50000, 96000, 0.85 * 280, 280), 96000u);
+  EXPECT_EQ(OtherHalfLimit(50000, 160000, 0.85 * 280, 280), 100000u);
+  EXPECT_EQ(OtherHalfLimit(250000, 600000, 40, 40), 500000u);
 }
 
 TEST(RetentionTest, AStretchStaysWithinWhatTheModulesTimeAllows) {

@@ -866,15 +866,12 @@ bool RunMonitor::WatchPastTheKnee(const RetentionEvidence& e, double rate) {
 
 // The end of a watch that half of the check's limit ended (ReachEndsAtHalfTheLimit: the
 // other half is left for a watch past a knee), confirmed there without a knee, goes on to
-// kRetentionMaxOverrun budgets, the reach every check has whatever its iterations cost, or
-// twice its end where that is less (PastTheKneeTo: within what the time limit allows and
-// half of what the series may still grow at `rate`), and the check is finished again there
-// from the same window (OnSnapshot). A structure that fills for longer than half of those
-// budgets frees the window's objects by then; a leak keeps them, at the cost of one more
-// watch. Not to the limit where cheap iterations set it further (CheapReach), unless the
-// window kept well beyond the growth (OtherHalfLimit): those watches already go past 12.5
-// budgets, and going on to the limit from all of them made the corpora's runs take 22%
-// longer, all of it in leaks (bench/RESULTS.md, session 41). `leak`, the
+// the check's limit within 50 budgets (OtherHalfLimit; the whole limit where the window
+// kept well beyond the growth), or twice its end where that is less (PastTheKneeTo: within
+// what the time limit allows and half of what the series may still grow at `rate`), and
+// the check is finished again there from the same window (OnSnapshot). A structure that
+// fills for longer than half of those iterations frees the window's objects by then; a leak
+// keeps them, at the cost of one more watch. `leak`, the
 // confirmation at the watch's end, stands if the run ends before. Once per check, and not
 // after a watch past a knee; false without room for half the later part again: the check
 // is decided now.
