@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/match.h"
@@ -179,8 +180,24 @@ struct RawFresh {
   // the edges; kMaxShapeNames at most, and none when it has more (its shape is unknown).
   std::vector<uint32_t> names{};
   bool many_names = false;
+  int64_t name = -1;  // its own name (a string index), whatever its type
 };
 constexpr size_t kMaxShapeNames = 16;
+
+// What a node is, to tell whether the node a snapshot gives an id is the one an earlier
+// snapshot gave it (NodeIdentity): its type (the kinds of string as one: V8 turns a string
+// into a thin one where it is internalized, a concatenated one too) and, for the types whose
+// name is their content or their constructor, that name.
+bool NamedByWhatItIs(const std::string& type) {
+  return type == "object" || type == "closure" || type == "regexp" || type == "string" ||
+         type == "concatenated string" || type == "sliced string";
+}
+// `name_hash`: the hash of its whole name, where it has one.
+uint64_t NodeIdentity(const std::string& type, std::optional<uint64_t> name_hash) {
+  const bool string = type == "string" || type == "concatenated string" || type == "sliced string";
+  const uint64_t h = std::hash<std::string>{}(string ? std::string("string") : type) * 1000003u;
+  return (h ^ (name_hash && NamedByWhatItIs(type) ? *name_hash : 0)) | 1u;
+}
 
 // The error for a file at `path` that is not a readable V8 heap snapshot; `what` says
 // which part is missing or wrong.
@@ -284,6 +301,14 @@ struct NodeTables {
   // of the stack keeps a Buffer the program let go of).
   bool pool_wanted = false;
   std::vector<std::pair<uint32_t, uint32_t>> in_context, held_internally;
+  // With `held`, each of them: its node (by index), type and name (a string index), for
+  // SnapshotSummary::held_identity.
+  struct HeldNode {
+    uint64_t node;
+    uint32_t type;
+    int64_t name;
+  };
+  std::vector<HeldNode> held_nodes;
   std::vector<bool> synthetic, held_elsewhere;
 };
 
@@ -317,14 +342,18 @@ void ReadNodes(const Layout& l, bool backing, const std::vector<uint64_t>* new_s
       // its heap (FreshNativeKeptItsHolder).
       const bool fresh_native = fresh && static_cast<int>(type) == l.native_type && new_since != nullptr &&
                                 !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id]);
-      const bool is_held =
-          fresh_native || (held != nullptr && std::binary_search(held->begin(), held->end(), node[l.f_id]));
+      const bool listed = held != nullptr && std::binary_search(held->begin(), held->end(), node[l.f_id]);
+      const bool is_held = fresh_native || listed;
+      if (listed) tables->held_nodes.push_back({index / l.stride, type, static_cast<int64_t>(node[l.f_name])});
       tables->held.push_back(is_held);
       tables->native.push_back(static_cast<int>(type) == l.native_type);
       tables->synthetic.push_back(static_cast<int>(type) == l.synthetic_type);
     }
     if (new_since != nullptr && !std::binary_search(new_since->begin(), new_since->end(), node[l.f_id])) {
-      if (fresh) tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
+      if (fresh) {
+        tables->raw_fresh.push_back({node[l.f_id], key, node[l.f_size], index});
+        tables->raw_fresh.back().name = static_cast<int64_t>(node[l.f_name]);
+      }
       if (static_cast<int>(type) == l.string_type || static_cast<int>(type) == l.native_type) {
         // Natives by name: only an ArrayBuffer's data is a program's value (node's own
         // natives, such as a 16 KB buffer of its inspector, come and go).
@@ -481,6 +510,48 @@ std::vector<uint64_t> PoolNodes(const NodeTables& tables, const std::map<int64_t
   return pool;
 }
 
+// The string indices a snapshot's read needs as names: the constructors', the candidate
+// stores' edges and owners', the largest fresh natives', the fresh objects' properties and
+// the context variables'. Sorted, unique.
+std::vector<int64_t> WantedNames(const NodeTables& tables, const std::vector<Candidate>& candidates) {
+  std::vector<int64_t> wanted;
+  for (const auto& [key, stats] : tables.raw) {
+    if (key.name >= 0) wanted.push_back(key.name);
+  }
+  for (const Candidate& c : candidates) {
+    wanted.push_back(c.name);
+    wanted.push_back(c.owner_name);
+  }
+  for (const auto& [name, largest] : tables.largest_fresh) {
+    if (name >= 0) wanted.push_back(name);
+  }
+  for (const RawFresh& f : tables.raw_fresh) {
+    for (uint32_t name : f.names) wanted.push_back(name);
+  }
+  for (const auto& [node, name] : tables.in_context) wanted.push_back(name);
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  return wanted;
+}
+
+// The string indices that make a fresh or held node what it is (NodeIdentity), read whole
+// and hashed. Sorted, unique.
+std::vector<int64_t> IdentityNames(const NodeTables& tables, const std::vector<std::string>& types) {
+  std::vector<int64_t> names;
+  auto named = [&](uint32_t type, int64_t name) {
+    return name >= 0 && type < types.size() && NamedByWhatItIs(types[type]);
+  };
+  for (const RawFresh& f : tables.raw_fresh) {
+    if (named(f.key.type, f.name)) names.push_back(f.name);
+  }
+  for (const NodeTables::HeldNode& h : tables.held_nodes) {
+    if (named(h.type, h.name)) names.push_back(h.name);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
 
 absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
@@ -509,25 +580,11 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     return read;
   }
 
-  // Strings: only the names in use.
-  std::vector<int64_t> wanted;
-  for (const auto& [key, stats] : raw) {
-    if (key.name >= 0) wanted.push_back(key.name);
-  }
-  for (const Candidate& c : candidates) {
-    wanted.push_back(c.name);
-    wanted.push_back(c.owner_name);
-  }
-  for (const auto& [name, largest] : tables.largest_fresh) {
-    if (name >= 0) wanted.push_back(name);
-  }
-  for (const RawFresh& f : tables.raw_fresh) {
-    for (uint32_t name : f.names) wanted.push_back(name);
-  }
-  for (const auto& [node, name] : tables.in_context) wanted.push_back(name);
-  std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  // Strings: only the names in use, and those that make a node what it is, hashed.
+  const std::vector<int64_t> wanted = WantedNames(tables, candidates);
+  const std::vector<int64_t> identity_names = IdentityNames(tables, types);
   std::map<int64_t, std::string> names;
+  std::map<int64_t, uint64_t> name_hashes;  // a name's index → its hash, whole
   // The sections between the edges and the strings (traces, samples, locations) are
   // skipped, but for the fresh nodes' locations.
   for (std::string key; key != "strings";) {
@@ -539,10 +596,17 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   if (!in.SkipPast("[")) return NotASnapshot(path, "no strings");
   std::string s;
   for (int64_t index = 0;; ++index) {
-    bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
-    if (!in.NextString(&s, keep)) break;
+    const bool keep = std::binary_search(wanted.begin(), wanted.end(), index);
+    const bool hashed = std::binary_search(identity_names.begin(), identity_names.end(), index);
+    if (!in.NextString(&s, keep || hashed)) break;
     if (keep) names[index] = s.size() > 80 ? s.substr(0, 77) + "..." : s;
+    if (hashed) name_hashes[index] = std::hash<std::string>{}(s);
   }
+  auto identity = [&](uint32_t type, int64_t name) {
+    auto it = name_hashes.find(name);
+    return NodeIdentity(type < types.size() ? types[type] : "unknown",
+                        it == name_hashes.end() ? std::nullopt : std::optional<uint64_t>(it->second));
+  };
   auto resolve = [&](const RawKey& key) {
     const std::string type = key.type < types.size() ? types[key.type] : "unknown";
     std::string name = key.name >= 0 && names.count(key.name) ? names[key.name] : "";
@@ -577,7 +641,8 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
   if (fresh != nullptr) {
     fresh->clear();
     for (const RawFresh& f : tables.raw_fresh) {
-      fresh->push_back({f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names)});
+      fresh->push_back(
+          {f.id, resolve(f.key), f.size, f.script_id, f.line, f.column, Shape(f, names), identity(f.key.type, f.name)});
     }
   }
   for (const auto& [node, holder] : tables.held_otherwise) tables.held_by.emplace(node, holder);
@@ -586,6 +651,9 @@ absl::StatusOr<SnapshotSummary> ReadHeapSnapshot(const std::string& path,
     std::vector<uint64_t>& ids = summary.native_holders[summary.ids[node]];
     for (uint32_t holder : holders) ids.push_back(summary.ids[holder]);
     std::sort(ids.begin(), ids.end());
+  }
+  for (const NodeTables::HeldNode& h : tables.held_nodes) {
+    summary.held_identity[summary.ids[h.node]] = identity(h.type, h.name);
   }
   summary.pool = PoolNodes(tables, names, summary.ids);
   std::sort(summary.ids.begin(), summary.ids.end());
@@ -814,6 +882,8 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     if (!std::binary_search(s3->ids.begin(), s3->ids.end(), f.id)) continue;
     if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
     if (f.key.first == "native" && !FreshNativeKeptItsHolder(f.id, *s2, *s3)) continue;
+    // Another object at a window's object's id (SnapshotSummary::held_identity).
+    if (auto at = s3->held_identity.find(f.id); at != s3->held_identity.end() && at->second != f.identity) continue;
     alive.push_back(&f);
   }
   std::vector<uint64_t> alive_ids;

@@ -75,6 +75,12 @@ struct SnapshotSummary {
   // With `held`, and with `backing` and `fresh` for each fresh native node: for each native
   // node among them, every node that holds it by a strong edge (sorted ids).
   std::map<uint64_t, std::vector<uint64_t>> native_holders;
+  // With `held`: for each of them, what it is (FreshNode::identity). V8 keys a heap object's
+  // id by its address, and follows it when the collector moves it, but clears a dead one's
+  // only when a snapshot is taken: an object allocated where one of the window died takes
+  // its id. At the third snapshot, that id's node is another object, one the window did not
+  // make; where it is of another type, or another string or constructor, it is told apart.
+  std::map<uint64_t, uint64_t> held_identity;
   // With `held`: node's current Buffer pool, its slab (held or not, unless another held
   // node holds it) and node's view of it when held. Sorted ids.
   std::vector<uint64_t> pool;
@@ -97,6 +103,9 @@ struct FreshNode {
   // records (not those holding small integers: V8 gives them no edge), sorted, joined with
   // commas ("nested,route"); "" for none, or more than 16.
   std::string shape;
+  // What it is: its type and, for a string, its content, for an object or a closure, its
+  // constructor or function (SnapshotSummary::held_identity compares it).
+  uint64_t identity = 0;
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
 // SnapshotSummary::backing; otherwise they are skipped. With `held` too (sorted node ids),
