@@ -757,7 +757,7 @@ bool FreshNativeKeptItsHolder(uint64_t id, const SnapshotSummary& s2, const Snap
 }
 
 // Whether the store of `owner`, `at1` bytes at the first snapshot and `at3` at the third,
-// went on growing since the reading a watch went on from (StoresAtReading); true where
+// went on growing since the check's own reading (StoresAtReading); true where
 // it did not grow at that reading or there was none.
 bool KeptGrowing(const StoresAtReading& last, const std::map<uint64_t, uint64_t>& then, uint64_t owner,
                  uint64_t at1, uint64_t at3) {
@@ -883,7 +883,10 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
     if (std::binary_search(regrown.begin(), regrown.end(), f.id)) continue;
     if (f.key.first == "native" && !FreshNativeKeptItsHolder(f.id, *s2, *s3)) continue;
     // Another object at a window's object's id (SnapshotSummary::held_identity).
-    if (auto at = s3->held_identity.find(f.id); at != s3->held_identity.end() && at->second != f.identity) continue;
+    if (auto at = s3->held_identity.find(f.id); f.identity != 0 && at != s3->held_identity.end() &&
+                                                 at->second != f.identity) {
+      continue;
+    }
     alive.push_back(&f);
   }
   std::vector<uint64_t> alive_ids;

@@ -103,8 +103,9 @@ struct FreshNode {
   // records (not those holding small integers: V8 gives them no edge), sorted, joined with
   // commas ("nested,route"); "" for none, or more than 16.
   std::string shape;
-  // What it is: its type and, for a string, its content, for an object or a closure, its
-  // constructor or function (SnapshotSummary::held_identity compares it).
+  // What it is: its type and, for a string, its content, for an object, a closure or a
+  // RegExp, its constructor, function or pattern (SnapshotSummary::held_identity compares
+  // it); 0 for not known.
   uint64_t identity = 0;
 };
 // With `backing`, the edges are read too (per node 5 more bytes while reading) to fill
@@ -226,10 +227,9 @@ struct ReplacedGrowth {
 // iterations from the first snapshot to that reading (`before`) and from it to the third
 // (`since`). Every watch of a check reads against that one reading: against the last
 // watch's end, a store that stopped growing there would not be listed, and would count
-// again. Such a store counts
-// again only where it went on growing since at least 1 / kStorePaceSlack of the pace per
-// iteration it had before. A leak's store grows with its entries, its size within its slack
-// of them at each reading (an array's store up to 1.5 times its elements, a table up to
+// again. Such a store counts again only where it went on growing since at least
+// 1 / kStorePaceSlack of the pace per iteration it had before. A leak's store grows with its
+// entries, its size within its slack of them at each reading (an array's store up to 1.5 times its elements, a table up to
 // twice its entries), so its two paces differ by less: at most ~4.6-fold for a table that
 // held 10,000 entries before s1 and gains one an iteration, read at 8,784 and at 81,031,
 // each reading at its table's worst. A bounded store that filled before the reading stays

@@ -676,23 +676,25 @@ uint64_t StretchedReach(const StretchInput& in);
 // Whether a watch to `s4` (StretchedReach's, for `in`) ended at half of the check's limit,
 // the room it leaves for a watch past a knee, rather than at its growth or its time. Such
 // a watch reached only half as far as the check may go, and a confirmation there without
-// a knee goes on once more (RunMonitor::WatchTheOtherHalf, as far as OtherHalfLimit says): knee_corpus 07 at 2,000 (200 buckets of 150 responses of ~1 KB, full
-// at ~33,300; s1 898, s2 1,098, s3 8,784, limit 50,000) was watched to 25,000, its window
-// alive there, and was a `leak` in every run; its window is evicted by ~31,100. Pure.
+// a knee goes on once more (RunMonitor::WatchTheOtherHalf, as far as OtherHalfLimit says):
+// knee_corpus 07 at 2,000 (200 buckets of 150 responses of ~1 KB, full at ~33,300; s1 898,
+// s2 1,098, s3 8,784, limit 50,000) was watched to 25,000, its window alive there, and was a
+// `leak` in every run; its window is evicted by ~31,100. Pure.
 bool ReachEndsAtHalfTheLimit(const StretchInput& in, uint64_t s4);
 
 // How far that watch goes on (RunMonitor::WatchTheOtherHalf): to the check's whole limit
 // (`cap`) within kOtherHalfOverBudgets times kRetentionMaxOverrun budgets (`budgets`), and
 // never short of `budgets`. The first watch stopped at half of the limit to leave room for
-// a knee; without one, that room is the other half's. heldbig_corpus 04 at 2,000 (a TTL cache
-// of 60,000 iterations, 30 budgets) had its limit at 94,000-99,000 where its iterations were
-// dearer (CheapReach), its watch ending at 47,000-49,500, the window alive there, and no room
-// left to 25 budgets: `leak` in 4 passes of 15; with a limit past 150,000 its watch ended at
-// ~76,000, past the TTL, and it was `no_leak`. The bound keeps the watches that cheap
-// iterations took past 25 budgets where they stopped (going on to the limit from all of
+// a knee; without one, that room is the other half's. heldbig_corpus 04 at 2,000 (a TTL
+// cache of 60,000 iterations, 30 budgets) had its limit at 94,000-121,000 where its
+// iterations were dearer (CheapReach), its watch ending at 47,000-60,643 with the window
+// alive, and no room left to 25 budgets: `leak` in 4 passes of 15; with a limit past 150,000
+// its watch ended at ~76,000, past the TTL, and it was `no_leak`. Watched on to 100,000 it
+// is `no_leak` (bench/RESULTS.md, session 43). The bound keeps the watches that cheap
+// iterations took past 50 budgets where they stopped (going on to the limit from all of
 // them made the corpora's runs take 22% longer, in leaks with limits of 100,000-800,000).
-// The whole limit, unbounded, where the window it confirmed
-// kept more than kKeptOverGrowthToTheLimit times the growth over the watch's later part
+// The whole limit, unbounded, where the window it confirmed kept more than
+// kKeptOverGrowthToTheLimit times the growth over the watch's later part
 // (`kept` and `rate`, bytes/iteration). A leak's window keeps about its growth: 0.4-1.4 times
 // it at the watch's end in the corpora (all 25, one run at 2,000 and 10,000, session 41),
 // more only where it still holds a structure's entries beside the leak's (1.5-3.8 times, a
