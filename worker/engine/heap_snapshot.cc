@@ -148,6 +148,11 @@ class Stream {
   size_t len_ = 0;
 };
 
+// The node types of a string: flat, concatenated (V8's cons string) and sliced.
+bool IsStringType(const std::string& type) {
+  return type == "string" || type == "concatenated string" || type == "sliced string";
+}
+
 // How a node is named in a culprit list: constructors for objects, a class of thing else.
 bool NeedsName(const std::string& type) {
   return type == "object" || type == "closure" || type == "native" || type == "array";
@@ -156,7 +161,7 @@ bool NeedsName(const std::string& type) {
 std::string DisplayName(const std::string& type, const std::string& name) {
   if (type == "object" || type == "native" || type == "array") return name.empty() ? "(anonymous)" : name;
   if (type == "closure") return name.empty() ? "(closure)" : absl::StrCat("(closure) ", name);
-  if (type == "string" || type == "concatenated string" || type == "sliced string") return "(string)";
+  if (IsStringType(type)) return "(string)";
   if (type == "number") return "(heap number)";
   if (type == "code") return "(compiled code)";
   if (type == "hidden" || type == "synthetic" || type == "object shape") return "(system)";
@@ -189,13 +194,11 @@ constexpr size_t kMaxShapeNames = 16;
 // into a thin one where it is internalized, a concatenated one too) and, for the types whose
 // name is their content or their constructor, that name.
 bool NamedByWhatItIs(const std::string& type) {
-  return type == "object" || type == "closure" || type == "regexp" || type == "string" ||
-         type == "concatenated string" || type == "sliced string";
+  return type == "object" || type == "closure" || type == "regexp" || IsStringType(type);
 }
 // `name_hash`: the hash of its whole name, where it has one.
 uint64_t NodeIdentity(const std::string& type, std::optional<uint64_t> name_hash) {
-  const bool string = type == "string" || type == "concatenated string" || type == "sliced string";
-  const uint64_t h = std::hash<std::string>{}(string ? std::string("string") : type) * 1000003u;
+  const uint64_t h = std::hash<std::string>{}(IsStringType(type) ? std::string("string") : type) * 1000003u;
   return (h ^ (name_hash && NamedByWhatItIs(type) ? *name_hash : 0)) | 1u;
 }
 
