@@ -209,6 +209,12 @@ std::string Owners(const v1::LeakRetention& r) {
   return r.table_owners() > 1 ? absl::StrCat("its ", r.table_owners(), " owners, in all,") : "its owner";
 }
 
+// Where a table's finding first counted its owners' entries: at s3, or at the start of the
+// watch whose end it is (table_entries_counted_at).
+uint64_t EntriesCountedAt(const v1::LeakRetention& r) {
+  return r.table_entries_counted_at() > 0 ? r.table_entries_counted_at() : r.s3();
+}
+
 // Where the later part of the check starts, over which its growth was read.
 uint64_t LaterFrom(const v1::LeakRetention& r) { return r.later_from() > 0 ? r.later_from() : r.s2(); }
 
@@ -309,11 +315,11 @@ std::string FindingSentence(const v1::LeakRetention& r) {
     case v1::RETENTION_FINDING_TABLE_ENTRIES_GREW:
       return absl::StrCat("confirmed by ", store.a_s, " entries: it grew ", FormatSize(store.bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), ", beyond what its window's objects account for, ",
-                          "and ", Owners(r), " went on from ", r.table_entries_at_s3(), " entries at ", r.s3(), " to ",
+                          "and ", Owners(r), " went on from ", r.table_entries_at_s3(), " entries at ", EntriesCountedAt(r), " to ",
                           r.table_entries_checked(), " at ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
       return absl::StrCat("bounded: ", store.a, " grew ", FormatSize(store.bytes), " from iteration ", r.s1(),
-                          " to ", r.s3(), ", but ", Owners(r), " held ", r.table_entries_at_s3(), " entries at ", r.s3(),
+                          " to ", r.s3(), ", but ", Owners(r), " held ", r.table_entries_at_s3(), " entries at ", EntriesCountedAt(r),
                           " and ", r.table_entries_checked(), " at ", r.table_checked_to(), " (",
                           store.deletes, ")");
     case v1::RETENTION_FINDING_UNACCOUNTED:

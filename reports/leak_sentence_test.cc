@@ -253,6 +253,17 @@ TEST(LeakSentenceTest, ArrayFindings) {
   EXPECT_EQ(RetentionSentence(r),
             "bounded: hash tables and arrays grew 1.33Mi from iteration 898 to 30000, but its 3 owners, in all, held "
             "60002 entries at 30000 and 60002 at 61875 (a structure kept to a bound)");
+  // Counted from the start of the watch that ended at s3, with no room to go on past it:
+  // the first count is said where it was taken.
+  r.set_table_owners(1);
+  r.set_table_entries_counted_at(15000);
+  r.set_table_entries_at_s3(15000);
+  r.set_table_entries_checked(30000);
+  r.set_table_checked_to(30000);
+  r.set_finding(v1::RETENTION_FINDING_TABLE_ENTRIES_GREW);
+  EXPECT_EQ(RetentionSentence(r),
+            "confirmed by hash tables' and arrays' entries: it grew 1.33Mi from iteration 898 to 30000, beyond what "
+            "its window's objects account for, and its owner went on from 15000 entries at 15000 to 30000 at 30000");
 }
 
 // The growth a check reads is its later part's (later_from), and the sentences say so; a

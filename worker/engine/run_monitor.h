@@ -142,6 +142,8 @@ class RunMonitor {
   void WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables, v1::LeakResult leak);
   void JudgeTable(const std::string& path, uint64_t units);
   std::string EntriesCommand() const;
+  void CountEntriesOverTheWatch(uint64_t from, uint64_t to);
+  bool CountedOverTheWatch(const std::map<uint64_t, uint64_t>& tables) const;
   void OnEntries(const v1::DriverEvent& event);
   void DecideTable(const TableEntries& entries_now);
   bool WatchSlowing(const RetentionEvidence& e, const v1::LeakResult& leak);
@@ -250,6 +252,12 @@ class RunMonitor {
   bool mid_asked_ = true;
   std::optional<bool> table_doubled_;
   bool entries_due_ = false;
+  // The stores (tables and arrays, by owner) the last reading of the running check saw
+  // grow; and whether the watch going on from it counts their owners' entries
+  // (CountEntriesOverTheWatch: in entries_at_s3_ and entries_at_mid_, table_sizes_ its
+  // stores), for its end to be decided by them where it has no room for a table's watch.
+  std::map<uint64_t, uint64_t> reading_stores_;
+  bool watch_counts_ = false;
   // A confirmation whose series slowed since its window (SlowedSinceItsWindow): the leak's
   // result, made ready, while the run goes on from s3 to slowing_until_, where the series'
   // slope since s3 decides (KeptPace against last_retention_'s later slope). A run that
