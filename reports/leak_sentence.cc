@@ -315,12 +315,12 @@ std::string FindingSentence(const v1::LeakRetention& r) {
     case v1::RETENTION_FINDING_TABLE_ENTRIES_GREW:
       return absl::StrCat("confirmed by ", store.a_s, " entries: it grew ", FormatSize(store.bytes),
                           " from iteration ", r.s1(), " to ", r.s3(), ", beyond what its window's objects account for, ",
-                          "and ", Owners(r), " went on from ", r.table_entries_at_s3(), " entries at ", EntriesCountedAt(r), " to ",
-                          r.table_entries_checked(), " at ", r.table_checked_to());
+                          "and ", Owners(r), " went on from ", r.table_entries_at_s3(), " entries at ",
+                          EntriesCountedAt(r), " to ", r.table_entries_checked(), " at ", r.table_checked_to());
     case v1::RETENTION_FINDING_TABLE_ENTRIES_STAYED:
       return absl::StrCat("bounded: ", store.a, " grew ", FormatSize(store.bytes), " from iteration ", r.s1(),
-                          " to ", r.s3(), ", but ", Owners(r), " held ", r.table_entries_at_s3(), " entries at ", EntriesCountedAt(r),
-                          " and ", r.table_entries_checked(), " at ", r.table_checked_to(), " (",
+                          " to ", r.s3(), ", but ", Owners(r), " held ", r.table_entries_at_s3(), " entries at ",
+                          EntriesCountedAt(r), " and ", r.table_entries_checked(), " at ", r.table_checked_to(), " (",
                           store.deletes, ")");
     case v1::RETENTION_FINDING_UNACCOUNTED:
       // Retained, but far more than the series grew over the check's later part: entries that

@@ -1247,25 +1247,24 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   table_result_ = std::move(leak);
   table_until_ = 2 * e.s3 + (e.s3 - e.later) / 8;
   last_retention_->set_reach(table_until_);
+  const bool counted = CountedOverTheWatch(tables);
+  watch_counts_ = false;
   const uint64_t s4 = std::min(table_until_, CheckCap());
   if (s4 <= e.s3) {
     // No room to go on. At the end of a watch that counted these tables' owners from its
     // start, their entries now decide (OnEntries, DecideTable); else the run ends here,
     // undecided (FinalLeakVerdict).
-    if (CountedOverTheWatch(tables)) {
-      watch_counts_ = false;
+    if (counted) {
       last_retention_->set_table_checked_to(e.s3);
       table_doubled_.reset();
       entries_due_ = true;
       Command(EntriesCommand());
       return;
     }
-    watch_counts_ = false;
     table_result_.reset();
     AnswerAtBudget(e.s3, detector_->Evaluate());
     return;
   }
-  watch_counts_ = false;
   table_sizes_ = tables;
   // The owners' entries now (the driver waits at s3 for the engine's word), to be read again
   // at s4 (DecideTable).
