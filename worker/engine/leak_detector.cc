@@ -374,6 +374,11 @@ uint64_t CheapReach(const std::map<uint64_t, double>& work_at, double allowed_ms
   return last->first + static_cast<uint64_t>(std::min(d, 1e15));
 }
 
+double TableWatchMs(const std::map<uint64_t, double>& work_at) {
+  const double spent = work_at.empty() ? 0.0 : std::prev(work_at.end())->second;
+  return std::max(kKneeCheckMs, 2 * spent);
+}
+
 uint64_t RetentionDecidesAt(uint64_t s2, uint64_t budget) {
   const uint64_t watched = kRetentionMaxOverrun * budget / 2;
   return std::max(budget, std::min(kRetentionReach * s2, std::max(s2 + watched, 3 * s2)));

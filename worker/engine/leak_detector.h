@@ -608,6 +608,17 @@ inline constexpr double kKneeCheckMs = 2 * kCheapCheckMs;  // PastTheKneeTo
 inline constexpr size_t kMinCheapPoints = 4;
 uint64_t CheapReach(const std::map<uint64_t, double>& work_at, double allowed_ms = kCheapCheckMs);
 
+// The module's own time a table's own watch (RunMonitor::WatchTable) may take the run to:
+// twice what it had spent by the check's end (the last point of `work_at`, ms), and no less
+// than kKneeCheckMs. That watch is its check's last, and it decides only once it has run
+// about as long again as the check did (to about twice its end, where a leaking table has
+// doubled again). A check's end is planned when it starts, so the module's time may be
+// past a second there: io_corpus dns_lookup_map.js at 2,000 (a Map of every lookup's
+// answer, under a key never reused) was watched to 87,640 with 872 ms of its time in a
+// quiet run, and in a loaded CI run found its Map's table stepped there with no room under
+// a second's limit: `inconclusive`, "about 93117 more iterations would decide". Pure.
+double TableWatchMs(const std::map<uint64_t, double>& work_at);
+
 // The iterations d past a point over which a module's own time comes to `allowed_ms`, its
 // cost per iteration being `cost` ms there and rising by `rising` ms per iteration per
 // iteration: d cost + rising d^2 / 2 = allowed_ms. Pure.

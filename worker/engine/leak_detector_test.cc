@@ -1049,6 +1049,35 @@ TEST(PastTheKneeToTest, AWatchPastAKneeMayTakeTheModuleToTwoSecondsOfItsTime) {
   EXPECT_EQ(PastTheKneeTo(later, s4, CheckLimit(2000, 80000, CheapReach(work, kKneeCheckMs)), 20, -1), 80000u);
 }
 
+// io_corpus dns_lookup_map.js at 2,000, a check that ended at s3 = 87,640 with its Map's
+// table stepped (TABLE_STEPPED): the module's own time at its after-GC points from s1 on
+// (ms; a quiet run, bench/leak_corpus.sh), and the same at 2.5 times the cost, as the
+// module's time rose in a loaded CI run. A table's watch goes on to about twice s3
+// (180,757 here); under a second's limit it had no room in the loaded run.
+TEST(TableWatchMsTest, ATablesWatchMayTakeTheModuleToTwiceItsTimeAtTheChecksEnd) {
+  const std::map<uint64_t, double> quiet = {
+      {898, 26.1},    {1098, 27.9},   {4392, 69.9},   {4941, 71.7},   {5490, 73.1},   {6039, 75.2},
+      {6588, 76.8},   {7137, 78.3},   {7686, 79.7},   {8235, 84.3},   {8784, 86.9},   {10955, 106.1},
+      {43820, 474.5}, {49298, 512.1}, {54776, 570.3}, {60254, 621.6}, {65732, 676.8}, {71210, 728.8},
+      {76688, 764.9}, {82166, 803.3}, {87640, 872.1}};
+  std::map<uint64_t, double> loaded;
+  for (const auto& [units, ms] : quiet) loaded[units] = 2.5 * ms;
+  const uint64_t s3 = 87640, until = 180757;
+  EXPECT_LE(CheckLimit(2000, 0, CheapReach(loaded)), s3) << "no room under a second's limit";
+  // Quiet, two seconds at least: past twice s3.
+  EXPECT_DOUBLE_EQ(TableWatchMs(quiet), kKneeCheckMs);
+  EXPECT_GT(CheckLimit(2000, 0, CheapReach(quiet, TableWatchMs(quiet))), until);
+  // Loaded, twice the ~2.2 s it had spent: most of the way to twice s3, where the owners'
+  // entries decide (JudgeTableEntries), and not past it.
+  EXPECT_DOUBLE_EQ(TableWatchMs(loaded), 2 * 2.5 * 872.1);
+  const uint64_t limit = CheckLimit(2000, 0, CheapReach(loaded, TableWatchMs(loaded)));
+  EXPECT_GT(limit, s3 + (until - s3) * 3 / 4);
+  EXPECT_LT(limit, 2 * until);
+  // The time limit still caps it.
+  EXPECT_EQ(CheckLimit(2000, 100000, CheapReach(loaded, TableWatchMs(loaded))), 100000u);
+  EXPECT_DOUBLE_EQ(TableWatchMs({}), kKneeCheckMs);
+}
+
 TEST(CheapReachTest, TooFewPointsSayNothing) {
   EXPECT_EQ(CheapReach({}), 0u);
   EXPECT_EQ(CheapReach({{100, 0.3}, {104, 0.31}, {109, 0.33}}), 0u);

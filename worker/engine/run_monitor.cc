@@ -1239,9 +1239,9 @@ v1::LeakResult RunMonitor::ConfirmedResult(const RetentionEvidence& e, bool tabl
 // again by about 2 s3, as its entries do. A bounded one with deletions stays at its
 // capacity. A fourth snapshot there tells them apart by the tables themselves (the heap
 // series moves by as much as a small table's step on its own: ~100 KB as the driver reads
-// its allocation profile at s3). Short of it (kRetentionMaxOverrun, the time limit), as far
-// as the run may go: a leak that doubled by then is found; one that did not yet stays
-// undecided (JudgeTable).
+// its allocation profile at s3). Short of it (the check's limit, with the module's own time
+// allowed to TableWatchMs; the time limit), as far as the run may go: a leak that doubled
+// by then is found; one that did not yet stays undecided (JudgeTable).
 void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t, uint64_t>& tables,
                             v1::LeakResult leak) {
   table_result_ = std::move(leak);
@@ -1249,7 +1249,7 @@ void RunMonitor::WatchTable(const RetentionEvidence& e, const std::map<uint64_t,
   last_retention_->set_reach(table_until_);
   const bool counted = CountedOverTheWatch(tables);
   watch_counts_ = false;
-  const uint64_t s4 = std::min(table_until_, CheckCap());
+  const uint64_t s4 = std::min(table_until_, CheckCap(TableWatchMs(work_at_)));
   if (s4 <= e.s3) {
     // No room to go on. At the end of a watch that counted these tables' owners from its
     // start, their entries now decide (OnEntries, DecideTable); else the run ends here,
@@ -1508,7 +1508,7 @@ uint64_t RunMonitor::CheapUnits(double allowed_ms) const {
 }
 
 // The furthest a leak check may go now (CheckLimit), the module's own time allowed to
-// `allowed_ms` (kKneeCheckMs for a watch past a knee).
+// `allowed_ms` (kKneeCheckMs for a watch past a knee, TableWatchMs for a table's watch).
 uint64_t RunMonitor::CheckCap(double allowed_ms) const {
   return CheckLimit(setup_.scenario->leak_check().iterations(), ReachableUnits(), CheapUnits(allowed_ms));
 }
