@@ -291,6 +291,12 @@ std::string FindingSentence(const v1::LeakRetention& r) {
                                              " they were still alive, and its cheap iterations were watched on")
                               : std::string());
     case v1::RETENTION_FINDING_STOPPED_GROWING:
+      // Short of where the check decides (undecided): level for a while, not yet bounded.
+      if (r.undecided()) {
+        return absl::StrCat("the objects allocated in iterations ", r.s1(), "-", r.s2(), " are still alive at ", r.s3(),
+                            " (", program, "/iteration) and the series grew ", rate, "/iteration over ", LaterFrom(r),
+                            "-", r.s3(), ", but the run could not go on to ", r.reach(), ", where the check decides");
+      }
       return absl::StrCat("bounded: it stopped growing by iteration ", LaterFrom(r), " (", rate, "/iteration over ",
                           LaterFrom(r), "-", r.s3(), "): a structure that fills up");
     case v1::RETENTION_FINDING_TABLE_STEPPED:

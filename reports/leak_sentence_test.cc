@@ -295,6 +295,11 @@ TEST(LeakSentenceTest, TheLaterPartIsWhereTheGrowthWasRead) {
   EXPECT_EQ(RetentionSentence(r),
             "bounded: it stopped growing by iteration 50000 (0.0109B/iteration over 50000-100000): a structure that "
             "fills up");
+  // Cut short of where the check decides: not bounded, undecided.
+  r.set_undecided(true);
+  EXPECT_EQ(RetentionSentence(r),
+            "the objects allocated in iterations 898-1098 are still alive at 100000 (82.84B/iteration) and the series "
+            "grew 0.0109B/iteration over 50000-100000, but the run could not go on to 189858, where the check decides");
 }
 
 // A table's findings (RunMonitor::JudgeTable sets the last two from the first).

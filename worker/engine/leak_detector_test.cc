@@ -1139,6 +1139,28 @@ TEST(RetentionTest, RetainedButStoppedGrowingIsNotALeak) {
   v1::LeakRetention r = ConfirmByRetention(Suspected(300), e);
   EXPECT_FALSE(r.confirmed());
   EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_STOPPED_GROWING);
+  EXPECT_FALSE(r.undecided());
+}
+
+// heldbig_corpus 03 at 2,000, a second check cut short by the run's limit: its window
+// (75,607-76,864) still alive at 79,378 in a TTL cache, the series level over its last
+// ~2,500 iterations (a sweep every 1,000 moves it more than the Set of ids beside it
+// grows), and it needed the run to go on to 230,592. Not bounded: undecided.
+TEST(RetentionTest, RetainedAndLevelShortOfWhereItDecidesIsUndecided) {
+  RetentionEvidence e{75607, 76864, 79378, 300000, 0, 1};
+  e.decides = 230592;
+  e.reach = 230592;
+  v1::LeakRetention r = ConfirmByRetention(Suspected(50), e);
+  EXPECT_FALSE(r.confirmed());
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_STOPPED_GROWING);
+  EXPECT_TRUE(r.undecided());
+  EXPECT_EQ(r.reach(), 230592u);
+  // At where it decides, a level series is bounded.
+  e.s3 = 230592;
+  e.slope_after = 0;
+  r = ConfirmByRetention(Suspected(50), e);
+  EXPECT_EQ(r.finding(), v1::RETENTION_FINDING_STOPPED_GROWING);
+  EXPECT_FALSE(r.undecided());
 }
 
 // A fit whose interval is its slope: a series that grows evenly.
