@@ -436,9 +436,10 @@ const std::vector<CorpusCase>& Cases() {
       // at ~180,000, the check's limit, and the Set of request ids beside it is carried by
       // its table alone, with no room for a table's watch to twice that. It was
       // `inconclusive` there in every run until the watch counted the table's entries from
-      // its start (RunMonitor::CountEntriesOverTheWatch); now `leak` in 4 of 5, and in 1
-      // of 2 in this test, where a watch ending at ~65,000 leaves a second check inside the
-      // TTL, short of its reach (issue 13, open). 04, a TTL cache of 60,000 iterations whose
+      // its start (RunMonitor::CountEntriesOverTheWatch). Still not 9 in 10 there: a watch
+      // ending at ~65,000-80,000 leaves a second check inside the TTL, short of where it
+      // decides, and that check is undecided (`inconclusive` in 4 of 5 runs at 2,000 in
+      // session 45; bench/RESULTS.md; issue 13, open). 04, a TTL cache of 60,000 iterations whose
       // window outlives half of the check's limit at 2,000 (WatchTheOtherHalf), at 10,000.
       {"01_catalog_index_warmup_audit_trail.js", 2000, "heldbig_corpus"},
       {"02_fare_index_warmup_read_only.mjs", 2000, "heldbig_corpus"},
