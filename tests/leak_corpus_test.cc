@@ -517,6 +517,30 @@ void ReadLabels(const std::string& corpus, std::map<std::string, Label>* labels)
   }
 }
 
+// To chase a verdict that changes from run to run, in this test's own conditions (the
+// engine in-process, two runs at a time, the sandbox): CORPUS_ONLY (`only`) runs only the
+// cases whose module's name contains it (or one of its comma-separated parts), CORPUS_REPEAT
+// (`repeat_text`) times each (CI sets neither), e.g.
+//   bazel test //tests:leak_corpus_test --test_env=CORPUS_ONLY=05_deflate --test_env=CORPUS_REPEAT=8
+// False (with a failure) when the count is not a positive number.
+bool SelectCases(const char* only, const char* repeat_text, std::vector<CorpusCase>* cases) {
+  int repeat = 1;
+  if (repeat_text != nullptr && !(absl::SimpleAtoi(repeat_text, &repeat) && repeat > 0)) {
+    ADD_FAILURE() << "CORPUS_REPEAT=" << repeat_text;
+    return false;
+  }
+  const std::vector<absl::string_view> parts =
+      only == nullptr ? std::vector<absl::string_view>{} : absl::StrSplit(only, ',');
+  for (const CorpusCase& c : Cases()) {
+    const bool selected = only == nullptr || std::any_of(parts.begin(), parts.end(), [&](absl::string_view part) {
+                            return !part.empty() && absl::StrContains(c.module, part);
+                          });
+    if (!selected) continue;
+    for (int i = 0; i < repeat; ++i) cases->push_back(c);
+  }
+  return true;
+}
+
 const char* VerdictName(v1::LeakVerdict v) {
   return v == v1::LEAK_VERDICT_LEAK ? "leak" : v == v1::LEAK_VERDICT_NO_LEAK ? "no_leak" : "inconclusive";
 }
@@ -556,28 +580,9 @@ TEST(LeakCorpusTest, EveryModuleOnceLeaksFoundNonLeaksNoLeakSitesInTheModule) {
   std::mutex mu;
   int leaks = 0, found = 0, confirmed = 0, sited = 0, sites_right = 0, lines_right = 0, false_alarms = 0;
   int non_leaks = 0, no_leaks = 0;
-  // To chase a verdict that changes from run to run, in this test's own conditions (the
-  // engine in-process, two runs at a time, the sandbox): CORPUS_ONLY runs only the cases
-  // whose module's name contains it (or one of its comma-separated parts), CORPUS_REPEAT
-  // times each (CI sets neither), e.g.
-  //   bazel test //tests:leak_corpus_test --test_env=CORPUS_ONLY=05_deflate --test_env=CORPUS_REPEAT=8
-  std::vector<CorpusCase> cases;
   const char* only = std::getenv("CORPUS_ONLY");
-  const char* repeat_text = std::getenv("CORPUS_REPEAT");
-  int repeat = 1;
-  if (repeat_text != nullptr) {
-    ASSERT_TRUE(absl::SimpleAtoi(repeat_text, &repeat) && repeat > 0) << repeat_text;
-  }
-  const std::vector<absl::string_view> only_parts =
-      only == nullptr ? std::vector<absl::string_view>{} : absl::StrSplit(only, ',');
-  for (const CorpusCase& c : Cases()) {
-    if (only != nullptr && std::none_of(only_parts.begin(), only_parts.end(), [&](absl::string_view part) {
-          return !part.empty() && absl::StrContains(c.module, part);
-        })) {
-      continue;
-    }
-    for (int i = 0; i < repeat; ++i) cases.push_back(c);
-  }
+  std::vector<CorpusCase> cases;
+  ASSERT_TRUE(SelectCases(only, std::getenv("CORPUS_REPEAT"), &cases));
   ASSERT_FALSE(cases.empty()) << "no case's module contains CORPUS_ONLY=" << only;
   std::atomic<size_t> next{0};
   auto work = [&]() {
