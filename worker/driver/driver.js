@@ -575,8 +575,8 @@ async function settleLoop() {
 
 // The requests the module has in flight (ioLeft), waited for before a snapshot that opens or
 // closes a retention window (windowEdgeDue), so the window holds what its own iterations
-// made. A module that keeps what a request's callback answers (a DNS lookup, a read, work on
-// libuv's threads) makes it a turn or more after the iteration that asked; where the
+// made. A module that keeps what a request's callback answers (a DNS lookup, a file read, a
+// socket write's completion) makes it a turn or more after the iteration that asked; where the
 // requests lag, the window's last iterations made their records after s2, and a short window
 // (~270 iterations of a fast leak, under a millisecond) held the requests, which are freed,
 // and few of the records: io_corpus/dns_lookup_map.js at 2,000 in a loaded run found its
