@@ -586,11 +586,12 @@ async function settleLoop() {
 // writes, connects and shutdowns), not crypto's or zlib's work on libuv's threads. It waits
 // a millisecond at a time (the loop blocks for the answers meanwhile, leaving the CPU to
 // libuv's threads), at most kDrainMs in all, and stops when none has answered for
-// kDrainStallMs (a request that never ends: a write to a peer that does not read).
+// kDrainStallMs (a request that never ends: a write to a peer that does not read). At any
+// other point it returns at once.
 const kDrainMs = 1000;
 const kDrainStallMs = 100;
 async function drainRequests() {
-  if (!ioLeft()) return;
+  if (!windowEdgeDue() || !ioLeft()) return;
   const from = elapsedMs();
   let left = process._getActiveRequests().length;
   let answeredAt = from;
@@ -1875,7 +1876,7 @@ async function ramp(target, every, step, options) {
         waited = true;
         await nextCommand();
       }
-      if (windowEdgeDue()) await drainRequests();
+      await drainRequests();
       takePendingSnapshots();
       if (!pastTarget()) break;
       // What came while the ramp waited (the plan of s3, an extension) spaces the points on.
@@ -1912,7 +1913,7 @@ async function ramp(target, every, step, options) {
     // by an immediate, a write's callback) is done first, and the point does not count the
     // work that only waited for a turn.
     await settleLoop();
-    if (windowEdgeDue()) await drainRequests();
+    await drainRequests();
     gc.work_ms += unloadedMs() - workFrom;
     if (planned) {
       // A planned snapshot (s2, s3) collects the garbage itself before it walks the heap:
@@ -1930,7 +1931,7 @@ async function ramp(target, every, step, options) {
     }
     engineSaw(unitsReached);
     await yieldToLoop();
-    if (windowEdgeDue()) await drainRequests();
+    await drainRequests();
     takePendingSnapshots();
     if (commands.stop) return unitsReached;
     // Set once the engine's word on this point is in: a retention check it started here

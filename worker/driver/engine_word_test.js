@@ -113,9 +113,9 @@ function oneCheck({ startAt, nextAt, budget, extendTo = 0, stopAfterS3 = false }
 // until 90% of the time limit (an async logger's check, 3 of 6 runs at 2,000).
 check('a check whose s3 lies inside the extension goes on after the engine has seen s3', async () => {
   const budget = 200;
-  const check = oneCheck({ startAt: 1000, nextAt: (units) => units * 2, budget, extendTo: 100000, stopAfterS3: true });
-  const events = await runDriver(budget, check.answer);
-  const { snapshots, s3 } = check;
+  const engine = oneCheck({ startAt: 1000, nextAt: (units) => units * 2, budget, extendTo: 100000, stopAfterS3: true });
+  const events = await runDriver(budget, engine.answer);
+  const { snapshots, s3 } = engine;
   assert.strictEqual(snapshots, 3, 'three snapshots');
   const after = events.filter((e) => e.type === 'DRIVER_EVENT_TYPE_CHECKPOINT' && Number(e.checkpoint.units) > s3);
   assert(after.length > 0, `no checkpoint after s3 (${s3})`);
@@ -148,9 +148,9 @@ module.exports = {
 `;
 
 check('the requests a window started have answered when its snapshots are written', async () => {
-  const check = oneCheck({ startAt: 400, nextAt: (units) => units + 300, budget: 2000 });
-  const events = await runDriver(2000, check.answer, { source: kRequestsModule });
-  const { snapshots } = check;
+  const engine = oneCheck({ startAt: 400, nextAt: (units) => units + 300, budget: 2000 });
+  const events = await runDriver(2000, engine.answer, { source: kRequestsModule });
+  const { snapshots } = engine;
   assert.strictEqual(snapshots, 3, 'three snapshots');
   const seen = events.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   for (const edge of ['s1.heapsnapshot', 's2.heapsnapshot']) {
