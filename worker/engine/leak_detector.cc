@@ -470,6 +470,13 @@ RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budge
   return plan;
 }
 
+RetentionPlan PlanToWhereItDecides(const RetentionPlan& plan, const RetentionPlan& longer) {
+  if (!plan.room || plan.s3 >= plan.decides || !longer.room || longer.s3 < longer.decides) return plan;
+  RetentionPlan p = longer;
+  p.s3 = std::min(longer.s3, std::max(plan.s3, longer.decides));
+  return p;
+}
+
 RetentionStart StartRetentionCheck(uint64_t first_units, uint64_t units, uint64_t next_units, uint64_t budget,
                                    const v1::LeakSeries& suspected, uint64_t max_units, uint64_t cheap_units) {
   auto fits = [&](uint64_t at, uint64_t window) {

@@ -647,6 +647,19 @@ struct RetentionPlan {
 RetentionPlan PlanRetention(uint64_t first_units, uint64_t units, uint64_t budget, uint64_t min_window = 1,
                             uint64_t max_units = 0, uint64_t cheap_units = 0);
 
+// A check planned short of where it decides (`plan`: s3 < decides, its limit the module's
+// own time allowed to kCheapCheckMs) takes `longer`, the same check planned with that time
+// doubled (kKneeCheckMs, as a watch past a knee may take), where that one reaches its
+// decides; its s3 is then that point, no further. Else `plan`, unchanged. A check cut short
+// of where it decides can only end undecided when its window's objects stay, and the
+// module's time that a second check may still take depends on the machine's load: a leak
+// behind a warm-up index (heldbig_corpus/01 at 2,000, 40 B/iteration after 15,000 rows of
+// ~520 B), whose second check started at 38,000-51,000 and decides at 3 s2, was `leak` in
+// quiet runs (limits 183,000-275,000) and `inconclusive` in a loaded CI run (s1 45,104, s2
+// 56,355, decides 169,065, limit 146,727) and in 1 of 3 runs beside two busy loops.
+// Pure function.
+RetentionPlan PlanToWhereItDecides(const RetentionPlan& plan, const RetentionPlan& longer);
+
 // How far a confirmation is watched on where the module's iterations are cheap. A
 // structure bounded only in its code (a Map used as an LRU of 12,000 keys, one new key per
 // iteration) keeps every object of a window [898, 1,098] until ~13,100, and at the default

@@ -522,6 +522,37 @@ TEST(RetentionTest, AReachPastHalfTheLimitIsHalfTheLimitPastS2AndTwiceS2) {
   EXPECT_LE(first.decides, first.s3);
 }
 
+TEST(RetentionTest, ACheckCutShortOfWhereItDecidesTakesTwiceTheModulesTimeToGetThere) {
+  // Recorded: heldbig_corpus/01 at 2,000 in a loaded CI run. Its second check started at
+  // 45,104 (first point 100); the module's own time allowed to a second (kCheapCheckMs) let
+  // it go to 146,727, short of where it decides (3 s2), and it ended `inconclusive`.
+  const uint64_t window = 6554;  // 256 KiB at 40 B/iteration
+  const RetentionPlan plan = PlanRetention(100, 45104, 2000, window, 0, 146727);
+  ASSERT_TRUE(plan.room);
+  EXPECT_EQ(plan.s2, 56355u);
+  EXPECT_EQ(plan.s3, 146727u);
+  EXPECT_EQ(plan.decides, 3 * 56355u);
+  // With twice the module's time it may go to 280,000: it goes to where it decides, no further.
+  const RetentionPlan longer = PlanRetention(100, 45104, 2000, window, 0, 280000);
+  const RetentionPlan to = PlanToWhereItDecides(plan, longer);
+  EXPECT_EQ(to.s2, plan.s2);
+  EXPECT_EQ(to.s3, 3 * 56355u);
+  EXPECT_EQ(to.decides, to.s3);
+  EXPECT_EQ(to.reach, plan.reach);
+  // Twice the time that still falls short: the plan stays as it was (it would only cost time).
+  const RetentionPlan short_too = PlanToWhereItDecides(plan, PlanRetention(100, 45104, 2000, window, 0, 160000));
+  EXPECT_EQ(short_too.s3, plan.s3);
+  EXPECT_EQ(short_too.decides, plan.decides);
+  // A check that decides within its limit keeps its plan, however much more time there is.
+  const RetentionPlan first = PlanRetention(100, 900, 2000);
+  const RetentionPlan kept = PlanToWhereItDecides(first, PlanRetention(100, 900, 2000, 1, 0, 400000));
+  EXPECT_EQ(kept.s2, first.s2);
+  EXPECT_EQ(kept.s3, first.s3);
+  // Nor does one with no room.
+  const RetentionPlan none = PlanRetention(100, 1999, 2000, 1, 2000);
+  EXPECT_FALSE(PlanToWhereItDecides(none, PlanRetention(100, 1999, 2000, 1, 0, 400000)).room);
+}
+
 TEST(RetentionTest, AWindowWhoseReachLiesPastTheLimitShrinksToFit) {
   // Recorded: late_onset_leak.js at 2,000 (limit 50,000), suspected at 4,958 after 100:
   // a quarter of the history ends at 6,173, whose reach (49,384) fits; at 5,100 it would

@@ -743,10 +743,15 @@ void RunMonitor::OnSnapshot(const v1::DriverEvent& event) {
   const size_t k = retention_units_.size();
   if (k < static_cast<size_t>(kSnapshots)) {
     // s3 may lie past the budget (PlanRetention): the driver then runs on to it, within what
-    // the time limit allows when it is planned.
+    // the time limit allows when it is planned, and to where the check decides when twice
+    // the module's own time gets it there (PlanToWhereItDecides).
     if (k == 1) {
-      plan_ = PlanRetention(detector_->first_units(), retention_units_[0], setup_.scenario->leak_check().iterations(),
-                            SuspectedWindow(), ReachableUnits(), CheapUnits());
+      const uint64_t budget = setup_.scenario->leak_check().iterations();
+      const uint64_t window = SuspectedWindow();
+      plan_ = PlanToWhereItDecides(
+          PlanRetention(detector_->first_units(), retention_units_[0], budget, window, ReachableUnits(), CheapUnits()),
+          PlanRetention(detector_->first_units(), retention_units_[0], budget, window, ReachableUnits(),
+                        CheapUnits(kKneeCheckMs)));
       if (!plan_.room) {
         // s1 came where no window fits (asked for just short of the cap, written at it): no
         // check is made. A window of one iteration read as "V8 internal growth" and made a
