@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -226,6 +228,61 @@ TEST_F(LeakDetectionTest, ObjectsOptimizedCodeAllocatesHaveTheirSite) {
     }
   }
   EXPECT_GT(priced, all / 3) << "sites:" << SitesText(r);
+}
+
+// A leak made inside a package's code (under node_modules): the module subscribes to a
+// package's bus on every iteration and never unsubscribes. The objects are the package's
+// (its subscribe() makes them), but the line to act on is the module's call into it, as for
+// node's own code: rxjs's Subscription.add was named, in its Subscription.js, for a module
+// that subscribed to a Subject on every other request. The package is written here, at run
+// time, into a node_modules folder beside the module.
+TEST_F(LeakDetectionTest, ALeakMadeInAPackagesCodeIsNamedAtTheModulesCallIntoIt) {
+  const std::filesystem::path dir =
+      std::filesystem::path(testing_support::TmpDir()) / absl::StrCat("package-site-", getpid());
+  std::filesystem::create_directories(dir / "node_modules" / "tinybus");
+  ASSERT_TRUE(WriteFileAtomically((dir / "node_modules" / "tinybus" / "index.js").string(),
+                                  "'use strict';\n"
+                                  "class Bus {\n"
+                                  "  constructor() { this.subscribers = []; this.count = 0; }\n"
+                                  "  subscribe(topic) {\n"
+                                  "    const entry = { topic, id: ++this.count, slots: [0, 0, 0, 0, 0, 0, 0, 0] };\n"
+                                  "    this.subscribers.push(entry);\n"
+                                  "    return entry;\n"
+                                  "  }\n"
+                                  "}\n"
+                                  "module.exports = { Bus };\n")
+                  .ok());
+  const std::string module = (dir / "orders.js").string();
+  ASSERT_TRUE(WriteFileAtomically(module,
+                                  "'use strict';\n"
+                                  "const { Bus } = require('tinybus');\n"
+                                  "const bus = new Bus();\n"
+                                  "const TOPICS = ['orders', 'refunds', 'stock', 'prices'];\n"
+                                  "function watch(i) {\n"
+                                  "  const topic = TOPICS[i & 3];\n"
+                                  "  return bus.subscribe(topic);\n"
+                                  "}\n"
+                                  "exports.iteration = function (i) {\n"
+                                  "  return watch(i).id;\n"
+                                  "};\n")
+                  .ok());
+  RunRequest request;
+  request.scenario = ScenarioFromYaml(absl::StrCat("scenarios:\n  - name: leak\n    kind: script\n    params: {module: ",
+                                                   module, ", iterations: 2000}\n    leak_check: {iterations: 2000}\n"
+                                                   "    limits: {timeout: 10m}\n"));
+  absl::StatusOr<v1::RunResult> run = engine_->Run(request);
+  ASSERT_TRUE(run.ok()) << run.status();
+  const v1::RunResult& r = *run;
+  ASSERT_EQ(r.leak().verdict(), v1::LEAK_VERDICT_LEAK) << LeakSummarySentence(r);
+  ASSERT_GT(r.leak().allocation_sites_size(), 0) << LeakSummarySentence(r);
+  const v1::AllocationSite& site = r.leak().allocation_sites(0);
+  EXPECT_EQ(site.file(), std::filesystem::canonical(module).string()) << "sites:" << SitesText(r);
+  EXPECT_EQ(site.line(), 7u) << "the bus.subscribe( line; sites:" << SitesText(r);
+  EXPECT_EQ(site.function(), "watch") << SitesText(r);
+  for (const v1::AllocationSite& s : r.leak().allocation_sites()) {
+    EXPECT_EQ(s.file().find("node_modules"), std::string::npos) << "sites:" << SitesText(r);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // A kept Buffer slice pins the 8 KiB pool slab it was cut from, and node makes that slab

@@ -471,4 +471,81 @@ check("a check's window counts what it kept up to its second snapshot, the secon
   near(second.total.bytes, first.total.bytes / 5, 'the second window');
 });
 
+// A sample made in a package's code (under node_modules) that the module's own code called:
+// its site is the module's frame, at its call into the package, as for node's own code. A
+// package's frame is the site only where no frame of the module's called it, or where the
+// module under test lies in that package itself; the innermost frame of the module's own
+// still wins where the package calls back into it.
+check("a package's code is named at the module's call into it", () => {
+  const section = driverSection(process.argv[2], '// --- allocation sites of a retention check',
+    "// --- the leak check's checkpoint schedule", ['groupSamples', 'sampling'],
+    { require, fs, path, __filename: process.argv[2] });
+  const app = path.join(dir, 'app');
+  fs.mkdirSync(path.join(app, 'node_modules', '@acme', 'bus'), { recursive: true });
+  const bus = path.join(app, 'node_modules', '@acme', 'bus', 'index.js');
+  fs.writeFileSync(bus, [
+    'class Bus {',
+    '  subscribe(topic) {',
+    '    const entry = { topic, slots: [0, 0, 0, 0] };',
+    '    return entry;',
+    '  }',
+    '  each(fn) { return fn(this); }',
+    '}',
+    'module.exports = { Bus, make: function () { return { made: [1, 2, 3] }; } };',
+  ].join('\n') + '\n');
+  const module = source('orders.js', [
+    "const { Bus, make } = require('@acme/bus');",
+    'const bus = new Bus();',
+    'function watch(i) {',
+    "  const note = { i, at: 'x' };",
+    "  const sub = bus.subscribe('orders');",
+    '  return [note, sub];',
+    '}',
+    'function made() {',
+    "  const tag = { kind: 'made' };",
+    '  return [tag, make()];',
+    '}',
+    'function visit(b) { return { seen: b }; }',
+    'exports.iteration = function (i) { watch(i); made(); return bus.each(visit); };',
+  ]);
+  let id = 0;
+  const frame = (file, marker, name) => Object.assign({ functionName: name, scriptId: '7', url: file }, startOf(file, marker));
+  const node = (callFrame, children = []) => ({ id: ++id, callFrame, children });
+  const at = {};
+  const sampleAt = (key, n) => { at[key] = n; return n; };
+  const iteration = frame(module, 'exports.iteration = function', 'exports.iteration');
+  const profile = (moduleFile) => {
+    id = 0;
+    const it = moduleFile === module ? iteration : frame(moduleFile, 'subscribe(topic)', 'Bus.subscribe');
+    return {
+      head: node({ functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, [
+        node(it, [
+          node(frame(module, 'function watch', 'watch'), [
+            sampleAt('subscribe', node(frame(bus, 'subscribe(topic)', 'Bus.subscribe'))),
+          ]),
+          node(frame(module, 'function made', 'made'), [sampleAt('anonymous', node(frame(bus, 'make: function', '')))]),
+          node(frame(bus, 'each(fn)', 'each'), [sampleAt('visit', node(frame(module, 'function visit', 'visit')))]),
+        ]),
+        // A package's timer, with no frame of the module's under it.
+        sampleAt('alone', node(frame(bus, 'each(fn)', 'each'))),
+      ]),
+      samples: Object.keys(at).map((key, k) => ({ size: 4096, nodeId: at[key].id, ordinal: k + 1 })),
+    };
+  };
+  const sitesOf = (moduleFile) => {
+    section.sampling.iteration = { name: 'iteration', text: 'function (i) {', file: moduleFile };
+    const grouped = section.groupSamples(profile(moduleFile), 100).window;
+    return Array.from(grouped, (g) => `${path.basename(g.file)}:${g.line} ${g.function} ${g.position}`).sort();
+  };
+  assert.deepStrictEqual(sitesOf(module), [
+    'index.js:6 each ALLOCATION_POSITION_CALL',  // the package's own timer: its frame
+    'orders.js:12 visit ALLOCATION_POSITION_EXPRESSION',  // called back: the module's innermost
+    'orders.js:5 watch ALLOCATION_POSITION_CALL',  // `bus.subscribe(`, by its method's name
+    'orders.js:8 made ALLOCATION_POSITION_FUNCTION',  // an anonymous function's: a call, line unknown
+  ].sort());
+  // The module under test in that package itself: its frames are the user's, innermost named.
+  const inside = sitesOf(bus);
+  assert(inside.includes('index.js:3 Bus.subscribe ALLOCATION_POSITION_EXPRESSION'), inside.join('; '));
+});
+
 fs.rmSync(dir, { recursive: true, force: true });

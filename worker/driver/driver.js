@@ -847,7 +847,8 @@ function takePendingSnapshots(afterWrite) {
 // by measurement on an allocation-heavy loop: sampling every 512 B made it 2.3× slower for
 // the window, tracking 11.6× (bench/RESULTS.md); at 2 KiB a sample is taken 4× less often. Samples allocated in [s1, s2] (ordinal
 // up to the mark) and alive at s3 are grouped by the innermost frame of the user's code
-// (node: internals skipped) and sent with the third snapshot event.
+// (node: internals skipped, and packages the module calls: isPackageFile) and sent with the
+// third snapshot event.
 const kSamplingIntervalBytes = 2048;
 // The harness's own code, as the profiler names it (a path for CommonJS, or a file: URL).
 const driverUrls = new Set([__filename, require('url').pathToFileURL(__filename).href]);
@@ -957,6 +958,30 @@ function isSharedPool(frame) {
   return frame.url === 'node:buffer' && frame.functionName === 'createPool';
 }
 
+// The package folder a file lies in (`.../node_modules/name`, `.../node_modules/@scope/name`,
+// the innermost), or '' for a file in none.
+function packageDir(file) {
+  const marker = '/node_modules/';
+  const k = file.lastIndexOf(marker);
+  if (k < 0) return '';
+  const parts = file.slice(k + marker.length).split('/');
+  const n = parts[0].startsWith('@') ? 2 : 1;
+  if (parts.length <= n) return '';
+  return file.slice(0, k + marker.length) + parts.slice(0, n).join('/');
+}
+
+// Whether `file` is a package's code the module under test calls (under node_modules, and
+// not the package the module itself lies in). Such a frame under the module's own is taken
+// as node's internals are: the site is the module's frame, the call into the package its
+// callee. Named at the package's own line, a leak read as the package's code
+// (Subscription.add in rxjs's Subscription.js:128, for a module that subscribed to a Subject
+// on every other request and never unsubscribed), not as the module's call that made it
+// (`shutdown$.subscribe(`).
+function isPackageFile(file) {
+  const dir = packageDir(file);
+  return dir !== '' && !(sampling.iteration && packageDir(sampling.iteration.file) === dir);
+}
+
 // The sites of the samples allocated in [s1, s2] (`window`) and the sites of the later
 // samples whose function has one call that grows an array (`store`,
 // ALLOCATION_POSITION_STORE), for a leak whose retention is an array's elements store grown
@@ -981,14 +1006,20 @@ function groupSamples(profile, markOrdinal) {
   const walk = (node, site) => {
     const f = node.callFrame;
     const harness = driverUrls.has(f.url);
-    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !harness;
+    // A package's frame called by the module's own code is taken as node's are
+    // (isPackageFile); one that no frame of the module's called is the user's.
+    const inPackage = Boolean(f.url) && isPackageFile(fileOf(f.url));
+    const packageCall = inPackage && site !== null && !isPackageFile(fileOf(site.frame.url || ''));
+    const user = f.url && !f.url.startsWith('node:') && f.url !== 'evalmachine.<anonymous>' && !harness && !packageCall;
     let here = null;
     if (isSharedPool(f)) here = null;
     else if (user) here = { frame: f, callee: null, caller: site && !site.callee ? site.frame : null };
     else if (harness && (f.functionName === 'callIteration' || f.functionName === 'ramp')) {
       here = iteration && { frame: iteration, callee: null, caller: null };
     } else if (!harness && site) {
-      here = { frame: site.frame, callee: site.callee || f.functionName, caller: site.caller };
+      // A package's anonymous function is still a call, not the module's own allocation.
+      const name = f.functionName || (packageCall ? '(anonymous)' : '');
+      here = { frame: site.frame, callee: site.callee || name, caller: site.caller };
     }
     siteOf.set(node.id, here);
     for (const child of node.children || []) walk(child, here);
@@ -1188,6 +1219,9 @@ function allocatingLine(sources, file, line, column, callee) {
   // the params it parses) is called by reading `.NAME`, with no `(`
   // (native_corpus/11_url_history_per_route_unbounded.mjs: its kept params had no line).
   const getter = callee && /^get [\w$]+$/.test(callee) ? callee.slice(4) : null;
+  // A method the profiler names with its class or object (`Observable.subscribe`, a
+  // package's) is called by its own name.
+  if (callee && !getter) callee = callee.slice(callee.lastIndexOf('.') + 1);
   const lines = new Map();  // line -> its first candidate's token
   for (let k = 0; k < own.length; k++) {
     const t = own[k];
