@@ -26,7 +26,9 @@ namespace heapstorm {
 //      an object of its kind survived too;
 //   2. an object literal whose own property names (AllocationCandidate.keys) include every
 //      property a surviving plain object has (SnapshotDiff::Placed::shape): two literals
-//      of one function are told apart by their keys;
+//      of one function are told apart by their keys; and a survivor whose shape names no
+//      property (its fields all small integers or doubles, which V8 does not name) is
+//      told by its size, that of a literal with as many keys (Placed::unnamed_size);
 //   3. an instance of another constructor (`new Error`, `new Promise`; `new Function`'s
 //      closures, named "anonymous");
 //   4. an object or array literal ("object Object", "object Array");

@@ -977,7 +977,7 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
                      uint64_t* program_bytes, uint64_t* v8_internal_bytes, uint64_t* native_bytes,
                      uint64_t* representative, std::vector<SnapshotDiff::Placed>* placed_out) {
     std::map<ConstructorKey, ConstructorStats> survivors;
-    std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string>, Group> placed;
+    std::map<std::tuple<ConstructorKey, int64_t, uint32_t, uint32_t, std::string, uint64_t>, Group> placed;
     for (size_t i = 0; i < alive.size(); ++i) {
       if (!counted(i)) continue;
       const FreshNode& f = *alive[i];
@@ -985,14 +985,15 @@ absl::StatusOr<SnapshotDiff> DiffSnapshots(const std::string& first, const std::
       ConstructorStats& stats = survivors[key];
       ++stats.count;
       stats.bytes += f.size;
-      Group& group = placed[{key, f.script_id, f.line, f.column, f.shape}];
+      const bool unnamed = f.shape.empty() && key == ConstructorKey("object", "Object");
+      Group& group = placed[{key, f.script_id, f.line, f.column, f.shape, unnamed ? f.size : 0}];
       group.bytes += f.size;
       if (group.example == 0) group.example = f.id;
     }
     std::map<ConstructorKey, std::pair<uint64_t, uint64_t>> example;  // bytes and id of its largest group
     for (const auto& [where, group] : placed) {
       placed_out->push_back({std::get<0>(where), std::get<1>(where), std::get<2>(where), std::get<3>(where),
-                             group.bytes, std::get<4>(where)});
+                             group.bytes, std::get<4>(where), std::get<5>(where)});
       std::pair<uint64_t, uint64_t>& largest = example[std::get<0>(where)];
       if (group.bytes > largest.first) largest = {group.bytes, group.example};
     }

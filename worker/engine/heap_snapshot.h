@@ -186,6 +186,10 @@ struct SnapshotDiff {
     uint32_t line = 0, column = 0;  // 0-based
     uint64_t bytes = 0;
     std::string shape;  // FreshNode::shape
+    // A plain Object's own size where its shape names no property: V8 gives a small
+    // integer no edge and a double an unnamed hidden one, so `{ id, at: Date.now() }`
+    // reads as an Object of 40 bytes with no name. 0 otherwise.
+    uint64_t unnamed_size = 0;
   };
   std::vector<Placed> placed;
   // The object that holds most of the window's survivors directly (by their shallow
